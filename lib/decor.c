@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "decor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static bool parse_uint_part(const char **p, unsigned *out)
+{
+    const char *s = *p;
+    if (*s == '\0' || *s == '.')
+        return false;
+    char *end;
+    unsigned long v = strtoul(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10);
+    if (end == s || (*end && *end != '.') || v > 0xFFFFFFFFul)
+        return false;
+    *out = (unsigned)v;
+    *p = end;
+    return true;
+}
+
+bool ost_decoration_parse(const char *s, struct ost_decoration *out)
+{
+    memset(out, 0, sizeof *out);
+    if (ost_strncasecmp(s, "NT", 2) != 0)
+        return false;
+    out->nt = true;
+    s += 2;
+    const char *dot = strchr(s, '.');
+    size_t alen = dot ? (size_t)(dot - s) : strlen(s);
+    if (alen) {
+        char *a = ost_xstrndup(s, alen);
+        out->arch = ost_arch_from_inf_suffix(a);
+        free(a);
+        if (out->arch == OST_ARCH_UNKNOWN)
+            return false;
+    }
+    if (!dot)
+        return true;
+    s = dot + 1;
+    /* major[.minor[.producttype[.suitemask[.build]]]]; empty fields allowed */
+    unsigned fields[5] = {0};
+    bool present[5] = {0};
+    for (int i = 0; i < 5 && *s; i++) {
+        if (*s != '.') {
+            if (!parse_uint_part(&s, &fields[i]))
+                return false;
+            present[i] = true;
+        }
+        if (*s == '.')
+            s++;
+        else if (*s)
+            return false;
+    }
+    if (*s)
+        return false;
+    out->has_version = present[0];
+    out->major = fields[0];
+    out->minor = fields[1];
+    out->has_product_type = present[2];
+    out->product_type = fields[2];
+    out->has_build = present[4];
+    out->build = fields[4];
+    return true;
+}
+
+bool ost_decoration_applies(const struct ost_decoration *d, ost_arch arch,
+                            const struct ost_os_version *os)
+{
+    if (d->arch != OST_ARCH_UNKNOWN && d->arch != arch)
+        return false;
+    if (d->arch == OST_ARCH_UNKNOWN && arch != OST_ARCH_X86)
+        return false;
+    if (d->has_version && (d->major > os->major || (d->major == os->major && d->minor > os->minor)))
+        return false;
+    if (d->has_product_type && d->product_type && d->product_type != os->product_type)
+        return false;
+    if (d->has_build && os->build && d->build > os->build)
+        return false;
+    return true;
+}
+
+int ost_decoration_compare(const struct ost_decoration *a, const struct ost_decoration *b)
+{
+    unsigned long long va = (unsigned long long)a->major << 40 | (unsigned long long)a->minor << 20 | a->build;
+    unsigned long long vb = (unsigned long long)b->major << 40 | (unsigned long long)b->minor << 20 | b->build;
+    if (va != vb)
+        return va > vb ? 1 : -1;
+    if (a->has_product_type != b->has_product_type)
+        return a->has_product_type ? 1 : -1;
+    bool aa = a->arch != OST_ARCH_UNKNOWN, ba = b->arch != OST_ARCH_UNKNOWN;
+    if (aa != ba)
+        return aa ? 1 : -1;
+    return 0;
+}
+
+void ost_decoration_describe(const struct ost_decoration *d, char *buf, unsigned size)
+{
+    const char *arch = d->arch != OST_ARCH_UNKNOWN ? ost_arch_name(d->arch) : "x86 only (no architecture)";
+    if (!d->nt)
+        snprintf(buf, size, "undecorated: x86 only");
+    else if (d->has_version)
+        snprintf(buf, size, "%s, Windows NT %u.%u and later", arch, d->major, d->minor);
+    else
+        snprintf(buf, size, "%s, any Windows NT version", arch);
+}
+
+/* Install sections: arch-specific first, then generic .NT, then the bare
+ * name; within each, the highest applicable OS version. */
+static int install_class(const struct ost_decoration *d)
+{
+    return d->arch != OST_ARCH_UNKNOWN ? 2 : 1;
+}
+
+static bool install_decoration_applies(const struct ost_decoration *d, ost_arch arch,
+                                       const struct ost_os_version *os)
+{
+    /* Unlike models sections, a generic .NT install section serves every
+     * architecture. */
+    struct ost_decoration copy = *d;
+    if (copy.arch == OST_ARCH_UNKNOWN)
+        copy.arch = arch;
+    return ost_decoration_applies(&copy, arch, os);
+}
+
+const struct ost_inf_section *ost_find_install_section(const struct ost_inf *inf, const char *base,
+                                                       ost_arch arch, const struct ost_os_version *os,
+                                                       bool *nt_extension)
+{
+    size_t blen = strlen(base);
+    const struct ost_inf_section *best = NULL;
+    struct ost_decoration best_d = {0};
+    for (size_t i = 0; i < inf->nsections; i++) {
+        const struct ost_inf_section *s = &inf->sections[i];
+        if (ost_strncasecmp(s->name, base, blen) != 0 || s->name[blen] != '.')
+            continue;
+        struct ost_decoration d;
+        if (!ost_decoration_parse(s->name + blen + 1, &d) || !install_decoration_applies(&d, arch, os))
+            continue;
+        if (!best || install_class(&d) > install_class(&best_d) ||
+            (install_class(&d) == install_class(&best_d) && ost_decoration_compare(&d, &best_d) > 0)) {
+            best = s;
+            best_d = d;
+        }
+    }
+    if (best) {
+        if (nt_extension)
+            *nt_extension = true;
+        return best;
+    }
+    if (nt_extension)
+        *nt_extension = false;
+    return ost_inf_section(inf, base);
+}
+
+bool ost_os_version_parse(const char *s, struct ost_os_version *out)
+{
+    *out = OST_OS_WIN7;
+    unsigned major, minor, build = 0;
+    char tail;
+    int n = sscanf(s, "%u.%u.%u%c", &major, &minor, &build, &tail);
+    if (n < 2 || n > 3)
+        return false;
+    out->major = major;
+    out->minor = minor;
+    out->build = n == 3 ? build : 0;
+    return true;
+}

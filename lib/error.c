@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "error.h"
+
+#include <stdio.h>
+
+ost_status ost_vfail(struct ost_error *err, ost_status status, const char *fmt, va_list ap)
+{
+    if (err) {
+        err->status = status;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+    }
+    return status;
+}
+
+ost_status ost_fail(struct ost_error *err, ost_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ost_vfail(err, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+const char *ost_status_name(ost_status status)
+{
+    switch (status) {
+    case OST_OK: return "ok";
+    case OST_NEGATIVE: return "negative";
+    case OST_ERR_USAGE: return "usage";
+    case OST_ERR_IO: return "io";
+    case OST_ERR_CORRUPT: return "corrupt";
+    case OST_ERR_UNSUPPORTED: return "unsupported";
+    case OST_ERR_NOMEM: return "nomem";
+    case OST_ERR_LIMIT: return "limit";
+    }
+    return "unknown";
+}
+
+int ost_status_exit_code(ost_status status)
+{
+    switch (status) {
+    case OST_OK: return 0;
+    case OST_NEGATIVE: return 1;
+    default: return 2;
+    }
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * error.h — how liboffstage reports failure.
+ *
+ * Every fallible function returns an ost_status and, when given a non-NULL
+ * struct ost_error, fills it with one message that names the file, the
+ * place (line, offset, key) and the reason. The CLI prints the message and
+ * maps the status to an exit code: OST_OK is 0; OST_NEGATIVE is 1 (a "no"
+ * answer, not a failure); every other status is 2.
+ */
+#ifndef OST_ERROR_H
+#define OST_ERROR_H
+
+#include <stdarg.h>
+
+typedef enum ost_status {
+    OST_OK = 0,
+    OST_NEGATIVE,       /* valid question, negative answer */
+    OST_ERR_USAGE,      /* bad arguments */
+    OST_ERR_IO,         /* cannot read or write */
+    OST_ERR_CORRUPT,    /* input is malformed */
+    OST_ERR_UNSUPPORTED,/* well-formed, but not something we can handle */
+    OST_ERR_NOMEM,
+    OST_ERR_LIMIT,      /* input exceeds a documented limit */
+} ost_status;
+
+struct ost_error {
+    ost_status status;
+    char message[1024];
+};
+
+/* Sets err (when non-NULL) and returns status, so callers can write
+ * `return ost_fail(err, OST_ERR_IO, "%s: %s", path, strerror(errno));` */
+ost_status ost_fail(struct ost_error *err, ost_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+ost_status ost_vfail(struct ost_error *err, ost_status status, const char *fmt, va_list ap);
+
+/* Short stable name of a status ("io", "corrupt", ...), for --json. */
+const char *ost_status_name(ost_status status);
+
+/* Exit code the CLI uses for a status: 0, 1 or 2. */
+int ost_status_exit_code(ost_status status);
+
+#endif

@@ -1,0 +1,705 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "inf.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ------------------------------------------------------------------------
+ * Decoding: everything becomes UTF-8 before it is tokenised.
+ */
+
+/* Windows-1252 code points for 0x80..0x9F; 0 where the code page has none. */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+static void put_utf8(struct ost_buf *b, uint32_t cp)
+{
+    char s[4];
+    if (cp < 0x80) {
+        ost_buf_addc(b, (char)cp);
+    } else if (cp < 0x800) {
+        s[0] = (char)(0xC0 | cp >> 6);
+        s[1] = (char)(0x80 | (cp & 0x3F));
+        ost_buf_add(b, s, 2);
+    } else if (cp < 0x10000) {
+        s[0] = (char)(0xE0 | cp >> 12);
+        s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        s[2] = (char)(0x80 | (cp & 0x3F));
+        ost_buf_add(b, s, 3);
+    } else {
+        s[0] = (char)(0xF0 | cp >> 18);
+        s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        s[3] = (char)(0x80 | (cp & 0x3F));
+        ost_buf_add(b, s, 4);
+    }
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0. */
+static size_t utf8_seq_len(const uint8_t *p, size_t left)
+{
+    uint8_t c = p[0];
+    size_t n;
+    uint32_t min;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0)
+        n = 2, min = 0x80;
+    else if ((c & 0xF0) == 0xE0)
+        n = 3, min = 0x800;
+    else if ((c & 0xF8) == 0xF0)
+        n = 4, min = 0x10000;
+    else
+        return 0;
+    if (n > left)
+        return 0;
+    uint32_t cp = c & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static bool is_valid_utf8(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq_len(p + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+static unsigned line_at(const uint8_t *text, size_t off, size_t unit)
+{
+    unsigned line = 1;
+    for (size_t i = 0; i < off; i += unit)
+        if (text[i] == '\n')
+            line++;
+    return line;
+}
+
+/* Control characters other than tab, newlines, form feed and vertical tab
+ * mean the file is not text. */
+static bool is_binary_char(uint32_t c)
+{
+    return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
+           c == 0x7F;
+}
+
+static ost_status decode_utf16le(const uint8_t *data, size_t size, const char *path,
+                                 struct ost_buf *out, struct ost_error *err)
+{
+    if (size % 2)
+        return ost_fail(err, OST_ERR_CORRUPT,
+                        "%s: UTF-16 file has an odd length (%zu bytes): it is truncated or not UTF-16",
+                        path, size);
+    for (size_t i = 2; i + 1 < size; i += 2) {
+        uint32_t cp = ost_le16(data + i);
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t lo = i + 3 < size ? ost_le16(data + i + 2) : 0;
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                return ost_fail(err, OST_ERR_CORRUPT,
+                                "%s: offset %zu (line %u): UTF-16 high surrogate 0x%04X without its low half",
+                                path, i, line_at(data, i, 2), (unsigned)cp);
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            i += 2;
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return ost_fail(err, OST_ERR_CORRUPT,
+                            "%s: offset %zu (line %u): UTF-16 low surrogate 0x%04X without its high half",
+                            path, i, line_at(data, i, 2), (unsigned)cp);
+        }
+        if (cp == 0x1A)
+            break;
+        if (is_binary_char(cp))
+            return ost_fail(err, OST_ERR_CORRUPT,
+                            "%s: offset %zu (line %u): character U+%04X is not text; this is not an INF file",
+                            path, i, line_at(data, i, 2), (unsigned)cp);
+        put_utf8(out, cp);
+    }
+    return OST_OK;
+}
+
+static ost_status decode_8bit(const uint8_t *data, size_t size, const char *path, bool utf8,
+                              struct ost_buf *out, struct ost_error *err)
+{
+    for (size_t i = 0; i < size; i++) {
+        uint8_t c = data[i];
+        if (c == 0x1A)
+            break;
+        if (is_binary_char(c)) {
+            bool utf16_hint = c == 0 && i > 0 && (i % 2) == 1;
+            return ost_fail(err, OST_ERR_CORRUPT,
+                            "%s: offset %zu (line %u): byte 0x%02X is not text; this is not an INF file%s",
+                            path, i, line_at(data, i, 1), c,
+                            utf16_hint ? " (UTF-16 without a byte-order mark? Windows needs the BOM)" : "");
+        }
+        if (utf8 || c < 0x80) {
+            ost_buf_addc(out, (char)c);
+        } else {
+            uint32_t cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;
+            put_utf8(out, cp ? cp : 0xFFFD);
+        }
+    }
+    return OST_OK;
+}
+
+static ost_status decode(const uint8_t *data, size_t size, const char *path, struct ost_buf *out,
+                         const char **encoding, struct ost_error *err)
+{
+    if (size >= 2 && data[0] == 0xFF && data[1] == 0xFE) {
+        *encoding = "utf-16le";
+        return decode_utf16le(data, size, path, out, err);
+    }
+    if (size >= 2 && data[0] == 0xFE && data[1] == 0xFF)
+        return ost_fail(err, OST_ERR_UNSUPPORTED,
+                        "%s: offset 0: UTF-16 big-endian byte-order mark; Windows reads INF files only "
+                        "as ANSI, UTF-8 or UTF-16LE",
+                        path);
+    if (size >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) {
+        *encoding = "utf-8-bom";
+        if (!is_valid_utf8(data + 3, size - 3))
+            return ost_fail(err, OST_ERR_CORRUPT, "%s: has a UTF-8 byte-order mark but is not valid UTF-8", path);
+        return decode_8bit(data + 3, size - 3, path, true, out, err);
+    }
+    bool utf8 = is_valid_utf8(data, size);
+    *encoding = utf8 ? "utf-8" : "ansi";
+    return decode_8bit(data, size, path, utf8, out, err);
+}
+
+/* ------------------------------------------------------------------------
+ * Sections.
+ */
+
+static struct ost_inf_section *section_get_or_add(struct ost_inf *inf, const char *name, unsigned lineno)
+{
+    void *slot = ost_cimap_get(&inf->by_name, name);
+    if (slot)
+        return &inf->sections[(uintptr_t)slot - 1];
+    ost_grow(&inf->sections, &inf->cap, inf->nsections + 1, sizeof *inf->sections);
+    struct ost_inf_section *s = &inf->sections[inf->nsections++];
+    *s = (struct ost_inf_section){.name = ost_xstrdup(name), .lineno = lineno};
+    ost_cimap_put(&inf->by_name, name, (void *)(uintptr_t)inf->nsections);
+    return s;
+}
+
+const struct ost_inf_section *ost_inf_section(const struct ost_inf *inf, const char *name)
+{
+    void *slot = ost_cimap_get(&inf->by_name, name);
+    return slot ? &inf->sections[(uintptr_t)slot - 1] : NULL;
+}
+
+const struct ost_inf_line *ost_inf_find_key(const struct ost_inf_section *sec, const char *key)
+{
+    if (!sec)
+        return NULL;
+    for (size_t i = 0; i < sec->nlines; i++)
+        if (sec->lines[i].key && ost_streq_ci(sec->lines[i].key, key))
+            return &sec->lines[i];
+    return NULL;
+}
+
+const char *ost_inf_get(const struct ost_inf *inf, const char *section, const char *key,
+                        unsigned *lineno)
+{
+    const struct ost_inf_line *l = ost_inf_find_key(ost_inf_section(inf, section), key);
+    if (lineno)
+        *lineno = l ? l->lineno : 0;
+    return l ? l->values[0] : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Tokenising. One pass over the decoded text builds logical lines; each
+ * field is collected with its significant length so that surrounding
+ * whitespace is dropped but quoted whitespace kept.
+ */
+
+struct field {
+    struct ost_buf text;
+    size_t significant; /* length up to the last quoted or non-blank char */
+    bool quoted;
+};
+
+struct lexer {
+    struct ost_inf *inf;
+    struct ost_diags *diags;
+    struct ost_error *err;
+    const char *p, *end;
+    unsigned lineno;       /* current physical line */
+    struct ost_inf_section *section;
+    bool warned_outside;
+};
+
+struct logical_line {
+    unsigned lineno;
+    char *key;
+    bool has_key;
+    struct ost_strlist fields;
+    struct field cur;
+    size_t length; /* characters outside comments, for the line limit */
+};
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+static void field_add(struct field *f, char c, bool significant)
+{
+    if (!significant && f->text.len == 0 && !f->quoted)
+        return;
+    ost_buf_addc(&f->text, c);
+    if (significant)
+        f->significant = f->text.len;
+}
+
+static char *field_take(struct field *f)
+{
+    char *s = ost_xstrndup(f->text.data ? f->text.data : "", f->significant);
+    ost_buf_free(&f->text);
+    f->significant = 0;
+    f->quoted = false;
+    return s;
+}
+
+static void line_end_field(struct logical_line *ll)
+{
+    ost_strlist_add_owned(&ll->fields, field_take(&ll->cur));
+}
+
+/* Reads a [section] header starting at '['; p is left at the end of line. */
+static void lex_section_header(struct lexer *lx)
+{
+    const char *start = lx->p + 1;
+    const char *close = start;
+    while (close < lx->end && *close != ']' && *close != '\n' && *close != '\r')
+        close++;
+    if (close >= lx->end || *close != ']') {
+        ost_diag_add(lx->diags, OST_SEV_WARNING, lx->inf->path, lx->lineno, "malformed-section-header",
+                     "section header has no closing ']'; the line is ignored");
+        lx->section = NULL;
+        lx->warned_outside = true; /* its lines are not reported one by one */
+    } else {
+        char *name = ost_str_trim(ost_xstrndup(start, (size_t)(close - start)));
+        if (!*name)
+            ost_diag_add(lx->diags, OST_SEV_WARNING, lx->inf->path, lx->lineno, "empty-section-name",
+                         "section header '[]' has an empty name");
+        lx->section = section_get_or_add(lx->inf, name, lx->lineno);
+        free(name);
+        const char *after = close + 1;
+        while (after < lx->end && is_blank(*after))
+            after++;
+        if (after < lx->end && *after != ';' && *after != '\n' && *after != '\r')
+            ost_diag_add(lx->diags, OST_SEV_WARNING, lx->inf->path, lx->lineno, "text-after-section-header",
+                         "text after the section header is ignored");
+    }
+    while (lx->p < lx->end && *lx->p != '\n' && *lx->p != '\r')
+        lx->p++;
+}
+
+static void store_line(struct lexer *lx, struct logical_line *ll, bool blank)
+{
+    if (blank)
+        return;
+    if (!lx->section) {
+        if (!lx->warned_outside)
+            ost_diag_add(lx->diags, OST_SEV_WARNING, lx->inf->path, ll->lineno, "line-outside-section",
+                         "line before any [section] header is ignored");
+        lx->warned_outside = true;
+        return;
+    }
+    struct ost_inf_section *s = lx->section;
+    ost_grow(&s->lines, &s->cap, s->nlines + 1, sizeof *s->lines);
+    struct ost_inf_line *l = &s->lines[s->nlines++];
+    l->lineno = ll->lineno;
+    l->key = ll->key;
+    l->values = ll->fields.v;
+    l->nvalues = ll->fields.n;
+    ll->key = NULL;
+    ll->fields = (struct ost_strlist){0};
+}
+
+static void skip_newline(struct lexer *lx)
+{
+    if (lx->p < lx->end && *lx->p == '\r')
+        lx->p++;
+    if (lx->p < lx->end && *lx->p == '\n')
+        lx->p++;
+    lx->lineno++;
+}
+
+/* Lexes one logical line (one or more physical lines joined by '\'). */
+static ost_status lex_logical_line(struct lexer *lx)
+{
+    struct logical_line ll = {.lineno = lx->lineno};
+    bool in_quote = false, in_comment = false, backslash_last = false;
+    ost_status st = OST_OK;
+
+    while (lx->p < lx->end && is_blank(*lx->p))
+        lx->p++;
+    if (lx->p < lx->end && *lx->p == '[') {
+        lex_section_header(lx);
+        skip_newline(lx);
+        return OST_OK;
+    }
+
+    for (;;) {
+        char c = lx->p < lx->end ? *lx->p : '\n';
+        bool at_eof = lx->p >= lx->end;
+        if (c == '\n' || c == '\r') {
+            if (in_quote) {
+                ost_diag_add(lx->diags, OST_SEV_ERROR, lx->inf->path, lx->lineno, "unterminated-quote",
+                             "quoted string is not closed before the end of the line");
+                in_quote = false;
+            }
+            if (backslash_last && !at_eof) {
+                /* continuation: drop the '\' and go on with the next line */
+                ll.cur.text.len = ll.cur.significant - 1;
+                ll.cur.text.data[ll.cur.text.len] = '\0';
+                ll.cur.significant = ll.cur.text.len;
+                while (ll.cur.significant && is_blank(ll.cur.text.data[ll.cur.significant - 1]))
+                    ll.cur.significant--;
+                backslash_last = false;
+                in_comment = false;
+                skip_newline(lx);
+                continue;
+            }
+            if (backslash_last && at_eof)
+                ost_diag_add(lx->diags, OST_SEV_WARNING, lx->inf->path, lx->lineno, "continuation-at-eof",
+                             "line continues ('\\') past the end of the file");
+            break;
+        }
+        lx->p++;
+        if (in_comment)
+            continue;
+        if (++ll.length > OST_INF_MAX_LINE) {
+            st = ost_fail(lx->err, OST_ERR_LIMIT,
+                          "%s:%u: line is longer than %d characters, the most Windows accepts in an INF",
+                          lx->inf->path, ll.lineno, OST_INF_MAX_LINE);
+            break;
+        }
+        if (in_quote) {
+            if (c == '"' && lx->p < lx->end && *lx->p == '"') {
+                lx->p++;
+                field_add(&ll.cur, '"', true);
+            } else if (c == '"') {
+                in_quote = false;
+            } else {
+                field_add(&ll.cur, c, true);
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            in_quote = true;
+            ll.cur.quoted = true;
+            ll.cur.significant = ll.cur.text.len;
+            backslash_last = false;
+            break;
+        case ';':
+            in_comment = true;
+            break;
+        case ',':
+            line_end_field(&ll);
+            backslash_last = false;
+            break;
+        case '=':
+            if (!ll.has_key && ll.fields.n == 0) {
+                ll.key = field_take(&ll.cur);
+                ll.has_key = true;
+            } else {
+                field_add(&ll.cur, c, true);
+            }
+            backslash_last = false;
+            break;
+        default:
+            if (is_blank(c)) {
+                field_add(&ll.cur, c, false);
+            } else {
+                field_add(&ll.cur, c, true);
+                backslash_last = c == '\\';
+            }
+        }
+    }
+    if (st == OST_OK) {
+        bool blank = !ll.has_key && ll.fields.n == 0 && !ll.cur.quoted && ll.cur.significant == 0;
+        line_end_field(&ll);
+        store_line(lx, &ll, blank);
+    }
+    skip_newline(lx);
+    free(ll.key);
+    ost_strlist_free(&ll.fields);
+    ost_buf_free(&ll.cur.text);
+    return st;
+}
+
+/* ------------------------------------------------------------------------
+ * Strings.
+ */
+
+static bool is_strings_section(const char *name)
+{
+    return ost_streq_ci(name, "Strings") || ost_has_prefix_ci(name, "Strings.");
+}
+
+/* Adds the section's strings to the map; later calls override earlier
+ * ones, so callers go from least to most preferred section. */
+static void add_strings(struct ost_cimap *map, const struct ost_inf *inf, const char *section_name,
+                        struct ost_diags *diags, bool report)
+{
+    const struct ost_inf_section *s = ost_inf_section(inf, section_name);
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nlines; i++) {
+        struct ost_inf_line *l = &s->lines[i];
+        if (!l->key) {
+            if (report)
+                ost_diag_add(diags, OST_SEV_WARNING, inf->path, l->lineno, "strings-line-without-key",
+                             "line in [%s] has no 'key =' and is ignored", s->name);
+            continue;
+        }
+        if (l->nvalues > 1) {
+            /* An unquoted comma is part of a string value. */
+            struct ost_buf joined = {0};
+            for (size_t k = 0; k < l->nvalues; k++) {
+                if (k)
+                    ost_buf_addc(&joined, ',');
+                ost_buf_adds(&joined, l->values[k]);
+            }
+            for (size_t k = 0; k < l->nvalues; k++)
+                free(l->values[k]);
+            l->values[0] = ost_buf_steal(&joined);
+            l->nvalues = 1;
+        }
+        char *self = ost_xasprintf("%%%s%%", l->key);
+        const char *v = l->values[0];
+        for (const char *q = v; *q; q++) {
+            if (ost_has_prefix_ci(q, self)) {
+                if (report)
+                    ost_diag_add(diags, OST_SEV_ERROR, inf->path, l->lineno, "string-self-reference",
+                                 "string %%%s%% refers to itself; Windows does not expand it and the "
+                                 "text '%s' would be used as is",
+                                 l->key, v);
+                break;
+            }
+        }
+        free(self);
+        ost_cimap_put(map, l->key, l->values[0]);
+    }
+}
+
+static void build_string_table(const struct ost_inf *inf, const char *locale, struct ost_cimap *map,
+                               struct ost_diags *diags)
+{
+    char *primary = NULL, *exact = NULL;
+    if (locale) {
+        unsigned long langid = strtoul(locale, NULL, 16);
+        exact = ost_xasprintf("Strings.%04lx", langid & 0xFFFF);
+        primary = ost_xasprintf("Strings.%04lx", langid & 0x3FF);
+    }
+    /* Every Strings section is checked once, whichever one is used. */
+    for (size_t i = 0; i < inf->nsections; i++) {
+        const char *n = inf->sections[i].name;
+        if (!is_strings_section(n))
+            continue;
+        struct ost_cimap scratch = {0};
+        add_strings(&scratch, inf, n, diags, true);
+        ost_cimap_free(&scratch);
+    }
+    if (locale) {
+        add_strings(map, inf, "Strings", diags, false);
+        add_strings(map, inf, primary, diags, false);
+        add_strings(map, inf, exact, diags, false);
+    } else {
+        add_strings(map, inf, "Strings.0409", diags, false);
+        add_strings(map, inf, "Strings", diags, false);
+    }
+    free(primary);
+    free(exact);
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static char *substitute(const char *in, const struct ost_cimap *strings, const char *path,
+                        unsigned lineno, struct ost_diags *diags)
+{
+    if (!strchr(in, '%'))
+        return ost_xstrdup(in);
+    struct ost_buf out = {0};
+    for (const char *p = in; *p;) {
+        if (*p != '%') {
+            ost_buf_addc(&out, *p++);
+            continue;
+        }
+        if (p[1] == '%') {
+            ost_buf_addc(&out, '%');
+            p += 2;
+            continue;
+        }
+        const char *close = strchr(p + 1, '%');
+        if (!close) {
+            ost_buf_adds(&out, p);
+            break;
+        }
+        size_t n = (size_t)(close - p - 1);
+        char *key = ost_xstrndup(p + 1, n);
+        const char *value = ost_cimap_get(strings, key);
+        if (value) {
+            ost_buf_adds(&out, value);
+        } else {
+            if (!all_digits(key, n))
+                ost_diag_add(diags, OST_SEV_WARNING, path, lineno, "undefined-string",
+                             "%%%s%% is not defined in [Strings]; it is kept as written", key);
+            ost_buf_add(&out, p, n + 2);
+        }
+        free(key);
+        p = close + 1;
+    }
+    return ost_buf_steal(&out);
+}
+
+static void substitute_all(struct ost_inf *inf, const struct ost_cimap *strings, struct ost_diags *diags)
+{
+    for (size_t i = 0; i < inf->nsections; i++) {
+        struct ost_inf_section *s = &inf->sections[i];
+        if (is_strings_section(s->name))
+            continue;
+        for (size_t j = 0; j < s->nlines; j++) {
+            struct ost_inf_line *l = &s->lines[j];
+            if (l->key) {
+                char *k = substitute(l->key, strings, inf->path, l->lineno, diags);
+                free(l->key);
+                l->key = k;
+            }
+            for (size_t k = 0; k < l->nvalues; k++) {
+                char *v = substitute(l->values[k], strings, inf->path, l->lineno, diags);
+                free(l->values[k]);
+                l->values[k] = v;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Entry points.
+ */
+
+ost_status ost_inf_parse(const uint8_t *data, size_t size, const char *path,
+                         const struct ost_inf_options *opts, struct ost_inf **out,
+                         struct ost_diags *diags, struct ost_error *err)
+{
+    *out = NULL;
+    struct ost_diags scratch = {0};
+    if (!diags)
+        diags = &scratch;
+    struct ost_buf text = {0};
+    const char *encoding = "ansi";
+    ost_status st = decode(data, size, path, &text, &encoding, err);
+    if (st != OST_OK) {
+        ost_buf_free(&text);
+        ost_diags_free(&scratch);
+        return st;
+    }
+    struct ost_inf *inf = ost_xcalloc(1, sizeof *inf);
+    inf->path = ost_xstrdup(path);
+    inf->encoding = encoding;
+
+    struct lexer lx = {
+        .inf = inf, .diags = diags, .err = err, .lineno = 1,
+        .p = text.data ? text.data : "", .end = (text.data ? text.data : "") + text.len,
+    };
+    while (st == OST_OK && lx.p < lx.end)
+        st = lex_logical_line(&lx);
+    ost_buf_free(&text);
+    if (st == OST_OK && inf->nsections == 0)
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: no [section] header found; this is not an INF file", path);
+    if (st != OST_OK) {
+        ost_inf_free(inf);
+        ost_diags_free(&scratch);
+        return st;
+    }
+    struct ost_cimap strings = {0};
+    build_string_table(inf, opts ? opts->locale : NULL, &strings, diags);
+    substitute_all(inf, &strings, diags);
+    ost_cimap_free(&strings);
+    ost_diags_free(&scratch);
+    *out = inf;
+    return OST_OK;
+}
+
+ost_status ost_inf_load(const char *path, const struct ost_inf_options *opts, struct ost_inf **out,
+                        struct ost_diags *diags, struct ost_error *err)
+{
+    uint8_t *data;
+    size_t size;
+    *out = NULL;
+    ost_status st = ost_read_file(path, OST_INF_MAX_FILE, &data, &size, err);
+    if (st != OST_OK)
+        return st;
+    st = ost_inf_parse(data, size, path, opts, out, diags, err);
+    free(data);
+    return st;
+}
+
+void ost_inf_free(struct ost_inf *inf)
+{
+    if (!inf)
+        return;
+    for (size_t i = 0; i < inf->nsections; i++) {
+        struct ost_inf_section *s = &inf->sections[i];
+        for (size_t j = 0; j < s->nlines; j++) {
+            free(s->lines[j].key);
+            for (size_t k = 0; k < s->lines[j].nvalues; k++)
+                free(s->lines[j].values[k]);
+            free(s->lines[j].values);
+        }
+        free(s->lines);
+        free(s->name);
+    }
+    free(inf->sections);
+    ost_cimap_free(&inf->by_name);
+    free(inf->path);
+    free(inf);
+}
+
+int ost_inf_parse_u32(const char *s, uint32_t *out)
+{
+    if (!s)
+        return -1;
+    while (is_blank(*s))
+        s++;
+    bool neg = false;
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    if (!*s)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10);
+    while (is_blank(*end))
+        end++;
+    if (errno || *end || v > 0xFFFFFFFFull)
+        return -1;
+    *out = neg ? (uint32_t)(0u - (uint32_t)v) : (uint32_t)v;
+    return 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * inf.h — the INF file as text: encodings, sections, lines, fields and
+ * string substitution. It knows nothing of what the sections mean; that is
+ * infmodel.h.
+ *
+ * What is read, as Windows' SetupAPI reads it:
+ *   - ANSI (Windows-1252), UTF-8 with or without BOM, UTF-16LE with BOM;
+ *     everything is converted to UTF-8. A Ctrl-Z (0x1A) ends the file.
+ *   - [section] headers; a section that appears twice is one section whose
+ *     lines are concatenated. Names compare case-insensitively.
+ *   - key = value, value, ...   or   value, value, ...   (no key)
+ *   - "quoted" fields keep spaces, commas and semicolons; "" inside quotes
+ *     is one quote character. ; starts a comment outside quotes.
+ *   - a line whose last character outside quotes and comments is \
+ *     continues on the next line.
+ *   - %key% is replaced by the [Strings] value (locale sections first, see
+ *     ost_inf_options), %% by %. Numeric %N% are directory IDs and stay.
+ *     An unknown key stays as written and is reported. Substitution is one
+ *     level deep, as in Windows: a string value is not expanded again.
+ *
+ * Problems that leave the file meaningful (a malformed line, an undefined
+ * string, an unterminated quote) become diagnostics with the line number.
+ * Problems that make it not an INF at all (binary data, an odd-length
+ * UTF-16 file, a line beyond Windows' limit) fail the load with
+ * OST_ERR_CORRUPT or OST_ERR_LIMIT and a message naming file and place.
+ */
+#ifndef OST_INF_H
+#define OST_INF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cimap.h"
+#include "diag.h"
+#include "error.h"
+
+/* Windows' INF parser rejects longer logical lines. */
+#define OST_INF_MAX_LINE 4096
+/* Refuse larger files outright: real INFs are kilobytes. */
+#define OST_INF_MAX_FILE (64u * 1024 * 1024)
+
+struct ost_inf_line {
+    unsigned lineno;  /* first physical line of the logical line */
+    char *key;        /* NULL when the line has no '=' */
+    char **values;    /* at least one; empty strings for empty fields */
+    size_t nvalues;
+};
+
+struct ost_inf_section {
+    char *name;       /* as first written */
+    unsigned lineno;  /* line of the first header */
+    struct ost_inf_line *lines;
+    size_t nlines;
+    size_t cap;
+};
+
+struct ost_inf_options {
+    /* LANGID as 4 hex digits ("0409"), or NULL for the neutral [Strings].
+     * Lookup order: [Strings.<locale>], [Strings.<primary language>],
+     * [Strings]; with no locale: [Strings], then [Strings.0409]. */
+    const char *locale;
+};
+
+struct ost_inf {
+    char *path;
+    const char *encoding; /* "ansi", "utf-8", "utf-8-bom", "utf-16le" */
+    struct ost_inf_section *sections;
+    size_t nsections;
+    size_t cap;
+    struct ost_cimap by_name; /* section name → struct ost_inf_section * index + 1 */
+};
+
+/* Parses an INF held in memory. `path` is used in messages. Diagnostics
+ * are appended to diags (which may be NULL). */
+ost_status ost_inf_parse(const uint8_t *data, size_t size, const char *path,
+                         const struct ost_inf_options *opts, struct ost_inf **out,
+                         struct ost_diags *diags, struct ost_error *err);
+ost_status ost_inf_load(const char *path, const struct ost_inf_options *opts, struct ost_inf **out,
+                        struct ost_diags *diags, struct ost_error *err);
+void ost_inf_free(struct ost_inf *inf);
+
+/* Case-insensitive lookup; NULL when absent. */
+const struct ost_inf_section *ost_inf_section(const struct ost_inf *inf, const char *name);
+/* First line of the section whose key is `key` (case-insensitive). */
+const struct ost_inf_line *ost_inf_find_key(const struct ost_inf_section *sec, const char *key);
+/* Value 0 of that line, or NULL. */
+const char *ost_inf_get(const struct ost_inf *inf, const char *section, const char *key,
+                        unsigned *lineno);
+
+/* Parses an INF number: decimal or 0x-prefixed hex, optional sign.
+ * Returns 0 on success, -1 if `s` is not a number that fits 32 bits. */
+int ost_inf_parse_u32(const char *s, uint32_t *out);
+
+#endif

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "offstage: out of memory (allocating %zu bytes)\n", n);
+    abort();
+}
+
+void *ost_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+void *ost_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(count * size);
+    return p;
+}
+
+void *ost_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory(n);
+    return q;
+}
+
+void ost_grow(void *items_ptr, size_t *cap, size_t need, size_t elem_size)
+{
+    void **items = items_ptr;
+    if (need <= *cap)
+        return;
+    size_t ncap = *cap ? *cap : 8;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / elem_size)
+            out_of_memory(SIZE_MAX);
+        ncap *= 2;
+    }
+    *items = ost_xrealloc(*items, ncap * elem_size);
+    *cap = ncap;
+}
+
+char *ost_xstrdup(const char *s)
+{
+    return ost_xstrndup(s, strlen(s));
+}
+
+char *ost_xstrndup(const char *s, size_t n)
+{
+    char *p = ost_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *ost_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out_of_memory(0);
+    char *p = ost_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void ost_buf_add(struct ost_buf *b, const void *data, size_t n)
+{
+    ost_grow(&b->data, &b->cap, b->len + n + 1, 1);
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void ost_buf_addc(struct ost_buf *b, char c)
+{
+    ost_buf_add(b, &c, 1);
+}
+
+void ost_buf_adds(struct ost_buf *b, const char *s)
+{
+    ost_buf_add(b, s, strlen(s));
+}
+
+void ost_buf_addf(struct ost_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    ost_grow(&b->data, &b->cap, b->len + (size_t)n + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *ost_buf_steal(struct ost_buf *b)
+{
+    char *s = b->data ? b->data : ost_xstrdup("");
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void ost_buf_free(struct ost_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void ost_strlist_add(struct ost_strlist *l, const char *s)
+{
+    ost_strlist_add_owned(l, ost_xstrdup(s));
+}
+
+void ost_strlist_add_owned(struct ost_strlist *l, char *s)
+{
+    ost_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v);
+    l->v[l->n++] = s;
+}
+
+bool ost_strlist_contains_ci(const struct ost_strlist *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (ost_streq_ci(l->v[i], s))
+            return true;
+    return false;
+}
+
+void ost_strlist_free(struct ost_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+int ost_strcasecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int d = lower((unsigned char)*a) - lower((unsigned char)*b);
+        if (d || !*a)
+            return d;
+    }
+}
+
+int ost_strncasecmp(const char *a, const char *b, size_t n)
+{
+    for (; n; n--, a++, b++) {
+        int d = lower((unsigned char)*a) - lower((unsigned char)*b);
+        if (d || !*a)
+            return d;
+    }
+    return 0;
+}
+
+bool ost_streq_ci(const char *a, const char *b)
+{
+    return ost_strcasecmp(a, b) == 0;
+}
+
+bool ost_has_prefix_ci(const char *s, const char *prefix)
+{
+    return ost_strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool ost_has_suffix_ci(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && ost_strcasecmp(s + ls - lx, suffix) == 0;
+}
+
+void ost_str_upper(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'a' && *s <= 'z')
+            *s = (char)(*s - ('a' - 'A'));
+}
+
+void ost_str_lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)lower((unsigned char)*s);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+char *ost_str_trim(char *s)
+{
+    size_t n = strlen(s);
+    while (n && is_space(s[n - 1]))
+        s[--n] = '\0';
+    size_t i = 0;
+    while (is_space(s[i]))
+        i++;
+    if (i)
+        memmove(s, s + i, n - i + 1);
+    return s;
+}
+
+ost_status ost_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
+                         struct ost_error *err)
+{
+    *data = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        int e = errno;
+        fclose(f);
+        return ost_fail(err, OST_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return ost_fail(err, OST_ERR_IO, "%s: is a directory, not a file", path);
+    }
+    if (st.st_size < 0 || (uint64_t)st.st_size > max_size) {
+        fclose(f);
+        return ost_fail(err, OST_ERR_LIMIT, "%s: file is %lld bytes; the limit for this kind of file is %zu",
+                        path, (long long)st.st_size, max_size);
+    }
+    size_t want = (size_t)st.st_size;
+    uint8_t *buf = ost_xmalloc(want + 1);
+    size_t got = fread(buf, 1, want, f);
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed || got != want) {
+        free(buf);
+        return ost_fail(err, OST_ERR_IO, "%s: read %zu of %zu bytes", path, got, want);
+    }
+    buf[got] = 0;
+    *data = buf;
+    *size = got;
+    return OST_OK;
+}
+
+char *ost_path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return ost_xstrdup(name);
+    return ost_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
+}
+
+const char *ost_path_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+char *ost_path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ost_xstrdup(".");
+    if (slash == path)
+        return ost_xstrdup("/");
+    return ost_xstrndup(path, (size_t)(slash - path));
+}
+
+bool ost_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool ost_is_regular_file(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *ost_find_ci(const char *dir, const char *name)
+{
+    char *exact = ost_path_join(dir, name);
+    struct stat st;
+    if (lstat(exact, &st) == 0)
+        return S_ISLNK(st.st_mode) ? (free(exact), NULL) : exact;
+    free(exact);
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char *found = NULL;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (ost_streq_ci(e->d_name, name)) {
+            found = ost_path_join(dir, e->d_name);
+            break;
+        }
+    }
+    closedir(d);
+    if (found && (lstat(found, &st) != 0 || S_ISLNK(st.st_mode))) {
+        free(found);
+        found = NULL;
+    }
+    return found;
+}
