@@ -38,20 +38,25 @@ all: $(BUILD)/offstage examples
 deps:
 	@sh scripts/deps.sh
 
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/liboffstage.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/offstage: $(CLI_OBJ) $(BUILD)/liboffstage.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboffstage.a $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboffstage.a $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/liboffstage.a tests/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/liboffstage.a $(LIBS) -lcmocka
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/liboffstage.a $(LIBS) -lcmocka
 
 # --- example driver packages -------------------------------------------------
 # Each architecture gets a complete package folder: the INFs from

@@ -7,20 +7,17 @@
 
 #include "util.h"
 
-void ost_diag_add(struct ost_diags *d, ost_severity sev, const char *file, unsigned line,
-                  const char *code, const char *fmt, ...)
+void ost_diag_vadd(struct ost_diags *d, ost_severity sev, ost_arch arch, const char *file, unsigned line,
+                   const char *code, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
     char *text = ost_xmalloc(n > 0 ? (size_t)n + 1 : 1);
     text[0] = '\0';
-    if (n > 0) {
-        va_start(ap, fmt);
+    if (n > 0)
         vsnprintf(text, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
     ost_grow(&d->v, &d->cap, d->n + 1, sizeof *d->v);
     d->v[d->n++] = (struct ost_diag){
         .severity = sev,
@@ -28,7 +25,17 @@ void ost_diag_add(struct ost_diags *d, ost_severity sev, const char *file, unsig
         .line = line,
         .code = ost_xstrdup(code),
         .message = text,
+        .arch = arch,
     };
+}
+
+void ost_diag_add(struct ost_diags *d, ost_severity sev, const char *file, unsigned line,
+                  const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ost_diag_vadd(d, sev, OST_ARCH_UNKNOWN, file, line, code, fmt, ap);
+    va_end(ap);
 }
 
 void ost_diags_append(struct ost_diags *dst, struct ost_diags *src)
@@ -46,6 +53,15 @@ size_t ost_diags_count(const struct ost_diags *d, ost_severity at_least)
     size_t n = 0;
     for (size_t i = 0; i < d->n; i++)
         if (d->v[i].severity >= at_least)
+            n++;
+    return n;
+}
+
+size_t ost_diags_count_arch(const struct ost_diags *d, ost_severity at_least, ost_arch arch)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].severity >= at_least && (d->v[i].arch == OST_ARCH_UNKNOWN || d->v[i].arch == arch))
             n++;
     return n;
 }

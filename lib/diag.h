@@ -15,7 +15,10 @@
 #ifndef OST_DIAG_H
 #define OST_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
+
+#include "arch.h"
 
 typedef enum ost_severity {
     OST_SEV_NOTE = 0,
@@ -30,6 +33,7 @@ struct ost_diag {
     unsigned line; /* 0 when no line applies */
     char *code;    /* stable identifier, e.g. "missing-file" */
     char *message;
+    ost_arch arch; /* the architecture it concerns; OST_ARCH_UNKNOWN = all */
 };
 
 struct ost_diags {
@@ -40,9 +44,13 @@ struct ost_diags {
 
 void ost_diag_add(struct ost_diags *d, ost_severity sev, const char *file, unsigned line,
                   const char *code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void ost_diag_vadd(struct ost_diags *d, ost_severity sev, ost_arch arch, const char *file, unsigned line,
+                   const char *code, const char *fmt, va_list ap);
 /* Moves every entry of src to the end of dst. */
 void ost_diags_append(struct ost_diags *dst, struct ost_diags *src);
 size_t ost_diags_count(const struct ost_diags *d, ost_severity at_least);
+/* Counts entries of at least that severity concerning arch (or all arches). */
+size_t ost_diags_count_arch(const struct ost_diags *d, ost_severity at_least, ost_arch arch);
 void ost_diags_free(struct ost_diags *d);
 const char *ost_severity_name(ost_severity sev);
 

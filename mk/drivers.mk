@@ -13,7 +13,8 @@ DRV_CFLAGS := -O2 -nostdlib -ffreestanding -fno-asynchronous-unwind-tables -s \
 # $(call build-driver,ARCH,NAME,SOURCE,OUTPUT)
 define build-driver
 	@mkdir -p $(dir $(4))
-	$(MINGW_$(1)) $(DRV_CFLAGS) -Wl,--entry,$(DRV_ENTRY_$(1)) \
+	@$(if $(Q),echo "  MINGW   $(4)")
+	$(Q)$(MINGW_$(1)) $(DRV_CFLAGS) -Wl,--entry,$(DRV_ENTRY_$(1)) \
 	    -DDRIVER_NAME='"$(2)"' -o $(4) $(3)
 endef
 
@@ -31,11 +32,11 @@ $(EXAMPLE_DIR)/%/virtiosnd_legacy.sys: examples/virtio-snd/src/driver.c
 
 $(EXAMPLE_DIR)/x86/%.inf: examples/virtio-snd/%.inf
 	@mkdir -p $(dir $@)
-	cp $< $@
+	$(Q)cp $< $@
 
 $(EXAMPLE_DIR)/amd64/%.inf: examples/virtio-snd/%.inf
 	@mkdir -p $(dir $@)
-	cp $< $@
+	$(Q)cp $< $@
 
 # Drivers the tests use to build packages of their own (right and wrong
 # architecture, boot-critical, ...): $(BUILD)/testdrivers/ARCH/NAME.sys

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * cli.h — what the offstage subcommands share: the command table, help
+ * text, printing of findings and JSON. Each subcommand lives in its own
+ * cmd_*.c file, parses its arguments, calls liboffstage and prints.
+ */
+#ifndef OST_CLI_H
+#define OST_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "error.h"
+
+#define OST_EXIT_OK 0
+#define OST_EXIT_NEGATIVE 1
+#define OST_EXIT_ERROR 2
+
+struct ost_command {
+    const char *name;
+    const char *summary;
+    const char *help; /* full text for `offstage help NAME` */
+    int (*run)(int argc, char **argv);
+};
+
+extern const struct ost_command ost_cmd_check_package;
+extern const struct ost_command ost_cmd_match;
+
+const struct ost_command *ost_cli_find_command(const char *name);
+void ost_cli_print_help(FILE *out, const struct ost_command *cmd);
+
+/* "offstage CMD: message" on stderr; returns OST_EXIT_ERROR. */
+int ost_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints err's message and returns its exit code. */
+int ost_cli_report_error(const char *cmd, const struct ost_error *err);
+
+/* Prints findings as "file:line: severity [arch]: message (code)", in line
+ * order, merging identical findings that concern several architectures. */
+void ost_cli_print_diags(FILE *out, const struct ost_diags *d, const char *indent, ost_severity min);
+json_t *ost_cli_diags_json(const struct ost_diags *d);
+/* Prints a JSON document to stdout, indented, with a final newline. */
+void ost_cli_print_json(json_t *doc);
+/* json_string that accepts NULL (→ null). */
+json_t *ost_json_str(const char *s);
+
+#endif

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage check-package: can this driver package be staged, and will it work? */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "package.h"
+
+static const char help[] =
+    "usage: offstage check-package PATH... [--arch x86|amd64]... [--os 6.1] [--locale LANGID]\n"
+    "                              [--recurse] [--json]\n"
+    "\n"
+    "Checks driver packages before anything touches an image. PATH is an INF\n"
+    "file or a package folder; a folder holding several INFs is several packages\n"
+    "(with --recurse, every INF below it). For each package and architecture it\n"
+    "reports what Windows' device installer would do and what would go wrong:\n"
+    "\n"
+    "  - which models section applies (on x64 only NTamd64-decorated ones do),\n"
+    "    the devices (hardware IDs) and the install section chosen for each;\n"
+    "  - every file the install copies: present in the package, inside it, and\n"
+    "    for .sys/.dll files a PE image of the right machine type (an x86\n"
+    "    aero_virtio_snd.sys in the amd64 package is an error);\n"
+    "  - the catalog (CatalogFile): missing is a warning on x86 (install prompts)\n"
+    "    and 'severe' on x64 (the driver will not load: Code 52);\n"
+    "  - [Version] problems: Signature, Class/ClassGuid, DriverVer;\n"
+    "  - services and start types: boot-critical (StartType 0) or not;\n"
+    "  - inbox INFs pulled in with Include/Needs (ks.inf, wdmaudio.inf, ...).\n"
+    "\n"
+    "Findings name the INF line that causes them. Severities: note, warning,\n"
+    "severe (stages, but will not work unattended), error (cannot be staged).\n"
+    "\n"
+    "Options:\n"
+    "  --arch A       check for architecture A (x86, amd64; repeatable).\n"
+    "                 Default: every architecture the INF declares.\n"
+    "  --os V         target Windows version for decorations (default 6.1,\n"
+    "                 Windows 7; e.g. 6.0, 6.1.7601).\n"
+    "  --locale ID    use [Strings.ID] (e.g. 0409) for %strkey% substitution.\n"
+    "  --recurse      take every INF below a folder.\n"
+    "  --json         print the report as JSON (schema offstage.check-package/1,\n"
+    "                 documented in docs/json.md).\n"
+    "  -v, --verbose  also print notes and the full per-architecture model.\n"
+    "\n"
+    "Exit status: 0 every package can be staged for every requested architecture\n"
+    "(warnings allowed); 1 some cannot; 2 an input could not be read or is not\n"
+    "an INF.\n"
+    "\n"
+    "Example:\n"
+    "  offstage check-package build/examples/virtio-snd/amd64 --arch amd64\n";
+
+struct options {
+    struct ost_package_options pkg;
+    bool json, recurse, verbose;
+};
+
+static int parse_args(int argc, char **argv, struct options *o, int *first_path)
+{
+    static const struct option longopts[] = {
+        {"arch", required_argument, NULL, 'a'}, {"os", required_argument, NULL, 'o'},
+        {"locale", required_argument, NULL, 'l'}, {"recurse", no_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "a:o:l:rjvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'a': {
+            ost_arch a = ost_arch_parse(optarg);
+            if (a == OST_ARCH_UNKNOWN)
+                return ost_cli_usage_error("check-package", "unknown architecture '%s' (use x86 or amd64)", optarg);
+            if (o->pkg.model.narches < OST_ARCH_COUNT)
+                o->pkg.model.arches[o->pkg.model.narches++] = a;
+            break;
+        }
+        case 'o':
+            if (!ost_os_version_parse(optarg, &o->pkg.model.os))
+                return ost_cli_usage_error("check-package", "--os wants MAJOR.MINOR[.BUILD], e.g. 6.1; got '%s'", optarg);
+            break;
+        case 'l':
+            if (strlen(optarg) != 4 || strspn(optarg, "0123456789abcdefABCDEF") != 4)
+                return ost_cli_usage_error("check-package", "--locale wants a 4-hex-digit LANGID such as 0409; got '%s'",
+                                           optarg);
+            o->pkg.inf.locale = optarg;
+            break;
+        case 'r': o->recurse = true; break;
+        case 'j': o->json = true; break;
+        case 'v': o->verbose = true; break;
+        case 'h':
+            fputs(help, stdout);
+            return -1;
+        default:
+            return ost_cli_usage_error("check-package", "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return ost_cli_usage_error("check-package", "name a package folder or INF file");
+    *first_path = optind;
+    return 0;
+}
+
+/* ---- text output -------------------------------------------------------- */
+
+static void print_arch_model(const struct ost_package_arch *pa)
+{
+    const struct ost_arch_model *am = pa->model;
+    for (size_t i = 0; i < am->ndevices; i++) {
+        const struct ost_device *d = &am->devices[i];
+        printf("      device  %s  \"%s\"  [%s] -> [%s]\n", d->model->hardware_id, d->model->description,
+               d->model->models_section, d->ddinstall ? d->ddinstall : "(missing)");
+        for (size_t k = 0; k < d->model->compatible_ids.n; k++)
+            printf("              compatible %s\n", d->model->compatible_ids.v[k]);
+    }
+    for (size_t i = 0; i < pa->nfiles; i++) {
+        const struct ost_package_file *f = &pa->files[i];
+        printf("      file    %s -> %s", f->copy->source_path, f->copy->dest_path);
+        if (!f->host_path)
+            printf("  (missing)");
+        else if (f->is_pe)
+            printf("  (PE %s%s)", ost_arch_name(f->pe_arch), f->embedded_signature ? ", signed" : "");
+        printf("\n");
+    }
+    for (size_t i = 0; i < am->nservices; i++) {
+        const struct ost_service *s = &am->services[i];
+        printf("      service %s  start %u (%s)  type %u  error %u  %s%s%s\n", s->name, s->start_type,
+               ost_start_type_name(s->start_type), s->service_type, s->error_control,
+               s->service_binary ? s->service_binary : "", s->load_order_group ? "  group " : "",
+               s->load_order_group ? s->load_order_group : "");
+    }
+    if (am->catalog_file)
+        printf("      catalog %s%s\n", am->catalog_file, pa->catalog_path ? "" : "  (missing)");
+}
+
+static void print_report(const struct ost_package_report *r, bool verbose)
+{
+    const struct ost_driver_model *m = r->model;
+    const struct ost_version_info *v = &m->version;
+    printf("%s\n", m->inf_path);
+    printf("  class %s %s, provider %s, DriverVer %s\n", v->class_name ? v->class_name : "?",
+           v->class_guid ? v->class_guid : "?", v->provider ? v->provider : "?",
+           v->driver_ver.text ? v->driver_ver.text : "?");
+    for (size_t i = 0; i < r->narches; i++) {
+        const struct ost_package_arch *pa = &r->arches[i];
+        size_t severe = ost_diags_count_arch(&m->diags, OST_SEV_SEVERE, pa->arch) -
+                        ost_diags_count_arch(&m->diags, OST_SEV_ERROR, pa->arch);
+        size_t warn = ost_diags_count_arch(&m->diags, OST_SEV_WARNING, pa->arch) -
+                      ost_diags_count_arch(&m->diags, OST_SEV_SEVERE, pa->arch);
+        printf("  %-6s %s", ost_arch_name(pa->arch), pa->stageable ? "can be staged" : "CANNOT be staged");
+        if (pa->stageable && (severe || warn))
+            printf(" (%zu severe, %zu warning%s)", severe, warn, warn == 1 ? "" : "s");
+        if (pa->model->usable)
+            printf("; %zu device%s, %zu file%s, %s", pa->model->ndevices, pa->model->ndevices == 1 ? "" : "s",
+                   pa->nfiles, pa->nfiles == 1 ? "" : "s", pa->boot_critical ? "boot-critical" : "not boot-critical");
+        printf("\n");
+        if (verbose && pa->model->usable)
+            print_arch_model(pa);
+    }
+    ost_cli_print_diags(stdout, &m->diags, "  ", verbose ? OST_SEV_NOTE : OST_SEV_WARNING);
+}
+
+/* ---- JSON output -------------------------------------------------------- */
+
+static json_t *strlist_json(const struct ost_strlist *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(a, json_string(l->v[i]));
+    return a;
+}
+
+static json_t *driver_ver_json(const struct ost_driver_ver *dv)
+{
+    if (!dv->present)
+        return json_null();
+    char date[16] = "", ver[32] = "";
+    if (dv->valid)
+        snprintf(date, sizeof date, "%04u-%02u-%02u", dv->year, dv->month, dv->day);
+    if (dv->valid && dv->has_version)
+        snprintf(ver, sizeof ver, "%u.%u.%u.%u", dv->version[0], dv->version[1], dv->version[2], dv->version[3]);
+    return json_pack("{s:s, s:b, s:o, s:o, s:i}", "text", dv->text, "valid", dv->valid,
+                     "date", date[0] ? json_string(date) : json_null(),
+                     "version", ver[0] ? json_string(ver) : json_null(), "line", dv->line);
+}
+
+static json_t *devices_json(const struct ost_arch_model *am)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < am->ndevices; i++) {
+        const struct ost_device *d = &am->devices[i];
+        json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:i}", "description", d->model->description,
+                                           "hardware_id", d->model->hardware_id,
+                                           "compatible_ids", strlist_json(&d->model->compatible_ids),
+                                           "models_section", d->model->models_section,
+                                           "install_section", d->model->install_section,
+                                           "ddinstall", ost_json_str(d->ddinstall), "line", d->model->line));
+    }
+    return a;
+}
+
+static json_t *files_json(const struct ost_package_arch *pa)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < pa->nfiles; i++) {
+        const struct ost_package_file *f = &pa->files[i];
+        json_t *pe = json_null();
+        if (f->is_pe)
+            pe = json_pack("{s:s, s:i, s:b}", "arch", ost_arch_name(f->pe_arch), "machine", f->machine,
+                           "embedded_signature", f->embedded_signature);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:i, s:b, s:o, s:s, s:i}", "name", f->copy->name,
+                                           "source", f->copy->source_path, "destination", f->copy->dest_path,
+                                           "dirid", f->copy->dirid, "present", f->host_path != NULL, "pe", pe,
+                                           "section", f->copy->section, "line", f->copy->line));
+    }
+    return a;
+}
+
+static json_t *services_json(const struct ost_arch_model *am)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < am->nservices; i++) {
+        const struct ost_service *s = &am->services[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}", "name", s->name, "flags", s->flags,
+                         "display_name", ost_json_str(s->display_name),
+                         "service_type", s->has_type ? json_integer(s->service_type) : json_null(),
+                         "start_type", s->has_start ? json_integer(s->start_type) : json_null(),
+                         "start", s->has_start ? json_string(ost_start_type_name(s->start_type)) : json_null(),
+                         "error_control", s->has_error_control ? json_integer(s->error_control) : json_null(),
+                         "binary", ost_json_str(s->service_binary), "group", ost_json_str(s->load_order_group),
+                         "line", s->line));
+    }
+    return a;
+}
+
+static const char *reg_context_name(enum ost_reg_context c)
+{
+    static const char *names[] = {"software", "hardware", "service", "eventlog", "interface", "coinstaller"};
+    return names[c];
+}
+
+static json_t *registry_json(const struct ost_arch_model *am)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < am->nregs; i++) {
+        const struct ost_reg_entry *r = &am->regs[i];
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:i}", "context",
+                                           reg_context_name(r->context), "root", r->root, "subkey", r->subkey,
+                                           "value", r->value_name,
+                                           "flags", r->has_flags ? json_integer(r->flags) : json_null(),
+                                           "data", strlist_json(&r->data), "section", r->section, "line", r->line));
+    }
+    return a;
+}
+
+static json_t *arch_json(const struct ost_package_report *r, const struct ost_package_arch *pa)
+{
+    const struct ost_arch_model *am = pa->model;
+    json_t *cat = json_null();
+    if (am->catalog_file)
+        cat = json_pack("{s:s, s:b, s:i}", "name", am->catalog_file, "present", pa->catalog_path != NULL, "line",
+                        am->catalog_line);
+    return json_pack("{s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i}",
+                     "arch", ost_arch_name(pa->arch), "usable", am->usable, "stageable", pa->stageable,
+                     "boot_critical", pa->boot_critical, "catalog", cat, "devices", devices_json(am),
+                     "files", files_json(pa), "services", services_json(am), "registry", registry_json(am),
+                     "includes", strlist_json(&am->includes), "needs", strlist_json(&am->needs),
+                     "kmdf_version", ost_json_str(am->kmdf_version),
+                     "errors", (json_int_t)ost_diags_count_arch(&r->model->diags, OST_SEV_ERROR, pa->arch),
+                     "warnings", (json_int_t)(ost_diags_count_arch(&r->model->diags, OST_SEV_WARNING, pa->arch) -
+                                              ost_diags_count_arch(&r->model->diags, OST_SEV_ERROR, pa->arch)));
+}
+
+static json_t *report_json(const struct ost_package_report *r)
+{
+    const struct ost_driver_model *m = r->model;
+    json_t *declared = json_array(), *arches = json_array();
+    for (size_t i = 0; i < m->ndeclared; i++)
+        json_array_append_new(declared, json_string(ost_arch_name(m->declared[i])));
+    for (size_t i = 0; i < r->narches; i++)
+        json_array_append_new(arches, arch_json(r, &r->arches[i]));
+    const struct ost_version_info *v = &m->version;
+    json_t *version = json_pack("{s:o, s:o, s:o, s:o, s:o}", "signature", ost_json_str(v->signature), "class",
+                                ost_json_str(v->class_name), "class_guid", ost_json_str(v->class_guid), "provider",
+                                ost_json_str(v->provider), "driver_ver", driver_ver_json(&v->driver_ver));
+    return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "inf", m->inf_path, "name", m->inf_name,
+                     "encoding", m->inf->encoding, "stageable", ost_package_stageable(r), "version", version,
+                     "declared_architectures", declared, "architectures", arches,
+                     "findings", ost_cli_diags_json(&m->diags));
+}
+
+/* ---- command ------------------------------------------------------------- */
+
+static int run(int argc, char **argv)
+{
+    struct options o = {0};
+    int first = 0;
+    int rc = parse_args(argc, argv, &o, &first);
+    if (rc)
+        return rc < 0 ? OST_EXIT_OK : rc;
+
+    json_t *packages = json_array(), *errors = json_array();
+    bool any_unstageable = false, any_error = false;
+    for (int i = first; i < argc; i++) {
+        struct ost_strlist infs = {0};
+        struct ost_error err;
+        if (ost_package_find_infs(argv[i], o.recurse, &infs, &err) != OST_OK) {
+            any_error = true;
+            if (o.json)
+                json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "path", argv[i], "status",
+                                                        ost_status_name(err.status), "message", err.message));
+            else
+                ost_cli_report_error("check-package", &err);
+        }
+        for (size_t k = 0; k < infs.n; k++) {
+            struct ost_package_report *r;
+            if (ost_package_check(infs.v[k], &o.pkg, &r, &err) != OST_OK) {
+                any_error = true;
+                if (o.json)
+                    json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "path", infs.v[k], "status",
+                                                            ost_status_name(err.status), "message", err.message));
+                else
+                    ost_cli_report_error("check-package", &err);
+                continue;
+            }
+            any_unstageable = any_unstageable || !ost_package_stageable(r);
+            if (o.json)
+                json_array_append_new(packages, report_json(r));
+            else
+                print_report(r, o.verbose);
+            ost_package_report_free(r);
+        }
+        ost_strlist_free(&infs);
+    }
+    int exit_code = any_error ? OST_EXIT_ERROR : any_unstageable ? OST_EXIT_NEGATIVE : OST_EXIT_OK;
+    if (o.json) {
+        json_t *doc = json_pack("{s:s, s:b, s:o, s:o}", "schema", "offstage.check-package/1", "stageable",
+                                exit_code == OST_EXIT_OK, "packages", packages, "errors", errors);
+        ost_cli_print_json(doc);
+        json_decref(doc);
+    } else {
+        json_decref(packages);
+        json_decref(errors);
+    }
+    return exit_code;
+}
+
+const struct ost_command ost_cmd_check_package = {
+    .name = "check-package",
+    .summary = "check driver packages: INF, files, architectures, catalog",
+    .help = help,
+    .run = run,
+};

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage — stage Windows drivers into offline Windows images from Linux. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef OST_VERSION
+#define OST_VERSION "0.1.0"
+#endif
+
+static const struct ost_command *const commands[] = {
+    &ost_cmd_check_package,
+    &ost_cmd_match,
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+const struct ost_command *ost_cli_find_command(const char *name)
+{
+    for (unsigned i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+    fputs("usage: offstage COMMAND [ARGS]\n"
+          "\n"
+          "offstage stages Windows drivers into offline Windows images from Linux:\n"
+          "no Windows host, no DISM, no mount, no root.\n"
+          "\n"
+          "Driver packages:\n",
+          out);
+    for (unsigned i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("\n"
+          "Every command takes --help, and `offstage help COMMAND` says the same.\n"
+          "Commands that answer a question take --json for scripts.\n"
+          "\n"
+          "Exit status: 0 success or a positive answer; 1 a negative answer\n"
+          "(validation failed, would not bind); 2 an error (usage, unreadable or\n"
+          "corrupt input, I/O).\n",
+          out);
+}
+
+void ost_cli_print_help(FILE *out, const struct ost_command *cmd)
+{
+    fputs(cmd->help, out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return OST_EXIT_ERROR;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+        print_overview(stdout);
+        return OST_EXIT_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("offstage %s\n", OST_VERSION);
+        return OST_EXIT_OK;
+    }
+    if (!strcmp(name, "help")) {
+        if (argc < 3) {
+            print_overview(stdout);
+            return OST_EXIT_OK;
+        }
+        const struct ost_command *c = ost_cli_find_command(argv[2]);
+        if (!c)
+            return ost_cli_usage_error("help", "no command named '%s'; `offstage --help` lists them", argv[2]);
+        ost_cli_print_help(stdout, c);
+        return OST_EXIT_OK;
+    }
+    const struct ost_command *cmd = ost_cli_find_command(name);
+    if (!cmd) {
+        fprintf(stderr, "offstage: '%s' is not a command; `offstage --help` lists them\n", name);
+        return OST_EXIT_ERROR;
+    }
+    return cmd->run(argc - 1, argv + 1);
+}
