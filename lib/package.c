@@ -268,7 +268,8 @@ static ost_status scan_dir(const char *dir, bool recurse, unsigned depth, struct
             free(p);
     }
     closedir(d);
-    qsort(infs->v + first, infs->n - first, sizeof *infs->v, compare_strings);
+    if (infs->n > first)
+        qsort(infs->v + first, infs->n - first, sizeof *infs->v, compare_strings);
     if (subdirs.n)
         qsort(subdirs.v, subdirs.n, sizeof *subdirs.v, compare_strings);
     ost_status st = OST_OK;
