@@ -96,10 +96,11 @@ $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
 
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do \
+	    : "Findings are written to $(BUILD)/fuzz/work-NAME/; a crash stops the run."; \
 	    name=$$(basename $$f); corpus=fuzz/corpus/$${name#fuzz_}; \
 	    work=$(BUILD)/fuzz/work-$$name; mkdir -p $$work; \
 	    echo "fuzz: $$name for $(FUZZ_SECONDS)s (seeds: $$corpus)"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -artifact_prefix=$$work/ \
 	        -print_final_stats=1 $$work $$corpus 2>$$work.log || { tail -50 $$work.log; exit 1; }; \
 	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$work.log; \
 	done

@@ -178,6 +178,9 @@ ost_status ost_pe_parse(const uint8_t *data, size_t size, const char *name, stru
     if (st == OST_OK && !in_file(table, 40ull * out->section_count, size))
         st = corrupt(err, name, table, "section table (%u entries) is truncated by the end of the file",
                      out->section_count);
+    if (st == OST_OK && out->size_of_headers < table + 40ull * out->section_count)
+        st = corrupt(err, name, opt + 60, "SizeOfHeaders 0x%x is smaller than the headers and section table (0x%llx bytes)",
+                     out->size_of_headers, (unsigned long long)(table + 40ull * out->section_count));
     if (st == OST_OK)
         st = parse_sections(data, size, name, table, out, err);
     if (st != OST_OK) {
@@ -241,14 +244,18 @@ void ost_pe_authenticode_feed(const uint8_t *data, size_t size, const struct ost
     /* Headers, around the CheckSum field and the certificate directory. */
     uint64_t hdr_end = pe->size_of_headers;
     uint64_t pos = 0;
+    if (hdr_end > size)
+        hdr_end = size;
     for (size_t i = 0; i < pe->authenticode_skip_count && i < 2; i++) {
         const struct ost_pe_range *r = &pe->authenticode_skip[i];
         if (r->offset >= hdr_end)
             break;
-        update(ctx, data + pos, (size_t)(r->offset - pos));
-        pos = r->offset + r->size;
+        if (r->offset > pos)
+            update(ctx, data + pos, (size_t)(r->offset - pos));
+        pos = r->offset + r->size < hdr_end ? r->offset + r->size : hdr_end;
     }
-    update(ctx, data + pos, (size_t)(hdr_end - pos));
+    if (hdr_end > pos)
+        update(ctx, data + pos, (size_t)(hdr_end - pos));
     /* Sections in file order. */
     const struct ost_pe_section **order = ost_xcalloc(pe->section_count, sizeof *order);
     size_t n = 0;
