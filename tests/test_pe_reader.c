@@ -104,7 +104,7 @@ static struct image with_cert_table(uint32_t cert_len, uint32_t claimed_offset_d
     struct ost_error err;
     assert_int_equal(ost_pe_parse(im.data, im.size, "x", &pe, &err), OST_OK);
     size_t off = (im.size + 7) & ~(size_t)7;
-    uint8_t *d = ost_xcalloc(1, off + cert_len);
+    uint8_t *d = ost_xcalloc(1, off + cert_len + 8); /* room for the header even when cert_len < 8 */
     memcpy(d, im.data, im.size);
     d[off] = (uint8_t)cert_len, d[off + 1] = (uint8_t)(cert_len >> 8); /* dwLength */
     d[off + 4] = 0x00, d[off + 5] = 0x02;                             /* wRevision 0x0200 */

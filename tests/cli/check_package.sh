@@ -75,8 +75,7 @@ expect_status "..\\..\\ path: exit 1" 1
 expect_out "path-escape finding with line" "evil.inf:19: error.*would leave the package.*path-escape"
 
 # unreadable or not an INF: exit 2 with file and place
-head -c 4096 /dev/urandom > "$TMP/garbage.inf"
-printf '\000\001\002' >> "$TMP/garbage.inf"
+cp "$BUILD/testdrivers/x86/testdrv.sys" "$TMP/garbage.inf"   # binary: a PE image
 run check-package "$TMP/garbage.inf"
 expect_status "binary garbage: exit 2" 2
 expect_err "garbage message names file and offset" "garbage.inf: offset [0-9]+"
