@@ -226,39 +226,6 @@ static void build_manufacturers(struct builder *b)
  * Paths and destinations.
  */
 
-char *ost_safe_relative_path(const char *path)
-{
-    if (!path)
-        return NULL;
-    if (path[0] && path[1] == ':')
-        return NULL;
-    if (path[0] == '/' || (path[0] == '\\' && path[1] == '\\'))
-        return NULL;
-    struct ost_buf out = {0};
-    const char *p = path;
-    while (*p) {
-        while (*p == '\\' || *p == '/')
-            p++;
-        const char *start = p;
-        while (*p && *p != '\\' && *p != '/')
-            p++;
-        size_t n = (size_t)(p - start);
-        if (n == 0 || (n == 1 && start[0] == '.'))
-            continue;
-        bool dots = true;
-        for (size_t i = 0; i < n; i++)
-            dots = dots && start[i] == '.';
-        if (dots) { /* "..", and "..." which Windows also treats as a parent */
-            ost_buf_free(&out);
-            return NULL;
-        }
-        if (out.len)
-            ost_buf_addc(&out, '/');
-        ost_buf_add(&out, start, n);
-    }
-    return ost_buf_steal(&out);
-}
-
 const char *ost_dirid_path(unsigned dirid, ost_arch arch)
 {
     switch (dirid) {

@@ -169,9 +169,5 @@ const char *ost_dirid_path(unsigned dirid, ost_arch arch);
 /* Service start type name: "boot", "system", "auto", "demand", "disabled". */
 const char *ost_start_type_name(uint32_t start);
 
-/* Normalises a relative path from an INF ('\' or '/' separated) into
- * '/'-separated form. Returns NULL if it is absolute, has a drive letter,
- * or any ".." component: such a path would leave the package. */
-char *ost_safe_relative_path(const char *path);
 
 #endif

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,3 +332,136 @@ char *ost_find_ci(const char *dir, const char *name)
     }
     return found;
 }
+
+static long long fault_budget(void)
+{
+    static long long budget = -2;
+    if (budget == -2) {
+        const char *v = getenv("OFFSTAGE_FAULT_ENOSPC_AFTER");
+        budget = v && *v ? atoll(v) : -1;
+    }
+    return budget;
+}
+
+int ost_write_all(int fd, const void *buf, size_t n)
+{
+    static long long written;
+    const char *p = buf;
+    long long budget = fault_budget();
+    while (n) {
+        size_t chunk = n;
+        if (budget >= 0) {
+            if (written >= budget) {
+                errno = ENOSPC;
+                return -1;
+            }
+            if ((long long)chunk > budget - written)
+                chunk = (size_t)(budget - written);
+        }
+        ssize_t w = write(fd, p, chunk);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        written += w;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err)
+{
+    int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", from, strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", to, strerror(e));
+    }
+    char buf[65536];
+    ost_status st = OST_OK;
+    for (;;) {
+        ssize_t r = read(in, buf, sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = ost_fail(err, OST_ERR_IO, "%s: read error: %s", from, strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break;
+        if (ost_write_all(out, buf, (size_t)r) != 0) {
+            st = ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", to, strerror(errno));
+            break;
+        }
+    }
+    if (st == OST_OK && fsync(out) != 0)
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot sync: %s", to, strerror(errno));
+    close(in);
+    if (close(out) != 0 && st == OST_OK)
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", to, strerror(errno));
+    if (st != OST_OK)
+        unlink(to);
+    return st;
+}
+
+void ost_rm_rf(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char *child = ost_path_join(path, e->d_name);
+            ost_rm_rf(child);
+            free(child);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+char *ost_safe_relative_path(const char *path)
+{
+    if (!path)
+        return NULL;
+    if (path[0] && path[1] == ':')
+        return NULL;
+    if (path[0] == '/' || (path[0] == '\\' && path[1] == '\\'))
+        return NULL;
+    struct ost_buf out = {0};
+    const char *p = path;
+    while (*p) {
+        while (*p == '\\' || *p == '/')
+            p++;
+        const char *start = p;
+        while (*p && *p != '\\' && *p != '/')
+            p++;
+        size_t n = (size_t)(p - start);
+        if (n == 0 || (n == 1 && start[0] == '.'))
+            continue;
+        bool dots = true;
+        for (size_t i = 0; i < n; i++)
+            dots = dots && start[i] == '.';
+        if (dots) { /* "..", and "..." which Windows also treats as a parent */
+            ost_buf_free(&out);
+            return NULL;
+        }
+        if (out.len)
+            ost_buf_addc(&out, '/');
+        ost_buf_add(&out, start, n);
+    }
+    return ost_buf_steal(&out);
+}
+

@@ -78,6 +78,11 @@ bool ost_is_regular_file(const char *path);
  * must not reach outside itself through them). */
 char *ost_find_ci(const char *dir, const char *name);
 
+/* Normalises a relative path from an input ('\\' or '/' separated) into
+ * '/'-separated form. Returns NULL if it is absolute, has a drive letter,
+ * or any ".." component: such a path would leave its root. */
+char *ost_safe_relative_path(const char *path);
+
 /* Little-endian readers over a bounded buffer. */
 static inline uint16_t ost_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static inline uint32_t ost_le32(const uint8_t *p)
@@ -90,3 +95,13 @@ static inline uint64_t ost_le64(const uint8_t *p)
 }
 
 #endif
+
+/* Copies a file (a regular file; symlinks are not followed), writing the
+ * copy with ost_write_all and syncing it. */
+ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err);
+/* Writes all of buf to fd. For tests, OFFSTAGE_FAULT_ENOSPC_AFTER=N in the
+ * environment makes writes fail with ENOSPC once N bytes have been written
+ * in this process: the way to test "disk full" without filling a disk. */
+int ost_write_all(int fd, const void *buf, size_t n);
+/* Removes a directory tree (not following symlinks). */
+void ost_rm_rf(const char *path);

@@ -17,6 +17,10 @@ binutils-mingw-w64-x86-64
 binutils-mingw-w64-i686
 clang
 libclang-rt-14-dev
+libhivex-dev
+libhivex-bin
+libwin-hivex-perl
+reglookup
 xz-utils
 "
 

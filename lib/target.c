@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+ost_status ost_target_read_file(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,
+                                size_t *size, struct ost_error *err)
+{
+    return t->ops->read_file(t, path, max_size, data, size, err);
+}
+
+int ost_target_stat(struct ost_target *t, const char *path)
+{
+    return t->ops->stat(t, path);
+}
+
+ost_status ost_target_list_dir(struct ost_target *t, const char *path, struct ost_strlist *names,
+                               struct ost_error *err)
+{
+    return t->ops->list_dir(t, path, names, err);
+}
+
+ost_status ost_target_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err)
+{
+    return t->ops->local_path(t, path, local, err);
+}
+
+static ost_status check_write(struct ost_target *t, const char *path, struct ost_error *err)
+{
+    if (!t->writable)
+        return ost_fail(err, OST_ERR_USAGE, "%s: opened read-only; cannot change %s", t->name, path);
+    if (!ost_winpath_is_safe(path))
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: refusing path \"%s\": it would leave the image", t->name, path);
+    return OST_OK;
+}
+
+ost_status ost_target_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err)
+{
+    ost_status st = check_write(t, path, err);
+    return st != OST_OK ? st : t->ops->write_file(t, path, source, err);
+}
+
+ost_status ost_target_write_bytes(struct ost_target *t, const char *path, const void *data, size_t size,
+                                  struct ost_error *err)
+{
+    ost_status st = check_write(t, path, err);
+    if (st != OST_OK)
+        return st;
+    char *tmp = ost_target_scratch_file(t, "bytes");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ost_write_all(fd, data, size) != 0) {
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    } else if (close(fd) != 0) {
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+    } else {
+        st = t->ops->write_file(t, path, tmp, err);
+    }
+    unlink(tmp);
+    free(tmp);
+    return st;
+}
+
+ost_status ost_target_remove_file(struct ost_target *t, const char *path, struct ost_error *err)
+{
+    ost_status st = check_write(t, path, err);
+    return st != OST_OK ? st : t->ops->remove_file(t, path, err);
+}
+
+ost_status ost_target_commit(struct ost_target *t, struct ost_error *err)
+{
+    return t->ops->commit(t, err);
+}
+
+void ost_target_close(struct ost_target *t)
+{
+    if (!t)
+        return;
+    char *scratch = t->scratch;
+    t->ops->close(t);
+    if (scratch) {
+        ost_rm_rf(scratch);
+        free(scratch);
+    }
+}
+
+char *ost_target_scratch_file(struct ost_target *t, const char *hint)
+{
+    static unsigned counter;
+    if (!t->scratch) {
+        const char *base = getenv("TMPDIR");
+        char *tmpl = ost_xasprintf("%s/offstage-XXXXXX", base && *base ? base : "/tmp");
+        if (!mkdtemp(tmpl)) {
+            fprintf(stderr, "offstage: cannot create a temporary directory in %s: %s\n",
+                    base && *base ? base : "/tmp", strerror(errno));
+            abort();
+        }
+        t->scratch = tmpl;
+    }
+    return ost_xasprintf("%s/%u-%s", t->scratch, ++counter, hint);
+}
+
+char *ost_winpath_join(const char *a, const char *b)
+{
+    if (!a[0])
+        return ost_xstrdup(b);
+    size_t n = strlen(a);
+    return ost_xasprintf("%s%s%s", a, a[n - 1] == '\\' ? "" : "\\", b);
+}
+
+bool ost_winpath_is_safe(const char *path)
+{
+    if (!path[0] || path[0] == '\\' || path[0] == '/' || (path[0] && path[1] == ':'))
+        return false;
+    char *safe = ost_safe_relative_path(path);
+    bool ok = safe != NULL;
+    free(safe);
+    return ok;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * target.h — an offline Windows to service, whatever holds it: a directory
+ * (an installed Windows whose volume is mounted, or a tree extracted from
+ * media), a WIM image, a disk image. Staging logic is written once against
+ * this interface.
+ *
+ * Paths are Windows paths relative to the image root, '\'-separated and
+ * resolved case-insensitively ("windows\system32\CONFIG\system" finds
+ * Windows/System32/config/SYSTEM).
+ *
+ * Writes are a transaction: ost_target_write_file and ost_target_remove_file
+ * only stage; ost_target_commit applies every staged change or, if any step
+ * fails, none (what was applied is rolled back). Closing without commit
+ * discards them. A target opened read-only refuses writes.
+ */
+#ifndef OST_TARGET_H
+#define OST_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "util.h"
+
+struct ost_target;
+
+struct ost_target_ops {
+    const char *kind;
+    ost_status (*read_file)(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,
+                            size_t *size, struct ost_error *err);
+    /* 0 absent, 1 file, 2 directory */
+    int (*stat)(struct ost_target *t, const char *path);
+    ost_status (*list_dir)(struct ost_target *t, const char *path, struct ost_strlist *names,
+                           struct ost_error *err);
+    /* A local file holding the content of path, for libraries that need a
+     * file name (hivex). The caller must not modify or delete it. */
+    ost_status (*local_path)(struct ost_target *t, const char *path, char **local, struct ost_error *err);
+    /* Stages path := the bytes of local file `source` (copied now). */
+    ost_status (*write_file)(struct ost_target *t, const char *path, const char *source, struct ost_error *err);
+    ost_status (*remove_file)(struct ost_target *t, const char *path, struct ost_error *err);
+    ost_status (*commit)(struct ost_target *t, struct ost_error *err);
+    void (*close)(struct ost_target *t);
+};
+
+struct ost_target {
+    const struct ost_target_ops *ops;
+    char *name;      /* for messages: the directory or FILE:INDEX */
+    bool writable;
+    char *scratch;   /* private temporary directory, removed on close */
+};
+
+/* Opens a directory holding an offline Windows root. */
+ost_status ost_target_open_dir(const char *dir, bool writable, struct ost_target **out, struct ost_error *err);
+
+ost_status ost_target_read_file(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,
+                                size_t *size, struct ost_error *err);
+int ost_target_stat(struct ost_target *t, const char *path);
+ost_status ost_target_list_dir(struct ost_target *t, const char *path, struct ost_strlist *names,
+                               struct ost_error *err);
+ost_status ost_target_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err);
+ost_status ost_target_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err);
+/* Stages path := data. */
+ost_status ost_target_write_bytes(struct ost_target *t, const char *path, const void *data, size_t size,
+                                  struct ost_error *err);
+ost_status ost_target_remove_file(struct ost_target *t, const char *path, struct ost_error *err);
+ost_status ost_target_commit(struct ost_target *t, struct ost_error *err);
+void ost_target_close(struct ost_target *t);
+
+/* A new file name inside the target's scratch directory. */
+char *ost_target_scratch_file(struct ost_target *t, const char *hint);
+
+/* Joins Windows path parts with '\'. */
+char *ost_winpath_join(const char *a, const char *b);
+
+/* Rejects paths that would leave the image: "..", absolute, drive letters. */
+bool ost_winpath_is_safe(const char *path);
+
+#endif
