@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * image.h — an offline Windows installation opened through a target: what
+ * it is (version, build, service pack, edition, product name from SOFTWARE;
+ * architecture from SYSTEM's PROCESSOR_ARCHITECTURE, cross-checked with the
+ * machine type of ntoskrnl.exe; the active control set from Select\Current)
+ * and its SYSTEM and SOFTWARE hives, opened once and saved back through the
+ * target on commit.
+ *
+ * Only Windows NT 6.x is accepted. Windows 8 and later (6.2+) are flagged:
+ * they have no CriticalDeviceDatabase (their DriverDatabase is used for
+ * boot-critical drivers), which staging must respect.
+ */
+#ifndef OST_IMAGE_H
+#define OST_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "hive.h"
+#include "target.h"
+
+#define OST_SYSTEM_HIVE "Windows\\System32\\config\\SYSTEM"
+#define OST_SOFTWARE_HIVE "Windows\\System32\\config\\SOFTWARE"
+#define OST_BCD_TEMPLATE "Windows\\System32\\config\\BCD-Template"
+#define OST_NTOSKRNL "Windows\\System32\\ntoskrnl.exe"
+
+struct ost_image_info {
+    char *product_name, *edition_id, *current_version, *current_build, *csd_version, *installation_type;
+    unsigned major, minor, build;
+    char *processor_architecture; /* as the hive says: "x86", "AMD64" */
+    ost_arch arch;
+    bool kernel_checked;          /* ntoskrnl.exe was found and agrees */
+    unsigned control_set;
+    char control_set_name[16];    /* "ControlSet001" */
+    bool windows8_or_later;
+};
+
+struct ost_image {
+    struct ost_target *target;
+    struct ost_image_info info;
+    struct ost_hive *system, *software;
+    ost_hkey control_set; /* key of the active control set in SYSTEM */
+    bool allow_dirty;
+};
+
+struct ost_image_options {
+    bool writable;
+    bool allow_dirty; /* --force */
+};
+
+/* Takes ownership of the target. */
+ost_status ost_image_open(struct ost_target *t, const struct ost_image_options *opts, struct ost_image **out,
+                          struct ost_error *err);
+/* Saves the hives that changed through the target, then commits it. */
+ost_status ost_image_commit(struct ost_image *img, struct ost_error *err);
+void ost_image_close(struct ost_image *img);
+
+/* "Windows 7 Ultimate, 6.1 build 7601 (Service Pack 1), x86" */
+char *ost_image_describe(const struct ost_image *img);
+
+/* Opens another hive of the image (e.g. BCD-Template). */
+ost_status ost_image_open_hive(struct ost_image *img, const char *path, bool writable, struct ost_hive **out,
+                               struct ost_error *err);
+/* Stages a modified hive back into the image. */
+ost_status ost_image_stage_hive(struct ost_image *img, const char *path, struct ost_hive *h, struct ost_error *err);
+
+#endif
