@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage make-test-image: a stand-in offline Windows 7 SP1 tree. */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "testimage.h"
+
+static const char help[] =
+    "usage: offstage make-test-image --arch x86|amd64 [--edition NAME]\n"
+    "                                [--with-device VEN:DEV[:SUBSYS[:REV]]]... DIR\n"
+    "\n"
+    "Writes a skeleton offline Windows 7 SP1 installation to DIR, for trying\n"
+    "offstage and for tests, since real Windows images cannot be shipped.\n"
+    "\n"
+    "IT IS NOT WINDOWS. It holds only what offstage reads and writes, with the\n"
+    "names, types and layout Windows uses: SYSTEM and SOFTWARE hives (real regf\n"
+    "files: version 6.1 build 7601 SP1, edition, PROCESSOR_ARCHITECTURE,\n"
+    "Select, DevicePath = %SystemRoot%\\inf, a few inbox storage drivers in\n"
+    "Services and the CriticalDeviceDatabase, empty certificate stores), a\n"
+    "BCD-Template store, stub ks.inf and wdmaudio.inf, and an ntoskrnl.exe PE\n"
+    "stub of the right machine type. SOFTWARE\\offstage\\TestImage marks it.\n"
+    "\n"
+    "Options:\n"
+    "  --arch A          x86 or amd64 (required).\n"
+    "  --edition NAME    EditionID (default Ultimate; e.g. Professional).\n"
+    "  --with-device ID  add an Enum\\PCI devnode for a device that Windows has\n"
+    "                    enumerated but not installed yet, with the hardware and\n"
+    "                    compatible IDs the PCI bus driver reports (repeatable),\n"
+    "                    e.g. 1af4:1059:00191af4:01.\n"
+    "\n"
+    "DIR must not exist or be empty; on failure nothing is left behind.\n"
+    "Exit status: 0 written; 2 error.\n";
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"arch", required_argument, NULL, 'a'}, {"edition", required_argument, NULL, 'e'},
+        {"with-device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+    };
+    struct ost_test_image_options o = {0};
+    struct ost_pci_identity *devices = NULL;
+    size_t cap = 0;
+    struct ost_error err;
+    int c, rc = OST_EXIT_OK;
+    optind = 1;
+    while (rc == OST_EXIT_OK && (c = getopt_long(argc, argv, "a:e:d:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            o.arch = ost_arch_parse(optarg);
+            if (o.arch != OST_ARCH_X86 && o.arch != OST_ARCH_AMD64)
+                rc = ost_cli_usage_error("make-test-image", "--arch is x86 or amd64, not '%s'", optarg);
+            break;
+        case 'e': o.edition = optarg; break;
+        case 'd':
+            ost_grow(&devices, &cap, o.ndevices + 1, sizeof *devices);
+            if (ost_pci_identity_parse(optarg, &devices[o.ndevices], &err) != OST_OK)
+                rc = ost_cli_usage_error("make-test-image", "%s", err.message);
+            o.ndevices++;
+            break;
+        case 'h': fputs(help, stdout); free(devices); return OST_EXIT_OK;
+        default: rc = ost_cli_usage_error("make-test-image", "unknown option");
+        }
+    }
+    if (rc == OST_EXIT_OK && !o.arch)
+        rc = ost_cli_usage_error("make-test-image", "--arch x86 or --arch amd64 is required");
+    if (rc == OST_EXIT_OK && optind != argc - 1)
+        rc = ost_cli_usage_error("make-test-image", "name one directory to create");
+    if (rc == OST_EXIT_OK) {
+        o.devices = devices;
+        if (ost_make_test_image(argv[optind], &o, &err) != OST_OK)
+            rc = ost_cli_report_error("make-test-image", &err);
+        else
+            printf("%s: Windows 7 %s SP1 %s test image (not Windows), %zu device%s\n", argv[optind],
+                   o.edition ? o.edition : "Ultimate", ost_arch_name(o.arch), o.ndevices, o.ndevices == 1 ? "" : "s");
+    }
+    free(devices);
+    return rc;
+}
+
+const struct ost_command ost_cmd_make_test_image = {
+    .name = "make-test-image",
+    .summary = "write a stand-in offline Windows 7 tree (not Windows) for trials and tests",
+    .help = help,
+    .run = run,
+};

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "testimage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hive.h"
+#include "pe.h"
+#include "regf.h"
+#include "util.h"
+
+#define CLASS_HDC "{4D36E96A-E325-11CE-BFC1-08002BE10318}"
+#define CLASS_SCSI "{4D36E97B-E325-11CE-BFC1-08002BE10318}"
+#define CLASS_MEDIA "{4d36e96c-e325-11ce-bfc1-08002be10318}"
+#define LOADER_GUID "{a6f4c1d2-3b5e-4f70-8a9c-0ffe57a6e001}" /* invented for the test image */
+
+/* ---- writing helpers that keep the first error ------------------------------ */
+
+struct hb {
+    struct ost_hive *h;
+    struct ost_error *err;
+    ost_status st;
+};
+
+static ost_hkey key(struct hb *b, ost_hkey from, const char *path)
+{
+    ost_hkey k = 0;
+    if (b->st == OST_OK)
+        b->st = ost_hive_create_key(b->h, from, path, &k, b->err);
+    return k;
+}
+
+static void sz(struct hb *b, ost_hkey k, const char *name, uint32_t type, const char *v)
+{
+    if (b->st == OST_OK)
+        b->st = ost_hive_set_string(b->h, k, name, type, v, b->err);
+}
+
+static void dw(struct hb *b, ost_hkey k, const char *name, uint32_t v)
+{
+    if (b->st == OST_OK)
+        b->st = ost_hive_set_dword(b->h, k, name, v, b->err);
+}
+
+static void msz(struct hb *b, ost_hkey k, const char *name, const struct ost_strlist *v)
+{
+    if (b->st == OST_OK)
+        b->st = ost_hive_set_multi_string(b->h, k, name, v, b->err);
+}
+
+static ost_status new_hive(const char *path, const char *root, struct hb *b, struct ost_error *err)
+{
+    b->err = err;
+    b->h = NULL;
+    b->st = ost_regf_write_empty(path, root, err);
+    if (b->st == OST_OK) {
+        struct ost_hive_open_options o = {.writable = true};
+        b->st = ost_hive_open(path, &o, &b->h, err);
+    }
+    return b->st;
+}
+
+static ost_status finish_hive(struct hb *b, const char *path)
+{
+    if (b->st == OST_OK)
+        b->st = ost_hive_save(b->h, path, b->err);
+    ost_hive_close(b->h);
+    return b->st;
+}
+
+/* ---- SYSTEM ----------------------------------------------------------------- */
+
+struct inbox_service {
+    const char *name, *image, *group, *hwid, *class_guid, *package;
+    uint32_t start;
+};
+
+/* A few inbox boot-critical storage drivers, as Windows 7 installs them. */
+static const struct inbox_service inbox[] = {
+    {"pciide", "system32\\drivers\\pciide.sys", "Boot Bus Extender", "pci#cc_0101", CLASS_HDC, "mshdc.inf", 0},
+    {"intelide", "system32\\drivers\\intelide.sys", "System Bus Extender", "pci#ven_8086&dev_7111", CLASS_HDC,
+     "mshdc.inf", 0},
+    {"LSI_SCSI", "system32\\drivers\\lsi_scsi.sys", "SCSI miniport", "pci#ven_1000&dev_0030", CLASS_SCSI,
+     "lsi_scsi.inf", 0},
+};
+
+char *ost_test_image_instance_id(size_t n)
+{
+    return ost_xasprintf("3&267a616a&0&%02zX", (n + 3) * 8);
+}
+
+static void add_device(struct hb *b, ost_hkey enum_pci, const struct ost_pci_identity *p, size_t n)
+{
+    struct ost_device_ids ids = {0};
+    ost_pci_expand(p, &ids);
+    /* The devnode's key is the most specific hardware ID without "PCI\". */
+    char *id = ost_xstrdup(ids.hardware_ids.v[0] + 4);
+    char *inst = ost_test_image_instance_id(n);
+    char *path = ost_xasprintf("%s\\%s", id, inst);
+    ost_hkey k = key(b, enum_pci, path);
+    msz(b, k, "HardwareID", &ids.hardware_ids);
+    msz(b, k, "CompatibleIDs", &ids.compatible_ids);
+    char *loc = ost_xasprintf("PCI bus 0, device %zu, function 0", n + 3);
+    sz(b, k, "LocationInformation", OST_REG_SZ, loc);
+    dw(b, k, "Capabilities", 0);
+    dw(b, k, "UINumber", (uint32_t)(n + 3));
+    free(loc), free(path), free(inst), free(id);
+    ost_device_ids_free(&ids);
+}
+
+static ost_status build_system(const char *path, const struct ost_test_image_options *o, struct ost_error *err)
+{
+    struct hb b;
+    if (new_hive(path, "SYSTEM", &b, err) != OST_OK)
+        return finish_hive(&b, path);
+    ost_hkey sel = key(&b, 0, "Select");
+    dw(&b, sel, "Current", 1), dw(&b, sel, "Default", 1), dw(&b, sel, "Failed", 0), dw(&b, sel, "LastKnownGood", 1);
+    ost_hkey cs = key(&b, 0, "ControlSet001");
+    ost_hkey env = key(&b, cs, "Control\\Session Manager\\Environment");
+    sz(&b, env, "PROCESSOR_ARCHITECTURE", OST_REG_SZ, o->arch == OST_ARCH_X86 ? "x86" : "AMD64");
+    sz(&b, env, "NUMBER_OF_PROCESSORS", OST_REG_SZ, "1");
+    sz(&b, env, "OS", OST_REG_SZ, "Windows_NT");
+    const char *arch = o->arch == OST_ARCH_X86 ? "x86" : "amd64";
+    for (size_t i = 0; i < sizeof inbox / sizeof inbox[0]; i++) {
+        const struct inbox_service *s = &inbox[i];
+        char *cdd_path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", s->hwid);
+        ost_hkey cdd = key(&b, cs, cdd_path);
+        sz(&b, cdd, "Service", OST_REG_SZ, s->name);
+        sz(&b, cdd, "ClassGUID", OST_REG_SZ, s->class_guid);
+        char *pkg = ost_xasprintf("%s_%s_neutral_%016llx", s->package, arch, 0x5eed0000ull + i);
+        sz(&b, cdd, "DriverPackageId", OST_REG_SZ, pkg);
+        char *svc_path = ost_xasprintf("services\\%s", s->name);
+        ost_hkey svc = key(&b, cs, svc_path);
+        dw(&b, svc, "Type", 1), dw(&b, svc, "Start", s->start), dw(&b, svc, "ErrorControl", 3);
+        sz(&b, svc, "ImagePath", OST_REG_EXPAND_SZ, s->image);
+        sz(&b, svc, "Group", OST_REG_SZ, s->group);
+        free(cdd_path), free(pkg), free(svc_path);
+    }
+    ost_hkey media = key(&b, cs, "Control\\Class\\" CLASS_MEDIA);
+    sz(&b, media, "", OST_REG_SZ, "Sound, video and game controllers");
+    sz(&b, media, "Class", OST_REG_SZ, "MEDIA");
+    ost_hkey enum_pci = key(&b, cs, "Enum\\PCI");
+    for (size_t i = 0; i < o->ndevices; i++)
+        add_device(&b, enum_pci, &o->devices[i], i);
+    key(&b, cs, "Enum\\Root");
+    return finish_hive(&b, path);
+}
+
+/* ---- SOFTWARE ----------------------------------------------------------------- */
+
+static ost_status build_software(const char *path, const struct ost_test_image_options *o, struct ost_error *err)
+{
+    struct hb b;
+    if (new_hive(path, "SOFTWARE", &b, err) != OST_OK)
+        return finish_hive(&b, path);
+    const char *edition = o->edition ? o->edition : "Ultimate";
+    ost_hkey nt = key(&b, 0, "Microsoft\\Windows NT\\CurrentVersion");
+    char *product = ost_xasprintf("Windows 7 %s", edition);
+    sz(&b, nt, "ProductName", OST_REG_SZ, product);
+    sz(&b, nt, "EditionID", OST_REG_SZ, edition);
+    sz(&b, nt, "CurrentVersion", OST_REG_SZ, "6.1");
+    sz(&b, nt, "CurrentBuild", OST_REG_SZ, "7601");
+    sz(&b, nt, "CurrentBuildNumber", OST_REG_SZ, "7601");
+    sz(&b, nt, "CSDVersion", OST_REG_SZ, "Service Pack 1");
+    sz(&b, nt, "InstallationType", OST_REG_SZ, "Client");
+    sz(&b, nt, "SystemRoot", OST_REG_SZ, "C:\\Windows");
+    free(product);
+    ost_hkey cv = key(&b, 0, "Microsoft\\Windows\\CurrentVersion");
+    sz(&b, cv, "DevicePath", OST_REG_EXPAND_SZ, "%SystemRoot%\\inf");
+    sz(&b, cv, "ProgramFilesDir", OST_REG_SZ, "C:\\Program Files");
+    key(&b, 0, "Microsoft\\SystemCertificates\\ROOT\\Certificates");
+    key(&b, 0, "Microsoft\\SystemCertificates\\TrustedPublisher\\Certificates");
+    ost_hkey mark = key(&b, 0, "offstage");
+    sz(&b, mark, "TestImage", OST_REG_SZ, "made by offstage make-test-image; this is not Windows");
+    return finish_hive(&b, path);
+}
+
+/* ---- BCD-Template -------------------------------------------------------------- */
+
+static void bcd_object(struct hb *b, ost_hkey objects, const char *guid, uint32_t type)
+{
+    char *p = ost_xasprintf("%s\\Description", guid);
+    dw(b, key(b, objects, p), "Type", type);
+    free(p);
+}
+
+static void bcd_string(struct hb *b, ost_hkey objects, const char *guid, const char *element, const char *v)
+{
+    char *p = ost_xasprintf("%s\\Elements\\%s", guid, element);
+    sz(b, key(b, objects, p), "Element", OST_REG_SZ, v);
+    free(p);
+}
+
+static void bcd_list(struct hb *b, ost_hkey objects, const char *guid, const char *element, const char *v)
+{
+    char *p = ost_xasprintf("%s\\Elements\\%s", guid, element);
+    struct ost_strlist l = {0};
+    ost_strlist_add(&l, v);
+    msz(b, key(b, objects, p), "Element", &l);
+    ost_strlist_free(&l);
+    free(p);
+}
+
+static ost_status build_bcd(const char *path, struct ost_error *err)
+{
+    static const char bootmgr[] = "{9dea862c-5cdd-4e70-acc1-f32b344d4795}";
+    static const char loader_settings[] = "{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}";
+    static const char global_settings[] = "{7ea2e1ac-2e61-4728-aaa3-896d9d0a9f0e}";
+    struct hb b;
+    if (new_hive(path, "NewStoreRoot", &b, err) != OST_OK)
+        return finish_hive(&b, path);
+    sz(&b, key(&b, 0, "Description"), "KeyName", OST_REG_SZ, "BCD00000000");
+    ost_hkey objects = key(&b, 0, "Objects");
+    bcd_object(&b, objects, bootmgr, 0x10100002);
+    bcd_string(&b, objects, bootmgr, "12000004", "Windows Boot Manager");
+    bcd_string(&b, objects, bootmgr, "23000003", LOADER_GUID);
+    bcd_list(&b, objects, bootmgr, "24000001", LOADER_GUID);
+    bcd_object(&b, objects, LOADER_GUID, 0x10200003);
+    bcd_string(&b, objects, LOADER_GUID, "12000002", "\\Windows\\system32\\winload.exe");
+    bcd_string(&b, objects, LOADER_GUID, "12000004", "Windows 7");
+    bcd_string(&b, objects, LOADER_GUID, "22000002", "\\Windows");
+    bcd_list(&b, objects, LOADER_GUID, "14000006", loader_settings);
+    bcd_object(&b, objects, loader_settings, 0x20200003);
+    bcd_list(&b, objects, loader_settings, "14000006", global_settings);
+    bcd_object(&b, objects, global_settings, 0x20100000);
+    return finish_hive(&b, path);
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)v), put16(p + 2, (uint16_t)(v >> 16));
+}
+
+ost_status ost_write_pe_stub(const char *path, ost_arch arch, struct ost_error *err)
+{
+    bool plus = arch != OST_ARCH_X86;
+    uint8_t img[0x400] = {0};
+    img[0] = 'M', img[1] = 'Z';
+    put32(img + 0x3c, 0x40);
+    memcpy(img + 0x40, "PE\0\0", 4);
+    uint8_t *coff = img + 0x44, *opt = coff + 20;
+    uint16_t opt_size = plus ? 240 : 224;
+    put16(coff, ost_arch_pe_machine(arch));
+    put16(coff + 2, 1);
+    put16(coff + 16, opt_size);
+    put16(coff + 18, plus ? 0x0022 : 0x0102);
+    put16(opt, plus ? 0x20b : 0x10b);
+    put32(opt + 4, 0x200);      /* SizeOfCode */
+    put32(opt + 16, 0x1000);    /* AddressOfEntryPoint */
+    put32(opt + 20, 0x1000);    /* BaseOfCode */
+    if (plus) {
+        put32(opt + 24, 0x40000000), put32(opt + 28, 0x1);  /* ImageBase 0x140000000 */
+    } else {
+        put32(opt + 28, 0x00400000);
+    }
+    put32(opt + 32, 0x1000), put32(opt + 36, 0x200);      /* alignments */
+    put16(opt + 40, 6), put16(opt + 42, 1);               /* OS 6.1 */
+    put16(opt + 48, 6), put16(opt + 50, 1);               /* subsystem 6.1 */
+    put32(opt + 56, 0x2000), put32(opt + 60, 0x200);      /* SizeOfImage, SizeOfHeaders */
+    put16(opt + 68, 1);                                    /* native */
+    put32(opt + (plus ? 108 : 92), 16);                    /* NumberOfRvaAndSizes */
+    uint8_t *sec = opt + opt_size;
+    memcpy(sec, ".text", 5);
+    put32(sec + 8, 1), put32(sec + 12, 0x1000), put32(sec + 16, 0x200), put32(sec + 20, 0x200);
+    put32(sec + 36, 0x60000020);
+    img[0x200] = 0xC3; /* ret */
+    put32(opt + 64, ost_pe_checksum(img, sizeof img, (uint64_t)(opt + 64 - img)));
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ost_write_all(fd, img, sizeof img) != 0 || close(fd) != 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return OST_OK;
+}
+
+static ost_status write_text(const char *path, const char *text, struct ost_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ost_write_all(fd, text, strlen(text)) != 0 || close(fd) != 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return OST_OK;
+}
+
+static const char ks_inf[] =
+    "; Stub written by offstage make-test-image: not the Windows file.\r\n"
+    "[Version]\r\nSignature=\"$Windows NT$\"\r\nClass=MEDIA\r\n"
+    "ClassGuid={4d36e96c-e325-11ce-bfc1-08002be10318}\r\nProvider=%Msft%\r\nDriverVer=06/21/2006,6.1.7601.17514\r\n"
+    "[KS.Registration]\r\n[KS.Registration.NT]\r\n[Strings]\r\nMsft=\"Microsoft\"\r\n";
+static const char wdmaudio_inf[] =
+    "; Stub written by offstage make-test-image: not the Windows file.\r\n"
+    "[Version]\r\nSignature=\"$Windows NT$\"\r\nClass=MEDIA\r\n"
+    "ClassGuid={4d36e96c-e325-11ce-bfc1-08002be10318}\r\nProvider=%Msft%\r\nDriverVer=06/21/2006,6.1.7601.17514\r\n"
+    "[WDMAUDIO.Registration]\r\n[WDMAUDIO.Registration.NT]\r\n[Strings]\r\nMsft=\"Microsoft\"\r\n";
+
+static ost_status make_tree(const char *root, struct ost_error *err)
+{
+    static const char *dirs[] = {
+        "Windows", "Windows/System32", "Windows/System32/config", "Windows/System32/drivers",
+        "Windows/System32/DriverStore", "Windows/System32/DriverStore/FileRepository", "Windows/inf",
+    };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        char *p = ost_path_join(root, dirs[i]);
+        int r = mkdir(p, 0755);
+        int e = errno;
+        free(p);
+        if (r != 0)
+            return ost_fail(err, OST_ERR_IO, "%s/%s: cannot create: %s", root, dirs[i], strerror(e));
+    }
+    return OST_OK;
+}
+
+static bool is_empty_dir(const char *dir)
+{
+    struct ost_strlist names = {0};
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool empty = d != NULL;
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            empty = false;
+    if (d)
+        closedir(d);
+    ost_strlist_free(&names);
+    return empty;
+}
+
+ost_status ost_make_test_image(const char *dir, const struct ost_test_image_options *o, struct ost_error *err)
+{
+    if (o->arch != OST_ARCH_X86 && o->arch != OST_ARCH_AMD64)
+        return ost_fail(err, OST_ERR_USAGE, "test images are x86 or amd64");
+    struct stat st;
+    bool existed = stat(dir, &st) == 0;
+    if (existed && (!S_ISDIR(st.st_mode) || !is_empty_dir(dir)))
+        return ost_fail(err, OST_ERR_USAGE, "%s: exists and is not an empty directory; refusing to overwrite it", dir);
+    char *tmp = ost_xasprintf("%s.tmp-XXXXXX", dir);
+    if (!mkdtemp(tmp)) {
+        ost_status s = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+        free(tmp);
+        return s;
+    }
+    char *system = ost_path_join(tmp, "Windows/System32/config/SYSTEM");
+    char *software = ost_path_join(tmp, "Windows/System32/config/SOFTWARE");
+    char *bcd = ost_path_join(tmp, "Windows/System32/config/BCD-Template");
+    char *kernel = ost_path_join(tmp, "Windows/System32/ntoskrnl.exe");
+    char *ks = ost_path_join(tmp, "Windows/inf/ks.inf");
+    char *wdm = ost_path_join(tmp, "Windows/inf/wdmaudio.inf");
+    ost_status s = make_tree(tmp, err);
+    if (s == OST_OK)
+        s = build_system(system, o, err);
+    if (s == OST_OK)
+        s = build_software(software, o, err);
+    if (s == OST_OK)
+        s = build_bcd(bcd, err);
+    if (s == OST_OK)
+        s = ost_write_pe_stub(kernel, o->arch, err);
+    if (s == OST_OK)
+        s = write_text(ks, ks_inf, err);
+    if (s == OST_OK)
+        s = write_text(wdm, wdmaudio_inf, err);
+    if (s == OST_OK && existed && rmdir(dir) != 0)
+        s = ost_fail(err, OST_ERR_IO, "%s: cannot replace: %s", dir, strerror(errno));
+    if (s == OST_OK && rename(tmp, dir) != 0)
+        s = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+    if (s != OST_OK) {
+        ost_rm_rf(tmp);
+        if (existed)
+            mkdir(dir, 0755);
+    }
+    free(system), free(software), free(bcd), free(kernel), free(ks), free(wdm), free(tmp);
+    return s;
+}

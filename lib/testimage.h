@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * testimage.h — a stand-in for an offline Windows 7 SP1 installation, for
+ * users' pipelines, our tests, the demo and the benchmarks (Windows images
+ * cannot be shipped). It is NOT Windows: it holds only what offstage reads
+ * and writes, with the names, types and layout of the real thing:
+ *
+ *   Windows\System32\config\SYSTEM     Select, ControlSet001 (Environment,
+ *       CriticalDeviceDatabase and services of a few inbox storage drivers,
+ *       the MEDIA class key, Enum\PCI devnodes for --with-device)
+ *   Windows\System32\config\SOFTWARE   CurrentVersion (6.1, build 7601,
+ *       Service Pack 1, edition), DevicePath = %SystemRoot%\inf, empty
+ *       ROOT and TrustedPublisher certificate stores
+ *   Windows\System32\config\BCD-Template   bootmgr and one Windows Boot
+ *       Loader object
+ *   Windows\System32\ntoskrnl.exe      a PE stub of the right machine type
+ *   Windows\inf\ks.inf, wdmaudio.inf   stubs with the sections INFs Need
+ *
+ * Hives start as empty hives (regf.h) and are filled through hivex.
+ */
+#ifndef OST_TESTIMAGE_H
+#define OST_TESTIMAGE_H
+
+#include "arch.h"
+#include "error.h"
+#include "hwid.h"
+
+struct ost_test_image_options {
+    ost_arch arch;              /* x86 or amd64 */
+    const char *edition;        /* EditionID, default "Ultimate" */
+    const struct ost_pci_identity *devices; /* devnodes to add under Enum\PCI */
+    size_t ndevices;
+};
+
+/* Creates dir (which must not exist, or be an empty directory). Built in a
+ * sibling temporary directory and renamed into place, so a failure leaves
+ * nothing behind. */
+ost_status ost_make_test_image(const char *dir, const struct ost_test_image_options *opts, struct ost_error *err);
+
+/* The instance ID make-test-image gives the n-th device (0-based). */
+char *ost_test_image_instance_id(size_t n);
+
+/* Writes a minimal PE image of the given architecture (a native-subsystem
+ * stub whose only code returns) to path. */
+ost_status ost_write_pe_stub(const char *path, ost_arch arch, struct ost_error *err);
+
+#endif
