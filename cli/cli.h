@@ -28,6 +28,7 @@ struct ost_command {
 extern const struct ost_command ost_cmd_check_package;
 extern const struct ost_command ost_cmd_match;
 extern const struct ost_command ost_cmd_make_test_image;
+extern const struct ost_command ost_cmd_add_driver;
 
 const struct ost_command *ost_cli_find_command(const char *name);
 void ost_cli_print_help(FILE *out, const struct ost_command *cmd);

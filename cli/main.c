@@ -12,6 +12,7 @@
 static const struct ost_command *const commands[] = {
     &ost_cmd_check_package,
     &ost_cmd_match,
+    &ost_cmd_add_driver,
     &ost_cmd_make_test_image,
 };
 

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * stage.h — staging driver packages into an offline Windows so that Plug
+ * and Play binds them on first boot, and undoing it.
+ *
+ * Where things go (Windows 7's own search order, brief §3):
+ *   - each package is copied, INF, catalog and exactly the files its INF
+ *     copies for the image's architecture (subfolders kept), to
+ *       Windows\offstage\drivers\<inf>_<arch>_neutral_<16 hex of SHA-256>\
+ *     named like a driver store folder, so two versions can coexist;
+ *   - %SystemRoot%\offstage\drivers is appended to DevicePath (SOFTWARE,
+ *     REG_EXPAND_SZ), keeping every entry and %SystemRoot%\inf: on first
+ *     boot Windows searches it recursively, verifies the signature and
+ *     imports the package into its driver store;
+ *   - boot-critical packages (a service with StartType 0) are also
+ *     preinstalled as Windows 7 does: the .sys in System32\drivers, a
+ *     Services\<name> key and a CriticalDeviceDatabase entry per hardware
+ *     ID (Windows 8 and later have no CriticalDeviceDatabase: refused);
+ *   - Windows\offstage\manifest.json records what was staged, so listing,
+ *     removal and re-runs are exact.
+ *
+ * Data flows one way: packages → plan (ost_stage_plan, printable with
+ * --dry-run, writes nothing) → applied through the image's target
+ * (ost_stage_apply) → committed by the caller (ost_image_commit).
+ */
+#ifndef OST_STAGE_H
+#define OST_STAGE_H
+
+#include <stdbool.h>
+
+#include "image.h"
+#include "package.h"
+
+#define OST_STAGING_ROOT "Windows\\offstage\\drivers"
+#define OST_STAGING_DEVICEPATH "%SystemRoot%\\offstage\\drivers"
+#define OST_MANIFEST_PATH "Windows\\offstage\\manifest.json"
+#define OST_SETUPCOMPLETE "Windows\\Setup\\Scripts\\SetupComplete.cmd"
+
+struct ost_stage_options {
+    bool force_unsigned;
+    bool setup_complete;   /* append pnputil lines to SetupComplete.cmd */
+    bool recurse;          /* packages found by --recurse: other arches are skipped, not errors */
+};
+
+enum ost_stage_action {
+    OST_STAGE_COPY,        /* will be staged */
+    OST_STAGE_PRESENT,     /* the same package (same content) is already staged */
+    OST_STAGE_SKIP_ARCH,   /* built for another architecture (with --recurse) */
+    OST_STAGE_REFUSED,     /* cannot or must not be staged: the command fails */
+};
+
+struct ost_stage_copy {
+    char *source; /* host path */
+    char *dest;   /* image path */
+};
+
+struct ost_stage_package {
+    char *inf_path;
+    enum ost_stage_action action;
+    char *reason;           /* why skipped or refused */
+    struct ost_package_report *report;
+    char *folder;           /* <inf>_<arch>_neutral_<hash> */
+    char *folder_path;      /* Windows\offstage\drivers\<folder> */
+    struct ost_stage_copy *copies;
+    size_t ncopies;
+    bool signed_;           /* a catalog is present (not verified here) */
+    bool boot_critical;
+    struct ost_strlist cdd_keys;      /* CriticalDeviceDatabase key names */
+    struct ost_strlist notes;         /* what the user should know, in words */
+};
+
+struct ost_stage_plan {
+    struct ost_stage_package *packages;
+    size_t npackages;
+    char *devicepath_before, *devicepath_after; /* after == NULL: unchanged */
+    bool changes;           /* anything to write at all */
+};
+
+/* Checks every INF against the image and decides what to do with it. */
+ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs, const struct ost_stage_options *opts,
+                          struct ost_stage_plan **out, struct ost_error *err);
+/* Applies a plan through the image's target (files staged, hives edited);
+ * the caller commits with ost_image_commit. */
+ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *plan,
+                           const struct ost_stage_options *opts, struct ost_error *err);
+void ost_stage_plan_free(struct ost_stage_plan *p);
+/* True when some package was refused: the command must fail (exit 1). */
+bool ost_stage_plan_refused(const struct ost_stage_plan *p);
+
+const char *ost_stage_action_name(enum ost_stage_action a);
+
+/* ---- what is staged: the manifest -------------------------------------- */
+
+struct ost_staged {
+    char *inf_name, *folder, *arch, *class_name, *class_guid, *provider, *driver_ver, *catalog;
+    bool signed_, boot_critical;
+    struct ost_strlist hardware_ids, files, services, boot_files, cdd_keys;
+};
+
+struct ost_manifest {
+    struct ost_staged *items;
+    size_t n, cap;
+};
+
+ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err);
+void ost_manifest_free(struct ost_manifest *m);
+
+/* Removes staged packages whose INF name, folder or "all" matches name:
+ * files, boot-critical entries, the manifest entry, and DevicePath once
+ * no package is left. Fails with OST_NEGATIVE when nothing matches. */
+ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_strlist *removed,
+                            struct ost_error *err);
+
+#endif
