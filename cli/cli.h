@@ -29,6 +29,9 @@ extern const struct ost_command ost_cmd_check_package;
 extern const struct ost_command ost_cmd_match;
 extern const struct ost_command ost_cmd_make_test_image;
 extern const struct ost_command ost_cmd_add_driver;
+extern const struct ost_command ost_cmd_get_drivers;
+extern const struct ost_command ost_cmd_get_driver_info;
+extern const struct ost_command ost_cmd_remove_driver;
 
 const struct ost_command *ost_cli_find_command(const char *name);
 void ost_cli_print_help(FILE *out, const struct ost_command *cmd);

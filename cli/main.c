@@ -13,6 +13,9 @@ static const struct ost_command *const commands[] = {
     &ost_cmd_check_package,
     &ost_cmd_match,
     &ost_cmd_add_driver,
+    &ost_cmd_get_drivers,
+    &ost_cmd_get_driver_info,
+    &ost_cmd_remove_driver,
     &ost_cmd_make_test_image,
 };
 
@@ -33,7 +36,7 @@ static void print_overview(FILE *out)
           "offstage stages Windows drivers into offline Windows images from Linux:\n"
           "no Windows host, no DISM, no mount, no root.\n"
           "\n"
-          "Driver packages:\n",
+          "Commands:\n",
           out);
     for (unsigned i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-16s %s\n", commands[i]->name, commands[i]->summary);

@@ -118,6 +118,7 @@ ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, stru
         return ost_fail(err, OST_ERR_CORRUPT, "%s: %s: line %d: %s", img->target->name, OST_MANIFEST_PATH,
                         doc ? 0 : je.line, doc ? "no \"packages\" list" : je.text);
     }
+    m->setup_complete_created = json_is_true(json_object_get(doc, "setup_complete_created"));
     size_t i;
     json_t *p;
     json_array_foreach(pkgs, i, p) {
@@ -128,6 +129,7 @@ ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, stru
         s->class_name = json_dup(p, "class"), s->class_guid = json_dup(p, "class_guid");
         s->provider = json_dup(p, "provider"), s->driver_ver = json_dup(p, "driver_ver");
         s->catalog = json_dup(p, "catalog");
+        s->setup_complete_line = json_dup(p, "setup_complete_line");
         s->signed_ = json_is_true(json_object_get(p, "signed"));
         s->boot_critical = json_is_true(json_object_get(p, "boot_critical"));
         strlist_from_json(json_object_get(p, "hardware_ids"), &s->hardware_ids);
@@ -149,7 +151,7 @@ ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, stru
 static void staged_free(struct ost_staged *s)
 {
     free(s->inf_name), free(s->folder), free(s->arch), free(s->class_name), free(s->class_guid);
-    free(s->provider), free(s->driver_ver), free(s->catalog);
+    free(s->provider), free(s->driver_ver), free(s->catalog), free(s->setup_complete_line);
     ost_strlist_free(&s->hardware_ids), ost_strlist_free(&s->files), ost_strlist_free(&s->services);
     ost_strlist_free(&s->boot_files), ost_strlist_free(&s->cdd_keys);
 }
@@ -178,16 +180,17 @@ static ost_status manifest_write(struct ost_image *img, const struct ost_manifes
     json_t *pkgs = json_array();
     for (size_t i = 0; i < m->n; i++) {
         const struct ost_staged *s = &m->items[i];
-        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
+        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
             "inf", s->inf_name, "folder", s->folder, "arch", s->arch, "class", s->class_name,
             "class_guid", s->class_guid, "provider", s->provider, "driver_ver", s->driver_ver, "catalog", s->catalog,
+            "setup_complete_line", s->setup_complete_line,
             "signed", s->signed_, "boot_critical", s->boot_critical, "hardware_ids", strlist_json(&s->hardware_ids),
             "files", strlist_json(&s->files), "services", strlist_json(&s->services),
             "boot_files", strlist_json(&s->boot_files), "critical_device_database", strlist_json(&s->cdd_keys)));
     }
-    json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.manifest/1", "comment",
+    json_t *doc = json_pack("{s:s, s:s, s:b, s:o}", "schema", "offstage.manifest/1", "comment",
                             "Driver packages staged by offstage; read by offstage get-drivers and remove-driver.",
-                            "packages", pkgs);
+                            "setup_complete_created", m->setup_complete_created, "packages", pkgs);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);
     ost_status st = ost_target_write_bytes(img->target, OST_MANIFEST_PATH, text, strlen(text), err);
@@ -545,39 +548,65 @@ static void record_package(const struct ost_stage_package *p, struct ost_staged 
         ost_strlist_add(&s->files, p->copies[i].dest);
 }
 
-static ost_status apply_setup_complete(struct ost_image *img, const struct ost_stage_plan *plan, struct ost_error *err)
+static struct ost_staged *staged_by_folder(struct ost_manifest *m, const char *folder)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (ost_streq_ci(m->items[i].folder, folder))
+            return &m->items[i];
+    return NULL;
+}
+
+static ost_status read_setup_complete(struct ost_image *img, struct ost_buf *b, bool *existed, struct ost_error *err)
+{
+    *existed = ost_target_stat(img->target, OST_SETUPCOMPLETE) == 1;
+    if (!*existed)
+        return OST_OK;
+    uint8_t *data;
+    size_t size;
+    ost_status st = ost_target_read_file(img->target, OST_SETUPCOMPLETE, 1u << 20, &data, &size, err);
+    if (st == OST_OK)
+        ost_buf_add(b, data, size);
+    free(data);
+    return st;
+}
+
+static ost_status apply_setup_complete(struct ost_image *img, const struct ost_stage_plan *plan,
+                                       struct ost_manifest *m, struct ost_error *err)
 {
     struct ost_buf b = {0};
-    if (ost_target_stat(img->target, OST_SETUPCOMPLETE) == 1) {
-        uint8_t *data;
-        size_t size;
-        ost_status st = ost_target_read_file(img->target, OST_SETUPCOMPLETE, 1u << 20, &data, &size, err);
-        if (st != OST_OK)
-            return st;
-        ost_buf_add(&b, data, size);
-        free(data);
-        if (b.len && b.data[b.len - 1] != '\n')
-            ost_buf_adds(&b, "\r\n");
-    } else {
+    bool existed;
+    ost_status st = read_setup_complete(img, &b, &existed, err);
+    if (st != OST_OK)
+        return st;
+    if (!existed) {
         ost_buf_adds(&b, "@echo off\r\n");
+        m->setup_complete_created = true;
+    } else if (b.len && b.data[b.len - 1] != '\n') {
+        ost_buf_adds(&b, "\r\n");
     }
     size_t before = b.len;
     for (size_t i = 0; i < plan->npackages; i++) {
         const struct ost_stage_package *p = &plan->packages[i];
-        if (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT)
+        struct ost_staged *rec = p->folder ? staged_by_folder(m, p->folder) : NULL;
+        if (!rec || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT))
             continue;
         char *line = ost_xasprintf("pnputil -i -a \"%%SystemRoot%%\\offstage\\drivers\\%s\\%s\"", p->folder,
                                    p->report->model->inf_name);
         if (!strstr(b.data, line))
             ost_buf_addf(&b, "%s\r\n", line);
-        free(line);
+        free(rec->setup_complete_line);
+        rec->setup_complete_line = line;
     }
-    ost_status st = OST_OK;
     if (b.len != before)
         st = ost_target_write_bytes(img->target, OST_SETUPCOMPLETE, b.data, b.len, err);
     ost_buf_free(&b);
     return st;
 }
+
+/* Takes add-driver's lines for the packages matching `name` out of
+ * SetupComplete.cmd again, in one read-modify-write. */
+static ost_status unapply_setup_complete(struct ost_image *img, const struct ost_manifest *m, const char *name,
+                                         struct ost_error *err);
 
 ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *plan,
                            const struct ost_stage_options *opts, struct ost_error *err)
@@ -604,10 +633,10 @@ ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *p
         if (st == OST_OK)
             st = ost_hive_set_string(img->software, k, "DevicePath", OST_REG_EXPAND_SZ, plan->devicepath_after, err);
     }
-    if (st == OST_OK && plan->changes)
-        st = manifest_write(img, &manifest, err);
     if (st == OST_OK && opts && opts->setup_complete)
-        st = apply_setup_complete(img, plan, err);
+        st = apply_setup_complete(img, plan, &manifest, err);
+    if (st == OST_OK && (plan->changes || (opts && opts->setup_complete)))
+        st = manifest_write(img, &manifest, err);
     ost_manifest_free(&manifest);
     return st;
 }
@@ -634,6 +663,18 @@ static ost_status remove_one(struct ost_image *img, struct ost_manifest *m, size
     for (size_t i = 0; i < s->files.n && st == OST_OK; i++)
         if (ost_target_stat(img->target, s->files.v[i]) == 1)
             st = ost_target_remove_file(img->target, s->files.v[i], err);
+    char *folder = ost_winpath_join(OST_STAGING_ROOT, s->folder);
+    /* deepest first: subfolders of the package, then the package folder */
+    for (size_t i = s->files.n; i-- > 0 && st == OST_OK;) {
+        char *dir = ost_xstrdup(s->files.v[i]);
+        for (char *cut = strrchr(dir, '\\'); cut && strlen(dir) > strlen(folder); cut = strrchr(dir, '\\')) {
+            *cut = '\0';
+            if (strlen(dir) >= strlen(folder))
+                st = ost_target_remove_dir(img->target, dir, err);
+        }
+        free(dir);
+    }
+    free(folder);
     for (size_t i = 0; i < s->boot_files.n && st == OST_OK; i++)
         if (ost_target_stat(img->target, s->boot_files.v[i]) == 1)
             st = ost_target_remove_file(img->target, s->boot_files.v[i], err);
@@ -654,6 +695,39 @@ static ost_status remove_one(struct ost_image *img, struct ost_manifest *m, size
     return st;
 }
 
+static ost_status unapply_setup_complete(struct ost_image *img, const struct ost_manifest *m, const char *name,
+                                         struct ost_error *err)
+{
+    struct ost_buf b = {0};
+    bool existed, changed = false;
+    ost_status st = read_setup_complete(img, &b, &existed, err);
+    for (size_t i = 0; st == OST_OK && existed && i < m->n; i++) {
+        const char *line = m->items[i].setup_complete_line;
+        char *at = line && staged_matches(&m->items[i], name) ? strstr(b.data, line) : NULL;
+        if (!at)
+            continue;
+        size_t len = strlen(line);
+        while (at[len] == '\r' || at[len] == '\n')
+            len++;
+        memmove(at, at + len, b.len - (size_t)(at - b.data) - len + 1);
+        b.len -= len;
+        changed = true;
+    }
+    if (st == OST_OK && changed) {
+        if (m->setup_complete_created && !strcmp(b.data, "@echo off\r\n")) {
+            st = ost_target_remove_file(img->target, OST_SETUPCOMPLETE, err);
+            if (st == OST_OK)
+                st = ost_target_remove_dir(img->target, "Windows\\Setup\\Scripts", err);
+            if (st == OST_OK)
+                st = ost_target_remove_dir(img->target, "Windows\\Setup", err);
+        } else {
+            st = ost_target_write_bytes(img->target, OST_SETUPCOMPLETE, b.data, b.len, err);
+        }
+    }
+    ost_buf_free(&b);
+    return st;
+}
+
 ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_strlist *removed,
                             struct ost_error *err)
 {
@@ -668,6 +742,8 @@ ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_
             ost_strlist_add(removed, m.items[i].folder);
         }
     }
+    if (st == OST_OK && removed->n)
+        st = unapply_setup_complete(img, &m, name, err);
     if (st == OST_OK && removed->n == 0)
         st = ost_fail(err, OST_NEGATIVE, "%s: no package staged by offstage matches '%s' (see get-drivers)",
                       img->target->name, name);
@@ -682,6 +758,9 @@ ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_
         st = manifest_write(img, &m, err);
     }
     if (st == OST_OK && m.n == 0) {
+        st = ost_target_remove_dir(img->target, OST_STAGING_ROOT, err);
+        if (st == OST_OK)
+            st = ost_target_remove_dir(img->target, "Windows\\offstage", err);
         char *before = read_devicepath(img);
         if (before && path_list_has(before, OST_STAGING_DEVICEPATH)) {
             char *after = devicepath_without_ours(before);

@@ -94,12 +94,14 @@ const char *ost_stage_action_name(enum ost_stage_action a);
 struct ost_staged {
     char *inf_name, *folder, *arch, *class_name, *class_guid, *provider, *driver_ver, *catalog;
     bool signed_, boot_critical;
+    char *setup_complete_line; /* the pnputil line add-driver appended, or NULL */
     struct ost_strlist hardware_ids, files, services, boot_files, cdd_keys;
 };
 
 struct ost_manifest {
     struct ost_staged *items;
     size_t n, cap;
+    bool setup_complete_created; /* SetupComplete.cmd did not exist before offstage */
 };
 
 ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err);

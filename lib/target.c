@@ -73,6 +73,12 @@ ost_status ost_target_remove_file(struct ost_target *t, const char *path, struct
     return st != OST_OK ? st : t->ops->remove_file(t, path, err);
 }
 
+ost_status ost_target_remove_dir(struct ost_target *t, const char *path, struct ost_error *err)
+{
+    ost_status st = check_write(t, path, err);
+    return st != OST_OK ? st : t->ops->remove_dir(t, path, err);
+}
+
 ost_status ost_target_commit(struct ost_target *t, struct ost_error *err)
 {
     return t->ops->commit(t, err);

@@ -40,6 +40,8 @@ struct ost_target_ops {
     /* Stages path := the bytes of local file `source` (copied now). */
     ost_status (*write_file)(struct ost_target *t, const char *path, const char *source, struct ost_error *err);
     ost_status (*remove_file)(struct ost_target *t, const char *path, struct ost_error *err);
+    /* Stages removal of a directory, done at commit if it is empty then. */
+    ost_status (*remove_dir)(struct ost_target *t, const char *path, struct ost_error *err);
     ost_status (*commit)(struct ost_target *t, struct ost_error *err);
     void (*close)(struct ost_target *t);
 };
@@ -65,6 +67,7 @@ ost_status ost_target_write_file(struct ost_target *t, const char *path, const c
 ost_status ost_target_write_bytes(struct ost_target *t, const char *path, const void *data, size_t size,
                                   struct ost_error *err);
 ost_status ost_target_remove_file(struct ost_target *t, const char *path, struct ost_error *err);
+ost_status ost_target_remove_dir(struct ost_target *t, const char *path, struct ost_error *err);
 ost_status ost_target_commit(struct ost_target *t, struct ost_error *err);
 void ost_target_close(struct ost_target *t);
 

@@ -19,6 +19,7 @@
 struct op {
     char *path;    /* Windows path */
     char *staged;  /* file in the transaction folder; NULL for removal */
+    bool dir;      /* remove this directory if it is empty */
     /* commit state */
     char *final;
     char *backup;
@@ -179,6 +180,15 @@ static ost_status dir_remove_file(struct ost_target *t, const char *path, struct
     return OST_OK;
 }
 
+static ost_status dir_remove_dir(struct ost_target *t, const char *path, struct ost_error *err)
+{
+    struct dir_target *d = (struct dir_target *)t;
+    (void)err;
+    ost_grow(&d->ops, &d->cap, d->nops + 1, sizeof *d->ops);
+    d->ops[d->nops++] = (struct op){.path = ost_xstrdup(path), .dir = true};
+    return OST_OK;
+}
+
 /* Creates the missing directories of `rest` below `base`, recording them. */
 static ost_status make_dirs(const char *base, const char *rest, struct op *o, char **final, struct ost_error *err)
 {
@@ -208,6 +218,11 @@ static ost_status make_dirs(const char *base, const char *rest, struct op *o, ch
 
 static ost_status apply(struct dir_target *d, struct op *o, struct ost_error *err)
 {
+    if (o->dir) {
+        o->final = resolve(d, o->path);
+        o->applied = o->final && rmdir(o->final) == 0; /* not empty: left alone */
+        return OST_OK;
+    }
     char *rest;
     char *base = resolve_prefix(d->root, o->path, &rest);
     ost_status st = OST_OK;
@@ -239,6 +254,11 @@ static ost_status apply(struct dir_target *d, struct op *o, struct ost_error *er
 
 static void undo(struct op *o)
 {
+    if (o->dir) {
+        if (o->applied)
+            mkdir(o->final, 0755);
+        return;
+    }
     if (o->final) {
         if (o->backup)
             rename(o->backup, o->final);
@@ -258,7 +278,8 @@ static ost_status dir_commit(struct ost_target *t, struct ost_error *err)
         st = apply(d, &d->ops[i], err);
     if (st != OST_OK) {
         for (size_t k = i; k-- > 0;)
-            undo(&d->ops[k]);
+            if (d->ops[k].applied || d->ops[k].backup || d->ops[k].created_dirs.n)
+                undo(&d->ops[k]);
     }
     if (d->txn) {
         ost_rm_rf(d->txn);
@@ -292,6 +313,7 @@ static const struct ost_target_ops dir_ops = {
     .local_path = dir_local_path,
     .write_file = dir_write_file,
     .remove_file = dir_remove_file,
+    .remove_dir = dir_remove_dir,
     .commit = dir_commit,
     .close = dir_close,
 };

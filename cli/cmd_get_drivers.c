@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage get-drivers: the third-party driver packages of an offline Windows. */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "driverstore.h"
+#include "image_cli.h"
+
+static const char help[] =
+    "usage: offstage get-drivers --image DIR [--json]\n"
+    "\n"
+    "Lists the third-party driver packages of an offline Windows, like\n"
+    "`dism /Get-Drivers /Format:Table`: published or staged name, original INF\n"
+    "name, inbox or not, class, provider, date, version, and state:\n"
+    "  staged     copied by offstage add-driver, installed by Plug and Play on\n"
+    "             first boot (Windows\\offstage\\drivers\\...);\n"
+    "  imported   staged, and Windows has since published it (first boot done);\n"
+    "  store      in Windows' driver store: Windows\\inf\\oemN.inf, original name\n"
+    "             from its DriverStore\\FileRepository folder.\n"
+    "\n"
+    "Exit status: 0 listed (even when empty); 2 error.\n";
+
+static const char *state(const struct ost_store_entry *e)
+{
+    return e->staged ? (e->imported ? "imported" : "staged") : "store";
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"image", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *image = NULL;
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:jh", longopts, NULL)) != -1) {
+        if (c == 'i')
+            image = optarg;
+        else if (c == 'j')
+            json = true;
+        else if (c == 'h')
+            return fputs(help, stdout), OST_EXIT_OK;
+        else
+            return ost_cli_usage_error("get-drivers", "unknown option");
+    }
+    if (optind < argc)
+        return ost_cli_usage_error("get-drivers", "unexpected argument '%s'", argv[optind]);
+    struct ost_image *img;
+    int rc = ost_cli_open_image("get-drivers", image, false, true, &img);
+    if (rc)
+        return rc;
+    struct ost_store s;
+    struct ost_error err;
+    if (ost_store_list(img, &s, &err) != OST_OK) {
+        rc = ost_cli_report_error("get-drivers", &err);
+        ost_image_close(img);
+        return rc;
+    }
+    if (json) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < s.n; i++) {
+            const struct ost_store_entry *e = &s.v[i];
+            json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:b}",
+                "published_name", e->published_name, "original_name", ost_json_str(e->original_name), "inbox", 0,
+                "class", ost_json_str(e->class_name), "provider", ost_json_str(e->provider),
+                "date", ost_json_str(e->date), "version", ost_json_str(e->version), "state", state(e),
+                "inf", e->inf_path, "folder", ost_json_str(e->folder), "boot_critical", e->boot_critical));
+        }
+        json_t *doc = json_pack("{s:s, s:o, s:o}", "schema", "offstage.get-drivers/1", "image", ost_cli_image_json(img),
+                                "drivers", list);
+        ost_cli_print_json(doc);
+        json_decref(doc);
+    } else {
+        printf("%-52s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", "Published Name", "Original File Name",
+               "Inbox", "Class", "Provider", "Date", "Version", "State");
+        for (size_t i = 0; i < s.n; i++) {
+            const struct ost_store_entry *e = &s.v[i];
+            printf("%-52s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", e->published_name,
+                   e->original_name ? e->original_name : "(unknown)", "No", e->class_name ? e->class_name : "",
+                   e->provider ? e->provider : "", e->date ? e->date : "", e->version ? e->version : "", state(e));
+        }
+        if (!s.n)
+            printf("(no third-party driver packages)\n");
+    }
+    ost_store_free(&s);
+    ost_image_close(img);
+    return OST_EXIT_OK;
+}
+
+const struct ost_command ost_cmd_get_drivers = {
+    .name = "get-drivers",
+    .summary = "list staged and driver-store packages of an offline Windows",
+    .help = help,
+    .run = run,
+};

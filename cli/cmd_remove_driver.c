@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage remove-driver: undo what add-driver staged. */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "image_cli.h"
+#include "stage.h"
+
+static const char help[] =
+    "usage: offstage remove-driver --image DIR --driver NAME [--force] [--json]\n"
+    "\n"
+    "Undoes exactly what add-driver did for the packages matching NAME (an\n"
+    "original INF name, a staged folder name, or 'all'): the staged files, the\n"
+    "boot-critical copies, Services and CriticalDeviceDatabase entries no other\n"
+    "staged package needs, the manifest entry, and the DevicePath entry once no\n"
+    "staged package is left. Packages Windows itself installed are not touched.\n"
+    "One transaction: on failure the image is unchanged.\n"
+    "\n"
+    "Exit status: 0 removed; 1 nothing staged by offstage matches; 2 error.\n";
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
+        {"force", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *image = NULL, *name = NULL;
+    bool force = false, json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:d:fjh", longopts, NULL)) != -1) {
+        if (c == 'i')
+            image = optarg;
+        else if (c == 'd')
+            name = optarg;
+        else if (c == 'f')
+            force = true;
+        else if (c == 'j')
+            json = true;
+        else if (c == 'h')
+            return fputs(help, stdout), OST_EXIT_OK;
+        else
+            return ost_cli_usage_error("remove-driver", "unknown option");
+    }
+    if (!name)
+        return ost_cli_usage_error("remove-driver", "name the package with --driver NAME");
+    struct ost_image *img;
+    int rc = ost_cli_open_image("remove-driver", image, true, force, &img);
+    if (rc)
+        return rc;
+    struct ost_strlist removed = {0};
+    struct ost_error err;
+    if (ost_stage_remove(img, name, &removed, &err) != OST_OK || ost_image_commit(img, &err) != OST_OK)
+        rc = ost_cli_report_error("remove-driver", &err);
+    if (rc == 0) {
+        if (json) {
+            json_t *list = json_array();
+            for (size_t i = 0; i < removed.n; i++)
+                json_array_append_new(list, json_string(removed.v[i]));
+            json_t *doc = json_pack("{s:s, s:o}", "schema", "offstage.remove-driver/1", "removed", list);
+            ost_cli_print_json(doc);
+            json_decref(doc);
+        } else {
+            for (size_t i = 0; i < removed.n; i++)
+                printf("removed %s\n", removed.v[i]);
+        }
+    }
+    ost_strlist_free(&removed);
+    ost_image_close(img);
+    return rc;
+}
+
+const struct ost_command ost_cmd_remove_driver = {
+    .name = "remove-driver",
+    .summary = "undo what add-driver staged",
+    .help = help,
+    .run = run,
+};
