@@ -73,11 +73,11 @@ static int run(int argc, char **argv)
         ost_cli_print_json(doc);
         json_decref(doc);
     } else {
-        printf("%-52s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", "Published Name", "Original File Name",
+        printf("%-58s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", "Published Name", "Original File Name",
                "Inbox", "Class", "Provider", "Date", "Version", "State");
         for (size_t i = 0; i < s.n; i++) {
             const struct ost_store_entry *e = &s.v[i];
-            printf("%-52s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", e->published_name,
+            printf("%-58s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", e->published_name,
                    e->original_name ? e->original_name : "(unknown)", "No", e->class_name ? e->class_name : "",
                    e->provider ? e->provider : "", e->date ? e->date : "", e->version ? e->version : "", state(e));
         }

@@ -1,12 +1,13 @@
 #!/bin/sh
-# `make demo`: the main job on the built-in example package. Until image
-# staging lands, that job is package analysis: check both architectures of
-# the example virtio-snd package, then ask whether it binds the devices the
-# reference scenario names.
+# `make demo`: the main job on the built-in example. Makes a Windows 7 x64
+# test image (a stand-in, not Windows), stages the example virtio-snd driver
+# package into it so that Plug and Play would bind it on first boot, and
+# shows what changed.
 set -u
 BUILD=${1:-build}
 OFFSTAGE="$BUILD/offstage"
 PKG="$BUILD/examples/virtio-snd"
+IMG="$BUILD/demo/win7-x64"
 
 run() {
     printf '\n$ %s\n' "$*"
@@ -14,13 +15,25 @@ run() {
     printf '(exit %s)\n' "$?"
 }
 
-echo "offstage demo: the example virtio-snd driver package ($PKG)"
-run "$OFFSTAGE" check-package "$PKG/x86" --arch x86
-run "$OFFSTAGE" check-package "$PKG/amd64" --arch amd64 --verbose
+devicepath() {
+    if command -v hivexget >/dev/null 2>&1; then
+        printf 'DevicePath = %s\n' "$(hivexget "$IMG/Windows/System32/config/SOFTWARE" \
+            '\Microsoft\Windows\CurrentVersion' DevicePath)"
+    fi
+}
+
+rm -rf "$IMG"
+mkdir -p "$(dirname "$IMG")"
+echo "offstage demo: stage the example virtio-snd driver into an offline Windows 7 x64"
+run "$OFFSTAGE" make-test-image --arch amd64 --with-device 1af4:1059:00191af4:01 "$IMG"
+devicepath
+run "$OFFSTAGE" check-package "$PKG/amd64" --arch amd64
+run "$OFFSTAGE" match --driver "$PKG/amd64" --pci 1af4:1059:00191af4:01
+run "$OFFSTAGE" add-driver --image "$IMG" --driver "$PKG/amd64" --force-unsigned
+devicepath
+run "$OFFSTAGE" get-drivers --image "$IMG"
+run "$OFFSTAGE" get-driver-info --image "$IMG" --driver aero_virtio_snd.inf
 echo
-echo "Will the contract-v1 package bind the Aero virtio-snd device (REV_01)?"
-run "$OFFSTAGE" match --driver "$PKG/amd64" --pci 1af4:1059:00191af4:01 --arch amd64
-echo
-echo "And QEMU's default transitional virtio-snd (DEV_1018)?"
-run "$OFFSTAGE" match --driver "$PKG/amd64/aero_virtio_snd.inf" --pci 1af4:1018:00191af4:00 --arch amd64
+echo "The package is unsigned (the example has no catalog yet): Windows 7 x64 would"
+echo "stage it and then refuse to load it (Code 52); check-package says so above."
 exit 0

@@ -18,6 +18,7 @@ binutils-mingw-w64-i686
 clang
 libclang-rt-14-dev
 libhivex-dev
+libssl-dev
 libhivex-bin
 libwin-hivex-perl
 reglookup
