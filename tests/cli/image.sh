@@ -186,3 +186,49 @@ if [ -f "$SHARED/fixtures/hives/win7sp1-SYSTEM.xz" ]; then
 else
     echo "skip real hive: $SHARED/fixtures/hives absent"
 fi
+
+# a symlink in the package pointing outside it is not followed
+mkdir -p "$TMP/linkpkg" && cp examples/virtio-snd/aero_virtio_snd.inf "$TMP/linkpkg/"
+ln -s /etc/passwd "$TMP/linkpkg/aero_virtio_snd.sys"
+snapshot "$IMG" > "$TMP/clean"
+run add-driver --image "$IMG" --driver "$TMP/linkpkg" --force-unsigned
+expect_status "symlinked package file: exit 1" 1
+same_as_before "symlink: image byte-identical" "$IMG" "$TMP/clean"
+
+# --force edits a dirty hive (after saying what that risks)
+if [ -f "$SHARED/fixtures/bad-hives/OldDirtyHive" ]; then
+    D="$TMP/dirty-force"
+    cp -r "$IMG" "$D"
+    # make the image's own SOFTWARE dirty: sequence numbers differ (checksum fixed up)
+    python3 - "$D/Windows/System32/config/SOFTWARE" <<'PY'
+import struct, sys
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
+struct.pack_into('<I', b, 8, struct.unpack_from('<I', b, 4)[0] + 1)
+x = 0
+for i in range(0, 508, 4): x ^= struct.unpack_from('<I', b, i)[0]
+struct.pack_into('<I', b, 508, x)
+open(p, 'wb').write(b)
+PY
+    run add-driver --image "$D" --driver "$EXAMPLE/amd64" --force-unsigned
+    expect_status "dirty SOFTWARE refused" 2
+    run add-driver --image "$D" --driver "$EXAMPLE/amd64" --force-unsigned --force
+    expect_status "dirty SOFTWARE with --force" 0
+fi
+
+# a read-only image: refused before anything is written (checked as an
+# unprivileged user, since root may write anywhere)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+    RO="$TMP/ro"
+    mkdir -p "$RO" && cp -r "$IMG32" "$RO/img" && chmod -R a+rX "$TMP" "$RO" && chmod -R a-w "$RO/img"
+    chmod a+rx "$(dirname "$OFFSTAGE")" 2>/dev/null
+    snapshot "$RO/img" > "$TMP/ro.snap"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$OFFSTAGE" add-driver --image "$RO/img" \
+        --driver "$EXAMPLE/x86" --force-unsigned >"$OUT" 2>"$ERR"
+    STATUS=$?
+    expect_status "read-only image: exit 2" 2
+    expect_err "read-only explained" "read-only"
+    same_as_before "read-only: byte-identical" "$RO/img" "$TMP/ro.snap"
+    chmod -R u+w "$RO/img"
+else
+    echo "skip read-only image: needs root and setpriv to drop privileges"
+fi
