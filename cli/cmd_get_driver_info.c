@@ -53,10 +53,28 @@ static int run(int argc, char **argv)
     } else if (!(e = ost_store_find(&s, name))) {
         fprintf(stderr, "offstage get-driver-info: %s: no driver package '%s' (get-drivers lists them)\n", image, name);
         rc = OST_EXIT_NEGATIVE;
+    } else if (!e->inf_path) {
+        /* only the SYSTEM hive knows it: say what the driver key says */
+        if (json) {
+            json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema",
+                                    "offstage.get-driver-info/1", "published_name", e->published_name, "state",
+                                    "installed", "inf", json_null(), "class", ost_json_str(e->class_name),
+                                    "provider", ost_json_str(e->provider), "date", ost_json_str(e->date),
+                                    "version", ost_json_str(e->version), "description", ost_json_str(e->description));
+            ost_cli_print_json(doc);
+            json_decref(doc);
+        } else {
+            printf("Published name: %s\nState:          installed (in use by a device; the INF is not in "
+                   "Windows\\inf)\nDescription:    %s\nClass:          %s\nProvider:       %s\n"
+                   "Date, version:  %s, %s\n",
+                   e->published_name, e->description ? e->description : "", e->class_name ? e->class_name : "",
+                   e->provider ? e->provider : "", e->date ? e->date : "", e->version ? e->version : "");
+        }
+        e = NULL;
     } else if (ost_store_model(img, e->inf_path, &m, &err) != OST_OK) {
         rc = ost_cli_report_error("get-driver-info", &err);
     }
-    if (rc == 0) {
+    if (rc == 0 && e) {
         const struct ost_arch_model *am = &m->arches[0];
         json_t *ids = json_array(), *services = json_array(), *files = json_array();
         for (size_t i = 0; i < am->ndevices; i++)
@@ -72,7 +90,7 @@ static int run(int argc, char **argv)
         json_t *doc = json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o, s:o, s:o}",
             "schema", "offstage.get-driver-info/1", "published_name", e->published_name,
             "original_name", ost_json_str(e->original_name), "inf", e->inf_path, "folder", ost_json_str(e->folder),
-            "state", e->staged ? (e->imported ? "imported" : "staged") : "store", "arch", ost_arch_name(am->arch),
+            "state", e->staged ? (e->imported ? "imported" : "staged") : e->installed ? "installed" : "store", "arch", ost_arch_name(am->arch),
             "class", ost_json_str(e->class_name), "provider", ost_json_str(e->provider),
             "date", ost_json_str(e->date), "version", ost_json_str(e->version), "catalog", e->has_catalog,
             "boot_critical", e->boot_critical, "devices", ids, "services", services, "files", files);

@@ -16,13 +16,15 @@ static const char help[] =
     "             first boot (Windows\\offstage\\drivers\\...);\n"
     "  imported   staged, and Windows has since published it (first boot done);\n"
     "  store      in Windows' driver store: Windows\\inf\\oemN.inf, original name\n"
-    "             from its DriverStore\\FileRepository folder.\n"
+    "             from its DriverStore\\FileRepository folder;\n"
+    "  installed  in the store and in use by a device (its driver key under\n"
+    "             Control\\Class names the oemN.inf), even if the INF is gone.\n"
     "\n"
     "Exit status: 0 listed (even when empty); 2 error.\n";
 
 static const char *state(const struct ost_store_entry *e)
 {
-    return e->staged ? (e->imported ? "imported" : "staged") : "store";
+    return e->staged ? (e->imported ? "imported" : "staged") : e->installed ? "installed" : "store";
 }
 
 static int run(int argc, char **argv)
@@ -62,11 +64,11 @@ static int run(int argc, char **argv)
         json_t *list = json_array();
         for (size_t i = 0; i < s.n; i++) {
             const struct ost_store_entry *e = &s.v[i];
-            json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:b}",
+            json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b}",
                 "published_name", e->published_name, "original_name", ost_json_str(e->original_name), "inbox", 0,
                 "class", ost_json_str(e->class_name), "provider", ost_json_str(e->provider),
                 "date", ost_json_str(e->date), "version", ost_json_str(e->version), "state", state(e),
-                "inf", e->inf_path, "folder", ost_json_str(e->folder), "boot_critical", e->boot_critical));
+                "inf", ost_json_str(e->inf_path), "folder", ost_json_str(e->folder), "boot_critical", e->boot_critical));
         }
         json_t *doc = json_pack("{s:s, s:o, s:o}", "schema", "offstage.get-drivers/1", "image", ost_cli_image_json(img),
                                 "drivers", list);

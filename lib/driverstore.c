@@ -128,6 +128,62 @@ static void list_published(struct ost_image *img, struct ost_store *s)
     ost_strlist_free(&repo);
 }
 
+static struct ost_store_entry *find_published(struct ost_store *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!s->v[i].staged && ost_streq_ci(s->v[i].published_name, name))
+            return &s->v[i];
+    return NULL;
+}
+
+static char *take(char *current, char *value)
+{
+    if (current) {
+        free(value);
+        return current;
+    }
+    return value;
+}
+
+/* Driver keys (Control\Class\{guid}\NNNN) whose InfPath is a third-party
+ * oemN.inf: what Windows installed, even when the INF is gone. */
+static void list_installed(struct ost_image *img, struct ost_store *s)
+{
+    struct ost_hive *h = img->system;
+    ost_hkey classes = ost_hive_key(h, img->control_set, "Control\\Class");
+    struct ost_strlist guids = {0};
+    if (classes)
+        ost_hive_subkeys(h, classes, &guids);
+    for (size_t g = 0; g < guids.n; g++) {
+        ost_hkey ck = ost_hive_key(h, classes, guids.v[g]);
+        struct ost_strlist insts = {0};
+        ost_hive_subkeys(h, ck, &insts);
+        for (size_t i = 0; i < insts.n; i++) {
+            ost_hkey dk = ost_hive_key(h, ck, insts.v[i]);
+            char *inf = ost_hive_get_string(h, dk, "InfPath");
+            if (!inf || !ost_has_prefix_ci(inf, "oem") || !ost_has_suffix_ci(inf, ".inf")) {
+                free(inf);
+                continue;
+            }
+            ost_str_lower(inf);
+            struct ost_store_entry *e = find_published(s, inf);
+            if (!e) {
+                e = add(s);
+                e->published_name = ost_xstrdup(inf);
+            }
+            e->installed = true;
+            e->class_name = take(e->class_name, ost_hive_get_string(h, ck, "Class"));
+            e->provider = take(e->provider, ost_hive_get_string(h, dk, "ProviderName"));
+            e->date = take(e->date, ost_hive_get_string(h, dk, "DriverDate"));
+            e->version = take(e->version, ost_hive_get_string(h, dk, "DriverVersion"));
+            e->description = take(e->description, ost_hive_get_string(h, dk, "DriverDesc"));
+            free(inf);
+        }
+        ost_strlist_free(&insts);
+    }
+    ost_strlist_free(&guids);
+}
+
 ost_status ost_store_list(struct ost_image *img, struct ost_store *out, struct ost_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -136,6 +192,7 @@ ost_status ost_store_list(struct ost_image *img, struct ost_store *out, struct o
     if (st != OST_OK)
         return st;
     list_published(img, out);
+    list_installed(img, out);
     size_t published = out->n;
     for (size_t i = 0; i < m.n; i++) {
         const struct ost_staged *p = &m.items[i];
@@ -157,7 +214,7 @@ ost_status ost_store_list(struct ost_image *img, struct ost_store *out, struct o
         struct ost_error ignore;
         if (ost_target_read_file(img->target, e->inf_path, OST_INF_MAX_FILE, &data, &size, &ignore) == OST_OK) {
             for (size_t k = 0; k < published && !e->imported; k++)
-                e->imported = same_file(img, out->v[k].inf_path, data, size);
+                e->imported = out->v[k].inf_path && same_file(img, out->v[k].inf_path, data, size);
             free(data);
         }
     }
@@ -170,7 +227,7 @@ void ost_store_free(struct ost_store *s)
     for (size_t i = 0; i < s->n; i++) {
         struct ost_store_entry *e = &s->v[i];
         free(e->published_name), free(e->original_name), free(e->inf_path), free(e->folder);
-        free(e->class_name), free(e->provider), free(e->date), free(e->version);
+        free(e->class_name), free(e->provider), free(e->date), free(e->version), free(e->description);
     }
     free(s->v);
     memset(s, 0, sizeof *s);

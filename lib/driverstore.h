@@ -4,7 +4,10 @@
  * like `dism /Get-Drivers` and `pnputil -e`: packages offstage staged
  * (waiting for first boot; from its manifest) and packages Windows itself
  * published into its driver store (Windows\inf\oemN.inf, whose original
- * name is that of the identical INF in a DriverStore\FileRepository folder).
+ * name is that of the identical INF in a DriverStore\FileRepository folder),
+ * including those only the SYSTEM hive still knows (a device's driver key
+ * under Control\Class names its InfPath, e.g. oem11.inf). inf_path is NULL
+ * when the INF itself is not in the image.
  */
 #ifndef OST_DRIVERSTORE_H
 #define OST_DRIVERSTORE_H
@@ -21,6 +24,8 @@ struct ost_store_entry {
     char *folder;         /* FileRepository or staging folder (image path), may be NULL */
     bool staged;          /* staged by offstage, not yet imported by Windows */
     bool imported;        /* staged, and Windows has since published it as an oemN.inf */
+    bool installed;       /* a device's driver key (Control\Class\...) uses it */
+    char *description;    /* DriverDesc of a device using it, when known */
     char *class_name, *provider, *date, *version;
     bool boot_critical;
     bool has_catalog;

@@ -183,6 +183,12 @@ if [ -f "$SHARED/fixtures/hives/win7sp1-SYSTEM.xz" ]; then
     if [ "$real_svc" = "$our_svc" ]; then ok "Services entry: same types as LSI_SCSI for Type/Start/ErrorControl/ImagePath/Group"; else not_ok "Services like real" "$our_svc vs $real_svc"; fi
     if [ "$(hive_value "$RS" '\ControlSet001\Control\CriticalDeviceDatabase\PCI#VEN_1000&DEV_0030' Service)" = LSI_SCSI ]; then ok "existing real entries untouched"; else not_ok "real entries" "changed"; fi
     if reglookup "$RS" >/dev/null 2>&1; then ok "real hive still readable by reglookup"; else not_ok "reglookup real" "failed"; fi
+    run get-drivers --image "$REAL" --json
+    expect_json "packages Windows installed, from the real hive" "[x for x in d['drivers'] if x['published_name']=='oem11.inf' and x['state']=='installed' and x['provider']=='VMware, Inc.']"
+    expect_json "and the one staged by offstage" "[x for x in d['drivers'] if x['original_name']=='teststor.inf' and x['state']=='staged']"
+    run get-driver-info --image "$REAL" --driver oem11.inf
+    expect_status "get-driver-info oem11.inf" 0
+    expect_out "driver key facts" "VMware VMCI Bus Device"
 else
     echo "skip real hive: $SHARED/fixtures/hives absent"
 fi

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Image identification refusals (image.c) and staging decisions (stage.c)
+ * on test images altered through the hive API. */
+#include "testutil.h"
+
+#include "stage.h"
+#include "testimage.h"
+
+static char *make_image(ost_arch arch)
+{
+    char *parent = t_mkdtemp();
+    char *dir = ost_path_join(parent, "img");
+    struct ost_test_image_options o = {.arch = arch};
+    struct ost_error err;
+    if (ost_make_test_image(dir, &o, &err) != OST_OK)
+        fail_msg("%s", err.message);
+    free(parent);
+    return dir;
+}
+
+/* Sets a string value in one of the image's hives, in place. */
+static void set_value(const char *image, const char *hive, const char *key, const char *name, const char *value)
+{
+    char *path = ost_xasprintf("%s/Windows/System32/config/%s", image, hive);
+    struct ost_hive *h;
+    struct ost_error err;
+    struct ost_hive_open_options o = {.writable = true};
+    assert_int_equal(ost_hive_open(path, &o, &h, &err), OST_OK);
+    ost_hkey k;
+    assert_int_equal(ost_hive_create_key(h, 0, key, &k, &err), OST_OK);
+    assert_int_equal(ost_hive_set_string(h, k, name, OST_REG_SZ, value, &err), OST_OK);
+    char *tmp = ost_xasprintf("%s.new", path);
+    assert_int_equal(ost_hive_save(h, tmp, &err), OST_OK);
+    ost_hive_close(h);
+    assert_int_equal(rename(tmp, path), 0);
+    free(tmp), free(path);
+}
+
+static ost_status open_image(const char *dir, bool writable, struct ost_image **img, struct ost_error *err)
+{
+    struct ost_target *t;
+    ost_status st = ost_target_open_dir(dir, writable, &t, err);
+    if (st != OST_OK)
+        return st;
+    struct ost_image_options o = {.writable = writable};
+    return ost_image_open(t, &o, img, err);
+}
+
+static void cleanup(char *dir)
+{
+    char *parent = ost_path_dirname(dir);
+    t_rm_rf(parent);
+    free(parent);
+    free(dir);
+}
+
+static void test_identifies_test_image(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_X86);
+    struct ost_image *img;
+    struct ost_error err;
+    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_int_equal(img->info.arch, OST_ARCH_X86);
+    assert_true(img->info.kernel_checked);
+    assert_int_equal(img->info.major, 6);
+    assert_int_equal(img->info.minor, 1);
+    assert_int_equal(img->info.build, 7601);
+    assert_string_equal(img->info.edition_id, "Ultimate");
+    assert_string_equal(img->info.csd_version, "Service Pack 1");
+    assert_string_equal(img->info.control_set_name, "ControlSet001");
+    assert_false(img->info.windows8_or_later);
+    char *d = ost_image_describe(img);
+    assert_string_equal(d, "Windows 7 Ultimate, 6.1 build 7601 (Service Pack 1), x86");
+    free(d);
+    ost_image_close(img);
+    cleanup(dir);
+}
+
+static void test_refuses_other_windows_and_inconsistent_images(void **state)
+{
+    (void)state;
+    struct ost_image *img;
+    struct ost_error err;
+    char *dir = make_image(OST_ARCH_AMD64);
+    set_value(dir, "SOFTWARE", "Microsoft\\Windows NT\\CurrentVersion", "CurrentVersion", "5.1");
+    assert_int_equal(open_image(dir, false, &img, &err), OST_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "5.1"));
+    cleanup(dir);
+
+    dir = make_image(OST_ARCH_AMD64);
+    set_value(dir, "SYSTEM", "ControlSet001\\Control\\Session Manager\\Environment", "PROCESSOR_ARCHITECTURE", "x86");
+    assert_int_equal(open_image(dir, false, &img, &err), OST_ERR_CORRUPT);
+    assert_non_null(strstr(err.message, "ntoskrnl.exe"));
+    cleanup(dir);
+
+    dir = make_image(OST_ARCH_AMD64);
+    set_value(dir, "SYSTEM", "ControlSet001\\Control\\Session Manager\\Environment", "PROCESSOR_ARCHITECTURE", "IA64");
+    assert_int_equal(open_image(dir, false, &img, &err), OST_ERR_UNSUPPORTED);
+    cleanup(dir);
+}
+
+static struct ost_stage_plan *plan_for(struct ost_image *img, const char *inf, bool force_unsigned)
+{
+    struct ost_strlist infs = {0};
+    ost_strlist_add(&infs, inf);
+    struct ost_stage_options o = {.force_unsigned = force_unsigned};
+    struct ost_stage_plan *plan;
+    struct ost_error err;
+    assert_int_equal(ost_stage_plan(img, &infs, &o, &plan, &err), OST_OK);
+    ost_strlist_free(&infs);
+    return plan;
+}
+
+static char *storage_package(const char *arch)
+{
+    char *dir = t_mkdtemp();
+    char *inf = ost_path_join(dir, "teststor.inf"), *cat = ost_path_join(dir, "teststor.cat");
+    char *sys = ost_path_join(dir, "testdrv.sys");
+    char *rel = ost_xasprintf("testdrivers/%s/testdrv.sys", arch);
+    char *src = t_build_path(rel);
+    t_copy("tests/data/teststor/teststor.inf", inf);
+    t_copy(src, sys);
+    t_write_str(cat, "placeholder");
+    free(cat), free(sys), free(rel), free(src), free(dir);
+    return inf;
+}
+
+static void test_windows8_boot_critical_refused(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_AMD64);
+    set_value(dir, "SOFTWARE", "Microsoft\\Windows NT\\CurrentVersion", "CurrentVersion", "6.2");
+    set_value(dir, "SOFTWARE", "Microsoft\\Windows NT\\CurrentVersion", "CurrentBuild", "9200");
+    struct ost_image *img;
+    struct ost_error err;
+    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_true(img->info.windows8_or_later);
+    char *inf = storage_package("amd64");
+    struct ost_stage_plan *plan = plan_for(img, inf, false);
+    assert_int_equal(plan->packages[0].action, OST_STAGE_REFUSED);
+    assert_non_null(strstr(plan->packages[0].reason, "CriticalDeviceDatabase"));
+    ost_stage_plan_free(plan);
+    /* DevicePath staging still works there */
+    plan = plan_for(img, "build/examples/virtio-snd/amd64/aero_virtio_snd.inf", true);
+    assert_int_equal(plan->packages[0].action, OST_STAGE_COPY);
+    assert_string_equal(plan->devicepath_after, "%SystemRoot%\\inf;%SystemRoot%\\offstage\\drivers");
+    ost_stage_plan_free(plan);
+    ost_image_close(img);
+    char *pkg = ost_path_dirname(inf);
+    t_rm_rf(pkg);
+    free(pkg), free(inf);
+    cleanup(dir);
+}
+
+static void test_existing_service_not_overwritten(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_X86);
+    set_value(dir, "SYSTEM", "ControlSet001\\services\\teststor", "ImagePath", "somebody else's");
+    struct ost_image *img;
+    struct ost_error err;
+    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    char *inf = storage_package("x86");
+    struct ost_stage_plan *plan = plan_for(img, inf, false);
+    assert_int_equal(plan->packages[0].action, OST_STAGE_REFUSED);
+    assert_non_null(strstr(plan->packages[0].reason, "already exists"));
+    assert_true(ost_stage_plan_refused(plan));
+    ost_stage_plan_free(plan);
+    ost_image_close(img);
+    char *pkg = ost_path_dirname(inf);
+    t_rm_rf(pkg);
+    free(pkg), free(inf);
+    cleanup(dir);
+}
+
+static void test_devicepath_keeps_entries(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_AMD64);
+    set_value(dir, "SOFTWARE", "Microsoft\\Windows\\CurrentVersion", "DevicePath", "C:\\Drivers;D:\\More");
+    struct ost_image *img;
+    struct ost_error err;
+    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    struct ost_stage_plan *plan = plan_for(img, "build/examples/virtio-snd/amd64/aero_virtio_snd.inf", true);
+    /* %SystemRoot%\inf is put back; nothing is dropped */
+    assert_string_equal(plan->devicepath_after, "%SystemRoot%\\inf;C:\\Drivers;D:\\More;%SystemRoot%\\offstage\\drivers");
+    ost_stage_plan_free(plan);
+    ost_image_close(img);
+    cleanup(dir);
+}
+
+static void test_corrupt_manifest(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_AMD64);
+    char *off = ost_path_join(dir, "Windows/offstage");
+    char *m = t_in(off, "manifest.json");
+    t_write_str(m, "{ \"packages\": [ {\"inf\": 1 ");
+    struct ost_image *img;
+    struct ost_error err;
+    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    struct ost_strlist infs = {0};
+    ost_strlist_add(&infs, "build/examples/virtio-snd/amd64/aero_virtio_snd.inf");
+    struct ost_stage_options o = {.force_unsigned = true};
+    struct ost_stage_plan *plan;
+    assert_int_equal(ost_stage_plan(img, &infs, &o, &plan, &err), OST_ERR_CORRUPT);
+    assert_non_null(strstr(err.message, "manifest.json"));
+    ost_strlist_free(&infs);
+    ost_image_close(img);
+    free(off), free(m);
+    cleanup(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_identifies_test_image),
+        cmocka_unit_test(test_refuses_other_windows_and_inconsistent_images),
+        cmocka_unit_test(test_windows8_boot_critical_refused),
+        cmocka_unit_test(test_existing_service_not_overwritten),
+        cmocka_unit_test(test_devicepath_keeps_entries),
+        cmocka_unit_test(test_corrupt_manifest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
