@@ -34,17 +34,10 @@ static uint32_t header_checksum(const uint8_t *base)
     return x;
 }
 
-ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, struct ost_error *err)
+ost_status ost_regf_parse_header(const uint8_t *b, size_t got, uint64_t size, const char *path,
+                                 struct ost_regf_header *out, struct ost_error *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot open hive: %s", path, strerror(errno));
-    uint8_t b[BASE_BLOCK];
-    size_t got = fread(b, 1, sizeof b, f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fclose(f);
     if (got < 512)
         return ost_fail(err, OST_ERR_CORRUPT, "%s: offset 0: file is %zu bytes, too short for a hive base block",
                         path, got);
@@ -65,15 +58,30 @@ ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, s
         return ost_fail(err, OST_ERR_CORRUPT,
                         "%s: offset 508: base block checksum 0x%08x does not match its contents (0x%08x)", path,
                         out->checksum_stored, out->checksum_computed);
-    if (got < BASE_BLOCK || (uint64_t)out->hive_bins_size + BASE_BLOCK > (uint64_t)size)
+    if (got < BASE_BLOCK || (uint64_t)out->hive_bins_size + BASE_BLOCK > size)
         return ost_fail(err, OST_ERR_CORRUPT,
-                        "%s: offset 40: base block declares %u bytes of hive bins but the file has %ld bytes "
+                        "%s: offset 40: base block declares %u bytes of hive bins but the file has %llu bytes "
                         "after the base block: truncated",
-                        path, out->hive_bins_size, size > BASE_BLOCK ? size - BASE_BLOCK : 0);
+                        path, out->hive_bins_size,
+                        (unsigned long long)(size > BASE_BLOCK ? size - BASE_BLOCK : 0));
     if (out->root_offset >= out->hive_bins_size)
         return ost_fail(err, OST_ERR_CORRUPT, "%s: offset 36: root key offset 0x%x lies outside the hive bins", path,
                         out->root_offset);
     return OST_OK;
+}
+
+ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, struct ost_error *err)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot open hive: %s", path, strerror(errno));
+    uint8_t b[BASE_BLOCK];
+    size_t got = fread(b, 1, sizeof b, f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    return ost_regf_parse_header(b, got, size > 0 ? (uint64_t)size : 0, path, out, err);
 }
 
 /* A self-relative security descriptor: owner Administrators, group SYSTEM,

@@ -16,6 +16,7 @@
 #define OST_REGF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -32,6 +33,10 @@ struct ost_regf_header {
  * signature, sizes within the file, header checksum. Errors name the file
  * and the offset. The caller decides what a dirty hive means. */
 ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, struct ost_error *err);
+/* The same checks on the first bytes of a hive (at most 4096 are looked at)
+ * and the file's total size. */
+ost_status ost_regf_parse_header(const uint8_t *data, size_t n, uint64_t file_size, const char *name,
+                                 struct ost_regf_header *out, struct ost_error *err);
 
 static inline bool ost_regf_is_dirty(const struct ost_regf_header *h)
 {
