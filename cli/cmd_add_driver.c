@@ -8,12 +8,16 @@
 #include "stage.h"
 
 static const char help[] =
-    "usage: offstage add-driver --image DIR --driver PATH... [--recurse] [--force-unsigned]\n"
-    "                           [--setup-complete] [--force] [--dry-run] [--json]\n"
+    "usage: offstage add-driver --image DIR|FILE.wim [--index N|all] --driver PATH...\n"
+    "                           [--recurse] [--force-unsigned] [--setup-complete]\n"
+    "                           [--force] [--dry-run] [--json]\n"
     "\n"
     "Stages driver packages into an offline Windows so that Plug and Play binds\n"
-    "them on first boot, without Windows, DISM or a mount. DIR is the root of an\n"
-    "offline Windows (the folder holding Windows\\).\n"
+    "them on first boot, without Windows, DISM or a mount. The image is a\n"
+    "directory (the folder holding Windows\\) or a WIM file: install.wim (every\n"
+    "edition with --index all) or boot.wim (--index 2 is Setup). A WIM with\n"
+    "several images needs --index; it is updated in place with one write, and\n"
+    "files identical across editions are stored once.\n"
     "\n"
     "For each package (an INF, a package folder, or with --recurse every INF\n"
     "below a folder):\n"
@@ -47,7 +51,7 @@ static const char help[] =
     "image was refused (nothing was written); 2 error.\n";
 
 struct options {
-    const char *image;
+    const char *image, *index;
     struct ost_strlist drivers;
     struct ost_stage_options stage;
     bool dry_run, json, force;
@@ -57,16 +61,17 @@ static int parse(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
         {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
-        {"recurse", no_argument, NULL, 'r'}, {"force-unsigned", no_argument, NULL, 'u'},
+        {"index", required_argument, NULL, 'x'}, {"recurse", no_argument, NULL, 'r'}, {"force-unsigned", no_argument, NULL, 'u'},
         {"setup-complete", no_argument, NULL, 's'}, {"force", no_argument, NULL, 'f'},
         {"dry-run", no_argument, NULL, 'n'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:d:rusfnjh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:d:x:rusfnjh", longopts, NULL)) != -1) {
         switch (c) {
         case 'i': o->image = optarg; break;
+        case 'x': o->index = optarg; break;
         case 'd': ost_strlist_add(&o->drivers, optarg); break;
         case 'r': o->stage.recurse = true; break;
         case 'u': o->stage.force_unsigned = true; break;
@@ -123,7 +128,7 @@ static void print_plan(const struct ost_image *img, const struct ost_stage_plan 
                plan->devicepath_after);
 }
 
-static json_t *plan_json(const struct ost_image *img, const struct ost_stage_plan *plan, const char *result)
+static json_t *plan_json(const struct ost_image *img, const struct ost_stage_plan *plan)
 {
     json_t *pkgs = json_array();
     for (size_t i = 0; i < plan->npackages; i++) {
@@ -141,10 +146,36 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_stage_pla
             "files", files, "critical_device_database", cdd, "notes", notes,
             "findings", p->report ? ost_cli_diags_json(&p->report->model->diags) : json_array()));
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "schema", "offstage.add-driver/1", "result", result,
-                     "image", ost_cli_image_json(img), "packages", pkgs,
+    return json_pack("{s:o, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "packages", pkgs,
                      "devicepath_before", ost_json_str(plan->devicepath_before),
                      "devicepath_after", ost_json_str(plan->devicepath_after));
+}
+
+static void print_result(const char *result, size_t nimages)
+{
+    if (!strcmp(result, "refused"))
+        printf("nothing was written: a package was refused\n");
+    else if (!strcmp(result, "unchanged"))
+        printf("nothing to do: everything is already staged\n");
+    else if (!strcmp(result, "dry-run"))
+        printf("dry run: nothing was written\n");
+    else if (!strcmp(result, "staged"))
+        printf("staged into %zu image%s; Plug and Play installs the packages on first boot\n", nimages,
+               nimages == 1 ? "" : "s");
+}
+
+/* Applies every image's plan, then writes (a WIM once). */
+static int apply_all(struct ost_cli_images *imgs, struct ost_stage_plan **plans, const struct options *o)
+{
+    struct ost_error err;
+    for (size_t i = 0; i < imgs->n; i++) {
+        if (!plans[i]->changes && !o->stage.setup_complete)
+            continue;
+        if (ost_stage_apply(imgs->v[i], plans[i], &o->stage, &err) != OST_OK ||
+            ost_image_commit(imgs->v[i], &err) != OST_OK)
+            return ost_cli_report_error("add-driver", &err);
+    }
+    return ost_cli_finish_images("add-driver", imgs);
 }
 
 static int run(int argc, char **argv)
@@ -153,48 +184,48 @@ static int run(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     struct ost_strlist infs = {0};
     struct ost_error err;
-    struct ost_image *img = NULL;
-    struct ost_stage_plan *plan = NULL;
+    struct ost_cli_images imgs = {0};
+    struct ost_stage_plan **plans = NULL;
     for (size_t i = 0; rc == 0 && i < o.drivers.n; i++)
         if (ost_package_find_infs(o.drivers.v[i], o.stage.recurse, &infs, &err) != OST_OK)
             rc = ost_cli_report_error("add-driver", &err);
     if (rc == 0)
-        rc = ost_cli_open_image("add-driver", o.image, !o.dry_run, o.force, &img);
-    if (rc == 0 && ost_stage_plan(img, &infs, &o.stage, &plan, &err) != OST_OK)
-        rc = ost_cli_report_error("add-driver", &err);
-    const char *result = "error";
-    if (rc == 0) {
-        if (ost_stage_plan_refused(plan)) {
-            result = "refused";
-            rc = OST_EXIT_NEGATIVE;
-        } else if (o.dry_run) {
-            result = "dry-run";
-        } else if (!plan->changes) {
-            result = "unchanged";
-        } else if (ost_stage_apply(img, plan, &o.stage, &err) != OST_OK || ost_image_commit(img, &err) != OST_OK) {
+        rc = ost_cli_open_images("add-driver", o.image, o.index, !o.dry_run, o.force, &imgs);
+    if (rc == 0)
+        plans = ost_xcalloc(imgs.n, sizeof *plans);
+    bool refused = false, changes = false;
+    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
+        if (ost_stage_plan(imgs.v[i], &infs, &o.stage, &plans[i], &err) != OST_OK)
             rc = ost_cli_report_error("add-driver", &err);
-        } else {
-            result = "staged";
-        }
+        else
+            refused = refused || ost_stage_plan_refused(plans[i]), changes = changes || plans[i]->changes;
+    }
+    const char *result = refused ? "refused" : o.dry_run ? "dry-run" : changes ? "staged" : "unchanged";
+    if (rc == 0 && !refused && !o.dry_run && (changes || o.stage.setup_complete))
+        rc = apply_all(&imgs, plans, &o);
+    if (rc == 0 || rc == OST_EXIT_NEGATIVE) {
+        if (refused)
+            rc = OST_EXIT_NEGATIVE;
         if (o.json) {
-            json_t *doc = plan_json(img, plan, result);
+            json_t *list = json_array();
+            for (size_t i = 0; i < imgs.n; i++)
+                json_array_append_new(list, plan_json(imgs.v[i], plans[i]));
+            json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result", result,
+                                    "images", list);
+            if (imgs.n == 1) /* the one image's fields at the top too */
+                json_object_update(doc, json_array_get(list, 0));
             ost_cli_print_json(doc);
             json_decref(doc);
         } else {
-            print_plan(img, plan, o.dry_run);
-            if (!strcmp(result, "refused"))
-                printf("nothing was written: a package was refused\n");
-            else if (!strcmp(result, "unchanged"))
-                printf("nothing to do: everything is already staged\n");
-            else if (!strcmp(result, "dry-run"))
-                printf("dry run: nothing was written\n");
-            else if (!strcmp(result, "staged"))
-                printf("staged; Plug and Play installs the package%s on first boot\n",
-                       plan->npackages == 1 ? "" : "s");
+            for (size_t i = 0; i < imgs.n; i++)
+                print_plan(imgs.v[i], plans[i], o.dry_run);
+            print_result(result, imgs.n);
         }
     }
-    ost_stage_plan_free(plan);
-    ost_image_close(img);
+    for (size_t i = 0; plans && i < imgs.n; i++)
+        ost_stage_plan_free(plans[i]);
+    free(plans);
+    ost_cli_close_images(&imgs);
     ost_strlist_free(&infs);
     ost_strlist_free(&o.drivers);
     return rc < 0 ? OST_EXIT_OK : rc;

@@ -7,7 +7,7 @@
 #include "image_cli.h"
 
 static const char help[] =
-    "usage: offstage get-driver-info --image DIR --driver NAME [--json]\n"
+    "usage: offstage get-driver-info --image DIR|FILE.wim [--index N|all] --driver NAME [--json]\n"
     "\n"
     "Shows one driver package of an offline Windows: NAME is an original INF\n"
     "name (aero_virtio_snd.inf), a published name (oem3.inf) or a staged folder\n"
@@ -16,34 +16,9 @@ static const char help[] =
     "\n"
     "Exit status: 0 present; 1 not present; 2 error.\n";
 
-static int run(int argc, char **argv)
+static int show_one(struct ost_image *img, const char *name, bool json)
 {
-    static const struct option longopts[] = {
-        {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
-    };
-    const char *image = NULL, *name = NULL;
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:d:jh", longopts, NULL)) != -1) {
-        if (c == 'i')
-            image = optarg;
-        else if (c == 'd')
-            name = optarg;
-        else if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return fputs(help, stdout), OST_EXIT_OK;
-        else
-            return ost_cli_usage_error("get-driver-info", "unknown option");
-    }
-    if (!name)
-        return ost_cli_usage_error("get-driver-info", "name the package with --driver NAME");
-    struct ost_image *img;
-    int rc = ost_cli_open_image("get-driver-info", image, false, true, &img);
-    if (rc)
-        return rc;
+    int rc = 0;
     struct ost_store s;
     struct ost_error err;
     struct ost_driver_model *m = NULL;
@@ -51,7 +26,8 @@ static int run(int argc, char **argv)
     if (ost_store_list(img, &s, &err) != OST_OK) {
         rc = ost_cli_report_error("get-driver-info", &err);
     } else if (!(e = ost_store_find(&s, name))) {
-        fprintf(stderr, "offstage get-driver-info: %s: no driver package '%s' (get-drivers lists them)\n", image, name);
+        fprintf(stderr, "offstage get-driver-info: %s: no driver package '%s' (get-drivers lists them)\n",
+                img->target->name, name);
         rc = OST_EXIT_NEGATIVE;
     } else if (!e->inf_path) {
         /* only the SYSTEM hive knows it: say what the driver key says */
@@ -117,8 +93,45 @@ static int run(int argc, char **argv)
     }
     ost_driver_model_free(m);
     ost_store_free(&s);
-    ost_image_close(img);
     return rc;
+}
+
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
+        {"index", required_argument, NULL, 'x'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+    };
+    const char *image = NULL, *name = NULL, *index = NULL;
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:d:x:jh", longopts, NULL)) != -1) {
+        if (c == 'i')
+            image = optarg;
+        else if (c == 'x')
+            index = optarg;
+        else if (c == 'd')
+            name = optarg;
+        else if (c == 'j')
+            json = true;
+        else if (c == 'h')
+            return fputs(help, stdout), OST_EXIT_OK;
+        else
+            return ost_cli_usage_error("get-driver-info", "unknown option");
+    }
+    if (!name)
+        return ost_cli_usage_error("get-driver-info", "name the package with --driver NAME");
+    struct ost_cli_images imgs;
+    int rc = ost_cli_open_images("get-driver-info", image, index, false, true, &imgs);
+    int worst = rc;
+    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
+        int one = show_one(imgs.v[i], name, json);
+        worst = one > worst ? one : worst;
+    }
+    ost_cli_close_images(&imgs);
+    return worst;
 }
 
 const struct ost_command ost_cmd_get_driver_info = {

@@ -7,7 +7,7 @@
 #include "image_cli.h"
 
 static const char help[] =
-    "usage: offstage get-drivers --image DIR [--json]\n"
+    "usage: offstage get-drivers --image DIR|FILE.wim [--index N|all] [--json]\n"
     "\n"
     "Lists the third-party driver packages of an offline Windows, like\n"
     "`dism /Get-Drivers /Format:Table`: published or staged name, original INF\n"
@@ -27,19 +27,51 @@ static const char *state(const struct ost_store_entry *e)
     return e->staged ? (e->imported ? "imported" : "staged") : e->installed ? "installed" : "store";
 }
 
+static json_t *drivers_json(const struct ost_store *s)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < s->n; i++) {
+        const struct ost_store_entry *e = &s->v[i];
+        json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b}",
+            "published_name", e->published_name, "original_name", ost_json_str(e->original_name), "inbox", 0,
+            "class", ost_json_str(e->class_name), "provider", ost_json_str(e->provider),
+            "date", ost_json_str(e->date), "version", ost_json_str(e->version), "state", state(e),
+            "inf", ost_json_str(e->inf_path), "folder", ost_json_str(e->folder), "boot_critical", e->boot_critical));
+    }
+    return list;
+}
+
+static void print_table(const struct ost_image *img, const struct ost_store *s)
+{
+    if (img)
+        printf("\n%s\n", img->target->name);
+    printf("%-58s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", "Published Name", "Original File Name",
+           "Inbox", "Class", "Provider", "Date", "Version", "State");
+    for (size_t i = 0; i < s->n; i++) {
+        const struct ost_store_entry *e = &s->v[i];
+        printf("%-58s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", e->published_name,
+               e->original_name ? e->original_name : "(unknown)", "No", e->class_name ? e->class_name : "",
+               e->provider ? e->provider : "", e->date ? e->date : "", e->version ? e->version : "", state(e));
+    }
+    if (!s->n)
+        printf("(no third-party driver packages)\n");
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"image", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
+        {"image", required_argument, NULL, 'i'}, {"index", required_argument, NULL, 'x'},
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
     };
-    const char *image = NULL;
+    const char *image = NULL, *index = NULL;
     bool json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:x:jh", longopts, NULL)) != -1) {
         if (c == 'i')
             image = optarg;
+        else if (c == 'x')
+            index = optarg;
         else if (c == 'j')
             json = true;
         else if (c == 'h')
@@ -49,46 +81,33 @@ static int run(int argc, char **argv)
     }
     if (optind < argc)
         return ost_cli_usage_error("get-drivers", "unexpected argument '%s'", argv[optind]);
-    struct ost_image *img;
-    int rc = ost_cli_open_image("get-drivers", image, false, true, &img);
-    if (rc)
-        return rc;
-    struct ost_store s;
-    struct ost_error err;
-    if (ost_store_list(img, &s, &err) != OST_OK) {
-        rc = ost_cli_report_error("get-drivers", &err);
-        ost_image_close(img);
-        return rc;
-    }
-    if (json) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < s.n; i++) {
-            const struct ost_store_entry *e = &s.v[i];
-            json_array_append_new(list, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:b}",
-                "published_name", e->published_name, "original_name", ost_json_str(e->original_name), "inbox", 0,
-                "class", ost_json_str(e->class_name), "provider", ost_json_str(e->provider),
-                "date", ost_json_str(e->date), "version", ost_json_str(e->version), "state", state(e),
-                "inf", ost_json_str(e->inf_path), "folder", ost_json_str(e->folder), "boot_critical", e->boot_critical));
+    struct ost_cli_images imgs;
+    int rc = ost_cli_open_images("get-drivers", image, index, false, true, &imgs);
+    json_t *images = json_array();
+    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
+        struct ost_error err;
+        struct ost_store s;
+        if (ost_store_list(imgs.v[i], &s, &err) != OST_OK) {
+            rc = ost_cli_report_error("get-drivers", &err);
+            break;
         }
-        json_t *doc = json_pack("{s:s, s:o, s:o}", "schema", "offstage.get-drivers/1", "image", ost_cli_image_json(img),
-                                "drivers", list);
+        if (json)
+            json_array_append_new(images, json_pack("{s:o, s:o}", "image", ost_cli_image_json(imgs.v[i]),
+                                                    "drivers", drivers_json(&s)));
+        else
+            print_table(imgs.n > 1 ? imgs.v[i] : NULL, &s);
+        ost_store_free(&s);
+    }
+    if (rc == 0 && json) {
+        json_t *doc = json_pack("{s:s, s:O}", "schema", "offstage.get-drivers/1", "images", images);
+        if (imgs.n == 1)
+            json_object_update(doc, json_array_get(images, 0));
         ost_cli_print_json(doc);
         json_decref(doc);
-    } else {
-        printf("%-58s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", "Published Name", "Original File Name",
-               "Inbox", "Class", "Provider", "Date", "Version", "State");
-        for (size_t i = 0; i < s.n; i++) {
-            const struct ost_store_entry *e = &s.v[i];
-            printf("%-58s | %-28s | %-5s | %-10s | %-14s | %-10s | %-12s | %s\n", e->published_name,
-                   e->original_name ? e->original_name : "(unknown)", "No", e->class_name ? e->class_name : "",
-                   e->provider ? e->provider : "", e->date ? e->date : "", e->version ? e->version : "", state(e));
-        }
-        if (!s.n)
-            printf("(no third-party driver packages)\n");
     }
-    ost_store_free(&s);
-    ost_image_close(img);
-    return OST_EXIT_OK;
+    json_decref(images);
+    ost_cli_close_images(&imgs);
+    return rc;
 }
 
 const struct ost_command ost_cmd_get_drivers = {

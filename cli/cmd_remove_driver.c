@@ -7,7 +7,8 @@
 #include "stage.h"
 
 static const char help[] =
-    "usage: offstage remove-driver --image DIR --driver NAME [--force] [--json]\n"
+    "usage: offstage remove-driver --image DIR|FILE.wim [--index N|all] --driver NAME\n"
+    "                              [--force] [--json]\n"
     "\n"
     "Undoes exactly what add-driver did for the packages matching NAME (an\n"
     "original INF name, a staged folder name, or 'all'): the staged files, the\n"
@@ -22,16 +23,18 @@ static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
-        {"force", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {"index", required_argument, NULL, 'x'}, {"force", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
-    const char *image = NULL, *name = NULL;
+    const char *image = NULL, *name = NULL, *index = NULL;
     bool force = false, json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:d:fjh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:d:x:fjh", longopts, NULL)) != -1) {
         if (c == 'i')
             image = optarg;
+        else if (c == 'x')
+            index = optarg;
         else if (c == 'd')
             name = optarg;
         else if (c == 'f')
@@ -45,14 +48,27 @@ static int run(int argc, char **argv)
     }
     if (!name)
         return ost_cli_usage_error("remove-driver", "name the package with --driver NAME");
-    struct ost_image *img;
-    int rc = ost_cli_open_image("remove-driver", image, true, force, &img);
-    if (rc)
-        return rc;
+    struct ost_cli_images imgs;
+    int rc = ost_cli_open_images("remove-driver", image, index, true, force, &imgs);
     struct ost_strlist removed = {0};
     struct ost_error err;
-    if (ost_stage_remove(img, name, &removed, &err) != OST_OK || ost_image_commit(img, &err) != OST_OK)
-        rc = ost_cli_report_error("remove-driver", &err);
+    size_t found = 0;
+    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
+        size_t before = removed.n;
+        ost_status st = ost_stage_remove(imgs.v[i], name, &removed, &err);
+        if (st == OST_NEGATIVE)
+            continue;
+        if (st != OST_OK || ost_image_commit(imgs.v[i], &err) != OST_OK)
+            rc = ost_cli_report_error("remove-driver", &err);
+        found += removed.n > before;
+    }
+    if (rc == 0 && found == 0) {
+        fprintf(stderr, "offstage remove-driver: %s: no package staged by offstage matches '%s' (see get-drivers)\n",
+                image, name);
+        rc = OST_EXIT_NEGATIVE;
+    }
+    if (rc == 0)
+        rc = ost_cli_finish_images("remove-driver", &imgs);
     if (rc == 0) {
         if (json) {
             json_t *list = json_array();
@@ -67,7 +83,7 @@ static int run(int argc, char **argv)
         }
     }
     ost_strlist_free(&removed);
-    ost_image_close(img);
+    ost_cli_close_images(&imgs);
     return rc;
 }
 

@@ -1,22 +1,69 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Opening the --image of the image commands. */
+/* Opening the --image (and --index) of the image commands. */
 #include <stdlib.h>
 
 #include "image_cli.h"
 
-int ost_cli_open_image(const char *cmd, const char *path, bool writable, bool force, struct ost_image **out)
+static int open_one(const char *cmd, struct ost_target *t, bool writable, bool force, struct ost_image **out)
 {
-    struct ost_target *t;
     struct ost_error err;
-    *out = NULL;
-    if (!path)
-        return ost_cli_usage_error(cmd, "name the offline Windows with --image DIR");
-    if (ost_target_open_dir(path, writable, &t, &err) != OST_OK)
-        return ost_cli_report_error(cmd, &err);
     struct ost_image_options o = {.writable = writable, .allow_dirty = force};
     if (ost_image_open(t, &o, out, &err) != OST_OK)
         return ost_cli_report_error(cmd, &err);
     return OST_EXIT_OK;
+}
+
+int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
+                        struct ost_cli_images *out)
+{
+    struct ost_error err;
+    struct ost_target *t;
+    *out = (struct ost_cli_images){0};
+    if (!path)
+        return ost_cli_usage_error(cmd, "name the offline Windows with --image DIR or --image FILE.wim");
+    if (!ost_is_wim_file(path)) {
+        if (index)
+            return ost_cli_usage_error(cmd, "--index is for WIM files; %s is not one", path);
+        if (ost_target_open_dir(path, writable, &t, &err) != OST_OK)
+            return ost_cli_report_error(cmd, &err);
+        out->v = ost_xcalloc(1, sizeof *out->v);
+        int rc = open_one(cmd, t, writable, force, &out->v[0]);
+        out->n = rc == 0;
+        return rc;
+    }
+    if (ost_wim_session_open(path, writable, &out->wim, &err) != OST_OK)
+        return ost_cli_report_error(cmd, &err);
+    int *images;
+    size_t n;
+    if (ost_wim_session_resolve(out->wim, index, &images, &n, &err) != OST_OK)
+        return ost_cli_report_error(cmd, &err);
+    out->v = ost_xcalloc(n, sizeof *out->v);
+    int rc = OST_EXIT_OK;
+    for (size_t i = 0; i < n && rc == OST_EXIT_OK; i++) {
+        if (ost_wim_target(out->wim, images[i], &t, &err) != OST_OK)
+            rc = ost_cli_report_error(cmd, &err);
+        else if ((rc = open_one(cmd, t, writable, force, &out->v[out->n])) == OST_EXIT_OK)
+            out->n++;
+    }
+    free(images);
+    return rc;
+}
+
+int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs)
+{
+    struct ost_error err;
+    if (imgs->wim && ost_wim_session_commit(imgs->wim, &err) != OST_OK)
+        return ost_cli_report_error(cmd, &err);
+    return OST_EXIT_OK;
+}
+
+void ost_cli_close_images(struct ost_cli_images *imgs)
+{
+    for (size_t i = 0; i < imgs->n; i++)
+        ost_image_close(imgs->v[i]);
+    free(imgs->v);
+    ost_wim_session_close(imgs->wim);
+    *imgs = (struct ost_cli_images){0};
 }
 
 json_t *ost_cli_image_json(const struct ost_image *img)

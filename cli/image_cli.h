@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* image_cli.h — what the image commands (add-driver, get-drivers, ...) share. */
+/* image_cli.h — what the image commands (add-driver, get-drivers, ...) share:
+ * opening --image as a directory or as a WIM with --index N|all. */
 #ifndef OST_IMAGE_CLI_H
 #define OST_IMAGE_CLI_H
 
 #include "cli.h"
 #include "image.h"
+#include "wim.h"
 
-/* Opens --image PATH; prints the error and returns its exit code on failure. */
-int ost_cli_open_image(const char *cmd, const char *path, bool writable, bool force, struct ost_image **out);
+struct ost_cli_images {
+    struct ost_wim_session *wim; /* NULL for a directory */
+    struct ost_image **v;
+    size_t n;
+};
+
+/* Opens every image --image/--index name; prints the error and returns its
+ * exit code on failure. */
+int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
+                        struct ost_cli_images *out);
+/* After each image was committed: writes the WIM once (no-op for a directory). */
+int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs);
+void ost_cli_close_images(struct ost_cli_images *imgs);
+
 json_t *ost_cli_image_json(const struct ost_image *img);
 
 #endif

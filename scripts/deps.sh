@@ -19,6 +19,9 @@ clang
 libclang-rt-14-dev
 libhivex-dev
 libssl-dev
+libwim-dev
+wimtools
+7zip
 libhivex-bin
 libwin-hivex-perl
 reglookup

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "wim.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wimlib.h>
+
+#define FILE_ATTRIBUTE_DIRECTORY 0x10
+
+static void init_once(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    /* Windows paths inside an image compare without regard to case. */
+    wimlib_global_init(WIMLIB_INIT_FLAG_DEFAULT_CASE_INSENSITIVE);
+    wimlib_set_print_errors(false);
+}
+
+static ost_status wim_fail(struct ost_error *err, int code, const char *path, const char *what)
+{
+    ost_status st = OST_ERR_CORRUPT;
+    if (code == WIMLIB_ERR_OPEN || code == WIMLIB_ERR_READ || code == WIMLIB_ERR_WRITE || code == WIMLIB_ERR_NOMEM ||
+        code == WIMLIB_ERR_MKDIR || code == WIMLIB_ERR_ALREADY_LOCKED || code == WIMLIB_ERR_WIM_IS_READONLY)
+        st = OST_ERR_IO;
+    const char *hint = code == WIMLIB_ERR_ALREADY_LOCKED ? " (another process is writing this WIM)"
+                     : code == WIMLIB_ERR_WIM_IS_READONLY ? " (the file or the WIM is read-only)" : "";
+    return ost_fail(err, st, "%s: %s: %s%s", path, what, wimlib_get_error_string((enum wimlib_error_code)code), hint);
+}
+
+bool ost_is_wim_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char magic[8] = {0};
+    if (!f)
+        return false;
+    size_t n = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    return n == 8 && (!memcmp(magic, "MSWIM\0\0\0", 8) || !memcmp(magic, "WLPWM\0\0\0", 8));
+}
+
+/* ---- information -------------------------------------------------------------- */
+
+static char *prop(WIMStruct *w, int image, const char *name)
+{
+    const char *v = wimlib_get_image_property(w, image, name);
+    return v ? ost_xstrdup(v) : NULL;
+}
+
+static uint64_t prop_u64(WIMStruct *w, int image, const char *name)
+{
+    const char *v = wimlib_get_image_property(w, image, name);
+    return v ? strtoull(v, NULL, 10) : 0;
+}
+
+static char *arch_name(const char *code)
+{
+    if (!code)
+        return NULL;
+    switch (atoi(code)) {
+    case 0: return ost_xstrdup("x86");
+    case 5: return ost_xstrdup("arm");
+    case 6: return ost_xstrdup("ia64");
+    case 9: return ost_xstrdup("amd64");
+    case 12: return ost_xstrdup("arm64");
+    default: return ost_xasprintf("unknown (%s)", code);
+    }
+}
+
+static int note_packed(const struct wimlib_resource_entry *r, void *ctx)
+{
+    if (r->packed)
+        *(bool *)ctx = true;
+    return 0;
+}
+
+static void fill_image(WIMStruct *w, int i, struct ost_wim_image_info *im)
+{
+    im->index = i;
+    im->name = prop(w, i, "NAME");
+    im->description = prop(w, i, "DESCRIPTION");
+    im->edition = prop(w, i, "WINDOWS/EDITIONID");
+    im->product_name = prop(w, i, "WINDOWS/PRODUCTNAME");
+    char *code = prop(w, i, "WINDOWS/ARCH");
+    im->arch = arch_name(code);
+    free(code);
+    const char *major = wimlib_get_image_property(w, i, "WINDOWS/VERSION/MAJOR");
+    if (major)
+        im->version = ost_xasprintf("%s.%s.%s.%s", major, wimlib_get_image_property(w, i, "WINDOWS/VERSION/MINOR") ?: "0",
+                                    wimlib_get_image_property(w, i, "WINDOWS/VERSION/BUILD") ?: "0",
+                                    wimlib_get_image_property(w, i, "WINDOWS/VERSION/SPBUILD") ?: "0");
+    im->file_count = prop_u64(w, i, "FILECOUNT");
+    im->dir_count = prop_u64(w, i, "DIRCOUNT");
+    im->total_bytes = prop_u64(w, i, "TOTALBYTES");
+}
+
+ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_error *err)
+{
+    init_once();
+    memset(out, 0, sizeof *out);
+    WIMStruct *w;
+    int r = wimlib_open_wim(path, 0, &w);
+    if (r)
+        return wim_fail(err, r, path, "cannot open WIM");
+    struct wimlib_wim_info wi;
+    wimlib_get_wim_info(w, &wi);
+    out->path = ost_xstrdup(path);
+    out->image_count = wi.image_count;
+    out->boot_index = wi.boot_index;
+    out->chunk_size = wi.chunk_size;
+    out->wim_version = wi.wim_version;
+    out->part_number = wi.part_number;
+    out->total_parts = wi.total_parts;
+    out->compression = wimlib_get_compression_type_string((enum wimlib_compression_type)wi.compression_type);
+    out->integrity = wi.has_integrity_table;
+    out->readonly_flag = wi.is_marked_readonly;
+    out->total_bytes = wi.total_bytes;
+    wimlib_iterate_lookup_table(w, 0, note_packed, &out->solid);
+    out->images = ost_xcalloc(wi.image_count ? wi.image_count : 1, sizeof *out->images);
+    for (uint32_t i = 0; i < wi.image_count; i++)
+        fill_image(w, (int)i + 1, &out->images[i]);
+    wimlib_free(w);
+    return OST_OK;
+}
+
+void ost_wim_info_free(struct ost_wim_info *info)
+{
+    for (uint32_t i = 0; info->images && i < info->image_count; i++) {
+        struct ost_wim_image_info *im = &info->images[i];
+        free(im->name), free(im->description), free(im->edition), free(im->product_name), free(im->arch);
+        free(im->version);
+    }
+    free(info->images);
+    free(info->path);
+    memset(info, 0, sizeof *info);
+}
+
+/* ---- session -------------------------------------------------------------------- */
+
+struct ost_wim_session {
+    WIMStruct *wim;
+    char *path;
+    bool writable, changed;
+    int check_integrity;
+};
+
+ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_session **out, struct ost_error *err)
+{
+    init_once();
+    *out = NULL;
+    WIMStruct *w;
+    int r = wimlib_open_wim(path, writable ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0, &w);
+    if (r == WIMLIB_ERR_WIM_IS_READONLY || (r == WIMLIB_ERR_OPEN && writable && access(path, W_OK) != 0 && errno == EACCES))
+        return ost_fail(err, OST_ERR_IO, "%s: the WIM is read-only (a read-only file, the read-only header flag, or "
+                        "a split WIM); nothing was changed. Copy it somewhere writable, or for a split WIM join it "
+                        "first: wimlib-imagex join joined.wim %s ...", path, path);
+    if (r)
+        return wim_fail(err, r, path, "cannot open WIM");
+    struct wimlib_wim_info wi;
+    wimlib_get_wim_info(w, &wi);
+    bool solid = false;
+    wimlib_iterate_lookup_table(w, 0, note_packed, &solid);
+    if (writable && (wi.total_parts > 1 || solid || wi.compression_type == WIMLIB_COMPRESSION_TYPE_LZMS)) {
+        wimlib_free(w);
+        return ost_fail(err, OST_ERR_UNSUPPORTED,
+                        "%s: %s cannot be serviced in place. Convert it first: wimlib-imagex export %s all "
+                        "converted.wim --compress=LZX%s", path,
+                        wi.total_parts > 1 ? "a split WIM" : "a solid (ESD, LZMS) archive", path,
+                        wi.total_parts > 1 ? " --ref='PART*.swm' (or wimlib-imagex join)" : "");
+    }
+    struct ost_wim_session *s = ost_xcalloc(1, sizeof *s);
+    s->wim = w;
+    s->path = ost_xstrdup(path);
+    s->writable = writable;
+    s->check_integrity = wi.has_integrity_table;
+    *out = s;
+    return OST_OK;
+}
+
+int ost_wim_session_image_count(const struct ost_wim_session *s)
+{
+    struct wimlib_wim_info wi;
+    wimlib_get_wim_info(s->wim, &wi);
+    return (int)wi.image_count;
+}
+
+static char *list_images(struct ost_wim_session *s)
+{
+    struct ost_buf b = {0};
+    int n = ost_wim_session_image_count(s);
+    for (int i = 1; i <= n; i++) {
+        const char *name = wimlib_get_image_name(s->wim, i);
+        ost_buf_addf(&b, "\n  %d  %s", i, name && name[0] ? name : "(no name)");
+    }
+    return ost_buf_steal(&b);
+}
+
+ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
+                                   struct ost_error *err)
+{
+    int count = ost_wim_session_image_count(s);
+    *images = NULL;
+    *n = 0;
+    if (count == 0)
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: the WIM holds no image", s->path);
+    if (!index && count == 1)
+        index = "1";
+    if (!index || (!ost_streq_ci(index, "all") && (atoi(index) < 1 || atoi(index) > count))) {
+        char *list = list_images(s);
+        ost_status st = ost_fail(err, OST_ERR_USAGE, "%s holds %d image%s; choose with --index N or --index all:%s",
+                                 s->path, count, count == 1 ? "" : "s", list);
+        if (index)
+            st = ost_fail(err, OST_ERR_USAGE, "%s: no image %s; it holds:%s", s->path, index, list);
+        free(list);
+        return st;
+    }
+    bool all = ost_streq_ci(index, "all");
+    *images = ost_xcalloc((size_t)(all ? count : 1), sizeof **images);
+    if (all)
+        for (int i = 1; i <= count; i++)
+            (*images)[(*n)++] = i;
+    else
+        (*images)[(*n)++] = atoi(index);
+    return OST_OK;
+}
+
+ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *err)
+{
+    if (!s->changed)
+        return OST_OK;
+    int flags = s->check_integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0;
+    int r = wimlib_overwrite(s->wim, flags, 0);
+    if (r)
+        return wim_fail(err, r, s->path, "cannot write the WIM (it is unchanged)");
+    s->changed = false;
+    return OST_OK;
+}
+
+bool ost_wim_session_changed(const struct ost_wim_session *s)
+{
+    return s->changed;
+}
+
+void ost_wim_session_close(struct ost_wim_session *s)
+{
+    if (!s)
+        return;
+    wimlib_free(s->wim);
+    free(s->path);
+    free(s);
+}
+
+/* ---- one image as a target -------------------------------------------------------- */
+
+struct wim_target {
+    struct ost_target base;
+    struct ost_wim_session *s;
+    int image;
+    struct wimlib_update_command *cmds;
+    size_t ncmds, cap;
+};
+
+static char *wim_path(const char *path)
+{
+    char *p = ost_xasprintf("/%s", path);
+    for (char *c = p; *c; c++)
+        if (*c == '\\')
+            *c = '/';
+    return p;
+}
+
+struct stat_ctx {
+    int kind;
+    struct ost_strlist *names;
+};
+
+static int stat_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+    struct stat_ctx *c = ctx;
+    if (c->names)
+        ost_strlist_add(c->names, d->filename);
+    else
+        c->kind = (d->attributes & FILE_ATTRIBUTE_DIRECTORY) ? 2 : 1;
+    return 0;
+}
+
+static int wim_stat(struct ost_target *t, const char *path)
+{
+    struct wim_target *w = (struct wim_target *)t;
+    char *p = wim_path(path);
+    struct stat_ctx c = {0};
+    int r = wimlib_iterate_dir_tree(w->s->wim, w->image, p, 0, stat_cb, &c);
+    free(p);
+    return r ? 0 : c.kind;
+}
+
+static ost_status wim_list(struct ost_target *t, const char *path, struct ost_strlist *names, struct ost_error *err)
+{
+    struct wim_target *w = (struct wim_target *)t;
+    char *p = wim_path(path);
+    struct stat_ctx c = {.names = names};
+    int r = wimlib_iterate_dir_tree(w->s->wim, w->image, p, WIMLIB_ITERATE_DIR_TREE_FLAG_CHILDREN, stat_cb, &c);
+    free(p);
+    return r ? wim_fail(err, r, t->name, path) : OST_OK;
+}
+
+/* Extracts one file into a fresh scratch folder; returns its local path. */
+static ost_status wim_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err)
+{
+    struct wim_target *w = (struct wim_target *)t;
+    *local = NULL;
+    if (wim_stat(t, path) != 1)
+        return ost_fail(err, OST_ERR_IO, "%s: %s does not exist in the image", t->name, path);
+    char *dir = ost_target_scratch_file(t, "extract");
+    if (mkdir(dir, 0700) != 0) {
+        free(dir);
+        return ost_fail(err, OST_ERR_IO, "%s: cannot create a temporary folder: %s", t->name, strerror(errno));
+    }
+    char *p = wim_path(path);
+    const char *paths[] = {p};
+    int r = wimlib_extract_paths(w->s->wim, w->image, dir, paths, 1,
+                                 WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE | WIMLIB_EXTRACT_FLAG_NO_ACLS);
+    ost_status st = r ? wim_fail(err, r, t->name, path) : OST_OK;
+    if (st == OST_OK) {
+        const char *base = strrchr(p, '/') + 1;
+        *local = ost_find_ci(dir, base);
+        if (!*local)
+            st = ost_fail(err, OST_ERR_IO, "%s: %s was not extracted", t->name, path);
+    }
+    free(p);
+    free(dir);
+    return st;
+}
+
+static ost_status wim_read_file(struct ost_target *t, const char *path, size_t max, uint8_t **data, size_t *size,
+                                struct ost_error *err)
+{
+    char *local;
+    ost_status st = wim_local_path(t, path, &local, err);
+    if (st == OST_OK)
+        st = ost_read_file(local, max, data, size, err);
+    free(local);
+    return st;
+}
+
+static struct wimlib_update_command *new_cmd(struct wim_target *w)
+{
+    ost_grow(&w->cmds, &w->cap, w->ncmds + 1, sizeof *w->cmds);
+    struct wimlib_update_command *c = &w->cmds[w->ncmds++];
+    memset(c, 0, sizeof *c);
+    return c;
+}
+
+static ost_status wim_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err)
+{
+    struct wim_target *w = (struct wim_target *)t;
+    /* Keep our own copy: the caller's source may be a temporary. */
+    char *copy = ost_target_scratch_file(t, "add");
+    ost_status st = ost_copy_file(source, copy, err);
+    if (st != OST_OK) {
+        free(copy);
+        return st;
+    }
+    struct wimlib_update_command *c = new_cmd(w);
+    c->op = WIMLIB_UPDATE_OP_ADD;
+    c->add.fs_source_path = copy;
+    c->add.wim_target_path = wim_path(path);
+    c->add.add_flags = WIMLIB_ADD_FLAG_NO_ACLS;
+    return OST_OK;
+}
+
+static ost_status wim_remove(struct ost_target *t, const char *path, int flags)
+{
+    struct wimlib_update_command *c = new_cmd((struct wim_target *)t);
+    c->op = WIMLIB_UPDATE_OP_DELETE;
+    c->delete_.wim_path = wim_path(path);
+    c->delete_.delete_flags = flags;
+    return OST_OK;
+}
+
+static ost_status wim_remove_file(struct ost_target *t, const char *path, struct ost_error *err)
+{
+    (void)err;
+    return wim_remove(t, path, WIMLIB_DELETE_FLAG_FORCE);
+}
+
+static ost_status wim_remove_dir(struct ost_target *t, const char *path, struct ost_error *err)
+{
+    (void)err;
+    /* Only folders offstage created are removed, and only once emptied. */
+    return wim_remove(t, path, WIMLIB_DELETE_FLAG_FORCE | WIMLIB_DELETE_FLAG_RECURSIVE);
+}
+
+static void free_cmds(struct wim_target *w)
+{
+    for (size_t i = 0; i < w->ncmds; i++) {
+        struct wimlib_update_command *c = &w->cmds[i];
+        if (c->op == WIMLIB_UPDATE_OP_ADD)
+            free(c->add.fs_source_path), free(c->add.wim_target_path);
+        else if (c->op == WIMLIB_UPDATE_OP_DELETE)
+            free(c->delete_.wim_path);
+    }
+    free(w->cmds);
+    w->cmds = NULL;
+    w->ncmds = w->cap = 0;
+}
+
+static ost_status wim_commit(struct ost_target *t, struct ost_error *err)
+{
+    struct wim_target *w = (struct wim_target *)t;
+    if (!w->ncmds)
+        return OST_OK;
+    int r = wimlib_update_image(w->s->wim, w->image, w->cmds, w->ncmds, 0);
+    free_cmds(w);
+    if (r)
+        return wim_fail(err, r, t->name, "cannot update the image");
+    w->s->changed = true;
+    return OST_OK;
+}
+
+static void wim_close(struct ost_target *t)
+{
+    struct wim_target *w = (struct wim_target *)t;
+    free_cmds(w);
+    free(w->base.name);
+    free(w);
+}
+
+static const struct ost_target_ops wim_ops = {
+    .kind = "wim",
+    .read_file = wim_read_file,
+    .stat = wim_stat,
+    .list_dir = wim_list,
+    .local_path = wim_local_path,
+    .write_file = wim_write_file,
+    .remove_file = wim_remove_file,
+    .remove_dir = wim_remove_dir,
+    .commit = wim_commit,
+    .close = wim_close,
+};
+
+ost_status ost_wim_target(struct ost_wim_session *s, int image, struct ost_target **out, struct ost_error *err)
+{
+    *out = NULL;
+    if (image < 1 || image > ost_wim_session_image_count(s))
+        return ost_fail(err, OST_ERR_USAGE, "%s: no image %d", s->path, image);
+    struct wim_target *w = ost_xcalloc(1, sizeof *w);
+    w->base.ops = &wim_ops;
+    w->base.name = ost_xasprintf("%s:%d", s->path, image);
+    w->base.writable = s->writable;
+    w->s = s;
+    w->image = image;
+    *out = &w->base;
+    return OST_OK;
+}

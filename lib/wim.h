@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * wim.h — WIM files through libwim: what they hold (like dism
+ * /Get-WimInfo), and their images as targets (target.h).
+ *
+ * A session opens the WIM once. Each image is a target; its commit applies
+ * that image's staged changes with one wimlib_update_image in memory, and
+ * ost_wim_session_commit writes the whole WIM with one in-place
+ * wimlib_overwrite: libwim appends the new data and rewrites the header
+ * last, so a crash before that leaves the old WIM valid, and a command that
+ * fails before it leaves the file untouched. Identical files added to
+ * several images are stored once (libwim deduplicates by hash).
+ *
+ * Reading an image extracts only the files asked for (the hives, the
+ * manifest) to a private temporary directory: no mount, no full extraction.
+ */
+#ifndef OST_WIM_H
+#define OST_WIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "target.h"
+
+struct ost_wim_image_info {
+    int index;
+    char *name, *description, *edition, *product_name, *arch, *version;
+    uint64_t file_count, dir_count, total_bytes;
+};
+
+struct ost_wim_info {
+    char *path;
+    uint32_t image_count, boot_index, chunk_size, wim_version;
+    uint16_t part_number, total_parts;
+    const char *compression;
+    bool integrity, solid, readonly_flag;
+    uint64_t total_bytes;
+    struct ost_wim_image_info *images;
+};
+
+ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_error *err);
+void ost_wim_info_free(struct ost_wim_info *info);
+
+struct ost_wim_session;
+
+/* Opens the WIM; writable refuses split WIMs, solid (ESD) archives and
+ * read-only files with a message that says what to do instead. */
+ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_session **out,
+                                struct ost_error *err);
+int ost_wim_session_image_count(const struct ost_wim_session *s);
+/* "3", or "all": the images a --index value names (1-based), or an error
+ * listing the images. */
+ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
+                                   struct ost_error *err);
+/* A target for one image; the session must outlive it. */
+ost_status ost_wim_target(struct ost_wim_session *s, int image, struct ost_target **out, struct ost_error *err);
+/* Writes every committed image back into the WIM file, in place. */
+ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *err);
+bool ost_wim_session_changed(const struct ost_wim_session *s);
+void ost_wim_session_close(struct ost_wim_session *s);
+
+/* Whether path is a WIM file (by its signature). */
+bool ost_is_wim_file(const char *path);
+
+#endif
