@@ -353,6 +353,7 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
     char *software = ost_path_join(tmp, "Windows/System32/config/SOFTWARE");
     char *bcd = ost_path_join(tmp, "Windows/System32/config/BCD-Template");
     char *kernel = ost_path_join(tmp, "Windows/System32/ntoskrnl.exe");
+    char *kernel32 = ost_path_join(tmp, "Windows/System32/kernel32.dll");
     char *ks = ost_path_join(tmp, "Windows/inf/ks.inf");
     char *wdm = ost_path_join(tmp, "Windows/inf/wdmaudio.inf");
     ost_status s = make_tree(tmp, err);
@@ -364,6 +365,9 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
         s = build_bcd(bcd, err);
     if (s == OST_OK)
         s = ost_write_pe_stub(kernel, o->arch, err);
+    /* WIM tools read the architecture from kernel32.dll's machine type */
+    if (s == OST_OK)
+        s = ost_write_pe_stub(kernel32, o->arch, err);
     if (s == OST_OK)
         s = write_text(ks, ks_inf, err);
     if (s == OST_OK)
@@ -377,6 +381,6 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
         if (existed)
             mkdir(dir, 0755);
     }
-    free(system), free(software), free(bcd), free(kernel), free(ks), free(wdm), free(tmp);
+    free(system), free(software), free(bcd), free(kernel), free(kernel32), free(ks), free(wdm), free(tmp);
     return s;
 }

@@ -13,7 +13,9 @@
  *       ROOT and TrustedPublisher certificate stores
  *   Windows\System32\config\BCD-Template   bootmgr and one Windows Boot
  *       Loader object
- *   Windows\System32\ntoskrnl.exe      a PE stub of the right machine type
+ *   Windows\System32\ntoskrnl.exe, kernel32.dll   PE stubs of the right
+ *                                      machine type (WIM tools read the
+ *                                      architecture from kernel32.dll)
  *   Windows\inf\ks.inf, wdmaudio.inf   stubs with the sections INFs Need
  *
  * Hives start as empty hives (regf.h) and are filled through hivex.

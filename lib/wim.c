@@ -410,13 +410,40 @@ static void free_cmds(struct wim_target *w)
     w->ncmds = w->cap = 0;
 }
 
+/* XML properties libwim may re-derive from the image's files when a hive
+ * changes; one it cannot derive again (e.g. ARCH without kernel32.dll) is
+ * put back as it was, so that names, editions and architecture survive. */
+static const char *const kept_properties[] = {
+    "NAME", "DESCRIPTION", "DISPLAYNAME", "DISPLAYDESCRIPTION", "FLAGS",
+    "WINDOWS/ARCH", "WINDOWS/PRODUCTNAME", "WINDOWS/EDITIONID", "WINDOWS/INSTALLATIONTYPE",
+    "WINDOWS/HAL", "WINDOWS/PRODUCTTYPE", "WINDOWS/PRODUCTSUITE", "WINDOWS/SYSTEMROOT",
+    "WINDOWS/LANGUAGES/LANGUAGE", "WINDOWS/LANGUAGES/DEFAULT",
+    "WINDOWS/VERSION/MAJOR", "WINDOWS/VERSION/MINOR", "WINDOWS/VERSION/BUILD",
+    "WINDOWS/VERSION/SPBUILD", "WINDOWS/VERSION/SPLEVEL",
+};
+#define N_KEPT (sizeof kept_properties / sizeof kept_properties[0])
+
+static void restore_lost_properties(WIMStruct *wim, int image, char *const *before)
+{
+    for (size_t i = 0; i < N_KEPT; i++)
+        if (before[i] && !wimlib_get_image_property(wim, image, kept_properties[i]))
+            wimlib_set_image_property(wim, image, kept_properties[i], before[i]);
+}
+
 static ost_status wim_commit(struct ost_target *t, struct ost_error *err)
 {
     struct wim_target *w = (struct wim_target *)t;
     if (!w->ncmds)
         return OST_OK;
+    char *before[N_KEPT];
+    for (size_t i = 0; i < N_KEPT; i++)
+        before[i] = prop(w->s->wim, w->image, kept_properties[i]);
     int r = wimlib_update_image(w->s->wim, w->image, w->cmds, w->ncmds, 0);
     free_cmds(w);
+    if (!r)
+        restore_lost_properties(w->s->wim, w->image, before);
+    for (size_t i = 0; i < N_KEPT; i++)
+        free(before[i]);
     if (r)
         return wim_fail(err, r, t->name, "cannot update the image");
     w->s->changed = true;

@@ -25,6 +25,7 @@ wimtools
 libhivex-bin
 libwin-hivex-perl
 reglookup
+strace
 xz-utils
 "
 
