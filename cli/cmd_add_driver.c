@@ -175,7 +175,7 @@ static int apply_all(struct ost_cli_images *imgs, struct ost_stage_plan **plans,
             ost_image_commit(imgs->v[i], &err) != OST_OK)
             return ost_cli_report_error("add-driver", &err);
     }
-    return ost_cli_finish_images("add-driver", imgs);
+    return ost_cli_finish_images("add-driver", imgs, o->json);
 }
 
 static int run(int argc, char **argv)

@@ -68,7 +68,7 @@ static int run(int argc, char **argv)
         rc = OST_EXIT_NEGATIVE;
     }
     if (rc == 0)
-        rc = ost_cli_finish_images("remove-driver", &imgs);
+        rc = ost_cli_finish_images("remove-driver", &imgs, json);
     if (rc == 0) {
         if (json) {
             json_t *list = json_array();

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Opening the --image (and --index) of the image commands. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "image_cli.h"
 
@@ -49,9 +50,23 @@ int ost_cli_open_images(const char *cmd, const char *path, const char *index, bo
     return rc;
 }
 
-int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs)
+/* A one-line bar, redrawn in place on stderr. */
+static void draw_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    int width = 40, filled = total ? (int)(done * (uint64_t)width / total) : width;
+    fprintf(stderr, "\r%s [%.*s%*s] %3d%%", what, filled, "########################################", width - filled,
+            "", total ? (int)(done * 100 / total) : 100);
+    if (done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs, bool quiet)
 {
     struct ost_error err;
+    if (imgs->wim && !quiet && isatty(STDERR_FILENO))
+        ost_wim_session_set_progress(imgs->wim, draw_progress, NULL);
     if (imgs->wim && ost_wim_session_commit(imgs->wim, &err) != OST_OK)
         return ost_cli_report_error(cmd, &err);
     return OST_EXIT_OK;

@@ -18,8 +18,10 @@ struct ost_cli_images {
  * exit code on failure. */
 int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
                         struct ost_cli_images *out);
-/* After each image was committed: writes the WIM once (no-op for a directory). */
-int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs);
+/* After each image was committed: writes the WIM once (no-op for a
+ * directory), with a progress bar on stderr when it is a terminal and not
+ * quiet (--json). */
+int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs, bool quiet);
 void ost_cli_close_images(struct ost_cli_images *imgs);
 
 json_t *ost_cli_image_json(const struct ost_image *img);

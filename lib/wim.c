@@ -147,7 +147,25 @@ struct ost_wim_session {
     char *path;
     bool writable, changed;
     int check_integrity;
+    ost_progress_fn progress;
+    void *progress_ctx;
 };
+
+static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg, union wimlib_progress_info *info,
+                                               void *ctx)
+{
+    struct ost_wim_session *s = ctx;
+    if (s->progress && msg == WIMLIB_PROGRESS_MSG_WRITE_STREAMS)
+        s->progress(s->progress_ctx, "writing", info->write_streams.completed_bytes, info->write_streams.total_bytes);
+    return WIMLIB_PROGRESS_STATUS_CONTINUE;
+}
+
+void ost_wim_session_set_progress(struct ost_wim_session *s, ost_progress_fn fn, void *ctx)
+{
+    s->progress = fn;
+    s->progress_ctx = ctx;
+    wimlib_register_progress_function(s->wim, fn ? on_progress : NULL, fn ? s : NULL);
+}
 
 ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_session **out, struct ost_error *err)
 {

@@ -54,6 +54,11 @@ ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index,
                                    struct ost_error *err);
 /* A target for one image; the session must outlive it. */
 ost_status ost_wim_target(struct ost_wim_session *s, int image, struct ost_target **out, struct ost_error *err);
+/* Progress of long operations: bytes done of total. The library never
+ * prints; the caller decides (the CLI draws a bar on a terminal). */
+typedef void (*ost_progress_fn)(void *ctx, const char *what, uint64_t done, uint64_t total);
+void ost_wim_session_set_progress(struct ost_wim_session *s, ost_progress_fn fn, void *ctx);
+
 /* Writes every committed image back into the WIM file, in place. */
 ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *err);
 bool ost_wim_session_changed(const struct ost_wim_session *s);

@@ -166,3 +166,15 @@ if command -v strace >/dev/null 2>&1; then
 else
     echo "skip crash safety: strace not installed"
 fi
+
+# progress: a bar on a terminal's stderr, nothing in --json or when not a terminal
+if command -v script >/dev/null 2>&1; then
+    wimlib-imagex capture "$TMP/img-Starter" "$TMP/p1.wim" "p" >/dev/null
+    wimlib-imagex capture "$TMP/img-Starter" "$TMP/p2.wim" "p" >/dev/null
+    script -qc "'$OFFSTAGE' add-driver --image '$TMP/p1.wim' --driver '$PKG' --force-unsigned >/dev/null" /dev/null > "$TMP/tty.txt" 2>&1
+    if grep -q 'writing \[#*' "$TMP/tty.txt" && grep -q '100%' "$TMP/tty.txt"; then ok "progress bar on a terminal"; else not_ok "progress bar" "$(head -c 200 "$TMP/tty.txt")"; fi
+    script -qc "'$OFFSTAGE' add-driver --image '$TMP/p2.wim' --driver '$PKG' --force-unsigned --json >/dev/null" /dev/null > "$TMP/tty.txt" 2>&1
+    if ! grep -q 'writing \[' "$TMP/tty.txt"; then ok "no progress bar with --json"; else not_ok "no bar with --json" "bar"; fi
+fi
+run add-driver --image "$TMP/p2.wim" --driver "$EXAMPLE/x86/aero_virtio_snd.inf" --force-unsigned
+if ! grep -q 'writing \[' "$ERR"; then ok "no progress bar when stderr is not a terminal"; else not_ok "no bar off-terminal" "bar"; fi
