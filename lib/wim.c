@@ -2,10 +2,12 @@
 #include "wim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <wimlib.h>
 
@@ -374,6 +376,38 @@ static struct wimlib_update_command *new_cmd(struct wim_target *w)
     return c;
 }
 
+struct times_ctx {
+    bool found;
+    struct timespec access, write;
+};
+
+static int64_t full_seconds(struct wimlib_timespec t, int32_t high)
+{
+    return (int64_t)(uint32_t)t.tv_sec | (int64_t)high << 32;
+}
+
+static int times_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+    struct times_ctx *c = ctx;
+    c->found = true;
+    c->access = (struct timespec){(time_t)full_seconds(d->last_access_time, d->last_access_time_high),
+                                  d->last_access_time.tv_nsec};
+    c->write = (struct timespec){(time_t)full_seconds(d->last_write_time, d->last_write_time_high),
+                                 d->last_write_time.tv_nsec};
+    return 0;
+}
+
+/* libwim takes a new entry's timestamps from the source file: give a
+ * replacement the times of the entry it replaces. */
+static void keep_times(struct wim_target *w, const char *wpath, const char *local)
+{
+    struct times_ctx c = {0};
+    if (wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, &c) == 0 && c.found) {
+        struct timespec ts[2] = {c.access, c.write};
+        utimensat(AT_FDCWD, local, ts, 0);
+    }
+}
+
 static ost_status wim_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err)
 {
     struct wim_target *w = (struct wim_target *)t;
@@ -384,6 +418,9 @@ static ost_status wim_write_file(struct ost_target *t, const char *path, const c
         free(copy);
         return st;
     }
+    char *wpath = wim_path(path);
+    keep_times(w, wpath, copy);
+    free(wpath);
     struct wimlib_update_command *c = new_cmd(w);
     c->op = WIMLIB_UPDATE_OP_ADD;
     c->add.fs_source_path = copy;

@@ -39,6 +39,8 @@ expect_status "no image 7" 2
 if [ "$(sum "$WIM")" = "$B0" ]; then ok "usage errors: WIM byte-identical"; else not_ok "usage errors" "changed"; fi
 
 preserved "$WIM" > "$TMP/before.info"
+hive_times() { wimlib-imagex dir "$1" "$2" --path=/Windows/System32/config/SOFTWARE --detailed | grep -E 'Time '; }
+hive_times "$WIM" 3 > "$TMP/before.times"
 SIZE0=$(stat -c %s "$WIM")
 run add-driver --image "$WIM" --index all --driver "$PKG" --force-unsigned --json
 expect_status "stage into every edition" 0
@@ -46,6 +48,8 @@ expect_json "four images staged" "d['result']=='staged' and len(d['images'])==4 
 if wimlib-imagex verify "$WIM" >/dev/null 2>&1; then ok "wimverify accepts the result"; else not_ok "wimverify" "$(wimlib-imagex verify "$WIM" 2>&1 | tail -2)"; fi
 preserved "$WIM" > "$TMP/after.info"
 if cmp -s "$TMP/before.info" "$TMP/after.info"; then ok "names, descriptions, editions, arch, compression, chunk size, boot index, integrity kept"; else not_ok "preserved" "$(diff "$TMP/before.info" "$TMP/after.info" | head)"; fi
+hive_times "$WIM" 3 > "$TMP/after.times"
+if [ -s "$TMP/before.times" ] && cmp -s "$TMP/before.times" "$TMP/after.times"; then ok "replaced hive keeps its creation, write and access times"; else not_ok "hive times" "$(diff "$TMP/before.times" "$TMP/after.times")"; fi
 if wimlib-imagex info "$WIM" | grep -q '^Attributes:.*Integrity'; then ok "integrity table rebuilt"; else not_ok "integrity table" "$(wimlib-imagex info "$WIM" | grep Attributes)"; fi
 n7z=$(7zz l "$WIM" 2>/dev/null | grep -c 'Windows/offstage/drivers/aero_virtio_snd.inf_x86_neutral_[0-9a-f]*/aero_virtio_snd.sys')
 if [ "$n7z" -eq 4 ]; then ok "7zz lists the staged .sys in all 4 images"; else not_ok "7zz" "$n7z"; fi
