@@ -106,7 +106,11 @@ fuzz: deps $(FUZZERS)
 	done
 
 # --- benchmarks ----------------------------------------------------------------
-bench: all
+$(BUILD)/bench/%: bench/%.c $(BUILD)/liboffstage.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liboffstage.a $(LIBS)
+
+bench: deps all $(BUILD)/bench/fill_hive
 	@sh scripts/bench.sh $(BUILD)
 
 clean:

@@ -151,7 +151,13 @@ struct ost_wim_session {
     int check_integrity;
     ost_progress_fn progress;
     void *progress_ctx;
+    unsigned level;
 };
+
+void ost_wim_session_set_level(struct ost_wim_session *s, unsigned level)
+{
+    s->level = level ? level : OST_WIM_DEFAULT_LEVEL;
+}
 
 static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg, union wimlib_progress_info *info,
                                                void *ctx)
@@ -254,6 +260,9 @@ ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *e
     if (!s->changed)
         return OST_OK;
     int flags = s->check_integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0;
+    struct wimlib_wim_info wi;
+    wimlib_get_wim_info(s->wim, &wi);
+    wimlib_set_default_compression_level(wi.compression_type, s->level ? s->level : OST_WIM_DEFAULT_LEVEL);
     int r = wimlib_overwrite(s->wim, flags, 0);
     if (r)
         return wim_fail(err, r, s->path, "cannot write the WIM (it is unchanged)");
@@ -411,12 +420,15 @@ static void keep_times(struct wim_target *w, const char *wpath, const char *loca
 static ost_status wim_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err)
 {
     struct wim_target *w = (struct wim_target *)t;
-    /* Keep our own copy: the caller's source may be a temporary. */
+    /* Keep our own reference: the caller's source may be a temporary. A
+     * hard link costs nothing; a copy is the fallback across file systems. */
     char *copy = ost_target_scratch_file(t, "add");
-    ost_status st = ost_copy_file(source, copy, err);
-    if (st != OST_OK) {
-        free(copy);
-        return st;
+    if (link(source, copy) != 0) {
+        ost_status st = ost_copy_file(source, copy, err);
+        if (st != OST_OK) {
+            free(copy);
+            return st;
+        }
     }
     char *wpath = wim_path(path);
     keep_times(w, wpath, copy);

@@ -1,44 +1,153 @@
 #!/bin/sh
-# `make bench`: benchmarks print ratios against a baseline measured in the
-# same run. Package analysis: check-package on a large generated INF against
-# reading the same bytes with cat, so the ratio is the cost of understanding
-# an INF over the cost of reading it.
+# `make bench`: benchmarks that print ratios against baselines measured in
+# the same run, on this machine. Reproduce with: make bench
+#   BENCH_FILES=20000 BENCH_MB=500 (per edition, the defaults) or smaller
+#   values for a quick look, e.g. BENCH_FILES=2000 BENCH_MB=50 make bench;
+#   BENCH_KEEP=1 leaves build/bench-work/ in place for profiling.
 set -eu
 BUILD=${1:-build}
-OFFSTAGE="$BUILD/offstage"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+OFFSTAGE="$(pwd)/$BUILD/offstage"
+FILL="$(pwd)/$BUILD/bench/fill_hive"
+SHARED=${OST_SHARED:-../shared}
+FILES=${BENCH_FILES:-20000}
+MB=${BENCH_MB:-500}
+W="$BUILD/bench-work"
+rm -rf "$W" && mkdir -p "$W"
+W=$(cd "$W" && pwd)
+# BENCH_KEEP=1 keeps the work folder (the WIMs) for profiling
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
 
-# 20,000 model lines and their install sections: far larger than any real INF.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+peak_rss_mb() { awk '/Maximum resident set size/ { printf "%.0f", $6 / 1024 }' "$1"; }
+
+# ---- 1. package analysis: check-package on a huge INF against reading it ----
 {
     printf '[Version]\nSignature="$Windows NT$"\nClass=System\nClassGuid={4D36E97D-E325-11CE-BFC1-08002BE10318}\n'
     printf 'Provider=Bench\nDriverVer=01/01/2026,1.0.0.0\n[Manufacturer]\nBench=Models,NTx86,NTamd64\n'
     for arch in NTx86 NTamd64; do
         printf '[Models.%s]\n' "$arch"
-        i=0
-        while [ $i -lt 10000 ]; do
-            printf 'Device %d = Inst, PCI\\VEN_1234&DEV_%04X&REV_01, PCI\\VEN_1234&DEV_%04X\n' $i $i $i
-            i=$((i + 1))
-        done
+        seq 0 9999 | awk '{ printf "Device %d = Inst, PCI\\VEN_1234&DEV_%04X&REV_01, PCI\\VEN_1234&DEV_%04X\n", $1, $1, $1 }'
     done
     printf '[Inst.NT]\nCopyFiles=Files\n[Files]\nb.sys\n[DestinationDirs]\nDefaultDestDir=12\n'
     printf '[SourceDisksNames]\n1=d\n[SourceDisksFiles]\nb.sys=1\n'
     printf '[Inst.NT.Services]\nAddService=b,2,Svc\n[Svc]\nServiceType=1\nStartType=3\nErrorControl=1\nServiceBinary=%%12%%\\b.sys\n'
-} > "$work/bench.inf"
-cp "$BUILD/testdrivers/amd64/testdrv.sys" "$work/b.sys"
+} > "$W/bench.inf"
+cp "$BUILD/testdrivers/amd64/testdrv.sys" "$W/b.sys"
+t0=$(now); for i in 1 2 3 4 5; do cat "$W/bench.inf" > /dev/null; done; t1=$(now)
+for i in 1 2 3 4 5; do "$OFFSTAGE" check-package "$W/bench.inf" --arch amd64 --json > /dev/null || true; done; t2=$(now)
+echo "bench inf: check-package on a $(wc -c < "$W/bench.inf")-byte INF with 20000 model lines: $(elapsed "$t1" "$t2") s for 5 runs"
+echo "bench inf:   ratio to reading it with cat: $(ratio "$(elapsed "$t1" "$t2")" "$(elapsed "$t0" "$t1")")x"
 
-now() { date +%s%N; }
-time_it() { # runs "$@" N times, prints nanoseconds
-    n=$1; shift
-    t0=$(now); i=0
-    while [ $i -lt "$n" ]; do "$@" >/dev/null 2>&1 || true; i=$((i + 1)); done
-    t1=$(now); echo $((t1 - t0))
-}
-N=5
-base=$(time_it $N cat "$work/bench.inf")
-ours=$(time_it $N "$OFFSTAGE" check-package "$work/bench.inf" --arch amd64 --json)
-size=$(wc -c < "$work/bench.inf")
-echo "bench: check-package on a ${size}-byte INF with 20000 model lines, $N runs"
-echo "bench:   baseline (cat the file):   $((base / N / 1000)) us per run"
-echo "bench:   offstage check-package:    $((ours / N / 1000)) us per run"
-awk -v a="$ours" -v b="$base" 'BEGIN { printf "bench:   ratio offstage/baseline: %.1fx\n", a / b }'
+# ---- 2. install.wim with 4 editions ------------------------------------------
+echo "bench wim: building a 4-edition x86 install.wim: $FILES files, $MB MB per edition, mostly shared"
+BASE="$W/base"
+"$OFFSTAGE" make-test-image --arch x86 "$BASE" > /dev/null
+CFG="$BASE/Windows/System32/config"
+if [ -f "$SHARED/fixtures/hives/win7sp1-SYSTEM.xz" ]; then
+    xz -dc "$SHARED/fixtures/hives/win7sp1-SYSTEM.xz" > "$CFG/SYSTEM"   # the real 11.7 MB one
+else
+    "$FILL" "$CFG/SYSTEM" grow 6000 2 200
+fi
+"$FILL" "$CFG/SOFTWARE" grow 17000 2 200
+python3 - "$BASE/Windows/WinSxS" "$FILES" "$MB" <<'PY'
+import os, random, sys
+root, files, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(7)
+words = [bytes(rnd.choice(b'abcdefghijklmnopqrstuvwxyz') for _ in range(rnd.randint(3, 9))) for _ in range(4096)]
+pool = b' '.join(rnd.choice(words) for _ in range(2_000_000))          # text-like, compresses ~3:1
+noise = bytes(rnd.getrandbits(8) for _ in range(4 << 20))            # incompressible
+size = mb * 1024 * 1024 // files
+for i in range(files):
+    d = os.path.join(root, 'x86_component_%04d' % (i // 50))
+    os.makedirs(d, exist_ok=True)
+    src = pool if i % 3 else noise
+    off = (i * 7919) % (len(src) - size - 16)
+    with open(os.path.join(d, 'file%05d.dll' % i), 'wb') as f:
+        f.write(b'%08d' % i + src[off:off + size])
+PY
+EDITIONS="Starter HomePremium Professional Ultimate"
+for e in $EDITIONS; do
+    cp -al "$BASE" "$W/ed-$e"
+    rm "$W/ed-$e/Windows/System32/config/SOFTWARE"
+    cp "$CFG/SOFTWARE" "$W/ed-$e/Windows/System32/config/SOFTWARE"
+    "$FILL" "$W/ed-$e/Windows/System32/config/SOFTWARE" set 'Microsoft\Windows NT\CurrentVersion' EditionID "$e"
+    mkdir -p "$W/ed-$e/Program Files/$e"
+    head -c 2000000 /dev/urandom > "$W/ed-$e/Program Files/$e/edition-only.bin"
+done
+ORIG="$W/orig.wim"
+first=yes
+for e in $EDITIONS; do
+    if [ $first = yes ]; then
+        wimlib-imagex capture "$W/ed-$e" "$ORIG" "Windows 7 $e" --compress=LZX --threads=2 > /dev/null; first=no
+    else
+        wimlib-imagex append "$W/ed-$e" "$ORIG" "Windows 7 $e" --threads=2 > /dev/null
+    fi
+done
+echo "bench wim: install.wim is $(($(stat -c %s "$ORIG") / 1048576)) MB; SYSTEM $(($(stat -c %s "$CFG/SYSTEM") / 1048576)) MB, SOFTWARE $(($(stat -c %s "$CFG/SOFTWARE") / 1048576)) MB"
+PKG="$BUILD/examples/virtio-snd/x86"
+
+# offstage: every edition, one command, in place
+cp "$ORIG" "$W/offstage.wim"
+t0=$(now)
+/usr/bin/time -v "$OFFSTAGE" add-driver --image "$W/offstage.wim" --index all --driver "$PKG" --force-unsigned \
+    > /dev/null 2> "$W/offstage.time"
+t1=$(now)
+T_OFF=$(elapsed "$t0" "$t1")
+RSS_OFF=$(peak_rss_mb "$W/offstage.time")
+APPENDED=$(($(stat -c %s "$W/offstage.wim") - $(stat -c %s "$ORIG")))
+
+# what had to be added: blobs in the result that the original lacks (the
+# package files once, the changed hives, the new per-image metadata)
+blobs() { wimlib-imagex info "$1" --blobs | awk '$1=="Hash"{h=$3} $1=="Compressed"{print h, $4}' | sort -u; }
+blobs "$ORIG" | cut -d' ' -f1 > "$W/old.hashes"
+NEEDED=$(blobs "$W/offstage.wim" | awk 'NR==FNR { old[$1]=1; next } !($1 in old) { s += $2 } END { print s + 0 }' "$W/old.hashes" -)
+
+# (a) the floor: wimupdate applying the same additions and precomputed hives
+cp "$ORIG" "$W/floor.wim"
+i=0
+for e in $EDITIONS; do
+    i=$((i + 1))
+    mkdir -p "$W/pre-$i"
+    wimlib-imagex extract "$W/offstage.wim" "$i" /Windows/offstage /Windows/System32/config/SOFTWARE \
+        --dest-dir="$W/pre-$i" --no-acls > /dev/null
+done
+t0=$(now)
+i=0
+for e in $EDITIONS; do
+    i=$((i + 1))
+    printf 'add %s /Windows/offstage\nadd %s /Windows/System32/config/SOFTWARE\n' \
+        "$W/pre-$i/offstage" "$W/pre-$i/SOFTWARE" | wimlib-imagex update "$W/floor.wim" "$i" > /dev/null
+done
+t1=$(now)
+T_FLOOR=$(elapsed "$t0" "$t1")
+
+# (b) the naive path: extract each edition, stage, recapture
+t0=$(now)
+first=yes
+i=0
+for e in $EDITIONS; do
+    i=$((i + 1))
+    rm -rf "$W/naive"
+    wimlib-imagex apply "$ORIG" "$i" "$W/naive" > /dev/null 2>&1
+    "$OFFSTAGE" add-driver --image "$W/naive" --driver "$PKG" --force-unsigned > /dev/null
+    if [ $first = yes ]; then
+        wimlib-imagex capture "$W/naive" "$W/naive.wim" "Windows 7 $e" --compress=LZX --threads=2 > /dev/null; first=no
+    else
+        wimlib-imagex append "$W/naive" "$W/naive.wim" "Windows 7 $e" --threads=2 > /dev/null
+    fi
+done
+t1=$(now)
+T_NAIVE=$(elapsed "$t0" "$t1")
+
+echo "bench wim: offstage add-driver --index all: $T_OFF s, peak RSS $RSS_OFF MB, appended $APPENDED bytes"
+echo "bench wim: (a) wimupdate floor, same additions and precomputed hives: $T_FLOOR s"
+echo "bench wim: (b) naive extract/stage/recapture: $T_NAIVE s"
+echo "bench wim: ratio offstage / floor (a):        $(ratio "$T_OFF" "$T_FLOOR")x   (target <= 1.3)"
+echo "bench wim: ratio naive (b) / offstage:        $(ratio "$T_NAIVE" "$T_OFF")x   (target >= 20)"
+echo "bench wim: peak RSS:                          $RSS_OFF MB   (target <= 300)"
+NEEDED_FLOOR=$(blobs "$W/floor.wim" | awk 'NR==FNR { old[$1]=1; next } !($1 in old) { s += $2 } END { print s + 0 }' "$W/old.hashes" -)
+echo "bench wim: appended / new blobs ($NEEDED bytes): $(ratio "$APPENDED" "$NEEDED")x   (target <= 1.1)"
+echo "bench wim: appended / new blobs at libwim's default level ($NEEDED_FLOOR bytes): $(ratio "$APPENDED" "$NEEDED_FLOOR")x"
+if wimlib-imagex verify "$W/offstage.wim" > /dev/null 2>&1; then echo "bench wim: result verified by wimlib-imagex verify"; fi
