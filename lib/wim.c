@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "wim.h"
 
+#include "cimap.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -152,6 +154,10 @@ struct ost_wim_session {
     ost_progress_fn progress;
     void *progress_ctx;
     unsigned level;
+    /* Files already extracted, by content hash: editions share most of
+     * them (SYSTEM often), so each is extracted once per command. */
+    struct ost_cimap extracted; /* hex SHA-1 → local path */
+    char *cache_dir;
 };
 
 void ost_wim_session_set_level(struct ost_wim_session *s, unsigned level)
@@ -279,6 +285,13 @@ void ost_wim_session_close(struct ost_wim_session *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < s->extracted.size; i++)
+        free(s->extracted.slots[i].value);
+    ost_cimap_free(&s->extracted);
+    if (s->cache_dir) {
+        ost_rm_rf(s->cache_dir);
+        free(s->cache_dir);
+    }
     wimlib_free(s->wim);
     free(s->path);
     free(s);
@@ -306,15 +319,23 @@ static char *wim_path(const char *path)
 struct stat_ctx {
     int kind;
     struct ost_strlist *names;
+    char hash[41]; /* of the unnamed data stream, "" if none */
 };
 
 static int stat_cb(const struct wimlib_dir_entry *d, void *ctx)
 {
     struct stat_ctx *c = ctx;
-    if (c->names)
+    if (c->names) {
         ost_strlist_add(c->names, d->filename);
-    else
-        c->kind = (d->attributes & FILE_ATTRIBUTE_DIRECTORY) ? 2 : 1;
+        return 0;
+    }
+    c->kind = (d->attributes & FILE_ATTRIBUTE_DIRECTORY) ? 2 : 1;
+    for (uint32_t i = 0; i <= d->num_named_streams; i++) {
+        if (d->streams[i].stream_name)
+            continue;
+        for (int k = 0; k < 20; k++)
+            snprintf(c->hash + 2 * k, 3, "%02x", d->streams[i].resource.sha1_hash[k]);
+    }
     return 0;
 }
 
@@ -338,15 +359,37 @@ static ost_status wim_list(struct ost_target *t, const char *path, struct ost_st
     return r ? wim_fail(err, r, t->name, path) : OST_OK;
 }
 
-/* Extracts one file into a fresh scratch folder; returns its local path. */
+static char *session_cache_dir(struct ost_wim_session *s)
+{
+    if (!s->cache_dir) {
+        const char *base = getenv("TMPDIR");
+        char *tmpl = ost_xasprintf("%s/offstage-wim-XXXXXX", base && *base ? base : "/tmp");
+        s->cache_dir = mkdtemp(tmpl) ? tmpl : (free(tmpl), NULL);
+    }
+    return s->cache_dir;
+}
+
+/* Extracts one file (once per content) into the session's cache; returns
+ * its local path, which the caller must not change. */
 static ost_status wim_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err)
 {
     struct wim_target *w = (struct wim_target *)t;
     *local = NULL;
-    if (wim_stat(t, path) != 1)
+    char *p0 = wim_path(path);
+    struct stat_ctx sc = {0};
+    int found = wimlib_iterate_dir_tree(w->s->wim, w->image, p0, 0, stat_cb, &sc);
+    free(p0);
+    if (found != 0 || sc.kind != 1)
         return ost_fail(err, OST_ERR_IO, "%s: %s does not exist in the image", t->name, path);
-    char *dir = ost_target_scratch_file(t, "extract");
-    if (mkdir(dir, 0700) != 0) {
+    const char *cached = sc.hash[0] ? ost_cimap_get(&w->s->extracted, sc.hash) : NULL;
+    if (cached) {
+        *local = ost_xstrdup(cached);
+        return OST_OK;
+    }
+    const char *cache = session_cache_dir(w->s);
+    static unsigned counter;
+    char *dir = cache ? ost_xasprintf("%s/%u", cache, ++counter) : NULL;
+    if (!dir || mkdir(dir, 0700) != 0) {
         free(dir);
         return ost_fail(err, OST_ERR_IO, "%s: cannot create a temporary folder: %s", t->name, strerror(errno));
     }
@@ -360,6 +403,8 @@ static ost_status wim_local_path(struct ost_target *t, const char *path, char **
         *local = ost_find_ci(dir, base);
         if (!*local)
             st = ost_fail(err, OST_ERR_IO, "%s: %s was not extracted", t->name, path);
+        else if (sc.hash[0])
+            ost_cimap_put(&w->s->extracted, sc.hash, ost_xstrdup(*local));
     }
     free(p);
     free(dir);
