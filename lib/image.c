@@ -129,7 +129,8 @@ ost_status ost_image_open(struct ost_target *t, const struct ost_image_options *
     *out = NULL;
     img->allow_dirty = opts && opts->allow_dirty;
     bool writable = opts && opts->writable;
-    ost_status st = ost_image_open_hive(img, OST_SYSTEM_HIVE, writable, &img->system, err);
+    img->writable = writable;
+    ost_status st = ost_image_open_hive(img, OST_SYSTEM_HIVE, false, &img->system, err);
     if (st == OST_OK)
         st = ost_image_open_hive(img, OST_SOFTWARE_HIVE, writable, &img->software, err);
     if (st == OST_OK)
@@ -143,6 +144,22 @@ ost_status ost_image_open(struct ost_target *t, const struct ost_image_options *
         return st;
     }
     *out = img;
+    return OST_OK;
+}
+
+ost_status ost_image_edit_system(struct ost_image *img, struct ost_error *err)
+{
+    if (img->system_writable)
+        return OST_OK;
+    if (!img->writable)
+        return ost_fail(err, OST_ERR_USAGE, "%s: opened read-only; cannot change SYSTEM", img->target->name);
+    struct ost_hive *h;
+    ost_status st = ost_image_open_hive(img, OST_SYSTEM_HIVE, true, &h, err);
+    if (st != OST_OK)
+        return st;
+    ost_hive_close(img->system);
+    img->system = h;
+    img->system_writable = true;
     return OST_OK;
 }
 

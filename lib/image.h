@@ -43,6 +43,8 @@ struct ost_image {
     struct ost_hive *system, *software;
     ost_hkey control_set; /* key of the active control set in SYSTEM */
     bool allow_dirty;
+    bool writable;
+    bool system_writable; /* SYSTEM is opened for writing only when needed */
 };
 
 struct ost_image_options {
@@ -53,6 +55,9 @@ struct ost_image_options {
 /* Takes ownership of the target. */
 ost_status ost_image_open(struct ost_target *t, const struct ost_image_options *opts, struct ost_image **out,
                           struct ost_error *err);
+/* Makes SYSTEM editable (it is opened read-only, which costs no copy, and
+ * most staging never writes it). Keys found before stay valid. */
+ost_status ost_image_edit_system(struct ost_image *img, struct ost_error *err);
 /* Saves the hives that changed through the target, then commits it. */
 ost_status ost_image_commit(struct ost_image *img, struct ost_error *err);
 void ost_image_close(struct ost_image *img);

@@ -500,7 +500,7 @@ static ost_status apply_boot_critical(struct ost_image *img, const struct ost_st
                                       struct ost_staged *rec, struct ost_error *err)
 {
     const struct ost_package_arch *pa = &p->report->arches[0];
-    ost_status st = OST_OK;
+    ost_status st = ost_image_edit_system(img, err);
     for (size_t i = 0; i < pa->model->nservices && st == OST_OK; i++)
         if (pa->model->services[i].start_type == 0)
             st = apply_service(img, p, pa, &pa->model->services[i], rec, err);
@@ -675,6 +675,8 @@ static ost_status remove_one(struct ost_image *img, struct ost_manifest *m, size
         free(dir);
     }
     free(folder);
+    if (st == OST_OK && (s->services.n || s->cdd_keys.n))
+        st = ost_image_edit_system(img, err);
     for (size_t i = 0; i < s->boot_files.n && st == OST_OK; i++)
         if (ost_target_stat(img->target, s->boot_files.v[i]) == 1)
             st = ost_target_remove_file(img->target, s->boot_files.v[i], err);
