@@ -182,3 +182,17 @@ if command -v script >/dev/null 2>&1; then
 fi
 run add-driver --image "$TMP/p2.wim" --driver "$EXAMPLE/x86/aero_virtio_snd.inf" --force-unsigned
 if ! grep -q 'writing \[' "$ERR"; then ok "no progress bar when stderr is not a terminal"; else not_ok "no bar off-terminal" "bar"; fi
+
+# a WIM another process is writing (libwim's lock, taken with flock): refused, untouched
+if command -v flock >/dev/null 2>&1; then
+    cp "$TMP/p2.wim" "$TMP/locked.wim" 2>/dev/null || wimlib-imagex capture "$TMP/img-Starter" "$TMP/locked.wim" "l" >/dev/null
+    B=$(sum "$TMP/locked.wim")
+    flock -x "$TMP/locked.wim" sleep 5 &
+    LOCKER=$!
+    sleep 0.5
+    run add-driver --image "$TMP/locked.wim" --driver "$EXAMPLE/x86/aero_virtio_snd.inf" --force-unsigned
+    expect_status "WIM locked by another writer: exit 2" 2
+    expect_err "locked WIM explained" "another process is writing"
+    if [ "$(sum "$TMP/locked.wim")" = "$B" ]; then ok "locked WIM untouched"; else not_ok "locked untouched" "changed"; fi
+    kill "$LOCKER" 2>/dev/null; wait "$LOCKER" 2>/dev/null
+fi
