@@ -185,7 +185,7 @@ if ! grep -q 'writing \[' "$ERR"; then ok "no progress bar when stderr is not a 
 
 # a WIM another process is writing (libwim's lock, taken with flock): refused, untouched
 if command -v flock >/dev/null 2>&1; then
-    cp "$TMP/p2.wim" "$TMP/locked.wim" 2>/dev/null || wimlib-imagex capture "$TMP/img-Starter" "$TMP/locked.wim" "l" >/dev/null
+    wimlib-imagex capture "$TMP/img-Starter" "$TMP/locked.wim" "l" >/dev/null
     B=$(sum "$TMP/locked.wim")
     flock -x "$TMP/locked.wim" sleep 5 &
     LOCKER=$!
