@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* offstage get-driver-info: one driver package of an offline Windows. */
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "driverstore.h"
@@ -99,35 +98,15 @@ static int show_one(struct ost_image *img, const char *name, bool json)
 
 static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
-        {"index", required_argument, NULL, 'x'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
-    };
-    const char *image = NULL, *name = NULL, *index = NULL;
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:d:x:jh", longopts, NULL)) != -1) {
-        if (c == 'i')
-            image = optarg;
-        else if (c == 'x')
-            index = optarg;
-        else if (c == 'd')
-            name = optarg;
-        else if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return fputs(help, stdout), OST_EXIT_OK;
-        else
-            return ost_cli_usage_error("get-driver-info", "unknown option");
-    }
-    if (!name)
-        return ost_cli_usage_error("get-driver-info", "name the package with --driver NAME");
+    struct ost_image_args a;
+    int parsed = ost_cli_parse_image_args("get-driver-info", help, argc, argv, true, &a);
+    if (parsed)
+        return parsed < 0 ? OST_EXIT_OK : parsed;
     struct ost_cli_images imgs;
-    int rc = ost_cli_open_images("get-driver-info", image, index, false, true, &imgs);
+    int rc = ost_cli_open_images("get-driver-info", a.image, a.index, false, true, &imgs);
     int worst = rc;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
-        int one = show_one(imgs.v[i], name, json);
+        int one = show_one(imgs.v[i], a.driver, a.json);
         worst = one > worst ? one : worst;
     }
     ost_cli_close_images(&imgs);

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* offstage get-drivers: the third-party driver packages of an offline Windows. */
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "driverstore.h"
@@ -59,30 +58,12 @@ static void print_table(const struct ost_image *img, const struct ost_store *s)
 
 static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"image", required_argument, NULL, 'i'}, {"index", required_argument, NULL, 'x'},
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
-    };
-    const char *image = NULL, *index = NULL;
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:jh", longopts, NULL)) != -1) {
-        if (c == 'i')
-            image = optarg;
-        else if (c == 'x')
-            index = optarg;
-        else if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return fputs(help, stdout), OST_EXIT_OK;
-        else
-            return ost_cli_usage_error("get-drivers", "unknown option");
-    }
-    if (optind < argc)
-        return ost_cli_usage_error("get-drivers", "unexpected argument '%s'", argv[optind]);
+    struct ost_image_args a;
+    int parsed = ost_cli_parse_image_args("get-drivers", help, argc, argv, false, &a);
+    if (parsed)
+        return parsed < 0 ? OST_EXIT_OK : parsed;
     struct ost_cli_images imgs;
-    int rc = ost_cli_open_images("get-drivers", image, index, false, true, &imgs);
+    int rc = ost_cli_open_images("get-drivers", a.image, a.index, false, true, &imgs);
     json_t *images = json_array();
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
         struct ost_error err;
@@ -91,14 +72,14 @@ static int run(int argc, char **argv)
             rc = ost_cli_report_error("get-drivers", &err);
             break;
         }
-        if (json)
+        if (a.json)
             json_array_append_new(images, json_pack("{s:o, s:o}", "image", ost_cli_image_json(imgs.v[i]),
                                                     "drivers", drivers_json(&s)));
         else
             print_table(imgs.n > 1 ? imgs.v[i] : NULL, &s);
         ost_store_free(&s);
     }
-    if (rc == 0 && json) {
+    if (rc == 0 && a.json) {
         json_t *doc = json_pack("{s:s, s:O}", "schema", "offstage.get-drivers/1", "images", images);
         if (imgs.n == 1)
             json_object_update(doc, json_array_get(images, 0));

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* offstage remove-driver: undo what add-driver staged. */
-#include <getopt.h>
 #include <stdlib.h>
 
 #include "image_cli.h"
@@ -21,41 +20,18 @@ static const char help[] =
 
 static int run(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
-        {"index", required_argument, NULL, 'x'}, {"force", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
-    };
-    const char *image = NULL, *name = NULL, *index = NULL;
-    bool force = false, json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:d:x:fjh", longopts, NULL)) != -1) {
-        if (c == 'i')
-            image = optarg;
-        else if (c == 'x')
-            index = optarg;
-        else if (c == 'd')
-            name = optarg;
-        else if (c == 'f')
-            force = true;
-        else if (c == 'j')
-            json = true;
-        else if (c == 'h')
-            return fputs(help, stdout), OST_EXIT_OK;
-        else
-            return ost_cli_usage_error("remove-driver", "unknown option");
-    }
-    if (!name)
-        return ost_cli_usage_error("remove-driver", "name the package with --driver NAME");
+    struct ost_image_args a;
+    int parsed = ost_cli_parse_image_args("remove-driver", help, argc, argv, true, &a);
+    if (parsed)
+        return parsed < 0 ? OST_EXIT_OK : parsed;
     struct ost_cli_images imgs;
-    int rc = ost_cli_open_images("remove-driver", image, index, true, force, &imgs);
+    int rc = ost_cli_open_images("remove-driver", a.image, a.index, true, a.force, &imgs);
     struct ost_strlist removed = {0};
     struct ost_error err;
     size_t found = 0;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
         size_t before = removed.n;
-        ost_status st = ost_stage_remove(imgs.v[i], name, &removed, &err);
+        ost_status st = ost_stage_remove(imgs.v[i], a.driver, &removed, &err);
         if (st == OST_NEGATIVE)
             continue;
         if (st != OST_OK || ost_image_commit(imgs.v[i], &err) != OST_OK)
@@ -64,13 +40,13 @@ static int run(int argc, char **argv)
     }
     if (rc == 0 && found == 0) {
         fprintf(stderr, "offstage remove-driver: %s: no package staged by offstage matches '%s' (see get-drivers)\n",
-                image, name);
+                a.image, a.driver);
         rc = OST_EXIT_NEGATIVE;
     }
     if (rc == 0)
-        rc = ost_cli_finish_images("remove-driver", &imgs, json);
+        rc = ost_cli_finish_images("remove-driver", &imgs, a.json);
     if (rc == 0) {
-        if (json) {
+        if (a.json) {
             json_t *list = json_array();
             for (size_t i = 0; i < removed.n; i++)
                 json_array_append_new(list, json_string(removed.v[i]));

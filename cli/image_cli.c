@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Opening the --image (and --index) of the image commands. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -90,4 +91,33 @@ json_t *ost_cli_image_json(const struct ost_image *img)
                      "arch", ost_arch_name(in->arch), "control_set", in->control_set,
                      "service_pack", in->csd_version ? in->csd_version : "", "windows8_or_later",
                      in->windows8_or_later);
+}
+
+int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char **argv, bool need_driver,
+                             struct ost_image_args *a)
+{
+    static const struct option longopts[] = {
+        {"image", required_argument, NULL, 'i'}, {"index", required_argument, NULL, 'x'},
+        {"driver", required_argument, NULL, 'd'}, {"force", no_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    *a = (struct ost_image_args){0};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:x:d:fjh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i': a->image = optarg; break;
+        case 'x': a->index = optarg; break;
+        case 'd': a->driver = optarg; break;
+        case 'f': a->force = true; break;
+        case 'j': a->json = true; break;
+        case 'h': fputs(help, stdout); return -1;
+        default: return ost_cli_usage_error(cmd, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return ost_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (need_driver && !a->driver)
+        return ost_cli_usage_error(cmd, "name the package with --driver NAME");
+    return 0;
 }

@@ -26,4 +26,15 @@ void ost_cli_close_images(struct ost_cli_images *imgs);
 
 json_t *ost_cli_image_json(const struct ost_image *img);
 
+/* The options the listing and removal commands share: --image, --index,
+ * --driver, --force, --json, --help. */
+struct ost_image_args {
+    const char *image, *index, *driver;
+    bool force, json;
+};
+/* Returns 0 to go on, -1 when --help was printed, or an exit code. With
+ * need_driver, --driver is required. */
+int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char **argv, bool need_driver,
+                             struct ost_image_args *a);
+
 #endif

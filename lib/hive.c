@@ -22,25 +22,19 @@ uint8_t *ost_utf8_to_utf16le(const char *s, size_t *out_len)
     uint8_t *out = ost_xmalloc(n * 4 + 2);
     size_t k = 0;
     for (size_t i = 0; i < n;) {
-        uint32_t c = (uint8_t)s[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-        if (len > 1 && i + len <= n) {
-            c &= 0x3F >> (len - 1);
-            for (size_t j = 1; j < len; j++)
-                c = c << 6 | ((uint8_t)s[i + j] & 0x3F);
-        } else if (len > 1) {
-            c = 0xFFFD, len = 1;
-        } else if (c >= 0x80) {
-            c = 0xFFFD;
-        }
+        uint32_t c;
+        size_t len = ost_utf8_decode((const uint8_t *)s + i, n - i, &c);
+        if (!len)
+            c = 0xFFFD, len = 1; /* not UTF-8: one replacement character per byte */
         i += len;
         if (c >= 0x10000) {
             c -= 0x10000;
-            uint32_t hi = 0xD800 + (c >> 10), lo = 0xDC00 + (c & 0x3FF);
-            out[k++] = (uint8_t)hi, out[k++] = (uint8_t)(hi >> 8);
-            out[k++] = (uint8_t)lo, out[k++] = (uint8_t)(lo >> 8);
+            ost_put_le16(out + k, (uint16_t)(0xD800 + (c >> 10)));
+            ost_put_le16(out + k + 2, (uint16_t)(0xDC00 + (c & 0x3FF)));
+            k += 4;
         } else {
-            out[k++] = (uint8_t)c, out[k++] = (uint8_t)(c >> 8);
+            ost_put_le16(out + k, (uint16_t)c);
+            k += 2;
         }
     }
     *out_len = k;
@@ -61,20 +55,7 @@ char *ost_utf16le_to_utf8(const uint8_t *p, size_t len)
                 i += 2;
             }
         }
-        char s[4];
-        if (c < 0x80) {
-            ost_buf_addc(&b, (char)c);
-        } else if (c < 0x800) {
-            s[0] = (char)(0xC0 | c >> 6), s[1] = (char)(0x80 | (c & 0x3F));
-            ost_buf_add(&b, s, 2);
-        } else if (c < 0x10000) {
-            s[0] = (char)(0xE0 | c >> 12), s[1] = (char)(0x80 | ((c >> 6) & 0x3F)), s[2] = (char)(0x80 | (c & 0x3F));
-            ost_buf_add(&b, s, 3);
-        } else {
-            s[0] = (char)(0xF0 | c >> 18), s[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-            s[2] = (char)(0x80 | ((c >> 6) & 0x3F)), s[3] = (char)(0x80 | (c & 0x3F));
-            ost_buf_add(&b, s, 4);
-        }
+        ost_buf_add_utf8(&b, c);
     }
     return ost_buf_steal(&b);
 }

@@ -19,62 +19,11 @@ static const uint16_t cp1252_high[32] = {
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-static void put_utf8(struct ost_buf *b, uint32_t cp)
-{
-    char s[4];
-    if (cp < 0x80) {
-        ost_buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        s[0] = (char)(0xC0 | cp >> 6);
-        s[1] = (char)(0x80 | (cp & 0x3F));
-        ost_buf_add(b, s, 2);
-    } else if (cp < 0x10000) {
-        s[0] = (char)(0xE0 | cp >> 12);
-        s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[2] = (char)(0x80 | (cp & 0x3F));
-        ost_buf_add(b, s, 3);
-    } else {
-        s[0] = (char)(0xF0 | cp >> 18);
-        s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        s[3] = (char)(0x80 | (cp & 0x3F));
-        ost_buf_add(b, s, 4);
-    }
-}
-
-/* Length of the valid UTF-8 sequence at p, or 0. */
-static size_t utf8_seq_len(const uint8_t *p, size_t left)
-{
-    uint8_t c = p[0];
-    size_t n;
-    uint32_t min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        n = 2, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-        n = 3, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-        n = 4, min = 0x10000;
-    else
-        return 0;
-    if (n > left)
-        return 0;
-    uint32_t cp = c & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 static bool is_valid_utf8(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq_len(p + i, n - i);
+        uint32_t cp;
+        size_t k = ost_utf8_decode(p + i, n - i, &cp);
         if (!k)
             return false;
         i += k;
@@ -127,7 +76,7 @@ static ost_status decode_utf16le(const uint8_t *data, size_t size, const char *p
             return ost_fail(err, OST_ERR_CORRUPT,
                             "%s: offset %zu (line %u): character U+%04X is not text; this is not an INF file",
                             path, i, line_at(data, i, 2), (unsigned)cp);
-        put_utf8(out, cp);
+        ost_buf_add_utf8(out, cp);
     }
     return OST_OK;
 }
@@ -150,7 +99,7 @@ static ost_status decode_8bit(const uint8_t *data, size_t size, const char *path
             ost_buf_addc(out, (char)c);
         } else {
             uint32_t cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;
-            put_utf8(out, cp ? cp : 0xFFFD);
+            ost_buf_add_utf8(out, cp ? cp : 0xFFFD);
         }
     }
     return OST_OK;

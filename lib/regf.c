@@ -11,16 +11,6 @@
 #define BASE_BLOCK 4096
 #define HBIN_SIZE 4096
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
 static uint32_t header_checksum(const uint8_t *base)
 {
     uint32_t x = 0;
@@ -113,20 +103,20 @@ static size_t build_security_descriptor(uint8_t *sd)
         size_t ace_len = 8 + aces[i].len;
         sd[pos] = 0;           /* ACCESS_ALLOWED_ACE_TYPE */
         sd[pos + 1] = 0x02;    /* CONTAINER_INHERIT_ACE */
-        put16(sd + pos + 2, (uint16_t)ace_len);
-        put32(sd + pos + 4, aces[i].mask);
+        ost_put_le16(sd + pos + 2, (uint16_t)ace_len);
+        ost_put_le32(sd + pos + 4, aces[i].mask);
         memcpy(sd + pos + 8, aces[i].sid, aces[i].len);
         pos += ace_len;
     }
     sd[acl_start] = 2; /* ACL_REVISION */
-    put16(sd + acl_start + 2, (uint16_t)(pos - acl_start));
-    put16(sd + acl_start + 4, 3);
+    ost_put_le16(sd + acl_start + 2, (uint16_t)(pos - acl_start));
+    ost_put_le16(sd + acl_start + 4, 3);
     sd[0] = 1;                 /* revision */
-    put16(sd + 2, 0x8004);     /* SE_SELF_RELATIVE | SE_DACL_PRESENT */
-    put32(sd + 4, owner);
-    put32(sd + 8, group);
-    put32(sd + 12, 0);         /* no SACL */
-    put32(sd + 16, dacl);
+    ost_put_le16(sd + 2, 0x8004);     /* SE_SELF_RELATIVE | SE_DACL_PRESENT */
+    ost_put_le32(sd + 4, owner);
+    ost_put_le32(sd + 8, group);
+    ost_put_le32(sd + 12, 0);         /* no SACL */
+    ost_put_le32(sd + 16, dacl);
     return pos;
 }
 
@@ -141,8 +131,8 @@ ost_status ost_regf_write_empty(const char *path, const char *root_name, struct 
     const uint64_t filetime = 130000000000000000ull; /* 2012-12-15 */
 
     memcpy(bin, "hbin", 4);
-    put32(bin + 4, 0);
-    put32(bin + 8, HBIN_SIZE);
+    ost_put_le32(bin + 4, 0);
+    ost_put_le32(bin + 8, HBIN_SIZE);
     memcpy(bin + 20, &filetime, 8);
 
     /* root key (nk) cell at 0x20 */
@@ -150,17 +140,17 @@ ost_status ost_regf_write_empty(const char *path, const char *root_name, struct 
     size_t nk_size = (4 + 76 + name_len + 7) & ~(size_t)7;
     uint8_t *nk = bin + nk_off;
     uint32_t sk_off = nk_off + (uint32_t)nk_size;
-    put32(nk, (uint32_t)-(int32_t)nk_size);
+    ost_put_le32(nk, (uint32_t)-(int32_t)nk_size);
     memcpy(nk + 4, "nk", 2);
-    put16(nk + 6, 0x2C);        /* KEY_HIVE_ENTRY | KEY_NO_DELETE | KEY_COMP_NAME */
+    ost_put_le16(nk + 6, 0x2C);        /* KEY_HIVE_ENTRY | KEY_NO_DELETE | KEY_COMP_NAME */
     memcpy(nk + 8, &filetime, 8);
-    put32(nk + 20, 0xFFFFFFFF); /* parent: none */
-    put32(nk + 32, 0xFFFFFFFF); /* subkey list */
-    put32(nk + 36, 0xFFFFFFFF); /* volatile subkey list */
-    put32(nk + 44, 0xFFFFFFFF); /* value list */
-    put32(nk + 48, sk_off);     /* security */
-    put32(nk + 52, 0xFFFFFFFF); /* class name */
-    put16(nk + 76, (uint16_t)name_len);
+    ost_put_le32(nk + 20, 0xFFFFFFFF); /* parent: none */
+    ost_put_le32(nk + 32, 0xFFFFFFFF); /* subkey list */
+    ost_put_le32(nk + 36, 0xFFFFFFFF); /* volatile subkey list */
+    ost_put_le32(nk + 44, 0xFFFFFFFF); /* value list */
+    ost_put_le32(nk + 48, sk_off);     /* security */
+    ost_put_le32(nk + 52, 0xFFFFFFFF); /* class name */
+    ost_put_le16(nk + 76, (uint16_t)name_len);
     memcpy(nk + 80, root_name, name_len);
 
     /* security (sk) cell, referenced once, linked to itself */
@@ -168,30 +158,30 @@ ost_status ost_regf_write_empty(const char *path, const char *root_name, struct 
     size_t sd_len = build_security_descriptor(sd);
     size_t sk_size = (4 + 20 + sd_len + 7) & ~(size_t)7;
     uint8_t *sk = bin + sk_off;
-    put32(sk, (uint32_t)-(int32_t)sk_size);
+    ost_put_le32(sk, (uint32_t)-(int32_t)sk_size);
     memcpy(sk + 4, "sk", 2);
-    put32(sk + 8, sk_off);
-    put32(sk + 12, sk_off);
-    put32(sk + 16, 1);
-    put32(sk + 20, (uint32_t)sd_len);
+    ost_put_le32(sk + 8, sk_off);
+    ost_put_le32(sk + 12, sk_off);
+    ost_put_le32(sk + 16, 1);
+    ost_put_le32(sk + 20, (uint32_t)sd_len);
     memcpy(sk + 24, sd, sd_len);
 
     /* the rest of the bin is one free cell */
     uint32_t free_off = sk_off + (uint32_t)sk_size;
-    put32(bin + free_off, HBIN_SIZE - free_off);
+    ost_put_le32(bin + free_off, HBIN_SIZE - free_off);
 
     memcpy(base, "regf", 4);
-    put32(base + 4, 1);
-    put32(base + 8, 1);
+    ost_put_le32(base + 4, 1);
+    ost_put_le32(base + 8, 1);
     memcpy(base + 12, &filetime, 8);
-    put32(base + 20, 1);
-    put32(base + 24, 3);
-    put32(base + 28, 0);  /* primary file */
-    put32(base + 32, 1);  /* direct memory load */
-    put32(base + 36, nk_off);
-    put32(base + 40, HBIN_SIZE);
-    put32(base + 44, 1);
-    put32(base + 508, header_checksum(base));
+    ost_put_le32(base + 20, 1);
+    ost_put_le32(base + 24, 3);
+    ost_put_le32(base + 28, 0);  /* primary file */
+    ost_put_le32(base + 32, 1);  /* direct memory load */
+    ost_put_le32(base + 36, nk_off);
+    ost_put_le32(base + 40, HBIN_SIZE);
+    ost_put_le32(base + 44, 1);
+    ost_put_le32(base + 508, header_checksum(base));
 
     FILE *f = fopen(path, "wb");
     if (!f) {

@@ -234,50 +234,40 @@ static ost_status build_bcd(const char *path, struct ost_error *err)
 
 /* ---- files ---------------------------------------------------------------------- */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v), put16(p + 2, (uint16_t)(v >> 16));
-}
-
 ost_status ost_write_pe_stub(const char *path, ost_arch arch, struct ost_error *err)
 {
     bool plus = arch != OST_ARCH_X86;
     uint8_t img[0x400] = {0};
     img[0] = 'M', img[1] = 'Z';
-    put32(img + 0x3c, 0x40);
+    ost_put_le32(img + 0x3c, 0x40);
     memcpy(img + 0x40, "PE\0\0", 4);
     uint8_t *coff = img + 0x44, *opt = coff + 20;
     uint16_t opt_size = plus ? 240 : 224;
-    put16(coff, ost_arch_pe_machine(arch));
-    put16(coff + 2, 1);
-    put16(coff + 16, opt_size);
-    put16(coff + 18, plus ? 0x0022 : 0x0102);
-    put16(opt, plus ? 0x20b : 0x10b);
-    put32(opt + 4, 0x200);      /* SizeOfCode */
-    put32(opt + 16, 0x1000);    /* AddressOfEntryPoint */
-    put32(opt + 20, 0x1000);    /* BaseOfCode */
+    ost_put_le16(coff, ost_arch_pe_machine(arch));
+    ost_put_le16(coff + 2, 1);
+    ost_put_le16(coff + 16, opt_size);
+    ost_put_le16(coff + 18, plus ? 0x0022 : 0x0102);
+    ost_put_le16(opt, plus ? 0x20b : 0x10b);
+    ost_put_le32(opt + 4, 0x200);      /* SizeOfCode */
+    ost_put_le32(opt + 16, 0x1000);    /* AddressOfEntryPoint */
+    ost_put_le32(opt + 20, 0x1000);    /* BaseOfCode */
     if (plus) {
-        put32(opt + 24, 0x40000000), put32(opt + 28, 0x1);  /* ImageBase 0x140000000 */
+        ost_put_le32(opt + 24, 0x40000000), ost_put_le32(opt + 28, 0x1);  /* ImageBase 0x140000000 */
     } else {
-        put32(opt + 28, 0x00400000);
+        ost_put_le32(opt + 28, 0x00400000);
     }
-    put32(opt + 32, 0x1000), put32(opt + 36, 0x200);      /* alignments */
-    put16(opt + 40, 6), put16(opt + 42, 1);               /* OS 6.1 */
-    put16(opt + 48, 6), put16(opt + 50, 1);               /* subsystem 6.1 */
-    put32(opt + 56, 0x2000), put32(opt + 60, 0x200);      /* SizeOfImage, SizeOfHeaders */
-    put16(opt + 68, 1);                                    /* native */
-    put32(opt + (plus ? 108 : 92), 16);                    /* NumberOfRvaAndSizes */
+    ost_put_le32(opt + 32, 0x1000), ost_put_le32(opt + 36, 0x200);      /* alignments */
+    ost_put_le16(opt + 40, 6), ost_put_le16(opt + 42, 1);               /* OS 6.1 */
+    ost_put_le16(opt + 48, 6), ost_put_le16(opt + 50, 1);               /* subsystem 6.1 */
+    ost_put_le32(opt + 56, 0x2000), ost_put_le32(opt + 60, 0x200);      /* SizeOfImage, SizeOfHeaders */
+    ost_put_le16(opt + 68, 1);                                    /* native */
+    ost_put_le32(opt + (plus ? 108 : 92), 16);                    /* NumberOfRvaAndSizes */
     uint8_t *sec = opt + opt_size;
     memcpy(sec, ".text", 5);
-    put32(sec + 8, 1), put32(sec + 12, 0x1000), put32(sec + 16, 0x200), put32(sec + 20, 0x200);
-    put32(sec + 36, 0x60000020);
+    ost_put_le32(sec + 8, 1), ost_put_le32(sec + 12, 0x1000), ost_put_le32(sec + 16, 0x200), ost_put_le32(sec + 20, 0x200);
+    ost_put_le32(sec + 36, 0x60000020);
     img[0x200] = 0xC3; /* ret */
-    put32(opt + 64, ost_pe_checksum(img, sizeof img, (uint64_t)(opt + 64 - img)));
+    ost_put_le32(opt + 64, ost_pe_checksum(img, sizeof img, (uint64_t)(opt + 64 - img)));
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || ost_write_all(fd, img, sizeof img) != 0 || close(fd) != 0)
         return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(errno));

@@ -465,3 +465,58 @@ char *ost_safe_relative_path(const char *path)
     return ost_buf_steal(&out);
 }
 
+
+void ost_buf_add_utf8(struct ost_buf *b, uint32_t cp)
+{
+    char s[4];
+    if (cp < 0x80) {
+        ost_buf_addc(b, (char)cp);
+    } else if (cp < 0x800) {
+        s[0] = (char)(0xC0 | cp >> 6);
+        s[1] = (char)(0x80 | (cp & 0x3F));
+        ost_buf_add(b, s, 2);
+    } else if (cp < 0x10000) {
+        s[0] = (char)(0xE0 | cp >> 12);
+        s[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        s[2] = (char)(0x80 | (cp & 0x3F));
+        ost_buf_add(b, s, 3);
+    } else {
+        s[0] = (char)(0xF0 | cp >> 18);
+        s[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        s[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        s[3] = (char)(0x80 | (cp & 0x3F));
+        ost_buf_add(b, s, 4);
+    }
+}
+
+size_t ost_utf8_decode(const uint8_t *p, size_t left, uint32_t *out)
+{
+    uint8_t c = p[0];
+    size_t n;
+    uint32_t min;
+    if (c < 0x80) {
+        *out = c;
+        return 1;
+    }
+    if ((c & 0xE0) == 0xC0)
+        n = 2, min = 0x80;
+    else if ((c & 0xF0) == 0xE0)
+        n = 3, min = 0x800;
+    else if ((c & 0xF8) == 0xF0)
+        n = 4, min = 0x10000;
+    else
+        return 0;
+    if (n > left)
+        return 0;
+    uint32_t cp = c & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    *out = cp;
+    return n;
+}
+

@@ -94,6 +94,20 @@ static inline uint64_t ost_le64(const uint8_t *p)
     return (uint64_t)ost_le32(p) | (uint64_t)ost_le32(p + 4) << 32;
 }
 
+static inline void ost_put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
+static inline void ost_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+/* UTF-8: appends one code point; decodes one sequence (returns its length
+ * and sets *cp, or 0 when the bytes are not valid UTF-8). */
+void ost_buf_add_utf8(struct ost_buf *b, uint32_t cp);
+size_t ost_utf8_decode(const uint8_t *p, size_t left, uint32_t *cp);
+
 #endif
 
 /* Copies a file (a regular file; symlinks are not followed), writing the
