@@ -196,3 +196,10 @@ if command -v flock >/dev/null 2>&1; then
     if [ "$(sum "$TMP/locked.wim")" = "$B" ]; then ok "locked WIM untouched"; else not_ok "locked untouched" "changed"; fi
     kill "$LOCKER" 2>/dev/null; wait "$LOCKER" 2>/dev/null || true
 fi
+
+# --compression-level: validated; any level gives a valid WIM of the same compression type
+run add-driver --image "$GOOD" --driver "$PKG" --force-unsigned --compression-level 0
+expect_status "--compression-level 0 refused" 2
+run add-driver --image "$GOOD" --driver "$PKG" --force-unsigned --compression-level 100
+expect_status "--compression-level 100" 0
+if wimlib-imagex verify "$GOOD" >/dev/null 2>&1 && wimlib-imagex info "$GOOD" | grep -q '^Compression: *LZX'; then ok "level 100: verified, still LZX"; else not_ok "level 100" "verify"; fi
