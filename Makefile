@@ -13,7 +13,7 @@
 CC       ?= cc
 CLANG    ?= clang
 BUILD    ?= build
-PKGS     := jansson hivex libcrypto wimlib
+PKGS     := jansson hivex libcrypto wimlib libntfs-3g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g

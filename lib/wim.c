@@ -2,6 +2,7 @@
 #include "wim.h"
 
 #include "cimap.h"
+#include "ntfsvol.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -433,7 +434,17 @@ static struct wimlib_update_command *new_cmd(struct wim_target *w)
 struct times_ctx {
     bool found;
     struct timespec access, write;
+    /* for the NTFS route */
+    char *sd;
+    size_t sd_size;
+    uint32_t attributes;
+    uint64_t ft_creation, ft_write, ft_access;
 };
+
+static uint64_t filetime(int64_t sec, int32_t nsec)
+{
+    return (uint64_t)(sec + 11644473600LL) * 10000000u + (uint64_t)nsec / 100u;
+}
 
 static int64_t full_seconds(struct wimlib_timespec t, int32_t high)
 {
@@ -448,18 +459,56 @@ static int times_cb(const struct wimlib_dir_entry *d, void *ctx)
                                   d->last_access_time.tv_nsec};
     c->write = (struct timespec){(time_t)full_seconds(d->last_write_time, d->last_write_time_high),
                                  d->last_write_time.tv_nsec};
+    c->attributes = d->attributes;
+    c->ft_creation = filetime(full_seconds(d->creation_time, d->creation_time_high), d->creation_time.tv_nsec);
+    c->ft_write = filetime(c->write.tv_sec, (int32_t)c->write.tv_nsec);
+    c->ft_access = filetime(c->access.tv_sec, (int32_t)c->access.tv_nsec);
+    if (d->security_descriptor && d->security_descriptor_size) {
+        c->sd = ost_xmalloc(d->security_descriptor_size);
+        memcpy(c->sd, d->security_descriptor, d->security_descriptor_size);
+        c->sd_size = d->security_descriptor_size;
+    }
     return 0;
 }
 
-/* libwim takes a new entry's timestamps from the source file: give a
- * replacement the times of the entry it replaces. */
-static void keep_times(struct wim_target *w, const char *wpath, const char *local)
+/* The replacement of an entry that has a Windows security descriptor goes
+ * through a one-file NTFS volume carrying the original's descriptor,
+ * attributes and times (ntfsvol.h); any other goes straight from the local
+ * file, which gets the original's times, the part of the metadata libwim
+ * takes from a Linux file. */
+static ost_status add_replacement(struct wim_target *w, const char *wpath, const char *local, struct ost_error *err)
 {
     struct times_ctx c = {0};
-    if (wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, &c) == 0 && c.found) {
-        struct timespec ts[2] = {c.access, c.write};
-        utimensat(AT_FDCWD, local, ts, 0);
+    bool exists = wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, &c) == 0 && c.found;
+    ost_status st = OST_OK;
+    struct wimlib_update_command *cmd = NULL;
+    if (exists && c.sd && ost_ntfs_available()) {
+        char *volume = ost_target_scratch_file(&w->base, "ntfs");
+        struct ost_ntfs_file_meta meta = {c.sd, c.sd_size, c.attributes, c.ft_creation, c.ft_write, c.ft_access};
+        const char *base = strrchr(wpath, '/') + 1;
+        st = ost_ntfs_volume_with_file(volume, base, local, &meta, err);
+        if (st == OST_OK) {
+            cmd = new_cmd(w);
+            cmd->op = WIMLIB_UPDATE_OP_ADD;
+            cmd->add.fs_source_path = volume;
+            cmd->add.wim_target_path = ost_xstrndup(wpath, (size_t)(base - 1 - wpath));
+            cmd->add.add_flags = WIMLIB_ADD_FLAG_NTFS;
+        } else {
+            free(volume);
+        }
+    } else {
+        if (exists) {
+            struct timespec ts[2] = {c.access, c.write};
+            utimensat(AT_FDCWD, local, ts, 0);
+        }
+        cmd = new_cmd(w);
+        cmd->op = WIMLIB_UPDATE_OP_ADD;
+        cmd->add.fs_source_path = ost_xstrdup(local);
+        cmd->add.wim_target_path = ost_xstrdup(wpath);
+        cmd->add.add_flags = WIMLIB_ADD_FLAG_NO_ACLS;
     }
+    free(c.sd);
+    return st;
 }
 
 static ost_status wim_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err)
@@ -476,14 +525,10 @@ static ost_status wim_write_file(struct ost_target *t, const char *path, const c
         }
     }
     char *wpath = wim_path(path);
-    keep_times(w, wpath, copy);
+    ost_status st = add_replacement(w, wpath, copy, err);
     free(wpath);
-    struct wimlib_update_command *c = new_cmd(w);
-    c->op = WIMLIB_UPDATE_OP_ADD;
-    c->add.fs_source_path = copy;
-    c->add.wim_target_path = wim_path(path);
-    c->add.add_flags = WIMLIB_ADD_FLAG_NO_ACLS;
-    return OST_OK;
+    free(copy);
+    return st;
 }
 
 static ost_status wim_remove(struct ost_target *t, const char *path, int flags)

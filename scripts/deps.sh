@@ -20,6 +20,8 @@ libclang-rt-14-dev
 libhivex-dev
 libssl-dev
 libwim-dev
+ntfs-3g
+ntfs-3g-dev
 wimtools
 7zip
 libhivex-bin

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A hive replaced in a WIM keeps its security descriptor, attributes and
+ * times (wim.c through ntfsvol.c). The WIM is prepared with libwim itself:
+ * its SOFTWARE is given a known descriptor the way Windows media have one. */
+#include "testutil.h"
+
+#include <wimlib.h>
+
+#include "ntfsvol.h"
+#include "stage.h"
+#include "testimage.h"
+#include "wim.h"
+
+/* O:BAG:SYD:(A;;FA;;;SY)(A;;FA;;;BA)(A;;FR;;;WD), self-relative */
+static const uint8_t known_sd[] = {
+    1, 0, 0x04, 0x80, 0x14, 0, 0, 0, 0x24, 0, 0, 0, 0, 0, 0, 0, 0x30, 0, 0, 0,
+    1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0,                    /* owner BA */
+    1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0,                                    /* group SY */
+    2, 0, 0x48, 0, 3, 0, 0, 0,                                              /* ACL, 3 ACEs, 72 bytes */
+    0, 0, 0x14, 0, 0xff, 0x01, 0x1f, 0, 1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0, /* SY full */
+    0, 0, 0x18, 0, 0xff, 0x01, 0x1f, 0, 1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0, /* BA full */
+    0, 0, 0x14, 0, 0x89, 0, 0x12, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,    /* WD read */
+};
+
+struct seen {
+    bool found;
+    uint8_t sd[256];
+    size_t sd_size;
+    uint32_t attributes;
+    int64_t write_sec;
+};
+
+static int seen_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+    struct seen *s = ctx;
+    s->found = true;
+    s->sd_size = d->security_descriptor ? d->security_descriptor_size : 0;
+    if (s->sd_size && s->sd_size <= sizeof s->sd)
+        memcpy(s->sd, d->security_descriptor, s->sd_size);
+    s->attributes = d->attributes;
+    s->write_sec = (int64_t)(uint32_t)d->last_write_time.tv_sec | (int64_t)d->last_write_time_high << 32;
+    return 0;
+}
+
+static struct seen look(const char *wim, const char *path)
+{
+    WIMStruct *w;
+    struct seen s = {0};
+    assert_int_equal(wimlib_open_wim(wim, 0, &w), 0);
+    wimlib_iterate_dir_tree(w, 1, path, 0, seen_cb, &s);
+    wimlib_free(w);
+    return s;
+}
+
+static void test_replaced_hive_keeps_windows_metadata(void **state)
+{
+    (void)state;
+    if (!ost_ntfs_available()) {
+        fprintf(stderr, "skip: mkntfs (ntfs-3g) not installed\n");
+        skip();
+    }
+    char *dir = t_mkdtemp();
+    char *img = ost_path_join(dir, "img"), *wim = ost_path_join(dir, "install.wim");
+    struct ost_test_image_options o = {.arch = OST_ARCH_X86};
+    struct ost_error err;
+    assert_int_equal(ost_make_test_image(img, &o, &err), OST_OK);
+    char *cmd = ost_xasprintf("wimlib-imagex capture '%s' '%s' t >/dev/null", img, wim);
+    assert_int_equal(system(cmd), 0);
+
+    /* Give SOFTWARE a Windows descriptor, ARCHIVE attribute and a 2010 time. */
+    char *vol = ost_path_join(dir, "vol.img"), *sw = ost_path_join(img, "Windows/System32/config/SOFTWARE");
+    struct ost_ntfs_file_meta meta = {known_sd, sizeof known_sd, 0x20, 129342960000000000ull,
+                                      129342960000000000ull, 129342960000000000ull};
+    assert_int_equal(ost_ntfs_volume_with_file(vol, "SOFTWARE", sw, &meta, &err), OST_OK);
+    WIMStruct *w;
+    assert_int_equal(wimlib_open_wim(wim, WIMLIB_OPEN_FLAG_WRITE_ACCESS, &w), 0);
+    struct wimlib_update_command c = {.op = WIMLIB_UPDATE_OP_ADD};
+    c.add.fs_source_path = vol;
+    c.add.wim_target_path = (char *)"/Windows/System32/config";
+    c.add.add_flags = WIMLIB_ADD_FLAG_NTFS;
+    assert_int_equal(wimlib_update_image(w, 1, &c, 1, 0), 0);
+    assert_int_equal(wimlib_overwrite(w, 0, 0), 0);
+    wimlib_free(w);
+    struct seen before = look(wim, "/Windows/System32/config/SOFTWARE");
+    assert_true(before.found);
+    assert_int_equal(before.sd_size, sizeof known_sd);
+    assert_int_equal(before.attributes & 0x20, 0x20);
+
+    /* Stage a package: SOFTWARE is replaced (DevicePath). */
+    struct ost_wim_session *s;
+    struct ost_target *t;
+    struct ost_image *image;
+    assert_int_equal(ost_wim_session_open(wim, true, &s, &err), OST_OK);
+    assert_int_equal(ost_wim_target(s, 1, &t, &err), OST_OK);
+    struct ost_image_options io = {.writable = true};
+    assert_int_equal(ost_image_open(t, &io, &image, &err), OST_OK);
+    struct ost_strlist infs = {0};
+    char *inf = t_build_path("examples/virtio-snd/x86/aero_virtio_snd.inf");
+    ost_strlist_add(&infs, inf);
+    struct ost_stage_options so = {.force_unsigned = true};
+    struct ost_stage_plan *plan;
+    assert_int_equal(ost_stage_plan(image, &infs, &so, &plan, &err), OST_OK);
+    assert_int_equal(ost_stage_apply(image, plan, &so, &err), OST_OK);
+    assert_int_equal(ost_image_commit(image, &err), OST_OK);
+    assert_int_equal(ost_wim_session_commit(s, &err), OST_OK);
+    ost_stage_plan_free(plan);
+    ost_image_close(image);
+    ost_wim_session_close(s);
+
+    struct seen after = look(wim, "/Windows/System32/config/SOFTWARE");
+    assert_true(after.found);
+    assert_int_equal(after.sd_size, before.sd_size);
+    assert_memory_equal(after.sd, before.sd, before.sd_size);
+    assert_int_equal(after.attributes, before.attributes);
+    assert_int_equal(after.write_sec, before.write_sec);
+    /* the neighbours and the directory are as they were */
+    assert_true(look(wim, "/Windows/System32/config/SYSTEM").found);
+    assert_true(look(wim, "/Windows/System32/config/BCD-Template").found);
+    cmd = (free(cmd), ost_xasprintf("wimlib-imagex verify '%s' >/dev/null 2>&1", wim));
+    assert_int_equal(system(cmd), 0);
+
+    ost_strlist_free(&infs);
+    free(inf), free(cmd), free(vol), free(sw), free(img), free(wim);
+    t_rm_rf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_replaced_hive_keeps_windows_metadata),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
