@@ -110,7 +110,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/liboffstage.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liboffstage.a $(LIBS)
 
-bench: deps all $(BUILD)/bench/fill_hive
+bench: deps all $(BUILD)/bench/fill_hive $(BUILD)/bench/give_sd
 	@sh scripts/bench.sh $(BUILD)
 
 clean:

@@ -587,6 +587,28 @@ static void restore_lost_properties(WIMStruct *wim, int image, char *const *befo
             wimlib_set_image_property(wim, image, kept_properties[i], before[i]);
 }
 
+/* Applies the staged commands in order. An addition from an NTFS volume
+ * goes in a wimlib_update_image call of its own: libwim 1.13 mixes up the
+ * contents of two NTFS volumes added in one call (both files sit at the
+ * same MFT record), while separate calls are right. */
+static int apply_cmds(struct wim_target *w)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= w->ncmds; i++) {
+        bool ntfs = i < w->ncmds && w->cmds[i].op == WIMLIB_UPDATE_OP_ADD &&
+                    (w->cmds[i].add.add_flags & WIMLIB_ADD_FLAG_NTFS);
+        if (i < w->ncmds && !ntfs)
+            continue;
+        int r = i > start ? wimlib_update_image(w->s->wim, w->image, w->cmds + start, i - start, 0) : 0;
+        if (!r && ntfs)
+            r = wimlib_update_image(w->s->wim, w->image, w->cmds + i, 1, 0);
+        if (r)
+            return r;
+        start = i + 1;
+    }
+    return 0;
+}
+
 static ost_status wim_commit(struct ost_target *t, struct ost_error *err)
 {
     struct wim_target *w = (struct wim_target *)t;
@@ -595,7 +617,7 @@ static ost_status wim_commit(struct ost_target *t, struct ost_error *err)
     char *before[N_KEPT];
     for (size_t i = 0; i < N_KEPT; i++)
         before[i] = prop(w->s->wim, w->image, kept_properties[i]);
-    int r = wimlib_update_image(w->s->wim, w->image, w->cmds, w->ncmds, 0);
+    int r = apply_cmds(w);
     free_cmds(w);
     if (!r)
         restore_lost_properties(w->s->wim, w->image, before);

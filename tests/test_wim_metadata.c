@@ -67,18 +67,24 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     char *cmd = ost_xasprintf("wimlib-imagex capture '%s' '%s' t >/dev/null", img, wim);
     assert_int_equal(system(cmd), 0);
 
-    /* Give SOFTWARE a Windows descriptor, ARCHIVE attribute and a 2010 time. */
+    /* Give SYSTEM and SOFTWARE a Windows descriptor, ARCHIVE and a 2010 time,
+     * as on real media (one update each: see apply_cmds in wim.c). */
     char *vol = ost_path_join(dir, "vol.img"), *sw = ost_path_join(img, "Windows/System32/config/SOFTWARE");
+    char *vol2 = ost_path_join(dir, "vol2.img"), *sy = ost_path_join(img, "Windows/System32/config/SYSTEM");
     struct ost_ntfs_file_meta meta = {known_sd, sizeof known_sd, 0x20, 129342960000000000ull,
                                       129342960000000000ull, 129342960000000000ull};
     assert_int_equal(ost_ntfs_volume_with_file(vol, "SOFTWARE", sw, &meta, &err), OST_OK);
+    assert_int_equal(ost_ntfs_volume_with_file(vol2, "SYSTEM", sy, &meta, &err), OST_OK);
     WIMStruct *w;
     assert_int_equal(wimlib_open_wim(wim, WIMLIB_OPEN_FLAG_WRITE_ACCESS, &w), 0);
-    struct wimlib_update_command c = {.op = WIMLIB_UPDATE_OP_ADD};
-    c.add.fs_source_path = vol;
-    c.add.wim_target_path = (char *)"/Windows/System32/config";
-    c.add.add_flags = WIMLIB_ADD_FLAG_NTFS;
-    assert_int_equal(wimlib_update_image(w, 1, &c, 1, 0), 0);
+    const char *vols[] = {vol, vol2};
+    for (int k = 0; k < 2; k++) {
+        struct wimlib_update_command c = {.op = WIMLIB_UPDATE_OP_ADD};
+        c.add.fs_source_path = (char *)vols[k];
+        c.add.wim_target_path = (char *)"/Windows/System32/config";
+        c.add.add_flags = WIMLIB_ADD_FLAG_NTFS;
+        assert_int_equal(wimlib_update_image(w, 1, &c, 1, 0), 0);
+    }
     assert_int_equal(wimlib_overwrite(w, 0, 0), 0);
     wimlib_free(w);
     struct seen before = look(wim, "/Windows/System32/config/SOFTWARE");
@@ -94,8 +100,15 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     assert_int_equal(ost_wim_target(s, 1, &t, &err), OST_OK);
     struct ost_image_options io = {.writable = true};
     assert_int_equal(ost_image_open(t, &io, &image, &err), OST_OK);
+    /* A boot-critical package: both SYSTEM (Services, CDD) and SOFTWARE
+     * (DevicePath) are replaced in the same image. */
     struct ost_strlist infs = {0};
-    char *inf = t_build_path("examples/virtio-snd/x86/aero_virtio_snd.inf");
+    char *pkg = ost_path_join(dir, "stor");
+    char *inf = t_in(pkg, "teststor.inf"), *sys = ost_path_join(pkg, "testdrv.sys"), *cat = ost_path_join(pkg, "teststor.cat");
+    char *drv = t_build_path("testdrivers/x86/testdrv.sys");
+    t_copy("tests/data/teststor/teststor.inf", inf);
+    t_copy(drv, sys);
+    t_write_str(cat, "placeholder");
     ost_strlist_add(&infs, inf);
     struct ost_stage_options so = {.force_unsigned = true};
     struct ost_stage_plan *plan;
@@ -107,12 +120,23 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     ost_image_close(image);
     ost_wim_session_close(s);
 
-    struct seen after = look(wim, "/Windows/System32/config/SOFTWARE");
-    assert_true(after.found);
-    assert_int_equal(after.sd_size, before.sd_size);
-    assert_memory_equal(after.sd, before.sd, before.sd_size);
-    assert_int_equal(after.attributes, before.attributes);
-    assert_int_equal(after.write_sec, before.write_sec);
+    const char *hives[] = {"/Windows/System32/config/SOFTWARE", "/Windows/System32/config/SYSTEM"};
+    for (int k = 0; k < 2; k++) {
+        struct seen after = look(wim, hives[k]);
+        assert_true(after.found);
+        assert_int_equal(after.sd_size, before.sd_size);
+        assert_memory_equal(after.sd, before.sd, before.sd_size);
+        assert_int_equal(after.attributes, before.attributes);
+        assert_int_equal(after.write_sec, before.write_sec);
+    }
+    /* and each hive holds its own, edited content */
+    char *check = ost_xasprintf(
+        "cd '%s' && rm -rf x && mkdir x && wimlib-imagex extract install.wim 1 /Windows/System32/config/SOFTWARE "
+        "/Windows/System32/config/SYSTEM --dest-dir=x --no-acls >/dev/null 2>&1 && "
+        "hivexget x/SOFTWARE '\\Microsoft\\Windows\\CurrentVersion' DevicePath | grep -q offstage && "
+        "hivexget x/SYSTEM '\\ControlSet001\\services\\teststor' Start | grep -q 0", dir);
+    assert_int_equal(system(check), 0);
+    free(check);
     /* the neighbours and the directory are as they were */
     assert_true(look(wim, "/Windows/System32/config/SYSTEM").found);
     assert_true(look(wim, "/Windows/System32/config/BCD-Template").found);
@@ -120,7 +144,8 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     assert_int_equal(system(cmd), 0);
 
     ost_strlist_free(&infs);
-    free(inf), free(cmd), free(vol), free(sw), free(img), free(wim);
+    free(inf), free(cmd), free(vol), free(sw), free(vol2), free(sy), free(img), free(wim);
+    free(pkg), free(sys), free(cat), free(drv);
     t_rm_rf(dir);
     free(dir);
 }
