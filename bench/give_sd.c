@@ -4,7 +4,7 @@
  * descriptor and the ARCHIVE attribute, as on real install media, so that
  * the benchmark measures the path real WIMs take. Not part of offstage.
  *
- *   give_sd FILE.wim TREE   (TREE holds Windows/System32/config/{SYSTEM,SOFTWARE})
+ *   give_sd FILE.wim TREE...   (TREE n holds image n's Windows/System32/config/{SYSTEM,SOFTWARE})
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +25,8 @@ static const unsigned char sd[] = {
 
 int main(int argc, char **argv)
 {
-    if (argc != 3)
-        return fprintf(stderr, "usage: give_sd FILE.wim TREE\n"), 2;
+    if (argc < 3)
+        return fprintf(stderr, "usage: give_sd FILE.wim TREE...\n"), 2;
     struct ost_error err;
     struct ost_ntfs_file_meta meta = {sd, sizeof sd, 0x20, 129342960000000000ull, 129342960000000000ull,
                                       129342960000000000ull};
@@ -35,31 +35,27 @@ int main(int argc, char **argv)
         return fprintf(stderr, "give_sd: cannot open %s\n", argv[1]), 1;
     struct wimlib_wim_info wi;
     wimlib_get_wim_info(w, &wi);
-    static char vols[2][4096];
     const char *names[] = {"SYSTEM", "SOFTWARE"};
-    for (int k = 0; k < 2; k++) {
-        char src[4096];
-        snprintf(src, sizeof src, "%s/Windows/System32/config/%s", argv[2], names[k]);
-        snprintf(vols[k], sizeof vols[k], "%s.%s.ntfs", argv[1], names[k]);
-        if (ost_ntfs_volume_with_file(vols[k], names[k], src, &meta, &err) != OST_OK)
-            return fprintf(stderr, "give_sd: %s\n", err.message), 1;
-    }
+    if ((uint32_t)(argc - 2) != wi.image_count)
+        return fprintf(stderr, "give_sd: %u images but %d trees\n", wi.image_count, argc - 2), 2;
     for (uint32_t i = 1; i <= wi.image_count; i++) {
-        struct wimlib_update_command c[2] = {{.op = WIMLIB_UPDATE_OP_ADD}, {.op = WIMLIB_UPDATE_OP_ADD}};
-        for (int k = 0; k < 2; k++) {
-            c[k].add.fs_source_path = vols[k];
-            c[k].add.wim_target_path = (char *)"/Windows/System32/config";
-            c[k].add.add_flags = WIMLIB_ADD_FLAG_NTFS;
-        }
         /* one NTFS volume per update call: libwim mixes up two in one call */
-        for (int k = 0; k < 2; k++)
-            if (wimlib_update_image(w, (int)i, &c[k], 1, 0))
+        for (int k = 0; k < 2; k++) {
+            char src[4096], vol[4200];
+            snprintf(src, sizeof src, "%s/Windows/System32/config/%s", argv[1 + i], names[k]);
+            snprintf(vol, sizeof vol, "%s.%u.%s.ntfs", argv[1], i, names[k]);
+            if (ost_ntfs_volume_with_file(vol, names[k], src, &meta, &err) != OST_OK)
+                return fprintf(stderr, "give_sd: %s\n", err.message), 1;
+            struct wimlib_update_command c = {.op = WIMLIB_UPDATE_OP_ADD};
+            c.add.fs_source_path = vol;
+            c.add.wim_target_path = (char *)"/Windows/System32/config";
+            c.add.add_flags = WIMLIB_ADD_FLAG_NTFS;
+            if (wimlib_update_image(w, (int)i, &c, 1, 0))
                 return fprintf(stderr, "give_sd: update of image %u failed\n", i), 1;
+        }
     }
     if (wimlib_overwrite(w, 0, 0))
         return fprintf(stderr, "give_sd: write failed\n"), 1;
     wimlib_free(w);
-    remove(vols[0]);
-    remove(vols[1]);
     return 0;
 }

@@ -88,7 +88,8 @@ for e in $EDITIONS; do
 done
 # as on real media, the hives carry a Windows security descriptor: replacing
 # them then goes through offstage's NTFS route, which the bench must measure
-"$GIVE_SD" "$ORIG" "$BASE"
+"$GIVE_SD" "$ORIG" $(for e in $EDITIONS; do printf '%s ' "$W/ed-$e"; done)
+rm -f "$ORIG".*.ntfs
 echo "bench wim: install.wim is $(($(stat -c %s "$ORIG") / 1048576)) MB; SYSTEM $(($(stat -c %s "$CFG/SYSTEM") / 1048576)) MB, SOFTWARE $(($(stat -c %s "$CFG/SOFTWARE") / 1048576)) MB"
 PKG="$BUILD/examples/virtio-snd/x86"
 
