@@ -5,6 +5,7 @@
 #include <hivex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "regf.h"
 
@@ -12,6 +13,8 @@ struct ost_hive {
     hive_h *h;
     char *path;
     bool modified;
+    uint64_t file_size; /* of the hive as opened */
+    uint64_t growth;    /* a rough upper bound of what edits added */
 };
 
 /* ---- UTF-16 ---------------------------------------------------------------- */
@@ -85,6 +88,8 @@ ost_status ost_hive_open(const char *path, const struct ost_hive_open_options *o
     struct ost_hive *hv = ost_xcalloc(1, sizeof *hv);
     hv->h = h;
     hv->path = ost_xstrdup(path);
+    struct stat sb;
+    hv->file_size = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     *out = hv;
     return OST_OK;
 }
@@ -144,6 +149,7 @@ ost_status ost_hive_create_key(struct ost_hive *h, ost_hkey from, const char *pa
                 break;
             }
             h->modified = true;
+            h->growth += 4096 + 2 * strlen(part);
         }
         node = child;
     }
@@ -271,6 +277,7 @@ ost_status ost_hive_set_raw(struct ost_hive *h, ost_hkey key, const char *name, 
         return ost_fail(err, OST_ERR_IO, "%s: cannot set value %s: %s", h->path, name[0] ? name : "(default)",
                         strerror(errno ? errno : EINVAL));
     h->modified = true;
+    h->growth += 4096 + size + 2 * strlen(name);
     return OST_OK;
 }
 
@@ -343,6 +350,15 @@ ost_status ost_hive_delete_value(struct ost_hive *h, ost_hkey key, const char *n
     free(keep);
     free(values);
     return st;
+}
+
+uint64_t ost_hive_size_bound(const struct ost_hive *h)
+{
+    /* hivex appends what an edit allocates and never shrinks the file;
+     * rewritten key and value lists can add more than the edits
+     * themselves, hence the margin. */
+    uint64_t base = h->file_size + h->growth;
+    return base + base / 2 + (16u << 20);
 }
 
 ost_status ost_hive_save(struct ost_hive *h, const char *path, struct ost_error *err)

@@ -79,6 +79,10 @@ ost_status ost_hive_set_multi_string(struct ost_hive *h, ost_hkey key, const cha
 ost_status ost_hive_delete_value(struct ost_hive *h, ost_hkey key, const char *name, struct ost_error *err);
 
 /* Writes the hive, with every edit, to path (a new file). */
+/* A generous upper bound of the size ost_hive_save will write; an estimate
+ * (lists rewritten by edits are counted roughly), so callers that size a
+ * buffer by it must cope with it being exceeded. */
+uint64_t ost_hive_size_bound(const struct ost_hive *h);
 ost_status ost_hive_save(struct ost_hive *h, const char *path, struct ost_error *err);
 
 /* UTF-8 ⇄ UTF-16LE (no terminator added or expected). */

@@ -25,15 +25,15 @@ ost_status ost_image_open_hive(struct ost_image *img, const char *path, bool wri
     return st;
 }
 
+static ost_status produce_hive(const char *dest, void *ctx, struct ost_error *err)
+{
+    return ost_hive_save(ctx, dest, err);
+}
+
 ost_status ost_image_stage_hive(struct ost_image *img, const char *path, struct ost_hive *h, struct ost_error *err)
 {
-    char *tmp = ost_target_scratch_file(img->target, "hive");
-    ost_status st = ost_hive_save(h, tmp, err);
-    if (st == OST_OK)
-        st = ost_target_write_file(img->target, path, tmp, err);
-    unlink(tmp);
-    free(tmp);
-    return st;
+    struct ost_producer p = {produce_hive, h, ost_hive_size_bound(h)};
+    return ost_target_write_produced(img->target, path, &p, err);
 }
 
 static char *sw_string(struct ost_image *img, ost_hkey k, const char *name)

@@ -65,25 +65,29 @@ static ost_status make_volume(const char *path, uint64_t size, struct ost_error 
     return OST_OK;
 }
 
-static ost_status write_data(ntfs_inode *ni, const char *source, struct ost_error *err)
+/* Copies fd to its end into the file's data; `label` names the source in
+ * messages. On a failed write it stops writing but still reads to the end,
+ * so a writer on the other side of a pipe is never left blocked. */
+static ost_status write_data(ntfs_inode *ni, int fd, const char *label, struct ost_error *err)
 {
     ntfs_attr *na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-    FILE *f = fopen(source, "rb");
     ost_status st = OST_OK;
-    if (!na || !f) {
-        st = ost_fail(err, OST_ERR_IO, "%s: cannot copy into the NTFS volume: %s", source, strerror(errno));
-    } else {
-        char buf[65536];
-        s64 off = 0;
-        size_t n;
-        while (st == OST_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-            if (ntfs_attr_pwrite(na, off, (s64)n, buf) != (s64)n)
-                st = ost_fail(err, OST_ERR_IO, "%s: cannot write into the NTFS volume: %s", source, strerror(errno));
-            off += (s64)n;
-        }
+    if (!na)
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot copy into the NTFS volume: %s", label, strerror(errno));
+    char buf[65536];
+    s64 off = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && st == OST_OK)
+            st = ost_fail(err, OST_ERR_IO, "%s: cannot read: %s", label, strerror(errno));
+        if (n <= 0)
+            break;
+        if (st == OST_OK && ntfs_attr_pwrite(na, off, (s64)n, buf) != (s64)n)
+            st = ost_fail(err, OST_ERR_IO, "%s: cannot write into the NTFS volume: %s", label, strerror(errno));
+        off += (s64)n;
     }
-    if (f)
-        fclose(f);
     if (na)
         ntfs_attr_close(na);
     return st;
@@ -114,17 +118,35 @@ static ost_status set_meta(ntfs_volume *vol, ntfs_inode *ni, const struct ost_nt
 ost_status ost_ntfs_volume_with_file(const char *volume_path, const char *name, const char *source,
                                      const struct ost_ntfs_file_meta *meta, struct ost_error *err)
 {
+    int fd = open(source, O_RDONLY | O_CLOEXEC);
     struct stat st_src;
-    if (stat(source, &st_src) != 0)
-        return ost_fail(err, OST_ERR_IO, "%s: %s", source, strerror(errno));
-    /* room for the file, the MFT and the log file mkntfs lays out */
-    uint64_t size = (uint64_t)st_src.st_size + (uint64_t)st_src.st_size / 8 + (16u << 20);
-    ost_status st = make_volume(volume_path, size, err);
-    if (st != OST_OK)
+    if (fd < 0 || fstat(fd, &st_src) != 0) {
+        ost_status st = ost_fail(err, OST_ERR_IO, "%s: %s", source, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return st;
+    }
+    ost_status st = ost_ntfs_volume_from_fd(volume_path, name, (uint64_t)st_src.st_size, fd, source, meta, err);
+    close(fd);
+    return st;
+}
+
+ost_status ost_ntfs_volume_from_fd(const char *volume_path, const char *name, uint64_t capacity, int fd,
+                                   const char *label, const struct ost_ntfs_file_meta *meta, struct ost_error *err)
+{
+    /* room for the file, the MFT and the log file mkntfs lays out */
+    uint64_t size = capacity + capacity / 8 + (16u << 20);
+    ost_status st = make_volume(volume_path, size, err);
+    if (st != OST_OK) {
+        ost_drain_fd(fd);
+        return st;
+    }
     ntfs_volume *vol = ntfs_mount(volume_path, NTFS_MNT_NONE);
-    if (!vol)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot open the NTFS volume: %s", volume_path, strerror(errno));
+    if (!vol) {
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot open the NTFS volume: %s", volume_path, strerror(errno));
+        ost_drain_fd(fd);
+        return st;
+    }
     ntfs_inode *root = ntfs_pathname_to_inode(vol, NULL, "/");
     ntfschar *uname = NULL;
     int ulen = ntfs_mbstoucs(name, &uname);
@@ -139,7 +161,9 @@ ost_status ost_ntfs_volume_with_file(const char *volume_path, const char *name, 
         ntfs_inode_close(root);
     root = NULL;
     if (st == OST_OK)
-        st = write_data(ni, source, err);
+        st = write_data(ni, fd, label, err);
+    else
+        ost_drain_fd(fd);
     if (st == OST_OK)
         st = set_meta(vol, ni, meta, err);
     if (ni)

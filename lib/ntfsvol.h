@@ -33,4 +33,10 @@ bool ost_ntfs_available(void);
 ost_status ost_ntfs_volume_with_file(const char *volume_path, const char *name, const char *source,
                                      const struct ost_ntfs_file_meta *meta, struct ost_error *err);
 
+/* The same with the content read from fd to its end (a pipe, say) and at
+ * most `capacity` bytes expected; more fails with OST_ERR_IO. Whatever
+ * happens, fd is read to its end, so a writer on a pipe never blocks. */
+ost_status ost_ntfs_volume_from_fd(const char *volume_path, const char *name, uint64_t capacity, int fd,
+                                   const char *label, const struct ost_ntfs_file_meta *meta, struct ost_error *err);
+
 #endif

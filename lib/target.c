@@ -45,6 +45,23 @@ ost_status ost_target_write_file(struct ost_target *t, const char *path, const c
     return st != OST_OK ? st : t->ops->write_file(t, path, source, err);
 }
 
+ost_status ost_target_write_produced(struct ost_target *t, const char *path, const struct ost_producer *p,
+                                     struct ost_error *err)
+{
+    ost_status st = check_write(t, path, err);
+    if (st != OST_OK)
+        return st;
+    if (t->ops->write_produced)
+        return t->ops->write_produced(t, path, p, err);
+    char *tmp = ost_target_scratch_file(t, "produced");
+    st = p->produce(tmp, p->ctx, err);
+    if (st == OST_OK)
+        st = t->ops->write_file(t, path, tmp, err);
+    unlink(tmp);
+    free(tmp);
+    return st;
+}
+
 ost_status ost_target_write_bytes(struct ost_target *t, const char *path, const void *data, size_t size,
                                   struct ost_error *err)
 {

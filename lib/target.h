@@ -26,6 +26,15 @@
 
 struct ost_target;
 
+/* Writes a file's whole content to `dest`, opened by name (which may be a
+ * pipe): a hive saved by hivex, for instance. Calling it again writes the
+ * same bytes. `size_hint` is about what it writes, or 0 when unknown. */
+struct ost_producer {
+    ost_status (*produce)(const char *dest, void *ctx, struct ost_error *err);
+    void *ctx;
+    uint64_t size_hint;
+};
+
 struct ost_target_ops {
     const char *kind;
     ost_status (*read_file)(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,
@@ -39,6 +48,12 @@ struct ost_target_ops {
     ost_status (*local_path)(struct ost_target *t, const char *path, char **local, struct ost_error *err);
     /* Stages path := the bytes of local file `source` (copied now). */
     ost_status (*write_file)(struct ost_target *t, const char *path, const char *source, struct ost_error *err);
+    /* Optional: stages path := what `produce` writes to the file name it is
+     * given, for libraries that only write to a named file (hivex). A
+     * backend provides it when it can take the bytes without a temporary
+     * copy; otherwise they go through a scratch file and write_file. */
+    ost_status (*write_produced)(struct ost_target *t, const char *path, const struct ost_producer *p,
+                                 struct ost_error *err);
     ost_status (*remove_file)(struct ost_target *t, const char *path, struct ost_error *err);
     /* Stages removal of a directory, done at commit if it is empty then. */
     ost_status (*remove_dir)(struct ost_target *t, const char *path, struct ost_error *err);
@@ -63,6 +78,8 @@ ost_status ost_target_list_dir(struct ost_target *t, const char *path, struct os
                                struct ost_error *err);
 ost_status ost_target_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err);
 ost_status ost_target_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err);
+ost_status ost_target_write_produced(struct ost_target *t, const char *path, const struct ost_producer *p,
+                                     struct ost_error *err);
 /* Stages path := data. */
 ost_status ost_target_write_bytes(struct ost_target *t, const char *path, const void *data, size_t size,
                                   struct ost_error *err);

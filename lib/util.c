@@ -520,3 +520,11 @@ size_t ost_utf8_decode(const uint8_t *p, size_t left, uint32_t *out)
     return n;
 }
 
+
+void ost_drain_fd(int fd)
+{
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        ;
+}

@@ -117,5 +117,7 @@ ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err
  * environment makes writes fail with ENOSPC once N bytes have been written
  * in this process: the way to test "disk full" without filling a disk. */
 int ost_write_all(int fd, const void *buf, size_t n);
+/* Reads fd to its end, discarding the bytes. */
+void ost_drain_fd(int fd);
 /* Removes a directory tree (not following symlinks). */
 void ost_rm_rf(const char *path);

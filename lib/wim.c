@@ -5,6 +5,7 @@
 #include "ntfsvol.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -471,6 +472,21 @@ static int times_cb(const struct wimlib_dir_entry *d, void *ctx)
     return 0;
 }
 
+static void add_ntfs_cmd(struct wim_target *w, const char *wpath, char *volume)
+{
+    const char *base = strrchr(wpath, '/') + 1;
+    struct wimlib_update_command *cmd = new_cmd(w);
+    cmd->op = WIMLIB_UPDATE_OP_ADD;
+    cmd->add.fs_source_path = volume;
+    cmd->add.wim_target_path = ost_xstrndup(wpath, (size_t)(base - 1 - wpath));
+    cmd->add.add_flags = WIMLIB_ADD_FLAG_NTFS;
+}
+
+static struct ost_ntfs_file_meta ntfs_meta(const struct times_ctx *c)
+{
+    return (struct ost_ntfs_file_meta){c->sd, c->sd_size, c->attributes, c->ft_creation, c->ft_write, c->ft_access};
+}
+
 /* The replacement of an entry that has a Windows security descriptor goes
  * through a one-file NTFS volume carrying the original's descriptor,
  * attributes and times (ntfsvol.h); any other goes straight from the local
@@ -481,27 +497,20 @@ static ost_status add_replacement(struct wim_target *w, const char *wpath, const
     struct times_ctx c = {0};
     bool exists = wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, &c) == 0 && c.found;
     ost_status st = OST_OK;
-    struct wimlib_update_command *cmd = NULL;
     if (exists && c.sd && ost_ntfs_available()) {
         char *volume = ost_target_scratch_file(&w->base, "ntfs");
-        struct ost_ntfs_file_meta meta = {c.sd, c.sd_size, c.attributes, c.ft_creation, c.ft_write, c.ft_access};
-        const char *base = strrchr(wpath, '/') + 1;
-        st = ost_ntfs_volume_with_file(volume, base, local, &meta, err);
-        if (st == OST_OK) {
-            cmd = new_cmd(w);
-            cmd->op = WIMLIB_UPDATE_OP_ADD;
-            cmd->add.fs_source_path = volume;
-            cmd->add.wim_target_path = ost_xstrndup(wpath, (size_t)(base - 1 - wpath));
-            cmd->add.add_flags = WIMLIB_ADD_FLAG_NTFS;
-        } else {
+        struct ost_ntfs_file_meta meta = ntfs_meta(&c);
+        st = ost_ntfs_volume_with_file(volume, strrchr(wpath, '/') + 1, local, &meta, err);
+        if (st == OST_OK)
+            add_ntfs_cmd(w, wpath, volume);
+        else
             free(volume);
-        }
     } else {
         if (exists) {
             struct timespec ts[2] = {c.access, c.write};
             utimensat(AT_FDCWD, local, ts, 0);
         }
-        cmd = new_cmd(w);
+        struct wimlib_update_command *cmd = new_cmd(w);
         cmd->op = WIMLIB_UPDATE_OP_ADD;
         cmd->add.fs_source_path = ost_xstrdup(local);
         cmd->add.wim_target_path = ost_xstrdup(wpath);
@@ -528,6 +537,80 @@ static ost_status wim_write_file(struct ost_target *t, const char *path, const c
     ost_status st = add_replacement(w, wpath, copy, err);
     free(wpath);
     free(copy);
+    return st;
+}
+
+struct volume_filler {
+    const char *volume, *name, *label;
+    uint64_t capacity;
+    int fd;
+    const struct ost_ntfs_file_meta *meta;
+    struct ost_error err;
+    ost_status st;
+};
+
+static void *fill_volume(void *arg)
+{
+    struct volume_filler *f = arg;
+    f->st = ost_ntfs_volume_from_fd(f->volume, f->name, f->capacity, f->fd, f->label, f->meta, &f->err);
+    return NULL;
+}
+
+/* Produces the bytes straight into the NTFS volume through a pipe, saving
+ * the temporary copy of a hive (tens of megabytes per image). */
+static bool produce_into_volume(const char *volume, const char *name, const struct ost_producer *p,
+                                const struct ost_ntfs_file_meta *meta)
+{
+    int fds[2];
+    if (p->size_hint == 0 || pipe(fds) != 0)
+        return false;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    struct volume_filler f = {volume, name, name, p->size_hint, fds[0], meta, {0}, OST_OK};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, fill_volume, &f) != 0) {
+        close(fds[0]), close(fds[1]);
+        return false;
+    }
+    char dest[64];
+    snprintf(dest, sizeof dest, "/proc/self/fd/%d", fds[1]);
+    struct ost_error ignored = {0};
+    ost_status st = p->produce(dest, p->ctx, &ignored);
+    close(fds[1]);
+    pthread_join(thread, NULL);
+    close(fds[0]);
+    return st == OST_OK && f.st == OST_OK;
+}
+
+static ost_status wim_write_produced(struct ost_target *t, const char *path, const struct ost_producer *p,
+                                     struct ost_error *err)
+{
+    struct wim_target *w = (struct wim_target *)t;
+    char *wpath = wim_path(path);
+    struct times_ctx c = {0};
+    bool exists = wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, &c) == 0 && c.found;
+    ost_status st = OST_OK;
+    bool done = false;
+    if (exists && c.sd && ost_ntfs_available()) {
+        char *volume = ost_target_scratch_file(t, "ntfs");
+        struct ost_ntfs_file_meta meta = ntfs_meta(&c);
+        done = produce_into_volume(volume, strrchr(wpath, '/') + 1, p, &meta);
+        if (done)
+            add_ntfs_cmd(w, wpath, volume);
+        else
+            free(volume);
+    }
+    /* Otherwise, or if the pipe failed (no /proc, an estimate too small),
+     * the bytes go through a scratch file: producing is repeatable. */
+    if (!done) {
+        char *tmp = ost_target_scratch_file(t, "produced");
+        st = p->produce(tmp, p->ctx, err);
+        if (st == OST_OK)
+            st = add_replacement(w, wpath, tmp, err);
+        free(tmp);
+    }
+    free(c.sd);
+    free(wpath);
     return st;
 }
 
@@ -644,6 +727,7 @@ static const struct ost_target_ops wim_ops = {
     .list_dir = wim_list,
     .local_path = wim_local_path,
     .write_file = wim_write_file,
+    .write_produced = wim_write_produced,
     .remove_file = wim_remove_file,
     .remove_dir = wim_remove_dir,
     .commit = wim_commit,

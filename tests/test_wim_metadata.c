@@ -52,23 +52,17 @@ static struct seen look(const char *wim, const char *path)
     return s;
 }
 
-static void test_replaced_hive_keeps_windows_metadata(void **state)
+/* A one-image WIM captured from a test image, whose SYSTEM and SOFTWARE
+ * carry a Windows descriptor, ARCHIVE and a 2010 time, as on real media
+ * (one update each: see apply_cmds in wim.c). */
+static char *prepare_wim(const char *dir)
 {
-    (void)state;
-    if (!ost_ntfs_available()) {
-        fprintf(stderr, "skip: mkntfs (ntfs-3g) not installed\n");
-        skip();
-    }
-    char *dir = t_mkdtemp();
     char *img = ost_path_join(dir, "img"), *wim = ost_path_join(dir, "install.wim");
     struct ost_test_image_options o = {.arch = OST_ARCH_X86};
     struct ost_error err;
     assert_int_equal(ost_make_test_image(img, &o, &err), OST_OK);
     char *cmd = ost_xasprintf("wimlib-imagex capture '%s' '%s' t >/dev/null", img, wim);
     assert_int_equal(system(cmd), 0);
-
-    /* Give SYSTEM and SOFTWARE a Windows descriptor, ARCHIVE and a 2010 time,
-     * as on real media (one update each: see apply_cmds in wim.c). */
     char *vol = ost_path_join(dir, "vol.img"), *sw = ost_path_join(img, "Windows/System32/config/SOFTWARE");
     char *vol2 = ost_path_join(dir, "vol2.img"), *sy = ost_path_join(img, "Windows/System32/config/SYSTEM");
     struct ost_ntfs_file_meta meta = {known_sd, sizeof known_sd, 0x20, 129342960000000000ull,
@@ -87,6 +81,26 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     }
     assert_int_equal(wimlib_overwrite(w, 0, 0), 0);
     wimlib_free(w);
+    free(cmd), free(vol), free(sw), free(vol2), free(sy), free(img);
+    return wim;
+}
+
+static void skip_without_mkntfs(void)
+{
+    if (!ost_ntfs_available()) {
+        fprintf(stderr, "skip: mkntfs (ntfs-3g) not installed\n");
+        skip();
+    }
+}
+
+static void test_replaced_hive_keeps_windows_metadata(void **state)
+{
+    (void)state;
+    skip_without_mkntfs();
+    char *dir = t_mkdtemp();
+    char *wim = prepare_wim(dir);
+    struct ost_error err;
+    char *cmd = NULL;
     struct seen before = look(wim, "/Windows/System32/config/SOFTWARE");
     assert_true(before.found);
     assert_int_equal(before.sd_size, sizeof known_sd);
@@ -144,8 +158,104 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     assert_int_equal(system(cmd), 0);
 
     ost_strlist_free(&infs);
-    free(inf), free(cmd), free(vol), free(sw), free(vol2), free(sy), free(img), free(wim);
+    free(inf), free(cmd), free(wim);
     free(pkg), free(sys), free(cat), free(drv);
+    t_rm_rf(dir);
+    free(dir);
+}
+
+struct pattern {
+    size_t size;
+    bool fail;
+};
+
+/* Writes `size` bytes of a known pattern, more than the estimate it gives. */
+static ost_status produce_pattern(const char *dest, void *ctx, struct ost_error *err)
+{
+    const struct pattern *p = ctx;
+    if (p->fail)
+        return ost_fail(err, OST_ERR_IO, "%s: the producer failed", dest);
+    FILE *f = fopen(dest, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < p->size; i++)
+        fputc((int)(i * 7 % 251), f);
+    assert_int_equal(fclose(f), 0);
+    return OST_OK;
+}
+
+static void write_produced(const char *wim, struct pattern *p, ost_status expect)
+{
+    struct ost_wim_session *s;
+    struct ost_target *t;
+    struct ost_error err;
+    assert_int_equal(ost_wim_session_open(wim, true, &s, &err), OST_OK);
+    assert_int_equal(ost_wim_target(s, 1, &t, &err), OST_OK);
+    struct ost_producer prod = {produce_pattern, p, 1};
+    ost_status st = ost_target_write_produced(t, "Windows\\System32\\config\\SOFTWARE", &prod, &err);
+    assert_int_equal(st, expect);
+    if (st == OST_OK) {
+        assert_int_equal(ost_target_commit(t, &err), OST_OK);
+        assert_int_equal(ost_wim_session_commit(s, &err), OST_OK);
+    }
+    ost_target_close(t);
+    ost_wim_session_close(s);
+}
+
+/* Bytes beyond the producer's estimate overflow the NTFS volume they are
+ * streamed into; they must then arrive whole, by the scratch-file route,
+ * still with the original's metadata. */
+static void test_produced_beyond_estimate(void **state)
+{
+    (void)state;
+    skip_without_mkntfs();
+    char *dir = t_mkdtemp();
+    char *wim = prepare_wim(dir);
+    struct seen before = look(wim, "/Windows/System32/config/SOFTWARE");
+    struct pattern p = {24u << 20, false};
+    write_produced(wim, &p, OST_OK);
+    struct seen after = look(wim, "/Windows/System32/config/SOFTWARE");
+    assert_int_equal(after.sd_size, before.sd_size);
+    assert_memory_equal(after.sd, before.sd, before.sd_size);
+    assert_int_equal(after.attributes, before.attributes);
+    char *check = ost_xasprintf("cd '%s' && wimlib-imagex extract install.wim 1 /Windows/System32/config/SOFTWARE "
+                                "--dest-dir=. --no-acls >/dev/null 2>&1 && stat -c %%s SOFTWARE", dir);
+    FILE *f = popen(check, "r");
+    unsigned long size = 0;
+    assert_int_equal(fscanf(f, "%lu", &size), 1);
+    pclose(f);
+    assert_int_equal(size, p.size);
+    char *sw = ost_path_join(dir, "SOFTWARE");
+    uint8_t *data;
+    size_t n;
+    struct ost_error err;
+    assert_int_equal(ost_read_file(sw, 64u << 20, &data, &n, &err), OST_OK);
+    assert_int_equal(n, p.size);
+    for (size_t i = 0; i < p.size; i += 4099)
+        assert_int_equal(data[i], (uint8_t)(i * 7 % 251));
+    free(data);
+    free(sw), free(check), free(wim);
+    t_rm_rf(dir);
+    free(dir);
+}
+
+/* A failing producer is reported and stages nothing. */
+static void test_failing_producer(void **state)
+{
+    (void)state;
+    skip_without_mkntfs();
+    char *dir = t_mkdtemp();
+    char *wim = prepare_wim(dir);
+    uint8_t *before, *after;
+    size_t nb, na;
+    struct ost_error err;
+    assert_int_equal(ost_read_file(wim, 64u << 20, &before, &nb, &err), OST_OK);
+    struct pattern p = {100, true};
+    write_produced(wim, &p, OST_ERR_IO);
+    assert_int_equal(ost_read_file(wim, 64u << 20, &after, &na, &err), OST_OK);
+    assert_int_equal(na, nb);
+    assert_memory_equal(after, before, nb);
+    free(before), free(after);
+    free(wim);
     t_rm_rf(dir);
     free(dir);
 }
@@ -154,6 +264,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replaced_hive_keeps_windows_metadata),
+        cmocka_unit_test(test_produced_beyond_estimate),
+        cmocka_unit_test(test_failing_producer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
