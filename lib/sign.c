@@ -370,13 +370,19 @@ ost_status ost_test_cert_write(const struct ost_test_cert *c, const char *dir, c
 
 /* --- loading a signer -------------------------------------------------------- */
 
-static bool looks_like_pem(const uint8_t *data, size_t size)
+/* Bytes from memory need not end in a NUL: no strstr. */
+static bool contains(const uint8_t *data, size_t size, const char *needle)
 {
-    static const char marker[] = "-----BEGIN ";
-    for (size_t i = 0; i + sizeof marker - 1 <= size; i++)
-        if (memcmp(data + i, marker, sizeof marker - 1) == 0)
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= size; i++)
+        if (memcmp(data + i, needle, n) == 0)
             return true;
     return false;
+}
+
+static bool looks_like_pem(const uint8_t *data, size_t size)
+{
+    return contains(data, size, "-----BEGIN ");
 }
 
 static int no_password(char *buf, int size, int rwflag, void *u)
@@ -393,7 +399,7 @@ static ost_status load_key(const uint8_t *data, size_t size, const char *name, E
         BIO *b = BIO_new_mem_buf(data, (int)size);
         key = PEM_read_bio_PrivateKey(b, NULL, no_password, NULL);
         BIO_free(b);
-        if (!key && strstr((const char *)data, "ENCRYPTED"))
+        if (!key && contains(data, size, "ENCRYPTED"))
             return openssl_fail(err, OST_ERR_UNSUPPORTED,
                                 "the private key is encrypted; write it without a passphrase "
                                 "(`openssl pkey -in KEY -out plain.key`)", name);
