@@ -313,6 +313,28 @@ static void test_sign_drivers(void **state)
     check_signed_driver(*state, "amd64", OST_DIGEST_SHA256);
 }
 
+/* Trailing data after the last section is hashed; the signature starts on
+ * an 8-byte boundary after zero padding, which the hash then covers. */
+static void test_sign_unaligned_image(void **state)
+{
+    struct pair *p = *state;
+    struct image in = load_driver("x86");
+    struct image odd = {ost_xmalloc(in.size + 5), in.size + 5};
+    memcpy(odd.data, in.data, in.size);
+    memcpy(odd.data + in.size, "extra", 5);
+    struct image out = sign_pe(p, OST_DIGEST_SHA1, &odd);
+    assert_int_equal(out.size % 8, 0);
+    assert_memory_equal(out.data + in.size, "extra\0\0\0", 8);
+    struct ost_pkcs7_verified v;
+    struct ost_error err;
+    assert_int_equal(verify_pe_signature(p, &out, &v, &err), OST_OK);
+    char *ours = authenticode_hex(&out, OST_DIGEST_SHA1), *inside = embedded_hex(&v);
+    assert_string_equal(ours, inside);
+    free(ours), free(inside);
+    ost_pkcs7_verified_free(&v);
+    free(in.data), free(odd.data), free(out.data);
+}
+
 static void test_resign_replaces_and_is_deterministic(void **state)
 {
     struct pair *p = *state;
@@ -545,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_refuses_expired_unless_allowed),
         cmocka_unit_test(test_loads_der),
         cmocka_unit_test(test_sign_drivers),
+        cmocka_unit_test(test_sign_unaligned_image),
         cmocka_unit_test(test_resign_replaces_and_is_deterministic),
         cmocka_unit_test(test_untrusted_and_tampered),
         cmocka_unit_test(test_pe_refusals),

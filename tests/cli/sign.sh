@@ -93,6 +93,14 @@ if have osslsigncode; then
             not_ok "openssl parses the extracted $a PKCS#7" ""
         fi
     done
+    # a size that is not a multiple of 8: padded before the signature
+    cp "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/pe/odd.sys" && printf 'extra' >>"$TMP/pe/odd.sys"
+    "$OFFSTAGE" sign --key "$KEY" --cert "$PEM" "$TMP/pe/odd.sys" >/dev/null 2>&1
+    if osslsigncode verify -CAfile "$PEM" -in "$TMP/pe/odd.sys" >"$TMP/v" 2>&1 && grep -q "^Succeeded" "$TMP/v"; then
+        ok "osslsigncode accepts a signed driver that needed padding"
+    else
+        not_ok "osslsigncode accepts a signed driver that needed padding" "$(tail -5 "$TMP/v")"
+    fi
     # one byte inside .text
     cp "$TMP/pe/amd64.sys" "$TMP/pe/bad.sys"
     off=$(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); e=struct.unpack_from('<I',d,0x3c)[0]; n=struct.unpack_from('<H',d,e+6)[0]; o=struct.unpack_from('<H',d,e+20)[0]; s=e+24+o; print(struct.unpack_from('<I',d,s+20)[0]+16)" "$TMP/pe/bad.sys")
@@ -235,6 +243,10 @@ run sign --key "$KEY" --cert "$TMP/expired.pem" "$TMP/victim.sys"
 expect_status "expired certificate: exit 2" 2
 expect_err "expired certificate named with its date" "expired.pem: the certificate expired on .*--allow-expired"
 expect_untouched "expired certificate"
+
+run sign --key "$KEY" --cert "$TMP/expired.pem" --allow-expired "$TMP/victim.sys"
+expect_status "--allow-expired signs anyway" 0
+cp "$TMP/keep.sys" "$TMP/victim.sys"
 
 cat "$PEM" "$TMP/expired.pem" >"$TMP/two.pem"
 run sign --key "$KEY" --cert "$TMP/two.pem" "$TMP/victim.sys"
