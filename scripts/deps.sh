@@ -28,6 +28,7 @@ libhivex-bin
 libwin-hivex-perl
 reglookup
 strace
+osslsigncode
 xz-utils
 "
 
