@@ -9,6 +9,7 @@
 #ifndef OST_UTIL_H
 #define OST_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,7 @@ void ost_grow(void *items_ptr, size_t *cap, size_t need, size_t elem_size);
 char *ost_xstrdup(const char *s);
 char *ost_xstrndup(const char *s, size_t n);
 char *ost_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *ost_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A growable byte string, always NUL-terminated. */
 struct ost_buf {
