@@ -89,6 +89,7 @@ struct unit {
     struct change *changes;
     size_t nchanges;
     bool check_on;
+    size_t check_asked; /* how many objects --check looked at */
 };
 
 static int parse_bool(const char *v, bool *out)
@@ -321,7 +322,10 @@ static void print_unit(const struct unit *u, const struct options *o)
         for (size_t i = 0; i < u->bcd->n; i++)
             print_object(u->bcd, &u->bcd->v[i]);
     }
-    if (o->check)
+    if (o->check && !u->check_asked)
+        printf("%s: %s: the store has no Windows Boot Loader and no {bootloadersettings} to ask about\n",
+               unit_name(u), ost_bcd_flag_name(o->check_flag));
+    else if (o->check)
         printf("%s: %s is %s for %s\n", unit_name(u), ost_bcd_flag_name(o->check_flag), u->check_on ? "on" : "off",
                u->scope == OST_BCD_SCOPE_TEMPLATE ? "loaders created from this store ({bootloadersettings})"
                                                   : "every Windows Boot Loader");
@@ -387,8 +391,8 @@ static json_t *unit_json(const struct unit *u, const struct options *o)
         json_object_set_new(j, "written", json_boolean(any_changed(u)));
     }
     if (o->check)
-        json_object_set_new(j, "check", json_pack("{s:s, s:b}", "name", ost_bcd_flag_name(o->check_flag), "on",
-                                                  u->check_on));
+        json_object_set_new(j, "check", json_pack("{s:s, s:b, s:i}", "name", ost_bcd_flag_name(o->check_flag),
+                                                  "on", u->check_on, "asked", (json_int_t)u->check_asked));
     if (o->enumerate) {
         json_t *objs = json_array();
         for (size_t i = 0; i < b->n; i++)
@@ -447,6 +451,10 @@ static int answer(struct unit *units, size_t n, const struct options *o)
     int rc = OST_EXIT_OK;
     for (size_t i = 0; o->check && i < n; i++) {
         struct ost_error err;
+        size_t *idx = NULL;
+        if (ost_bcd_targets(units[i].bcd, NULL, &idx, &units[i].check_asked, &units[i].scope, &err) != OST_OK)
+            units[i].check_asked = 0;
+        free(idx);
         ost_status st = ost_bcd_flag_on(units[i].bcd, o->check_flag, &units[i].scope, &err);
         units[i].check_on = st == OST_OK;
         if (st != OST_OK && st != OST_NEGATIVE)
@@ -470,7 +478,7 @@ static int run(int argc, char **argv)
         return rc < 0 ? OST_EXIT_OK : rc;
     struct ost_cli_images imgs = {0};
     if (o.image)
-        rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0, o.force, &imgs);
+        rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0, o.nsets > 0 ? o.force : true, &imgs);
     size_t n = o.image ? imgs.n : 1;
     struct unit *units = ost_xcalloc(n ? n : 1, sizeof *units);
     for (size_t i = 0; o.image && i < imgs.n; i++)

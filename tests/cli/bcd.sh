@@ -85,7 +85,7 @@ else
     fi
     run bcd --store "$W10" --check testsigning --json
     expect_status "check: on" 0
-    expect_json "check JSON" "d['check']=={'name':'testsigning','on':True} and d['scope']=='loaders'"
+    expect_json "check JSON" "d['check']=={'name':'testsigning','on':True,'asked':2} and d['scope']=='loaders'"
     cp "$W10" "$TMP/w10.set"
     run bcd --store "$W10" --set testsigning on
     expect_status "set again" 0
@@ -123,6 +123,9 @@ else
     expect_status "no loader, no {bootloadersettings}: negative answer" 1
     expect_err "says why" "nothing written: .*no Windows Boot Loader object"
     same_file "no loader: file byte-identical" "$NOLDR" "$TMP/noloader.orig"
+    run bcd --store "$NOLDR" --check testsigning --json
+    expect_status "no loader: --check is a negative answer" 1
+    expect_json "no loader: nothing asked" "d['check']=={'name':'testsigning','on':False,'asked':0}"
 fi
 
 # --- bad input --------------------------------------------------------------------
