@@ -192,6 +192,9 @@ static ost_status open_unit(struct unit *u, const struct options *o, bool writab
 {
     if (!u->img)
         return ost_bcd_open(o->store, writable, o->force, &u->bcd, err);
+    if (ost_target_stat(u->img->target, OST_BCD_TEMPLATE) != 1)
+        return ost_fail(err, OST_ERR_IO, "%s: %s not found: this image has no BCD template", u->img->target->name,
+                        OST_BCD_TEMPLATE);
     struct ost_hive *h;
     ost_status st = ost_image_open_hive(u->img, OST_BCD_TEMPLATE, writable, &h, err);
     if (st != OST_OK)

@@ -169,6 +169,10 @@ run bcd --image "$TMP/img" --check testsigning
 expect_status "template: on" 0
 run get-drivers --image "$TMP/img"
 expect_status "the image still opens" 0
+cp -r "$TMP/img" "$TMP/img-notpl" && rm "$TMP/img-notpl/Windows/System32/config/BCD-Template"
+run bcd --image "$TMP/img-notpl" --set testsigning on
+expect_status "image without BCD-Template" 2
+expect_err "says the template is missing" "BCD-Template not found"
 
 # --- a WIM: every image's BCD-Template, one write ------------------------------------
 "$OFFSTAGE" make-test-image --arch amd64 --edition Professional "$TMP/img2" >/dev/null
