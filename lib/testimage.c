@@ -18,7 +18,6 @@
 #define CLASS_HDC "{4D36E96A-E325-11CE-BFC1-08002BE10318}"
 #define CLASS_SCSI "{4D36E97B-E325-11CE-BFC1-08002BE10318}"
 #define CLASS_MEDIA "{4d36e96c-e325-11ce-bfc1-08002be10318}"
-#define LOADER_GUID "{a6f4c1d2-3b5e-4f70-8a9c-0ffe57a6e001}" /* invented for the test image */
 
 /* ---- writing helpers that keep the first error ------------------------------ */
 
@@ -197,21 +196,46 @@ static void bcd_string(struct hb *b, ost_hkey objects, const char *guid, const c
     free(p);
 }
 
-static void bcd_list(struct hb *b, ost_hkey objects, const char *guid, const char *element, const char *v)
+/* An object list (REG_MULTI_SZ) of up to three GUIDs; unused ones NULL. */
+static void bcd_list(struct hb *b, ost_hkey objects, const char *guid, const char *element, const char *v1,
+                     const char *v2, const char *v3)
 {
     char *p = ost_xasprintf("%s\\Elements\\%s", guid, element);
     struct ost_strlist l = {0};
-    ost_strlist_add(&l, v);
+    const char *v[] = {v1, v2, v3};
+    for (size_t i = 0; i < 3 && v[i]; i++)
+        ost_strlist_add(&l, v[i]);
     msz(b, key(b, objects, p), "Element", &l);
     ost_strlist_free(&l);
     free(p);
 }
 
+/* Booleans and integers are REG_BINARY: one byte, eight bytes little-endian. */
+static void bcd_binary(struct hb *b, ost_hkey objects, const char *guid, const char *element, uint64_t v,
+                       size_t size)
+{
+    char *p = ost_xasprintf("%s\\Elements\\%s", guid, element);
+    uint8_t bytes[8];
+    for (size_t i = 0; i < 8; i++)
+        bytes[i] = (uint8_t)(v >> (8 * i));
+    ost_hkey k = key(b, objects, p);
+    if (b->st == OST_OK)
+        b->st = ost_hive_set_raw(b->h, k, "Element", OST_REG_BINARY, bytes, size, b->err);
+    free(p);
+}
+
+/* Like Windows 7's: no Windows Boot Loader object (bcdboot creates it,
+ * inheriting {bootloadersettings}), the boot manager and the settings
+ * objects, with the serial debugger defaults. */
 static ost_status build_bcd(const char *path, struct ost_error *err)
 {
     static const char bootmgr[] = "{9dea862c-5cdd-4e70-acc1-f32b344d4795}";
     static const char loader_settings[] = "{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}";
     static const char global_settings[] = "{7ea2e1ac-2e61-4728-aaa3-896d9d0a9f0e}";
+    static const char dbg_settings[] = "{4636856e-540f-4170-a130-a84776f4c654}";
+    static const char ems_settings[] = "{0ce4991b-e6b3-4b16-b23c-5e0d9250e5d9}";
+    static const char bad_memory[] = "{5189b25c-5558-4bf2-bca4-289b11bd29e2}";
+    static const char hv_settings[] = "{7ff607e0-4395-11db-b0de-0800200c9a66}";
     struct hb b;
     if (new_hive(path, "NewStoreRoot", &b, err) != OST_OK)
         return finish_hive(&b, path);
@@ -219,16 +243,24 @@ static ost_status build_bcd(const char *path, struct ost_error *err)
     ost_hkey objects = key(&b, 0, "Objects");
     bcd_object(&b, objects, bootmgr, 0x10100002);
     bcd_string(&b, objects, bootmgr, "12000004", "Windows Boot Manager");
-    bcd_string(&b, objects, bootmgr, "23000003", LOADER_GUID);
-    bcd_list(&b, objects, bootmgr, "24000001", LOADER_GUID);
-    bcd_object(&b, objects, LOADER_GUID, 0x10200003);
-    bcd_string(&b, objects, LOADER_GUID, "12000002", "\\Windows\\system32\\winload.exe");
-    bcd_string(&b, objects, LOADER_GUID, "12000004", "Windows 7");
-    bcd_string(&b, objects, LOADER_GUID, "22000002", "\\Windows");
-    bcd_list(&b, objects, LOADER_GUID, "14000006", loader_settings);
-    bcd_object(&b, objects, loader_settings, 0x20200003);
-    bcd_list(&b, objects, loader_settings, "14000006", global_settings);
+    bcd_string(&b, objects, bootmgr, "12000005", "en-US");
+    bcd_list(&b, objects, bootmgr, "14000006", global_settings, NULL, NULL);
+    bcd_binary(&b, objects, bootmgr, "25000004", 30, 8);
+    bcd_object(&b, objects, ems_settings, 0x20100000);
+    bcd_binary(&b, objects, ems_settings, "16000020", 0, 1);
+    bcd_object(&b, objects, dbg_settings, 0x20100000);
+    bcd_binary(&b, objects, dbg_settings, "15000011", 0, 8);
+    bcd_binary(&b, objects, dbg_settings, "15000013", 1, 8);
+    bcd_binary(&b, objects, dbg_settings, "15000014", 115200, 8);
+    bcd_object(&b, objects, bad_memory, 0x20100000);
     bcd_object(&b, objects, global_settings, 0x20100000);
+    bcd_list(&b, objects, global_settings, "14000006", dbg_settings, ems_settings, bad_memory);
+    bcd_object(&b, objects, loader_settings, 0x20200003);
+    bcd_list(&b, objects, loader_settings, "14000006", global_settings, hv_settings, NULL);
+    bcd_object(&b, objects, hv_settings, 0x20200003);
+    bcd_binary(&b, objects, hv_settings, "250000f3", 0, 8);
+    bcd_binary(&b, objects, hv_settings, "250000f4", 1, 8);
+    bcd_binary(&b, objects, hv_settings, "250000f5", 115200, 8);
     return finish_hive(&b, path);
 }
 

@@ -11,8 +11,9 @@
  *   Windows\System32\config\SOFTWARE   CurrentVersion (6.1, build 7601,
  *       Service Pack 1, edition), DevicePath = %SystemRoot%\inf, empty
  *       ROOT and TrustedPublisher certificate stores
- *   Windows\System32\config\BCD-Template   bootmgr and one Windows Boot
- *       Loader object
+ *   Windows\System32\config\BCD-Template   like Windows 7's: bootmgr and
+ *       the settings objects ({globalsettings}, {bootloadersettings},
+ *       {dbgsettings}, ...), no Windows Boot Loader (bcdboot creates it)
  *   Windows\System32\ntoskrnl.exe, kernel32.dll   PE stubs of the right
  *                                      machine type (WIM tools read the
  *                                      architecture from kernel32.dll)
