@@ -17,6 +17,9 @@ static const struct ost_command *const commands[] = {
     &ost_cmd_get_driver_info,
     &ost_cmd_remove_driver,
     &ost_cmd_wim_info,
+    &ost_cmd_add_cert,
+    &ost_cmd_get_certs,
+    &ost_cmd_remove_cert,
     &ost_cmd_make_test_image,
 };
 
