@@ -303,6 +303,16 @@ static char *entry_where(struct ost_image *img, const char *store, const char *k
                          key);
 }
 
+/* The certificate of a parsed Blob; messages give its offset in the Blob. */
+static bool read_blob_certificate(const char *where, const uint8_t *data, const struct ost_cert_blob *blob,
+                                  struct ost_cert *out, struct ost_error *err)
+{
+    char *name = ost_xasprintf("%s (the certificate at offset %zu)", where, (size_t)(blob->der - data));
+    bool ok = ost_cert_from_der(blob->der, blob->der_len, name, out, err) == OST_OK;
+    free(name);
+    return ok;
+}
+
 /* Reads an entry's Blob into e (store, key set by the caller). Sets
  * e->problem when Windows would not use the entry. */
 static void read_entry(struct ost_image *img, ost_hkey entry, struct ost_certstore_entry *e)
@@ -319,7 +329,7 @@ static void read_entry(struct ost_image *img, ost_hkey entry, struct ost_certsto
         e->problem = ost_xasprintf("%s: value of type %u, not REG_BINARY", where, type);
     else if (ost_cert_blob_parse(data, size, where, &blob, &err) != OST_OK)
         e->problem = ost_xstrdup(err.message);
-    else if (ost_cert_from_der(blob.der, blob.der_len, where, &e->cert, &err) != OST_OK)
+    else if (!read_blob_certificate(where, data, &blob, &e->cert, &err))
         e->problem = ost_xstrdup(err.message);
     else {
         e->has_hash = blob.sha1 != NULL;

@@ -406,21 +406,30 @@ static void test_broken_entries(void **state)
     ost_cert_blob_build(&c, &blob, &len);
     set_blob(img, "TrustedPublisher", c.thumbprint, blob, len - 10);
     set_blob(img, "CA", "0000000000000000000000000000000000000000", blob, len);
+    /* well-formed properties, but property 0x20 is not a certificate */
+    struct ost_buf stub = {0};
+    ost_buf_add(&stub, blob, 32);
+    add_prop(&stub, 0x20, "\x30\x03\x02\x01\x01", 5);
+    set_blob(img, "Disallowed", c.thumbprint, stub.data, stub.len);
+    ost_buf_free(&stub);
     struct ost_certstore_list l;
     struct ost_error err;
     assert_int_equal(ost_certstore_list(img, NULL, &l, &err), OST_OK);
-    assert_int_equal(l.n, 3);
+    assert_int_equal(l.n, 4);
     for (size_t i = 0; i < l.n; i++) {
         assert_non_null(l.v[i].problem);
         assert_non_null(strstr(l.v[i].problem, "SOFTWARE\\Microsoft\\SystemCertificates\\"));
     }
     assert_non_null(strstr(l.v[0].problem, "CA\\Certificates\\0000000000000000000000000000000000000000\\Blob: the key "
                                            "is named"));
-    assert_non_null(strstr(l.v[1].problem, "ROOT\\Certificates\\"));
-    assert_non_null(strstr(l.v[1].problem, "offset "));
+    assert_non_null(strstr(l.v[1].problem, "Disallowed\\Certificates\\"));
+    assert_non_null(strstr(l.v[1].problem, "Blob (the certificate at offset 44): offset 0: not a DER X.509"));
+    assert_null(l.v[1].cert.der);
+    assert_non_null(strstr(l.v[2].problem, "ROOT\\Certificates\\"));
+    assert_non_null(strstr(l.v[2].problem, "offset "));
     char *trunc = ost_xasprintf("Blob: offset 32: property 0x20 claims %zu bytes, only %zu follow", c.der_len,
                                 c.der_len - 10);
-    assert_non_null(strstr(l.v[2].problem, trunc));
+    assert_non_null(strstr(l.v[3].problem, trunc));
     free(trunc);
     ost_certstore_list_free(&l);
     assert_false(ost_certstore_has(img, "ROOT", c.thumbprint));
