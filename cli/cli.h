@@ -36,6 +36,9 @@ extern const struct ost_command ost_cmd_wim_info;
 extern const struct ost_command ost_cmd_make_test_cert;
 extern const struct ost_command ost_cmd_sign;
 extern const struct ost_command ost_cmd_bcd;
+extern const struct ost_command ost_cmd_add_cert;
+extern const struct ost_command ost_cmd_get_certs;
+extern const struct ost_command ost_cmd_remove_cert;
 
 const struct ost_command *ost_cli_find_command(const char *name);
 void ost_cli_print_help(FILE *out, const struct ost_command *cmd);

@@ -173,8 +173,15 @@ static ost_status build_software(const char *path, const struct ost_test_image_o
     ost_hkey cv = key(&b, 0, "Microsoft\\Windows\\CurrentVersion");
     sz(&b, cv, "DevicePath", OST_REG_EXPAND_SZ, "%SystemRoot%\\inf");
     sz(&b, cv, "ProgramFilesDir", OST_REG_SZ, "C:\\Program Files");
-    key(&b, 0, "Microsoft\\SystemCertificates\\ROOT\\Certificates");
-    key(&b, 0, "Microsoft\\SystemCertificates\\TrustedPublisher\\Certificates");
+    /* Like Windows: every store has Certificates, CRLs and CTLs keys. */
+    static const char *const stores[] = {"CA", "Disallowed", "ROOT", "TrustedPublisher"};
+    for (size_t i = 0; i < sizeof stores / sizeof stores[0]; i++) {
+        ost_hkey store = key(&b, 0, "Microsoft\\SystemCertificates");
+        store = key(&b, store, stores[i]);
+        key(&b, store, "Certificates");
+        key(&b, store, "CRLs");
+        key(&b, store, "CTLs");
+    }
     ost_hkey mark = key(&b, 0, "offstage");
     sz(&b, mark, "TestImage", OST_REG_SZ, "made by offstage make-test-image; this is not Windows");
     return finish_hive(&b, path);

@@ -10,7 +10,8 @@
  *       the MEDIA class key, Enum\PCI devnodes for --with-device)
  *   Windows\System32\config\SOFTWARE   CurrentVersion (6.1, build 7601,
  *       Service Pack 1, edition), DevicePath = %SystemRoot%\inf, empty
- *       ROOT and TrustedPublisher certificate stores
+ *       ROOT, TrustedPublisher, CA and Disallowed certificate stores
+ *       (SystemCertificates\<STORE>\Certificates, CRLs, CTLs)
  *   Windows\System32\config\BCD-Template   like Windows 7's: bootmgr and
  *       the settings objects ({globalsettings}, {bootloadersettings},
  *       {dbgsettings}, ...), no Windows Boot Loader (bcdboot creates it)

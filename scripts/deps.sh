@@ -27,6 +27,7 @@ wimtools
 libhivex-bin
 libwin-hivex-perl
 reglookup
+openssl
 strace
 osslsigncode
 xz-utils
