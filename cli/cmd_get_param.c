@@ -68,8 +68,9 @@ static int parse(int argc, char **argv, struct options *o)
     }
     if (!o->image)
         return ost_cli_usage_error("get-param", "name the offline Windows with --image DIR or --image FILE.wim");
-    if (!o->device || !*o->device)
-        return ost_cli_usage_error("get-param", "name the device with --device INSTANCE-PATH or HARDWARE-ID");
+    int rc = ost_cli_check_device_spec("get-param", o->device);
+    if (rc)
+        return rc;
     for (int i = optind; i < argc; i++)
         if (ost_param_check_name(argv[i], &err) != OST_OK)
             return ost_cli_usage_error("get-param", "%s", err.message);

@@ -110,8 +110,9 @@ static int parse(int argc, char **argv, struct options *o)
     }
     if (!o->image)
         return ost_cli_usage_error("set-param", "name the offline Windows with --image DIR or --image FILE.wim");
-    if (!o->device || !*o->device)
-        return ost_cli_usage_error("set-param", "name the device with --device INSTANCE-PATH or HARDWARE-ID");
+    int rc = ost_cli_check_device_spec("set-param", o->device);
+    if (rc)
+        return rc;
     return parse_values(argc, argv, o);
 }
 

@@ -5,6 +5,18 @@
 
 #include "device_cli.h"
 
+int ost_cli_check_device_spec(const char *cmd, const char *spec)
+{
+    if (!spec || !*spec)
+        return ost_cli_usage_error(cmd, "name the device with --device INSTANCE-PATH or HARDWARE-ID");
+    size_t len = strlen(spec), n;
+    uint32_t cp;
+    for (size_t i = 0; i < len; i += n)
+        if (!(n = ost_utf8_decode((const uint8_t *)spec + i, len - i, &cp)) || cp < 0x20 || cp == 0x7f)
+            return ost_cli_usage_error(cmd, "--device: byte %zu is not a printable UTF-8 character", i + 1);
+    return 0;
+}
+
 void ost_cli_find_devices(struct ost_image *img, const char *spec, struct ost_cli_devices *out)
 {
     struct ost_error err;

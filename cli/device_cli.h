@@ -15,6 +15,9 @@ struct ost_cli_devices {
     size_t n;
 };
 
+/* Checks --device (given, UTF-8, no control characters); prints the usage
+ * error and returns its exit code, or 0. */
+int ost_cli_check_device_spec(const char *cmd, const char *spec);
 void ost_cli_find_devices(struct ost_image *img, const char *spec, struct ost_cli_devices *out);
 void ost_cli_devices_free(struct ost_cli_devices *d);
 

@@ -230,6 +230,7 @@ static void test_names_and_values(void **state)
     assert_string_equal(p.name, "Mode");
     assert_string_equal(p.text, "a=b c");
     ost_param_free(&p);
+    expect_bad_assignment("X=caf\xe9", OST_REG_SZ, "not UTF-8");
     expect_bad_assignment("X=4294967296", OST_REG_DWORD, "0 to 4294967295");
     expect_bad_assignment("X=0x100000000", OST_REG_DWORD, "0 to 4294967295");
     expect_bad_assignment("X=-1", OST_REG_DWORD, "0 to 4294967295");

@@ -94,6 +94,10 @@ done
 run set-param --image "$IMG" --device "$B01" "$(printf 'n%.0s' $(seq 256))=1"
 expect_status "256-character name: exit 2" 2
 expect_err "says the limit" "at most 255"
+run set-param --image "$IMG" --device "$B01" --type sz "X=$(printf 'caf\351')"
+expect_status "REG_SZ value that is not UTF-8: exit 2" 2
+run set-param --image "$IMG" --device "$(printf 'PCI\\\377')" X=1 --json
+expect_status "--device that is not UTF-8: exit 2" 2
 run set-param --image "$IMG" --device "$B01" --type qword X=1
 expect_status "--type qword: exit 2" 2
 run set-param --image "$IMG" --device "$B01"
