@@ -8,7 +8,7 @@
 
 static const char help[] =
     "usage: offstage make-test-image --arch x86|amd64 [--edition NAME]\n"
-    "                                [--with-device VEN:DEV[:SUBSYS[:REV]]]... DIR\n"
+    "                                [--with-device DEVICE]... DIR\n"
     "\n"
     "Writes a skeleton offline Windows 7 SP1 installation to DIR, for trying\n"
     "offstage and for tests, since real Windows images cannot be shipped.\n"
@@ -26,10 +26,23 @@ static const char help[] =
     "Options:\n"
     "  --arch A          x86 or amd64 (required).\n"
     "  --edition NAME    EditionID (default Ultimate; e.g. Professional).\n"
-    "  --with-device ID  add an Enum\\PCI devnode for a device that Windows has\n"
-    "                    enumerated but not installed yet, with the hardware and\n"
-    "                    compatible IDs the PCI bus driver reports (repeatable),\n"
-    "                    e.g. 1af4:1059:00191af4:01.\n"
+    "  --with-device VEN:DEV[:SUBSYS[:REV]][,cc=CLASS][,bound=SERVICE[,inf=oemN.inf]][,failed]\n"
+    "                    add an Enum\\PCI devnode as Windows leaves it after a boot\n"
+    "                    with the device present (repeatable): the hardware and\n"
+    "                    compatible IDs the PCI bus driver reports (with cc=, the\n"
+    "                    class code, e.g. 040100; virtio sound IDs get 040100).\n"
+    "                    Alone: enumerated, not installed yet. bound=SERVICE: a\n"
+    "                    driver is installed (Service, Driver, a MEDIA driver key\n"
+    "                    whose InfPath is inf=, default oem0.inf). failed: no\n"
+    "                    driver was found (ConfigFlags FAILEDINSTALL, Code 28).\n"
+    "                    A Code 52 device looks like a bound one in the hive:\n"
+    "                    Windows does not record that problem in SYSTEM.\n"
+    "\n"
+    "Examples:\n"
+    "  offstage make-test-image --arch amd64 \\\n"
+    "      --with-device 1af4:1059:00191af4:01,bound=aeroviosnd,inf=oem3.inf \\\n"
+    "      --with-device 1af4:1059:00191af4:00,failed \\\n"
+    "      --with-device 1af4:1018:00191af4:00 img\n"
     "\n"
     "DIR must not exist or be empty; on failure nothing is left behind.\n"
     "Exit status: 0 written; 2 error.\n";
@@ -41,7 +54,7 @@ static int run(int argc, char **argv)
         {"with-device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
     };
     struct ost_test_image_options o = {0};
-    struct ost_pci_identity *devices = NULL;
+    struct ost_test_device *devices = NULL;
     size_t cap = 0;
     struct ost_error err;
     int c, rc = OST_EXIT_OK;
@@ -56,7 +69,7 @@ static int run(int argc, char **argv)
         case 'e': o.edition = optarg; break;
         case 'd':
             ost_grow(&devices, &cap, o.ndevices + 1, sizeof *devices);
-            if (ost_pci_identity_parse(optarg, &devices[o.ndevices], &err) != OST_OK)
+            if (ost_test_device_parse(optarg, &devices[o.ndevices], &err) != OST_OK)
                 rc = ost_cli_usage_error("make-test-image", "%s", err.message);
             o.ndevices++;
             break;

@@ -94,10 +94,74 @@ char *ost_test_image_instance_id(size_t n)
     return ost_xasprintf("3&267a616a&0&%02zX", (n + 3) * 8);
 }
 
-static void add_device(struct hb *b, ost_hkey enum_pci, const struct ost_pci_identity *p, size_t n)
+/* The IDs Windows 7's PCI driver gives a device whose class is known (as in
+ * the devnodes of a real Windows 7 SYSTEM hive): the class replaces the
+ * bare VEN&DEV among the hardware IDs. */
+static void windows_ids(const struct ost_pci_identity *p, struct ost_device_ids *ids)
+{
+    if (!p->has_class || !p->has_subsys || !p->has_revision) {
+        ost_pci_expand(p, ids);
+        return;
+    }
+    char vd[32];
+    snprintf(vd, sizeof vd, "PCI\\VEN_%04X&DEV_%04X", p->vendor, p->device);
+    unsigned cc = p->class_code, cc4 = p->class_code >> 8;
+    struct ost_strlist *hw = &ids->hardware_ids, *cid = &ids->compatible_ids;
+    ost_strlist_add_owned(hw, ost_xasprintf("%s&SUBSYS_%08X&REV_%02X", vd, p->subsys, p->revision));
+    ost_strlist_add_owned(hw, ost_xasprintf("%s&SUBSYS_%08X", vd, p->subsys));
+    ost_strlist_add_owned(hw, ost_xasprintf("%s&CC_%06X", vd, cc));
+    ost_strlist_add_owned(hw, ost_xasprintf("%s&CC_%04X", vd, cc4));
+    ost_strlist_add_owned(cid, ost_xasprintf("%s&REV_%02X", vd, p->revision));
+    ost_strlist_add(cid, vd);
+    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X&CC_%06X", p->vendor, cc));
+    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X&CC_%04X", p->vendor, cc4));
+    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X", p->vendor));
+    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\CC_%06X", cc));
+    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\CC_%04X", cc4));
+}
+
+/* The software key Windows writes when it installs a driver on the device. */
+static void bind_device(struct hb *b, ost_hkey cs, ost_hkey dev, const struct ost_test_device *d,
+                        const char *matching_id, unsigned *next_driver)
+{
+    const char *inf = d->inf[0] ? d->inf : "oem0.inf";
+    char *driver = ost_xasprintf("%s\\%04u", CLASS_MEDIA, (*next_driver)++);
+    char *desc = ost_xasprintf("@%s,%%%s.devicedesc%%;%s device", inf, d->service, d->service);
+    char *mfg = ost_xasprintf("@%s,%%mfg%%;Test Provider", inf);
+    sz(b, dev, "Service", OST_REG_SZ, d->service);
+    sz(b, dev, "Driver", OST_REG_SZ, driver);
+    sz(b, dev, "ClassGUID", OST_REG_SZ, CLASS_MEDIA);
+    sz(b, dev, "Class", OST_REG_SZ, "MEDIA");
+    sz(b, dev, "DeviceDesc", OST_REG_SZ, desc);
+    sz(b, dev, "Mfg", OST_REG_SZ, mfg);
+    dw(b, dev, "ConfigFlags", 0);
+    char *class_path = ost_xasprintf("Control\\Class\\%s", driver);
+    ost_hkey drv = key(b, cs, class_path);
+    char *lower_id = ost_xstrdup(matching_id);
+    ost_str_lower(lower_id);
+    sz(b, drv, "InfPath", OST_REG_SZ, inf);
+    sz(b, drv, "InfSection", OST_REG_SZ, d->service);
+    sz(b, drv, "ProviderName", OST_REG_SZ, "Test Provider");
+    sz(b, drv, "DriverVersion", OST_REG_SZ, "1.0.0.0");
+    sz(b, drv, "DriverDate", OST_REG_SZ, "1-1-2024");
+    sz(b, drv, "DriverDesc", OST_REG_SZ, desc + strcspn(desc, ";") + 1);
+    sz(b, drv, "MatchingDeviceId", OST_REG_SZ, lower_id);
+    char *svc_path = ost_xasprintf("services\\%s", d->service);
+    if (!ost_hive_key(b->h, cs, svc_path)) {
+        char *image = ost_xasprintf("system32\\DRIVERS\\%s.sys", d->service);
+        ost_hkey svc = key(b, cs, svc_path);
+        dw(b, svc, "Type", 1), dw(b, svc, "Start", 3), dw(b, svc, "ErrorControl", 1);
+        sz(b, svc, "ImagePath", OST_REG_EXPAND_SZ, image);
+        free(image);
+    }
+    free(driver), free(desc), free(mfg), free(class_path), free(lower_id), free(svc_path);
+}
+
+static void add_device(struct hb *b, ost_hkey cs, ost_hkey enum_pci, const struct ost_test_device *d, size_t n,
+                       unsigned *next_driver)
 {
     struct ost_device_ids ids = {0};
-    ost_pci_expand(p, &ids);
+    windows_ids(&d->pci, &ids);
     /* The devnode's key is the most specific hardware ID without "PCI\". */
     char *id = ost_xstrdup(ids.hardware_ids.v[0] + 4);
     char *inst = ost_test_image_instance_id(n);
@@ -109,8 +173,67 @@ static void add_device(struct hb *b, ost_hkey enum_pci, const struct ost_pci_ide
     sz(b, k, "LocationInformation", OST_REG_SZ, loc);
     dw(b, k, "Capabilities", 0);
     dw(b, k, "UINumber", (uint32_t)(n + 3));
+    if (d->service[0])
+        bind_device(b, cs, k, d, ids.hardware_ids.v[0], next_driver);
+    else if (d->failed)
+        dw(b, k, "ConfigFlags", 0x40); /* CONFIGFLAG_FAILEDINSTALL: no driver found */
     free(loc), free(path), free(inst), free(id);
     ost_device_ids_free(&ids);
+}
+
+static bool option_value(const char *opt, const char *name, char *out, size_t size, struct ost_error *err,
+                         ost_status *st)
+{
+    size_t n = strlen(name);
+    if (strncmp(opt, name, n) != 0 || opt[n] != '=')
+        return false;
+    const char *v = opt + n + 1;
+    if (!*v || strlen(v) >= size || strpbrk(v, "\\/%,;@"))
+        *st = ost_fail(err, OST_ERR_USAGE, "--with-device: '%s': %s wants a plain name (under %zu characters)", opt,
+                       name, size);
+    else
+        memcpy(out, v, strlen(v) + 1);
+    return true;
+}
+
+static ost_status parse_device_option(const char *opt, struct ost_test_device *out, struct ost_error *err)
+{
+    ost_status st = OST_OK;
+    char cc[8] = "";
+    if (option_value(opt, "bound", out->service, sizeof out->service, err, &st) ||
+        option_value(opt, "inf", out->inf, sizeof out->inf, err, &st))
+        return st;
+    if (option_value(opt, "cc", cc, sizeof cc, err, &st))
+        return st == OST_OK ? ost_pci_class_parse(cc, &out->pci, err) : st;
+    if (!strcmp(opt, "failed")) {
+        out->failed = true;
+        return OST_OK;
+    }
+    return ost_fail(err, OST_ERR_USAGE, "--with-device: unknown option '%s' (cc=, bound=, inf=, failed)", opt);
+}
+
+ost_status ost_test_device_parse(const char *spec, struct ost_test_device *out, struct ost_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *copy = ost_xstrdup(spec);
+    char *save = NULL, *part = strtok_r(copy, ",", &save);
+    ost_status st = ost_pci_identity_parse(part ? part : "", &out->pci, err);
+    while (st == OST_OK && (part = strtok_r(NULL, ",", &save)) != NULL)
+        st = parse_device_option(part, out, err);
+    bool transitional;
+    if (st == OST_OK && !out->pci.has_class && out->pci.vendor == 0x1af4 &&
+        ost_virtio_type(out->pci.device, &transitional) == 25) {
+        out->pci.has_class = true;
+        out->pci.class_code = 0x040100; /* multimedia audio, as QEMU's virtio-sound reports */
+    }
+    if (st == OST_OK && out->inf[0] && !out->service[0])
+        st = ost_fail(err, OST_ERR_USAGE, "--with-device %s: inf= needs bound=SERVICE", spec);
+    if (st == OST_OK && out->inf[0] && !ost_has_suffix_ci(out->inf, ".inf"))
+        st = ost_fail(err, OST_ERR_USAGE, "--with-device %s: inf= names a published INF, e.g. oem3.inf", spec);
+    if (st == OST_OK && out->failed && out->service[0])
+        st = ost_fail(err, OST_ERR_USAGE, "--with-device %s: a device is either bound or failed", spec);
+    free(copy);
+    return st;
 }
 
 static ost_status build_system(const char *path, const struct ost_test_image_options *o, struct ost_error *err)
@@ -145,8 +268,9 @@ static ost_status build_system(const char *path, const struct ost_test_image_opt
     sz(&b, media, "", OST_REG_SZ, "Sound, video and game controllers");
     sz(&b, media, "Class", OST_REG_SZ, "MEDIA");
     ost_hkey enum_pci = key(&b, cs, "Enum\\PCI");
+    unsigned next_driver = 0;
     for (size_t i = 0; i < o->ndevices; i++)
-        add_device(&b, enum_pci, &o->devices[i], i);
+        add_device(&b, cs, enum_pci, &o->devices[i], i, &next_driver);
     key(&b, cs, "Enum\\Root");
     return finish_hive(&b, path);
 }

@@ -29,12 +29,34 @@
 #include "error.h"
 #include "hwid.h"
 
+/* A PCI devnode as Windows 7 leaves it after a boot with the device
+ * present. Not bound and not failed: enumerated, no install attempted yet.
+ * Failed: no driver was found (ConfigFlags FAILEDINSTALL, Device Manager's
+ * Code 28). Bound: Service, Driver (a MEDIA-class driver key with InfPath
+ * = inf, ProviderName, DriverVersion, ...), DeviceDesc "@inf,...".
+ *
+ * A Code 52 device (driver refused by signature policy) looks exactly like
+ * a bound one in the hive: Windows keeps that problem code at run time and
+ * in the CodeIntegrity event log, not in SYSTEM; what tells it apart
+ * offline is the package's signature and the image's policy. */
+struct ost_test_device {
+    struct ost_pci_identity pci;
+    char service[64];  /* bound to this service; "" when not bound */
+    char inf[64];      /* the published INF bound, "oem3.inf" */
+    bool failed;
+};
+
 struct ost_test_image_options {
     ost_arch arch;              /* x86 or amd64 */
     const char *edition;        /* EditionID, default "Ultimate" */
-    const struct ost_pci_identity *devices; /* devnodes to add under Enum\PCI */
+    const struct ost_test_device *devices; /* devnodes to add under Enum\PCI */
     size_t ndevices;
 };
+
+/* "VEN:DEV[:SUBSYS[:REV]][,cc=CCCCCC][,bound=SERVICE[,inf=oemN.inf]][,failed]"
+ * (make-test-image --with-device). Virtio sound IDs default to class
+ * 040100, as QEMU reports them. */
+ost_status ost_test_device_parse(const char *spec, struct ost_test_device *out, struct ost_error *err);
 
 /* Creates dir (which must not exist, or be an empty directory). Built in a
  * sibling temporary directory and renamed into place, so a failure leaves

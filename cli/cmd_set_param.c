@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage set-param: set a device's bring-up values in an offline Windows. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_cli.h"
+
+static const char help[] =
+    "usage: offstage set-param --image DIR|FILE.wim [--index N|all]\n"
+    "                          --device INSTANCE-PATH|HARDWARE-ID [--driver-key]\n"
+    "                          [--type dword|sz] NAME=VALUE... [--dry-run] [--force] [--json]\n"
+    "\n"
+    "Sets values a driver reads when its device starts, such as the virtio-snd\n"
+    "driver's bring-up toggles ForceNullBackend and AllowPollingOnly, in an\n"
+    "offline Windows that has already seen the device (booted with it once).\n"
+    "\n"
+    "The values go under the device's\n"
+    "  SYSTEM\\<control set>\\Enum\\<instance path>\\Device Parameters\\Parameters\n"
+    "key (created when missing), where such drivers look first. With\n"
+    "--driver-key they go under the device's driver (software) key,\n"
+    "Control\\Class\\{class-guid}\\NNNN, the fallback older installs used; a\n"
+    "device that has no driver bound yet has none.\n"
+    "\n"
+    "--device is an instance path as Device Manager shows it (Details, \"Device\n"
+    "instance path\"), e.g. PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\\3&13c0b0c5&0&18,\n"
+    "or a hardware ID, whole or its leading &-parts (PCI\\VEN_1AF4&DEV_1059):\n"
+    "every device instance it names is changed, and each is listed.\n"
+    "\n"
+    "When the image has no such device (it never booted with it), nothing is\n"
+    "written and the alternatives are explained: boot it once, or ship the\n"
+    "package with different defaults in its INF (which invalidates its\n"
+    "signature unless the catalog is re-signed).\n"
+    "\n"
+    "Options:\n"
+    "  --type dword|sz   the values' type: REG_DWORD (default; decimal or 0x hex,\n"
+    "                    0 to 0xFFFFFFFF) or REG_SZ (text).\n"
+    "  --dry-run         show what would change, write nothing.\n"
+    "  --force           edit a SYSTEM hive that is dirty (not cleanly shut down).\n"
+    "  --json            machine-readable result (offstage.set-param/1).\n"
+    "\n"
+    "Names are value names: not empty, at most 255 characters, no \\ or /, no\n"
+    "control characters. Running the same command again changes nothing.\n"
+    "\n"
+    "Examples:\n"
+    "  offstage set-param --image /mnt/win7 --device 'PCI\\VEN_1AF4&DEV_1059' \\\n"
+    "      ForceNullBackend=1 AllowPollingOnly=1\n"
+    "  offstage set-param --image install.wim --index 4 --driver-key \\\n"
+    "      --device 'PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\\3&13c0b0c5&0&18' ForceNullBackend=0\n"
+    "\n"
+    "Exit status: 0 set (or already so); 1 no such device in the image, or\n"
+    "--driver-key for a device without a driver (nothing written); 2 error\n"
+    "(bad name or value, unreadable image; nothing written).\n";
+
+struct options {
+    const char *image, *index, *device;
+    ost_param_location where;
+    uint32_t type;
+    bool dry_run, force, json;
+    struct ost_param *values;
+    size_t nvalues;
+};
+
+static int parse_values(int argc, char **argv, struct options *o)
+{
+    struct ost_error err;
+    o->values = ost_xcalloc((size_t)argc, sizeof *o->values);
+    for (int i = optind; i < argc; i++) {
+        if (ost_param_parse_assignment(argv[i], o->type, &o->values[o->nvalues], &err) != OST_OK)
+            return ost_cli_usage_error("set-param", "%s", err.message);
+        o->nvalues++;
+    }
+    if (!o->nvalues)
+        return ost_cli_usage_error("set-param", "name the values to set as NAME=VALUE");
+    return 0;
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"image", required_argument, NULL, 'i'}, {"index", required_argument, NULL, 'x'},
+        {"device", required_argument, NULL, 'd'}, {"driver-key", no_argument, NULL, 'k'},
+        {"type", required_argument, NULL, 't'}, {"dry-run", no_argument, NULL, 'n'},
+        {"force", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+    o->type = OST_REG_DWORD;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:x:d:kt:nfjh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i': o->image = optarg; break;
+        case 'x': o->index = optarg; break;
+        case 'd': o->device = optarg; break;
+        case 'k': o->where = OST_PARAM_DRIVER_KEY; break;
+        case 't':
+            if (!strcmp(optarg, "dword"))
+                o->type = OST_REG_DWORD;
+            else if (!strcmp(optarg, "sz"))
+                o->type = OST_REG_SZ;
+            else
+                return ost_cli_usage_error("set-param", "--type is dword or sz, not '%s'", optarg);
+            break;
+        case 'n': o->dry_run = true; break;
+        case 'f': o->force = true; break;
+        case 'j': o->json = true; break;
+        case 'h': fputs(help, stdout); return -1;
+        default: return ost_cli_usage_error("set-param", "unknown option");
+        }
+    }
+    if (!o->image)
+        return ost_cli_usage_error("set-param", "name the offline Windows with --image DIR or --image FILE.wim");
+    int rc = ost_cli_check_device_spec("set-param", o->device);
+    if (rc)
+        return rc;
+    return parse_values(argc, argv, o);
+}
+
+/* ---- the plan: every value on every device of every image ------------------ */
+
+struct change {
+    const struct ost_devnode *dn;
+    char *key;                 /* relative to the control set */
+    struct ost_param before;   /* name NULL when absent */
+    const struct ost_param *after;
+    bool changed;
+};
+
+struct image_plan {
+    struct ost_cli_devices devices;
+    struct change *changes;
+    size_t nchanges;
+    char *problem;             /* why nothing can be set here: no device, no driver key */
+    const char *result;        /* "not-found" or "no-driver-key" with a problem */
+};
+
+static bool same_value(const struct ost_param *a, const struct ost_param *b)
+{
+    if (!a->name || a->type != b->type)
+        return false;
+    return a->is_dword ? b->is_dword && a->dword == b->dword : !strcmp(a->text, b->text);
+}
+
+/* Returns 0, OST_EXIT_NEGATIVE (plan->problem says why) or an error code. */
+static int plan_image(struct ost_image *img, const struct options *o, struct image_plan *plan)
+{
+    struct ost_error err;
+    ost_cli_find_devices(img, o->device, &plan->devices);
+    if (!plan->devices.n) {
+        plan->problem = ost_cli_no_device_message(img, &plan->devices, o->device);
+        plan->result = "not-found";
+        return OST_EXIT_NEGATIVE;
+    }
+    plan->changes = ost_xcalloc(plan->devices.n * o->nvalues, sizeof *plan->changes);
+    for (size_t i = 0; i < plan->devices.n; i++) {
+        const struct ost_devnode *dn = plan->devices.v[i];
+        char *key;
+        ost_status st = ost_param_key_path(dn, o->where, &key, &err);
+        if (st == OST_NEGATIVE) {
+            plan->problem = ost_xstrdup(err.message);
+            plan->result = "no-driver-key";
+            free(key);
+            return OST_EXIT_NEGATIVE;
+        }
+        if (st != OST_OK)
+            return ost_cli_report_error("set-param", &err);
+        for (size_t k = 0; k < o->nvalues; k++) {
+            struct change *c = &plan->changes[plan->nchanges++];
+            c->dn = dn, c->after = &o->values[k], c->key = ost_xstrdup(key);
+            st = ost_param_get(img, dn, o->where, o->values[k].name, &c->before, &err);
+            if (st != OST_OK && st != OST_NEGATIVE) {
+                free(key);
+                return ost_cli_report_error("set-param", &err);
+            }
+            c->changed = !same_value(&c->before, c->after);
+        }
+        free(key);
+    }
+    return 0;
+}
+
+static void plan_free(struct image_plan *p)
+{
+    for (size_t i = 0; i < p->nchanges; i++) {
+        free(p->changes[i].key);
+        ost_param_free(&p->changes[i].before);
+    }
+    free(p->changes);
+    free(p->problem);
+    ost_cli_devices_free(&p->devices);
+}
+
+static size_t count_changed(const struct image_plan *plans, size_t n)
+{
+    size_t changed = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < plans[i].nchanges; k++)
+            changed += plans[i].changes[k].changed;
+    return changed;
+}
+
+static int apply(struct ost_cli_images *imgs, struct image_plan *plans, const struct options *o)
+{
+    struct ost_error err;
+    for (size_t i = 0; i < imgs->n; i++) {
+        bool any = false;
+        for (size_t k = 0; k < plans[i].nchanges; k++) {
+            const struct change *c = &plans[i].changes[k];
+            if (!c->changed)
+                continue;
+            any = true;
+            if (ost_param_set(imgs->v[i], c->dn, o->where, c->after, NULL, &err) != OST_OK)
+                return ost_cli_report_error("set-param", &err);
+        }
+        if (any && ost_image_commit(imgs->v[i], &err) != OST_OK)
+            return ost_cli_report_error("set-param", &err);
+    }
+    return ost_cli_finish_images("set-param", imgs, o->json);
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static void print_plan(const struct ost_image *img, const struct image_plan *p, bool dry_run)
+{
+    char *desc = ost_image_describe(img);
+    printf("image %s: %s\n", img->target->name, desc);
+    free(desc);
+    if (p->problem) {
+        printf("%s", p->problem);
+        if (p->problem[strlen(p->problem) - 1] != '\n')
+            putchar('\n');
+        return;
+    }
+    const struct ost_devnode *shown = NULL;
+    for (size_t k = 0; k < p->nchanges; k++) {
+        const struct change *c = &p->changes[k];
+        if (c->dn != shown) {
+            printf("  %s\n    %s\\%s\n", c->dn->instance_path, img->info.control_set_name, c->key);
+            shown = c->dn;
+        }
+        char *after = ost_cli_param_text(c->after), *before = c->before.name ? ost_cli_param_text(&c->before) : NULL;
+        const char *type = ost_reg_type_name(c->after->type);
+        if (!c->changed)
+            printf("      %s = %s %s (unchanged)\n", c->after->name, after, type);
+        else if (before)
+            printf("      %s = %s %s (%swas %s %s)\n", c->after->name, after, type, dry_run ? "would be set; " : "",
+                   before, ost_reg_type_name(c->before.type));
+        else
+            printf("      %s = %s %s (%snew)\n", c->after->name, after, type, dry_run ? "would be set; " : "");
+        free(after), free(before);
+    }
+}
+
+static json_t *plan_json(const struct ost_image *img, const struct image_plan *p)
+{
+    json_t *devices = json_array();
+    json_t *dev = NULL, *values = NULL;
+    const struct ost_devnode *shown = NULL;
+    for (size_t k = 0; k < p->nchanges; k++) {
+        const struct change *c = &p->changes[k];
+        if (c->dn != shown) {
+            dev = ost_cli_devnode_json(c->dn);
+            values = json_array();
+            json_object_set_new(dev, "key", json_string(c->key));
+            json_object_set_new(dev, "values", values);
+            json_array_append_new(devices, dev);
+            shown = c->dn;
+        }
+        json_t *v = ost_cli_param_json(c->after);
+        json_object_set_new(v, "before", c->before.name ? ost_cli_param_json(&c->before) : json_null());
+        json_object_set_new(v, "changed", json_boolean(c->changed));
+        json_array_append_new(values, v);
+    }
+    return json_pack("{s:o, s:o, s:o}", "image", ost_cli_image_json(img), "devices", devices, "message",
+                     ost_json_str(p->problem));
+}
+
+static void print_result(const char *result, size_t changed)
+{
+    if (!strcmp(result, "set"))
+        printf("set %zu value%s; the driver reads them when the device next starts (boot, or disable and enable "
+               "it)\n", changed, changed == 1 ? "" : "s");
+    else if (!strcmp(result, "unchanged"))
+        printf("nothing to do: every value is already so\n");
+    else if (!strcmp(result, "dry-run"))
+        printf("dry run: nothing was written\n");
+    else
+        printf("nothing was written\n");
+}
+
+static void report(const struct ost_cli_images *imgs, const struct image_plan *plans, const struct options *o,
+                   const char *result)
+{
+    if (!o->json) {
+        for (size_t i = 0; i < imgs->n; i++)
+            print_plan(imgs->v[i], &plans[i], o->dry_run);
+        print_result(result, count_changed(plans, imgs->n));
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < imgs->n; i++)
+        json_array_append_new(list, plan_json(imgs->v[i], &plans[i]));
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "schema", "offstage.set-param/1", "result", result,
+                            "device", o->device, "location", ost_cli_param_location_name(o->where), "images", list);
+    if (imgs->n == 1)
+        json_object_update(doc, json_array_get(list, 0));
+    ost_cli_print_json(doc);
+    json_decref(doc);
+}
+
+static int run(int argc, char **argv)
+{
+    struct options o = {0};
+    struct ost_cli_images imgs = {0};
+    struct image_plan *plans = NULL;
+    int rc = parse(argc, argv, &o);
+    if (rc == 0)
+        rc = ost_cli_open_images("set-param", o.image, o.index, !o.dry_run, o.force, &imgs);
+    if (rc == 0)
+        plans = ost_xcalloc(imgs.n, sizeof *plans);
+    const char *missing = NULL;
+    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
+        int r = plan_image(imgs.v[i], &o, &plans[i]);
+        if (r == OST_EXIT_NEGATIVE)
+            missing = plans[i].result;
+        else
+            rc = r;
+    }
+    size_t changed = rc == 0 ? count_changed(plans, imgs.n) : 0;
+    const char *result = missing ? missing : o.dry_run ? "dry-run" : changed ? "set" : "unchanged";
+    if (rc == 0 && !missing && !o.dry_run && changed)
+        rc = apply(&imgs, plans, &o);
+    if (rc == 0) {
+        report(&imgs, plans, &o, result);
+        rc = missing ? OST_EXIT_NEGATIVE : OST_EXIT_OK;
+    }
+    for (size_t i = 0; plans && i < imgs.n; i++)
+        plan_free(&plans[i]);
+    free(plans);
+    ost_cli_close_images(&imgs);
+    for (size_t i = 0; i < o.nvalues; i++)
+        ost_param_free(&o.values[i]);
+    free(o.values);
+    return rc < 0 ? OST_EXIT_OK : rc;
+}
+
+const struct ost_command ost_cmd_set_param = {
+    .name = "set-param",
+    .summary = "set a device's parameters (e.g. bring-up toggles) in an offline Windows",
+    .help = help,
+    .run = run,
+};
