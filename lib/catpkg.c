@@ -311,6 +311,7 @@ struct coverage {
     const char *cat_name;
     ost_severity unsigned_sev; /* what counts as unsigned costs this much */
     bool *used;                /* per member */
+    size_t as_unsigned;        /* findings that make Windows treat it as unsigned */
 };
 
 static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
@@ -319,6 +320,8 @@ static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, con
 static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
 {
     va_list ap;
+    if (sev == c->unsigned_sev && sev >= OST_SEV_WARNING)
+        c->as_unsigned++;
     va_start(ap, fmt);
     ost_diag_vadd(&c->r->model->diags, sev, c->pa->arch, c->r->model->inf_path, line, code, fmt, ap);
     va_end(ap);
@@ -476,14 +479,19 @@ static void check_signature(struct coverage *c, const struct ost_cat_trust *trus
     ost_cat_verdict_free(&v);
 }
 
-void ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_trust *trust,
+bool ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_trust *trust,
                            const struct ost_os_version *os)
 {
     struct ost_os_version target = os && os->major ? *os : OST_OS_WIN7;
+    bool all_signed = true;
     for (size_t i = 0; i < r->narches; i++) {
         const struct ost_package_arch *pa = &r->arches[i];
-        if (!pa->model->usable || !pa->catalog_path)
+        if (!pa->model->usable)
             continue;
+        if (!pa->catalog_path) {
+            all_signed = false;
+            continue;
+        }
         struct coverage c = {.r = r, .pa = pa, .cat_name = pa->model->catalog_file,
                              .unsigned_sev = pa->arch == OST_ARCH_X86 ? OST_SEV_WARNING : OST_SEV_SEVERE};
         struct ost_catalog *cat;
@@ -491,6 +499,7 @@ void ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_tr
         if (ost_catalog_read_file(pa->catalog_path, &cat, &err) != OST_OK) {
             cat_finding(&c, c.unsigned_sev, pa->model->catalog_line, "bad-catalog",
                         "the catalog cannot be read: %s; %s", err.message, unsigned_consequence(pa->arch));
+            all_signed = false;
             continue;
         }
         c.cat = cat;
@@ -498,7 +507,9 @@ void ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_tr
         check_signature(&c, trust);
         check_os(&c, &target);
         check_members(&c);
+        all_signed = all_signed && c.as_unsigned == 0;
         free(c.used);
         ost_catalog_free(cat);
     }
+    return all_signed;
 }

@@ -9,6 +9,7 @@
 #ifndef OST_CATPKG_H
 #define OST_CATPKG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -52,8 +53,9 @@ ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options 
  * Windows 7), files the catalog has no matching member for, and members
  * that match nothing the INF installs. Severities follow the signature
  * policy: what makes the package count as unsigned is 'severe' on x64 and
- * a warning on x86, like a missing catalog. */
-void ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_trust *trust,
+ * a warning on x86, like a missing catalog. True when every usable
+ * architecture has a catalog and none of those findings. */
+bool ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_trust *trust,
                            const struct ost_os_version *os);
 
 #endif
