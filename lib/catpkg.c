@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- OS lists ------------------------------------------------------------------- */
@@ -214,7 +215,8 @@ static ost_status build_job(const struct ost_package_report *r, struct cat_job *
     return st;
 }
 
-/* Writes data to a temporary file next to path; the caller renames it. */
+/* Writes data to a temporary file next to path; the caller renames it.
+ * A catalog it replaces keeps its permissions; a new one gets 0644. */
 static ost_status write_temp(const char *path, const struct ost_buf *data, char **tmp_out, struct ost_error *err)
 {
     char *tmp = ost_xasprintf("%s.offstage-XXXXXX", path);
@@ -224,7 +226,9 @@ static ost_status write_temp(const char *path, const struct ost_buf *data, char 
         free(tmp);
         return st;
     }
-    int failed = ost_write_all(fd, data->data, data->len) != 0 || fsync(fd) != 0;
+    struct stat old;
+    int failed = fchmod(fd, stat(path, &old) == 0 ? old.st_mode & 07777 : 0644) != 0 ||
+                 ost_write_all(fd, data->data, data->len) != 0 || fsync(fd) != 0;
     int e = errno;
     if (close(fd) != 0 && !failed)
         failed = 1, e = errno;

@@ -29,6 +29,7 @@ libwin-hivex-perl
 reglookup
 strace
 xz-utils
+osslsigncode
 "
 
 missing=""
