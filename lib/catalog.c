@@ -834,11 +834,11 @@ ost_status ost_cat_hash_bytes(const uint8_t *data, size_t size, const char *name
     }
     struct ost_pe_info pe;
     struct ost_error ignored;
-    out->pe = ost_pe_parse(data, size, name, &pe, &ignored) == OST_OK &&
-              ost_pe_authenticode_feed(data, size, &pe, md_update, ctx);
-    if (out->pe)
+    bool parsed = ost_pe_parse(data, size, name, &pe, &ignored) == OST_OK;
+    out->pe = parsed && ost_pe_authenticode_feed(data, size, &pe, md_update, ctx);
+    if (parsed)
         ost_pe_info_free(&pe);
-    else
+    if (!out->pe)
         EVP_DigestUpdate(ctx, data, size);
     unsigned n = 0;
     EVP_DigestFinal_ex(ctx, out->hash, &n);
