@@ -4,12 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catpkg.h"
 #include "cli.h"
 #include "package.h"
 
 static const char help[] =
     "usage: offstage check-package PATH... [--arch x86|amd64]... [--os 6.1] [--locale LANGID]\n"
-    "                              [--recurse] [--json]\n"
+    "                              [--trust CERT]... [--recurse] [--json]\n"
     "\n"
     "Checks driver packages before anything touches an image. PATH is an INF\n"
     "file or a package folder; a folder holding several INFs is several packages\n"
@@ -22,7 +23,14 @@ static const char help[] =
     "    for .sys/.dll files a PE image of the right machine type (an x86\n"
     "    aero_virtio_snd.sys in the amd64 package is an error);\n"
     "  - the catalog (CatalogFile): missing is a warning on x86 (install prompts)\n"
-    "    and 'severe' on x64 (the driver will not load: Code 52);\n"
+    "    and 'severe' on x64 (the driver will not load: Code 52). A catalog\n"
+    "    that is present must list the INF and every file copied for the\n"
+    "    architecture by the hash Windows checks (Authenticode image hash for\n"
+    "    PE files, flat otherwise); missing, mismatched and extra members are\n"
+    "    named. Its OSAttr must cover the target Windows, and it must be\n"
+    "    signed; with --trust the signer must chain to a given certificate.\n"
+    "    Each of these failing makes Windows treat the package as unsigned:\n"
+    "    the same severity as a missing catalog;\n"
     "  - [Version] problems: Signature, Class/ClassGuid, DriverVer;\n"
     "  - services and start types: boot-critical (StartType 0) or not;\n"
     "  - inbox INFs pulled in with Include/Needs (ks.inf, wdmaudio.inf, ...).\n"
@@ -36,20 +44,26 @@ static const char help[] =
     "  --os V         target Windows version for decorations (default 6.1,\n"
     "                 Windows 7; e.g. 6.0, 6.1.7601).\n"
     "  --locale ID    use [Strings.ID] (e.g. 0409) for %strkey% substitution.\n"
+    "  --trust CERT   a certificate the target trusts (DER or PEM; repeatable):\n"
+    "                 a catalog's signer must chain to one of them.\n"
     "  --recurse      take every INF below a folder.\n"
     "  --json         print the report as JSON (schema offstage.check-package/1,\n"
     "                 documented in docs/json.md).\n"
     "  -v, --verbose  also print notes and the full per-architecture model.\n"
     "\n"
     "Exit status: 0 every package can be staged for every requested architecture\n"
-    "(warnings allowed); 1 some cannot; 2 an input could not be read or is not\n"
-    "an INF.\n"
+    "(warnings allowed); 1 some cannot, or with --trust, some package would be\n"
+    "treated as unsigned (no catalog, a catalog that does not cover it, or a\n"
+    "signer that chains to no given certificate); 2 an input could not be read\n"
+    "or is not an INF.\n"
     "\n"
-    "Example:\n"
-    "  offstage check-package build/examples/virtio-snd/amd64 --arch amd64\n";
+    "Examples:\n"
+    "  offstage check-package build/examples/virtio-snd/amd64 --arch amd64\n"
+    "  offstage check-package pkg/driver.inf --trust test-root.cer\n";
 
 struct options {
     struct ost_package_options pkg;
+    struct ost_cat_trust *trust;
     bool json, recurse, verbose;
 };
 
@@ -59,12 +73,17 @@ static int parse_args(int argc, char **argv, struct options *o, int *first_path)
         {"arch", required_argument, NULL, 'a'}, {"os", required_argument, NULL, 'o'},
         {"locale", required_argument, NULL, 'l'}, {"recurse", no_argument, NULL, 'r'},
         {"json", no_argument, NULL, 'j'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+        {"trust", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
     };
     int c;
+    struct ost_error err;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "a:o:l:rjvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "a:o:l:rjvt:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 't':
+            if (ost_cat_trust_add_file(o->trust, optarg, &err) != OST_OK)
+                return ost_cli_report_error("check-package", &err);
+            break;
         case 'a': {
             ost_arch a = ost_arch_parse(optarg);
             if (a == OST_ARCH_UNKNOWN)
@@ -292,14 +311,16 @@ static json_t *report_json(const struct ost_package_report *r)
 
 static int run(int argc, char **argv)
 {
-    struct options o = {0};
+    struct options o = {.trust = ost_cat_trust_new()};
     int first = 0;
     int rc = parse_args(argc, argv, &o, &first);
-    if (rc)
+    if (rc) {
+        ost_cat_trust_free(o.trust);
         return rc < 0 ? OST_EXIT_OK : rc;
+    }
 
     json_t *packages = json_array(), *errors = json_array();
-    bool any_unstageable = false, any_error = false;
+    bool any_unstageable = false, any_error = false, any_untrusted = false;
     for (int i = first; i < argc; i++) {
         struct ost_strlist infs = {0};
         struct ost_error err;
@@ -322,7 +343,9 @@ static int run(int argc, char **argv)
                     ost_cli_report_error("check-package", &err);
                 continue;
             }
+            bool trusted = ost_cat_check_package(r, o.trust, &o.pkg.model.os);
             any_unstageable = any_unstageable || !ost_package_stageable(r);
+            any_untrusted = any_untrusted || (ost_cat_trust_count(o.trust) && !trusted);
             if (o.json)
                 json_array_append_new(packages, report_json(r));
             else
@@ -331,7 +354,9 @@ static int run(int argc, char **argv)
         }
         ost_strlist_free(&infs);
     }
-    int exit_code = any_error ? OST_EXIT_ERROR : any_unstageable ? OST_EXIT_NEGATIVE : OST_EXIT_OK;
+    int exit_code = any_error                          ? OST_EXIT_ERROR
+                    : any_unstageable || any_untrusted ? OST_EXIT_NEGATIVE
+                                                       : OST_EXIT_OK;
     if (o.json) {
         json_t *doc = json_pack("{s:s, s:b, s:o, s:o}", "schema", "offstage.check-package/1", "stageable",
                                 exit_code == OST_EXIT_OK, "packages", packages, "errors", errors);
@@ -341,6 +366,7 @@ static int run(int argc, char **argv)
         json_decref(packages);
         json_decref(errors);
     }
+    ost_cat_trust_free(o.trust);
     return exit_code;
 }
 

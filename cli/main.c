@@ -23,6 +23,8 @@ static const struct ost_command *const commands[] = {
     &ost_cmd_remove_cert,
     &ost_cmd_set_param,
     &ost_cmd_get_param,
+    &ost_cmd_cat_info,
+    &ost_cmd_make_cat,
     &ost_cmd_make_test_image,
     &ost_cmd_make_test_cert,
     &ost_cmd_sign,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catpkg.h"
 #include "hive.h"
 #include "pe.h"
 
@@ -335,6 +336,18 @@ static void check_includes(struct ost_image *img, struct ost_stage_package *p, c
     }
 }
 
+/* What the catalog check finds (coverage, OS, signature) is reported with
+ * the plan; the image's own trust stores are not consulted here. */
+static void note_catalog_findings(struct ost_stage_package *p, const struct ost_os_version *os)
+{
+    const struct ost_diags *d = &p->report->model->diags;
+    size_t before = d->n;
+    ost_cat_check_package(p->report, NULL, os);
+    for (size_t i = before; i < d->n; i++)
+        if (d->v[i].severity >= OST_SEV_WARNING)
+            note(p, "catalog: %s", d->v[i].message);
+}
+
 static void plan_package(struct ost_image *img, const char *inf, const struct ost_stage_options *opts,
                          const struct ost_manifest *manifest, struct ost_stage_package *p, struct ost_error *err)
 {
@@ -359,6 +372,8 @@ static void plan_package(struct ost_image *img, const char *inf, const struct os
         return;
     }
     p->signed_ = pa->catalog_path != NULL;
+    if (p->signed_)
+        note_catalog_findings(p, &po.model.os);
     if (!p->signed_ && !opts->force_unsigned) {
         refuse(p, OST_STAGE_REFUSED, "unsigned (no catalog); give --force-unsigned to stage it anyway");
         return;

@@ -31,6 +31,7 @@ openssl
 strace
 osslsigncode
 xz-utils
+osslsigncode
 "
 
 missing=""

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage make-cat: the catalog a driver package's INF names (Inf2Cat's job). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catpkg.h"
+#include "cli.h"
+
+static const char help[] =
+    "usage: offstage make-cat PACKAGE... [--os LIST] [--json]\n"
+    "\n"
+    "Makes the catalog a driver package's INF names with CatalogFile (or\n"
+    "CatalogFile.NTx86 / CatalogFile.NTamd64), like Inf2Cat: it lists the INF\n"
+    "and every file the INF copies for the chosen architectures, each by the\n"
+    "hash Windows 7 checks: SHA-1, the Authenticode image hash for PE files\n"
+    "(.sys, .dll, ...) and a flat hash for everything else. The catalog says\n"
+    "which Windows it is for (OSAttr \"2:6.1\" for Windows 7, OS \"7X64\") and\n"
+    "lists the hardware IDs. PACKAGE is an INF file or a folder of INFs; the\n"
+    "catalog is written next to the INF, through a temporary file renamed\n"
+    "into place. Nothing is written when any catalog cannot be made.\n"
+    "\n"
+    "The catalog is unsigned, as Inf2Cat leaves it. Windows installs a\n"
+    "package silently only when its catalog is signed by a certificate the\n"
+    "image trusts: sign it next (e.g. `offstage sign`, or `osslsigncode sign\n"
+    "-certs CERT -key KEY -in X.cat -out X-signed.cat`).\n"
+    "\n"
+    "Options:\n"
+    "  --os LIST   Inf2Cat-style targets, comma-separated: 7_X86, 7_X64,\n"
+    "              Server2008R2_X64, Vista_X86, Vista_X64, Server2008_X86,\n"
+    "              Server2008_X64. Default: Windows 7 on every architecture\n"
+    "              the INF declares and the package can be staged for.\n"
+    "  --json      print what was written as JSON (offstage.make-cat/1).\n"
+    "\n"
+    "The catalog's time is now, or SOURCE_DATE_EPOCH when that is set; the\n"
+    "same package and time give the same bytes.\n"
+    "\n"
+    "Exit status: 0 written; 2 the INF names no catalog (add CatalogFile=NAME.cat\n"
+    "to [Version]), a file it copies is missing or of the wrong architecture,\n"
+    "or a file cannot be read or written.\n"
+    "\n"
+    "Examples:\n"
+    "  offstage make-cat build/examples/virtio-snd/amd64 --os 7_X64\n"
+    "  offstage make-cat driver/netkvm.inf --os 7_X86,7_X64\n";
+
+static time_t catalog_time(void)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    if (epoch && *epoch) {
+        long long v = strtoll(epoch, &end, 10);
+        if (!*end && v >= 0)
+            return (time_t)v;
+    }
+    return time(NULL);
+}
+
+static json_t *written_json(const char *path)
+{
+    struct ost_catalog *cat;
+    struct ost_error err;
+    json_t *members = json_array();
+    if (ost_catalog_read_file(path, &cat, &err) == OST_OK) {
+        for (size_t i = 0; i < cat->nmembers; i++) {
+            const struct ost_cat_member *m = &cat->members[i];
+            json_array_append_new(members, json_pack("{s:o, s:s, s:s}", "file", ost_json_str(m->file), "kind",
+                                                     m->pe ? "pe" : "flat", "tag", m->tag));
+        }
+        ost_catalog_free(cat);
+    }
+    return json_pack("{s:s, s:o}", "path", path, "members", members);
+}
+
+static int make_all(int first, int argc, char **argv, const struct ost_make_cat_options *o, bool json)
+{
+    json_t *cats = json_array(), *errors = json_array();
+    int rc = OST_EXIT_OK;
+    for (int i = first; i < argc; i++) {
+        struct ost_strlist infs = {0}, written = {0};
+        struct ost_error err;
+        ost_status st = ost_package_find_infs(argv[i], false, &infs, &err);
+        for (size_t k = 0; k < infs.n && st == OST_OK; k++)
+            st = ost_make_cat(infs.v[k], o, &written, &err);
+        /* Signing hook: the sign module signs each path in `written` here
+         * once make-cat takes --cert/--key (ost_catalog_signed_content is
+         * what the signature covers). */
+        for (size_t k = 0; k < written.n; k++) {
+            if (json)
+                json_array_append_new(cats, written_json(written.v[k]));
+            else
+                printf("wrote %s (unsigned)\n", written.v[k]);
+        }
+        if (st != OST_OK) {
+            rc = OST_EXIT_ERROR;
+            if (json)
+                json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "path", argv[i], "status",
+                                                        ost_status_name(err.status), "message", err.message));
+            else
+                ost_cli_report_error("make-cat", &err);
+        }
+        ost_strlist_free(&infs);
+        ost_strlist_free(&written);
+    }
+    if (json) {
+        json_t *doc = json_pack("{s:s, s:o, s:o}", "schema", "offstage.make-cat/1", "catalogs", cats, "errors", errors);
+        ost_cli_print_json(doc);
+        json_decref(doc);
+    } else {
+        json_decref(cats);
+        json_decref(errors);
+    }
+    return rc;
+}
+
+static int run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"os", required_argument, NULL, 'o'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+    };
+    struct ost_make_cat_options o = {0};
+    struct ost_error err;
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:jh", longopts, NULL)) != -1) {
+        if (c == 'o') {
+            if (ost_cat_os_parse_list(optarg, o.os, &o.nos, &err) != OST_OK)
+                return ost_cli_usage_error("make-cat", "--os: %s", err.message);
+        } else if (c == 'j') {
+            json = true;
+        } else if (c == 'h') {
+            fputs(help, stdout);
+            return OST_EXIT_OK;
+        } else {
+            return ost_cli_usage_error("make-cat", "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return ost_cli_usage_error("make-cat", "name a package folder or INF file");
+    o.now = catalog_time();
+    return make_all(optind, argc, argv, &o, json);
+}
+
+const struct ost_command ost_cmd_make_cat = {
+    .name = "make-cat",
+    .summary = "make the catalog a package's INF names (Inf2Cat), unsigned",
+    .help = help,
+    .run = run,
+};

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "catpkg.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- OS lists ------------------------------------------------------------------- */
+
+static const struct {
+    const char *inf2cat, *token;
+    ost_arch arch;
+    unsigned major, minor;
+} os_names[] = {
+    {"7_X86", "7X86", OST_ARCH_X86, 6, 1},
+    {"7_X64", "7X64", OST_ARCH_AMD64, 6, 1},
+    {"Server2008R2_X64", "Server2008R2X64", OST_ARCH_AMD64, 6, 1},
+    {"Vista_X86", "VistaX86", OST_ARCH_X86, 6, 0},
+    {"Vista_X64", "VistaX64", OST_ARCH_AMD64, 6, 0},
+    {"Server2008_X86", "Server2008X86", OST_ARCH_X86, 6, 0},
+    {"Server2008_X64", "Server2008X64", OST_ARCH_AMD64, 6, 0},
+};
+#define N_OS_NAMES (sizeof os_names / sizeof os_names[0])
+
+static void set_os(struct ost_cat_os *o, size_t i)
+{
+    o->arch = os_names[i].arch;
+    o->major = os_names[i].major;
+    o->minor = os_names[i].minor;
+    snprintf(o->name, sizeof o->name, "%s", os_names[i].token);
+}
+
+ost_status ost_cat_os_parse_list(const char *list, struct ost_cat_os *out, size_t *n, struct ost_error *err)
+{
+    char *copy = ost_xstrdup(list), *save = NULL;
+    ost_status st = OST_OK;
+    *n = 0;
+    for (char *item = strtok_r(copy, ",", &save); item && st == OST_OK; item = strtok_r(NULL, ",", &save)) {
+        ost_str_trim(item);
+        size_t i = 0;
+        while (i < N_OS_NAMES && !ost_streq_ci(item, os_names[i].inf2cat))
+            i++;
+        if (i == N_OS_NAMES)
+            st = ost_fail(err, OST_ERR_USAGE, "unknown OS '%s': use 7_X86, 7_X64, Server2008R2_X64, Vista_X86, "
+                          "Vista_X64, Server2008_X86 or Server2008_X64", item);
+        else if (*n == OST_CAT_MAX_OS)
+            st = ost_fail(err, OST_ERR_USAGE, "more than %d OS entries", OST_CAT_MAX_OS);
+        else
+            set_os(&out[(*n)++], i);
+    }
+    free(copy);
+    if (st == OST_OK && *n == 0)
+        st = ost_fail(err, OST_ERR_USAGE, "empty OS list");
+    return st;
+}
+
+/* ---- making catalogs --------------------------------------------------------------- */
+
+/* One catalog to write: the architectures whose CatalogFile names it. */
+struct cat_job {
+    const char *name;              /* as the INF names it */
+    struct ost_cat_os os[OST_CAT_MAX_OS];
+    size_t nos;
+    char *path;
+    struct ost_buf der;
+};
+
+static bool job_has_arch(const struct cat_job *j, ost_arch a)
+{
+    for (size_t i = 0; i < j->nos; i++)
+        if (j->os[i].arch == a)
+            return true;
+    return false;
+}
+
+static void default_os(const struct ost_package_report *r, struct ost_make_cat_options *o)
+{
+    for (size_t i = 0; i < r->narches && o->nos < OST_CAT_MAX_OS; i++) {
+        const struct ost_package_arch *pa = &r->arches[i];
+        const char *name = pa->arch == OST_ARCH_X86 ? "7_X86" : pa->arch == OST_ARCH_AMD64 ? "7_X64" : NULL;
+        struct ost_error ignored;
+        size_t n;
+        if (pa->model->usable && pa->stageable && name &&
+            ost_cat_os_parse_list(name, &o->os[o->nos], &n, &ignored) == OST_OK)
+            o->nos++;
+    }
+}
+
+static const struct ost_package_arch *report_arch(const struct ost_package_report *r, ost_arch a)
+{
+    for (size_t i = 0; i < r->narches; i++)
+        if (r->arches[i].arch == a)
+            return &r->arches[i];
+    return NULL;
+}
+
+/* Why the package cannot be catalogued for pa's architecture: its first error. */
+static ost_status not_catalogable(const struct ost_package_report *r, const struct ost_package_arch *pa,
+                                  struct ost_error *err)
+{
+    const char *arch = ost_arch_name(pa->arch);
+    if (!pa->model->usable)
+        return ost_fail(err, OST_ERR_USAGE, "%s: the INF has no models section for %s; leave it out of --os",
+                        r->model->inf_path, arch);
+    for (size_t i = 0; i < r->model->diags.n; i++) {
+        const struct ost_diag *d = &r->model->diags.v[i];
+        if (d->severity == OST_SEV_ERROR && (d->arch == OST_ARCH_UNKNOWN || d->arch == pa->arch))
+            return ost_fail(err, OST_ERR_CORRUPT, "%s:%u: cannot catalog the package for %s: %s (%s)", d->file,
+                            d->line, arch, d->message, d->code);
+    }
+    return ost_fail(err, OST_ERR_CORRUPT, "%s: cannot catalog the package for %s", r->model->inf_path, arch);
+}
+
+static ost_status plan_jobs(const struct ost_package_report *r, const struct ost_make_cat_options *o,
+                            struct cat_job *jobs, size_t *njobs, struct ost_error *err)
+{
+    *njobs = 0;
+    for (size_t i = 0; i < o->nos; i++) {
+        const struct ost_package_arch *pa = report_arch(r, o->os[i].arch);
+        if (!pa || !pa->model->usable || !pa->stageable)
+            return pa ? not_catalogable(r, pa, err)
+                      : ost_fail(err, OST_ERR_USAGE, "%s: the INF does not declare %s", r->model->inf_path,
+                                 ost_arch_name(o->os[i].arch));
+        const char *name = pa->model->catalog_file;
+        if (!name)
+            return ost_fail(err, OST_ERR_USAGE,
+                            "%s: the INF names no catalog for %s: add CatalogFile=NAME.cat (or "
+                            "CatalogFile.NT%s=NAME.cat) to its [Version] section",
+                            r->model->inf_path, ost_arch_name(pa->arch), ost_arch_inf_suffix(pa->arch));
+        size_t j = 0;
+        while (j < *njobs && !ost_streq_ci(jobs[j].name, name))
+            j++;
+        if (j == *njobs)
+            jobs[(*njobs)++] = (struct cat_job){.name = name};
+        if (jobs[j].nos < OST_CAT_MAX_OS)
+            jobs[j].os[jobs[j].nos++] = o->os[i];
+    }
+    return OST_OK;
+}
+
+static void add_unique(struct ost_strlist *l, const char *s)
+{
+    if (!ost_strlist_contains_ci(l, s))
+        ost_strlist_add(l, s);
+}
+
+static void join(struct ost_buf *b, const struct ost_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        ost_buf_addf(b, "%s%s", i ? "," : "", l->v[i]);
+    ost_buf_adds(b, "");
+}
+
+static ost_status add_member(struct ost_cat_new_member **v, size_t *n, struct ost_strlist *seen, const char *path,
+                             const char *file, struct ost_error *err)
+{
+    if (ost_strlist_contains_ci(seen, path))
+        return OST_OK;
+    ost_strlist_add(seen, path);
+    *v = ost_xrealloc(*v, (*n + 1) * sizeof **v);
+    struct ost_cat_new_member *m = &(*v)[*n];
+    char *lower = ost_xstrdup(file);
+    ost_str_lower(lower);
+    m->file = lower;
+    ost_status st = ost_cat_hash_file(path, "sha1", &m->hash, err);
+    (*n)++;
+    return st;
+}
+
+static ost_status build_job(const struct ost_package_report *r, struct cat_job *job, time_t now,
+                            struct ost_error *err)
+{
+    struct ost_cat_new_member *members = NULL;
+    size_t n = 0;
+    struct ost_strlist seen = {0}, hwids = {0}, osattr = {0}, os = {0};
+    ost_status st = add_member(&members, &n, &seen, r->model->inf_path, r->model->inf_name, err);
+    for (size_t i = 0; i < r->narches && st == OST_OK; i++) {
+        const struct ost_package_arch *pa = &r->arches[i];
+        if (!job_has_arch(job, pa->arch))
+            continue;
+        for (size_t k = 0; k < pa->nfiles && st == OST_OK; k++)
+            st = add_member(&members, &n, &seen, pa->files[k].host_path,
+                            ost_path_basename(pa->files[k].copy->source_path), err);
+        for (size_t k = 0; k < pa->model->ndevices; k++) {
+            char *id = ost_xstrdup(pa->model->devices[k].model->hardware_id);
+            ost_str_lower(id);
+            if (*id)
+                add_unique(&hwids, id);
+            free(id);
+        }
+    }
+    for (size_t i = 0; i < job->nos; i++) {
+        char attr[32];
+        snprintf(attr, sizeof attr, "2:%u.%u", job->os[i].major, job->os[i].minor);
+        add_unique(&osattr, attr);
+        add_unique(&os, job->os[i].name);
+    }
+    if (st == OST_OK) {
+        struct ost_buf osattr_text = {0}, os_text = {0};
+        join(&osattr_text, &osattr);
+        join(&os_text, &os);
+        struct ost_cat_spec spec = {.members = members, .nmembers = n, .osattr = osattr_text.data,
+                                    .os = os_text.data, .hwids = &hwids, .this_update = now};
+        ost_catalog_build(&spec, &job->der);
+        ost_buf_free(&osattr_text), ost_buf_free(&os_text);
+    }
+    for (size_t i = 0; i < n; i++)
+        free((char *)members[i].file);
+    free(members);
+    ost_strlist_free(&seen), ost_strlist_free(&hwids), ost_strlist_free(&osattr), ost_strlist_free(&os);
+    return st;
+}
+
+/* Writes data to a temporary file next to path; the caller renames it.
+ * A catalog it replaces keeps its permissions; a new one gets 0644. */
+static ost_status write_temp(const char *path, const struct ost_buf *data, char **tmp_out, struct ost_error *err)
+{
+    char *tmp = ost_xasprintf("%s.offstage-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        ost_status st = ost_fail(err, OST_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    struct stat old;
+    int failed = fchmod(fd, stat(path, &old) == 0 ? old.st_mode & 07777 : 0644) != 0 ||
+                 ost_write_all(fd, data->data, data->len) != 0 || fsync(fd) != 0;
+    int e = errno;
+    if (close(fd) != 0 && !failed)
+        failed = 1, e = errno;
+    if (failed) {
+        unlink(tmp);
+        free(tmp);
+        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+    }
+    *tmp_out = tmp;
+    return OST_OK;
+}
+
+static ost_status write_jobs(struct cat_job *jobs, size_t njobs, struct ost_strlist *written, struct ost_error *err)
+{
+    char *tmps[OST_CAT_MAX_OS] = {0};
+    ost_status st = OST_OK;
+    for (size_t i = 0; i < njobs && st == OST_OK; i++)
+        st = write_temp(jobs[i].path, &jobs[i].der, &tmps[i], err);
+    for (size_t i = 0; i < njobs && st == OST_OK; i++) {
+        if (rename(tmps[i], jobs[i].path) != 0)
+            st = ost_fail(err, OST_ERR_IO, "%s: cannot rename the new catalog into place: %s", jobs[i].path,
+                          strerror(errno));
+        else
+            ost_strlist_add(written, jobs[i].path);
+        free(tmps[i]);
+        tmps[i] = NULL;
+    }
+    for (size_t i = 0; i < njobs; i++) {
+        if (tmps[i])
+            unlink(tmps[i]);
+        free(tmps[i]);
+    }
+    return st;
+}
+
+ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options *opts, struct ost_strlist *written,
+                        struct ost_error *err)
+{
+    struct ost_make_cat_options o = *opts;
+    struct ost_package_options po = {.inf = o.inf};
+    for (size_t i = 0; i < o.nos; i++) {
+        size_t k = 0;
+        while (k < po.model.narches && po.model.arches[k] != o.os[i].arch)
+            k++;
+        if (k == po.model.narches && k < OST_ARCH_COUNT)
+            po.model.arches[po.model.narches++] = o.os[i].arch;
+    }
+    struct ost_package_report *r;
+    ost_status st = ost_package_check(inf_path, &po, &r, err);
+    if (st != OST_OK)
+        return st;
+    if (o.nos == 0)
+        default_os(r, &o);
+    struct cat_job jobs[OST_CAT_MAX_OS];
+    size_t njobs = 0;
+    if (o.nos == 0)
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: no architecture the package can be staged for; run "
+                      "`offstage check-package %s` to see why", inf_path, inf_path);
+    if (st == OST_OK)
+        st = plan_jobs(r, &o, jobs, &njobs, err);
+    for (size_t i = 0; i < njobs; i++) {
+        jobs[i].der = (struct ost_buf){0};
+        char *existing = ost_find_ci(r->model->package_dir, jobs[i].name);
+        jobs[i].path = existing ? existing : ost_path_join(r->model->package_dir, jobs[i].name);
+        if (st == OST_OK)
+            st = build_job(r, &jobs[i], o.now, err);
+    }
+    if (st == OST_OK)
+        st = write_jobs(jobs, njobs, written, err);
+    for (size_t i = 0; i < njobs; i++) {
+        free(jobs[i].path);
+        ost_buf_free(&jobs[i].der);
+    }
+    ost_package_report_free(r);
+    return st;
+}
+
+/* ---- checking a package's catalog ---------------------------------------------------- */
+
+struct coverage {
+    struct ost_package_report *r;
+    const struct ost_package_arch *pa;
+    const struct ost_catalog *cat;
+    const char *cat_name;
+    ost_severity unsigned_sev; /* what counts as unsigned costs this much */
+    bool *used;                /* per member */
+    size_t as_unsigned;        /* findings that make Windows treat it as unsigned */
+};
+
+static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    if (sev == c->unsigned_sev && sev >= OST_SEV_WARNING)
+        c->as_unsigned++;
+    va_start(ap, fmt);
+    ost_diag_vadd(&c->r->model->diags, sev, c->pa->arch, c->r->model->inf_path, line, code, fmt, ap);
+    va_end(ap);
+}
+
+static const char *unsigned_consequence(ost_arch arch)
+{
+    return arch == OST_ARCH_X86
+               ? "Windows 7 x86 treats the package as unsigned and asks the user, which an unattended first boot "
+                 "cannot answer"
+               : "Windows 7 x64 treats the package as unsigned and will not load its driver (Code 52)";
+}
+
+/* The member for a file: by hash as Windows looks it up, else (for the
+ * message) one that carries the same file name. */
+static void check_covered(struct coverage *c, const char *host_path, const char *name, unsigned line, const char *alg)
+{
+    struct ost_cat_file_hash h;
+    struct ost_error err;
+    if (ost_cat_hash_file(host_path, alg, &h, &err) != OST_OK) {
+        cat_finding(c, c->unsigned_sev, line, "catalog-unhashable", "cannot hash %s for the catalog: %s", name,
+                    err.message);
+        return;
+    }
+    char *hex = ost_cat_hex(h.hash, h.len);
+    const struct ost_cat_member *m = ost_catalog_find_hash(c->cat, h.hash, h.len);
+    const struct ost_cat_member *same_name = NULL;
+    for (size_t i = 0; i < c->cat->nmembers && !same_name; i++)
+        if (c->cat->members[i].file && ost_streq_ci(c->cat->members[i].file, name))
+            same_name = &c->cat->members[i];
+    if (m) {
+        c->used[m - c->cat->members] = true;
+    } else if (same_name) {
+        c->used[same_name - c->cat->members] = true;
+        char *old = ost_cat_hex(same_name->hash, same_name->hash_len);
+        cat_finding(c, c->unsigned_sev, line, "catalog-hash-mismatch",
+                    "%s does not match its member in %s: the file's %s %s hash is %s, the catalog has %s (member "
+                    "at offset %zu); the file changed after the catalog was made; %s",
+                    name, c->cat_name, alg, h.pe ? "Authenticode" : "flat", hex, old, same_name->offset,
+                    unsigned_consequence(c->pa->arch));
+        free(old);
+    } else {
+        cat_finding(c, c->unsigned_sev, line, "catalog-missing-member",
+                    "%s is not in %s: no member has its %s %s hash %s; %s", name, c->cat_name, alg,
+                    h.pe ? "Authenticode" : "flat", hex, unsigned_consequence(c->pa->arch));
+    }
+    free(hex);
+}
+
+static bool names_installed_file(const struct ost_package_report *r, const char *file)
+{
+    if (ost_streq_ci(file, r->model->inf_name))
+        return true;
+    for (size_t i = 0; i < r->narches; i++)
+        for (size_t k = 0; k < r->arches[i].nfiles; k++)
+            if (ost_streq_ci(ost_path_basename(r->arches[i].files[k].copy->source_path), file))
+                return true;
+    return false;
+}
+
+static void check_members(struct coverage *c)
+{
+    const char *alg = c->cat->nmembers && c->cat->members[0].hash_alg ? c->cat->members[0].hash_alg : "sha1";
+    unsigned line = c->pa->model->catalog_line;
+    check_covered(c, c->r->model->inf_path, c->r->model->inf_name, line, alg);
+    for (size_t i = 0; i < c->pa->nfiles; i++) {
+        const struct ost_package_file *f = &c->pa->files[i];
+        if (f->host_path)
+            check_covered(c, f->host_path, ost_path_basename(f->copy->source_path), f->copy->line, alg);
+    }
+    for (size_t i = 0; i < c->cat->nmembers; i++) {
+        const struct ost_cat_member *m = &c->cat->members[i];
+        if (c->used[i] || (m->file && names_installed_file(c->r, m->file)))
+            continue;
+        cat_finding(c, OST_SEV_WARNING, line, "catalog-extra-member",
+                    "%s has a member that matches nothing this INF installs for %s: %s (tag %s, offset %zu); the "
+                    "catalog was made for other files",
+                    c->cat_name, ost_arch_name(c->pa->arch), m->file ? m->file : "(no file name)", m->tag, m->offset);
+    }
+}
+
+static const char *os_token_prefix(const struct ost_os_version *os)
+{
+    if (os->major == 6 && os->minor == 1)
+        return "7";
+    if (os->major == 6 && os->minor == 0)
+        return "Vista";
+    return NULL;
+}
+
+static void check_os(struct coverage *c, const struct ost_os_version *os)
+{
+    unsigned line = c->pa->model->catalog_line;
+    const char *osattr = ost_catalog_attr(c->cat, "OSAttr");
+    if (!osattr)
+        cat_finding(c, OST_SEV_WARNING, line, "catalog-no-osattr",
+                    "%s has no OSAttr attribute, so it does not say which Windows versions it is for (Inf2Cat "
+                    "always writes one; remake it with `offstage make-cat`)", c->cat_name);
+    else if (!ost_cat_osattr_covers(osattr, os->major, os->minor))
+        cat_finding(c, c->unsigned_sev, line, "catalog-wrong-os",
+                    "%s is for OSAttr %s, which does not include Windows %u.%u (2:%u.%u); %s", c->cat_name, osattr,
+                    os->major, os->minor, os->major, os->minor, unsigned_consequence(c->pa->arch));
+    const char *list = ost_catalog_attr(c->cat, "OS");
+    const char *prefix = os_token_prefix(os);
+    const char *suffix = c->pa->arch == OST_ARCH_X86 ? "X86" : c->pa->arch == OST_ARCH_AMD64 ? "X64" : NULL;
+    if (!list || !prefix || !suffix)
+        return;
+    char want[32], alt[32];
+    snprintf(want, sizeof want, "%s%s", prefix, suffix);
+    snprintf(alt, sizeof alt, "Server2008%s%s", os->minor == 1 ? "R2" : "", suffix);
+    struct ost_strlist tokens = {0};
+    char *copy = ost_xstrdup(list), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        ost_strlist_add(&tokens, ost_str_trim(t));
+    if (!ost_strlist_contains_ci(&tokens, want) && !ost_strlist_contains_ci(&tokens, alt))
+        cat_finding(c, OST_SEV_WARNING, line, "catalog-os-mismatch",
+                    "%s lists OS %s, which does not include %s: it was made for other targets (make it with "
+                    "`offstage make-cat --os %s_%s`)",
+                    c->cat_name, list, want, prefix, suffix);
+    free(copy);
+    ost_strlist_free(&tokens);
+}
+
+static void check_signature(struct coverage *c, const struct ost_cat_trust *trust)
+{
+    unsigned line = c->pa->model->catalog_line;
+    struct ost_cat_verdict v;
+    struct ost_error err;
+    if (ost_catalog_verify(c->cat, trust, &v, &err) != OST_OK) {
+        cat_finding(c, c->unsigned_sev, line, "bad-catalog", "%s", err.message);
+        return;
+    }
+    switch (v.status) {
+    case OST_CAT_SIG_UNSIGNED:
+        cat_finding(c, c->unsigned_sev, line, "catalog-unsigned", "%s is not signed; %s (sign it, e.g. with "
+                    "`offstage sign`)", c->cat_name, unsigned_consequence(c->pa->arch));
+        break;
+    case OST_CAT_SIG_INVALID:
+        cat_finding(c, c->unsigned_sev, line, "catalog-signature-invalid", "%s: %s; %s", c->cat_name, v.reason,
+                    unsigned_consequence(c->pa->arch));
+        break;
+    case OST_CAT_SIG_UNTRUSTED:
+        cat_finding(c, c->unsigned_sev, line, "catalog-untrusted",
+                    "%s: %s; unless the image trusts it (ROOT and TrustedPublisher), %s", c->cat_name, v.reason,
+                    unsigned_consequence(c->pa->arch));
+        break;
+    case OST_CAT_SIG_UNVERIFIED:
+        cat_finding(c, OST_SEV_NOTE, line, "catalog-signed", "%s: %s (give --trust CERT to check the chain)",
+                    c->cat_name, v.reason);
+        break;
+    case OST_CAT_SIG_TRUSTED:
+        cat_finding(c, OST_SEV_NOTE, line, "catalog-trusted", "%s: %s", c->cat_name, v.reason);
+        break;
+    }
+    ost_cat_verdict_free(&v);
+}
+
+bool ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_trust *trust,
+                           const struct ost_os_version *os)
+{
+    struct ost_os_version target = os && os->major ? *os : OST_OS_WIN7;
+    bool all_signed = true;
+    for (size_t i = 0; i < r->narches; i++) {
+        const struct ost_package_arch *pa = &r->arches[i];
+        if (!pa->model->usable)
+            continue;
+        if (!pa->catalog_path) {
+            all_signed = false;
+            continue;
+        }
+        struct coverage c = {.r = r, .pa = pa, .cat_name = pa->model->catalog_file,
+                             .unsigned_sev = pa->arch == OST_ARCH_X86 ? OST_SEV_WARNING : OST_SEV_SEVERE};
+        struct ost_catalog *cat;
+        struct ost_error err;
+        if (ost_catalog_read_file(pa->catalog_path, &cat, &err) != OST_OK) {
+            cat_finding(&c, c.unsigned_sev, pa->model->catalog_line, "bad-catalog",
+                        "the catalog cannot be read: %s; %s", err.message, unsigned_consequence(pa->arch));
+            all_signed = false;
+            continue;
+        }
+        c.cat = cat;
+        c.used = ost_xcalloc(cat->nmembers ? cat->nmembers : 1, sizeof *c.used);
+        check_signature(&c, trust);
+        check_os(&c, &target);
+        check_members(&c);
+        all_signed = all_signed && c.as_unsigned == 0;
+        free(c.used);
+        ost_catalog_free(cat);
+    }
+    return all_signed;
+}
