@@ -31,7 +31,6 @@ openssl
 strace
 osslsigncode
 xz-utils
-osslsigncode
 "
 
 missing=""
