@@ -6,11 +6,14 @@
 
 #include "catpkg.h"
 #include "cli.h"
+#include "firstboot_cli.h"
+#include "image_cli.h"
 #include "package.h"
 
 static const char help[] =
     "usage: offstage check-package PATH... [--arch x86|amd64]... [--os 6.1] [--locale LANGID]\n"
-    "                              [--trust CERT]... [--recurse] [--json]\n"
+    "                              [--trust CERT]... [--image DIR|FILE.wim [--index N]]\n"
+    "                              [--bcd FILE] [--recurse] [--json]\n"
     "\n"
     "Checks driver packages before anything touches an image. PATH is an INF\n"
     "file or a package folder; a folder holding several INFs is several packages\n"
@@ -35,6 +38,15 @@ static const char help[] =
     "  - services and start types: boot-critical (StartType 0) or not;\n"
     "  - inbox INFs pulled in with Include/Needs (ks.inf, wdmaudio.inf, ...).\n"
     "\n"
+    "It ends, per architecture, with what the first boot of Windows 7 will do\n"
+    "with the package: \"will install and load\", \"needs a user prompt\" (which\n"
+    "an unattended first boot cannot answer), \"will install, will not load\n"
+    "(Code 52)\", or \"loads only if\" a setting offstage could not read is right;\n"
+    "each with the one thing to change. It weighs the catalog check, whom\n"
+    "the target trusts (with --image, the certificates in the image's ROOT and\n"
+    "TrustedPublisher stores; without, the --trust certificates) and\n"
+    "test-signing (--bcd FILE, else the image's BCD-Template).\n"
+    "\n"
     "Findings name the INF line that causes them. Severities: note, warning,\n"
     "severe (stages, but will not work unattended), error (cannot be staged).\n"
     "\n"
@@ -46,24 +58,31 @@ static const char help[] =
     "  --locale ID    use [Strings.ID] (e.g. 0409) for %strkey% substitution.\n"
     "  --trust CERT   a certificate the target trusts (DER or PEM; repeatable):\n"
     "                 a catalog's signer must chain to one of them.\n"
+    "  --image PATH   the offline Windows the package is for (a directory or\n"
+    "                 a WIM with --index N): its architecture (unless --arch),\n"
+    "                 its trusted certificates and its BCD-Template decide.\n"
+    "                 Nothing in it is changed.\n"
+    "  --bcd FILE     the BCD store the system will boot with (e.g. an\n"
+    "                 installed system's Boot\\BCD), for testsigning.\n"
     "  --recurse      take every INF below a folder.\n"
     "  --json         print the report as JSON (schema offstage.check-package/1,\n"
     "                 documented in docs/json.md).\n"
     "  -v, --verbose  also print notes and the full per-architecture model.\n"
     "\n"
     "Exit status: 0 every package can be staged for every requested architecture\n"
-    "(warnings allowed); 1 some cannot, or with --trust, some package would be\n"
-    "treated as unsigned (no catalog, a catalog that does not cover it, or a\n"
-    "signer that chains to no given certificate); 2 an input could not be read\n"
-    "or is not an INF.\n"
+    "(warnings allowed); 1 some cannot, or with --trust, --image or --bcd, some\n"
+    "package will not load or needs a prompt on first boot; 2 an input could\n"
+    "not be read or is not an INF.\n"
     "\n"
     "Examples:\n"
     "  offstage check-package build/examples/virtio-snd/amd64 --arch amd64\n"
-    "  offstage check-package pkg/driver.inf --trust test-root.cer\n";
+    "  offstage check-package pkg/driver.inf --trust test-root.cer\n"
+    "  offstage check-package pkg --image install.wim --index 1\n";
 
 struct options {
     struct ost_package_options pkg;
     struct ost_cat_trust *trust;
+    const char *image, *index, *bcd;
     bool json, recurse, verbose;
 };
 
@@ -73,13 +92,18 @@ static int parse_args(int argc, char **argv, struct options *o, int *first_path)
         {"arch", required_argument, NULL, 'a'}, {"os", required_argument, NULL, 'o'},
         {"locale", required_argument, NULL, 'l'}, {"recurse", no_argument, NULL, 'r'},
         {"json", no_argument, NULL, 'j'}, {"verbose", no_argument, NULL, 'v'},
-        {"trust", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+        {"trust", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {"image", required_argument, NULL, 'i'}, {"index", required_argument, NULL, 'x'},
+        {"bcd", required_argument, NULL, 'b'}, {0, 0, 0, 0},
     };
     int c;
     struct ost_error err;
     optind = 1;
     while ((c = getopt_long(argc, argv, "a:o:l:rjvt:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'i': o->image = optarg; break;
+        case 'x': o->index = optarg; break;
+        case 'b': o->bcd = optarg; break;
         case 't':
             if (ost_cat_trust_add_file(o->trust, optarg, &err) != OST_OK)
                 return ost_cli_report_error("check-package", &err);
@@ -309,63 +333,122 @@ static json_t *report_json(const struct ost_package_report *r)
 
 /* ---- command ------------------------------------------------------------- */
 
+/* The image, its trust and its boot policy, when --image or --bcd is given. */
+struct context {
+    struct ost_cli_images imgs;
+    struct ost_boot_policy pol;
+    bool asked; /* --trust, --image or --bcd: first-boot verdicts decide the exit status */
+};
+
+static int open_context(struct options *o, struct context *ctx)
+{
+    struct ost_error err;
+    ctx->asked = o->image || o->bcd || ost_cat_trust_count(o->trust);
+    ctx->pol.trust_given_counts = !o->image;
+    if (o->image) {
+        int rc = ost_cli_open_images("check-package", o->image, o->index, false, false, &ctx->imgs);
+        if (rc)
+            return rc;
+        if (ctx->imgs.n != 1)
+            return ost_cli_usage_error("check-package", "--image takes one image; name it with --index N");
+        struct ost_image *img = ctx->imgs.v[0];
+        ctx->pol.img = img;
+        if (ost_image_add_trust(img, o->trust, &err) != OST_OK)
+            return ost_cli_report_error("check-package", &err);
+        if (o->pkg.model.narches == 0 && img->info.arch != OST_ARCH_UNKNOWN)
+            o->pkg.model.arches[o->pkg.model.narches++] = img->info.arch;
+    }
+    if (ost_cli_policy_testsigning(&ctx->pol, o->bcd, ctx->pol.img, &err) != OST_OK)
+        return ost_cli_report_error("check-package", &err);
+    return 0;
+}
+
+static void report_error(const struct options *o, json_t *errors, const char *path, const struct ost_error *err)
+{
+    if (o->json)
+        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "path", path, "status",
+                                                ost_status_name(err->status), "message", err->message));
+    else
+        ost_cli_report_error("check-package", err);
+}
+
+struct tally {
+    bool unstageable, error, untrusted;
+    ost_verdict_kind worst;
+};
+
+static void check_one(const struct options *o, const struct context *ctx, const char *inf, json_t *packages,
+                      json_t *errors, struct tally *t)
+{
+    struct ost_package_report *r;
+    struct ost_error err;
+    if (ost_package_check(inf, &o->pkg, &r, &err) != OST_OK) {
+        t->error = true;
+        report_error(o, errors, inf, &err);
+        return;
+    }
+    struct ost_cat_arch_result *results = ost_xcalloc(r->narches ? r->narches : 1, sizeof *results);
+    bool trusted = ost_cat_check_package(r, o->trust, &o->pkg.model.os, results);
+    t->unstageable = t->unstageable || !ost_package_stageable(r);
+    t->untrusted = t->untrusted || (ost_cat_trust_count(o->trust) && !trusted);
+    if (!o->json)
+        print_report(r, o->verbose);
+    json_t *verdicts = ost_cli_firstboot(r, results, &ctx->pol, OST_ARCH_UNKNOWN, o->json ? NULL : stdout, "  ",
+                                         &t->worst);
+    if (o->json) {
+        json_t *doc = report_json(r);
+        json_object_set_new(doc, "first_boot", verdicts);
+        json_array_append_new(packages, doc);
+    } else {
+        json_decref(verdicts);
+    }
+    free(results);
+    ost_package_report_free(r);
+}
+
 static int run(int argc, char **argv)
 {
     struct options o = {.trust = ost_cat_trust_new()};
+    struct context ctx = {0};
     int first = 0;
     int rc = parse_args(argc, argv, &o, &first);
+    if (rc == 0)
+        rc = open_context(&o, &ctx);
     if (rc) {
+        ost_cli_close_images(&ctx.imgs);
         ost_cat_trust_free(o.trust);
         return rc < 0 ? OST_EXIT_OK : rc;
     }
 
     json_t *packages = json_array(), *errors = json_array();
-    bool any_unstageable = false, any_error = false, any_untrusted = false;
+    struct tally t = {.worst = OST_VERDICT_LOADS};
     for (int i = first; i < argc; i++) {
         struct ost_strlist infs = {0};
         struct ost_error err;
         if (ost_package_find_infs(argv[i], o.recurse, &infs, &err) != OST_OK) {
-            any_error = true;
-            if (o.json)
-                json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "path", argv[i], "status",
-                                                        ost_status_name(err.status), "message", err.message));
-            else
-                ost_cli_report_error("check-package", &err);
+            t.error = true;
+            report_error(&o, errors, argv[i], &err);
         }
-        for (size_t k = 0; k < infs.n; k++) {
-            struct ost_package_report *r;
-            if (ost_package_check(infs.v[k], &o.pkg, &r, &err) != OST_OK) {
-                any_error = true;
-                if (o.json)
-                    json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "path", infs.v[k], "status",
-                                                            ost_status_name(err.status), "message", err.message));
-                else
-                    ost_cli_report_error("check-package", &err);
-                continue;
-            }
-            bool trusted = ost_cat_check_package(r, o.trust, &o.pkg.model.os);
-            any_unstageable = any_unstageable || !ost_package_stageable(r);
-            any_untrusted = any_untrusted || (ost_cat_trust_count(o.trust) && !trusted);
-            if (o.json)
-                json_array_append_new(packages, report_json(r));
-            else
-                print_report(r, o.verbose);
-            ost_package_report_free(r);
-        }
+        for (size_t k = 0; k < infs.n; k++)
+            check_one(&o, &ctx, infs.v[k], packages, errors, &t);
         ost_strlist_free(&infs);
     }
-    int exit_code = any_error                          ? OST_EXIT_ERROR
-                    : any_unstageable || any_untrusted ? OST_EXIT_NEGATIVE
-                                                       : OST_EXIT_OK;
+    bool will_fail = ctx.asked && (t.worst == OST_VERDICT_NO_LOAD || t.worst == OST_VERDICT_PROMPT);
+    int exit_code = t.error                                          ? OST_EXIT_ERROR
+                    : t.unstageable || t.untrusted || will_fail ? OST_EXIT_NEGATIVE
+                                                                     : OST_EXIT_OK;
     if (o.json) {
         json_t *doc = json_pack("{s:s, s:b, s:o, s:o}", "schema", "offstage.check-package/1", "stageable",
                                 exit_code == OST_EXIT_OK, "packages", packages, "errors", errors);
+        if (ctx.pol.img)
+            json_object_set_new(doc, "image", ost_cli_image_json(ctx.pol.img));
         ost_cli_print_json(doc);
         json_decref(doc);
     } else {
         json_decref(packages);
         json_decref(errors);
     }
+    ost_cli_close_images(&ctx.imgs);
     ost_cat_trust_free(o.trust);
     return exit_code;
 }

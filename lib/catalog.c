@@ -1221,8 +1221,32 @@ const char *ost_cat_sig_status_name(enum ost_cat_sig_status s)
 
 void ost_cat_verdict_free(struct ost_cat_verdict *v)
 {
-    free(v->signer), free(v->anchor);
-    v->signer = v->anchor = NULL;
+    free(v->signer), free(v->anchor), free(v->signer_thumbprint), free(v->anchor_thumbprint);
+    v->signer = v->anchor = v->signer_thumbprint = v->anchor_thumbprint = NULL;
+}
+
+static char *thumbprint(X509 *x)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    X509_digest(x, EVP_sha1(), md, &n);
+    return ost_cat_hex(md, n);
+}
+
+/* The roots the Windows 7 kernel trusts for release-signed drivers. Matched
+ * by name: the chain has already been verified up to a certificate the
+ * caller trusts, so this only tells release signatures from test ones. */
+static bool is_microsoft_root(X509 *x)
+{
+    static const char *const names[] = {"Microsoft Root Authority", "Microsoft Root Certificate Authority",
+                                        "Microsoft Code Verification Root"};
+    char cn[256];
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn) < 0)
+        return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(cn, names[i], strlen(names[i])) == 0)
+            return true;
+    return false;
 }
 
 static void set_reason(struct ost_cat_verdict *v, enum ost_cat_sig_status s, const char *fmt, ...)
@@ -1260,6 +1284,8 @@ static void check_chain(X509 *signer, STACK_OF(X509) *extra, const struct ost_ca
         STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
         X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
         v->anchor = name_text(X509_get_subject_name(top));
+        v->anchor_thumbprint = thumbprint(top);
+        v->microsoft_root = is_microsoft_root(top);
         set_reason(v, OST_CAT_SIG_TRUSTED, "signed by %s, which chains to trusted %s", v->signer, v->anchor);
     } else {
         set_reason(v, OST_CAT_SIG_UNTRUSTED, "signed by %s, which does not chain to a trusted certificate: %s",
@@ -1289,6 +1315,7 @@ ost_status ost_catalog_verify(const struct ost_catalog *cat, const struct ost_ca
     }
     X509 *signer = sk_X509_value(signers, 0);
     v->signer = name_text(X509_get_subject_name(signer));
+    v->signer_thumbprint = thumbprint(signer);
     const uint8_t *content;
     size_t n;
     ost_catalog_signed_content(cat, &content, &n);

@@ -166,6 +166,11 @@ struct ost_cat_verdict {
     char reason[512];
     char *signer;           /* subject of the signing certificate, or NULL */
     char *anchor;           /* subject of the trusted certificate it chains to */
+    char *signer_thumbprint, *anchor_thumbprint; /* SHA-1, uppercase hex, or NULL */
+    /* The anchor is one of Microsoft's code-signing roots, by name (WHQL
+     * and cross-signed release signatures end there): Windows x64 loads
+     * such drivers without test-signing. Only meaningful when TRUSTED. */
+    bool microsoft_root;
 };
 
 /* Certificates a signature may chain to (from --trust files, or from the

@@ -316,6 +316,8 @@ struct coverage {
     ost_severity unsigned_sev; /* what counts as unsigned costs this much */
     bool *used;                /* per member */
     size_t as_unsigned;        /* findings that make Windows treat it as unsigned */
+    char first_problem[1200];  /* the first of them, for the verdict */
+    struct ost_cat_arch_result *result; /* filled as the checks go */
 };
 
 static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
@@ -324,10 +326,27 @@ static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, con
 static void cat_finding(struct coverage *c, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
 {
     va_list ap;
-    if (sev == c->unsigned_sev && sev >= OST_SEV_WARNING)
-        c->as_unsigned++;
     va_start(ap, fmt);
     ost_diag_vadd(&c->r->model->diags, sev, c->pa->arch, c->r->model->inf_path, line, code, fmt, ap);
+    va_end(ap);
+}
+
+static void unsigned_finding(struct coverage *c, unsigned line, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* A finding that makes Windows treat the package as unsigned: 'severe' on
+ * x64, a warning on x86, like a missing catalog. */
+static void unsigned_finding(struct coverage *c, unsigned line, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    c->as_unsigned++;
+    if (!c->first_problem[0]) {
+        va_start(ap, fmt);
+        vsnprintf(c->first_problem, sizeof c->first_problem, fmt, ap);
+        va_end(ap);
+    }
+    va_start(ap, fmt);
+    ost_diag_vadd(&c->r->model->diags, c->unsigned_sev, c->pa->arch, c->r->model->inf_path, line, code, fmt, ap);
     va_end(ap);
 }
 
@@ -346,7 +365,7 @@ static void check_covered(struct coverage *c, const char *host_path, const char 
     struct ost_cat_file_hash h;
     struct ost_error err;
     if (ost_cat_hash_file(host_path, alg, &h, &err) != OST_OK) {
-        cat_finding(c, c->unsigned_sev, line, "catalog-unhashable", "cannot hash %s for the catalog: %s", name,
+        unsigned_finding(c, line, "catalog-unhashable", "cannot hash %s for the catalog: %s", name,
                     err.message);
         return;
     }
@@ -361,14 +380,14 @@ static void check_covered(struct coverage *c, const char *host_path, const char 
     } else if (same_name) {
         c->used[same_name - c->cat->members] = true;
         char *old = ost_cat_hex(same_name->hash, same_name->hash_len);
-        cat_finding(c, c->unsigned_sev, line, "catalog-hash-mismatch",
+        unsigned_finding(c, line, "catalog-hash-mismatch",
                     "%s does not match its member in %s: the file's %s %s hash is %s, the catalog has %s (member "
                     "at offset %zu); the file changed after the catalog was made; %s",
                     name, c->cat_name, alg, h.pe ? "Authenticode" : "flat", hex, old, same_name->offset,
                     unsigned_consequence(c->pa->arch));
         free(old);
     } else {
-        cat_finding(c, c->unsigned_sev, line, "catalog-missing-member",
+        unsigned_finding(c, line, "catalog-missing-member",
                     "%s is not in %s: no member has its %s %s hash %s; %s", name, c->cat_name, alg,
                     h.pe ? "Authenticode" : "flat", hex, unsigned_consequence(c->pa->arch));
     }
@@ -425,7 +444,7 @@ static void check_os(struct coverage *c, const struct ost_os_version *os)
                     "%s has no OSAttr attribute, so it does not say which Windows versions it is for (Inf2Cat "
                     "always writes one; remake it with `offstage make-cat`)", c->cat_name);
     else if (!ost_cat_osattr_covers(osattr, os->major, os->minor))
-        cat_finding(c, c->unsigned_sev, line, "catalog-wrong-os",
+        unsigned_finding(c, line, "catalog-wrong-os",
                     "%s is for OSAttr %s, which does not include Windows %u.%u (2:%u.%u); %s", c->cat_name, osattr,
                     os->major, os->minor, os->major, os->minor, unsigned_consequence(c->pa->arch));
     const char *list = ost_catalog_attr(c->cat, "OS");
@@ -454,21 +473,34 @@ static void check_signature(struct coverage *c, const struct ost_cat_trust *trus
     unsigned line = c->pa->model->catalog_line;
     struct ost_cat_verdict v;
     struct ost_error err;
+    struct ost_cat_arch_result *res = c->result;
     if (ost_catalog_verify(c->cat, trust, &v, &err) != OST_OK) {
-        cat_finding(c, c->unsigned_sev, line, "bad-catalog", "%s", err.message);
+        unsigned_finding(c, line, "bad-catalog", "%s", err.message);
+        res->signature = OST_SIG_BROKEN;
+        snprintf(res->detail, sizeof res->detail, "%s", err.message);
         return;
     }
+    static const ost_sig_state states[] = {
+        [OST_CAT_SIG_UNSIGNED] = OST_SIG_NONE,        [OST_CAT_SIG_INVALID] = OST_SIG_BROKEN,
+        [OST_CAT_SIG_UNVERIFIED] = OST_SIG_UNTRUSTED, [OST_CAT_SIG_UNTRUSTED] = OST_SIG_UNTRUSTED,
+        [OST_CAT_SIG_TRUSTED] = OST_SIG_TRUSTED,
+    };
+    res->signature = states[v.status];
+    snprintf(res->detail, sizeof res->detail, "%s", v.reason);
+    snprintf(res->signer_thumbprint, sizeof res->signer_thumbprint, "%s", v.signer_thumbprint ? v.signer_thumbprint : "");
+    snprintf(res->anchor_thumbprint, sizeof res->anchor_thumbprint, "%s", v.anchor_thumbprint ? v.anchor_thumbprint : "");
+    res->microsoft_root = v.status == OST_CAT_SIG_TRUSTED && v.microsoft_root;
     switch (v.status) {
     case OST_CAT_SIG_UNSIGNED:
-        cat_finding(c, c->unsigned_sev, line, "catalog-unsigned", "%s is not signed; %s (sign it, e.g. with "
+        unsigned_finding(c, line, "catalog-unsigned", "%s is not signed; %s (sign it, e.g. with "
                     "`offstage sign`)", c->cat_name, unsigned_consequence(c->pa->arch));
         break;
     case OST_CAT_SIG_INVALID:
-        cat_finding(c, c->unsigned_sev, line, "catalog-signature-invalid", "%s: %s; %s", c->cat_name, v.reason,
+        unsigned_finding(c, line, "catalog-signature-invalid", "%s: %s; %s", c->cat_name, v.reason,
                     unsigned_consequence(c->pa->arch));
         break;
     case OST_CAT_SIG_UNTRUSTED:
-        cat_finding(c, c->unsigned_sev, line, "catalog-untrusted",
+        unsigned_finding(c, line, "catalog-untrusted",
                     "%s: %s; unless the image trusts it (ROOT and TrustedPublisher), %s", c->cat_name, v.reason,
                     unsigned_consequence(c->pa->arch));
         break;
@@ -483,37 +515,54 @@ static void check_signature(struct coverage *c, const struct ost_cat_trust *trus
     ost_cat_verdict_free(&v);
 }
 
+static void check_arch(struct ost_package_report *r, const struct ost_package_arch *pa,
+                       const struct ost_cat_trust *trust, const struct ost_os_version *target,
+                       struct ost_cat_arch_result *res)
+{
+    *res = (struct ost_cat_arch_result){.arch = pa->arch, .checked = true, .signature = OST_SIG_NONE};
+    if (!pa->catalog_path) {
+        snprintf(res->detail, sizeof res->detail, "%s",
+                 pa->model->catalog_file ? "the catalog the INF names is missing" : "the INF names no catalog");
+        return;
+    }
+    struct coverage c = {.r = r, .pa = pa, .cat_name = pa->model->catalog_file, .result = res,
+                         .unsigned_sev = pa->arch == OST_ARCH_X86 ? OST_SEV_WARNING : OST_SEV_SEVERE};
+    struct ost_catalog *cat;
+    struct ost_error err;
+    if (ost_catalog_read_file(pa->catalog_path, &cat, &err) != OST_OK) {
+        unsigned_finding(&c, pa->model->catalog_line, "bad-catalog", "the catalog cannot be read: %s; %s",
+                         err.message, unsigned_consequence(pa->arch));
+        res->signature = OST_SIG_BROKEN;
+        snprintf(res->detail, sizeof res->detail, "the catalog cannot be read: %s", err.message);
+        return;
+    }
+    c.cat = cat;
+    c.used = ost_xcalloc(cat->nmembers ? cat->nmembers : 1, sizeof *c.used);
+    check_signature(&c, trust);
+    c.first_problem[0] = 0; /* from here on: coverage */
+    check_os(&c, target);
+    check_members(&c);
+    if (c.first_problem[0] && res->signature >= OST_SIG_UNTRUSTED) {
+        res->signature = OST_SIG_BROKEN;
+        snprintf(res->detail, sizeof res->detail, "%s", c.first_problem);
+    }
+    res->all_good = c.as_unsigned == 0;
+    free(c.used);
+    ost_catalog_free(cat);
+}
+
 bool ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_trust *trust,
-                           const struct ost_os_version *os)
+                           const struct ost_os_version *os, struct ost_cat_arch_result *results)
 {
     struct ost_os_version target = os && os->major ? *os : OST_OS_WIN7;
     bool all_signed = true;
     for (size_t i = 0; i < r->narches; i++) {
-        const struct ost_package_arch *pa = &r->arches[i];
-        if (!pa->model->usable)
+        struct ost_cat_arch_result scratch, *res = results ? &results[i] : &scratch;
+        *res = (struct ost_cat_arch_result){.arch = r->arches[i].arch};
+        if (!r->arches[i].model->usable)
             continue;
-        if (!pa->catalog_path) {
-            all_signed = false;
-            continue;
-        }
-        struct coverage c = {.r = r, .pa = pa, .cat_name = pa->model->catalog_file,
-                             .unsigned_sev = pa->arch == OST_ARCH_X86 ? OST_SEV_WARNING : OST_SEV_SEVERE};
-        struct ost_catalog *cat;
-        struct ost_error err;
-        if (ost_catalog_read_file(pa->catalog_path, &cat, &err) != OST_OK) {
-            cat_finding(&c, c.unsigned_sev, pa->model->catalog_line, "bad-catalog",
-                        "the catalog cannot be read: %s; %s", err.message, unsigned_consequence(pa->arch));
-            all_signed = false;
-            continue;
-        }
-        c.cat = cat;
-        c.used = ost_xcalloc(cat->nmembers ? cat->nmembers : 1, sizeof *c.used);
-        check_signature(&c, trust);
-        check_os(&c, &target);
-        check_members(&c);
-        all_signed = all_signed && c.as_unsigned == 0;
-        free(c.used);
-        ost_catalog_free(cat);
+        check_arch(r, &r->arches[i], trust, &target, res);
+        all_signed = all_signed && res->all_good;
     }
     return all_signed;
 }

@@ -15,6 +15,7 @@
 
 #include "catalog.h"
 #include "package.h"
+#include "verdict.h"
 
 /* One Inf2Cat /os: entry: "7_X64" is amd64, Windows NT 6.1. */
 struct ost_cat_os {
@@ -46,6 +47,17 @@ struct ost_make_cat_options {
 ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options *o, struct ost_strlist *written,
                         struct ost_error *err);
 
+/* What the check found for one architecture, in the terms of verdict.h. */
+struct ost_cat_arch_result {
+    ost_arch arch;
+    bool checked;              /* the architecture is usable, so it was checked */
+    bool all_good;             /* no finding that makes the package count as unsigned */
+    ost_sig_state signature;
+    char detail[1200];         /* why it is not trusted, or who signed it */
+    char signer_thumbprint[41], anchor_thumbprint[41]; /* "" when unknown */
+    bool microsoft_root;
+};
+
 /* Checks each architecture's catalog in the report and adds findings to
  * its diagnostics: a catalog that does not parse, an unsigned or invalid
  * signature, a signer that does not chain to `trust` (NULL or empty: the
@@ -55,7 +67,9 @@ ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options 
  * policy: what makes the package count as unsigned is 'severe' on x64 and
  * a warning on x86, like a missing catalog. True when every usable
  * architecture has a catalog and none of those findings. */
+/* `results`, when not NULL, has r->narches entries and receives each
+ * architecture's outcome. */
 bool ost_cat_check_package(struct ost_package_report *r, const struct ost_cat_trust *trust,
-                           const struct ost_os_version *os);
+                           const struct ost_os_version *os, struct ost_cat_arch_result *results);
 
 #endif

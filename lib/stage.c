@@ -342,7 +342,7 @@ static void note_catalog_findings(struct ost_stage_package *p, const struct ost_
 {
     const struct ost_diags *d = &p->report->model->diags;
     size_t before = d->n;
-    ost_cat_check_package(p->report, NULL, os);
+    ost_cat_check_package(p->report, NULL, os, NULL);
     for (size_t i = before; i < d->n; i++)
         if (d->v[i].severity >= OST_SEV_WARNING)
             note(p, "catalog: %s", d->v[i].message);

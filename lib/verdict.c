@@ -139,3 +139,9 @@ const char *ost_verdict_kind_name(ost_verdict_kind k)
     }
     return "unknown";
 }
+
+const char *ost_sig_state_name(ost_sig_state s)
+{
+    static const char *const names[] = {"none", "broken", "untrusted", "trusted"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}

@@ -32,6 +32,9 @@ typedef enum {
     OST_SIG_TRUSTED,   /* verifies and chains to a trusted certificate */
 } ost_sig_state;
 
+/* "none", "broken", "untrusted", "trusted" */
+const char *ost_sig_state_name(ost_sig_state s);
+
 /* What is known of a setting the caller could not always read. */
 typedef enum { OST_UNKNOWN = -1, OST_NO = 0, OST_YES = 1 } ost_tristate;
 

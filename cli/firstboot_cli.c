@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "firstboot_cli.h"
+
+json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_cat_arch_result *results,
+                          const struct ost_boot_policy *pol, ost_arch arch, FILE *out, const char *indent,
+                          ost_verdict_kind *worst)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->narches; i++) {
+        const struct ost_package_arch *pa = &r->arches[i];
+        if (!results[i].checked || !pa->stageable || (arch != OST_ARCH_UNKNOWN && pa->arch != arch))
+            continue;
+        struct ost_verdict v;
+        ost_firstboot_verdict(pa, &results[i], pol, &v);
+        if (v.kind > *worst)
+            *worst = v.kind;
+        if (out) {
+            fprintf(out, "%sfirst boot (%s): %s\n", indent, ost_arch_name(pa->arch), v.summary);
+            if (v.fix)
+                fprintf(out, "%s  to change: %s\n", indent, v.fix);
+        }
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "arch", ost_arch_name(pa->arch),
+                                           "verdict", ost_verdict_kind_name(v.kind), "summary", v.summary, "fix",
+                                           ost_json_str(v.fix), "signature", ost_sig_state_name(results[i].signature),
+                                           "testsigning",
+                                           pol->testsigning == OST_UNKNOWN ? json_null()
+                                                                           : json_boolean(pol->testsigning)));
+        ost_verdict_free(&v);
+    }
+    return a;
+}
+
+ost_status ost_cli_policy_testsigning(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
+                                      struct ost_error *err)
+{
+    pol->testsigning = OST_UNKNOWN;
+    if (bcd_file) {
+        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store %s", bcd_file);
+        return ost_bcd_file_testsigning(bcd_file, &pol->testsigning, err);
+    }
+    if (img) {
+        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "the image's BCD-Template");
+        return ost_image_testsigning(img, &pol->testsigning, err);
+    }
+    return OST_OK;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* firstboot_cli.h — printing the first-boot verdicts (verdict.h) that
+ * check-package and add-driver end with, one per architecture. */
+#ifndef OST_FIRSTBOOT_CLI_H
+#define OST_FIRSTBOOT_CLI_H
+
+#include "cli.h"
+#include "firstboot.h"
+
+/* Decides each checked architecture of `r` (only `arch` unless it is
+ * OST_ARCH_UNKNOWN) and prints "first boot (amd64): ..." lines with their
+ * fix under `indent`, unless out is NULL. Returns the verdicts as a JSON
+ * array; *worst is raised to the worst kind seen. */
+json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_cat_arch_result *results,
+                          const struct ost_boot_policy *pol, ost_arch arch, FILE *out, const char *indent,
+                          ost_verdict_kind *worst);
+
+/* Reads --bcd FILE, else the image's BCD-Template, into pol->testsigning. */
+ost_status ost_cli_policy_testsigning(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
+                                      struct ost_error *err);
+
+#endif

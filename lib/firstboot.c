@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "firstboot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bcd.h"
+#include "certstore.h"
+
+ost_status ost_image_add_trust(struct ost_image *img, struct ost_cat_trust *trust, struct ost_error *err)
+{
+    struct ost_strlist stores = {0};
+    ost_strlist_add(&stores, "ROOT");
+    ost_strlist_add(&stores, "TrustedPublisher");
+    struct ost_certstore_list list = {0};
+    ost_status st = ost_certstore_list(img, &stores, &list, err);
+    for (size_t i = 0; st == OST_OK && i < list.n; i++) {
+        const struct ost_certstore_entry *e = &list.v[i];
+        struct ost_error ignored;
+        if (e->cert.der && !e->problem)
+            ost_cat_trust_add_der(trust, e->cert.der, e->cert.der_len, e->key, &ignored);
+    }
+    ost_certstore_list_free(&list);
+    ost_strlist_free(&stores);
+    return st;
+}
+
+static ost_status testsigning_of(struct ost_bcd *b, ost_tristate *out, struct ost_error *err)
+{
+    ost_bcd_scope scope;
+    ost_status st = ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, err);
+    if (st == OST_OK || st == OST_NEGATIVE) {
+        *out = st == OST_OK ? OST_YES : OST_NO;
+        st = OST_OK;
+    }
+    return st;
+}
+
+ost_status ost_image_testsigning(struct ost_image *img, ost_tristate *out, struct ost_error *err)
+{
+    *out = OST_UNKNOWN;
+    if (ost_target_stat(img->target, OST_BCD_TEMPLATE) != 1)
+        return OST_OK;
+    struct ost_hive *h;
+    ost_status st = ost_image_open_hive(img, OST_BCD_TEMPLATE, false, &h, err);
+    struct ost_bcd *b = NULL;
+    if (st == OST_OK)
+        st = ost_bcd_from_hive(h, OST_BCD_TEMPLATE, &b, err);
+    if (st == OST_OK)
+        st = testsigning_of(b, out, err);
+    ost_bcd_close(b);
+    return st;
+}
+
+ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct ost_error *err)
+{
+    *out = OST_UNKNOWN;
+    struct ost_bcd *b;
+    ost_status st = ost_bcd_open(path, false, true, &b, err);
+    if (st == OST_OK)
+        st = testsigning_of(b, out, err);
+    if (st == OST_OK)
+        ost_bcd_close(b);
+    return st;
+}
+
+/* Every PE file a boot-critical package copies carries its own signature. */
+static bool drivers_embed_signatures(const struct ost_package_arch *pa)
+{
+    for (size_t i = 0; i < pa->nfiles; i++)
+        if (pa->files[i].is_pe && !pa->files[i].embedded_signature)
+            return false;
+    return true;
+}
+
+void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
+                           const struct ost_boot_policy *pol, struct ost_verdict *out)
+{
+    struct ost_verdict_input in = {
+        .arch = pa->arch,
+        .signature = res->signature,
+        .signature_detail = res->detail[0] ? res->detail : NULL,
+        .microsoft_root = res->microsoft_root,
+        .testsigning = pol->testsigning,
+        .boot_critical = pa->boot_critical,
+        .driver_embedded_signature = drivers_embed_signatures(pa),
+    };
+    if (res->signature == OST_SIG_TRUSTED) {
+        if (pol->img) {
+            in.signer_in_root = res->anchor_thumbprint[0] &&
+                                ost_certstore_has(pol->img, "ROOT", res->anchor_thumbprint);
+            in.signer_in_trusted_publisher = res->signer_thumbprint[0] &&
+                                             ost_certstore_has(pol->img, "TrustedPublisher", res->signer_thumbprint);
+        } else if (pol->trust_given_counts) {
+            in.signer_in_root = in.signer_in_trusted_publisher = true;
+        }
+    }
+    ost_verdict_decide(&in, out);
+}

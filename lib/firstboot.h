@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * firstboot.h — gathering the facts verdict.h decides on: the catalog
+ * check's outcome for an architecture (catpkg.h), which certificates an
+ * image trusts (its ROOT and TrustedPublisher machine stores,
+ * certstore.h), and whether test-signing is on for the loaders that will
+ * boot it (a BCD store, or the image's BCD-Template, bcd.h).
+ */
+#ifndef OST_FIRSTBOOT_H
+#define OST_FIRSTBOOT_H
+
+#include "catalog.h"
+#include "catpkg.h"
+#include "image.h"
+#include "verdict.h"
+
+/* What is known of the boot and trust policy of the target. */
+struct ost_boot_policy {
+    ost_tristate testsigning;
+    char testsigning_source[160]; /* "the image's BCD-Template", "BCD store FILE" */
+    struct ost_image *img;        /* certificate stores to look in; NULL: none */
+    /* Without an image, certificates given with --trust are taken as the
+     * ones the target will trust in ROOT and TrustedPublisher. */
+    bool trust_given_counts;
+};
+
+/* Adds the certificates of the image's ROOT and TrustedPublisher stores to
+ * `trust`; unreadable entries are skipped (get-certs reports them). */
+ost_status ost_image_add_trust(struct ost_image *img, struct ost_cat_trust *trust, struct ost_error *err);
+
+/* testsigning as the image's BCD-Template has it for the loaders created
+ * from it: OST_UNKNOWN when the image has no template. */
+ost_status ost_image_testsigning(struct ost_image *img, ost_tristate *out, struct ost_error *err);
+/* testsigning of every Windows Boot Loader in a BCD store file. */
+ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct ost_error *err);
+
+/* The verdict for one architecture of a checked package. */
+void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
+                           const struct ost_boot_policy *pol, struct ost_verdict *out);
+
+#endif
