@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* offstage add-driver: stage driver packages into an offline Windows. */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "firstboot_cli.h"
 #include "image_cli.h"
 #include "stage.h"
+#include "testsign.h"
 
 static const char help[] =
     "usage: offstage add-driver --image DIR|FILE.wim [--index N|all] --driver PATH...\n"
     "                           [--recurse] [--force-unsigned] [--setup-complete]\n"
-    "                           [--force] [--dry-run] [--json]\n"
+    "                           [--test-sign (--cert CERT --key KEY | --test-sign-dir DIR)]\n"
+    "                           [--trust CERT]... [--bcd FILE] [--force] [--dry-run] [--json]\n"
     "\n"
     "Stages driver packages into an offline Windows so that Plug and Play binds\n"
     "them on first boot, without Windows, DISM or a mount. The image is a\n"
@@ -38,6 +43,37 @@ static const char help[] =
     "     Windows\\Setup\\Scripts\\SetupComplete.cmd (for images that run Setup);\n"
     "  8. Windows\\offstage\\manifest.json records what was staged.\n"
     "\n"
+    "It ends with a verdict per package for the first boot: \"will install and\n"
+    "load\", \"needs a user prompt\", \"will install, will not load (Code 52)\"\n"
+    "or \"loads only if\" a setting offstage could not read is right, with the\n"
+    "one thing to change. It weighs the catalog (coverage, OS, signature, and\n"
+    "whether the signer chains to a certificate in the image's ROOT or\n"
+    "TrustedPublisher store or given with --trust) and test-signing (--bcd\n"
+    "FILE, else the image's BCD-Template).\n"
+    "\n"
+    "Test-signing (Windows 7 x64 loads no unsigned driver):\n"
+    "  --test-sign       for each package without a valid catalog, make the\n"
+    "                    catalog its INF names (as make-cat does, for the\n"
+    "                    image's architecture) and sign it into the staged copy;\n"
+    "                    the package itself is never modified. Then trust the\n"
+    "                    certificate in the image's ROOT and TrustedPublisher\n"
+    "                    stores and turn testsigning on in its BCD-Template (and\n"
+    "                    in the store given with --bcd). The INF must name a\n"
+    "                    catalog (CatalogFile). Boot-start drivers on x64 also\n"
+    "                    need their .sys signed: offstage sign.\n"
+    "  --cert CERT --key KEY   the signing certificate and its key (DER or PEM),\n"
+    "                    e.g. from `offstage make-test-cert`.\n"
+    "  --test-sign-dir DIR     the folder make-test-cert wrote: its one .cer and\n"
+    "                    .key are used.\n"
+    "  --digest sha1|sha256    signature digest (default sha1: an unpatched\n"
+    "                    Windows 7 verifies only SHA-1 in kernel mode).\n"
+    "  --trust CERT      a certificate the first boot will trust besides the\n"
+    "                    image's stores (repeatable).\n"
+    "  --bcd FILE        the BCD store the installed system boots with (e.g. its\n"
+    "                    Boot\\BCD): read for the verdict; with --test-sign,\n"
+    "                    testsigning is turned on there too (written last, after\n"
+    "                    the image).\n"
+    "\n"
     "All of it is one transaction: on any failure the image is unchanged. Running\n"
     "the same command again changes nothing and says so.\n"
     "\n"
@@ -54,10 +90,10 @@ static const char help[] =
     "image was refused (nothing was written); 2 error.\n";
 
 struct options {
-    const char *image, *index;
-    struct ost_strlist drivers;
+    const char *image, *index, *cert, *key, *sign_dir, *bcd;
+    struct ost_strlist drivers, trust;
     struct ost_stage_options stage;
-    bool dry_run, json, force;
+    bool dry_run, json, force, test_sign;
     unsigned level;
 };
 
@@ -68,12 +104,25 @@ static int parse(int argc, char **argv, struct options *o)
         {"index", required_argument, NULL, 'x'}, {"recurse", no_argument, NULL, 'r'}, {"force-unsigned", no_argument, NULL, 'u'},
         {"setup-complete", no_argument, NULL, 's'}, {"force", no_argument, NULL, 'f'},
         {"dry-run", no_argument, NULL, 'n'}, {"compression-level", required_argument, NULL, 'L'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {"test-sign", no_argument, NULL, 'T'}, {"cert", required_argument, NULL, 'C'}, {"key", required_argument, NULL, 'K'},
+        {"test-sign-dir", required_argument, NULL, 'D'}, {"digest", required_argument, NULL, 'G'},
+        {"trust", required_argument, NULL, 't'}, {"bcd", required_argument, NULL, 'b'},
         {0, 0, 0, 0},
     };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:d:x:rusfnjL:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'T': o->test_sign = true; break;
+        case 'C': o->cert = optarg; break;
+        case 'K': o->key = optarg; break;
+        case 'D': o->sign_dir = optarg; break;
+        case 't': ost_strlist_add(&o->trust, optarg); break;
+        case 'b': o->bcd = optarg; break;
+        case 'G':
+            if (!ost_digest_parse(optarg, &o->stage.test_digest))
+                return ost_cli_usage_error("add-driver", "--digest is sha1 or sha256, not '%s'", optarg);
+            break;
         case 'L':
             o->level = (unsigned)atoi(optarg);
             if (o->level < 1 || o->level > 100)
@@ -98,6 +147,13 @@ static int parse(int argc, char **argv, struct options *o)
         return ost_cli_usage_error("add-driver", "name the offline Windows with --image DIR");
     if (!o->drivers.n)
         return ost_cli_usage_error("add-driver", "name the packages with --driver PATH");
+    if (!o->test_sign && (o->cert || o->key || o->sign_dir))
+        return ost_cli_usage_error("add-driver", "--cert, --key and --test-sign-dir go with --test-sign");
+    if (o->test_sign && !o->sign_dir && !(o->cert && o->key))
+        return ost_cli_usage_error("add-driver", "--test-sign needs --cert CERT and --key KEY, or --test-sign-dir DIR "
+                                                 "(make one with `offstage make-test-cert --out DIR`)");
+    if (o->test_sign && o->sign_dir && (o->cert || o->key))
+        return ost_cli_usage_error("add-driver", "give --test-sign-dir or --cert/--key, not both");
     return 0;
 }
 
@@ -173,72 +229,256 @@ static void print_result(const char *result, size_t nimages)
                nimages == 1 ? "" : "s");
 }
 
-/* Applies every image's plan, then writes (a WIM once). */
-static int apply_all(struct ost_cli_images *imgs, struct ost_stage_plan **plans, const struct options *o)
+/* Everything one run decides before it writes. */
+struct job {
+    struct options *o;
+    struct ost_strlist infs;
+    struct ost_cli_images imgs;
+    struct ost_stage_plan **plans;
+    struct ost_testsign_plan *ts; /* per image, with --test-sign */
+    struct ost_cat_trust **trust; /* per image */
+    struct ost_signer *signer;
+    struct ost_cert cert;         /* the signer's certificate */
+    bool bcd_changes;
+};
+
+/* The one file with this extension in dir, as make-test-cert leaves it. */
+static char *find_one(const char *dir, const char *ext, struct ost_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        ost_fail(err, OST_ERR_IO, "%s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    char *found = NULL;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (ost_has_suffix_ci(e->d_name, ext) && n++ == 0)
+            found = ost_path_join(dir, e->d_name);
+    closedir(d);
+    if (n != 1) {
+        ost_fail(err, OST_ERR_USAGE, "%s: expected one %s file (from `offstage make-test-cert --out %s`), found %zu; "
+                 "give --cert and --key instead", dir, ext, dir, n);
+        free(found);
+        return NULL;
+    }
+    return found;
+}
+
+static int load_signer(struct job *j)
+{
+    struct options *o = j->o;
+    struct ost_error err;
+    char *cert = NULL, *key = NULL;
+    if (o->sign_dir && (!(cert = find_one(o->sign_dir, ".cer", &err)) || !(key = find_one(o->sign_dir, ".key", &err)))) {
+        free(cert);
+        return ost_cli_report_error("add-driver", &err);
+    }
+    struct ost_signer_options so = {0};
+    ost_status st = ost_signer_load(key ? key : o->key, cert ? cert : o->cert, &so, &j->signer, &err);
+    size_t n = 0;
+    const uint8_t *der = st == OST_OK ? ost_signer_cert_der(j->signer, &n) : NULL;
+    if (st == OST_OK)
+        st = ost_cert_from_der(der, n, cert ? cert : o->cert, &j->cert, &err);
+    free(cert), free(key);
+    if (st != OST_OK)
+        return ost_cli_report_error("add-driver", &err);
+    o->stage.test_signer = j->signer;
+    return 0;
+}
+
+/* What the image will trust: its ROOT and TrustedPublisher stores, --trust,
+ * and with --test-sign the certificate about to be added. */
+static int image_trust(struct job *j, struct ost_image *img, struct ost_cat_trust **out)
 {
     struct ost_error err;
-    if (imgs->wim)
-        ost_wim_session_set_level(imgs->wim, o->level);
-    for (size_t i = 0; i < imgs->n; i++) {
-        if (!plans[i]->changes && !o->stage.setup_complete)
+    struct ost_cat_trust *t = ost_cat_trust_new();
+    *out = t;
+    ost_status st = ost_image_add_trust(img, t, &err);
+    for (size_t i = 0; st == OST_OK && i < j->o->trust.n; i++)
+        st = ost_cat_trust_add_file(t, j->o->trust.v[i], &err);
+    if (st == OST_OK && j->signer)
+        st = ost_cat_trust_add_der(t, j->cert.der, j->cert.der_len, "the --test-sign certificate", &err);
+    return st == OST_OK ? 0 : ost_cli_report_error("add-driver", &err);
+}
+
+static int plan_all(struct job *j, bool *refused, bool *changes)
+{
+    struct ost_error err;
+    size_t n = j->imgs.n;
+    j->plans = ost_xcalloc(n, sizeof *j->plans);
+    j->trust = ost_xcalloc(n, sizeof *j->trust);
+    j->ts = ost_xcalloc(n, sizeof *j->ts);
+    for (size_t i = 0; i < n; i++) {
+        struct ost_image *img = j->imgs.v[i];
+        int rc = image_trust(j, img, &j->trust[i]);
+        if (rc)
+            return rc;
+        j->o->stage.trust = j->trust[i];
+        if (ost_stage_plan(img, &j->infs, &j->o->stage, &j->plans[i], &err) != OST_OK)
+            return ost_cli_report_error("add-driver", &err);
+        if (j->signer && ost_testsign_plan(img, &j->cert, &j->ts[i], &err) != OST_OK)
+            return ost_cli_report_error("add-driver", &err);
+        *refused = *refused || ost_stage_plan_refused(j->plans[i]);
+        *changes = *changes || j->plans[i]->changes || j->ts[i].changes;
+    }
+    if (j->signer && j->o->bcd) {
+        if (ost_testsign_bcd_file(j->o->bcd, false, j->o->force, &j->bcd_changes, &err) != OST_OK)
+            return ost_cli_report_error("add-driver", &err);
+        *changes = *changes || j->bcd_changes;
+    }
+    return 0;
+}
+
+/* Applies every image's plan, then writes (a WIM once), then the --bcd
+ * store: a failure before it leaves that store as it was. */
+static int apply_all(struct job *j)
+{
+    struct ost_error err;
+    const struct options *o = j->o;
+    if (j->imgs.wim)
+        ost_wim_session_set_level(j->imgs.wim, o->level);
+    for (size_t i = 0; i < j->imgs.n; i++) {
+        struct ost_image *img = j->imgs.v[i];
+        bool staging = j->plans[i]->changes || o->stage.setup_complete;
+        if (!staging && !j->ts[i].changes)
             continue;
-        if (ost_stage_apply(imgs->v[i], plans[i], &o->stage, &err) != OST_OK ||
-            ost_image_commit(imgs->v[i], &err) != OST_OK)
+        if ((staging && ost_stage_apply(img, j->plans[i], &o->stage, &err) != OST_OK) ||
+            (j->ts[i].changes && ost_testsign_apply(img, &j->cert, &j->ts[i], &err) != OST_OK) ||
+            ost_image_commit(img, &err) != OST_OK)
             return ost_cli_report_error("add-driver", &err);
     }
-    return ost_cli_finish_images("add-driver", imgs, o->json);
+    int rc = ost_cli_finish_images("add-driver", &j->imgs, o->json);
+    bool changed;
+    if (rc == 0 && j->bcd_changes && ost_testsign_bcd_file(o->bcd, true, o->force, &changed, &err) != OST_OK)
+        rc = ost_cli_report_error("add-driver", &err);
+    return rc;
+}
+
+static void testsign_print(const struct job *j, size_t i, bool dry_run)
+{
+    const struct ost_testsign_plan *t = &j->ts[i];
+    const char *will = dry_run ? "would " : "";
+    printf("  test-signing: certificate %s (%s)\n", j->cert.thumbprint, j->cert.subject);
+    printf("      ROOT: %s%s; TrustedPublisher: %s%s\n", t->root == OST_CERT_PRESENT ? "" : will,
+           ost_cert_action_name(t->root), t->trusted_publisher == OST_CERT_PRESENT ? "" : will,
+           ost_cert_action_name(t->trusted_publisher));
+    if (!t->has_template)
+        printf("      BCD-Template: none in this image (a Windows image has one; set testsigning in the boot store "
+               "with --bcd or `offstage bcd`)\n");
+    else
+        printf("      BCD-Template: testsigning %s\n", t->testsigning_on ? "already on" : dry_run ? "would be turned on"
+                                                                                                  : "turned on");
+}
+
+static json_t *testsign_json(const struct job *j, size_t i)
+{
+    const struct ost_testsign_plan *t = &j->ts[i];
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "thumbprint", j->cert.thumbprint, "subject", j->cert.subject,
+                     "root", ost_cert_action_name(t->root), "trusted_publisher",
+                     ost_cert_action_name(t->trusted_publisher), "bcd_template", t->has_template,
+                     "testsigning_was_on", t->testsigning_on);
+}
+
+/* The first-boot verdict of each package that applies to image i. */
+static json_t *verdicts(struct job *j, size_t i, FILE *out)
+{
+    struct ost_image *img = j->imgs.v[i];
+    struct ost_boot_policy pol = {.img = img};
+    struct ost_error err;
+    json_t *all = json_array();
+    if (ost_cli_policy_testsigning(&pol, j->o->bcd, img, &err) != OST_OK && out)
+        fprintf(out, "  (testsigning could not be read: %s)\n", err.message);
+    if (j->signer) {
+        pol.planned_thumbprint = j->cert.thumbprint;
+        if (j->o->bcd || j->ts[i].has_template)
+            pol.testsigning = OST_YES;
+    }
+    ost_verdict_kind worst = OST_VERDICT_LOADS;
+    for (size_t k = 0; k < j->plans[i]->npackages; k++) {
+        const struct ost_stage_package *p = &j->plans[i]->packages[k];
+        if (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT)
+            continue;
+        if (out)
+            fprintf(out, "  %s:\n", p->report->model->inf_name);
+        json_t *v = ost_cli_firstboot(p->report, &p->signature, &pol, img->info.arch, out, "    ", &worst);
+        json_array_append_new(all, json_pack("{s:s, s:o}", "inf", p->inf_path, "first_boot", v));
+    }
+    return all;
+}
+
+static void report(struct job *j, const char *result)
+{
+    const struct options *o = j->o;
+    if (o->json) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < j->imgs.n; i++) {
+            json_t *im = plan_json(j->imgs.v[i], j->plans[i]);
+            json_object_set_new(im, "verdicts", verdicts(j, i, NULL));
+            json_object_set_new(im, "test_signing", j->signer ? testsign_json(j, i) : json_null());
+            json_array_append_new(list, im);
+        }
+        json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result", result, "images", list);
+        if (o->bcd && j->signer)
+            json_object_set_new(doc, "bcd", json_pack("{s:s, s:b}", "store", o->bcd, "changed", j->bcd_changes));
+        if (j->imgs.n == 1) /* the one image's fields at the top too */
+            json_object_update(doc, json_array_get(list, 0));
+        ost_cli_print_json(doc);
+        json_decref(doc);
+        return;
+    }
+    for (size_t i = 0; i < j->imgs.n; i++) {
+        print_plan(j->imgs.v[i], j->plans[i], o->dry_run);
+        if (j->signer)
+            testsign_print(j, i, o->dry_run);
+        json_decref(verdicts(j, i, stdout));
+    }
+    if (o->bcd && j->signer)
+        printf("BCD store %s: testsigning %s\n", o->bcd,
+               !j->bcd_changes ? "already on" : o->dry_run ? "would be turned on" : "turned on");
+    print_result(result, j->imgs.n);
+}
+
+static void job_free(struct job *j)
+{
+    for (size_t i = 0; j->plans && i < j->imgs.n; i++) {
+        ost_stage_plan_free(j->plans[i]);
+        ost_cat_trust_free(j->trust[i]);
+    }
+    free(j->plans), free(j->trust), free(j->ts);
+    ost_cli_close_images(&j->imgs);
+    ost_strlist_free(&j->infs);
+    ost_signer_free(j->signer);
+    ost_cert_free(&j->cert);
 }
 
 static int run(int argc, char **argv)
 {
     struct options o = {0};
-    int rc = parse(argc, argv, &o);
-    struct ost_strlist infs = {0};
+    struct job j = {.o = &o};
     struct ost_error err;
-    struct ost_cli_images imgs = {0};
-    struct ost_stage_plan **plans = NULL;
+    int rc = parse(argc, argv, &o);
     for (size_t i = 0; rc == 0 && i < o.drivers.n; i++)
-        if (ost_package_find_infs(o.drivers.v[i], o.stage.recurse, &infs, &err) != OST_OK)
+        if (ost_package_find_infs(o.drivers.v[i], o.stage.recurse, &j.infs, &err) != OST_OK)
             rc = ost_cli_report_error("add-driver", &err);
+    if (rc == 0 && o.test_sign)
+        rc = load_signer(&j);
     if (rc == 0)
-        rc = ost_cli_open_images("add-driver", o.image, o.index, !o.dry_run, o.force, &imgs);
-    if (rc == 0)
-        plans = ost_xcalloc(imgs.n, sizeof *plans);
+        rc = ost_cli_open_images("add-driver", o.image, o.index, !o.dry_run, o.force, &j.imgs);
     bool refused = false, changes = false;
-    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
-        if (ost_stage_plan(imgs.v[i], &infs, &o.stage, &plans[i], &err) != OST_OK)
-            rc = ost_cli_report_error("add-driver", &err);
-        else
-            refused = refused || ost_stage_plan_refused(plans[i]), changes = changes || plans[i]->changes;
-    }
+    if (rc == 0)
+        rc = plan_all(&j, &refused, &changes);
     const char *result = refused ? "refused" : o.dry_run ? "dry-run" : changes ? "staged" : "unchanged";
     if (rc == 0 && !refused && !o.dry_run && (changes || o.stage.setup_complete))
-        rc = apply_all(&imgs, plans, &o);
+        rc = apply_all(&j);
     if (rc == 0 || rc == OST_EXIT_NEGATIVE) {
         if (refused)
             rc = OST_EXIT_NEGATIVE;
-        if (o.json) {
-            json_t *list = json_array();
-            for (size_t i = 0; i < imgs.n; i++)
-                json_array_append_new(list, plan_json(imgs.v[i], plans[i]));
-            json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result", result,
-                                    "images", list);
-            if (imgs.n == 1) /* the one image's fields at the top too */
-                json_object_update(doc, json_array_get(list, 0));
-            ost_cli_print_json(doc);
-            json_decref(doc);
-        } else {
-            for (size_t i = 0; i < imgs.n; i++)
-                print_plan(imgs.v[i], plans[i], o.dry_run);
-            print_result(result, imgs.n);
-        }
+        report(&j, result);
     }
-    for (size_t i = 0; plans && i < imgs.n; i++)
-        ost_stage_plan_free(plans[i]);
-    free(plans);
-    ost_cli_close_images(&imgs);
-    ost_strlist_free(&infs);
+    job_free(&j);
     ost_strlist_free(&o.drivers);
+    ost_strlist_free(&o.trust);
     return rc < 0 ? OST_EXIT_OK : rc;
 }
 

@@ -44,18 +44,6 @@ static const char help[] =
     "  offstage make-cat build/examples/virtio-snd/amd64 --os 7_X64\n"
     "  offstage make-cat driver/netkvm.inf --os 7_X86,7_X64\n";
 
-static time_t catalog_time(void)
-{
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
-    char *end;
-    if (epoch && *epoch) {
-        long long v = strtoll(epoch, &end, 10);
-        if (!*end && v >= 0)
-            return (time_t)v;
-    }
-    return time(NULL);
-}
-
 static json_t *written_json(const char *path)
 {
     struct ost_catalog *cat;
@@ -139,7 +127,7 @@ static int run(int argc, char **argv)
     }
     if (optind >= argc)
         return ost_cli_usage_error("make-cat", "name a package folder or INF file");
-    o.now = catalog_time();
+    o.now = ost_catalog_time();
     return make_all(optind, argc, argv, &o, json);
 }
 

@@ -306,6 +306,38 @@ ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options 
     return st;
 }
 
+time_t ost_catalog_time(void)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    if (epoch && *epoch) {
+        long long v = strtoll(epoch, &end, 10);
+        if (!*end && v >= 0)
+            return (time_t)v;
+    }
+    return time(NULL);
+}
+
+ost_status ost_make_cat_for_arch(const struct ost_package_report *r, ost_arch arch, const struct ost_os_version *os,
+                                time_t now, struct ost_buf *der, struct ost_error *err)
+{
+    const bool vista = os && os->major == 6 && os->minor == 0;
+    char name[32];
+    snprintf(name, sizeof name, "%s_%s", vista ? "Vista" : "7", arch == OST_ARCH_X86 ? "X86" : "X64");
+    struct ost_make_cat_options o = {.now = now};
+    ost_status st = ost_cat_os_parse_list(name, o.os, &o.nos, err);
+    struct cat_job jobs[OST_CAT_MAX_OS];
+    size_t njobs = 0;
+    if (st == OST_OK)
+        st = plan_jobs(r, &o, jobs, &njobs, err);
+    if (st == OST_OK) {
+        jobs[0].der = (struct ost_buf){0};
+        st = build_job(r, &jobs[0], now, err);
+        *der = jobs[0].der;
+    }
+    return st;
+}
+
 /* ---- checking a package's catalog ---------------------------------------------------- */
 
 struct coverage {

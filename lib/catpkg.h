@@ -47,6 +47,17 @@ struct ost_make_cat_options {
 ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options *o, struct ost_strlist *written,
                         struct ost_error *err);
 
+/* The time a new catalog carries: now, or SOURCE_DATE_EPOCH when set, so
+ * builds can be reproduced. */
+time_t ost_catalog_time(void);
+
+/* The unsigned catalog make-cat would write for one architecture of a
+ * checked package (Windows 7, or Vista when `os` is 6.0), in memory: for
+ * a staged copy, whose source package is never modified. OST_ERR_USAGE
+ * when the INF names no catalog for the architecture. */
+ost_status ost_make_cat_for_arch(const struct ost_package_report *r, ost_arch arch, const struct ost_os_version *os,
+                                time_t now, struct ost_buf *der, struct ost_error *err);
+
 /* What the check found for one architecture, in the terms of verdict.h. */
 struct ost_cat_arch_result {
     ost_arch arch;

@@ -86,7 +86,10 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .driver_embedded_signature = drivers_embed_signatures(pa),
     };
     if (res->signature == OST_SIG_TRUSTED) {
-        if (pol->img) {
+        const char *planned = pol->planned_thumbprint;
+        if (planned && !strcmp(planned, res->signer_thumbprint) && !strcmp(planned, res->anchor_thumbprint)) {
+            in.signer_in_root = in.signer_in_trusted_publisher = true;
+        } else if (pol->img) {
             in.signer_in_root = res->anchor_thumbprint[0] &&
                                 ost_certstore_has(pol->img, "ROOT", res->anchor_thumbprint);
             in.signer_in_trusted_publisher = res->signer_thumbprint[0] &&

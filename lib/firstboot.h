@@ -22,6 +22,9 @@ struct ost_boot_policy {
     /* Without an image, certificates given with --trust are taken as the
      * ones the target will trust in ROOT and TrustedPublisher. */
     bool trust_given_counts;
+    /* A certificate about to be added to both stores (add-driver
+     * --test-sign): counted as there, so a dry run predicts the result. */
+    const char *planned_thumbprint;
 };
 
 /* Adds the certificates of the image's ROOT and TrustedPublisher stores to

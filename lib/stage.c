@@ -307,7 +307,10 @@ static void plan_copies(struct ost_stage_package *p, const struct ost_package_ar
     size_t n = pa->nfiles + 2;
     p->copies = ost_xcalloc(n, sizeof *p->copies);
     p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(m->inf_path), ost_winpath_join(p->folder_path, m->inf_name)};
-    if (pa->catalog_path)
+    if (p->test_catalog)
+        p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(p->test_catalog),
+                                                          ost_winpath_join(p->folder_path, pa->model->catalog_file)};
+    else if (pa->catalog_path)
         p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(pa->catalog_path),
                                                           ost_winpath_join(p->folder_path, pa->model->catalog_file)};
     for (size_t i = 0; i < pa->nfiles; i++) {
@@ -336,16 +339,51 @@ static void check_includes(struct ost_image *img, struct ost_stage_package *p, c
     }
 }
 
-/* What the catalog check finds (coverage, OS, signature) is reported with
- * the plan; the image's own trust stores are not consulted here. */
-static void note_catalog_findings(struct ost_stage_package *p, const struct ost_os_version *os)
+/* What the catalog check finds (coverage, OS, signature, chain to what
+ * the image trusts) is reported with the plan. */
+static void check_catalog(struct ost_stage_package *p, const struct ost_stage_options *opts,
+                          const struct ost_os_version *os)
 {
     const struct ost_diags *d = &p->report->model->diags;
     size_t before = d->n;
-    ost_cat_check_package(p->report, NULL, os, NULL);
+    ost_cat_check_package(p->report, opts->trust, os, &p->signature);
     for (size_t i = before; i < d->n; i++)
-        if (d->v[i].severity >= OST_SEV_WARNING)
+        if (d->v[i].severity >= OST_SEV_WARNING && p->report->arches[0].catalog_path)
             note(p, "catalog: %s", d->v[i].message);
+}
+
+/* --test-sign: the catalog Inf2Cat would make for the image's
+ * architecture, signed, in a scratch file that the plan copies in place
+ * of the package's own (missing or invalid) catalog. */
+static ost_status make_test_catalog(struct ost_image *img, struct ost_stage_package *p, const struct ost_os_version *os,
+                                    const struct ost_stage_options *opts, struct ost_error *err)
+{
+    struct ost_buf der = {0};
+    uint8_t *signed_cat = NULL;
+    size_t signed_size = 0;
+    ost_status st = ost_make_cat_for_arch(p->report, img->info.arch, os, ost_catalog_time(), &der, err);
+    if (st == OST_OK)
+        st = ost_sign_catalog(opts->test_signer, opts->test_digest, (const uint8_t *)der.data, der.len,
+                              p->report->arches[0].model->catalog_file, &signed_cat, &signed_size, err);
+    char *path = st == OST_OK ? ost_target_scratch_file(img->target, "cat") : NULL;
+    if (st == OST_OK)
+        st = ost_write_new_file(path, signed_cat, signed_size, err);
+    if (st == OST_OK) {
+        p->test_catalog = path;
+        p->test_signed = p->signed_ = true;
+        struct ost_cat_arch_result *r = &p->signature;
+        r->signature = OST_SIG_TRUSTED;
+        r->all_good = true;
+        r->microsoft_root = false;
+        snprintf(r->detail, sizeof r->detail, "test-signed by %s for this image", ost_signer_subject(opts->test_signer));
+        snprintf(r->signer_thumbprint, sizeof r->signer_thumbprint, "%s", ost_signer_thumbprint(opts->test_signer));
+        snprintf(r->anchor_thumbprint, sizeof r->anchor_thumbprint, "%s", ost_signer_thumbprint(opts->test_signer));
+    } else {
+        free(path);
+    }
+    ost_buf_free(&der);
+    free(signed_cat);
+    return st;
 }
 
 static void plan_package(struct ost_image *img, const char *inf, const struct ost_stage_options *opts,
@@ -372,8 +410,16 @@ static void plan_package(struct ost_image *img, const char *inf, const struct os
         return;
     }
     p->signed_ = pa->catalog_path != NULL;
-    if (p->signed_)
-        note_catalog_findings(p, &po.model.os);
+    check_catalog(p, opts, &po.model.os);
+    if (opts->test_signer && p->signature.signature <= OST_SIG_BROKEN) {
+        struct ost_error terr;
+        if (make_test_catalog(img, p, &po.model.os, opts, &terr) != OST_OK) {
+            refuse(p, OST_STAGE_REFUSED, "cannot test-sign it: %s", terr.message);
+            return;
+        }
+        note(p, "test-signed: a catalog made for %s and signed by %s is staged with it (the package itself is "
+                "unchanged)", ost_arch_name(arch), ost_signer_subject(opts->test_signer));
+    }
     if (!p->signed_ && !opts->force_unsigned) {
         refuse(p, OST_STAGE_REFUSED, "unsigned (no catalog); give --force-unsigned to stage it anyway");
         return;
@@ -441,7 +487,7 @@ void ost_stage_plan_free(struct ost_stage_plan *p)
         return;
     for (size_t i = 0; i < p->npackages; i++) {
         struct ost_stage_package *s = &p->packages[i];
-        free(s->inf_path), free(s->reason), free(s->folder), free(s->folder_path);
+        free(s->inf_path), free(s->reason), free(s->folder), free(s->folder_path), free(s->test_catalog);
         for (size_t k = 0; k < s->ncopies; k++)
             free(s->copies[k].source), free(s->copies[k].dest);
         free(s->copies);

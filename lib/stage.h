@@ -28,8 +28,10 @@
 
 #include <stdbool.h>
 
+#include "catpkg.h"
 #include "image.h"
 #include "package.h"
+#include "sign.h"
 
 #define OST_STAGING_ROOT "Windows\\offstage\\drivers"
 #define OST_STAGING_DEVICEPATH "%SystemRoot%\\offstage\\drivers"
@@ -37,6 +39,14 @@
 #define OST_SETUPCOMPLETE "Windows\\Setup\\Scripts\\SetupComplete.cmd"
 
 struct ost_stage_options {
+    /* Certificates the image will trust (its ROOT and TrustedPublisher, and
+     * --trust): what the catalog check chains signatures to. May be NULL. */
+    const struct ost_cat_trust *trust;
+    /* --test-sign: a package without a valid catalog gets one, made and
+     * signed by this signer, in its staged copy (the package itself is
+     * never modified). NULL: no test-signing. */
+    const struct ost_signer *test_signer;
+    ost_digest test_digest;
     bool force_unsigned;
     bool setup_complete;   /* append pnputil lines to SetupComplete.cmd */
     bool recurse;          /* packages found by --recurse: other arches are skipped, not errors */
@@ -63,7 +73,10 @@ struct ost_stage_package {
     char *folder_path;      /* Windows\offstage\drivers\<folder> */
     struct ost_stage_copy *copies;
     size_t ncopies;
-    bool signed_;           /* a catalog is present (not verified here) */
+    bool signed_;           /* a catalog is present (see signature) */
+    bool test_signed;       /* its catalog was made and signed by --test-sign */
+    char *test_catalog;     /* that catalog, a scratch file of the image's target */
+    struct ost_cat_arch_result signature; /* the catalog check, for the image's architecture */
     bool boot_critical;
     struct ost_strlist cdd_keys;      /* CriticalDeviceDatabase key names */
     struct ost_strlist notes;         /* what the user should know, in words */

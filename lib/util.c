@@ -535,3 +535,17 @@ void ost_drain_fd(int fd)
     while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
         ;
 }
+
+ost_status ost_write_new_file(const char *path, const void *data, size_t n, struct ost_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ost_write_all(fd, data, n) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+    }
+    if (close(fd) != 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return OST_OK;
+}

@@ -119,6 +119,9 @@ ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err
  * environment makes writes fail with ENOSPC once N bytes have been written
  * in this process: the way to test "disk full" without filling a disk. */
 int ost_write_all(int fd, const void *buf, size_t n);
+/* Creates (or truncates) path with the bytes: for scratch files; what
+ * replaces a user's file goes through a temporary and a rename instead. */
+ost_status ost_write_new_file(const char *path, const void *data, size_t n, struct ost_error *err);
 /* Reads fd to its end, discarding the bytes. */
 void ost_drain_fd(int fd);
 /* Removes a directory tree (not following symlinks). */

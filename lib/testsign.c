@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "testsign.h"
+
+#include <stdlib.h>
+
+#include "bcd.h"
+#include "firstboot.h"
+
+ost_status ost_testsign_plan(struct ost_image *img, const struct ost_cert *cert, struct ost_testsign_plan *out,
+                             struct ost_error *err)
+{
+    *out = (struct ost_testsign_plan){0};
+    char *reason = NULL;
+    ost_status st = ost_certstore_plan_add(img, "ROOT", cert, &out->root, &reason, err);
+    free(reason), reason = NULL;
+    if (st == OST_OK)
+        st = ost_certstore_plan_add(img, "TrustedPublisher", cert, &out->trusted_publisher, &reason, err);
+    free(reason);
+    ost_tristate ts = OST_UNKNOWN;
+    if (st == OST_OK)
+        st = ost_image_testsigning(img, &ts, err);
+    out->has_template = ts != OST_UNKNOWN;
+    out->testsigning_on = ts == OST_YES;
+    out->changes = out->root != OST_CERT_PRESENT || out->trusted_publisher != OST_CERT_PRESENT ||
+                   (out->has_template && !out->testsigning_on);
+    return st;
+}
+
+/* Sets testsigning on every object ost_bcd_targets picks; *changed when any
+ * was not on already. */
+static ost_status set_testsigning(struct ost_bcd *b, bool *changed, struct ost_error *err)
+{
+    size_t *idx = NULL, n = 0;
+    ost_bcd_scope scope;
+    *changed = false;
+    ost_status st = ost_bcd_targets(b, NULL, &idx, &n, &scope, err);
+    for (size_t i = 0; st == OST_OK && i < n; i++) {
+        bool c = false;
+        st = ost_bcd_set_flag(b, idx[i], OST_BCD_TESTSIGNING, true, &c, err);
+        *changed = *changed || c;
+    }
+    free(idx);
+    return st;
+}
+
+static ost_status template_testsigning_on(struct ost_image *img, struct ost_error *err)
+{
+    struct ost_hive *h;
+    struct ost_bcd *b = NULL;
+    bool changed = false;
+    ost_status st = ost_image_open_hive(img, OST_BCD_TEMPLATE, true, &h, err);
+    if (st == OST_OK)
+        st = ost_bcd_from_hive(h, OST_BCD_TEMPLATE, &b, err);
+    if (st == OST_OK)
+        st = set_testsigning(b, &changed, err);
+    if (st == OST_OK && changed)
+        st = ost_image_stage_hive(img, OST_BCD_TEMPLATE, ost_bcd_hive(b), err);
+    ost_bcd_close(b);
+    return st;
+}
+
+ost_status ost_testsign_apply(struct ost_image *img, const struct ost_cert *cert,
+                              const struct ost_testsign_plan *plan, struct ost_error *err)
+{
+    enum ost_cert_action a;
+    ost_status st = OST_OK;
+    if (plan->root != OST_CERT_PRESENT)
+        st = ost_certstore_add(img, "ROOT", cert, &a, err);
+    if (st == OST_OK && plan->trusted_publisher != OST_CERT_PRESENT)
+        st = ost_certstore_add(img, "TrustedPublisher", cert, &a, err);
+    if (st == OST_OK && plan->has_template && !plan->testsigning_on)
+        st = template_testsigning_on(img, err);
+    return st;
+}
+
+ost_status ost_testsign_bcd_file(const char *path, bool save, bool allow_dirty, bool *changed, struct ost_error *err)
+{
+    struct ost_bcd *b;
+    ost_status st = ost_bcd_open(path, save, allow_dirty, &b, err);
+    if (st != OST_OK)
+        return st;
+    st = set_testsigning(b, changed, err);
+    if (st == OST_OK && save && *changed)
+        st = ost_bcd_save(b, err);
+    ost_bcd_close(b);
+    return st;
+}
