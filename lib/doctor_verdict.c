@@ -37,15 +37,16 @@ static bool installs_service(const struct ost_doctor_package *p, const char *ser
 /* Whether the device is bound through the intended package: the same
  * published INF, an INF of the same original name, or, when the hive names
  * an INF the image no longer holds, the service the package installs. */
-static bool bound_as_intended(const struct ost_doctor_device *d, ost_arch arch)
+static bool bound_as_intended(const struct ost_doctor_device *d, ost_arch arch, bool *by_service)
 {
     const struct ost_doctor_package *p = d->intended, *b = d->bound;
+    *by_service = false;
     if (same_package(b, p))
         return true;
     const char *want = p->twin && p->twin->entry->staged ? p->twin->entry->original_name : p->entry->original_name;
     if (b && b->entry->original_name)
         return want && ost_streq_ci(b->entry->original_name, want);
-    return installs_service(p, d->node->service, arch);
+    return *by_service = installs_service(p, d->node->service, arch);
 }
 
 /* The INF's file name: models are named by their image path. */
@@ -53,6 +54,16 @@ static const char *inf_base(const char *name)
 {
     const char *slash = strrchr(name, '\\');
     return slash ? slash + 1 : name;
+}
+
+/* What the published INF a device is bound through stands for: "staged
+ * pkg.inf", "vmci.inf", or the published name when nothing more is known. */
+static char *package_name(const struct ost_doctor_package *p)
+{
+    const struct ost_store_entry *e = p->twin && p->twin->entry->staged ? p->twin->entry : p->entry;
+    if (e->staged)
+        return ost_xasprintf("staged %s", e->original_name);
+    return ost_xstrdup(e->original_name ? e->original_name : e->published_name);
 }
 
 static void evidence(struct ost_doctor_device *d, char *line)
@@ -95,6 +106,7 @@ static void set_verdict(struct ost_doctor_device *d, enum ost_doctor_kind kind, 
 static void decide_bound(const struct ost_doctor_report *r, struct ost_doctor_device *d, ost_arch arch)
 {
     const char *inf = ost_doctor_bound_inf(d);
+    bool by_service;
     char *via = ost_xasprintf("service %s via %s", d->node->service ? d->node->service : "(none)",
                               inf ? inf : "an INF the devnode does not name");
     if (!d->intended) {
@@ -102,7 +114,7 @@ static void decide_bound(const struct ost_doctor_report *r, struct ost_doctor_de
                           : inf && !ost_has_prefix_ci(inf, "oem") ? "an inbox driver"
                                                                   : "no package in the image matches the device";
         set_verdict(d, OST_DOCTOR_BOUND, ost_xasprintf("bound (%s: %s)", via, why), NULL);
-    } else if (!bound_as_intended(d, arch)) {
+    } else if (!bound_as_intended(d, arch, &by_service)) {
         char *label = ost_doctor_package_label(d->intended);
         set_verdict(d, OST_DOCTOR_BOUND_OTHER, ost_xasprintf("bound to another driver (%s); %s matches it", via, label),
                     "Windows installed the other driver first or ranked it better (the log's sections below say "
@@ -110,13 +122,15 @@ static void decide_bound(const struct ost_doctor_report *r, struct ost_doctor_de
         free(label);
     } else {
         const struct ost_doctor_package *vp = ost_doctor_verdict_package(d->intended);
-        char *label = ost_doctor_package_label(d->intended);
+        char *name = package_name(d->intended);
+        char *label = by_service ? ost_xasprintf(", the service %s installs", name) : ost_xasprintf(" = %s", name);
+        free(name);
         if (vp->has_verdict && vp->verdict.kind == OST_VERDICT_NO_LOAD)
             set_verdict(d, OST_DOCTOR_NO_LOAD,
-                        ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s = %s)", via, label),
+                        ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s%s)", via, label),
                         vp->verdict.fix);
         else
-            set_verdict(d, OST_DOCTOR_BOUND_INTENDED, ost_xasprintf("bound as intended (%s = %s)", via, label), NULL);
+            set_verdict(d, OST_DOCTOR_BOUND_INTENDED, ost_xasprintf("bound as intended (%s%s)", via, label), NULL);
         free(label);
     }
     free(via);
