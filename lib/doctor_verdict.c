@@ -82,9 +82,13 @@ static void match_evidence(const struct ost_doctor_report *r, struct ost_doctor_
                                   m->device_id_index + 1, m->device_id, m->rank));
         free(label);
     }
-    for (size_t i = 0; i < d->match.nmisses; i++)
-        evidence(d, ost_xasprintf("does not match (%s): %s", ost_miss_reason_name(d->match.misses[i].reason),
-                                  d->match.misses[i].explanation));
+    for (size_t i = 0; i < d->match.nmisses; i++) {
+        const struct ost_near_miss *x = &d->match.misses[i];
+        const char *text = x->explanation, *name = x->model->inf_name;
+        if (!strncmp(text, name, strlen(name)))
+            text += strlen(name) - strlen(inf_base(name));
+        evidence(d, ost_xasprintf("does not match (%s): %s", ost_miss_reason_name(x->reason), text));
+    }
 }
 
 static void signature_evidence(struct ost_doctor_device *d, ost_arch arch)
