@@ -176,6 +176,7 @@ static void emit_section(struct ost_setupapi_parser *p)
     p->cur = NULL;
     if (!s->exit_text)
         s->outcome = p->cur_ended ? OST_SETUPAPI_UNKNOWN : OST_SETUPAPI_TRUNCATED;
+    s->has_driver = s->driver.inf || s->driver.section || s->driver.published || s->driver.null_driver;
     if (s->has_status && (s->status == 0xe0000228u || (s->status == 0xe0000203u && !s->has_driver)))
         s->no_driver_found = true;
     p->cur_ended = false;
