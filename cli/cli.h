@@ -33,6 +33,7 @@ extern const struct ost_command ost_cmd_get_drivers;
 extern const struct ost_command ost_cmd_get_driver_info;
 extern const struct ost_command ost_cmd_remove_driver;
 extern const struct ost_command ost_cmd_wim_info;
+extern const struct ost_command ost_cmd_setupapi_log;
 
 const struct ost_command *ost_cli_find_command(const char *name);
 void ost_cli_print_help(FILE *out, const struct ost_command *cmd);

@@ -17,6 +17,7 @@ static const struct ost_command *const commands[] = {
     &ost_cmd_get_driver_info,
     &ost_cmd_remove_driver,
     &ost_cmd_wim_info,
+    &ost_cmd_setupapi_log,
     &ost_cmd_make_test_image,
 };
 

@@ -34,6 +34,7 @@ struct ost_setupapi_parser {
     /* the line being assembled, capped */
     char line[OST_SETUPAPI_MAX_LINE + 1];
     size_t line_len;
+    bool line_capped;
     struct ost_buf clean;
     uint64_t line_no;
     bool recognised;           /* a line that only a SetupAPI log has was seen */
@@ -98,10 +99,14 @@ static void trim_end(char *s)
         s[--n] = '\0';
 }
 
+/* Copies at most cap - 1 bytes, never ending inside a UTF-8 sequence. */
 static void copy_capped(char *dst, size_t cap, const char *src, size_t n)
 {
-    if (n >= cap)
+    if (n >= cap) {
         n = cap - 1;
+        while (n && ((uint8_t)src[n] & 0xC0) == 0x80)
+            n--;
+    }
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
@@ -477,8 +482,24 @@ static void handle_line(struct ost_setupapi_parser *p, char *s)
 
 /* The kept bytes of a line as UTF-8 without control characters: valid UTF-8
  * stays, other bytes are Latin-1 (ANSI logs), C1 controls become U+FFFD. */
+/* A capped line may end inside a UTF-8 sequence that the cap cut. */
+static void drop_cut_sequence(struct ost_setupapi_parser *p)
+{
+    size_t start = p->line_len;
+    while (start && p->line_len - start < 4 && ((uint8_t)p->line[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (!start || (uint8_t)p->line[start - 1] < 0xC0)
+        return;
+    uint32_t cp;
+    if (!ost_utf8_decode((const uint8_t *)p->line + start - 1, p->line_len - start + 1, &cp))
+        p->line_len = start - 1;
+}
+
 static char *clean_line(struct ost_setupapi_parser *p)
 {
+    if (p->line_capped)
+        drop_cut_sequence(p);
+    p->line_capped = false;
     p->line[p->line_len] = '\0';
     bool plain = true;
     for (size_t i = 0; i < p->line_len && plain; i++)
@@ -554,6 +575,8 @@ static void split_text(struct ost_setupapi_parser *p, const uint8_t *d, size_t n
         }
         if (p->line_len < OST_SETUPAPI_MAX_LINE)
             p->line[p->line_len++] = (char)c;
+        else
+            p->line_capped = true;
     }
     if (raw)
         check_sniff_window(p);
