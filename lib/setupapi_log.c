@@ -573,8 +573,9 @@ static void split_text(struct ost_setupapi_parser *p, const uint8_t *d, size_t n
                 continue;
             }
         }
+        /* a CR inside a line would rewrite a terminal's line: a space */
         if (p->line_len < OST_SETUPAPI_MAX_LINE)
-            p->line[p->line_len++] = (char)c;
+            p->line[p->line_len++] = c == '\r' ? ' ' : (char)c;
         else
             p->line_capped = true;
     }

@@ -443,13 +443,15 @@ static void test_ansi_and_controls(void **state)
     (void)state;
     /* Latin-1 bytes (an ANSI log), a C1 byte, an escape sequence */
     const char *log = ">>>  [Device Install - ROOT\\M\xE4rchen\\0000]\n"
-                      "!!!  dvi: bad \x9B" "x \x1B[31mred\n";
+                      "!!!  dvi: bad \x9B" "x \x1B[31mred\n"
+                      "!!!  dvi: over\rwrite\r\n";
     struct collected c = {0};
     struct ost_setupapi_log_info info;
     parse_ok(log, strlen(log), &c, &info);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.v[0]->subject, "ROOT\\M\xC3\xA4rchen\\0000");
     assert_string_equal(c.v[0]->entries[0].text, "bad \xEF\xBF\xBDx [31mred");
+    assert_string_equal(c.v[0]->entries[1].text, "over write");
     assert_int_equal(info.skipped_bytes, 1);
     collected_free(&c);
 }
