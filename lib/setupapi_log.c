@@ -288,6 +288,8 @@ static void bracket_line(struct ost_setupapi_parser *p, char *s)
 {
     if (ost_has_prefix_ci(s, "[Boot Session:")) {
         p->recognised = true;
+        /* Windows restarted: a section still open never finished */
+        emit_section(p);
         free(p->boot_session);
         p->boot_session = between(s, ':', ']');
         if (p->boot_session)

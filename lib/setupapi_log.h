@@ -5,7 +5,8 @@
  * (">>>  [Device Install (Hardware initiated) - PCI\VEN_...\...]" up to
  * "<<<  [Exit status: ...]") and says for each what was installed on what,
  * when, with which outcome, which driver was chosen, and which errors,
- * warnings and signature results were logged on the way.
+ * warnings and signature results were logged on the way. A section still
+ * open when the log ends or a new boot session starts is truncated.
  *
  * The log can be hundreds of megabytes: it is read in chunks, one line and
  * one section are held at a time, and each completed section is handed to

@@ -369,6 +369,20 @@ static void test_truncated(void **state)
     assert_string_equal(c.v[1]->end, "2026/01/10 12:01:02.000");
     collected_free(&c);
 
+    /* a restart in the middle of a section: the next boot session ends it */
+    struct ost_buf b = {0};
+    ost_buf_add(&b, sample_log, (size_t)(cut - sample_log));
+    ost_buf_adds(&b, "\n[Boot Session: 2026/01/11 08:00:00.000]\n");
+    ost_buf_adds(&b, strstr(sample_log, ">>>  [Device Install (Hardware initiated) - " TRANSITIONAL));
+    parse_ok(b.data, b.len, &c, &info);
+    assert_int_equal(c.n, 5);
+    assert_int_equal(c.v[1]->outcome, OST_SETUPAPI_TRUNCATED);
+    assert_string_equal(c.v[1]->boot_session, "2026/01/10 12:00:00.500");
+    assert_int_equal(c.v[2]->outcome, OST_SETUPAPI_FAILURE);
+    assert_string_equal(c.v[2]->boot_session, "2026/01/11 08:00:00.000");
+    collected_free(&c);
+    ost_buf_free(&b);
+
     /* a header with no closing bracket and nothing after it */
     const char *h = ">>>  [Device Install (Hardware initiated) - PCI\\VEN_1AF4&DEV_1059";
     parse_ok(h, strlen(h), &c, &info);
