@@ -5,6 +5,7 @@
 #include "device_cli.h"
 #include "doctor_cli.h"
 #include "image_cli.h"
+#include "setupapi_print.h"
 
 static void print_list(FILE *out, const char *what, const struct ost_strlist *l)
 {
@@ -51,7 +52,7 @@ static void print_device(FILE *out, const struct ost_doctor_device *d)
                 d->nsections + d->sections_dropped == 1 ? "" : "s",
                 d->sections_dropped ? " (the latest shown)" : "");
     for (size_t i = 0; i < d->nsections; i++)
-        (void)d->sections[i]; /* LOG-PRINT */
+        ost_cli_print_setupapi_section(out, d->sections[i], "    ");
 }
 
 static void print_packages(FILE *out, const struct ost_doctor_report *r)
@@ -112,8 +113,8 @@ void ost_cli_print_doctor(FILE *out, const struct ost_image *img, const struct o
     }
     print_packages(out, r);
     if (r->log_name)
-        fprintf(out, "\nLog: %s (%s, %llu sections)\n", r->log_name, r->log_encoding ? r->log_encoding : "?",
-                r->log_sections_total);
+        fprintf(out, "\nLog: %s (%s, %llu section%s)\n", r->log_name, r->log_encoding ? r->log_encoding : "?",
+                r->log_sections_total, r->log_sections_total == 1 ? "" : "s");
     else
         fprintf(out, "\nLog: %s\n", r->log_problem ? r->log_problem : "none");
 }
@@ -176,7 +177,7 @@ static json_t *device_json(const struct ost_doctor_report *r, const struct ost_d
 {
     json_t *dev = ost_cli_devnode_json(d->node), *sections = json_array();
     for (size_t i = 0; i < d->nsections; i++)
-        (void)d->sections[i]; /* LOG-JSON */
+        json_array_append_new(sections, ost_cli_setupapi_section_json(d->sections[i]));
     json_object_update_new(
         dev, json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:b, s:s, s:o}, s:o, s:o, s:o, s:o, s:i}", "device_desc",
                        ost_json_str(d->node->device_desc), "bound_inf", ost_json_str(ost_doctor_bound_inf(d)),

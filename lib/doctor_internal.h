@@ -24,5 +24,12 @@ const struct ost_doctor_package *ost_doctor_verdict_package(const struct ost_doc
 ost_status ost_doctor_read_log(struct ost_image *img, struct ost_doctor_report *r, const char *host_file,
                                struct ost_error *err);
 void ost_doctor_free_sections(struct ost_doctor_device *d);
+/* The device's latest section, or NULL. */
+const struct ost_setupapi_section *ost_doctor_latest_section(const struct ost_doctor_device *d);
+/* A sig: line at warning or error level: the signature did not verify. */
+bool ost_doctor_signature_failed(const struct ost_setupapi_section *s);
+/* "2026/01/10 12:01:00.000 failure 0xe0000242 ERROR_AUTHENTICODE_TRUST_NOT_ESTABLISHED,
+ * driver oem3.inf, 1 error, 2 warnings" */
+char *ost_doctor_section_summary(const struct ost_setupapi_section *s);
 
 #endif

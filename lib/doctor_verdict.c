@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "doctor_internal.h"
+#include "setupapi_log.h"
 
 static bool same_package(const struct ost_doctor_package *a, const struct ost_doctor_package *b)
 {
@@ -100,6 +101,17 @@ static void signature_evidence(struct ost_doctor_device *d, ost_arch arch)
         evidence(d, ost_xasprintf("signature policy not decided: %s", vp->verdict_problem));
 }
 
+static void log_evidence(struct ost_doctor_device *d)
+{
+    const struct ost_setupapi_section *s = ost_doctor_latest_section(d);
+    if (!s)
+        return;
+    char *summary = ost_doctor_section_summary(s);
+    evidence(d, ost_xasprintf("log: latest install section %s%s", summary,
+                              ost_doctor_signature_failed(s) ? "; its sig: lines report a signature failure" : ""));
+    free(summary);
+}
+
 static void set_verdict(struct ost_doctor_device *d, enum ost_doctor_kind kind, char *verdict, const char *fix)
 {
     d->kind = kind;
@@ -129,10 +141,18 @@ static void decide_bound(const struct ost_doctor_report *r, struct ost_doctor_de
         char *name = package_name(d->intended);
         char *label = by_service ? ost_xasprintf(", the service %s installs", name) : ost_xasprintf(" = %s", name);
         free(name);
-        if (vp->has_verdict && vp->verdict.kind == OST_VERDICT_NO_LOAD)
+        bool policy = vp->has_verdict && vp->verdict.kind == OST_VERDICT_NO_LOAD;
+        bool logged = arch == OST_ARCH_AMD64 && ost_doctor_signature_failed(ost_doctor_latest_section(d));
+        if (policy || logged)
             set_verdict(d, OST_DOCTOR_NO_LOAD,
-                        ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s%s)", via, label),
-                        vp->verdict.fix);
+                        ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s%s)%s", via, label,
+                                      logged ? "; the log's sig: lines report the failure" : ""),
+                        policy && vp->verdict.fix ? vp->verdict.fix
+                        : vp->has_verdict ? "the package as staged now would load (its signature is trusted): the "
+                                            "log is from an earlier install, so update the device's driver from it "
+                                            "(pnputil -i -a, or reinstall the device)"
+                                          : "sign the package with a certificate the image trusts "
+                                            "(add-driver --test-sign, or a release signature)");
         else
             set_verdict(d, OST_DOCTOR_BOUND_INTENDED, ost_xasprintf("bound as intended (%s%s)", via, label), NULL);
         free(label);
@@ -149,13 +169,17 @@ static void decide_matched_unbound(struct ost_doctor_device *d)
     bool refused = vp->has_verdict && vp->verdict.kind != OST_VERDICT_LOADS;
     if (failed) {
         char *flags = ost_config_flags_describe(d->node->config_flags);
+        const struct ost_setupapi_section *s = ost_doctor_latest_section(d);
+        char *logged = s ? ost_doctor_section_summary(s) : NULL;
+        char *why = refused ? ost_xasprintf(": %s", vp->verdict.summary)
+                    : logged ? ost_xasprintf("; the log's latest install: %s", logged)
+                             : ost_xstrdup(" (no log section says why)");
         set_verdict(d, OST_DOCTOR_FAILED,
-                    ost_xasprintf("unbound: install failed (ConfigFlags %s) although %s matches%s%s", flags, label,
-                                  refused ? ": " : " — see the log", refused ? vp->verdict.summary : ""),
+                    ost_xasprintf("unbound: install failed (ConfigFlags %s) although %s matches%s", flags, label, why),
                     refused ? vp->verdict.fix
                             : "read the log's sections for the device below; if the package was staged after this "
                               "boot, Windows tries again when the device is reinstalled");
-        free(flags);
+        free(flags), free(logged), free(why);
     } else {
         set_verdict(d, OST_DOCTOR_PENDING,
                     ost_xasprintf("unbound: not installed yet; %s matches and Plug and Play installs it on the next "
@@ -253,4 +277,5 @@ void ost_doctor_decide(struct ost_image *img, const struct ost_doctor_report *r,
         evidence(d, ost_xstrdup("ConfigFlags FAILEDINSTALL: on that boot Windows found no driver it could install"));
     match_evidence(r, d);
     signature_evidence(d, arch);
+    log_evidence(d);
 }
