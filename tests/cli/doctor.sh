@@ -18,7 +18,8 @@ MODERN="$EXAMPLE/amd64/aero_virtio_snd.inf"
 LEGACY_INF="$EXAMPLE/amd64/aero-virtio-snd-legacy.inf"
 B01='PCI\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\3&267a616a&0&18'
 B00='PCI\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_00\3&267a616a&0&20'
-T18='PCI\VEN_1AF4&DEV_1018&SUBSYS_00191AF4&REV_00\3&267a616a&0&20'
+T18X='PCI\VEN_1AF4&DEV_1018&SUBSYS_00191AF4&REV_00\3&267a616a&0&28'
+T18F='PCI\VEN_1AF4&DEV_1018&SUBSYS_00191AF4&REV_00\3&267a616a&0&18'
 
 # image NAME ARCH DEVICE-SPEC...: a test image with those devices
 image() {
@@ -145,6 +146,74 @@ expect_status "no devnode at all: exit 1" 1
 expect_out "no devnode: says the image has not booted" 'the image has no devnodes at all, so it has not booted yet'
 run doctor --image "$TMP/fresh" --json
 expect_json "no devnode: json" "d['devices']==[] and not d['all_bound'] and d['devnodes_total']==0"
+
+# ---- setupapi.dev.log ------------------------------------------------------------------
+STORE='c:\windows\system32\driverstore\filerepository\aero_virtio_snd.inf_amd64_neutral_8e9b126a29c1f7f1'
+# log_header: the lines Windows starts the log with
+log_header() {
+    printf '%s\n' '[Device Install Log]' '     OS Version = 6.1.7601' '     Architecture = amd64' '' '[BeginLog]' '' \
+        '[Boot Session: 2026/01/10 12:00:00.500]' ''
+}
+# sig_failure_section DEVICE: installed, but the catalog's root is not trusted
+sig_failure_section() {
+    printf '%s\n' ">>>  [Device Install (Hardware initiated) - $1]" '>>>  Section start 2026/01/10 12:01:00.000' \
+        "     dvi:                Selected driver installs from section [VirtioSnd_Device] in '$STORE\\aero_virtio_snd.inf'." \
+        '     sig: {_VERIFY_FILE_SIGNATURE} 12:01:01.100' \
+        '!    sig:      Verifying file against specific (valid) catalog failed! (0x800b0109)' \
+        '!    sig:      Error 0x800b0109: A certificate chain processed, but terminated in a root certificate which is not trusted by the trust provider.' \
+        '!!!  sig:      Driver package failed signature validation. Error = 0xE0000242 12:01:01.200' \
+        '<<<  Section end 2026/01/10 12:01:02.000' '<<<  [Exit status: FAILURE(0xe0000242)]' ''
+}
+# no_driver_section DEVICE TIME
+no_driver_section() {
+    printf '%s\n' ">>>  [Device Install (Hardware initiated) - $1]" ">>>  Section start 2026/01/10 $2" \
+        '!    dvi: Selecting driver failed(0xe0000228)' \
+        '!!!  dvi: Error 0xe0000228: There are no compatible drivers for this device.' \
+        "<<<  Section end 2026/01/10 $2" '<<<  [Exit status: FAILURE(0xe0000203)]' ''
+}
+
+cp -a "$TMP/seed" "$TMP/logged"
+{ log_header; sig_failure_section "$B01"; no_driver_section "$B00" 12:02:00.000; } > "$TMP/logged/Windows/inf/setupapi.dev.log"
+snapshot "$TMP/logged" > "$TMP/logged.snap"
+run doctor --image "$TMP/logged"
+expect_status "Code 52 with the log: exit 1" 1
+expect_out "Code 52 verdict names the log's sig: lines" "^FAIL +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*Code 52.*the log's sig: lines report the failure"
+expect_out "the section: time, outcome with its name, driver" '2026/01/10 12:01:00.000  FAILURE\(0xe0000242 ERROR_AUTHENTICODE_TRUST_NOT_ESTABLISHED\)  PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*driver: .*aero_virtio_snd.inf'
+expect_out "the sig: warning lines with their line numbers" 'line 13 !   sig: Verifying file against specific \(valid\) catalog failed! \(0x800b0109\)'
+expect_out "the !!! error line with its time" 'line 15 !!! sig: Driver package failed signature validation. Error = 0xE0000242 \(12:01:01.200\)'
+expect_out "REV_00's section: no compatible driver" 'FAILURE\(0xe0000203 ERROR_NO_DRIVER_SELECTED\)  PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_00.*no compatible driver'
+expect_out "log summary" '^Log: Windows.inf.setupapi.dev.log \(ansi, 2 sections\)'
+same_as_before "log case: image unchanged" "$TMP/logged" "$TMP/logged.snap"
+run doctor --image "$TMP/logged" --json
+expect_json "json: sections attached to their devices" "[x for x in d['devices'] if x['instance_path']==r'$B01' and len(x['log_sections'])==1 and x['log_sections'][0]['exit_status']=='0xe0000242' and x['log_sections'][0]['entries'][2]['level']=='error'] and [x for x in d['devices'] if x['instance_path']==r'$B00' and x['log_sections'][0]['no_driver_found']] and d['log']['sections']==2"
+
+# the same log from the host, in UTF-16LE with CRLF, its last section cut short
+{ log_header; sig_failure_section "$B01"; no_driver_section "$B00" 12:02:00.000; printf '%s\n' ">>>  [Device Install (Hardware initiated) - $T18X]" '>>>  Section start 2026/01/10 12:03:00.000' '     ndv: Searching Driver Store and Device Path...'; } \
+    | sed 's/$/\r/' | iconv -f UTF-8 -t UTF-16LE > "$TMP/host.log"
+run doctor --image "$TMP/seed" --setupapi-log "$TMP/host.log" --json
+expect_status "--setupapi-log FILE: exit 1 (same devices)" 1
+expect_json "UTF-16LE CRLF log read, truncated section counted" "d['log']['encoding']=='utf-16le' and d['log']['sections']==3 and d['log']['path']==r'$TMP/host.log' and [x for x in d['devices'] if x['instance_path']==r'$B01' and x['log_sections'][0]['outcome']=='failure']"
+run doctor --image "$TMP/seed" --setupapi-log "$TMP/nosuch.log"
+expect_status "--setupapi-log missing: exit 2" 2
+expect_err "--setupapi-log missing: names the file" 'nosuch.log'
+head -c 3000 /dev/urandom > "$TMP/garbage.log"
+run doctor --image "$TMP/seed" --setupapi-log "$TMP/garbage.log"
+expect_status "--setupapi-log not a log: exit 2" 2
+
+# the image's own log damaged: reported, the rest of the report stands
+cp -a "$TMP/ok" "$TMP/badlog"
+head -c 3000 /dev/urandom > "$TMP/badlog/Windows/inf/setupapi.dev.log"
+run doctor --image "$TMP/badlog"
+expect_status "damaged image log: still exit 0" 0
+expect_out "damaged image log: said so" '^Log: .*setupapi.dev.log'
+
+# a device installed many times: the latest sections kept
+cp -a "$TMP/legacyfail" "$TMP/many"
+{ log_header; for m in 10 11 12 13 14 15 16 17 18 19; do no_driver_section "$T18F" "12:$m:00.000"; done; } > "$TMP/many/Windows/inf/setupapi.dev.log"
+run doctor --image "$TMP/many" --json
+expect_json "ten sections: the latest 8 kept, 2 dropped" "d['devices'][0]['log_sections_dropped']==2 and len(d['devices'][0]['log_sections'])==8 and d['devices'][0]['log_sections'][-1]['start']=='2026/01/10 12:19:00.000'"
+run doctor --image "$TMP/many"
+expect_out "failed install: the latest section's outcome in the verdict" "install failed .* although staged aero-virtio-snd-legacy.inf matches; the log's latest install: 2026/01/10 12:19:00.000 failure 0xe0000203 ERROR_NO_DRIVER_SELECTED, no compatible driver"
 
 # ---- the real Windows 7 SYSTEM hive ------------------------------------------------------
 if [ -f "$SHARED/fixtures/hives/win7sp1-SYSTEM.xz" ]; then
