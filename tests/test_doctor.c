@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "doctor.h"
+#include "setupapi_log.h"
 #include "stage.h"
 #include "testimage.h"
 
@@ -253,6 +254,86 @@ static void test_real_windows7_hive(void **state)
     cleanup(dir);
 }
 
+/* A setupapi.dev.log in the documented form (brief §8), CRLF line ends. */
+static void write_log(const char *dir, const char *device, unsigned failures, const char *signed_device)
+{
+    struct ost_buf b = {0};
+    ost_buf_adds(&b, "[Device Install Log]\r\n     OS Version = 6.1.7601\r\n     Architecture = amd64\r\n\r\n"
+                     "[BeginLog]\r\n\r\n[Boot Session: 2026/01/10 12:00:00.500]\r\n\r\n");
+    for (unsigned i = 0; i < failures; i++)
+        ost_buf_addf(&b,
+                     ">>>  [Device Install (Hardware initiated) - %s]\r\n>>>  Section start 2026/01/10 12:%02u:00.000\r\n"
+                     "!    dvi: Selecting driver failed(0xe0000228)\r\n"
+                     "!!!  dvi: Error 0xe0000228: There are no compatible drivers for this device.\r\n"
+                     "<<<  Section end 2026/01/10 12:%02u:01.000\r\n<<<  [Exit status: FAILURE(0xe0000203)]\r\n\r\n",
+                     device, i, i);
+    ost_buf_addf(&b,
+                 ">>>  [Device Install (Hardware initiated) - %s]\r\n>>>  Section start 2026/01/10 13:00:00.000\r\n"
+                 "     sig: {_VERIFY_FILE_SIGNATURE} 13:00:01.100\r\n"
+                 "!    sig:      Verifying file against specific (valid) catalog failed! (0x800b0109)\r\n"
+                 "     ndv:      Driver INF: oem3.inf\r\n"
+                 "<<<  Section end 2026/01/10 13:00:02.000\r\n<<<  [Exit status: SUCCESS]\r\n\r\n"
+                 ">>>  [Device Install (Hardware initiated) - " SND_1018 "]\r\n"
+                 ">>>  Section start 2026/01/10 13:05:00.000\r\n     ndv: Searching Driver Store and Device Path...\r\n",
+                 signed_device);
+    char *path = ost_xasprintf("%s/Windows/inf/setupapi.dev.log", dir);
+    t_write(path, b.data, b.len);
+    free(path);
+    ost_buf_free(&b);
+}
+
+static void test_log_sections(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_AMD64, seed_devices, 3, modern, 1);
+    write_log(dir, SND_REV00, 10, SND_REV01);
+    struct ost_doctor_options o = {0};
+    struct ost_doctor_report *r = doctor(dir, &o);
+    assert_string_equal(r->log_name, "Windows\\inf\\setupapi.dev.log");
+    assert_null(r->log_problem);
+    assert_int_equal(r->log_sections_total, 12);
+    const struct ost_doctor_device *d = device(r, SND_REV00);
+    assert_int_equal(d->nsections, OST_DOCTOR_MAX_SECTIONS);
+    assert_int_equal(d->sections_dropped, 2);
+    assert_string_equal(d->sections[0]->start, "2026/01/10 12:02:00.000");
+    assert_true(d->sections[7]->no_driver_found);
+    d = device(r, SND_REV01);
+    assert_int_equal(d->nsections, 1);
+    assert_int_equal(d->kind, OST_DOCTOR_NO_LOAD);
+    assert_non_null(strstr(d->verdict, "the log's sig: lines"));
+    d = device(r, SND_1018);
+    assert_int_equal(d->nsections, 1);
+    assert_int_equal(d->sections[0]->outcome, OST_SETUPAPI_TRUNCATED);
+    ost_doctor_report_free(r);
+
+    /* A log given from the host that is not there is an error. */
+    struct ost_image *img;
+    struct ost_error err;
+    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    o.setupapi_log = "/nonexistent/setupapi.dev.log";
+    assert_int_not_equal(ost_doctor_run(img, &o, &r, &err), OST_OK);
+    assert_non_null(strstr(err.message, "/nonexistent/setupapi.dev.log"));
+    ost_image_close(img);
+    cleanup(dir);
+}
+
+/* x86 loads unsigned drivers: sig: warnings in the log are no Code 52. */
+static void test_log_signature_x86(void **state)
+{
+    (void)state;
+    static const char *const devs[] = {"1af4:1059:00191af4:01,bound=aero_virtio_snd,inf=oem3.inf"};
+    char *dir = make_image(OST_ARCH_X86, devs, 1, modern, 1);
+    write_log(dir, SND_REV00, 0, SND_REV01);
+    struct ost_doctor_options o = {0};
+    struct ost_doctor_report *r = doctor(dir, &o);
+    const struct ost_doctor_device *d = device(r, SND_REV01);
+    assert_int_equal(d->nsections, 1);
+    assert_int_equal(d->kind, OST_DOCTOR_BOUND_INTENDED);
+    assert_true(ost_doctor_all_bound(r));
+    ost_doctor_report_free(r);
+    cleanup(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +342,8 @@ int main(void)
         cmocka_unit_test(test_hwid_prefix_and_unknown_driver),
         cmocka_unit_test(test_never_booted),
         cmocka_unit_test(test_real_windows7_hive),
+        cmocka_unit_test(test_log_sections),
+        cmocka_unit_test(test_log_signature_x86),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
