@@ -71,6 +71,16 @@ run check-package "$TMP/pkg-amd64" --arch amd64 --trust "$CER"
 verdict "no image, testsigning unknown: loads only if" amd64 "loads only if testsigning is on"
 expect_status "unknown testsigning is not a negative answer" 0
 
+# make-cat signs in one step with --cert/--key
+mkdir -p "$TMP/pkg-mc"
+cp "$EXAMPLE/amd64/aero_virtio_snd.inf" "$EXAMPLE/amd64/aero_virtio_snd.sys" "$TMP/pkg-mc/"
+run make-cat "$TMP/pkg-mc" --cert "$CER" --key "$KEY" --json
+expect_json "make-cat --cert --key: written signed" "d['catalogs'][0]['signed'] is True"
+run check-package "$TMP/pkg-mc" --image "$TMP/img64"
+verdict "make-cat's signed catalog: will install and load" amd64 "will install and load"
+run make-cat "$TMP/pkg-mc" --cert "$CER"
+expect_status "make-cat --cert without --key: usage error" 2
+
 # a file changed after signing: the catalog no longer covers it
 cp -r "$TMP/pkg-amd64" "$TMP/pkg-changed"
 printf '\n; changed\n' >> "$TMP/pkg-changed/aero_virtio_snd.inf"
