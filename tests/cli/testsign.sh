@@ -137,6 +137,35 @@ run add-driver --image "$TMP/ts" --driver "$TMP/pkg-unsigned" --test-sign --test
 expect_out "re-run: nothing to do" "nothing to do"
 same_as_before "re-run leaves the image byte-identical" "$TMP/ts" "$TMP/ts2.snap"
 
+# a boot-start driver on x64: its .sys gets an embedded signature too
+mkdir -p "$TMP/stor"
+cp tests/data/teststor/teststor.inf "$TMP/stor/"
+cp "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/stor/"
+"$OFFSTAGE" make-test-image "$TMP/bt" --arch amd64 >/dev/null
+run check-package "$TMP/stor" --image "$TMP/bt"
+verdict "boot-start, unsigned: will not load" amd64 "will not load"
+run add-driver --image "$TMP/bt" --driver "$TMP/stor" --test-sign --test-sign-dir "$TMP/cert"
+expect_status "boot-start package test-signed" 0
+verdict "boot-start, test-signed: will install and load" amd64 "will install and load"
+expect_out "boot-start: says the .sys carries an embedded signature" "embedded signature"
+SYS="$TMP/bt/Windows/System32/drivers/testdrv.sys"
+if osslsigncode verify -CAfile "$PEM" -in "$SYS" >"$TMP/v" 2>&1; then
+    ok "System32\\drivers copy has an embedded signature osslsigncode accepts"
+else
+    not_ok "System32\\drivers copy has an embedded signature osslsigncode accepts" "$(tail -3 "$TMP/v")"
+fi
+BSTAGED=$(echo "$TMP"/bt/Windows/offstage/drivers/teststor.inf_amd64_neutral_*)
+if osslsigncode verify -CAfile "$PEM" -catalog "$BSTAGED/teststor.cat" -in "$BSTAGED/testdrv.sys" >"$TMP/v" 2>&1; then
+    ok "the signed .sys is covered by the staged catalog"
+else
+    not_ok "the signed .sys is covered by the staged catalog" "$(tail -3 "$TMP/v")"
+fi
+if cmp -s "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/stor/testdrv.sys"; then
+    ok "boot-start: the package's own .sys is untouched"
+else
+    not_ok "boot-start: the package's own .sys is untouched" "changed"
+fi
+
 # the installed system's own store, given with --bcd
 if [ -f "$SHARED/fixtures/bcd/regipy-BCD.xz" ]; then
     xz -dc "$SHARED/fixtures/bcd/regipy-BCD.xz" > "$B/BCD2"
