@@ -7,9 +7,11 @@
 
 #include "catpkg.h"
 #include "cli.h"
+#include "sign.h"
 
 static const char help[] =
-    "usage: offstage make-cat PACKAGE... [--os LIST] [--json]\n"
+    "usage: offstage make-cat PACKAGE... [--os LIST] [--cert CERT --key KEY [--digest sha1|sha256]]\n"
+    "                         [--json]\n"
     "\n"
     "Makes the catalog a driver package's INF names with CatalogFile (or\n"
     "CatalogFile.NTx86 / CatalogFile.NTamd64), like Inf2Cat: it lists the INF\n"
@@ -21,16 +23,21 @@ static const char help[] =
     "catalog is written next to the INF, through a temporary file renamed\n"
     "into place. Nothing is written when any catalog cannot be made.\n"
     "\n"
-    "The catalog is unsigned, as Inf2Cat leaves it. Windows installs a\n"
-    "package silently only when its catalog is signed by a certificate the\n"
-    "image trusts: sign it next (e.g. `offstage sign`, or `osslsigncode sign\n"
-    "-certs CERT -key KEY -in X.cat -out X-signed.cat`).\n"
+    "The catalog is unsigned, as Inf2Cat leaves it, unless --cert and --key\n"
+    "are given: then it is signed as `offstage sign` does (SHA-1 by default).\n"
+    "Windows installs a package silently only when its catalog is signed by a\n"
+    "certificate the image trusts (`offstage add-cert`).\n"
     "\n"
     "Options:\n"
     "  --os LIST   Inf2Cat-style targets, comma-separated: 7_X86, 7_X64,\n"
     "              Server2008R2_X64, Vista_X86, Vista_X64, Server2008_X86,\n"
     "              Server2008_X64. Default: Windows 7 on every architecture\n"
     "              the INF declares and the package can be staged for.\n"
+    "  --cert CERT --key KEY   sign each catalog written (DER or PEM; e.g. from\n"
+    "              `offstage make-test-cert`). The key and certificate are\n"
+    "              checked before anything is written.\n"
+    "  --digest D  sha1 (default, what an unpatched Windows 7 verifies in\n"
+    "              kernel mode) or sha256.\n"
     "  --json      print what was written as JSON (offstage.make-cat/1).\n"
     "\n"
     "The catalog's time is now, or SOURCE_DATE_EPOCH when that is set; the\n"
@@ -60,7 +67,13 @@ static json_t *written_json(const char *path)
     return json_pack("{s:s, s:o}", "path", path, "members", members);
 }
 
-static int make_all(int first, int argc, char **argv, const struct ost_make_cat_options *o, bool json)
+struct signing {
+    struct ost_signer *signer; /* NULL: leave the catalogs unsigned */
+    ost_digest digest;
+};
+
+static int make_all(int first, int argc, char **argv, const struct ost_make_cat_options *o,
+                    const struct signing *sg, bool json)
 {
     json_t *cats = json_array(), *errors = json_array();
     int rc = OST_EXIT_OK;
@@ -70,14 +83,23 @@ static int make_all(int first, int argc, char **argv, const struct ost_make_cat_
         ost_status st = ost_package_find_infs(argv[i], false, &infs, &err);
         for (size_t k = 0; k < infs.n && st == OST_OK; k++)
             st = ost_make_cat(infs.v[k], o, &written, &err);
-        /* Signing hook: the sign module signs each path in `written` here
-         * once make-cat takes --cert/--key (ost_catalog_signed_content is
-         * what the signature covers). */
         for (size_t k = 0; k < written.n; k++) {
-            if (json)
-                json_array_append_new(cats, written_json(written.v[k]));
-            else
+            ost_sign_kind kind;
+            bool is_signed = false;
+            if (sg->signer && st == OST_OK) {
+                st = ost_sign_file(sg->signer, sg->digest, written.v[k], &kind, &err);
+                is_signed = st == OST_OK;
+            }
+            if (json) {
+                json_t *w = written_json(written.v[k]);
+                json_object_set_new(w, "signed", json_boolean(is_signed));
+                json_array_append_new(cats, w);
+            } else if (is_signed) {
+                printf("wrote %s (signed by %s, %s)\n", written.v[k], ost_signer_subject(sg->signer),
+                       ost_digest_name(sg->digest));
+            } else {
                 printf("wrote %s (unsigned)\n", written.v[k]);
+            }
         }
         if (st != OST_OK) {
             rc = OST_EXIT_ERROR;
@@ -105,15 +127,25 @@ static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"os", required_argument, NULL, 'o'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+        {"cert", required_argument, NULL, 'C'}, {"key", required_argument, NULL, 'K'},
+        {"digest", required_argument, NULL, 'G'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
     };
     struct ost_make_cat_options o = {0};
+    struct signing sg = {0};
     struct ost_error err;
+    const char *cert = NULL, *key = NULL;
     bool json = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:jh", longopts, NULL)) != -1) {
-        if (c == 'o') {
+        if (c == 'C') {
+            cert = optarg;
+        } else if (c == 'K') {
+            key = optarg;
+        } else if (c == 'G') {
+            if (!ost_digest_parse(optarg, &sg.digest))
+                return ost_cli_usage_error("make-cat", "--digest is sha1 or sha256, not '%s'", optarg);
+        } else if (c == 'o') {
             if (ost_cat_os_parse_list(optarg, o.os, &o.nos, &err) != OST_OK)
                 return ost_cli_usage_error("make-cat", "--os: %s", err.message);
         } else if (c == 'j') {
@@ -127,13 +159,20 @@ static int run(int argc, char **argv)
     }
     if (optind >= argc)
         return ost_cli_usage_error("make-cat", "name a package folder or INF file");
+    if (!cert != !key)
+        return ost_cli_usage_error("make-cat", "signing needs both --cert and --key");
+    struct ost_signer_options so = {0};
+    if (cert && ost_signer_load(key, cert, &so, &sg.signer, &err) != OST_OK)
+        return ost_cli_report_error("make-cat", &err);
     o.now = ost_catalog_time();
-    return make_all(optind, argc, argv, &o, json);
+    int rc = make_all(optind, argc, argv, &o, &sg, json);
+    ost_signer_free(sg.signer);
+    return rc;
 }
 
 const struct ost_command ost_cmd_make_cat = {
     .name = "make-cat",
-    .summary = "make the catalog a package's INF names (Inf2Cat), unsigned",
+    .summary = "make the catalog a package's INF names (Inf2Cat), signed with --cert/--key",
     .help = help,
     .run = run,
 };

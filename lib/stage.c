@@ -352,6 +352,39 @@ static void check_catalog(struct ost_stage_package *p, const struct ost_stage_op
             note(p, "catalog: %s", d->v[i].message);
 }
 
+/* --test-sign on x64: winload reads no catalog, so a boot-start driver's
+ * PE files get an embedded signature. The signed copies are scratch files
+ * that take the originals' place in the report: the staged copy, the
+ * System32\drivers copy and the catalog all use them. */
+static ost_status embed_test_signatures(struct ost_image *img, struct ost_stage_package *p,
+                                        const struct ost_stage_options *opts, struct ost_error *err)
+{
+    struct ost_package_arch *pa = &p->report->arches[0];
+    ost_status st = OST_OK;
+    for (size_t i = 0; i < pa->nfiles && st == OST_OK; i++) {
+        struct ost_package_file *f = &pa->files[i];
+        if (!f->is_pe || f->embedded_signature || !f->host_path)
+            continue;
+        uint8_t *data = NULL, *out = NULL;
+        size_t size = 0, out_size = 0;
+        st = ost_read_file(f->host_path, OST_PE_MAX_FILE, &data, &size, err);
+        if (st == OST_OK)
+            st = ost_sign_pe(opts->test_signer, opts->test_digest, data, size, f->host_path, &out, &out_size, err);
+        char *path = st == OST_OK ? ost_target_scratch_file(img->target, "sys") : NULL;
+        if (st == OST_OK)
+            st = ost_write_new_file(path, out, out_size, err);
+        if (st == OST_OK) {
+            free(f->host_path);
+            f->host_path = path;
+            f->embedded_signature = true;
+        } else {
+            free(path);
+        }
+        free(data), free(out);
+    }
+    return st;
+}
+
 /* --test-sign: the catalog Inf2Cat would make for the image's
  * architecture, signed, in a scratch file that the plan copies in place
  * of the package's own (missing or invalid) catalog. */
@@ -413,12 +446,17 @@ static void plan_package(struct ost_image *img, const char *inf, const struct os
     check_catalog(p, opts, &po.model.os);
     if (opts->test_signer && p->signature.signature <= OST_SIG_BROKEN) {
         struct ost_error terr;
-        if (make_test_catalog(img, p, &po.model.os, opts, &terr) != OST_OK) {
+        bool embed = pa->boot_critical && arch != OST_ARCH_X86;
+        if ((embed && embed_test_signatures(img, p, opts, &terr) != OST_OK) ||
+            make_test_catalog(img, p, &po.model.os, opts, &terr) != OST_OK) {
             refuse(p, OST_STAGE_REFUSED, "cannot test-sign it: %s", terr.message);
             return;
         }
         note(p, "test-signed: a catalog made for %s and signed by %s is staged with it (the package itself is "
                 "unchanged)", ost_arch_name(arch), ost_signer_subject(opts->test_signer));
+        if (embed)
+            note(p, "test-signed: its boot-start driver files carry an embedded signature (winload reads no "
+                    "catalog)");
     }
     if (!p->signed_ && !opts->force_unsigned) {
         refuse(p, OST_STAGE_REFUSED, "unsigned (no catalog); give --force-unsigned to stage it anyway");

@@ -76,9 +76,21 @@ ost_status ost_testsign_apply(struct ost_image *img, const struct ost_cert *cert
 ost_status ost_testsign_bcd_file(const char *path, bool save, bool allow_dirty, bool *changed, struct ost_error *err)
 {
     struct ost_bcd *b;
+    *changed = false;
     ost_status st = ost_bcd_open(path, save, allow_dirty, &b, err);
     if (st != OST_OK)
         return st;
+    if (!save) {
+        ost_bcd_scope scope;
+        st = ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, err);
+        *changed = st == OST_NEGATIVE;
+        size_t *idx = NULL, n = 0;
+        if (st == OST_NEGATIVE) /* off, or nothing to set it on: say which */
+            st = ost_bcd_targets(b, NULL, &idx, &n, &scope, err);
+        free(idx);
+        ost_bcd_close(b);
+        return st;
+    }
     st = set_testsigning(b, changed, err);
     if (st == OST_OK && save && *changed)
         st = ost_bcd_save(b, err);

@@ -277,7 +277,7 @@ static struct ost_package_report *checked(const char *dir, ost_arch arch, bool *
     if (ost_package_check(inf, &po, &r, &err) != OST_OK)
         fail_msg("%s", err.message);
     free(inf);
-    *all_signed = ost_cat_check_package(r, NULL, NULL);
+    *all_signed = ost_cat_check_package(r, NULL, NULL, NULL);
     return r;
 }
 
