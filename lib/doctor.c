@@ -190,10 +190,10 @@ static ost_status copy_tree(struct ost_target *t, const char *from, const char *
             uint8_t *data;
             size_t size;
             st = ost_target_read_file(t, src, PACKAGE_FILE_MAX, &data, &size, err);
-            if (st == OST_OK)
+            if (st == OST_OK) {
                 st = write_host_file(dst, data, size, err);
-            if (st == OST_OK)
                 free(data);
+            }
         }
         free(src), free(dst);
     }

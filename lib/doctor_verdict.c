@@ -119,7 +119,17 @@ static void set_verdict(struct ost_doctor_device *d, enum ost_doctor_kind kind, 
     d->fix = fix ? ost_xstrdup(fix) : NULL;
 }
 
-static void decide_bound(const struct ost_doctor_report *r, struct ost_doctor_device *d, ost_arch arch)
+static const char *code52_fix(const struct ost_doctor_package *vp)
+{
+    if (vp->has_verdict && vp->verdict.kind == OST_VERDICT_LOADS)
+        return "the package as staged now would load (its signature is trusted): the log is from an earlier "
+               "install, so update the device's driver from it (pnputil -i -a, or reinstall the device)";
+    if (vp->has_verdict && vp->verdict.fix)
+        return vp->verdict.fix;
+    return "sign the package with a certificate the image trusts (add-driver --test-sign, or a release signature)";
+}
+
+static void decide_bound(struct ost_doctor_device *d, ost_arch arch)
 {
     const char *inf = ost_doctor_bound_inf(d);
     bool by_service;
@@ -147,18 +157,12 @@ static void decide_bound(const struct ost_doctor_report *r, struct ost_doctor_de
             set_verdict(d, OST_DOCTOR_NO_LOAD,
                         ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s%s)%s", via, label,
                                       logged ? "; the log's sig: lines report the failure" : ""),
-                        policy && vp->verdict.fix ? vp->verdict.fix
-                        : vp->has_verdict ? "the package as staged now would load (its signature is trusted): the "
-                                            "log is from an earlier install, so update the device's driver from it "
-                                            "(pnputil -i -a, or reinstall the device)"
-                                          : "sign the package with a certificate the image trusts "
-                                            "(add-driver --test-sign, or a release signature)");
+                        code52_fix(vp));
         else
             set_verdict(d, OST_DOCTOR_BOUND_INTENDED, ost_xasprintf("bound as intended (%s%s)", via, label), NULL);
         free(label);
     }
     free(via);
-    (void)r;
 }
 
 static void decide_matched_unbound(struct ost_doctor_device *d)
@@ -263,7 +267,7 @@ void ost_doctor_decide(struct ost_image *img, const struct ost_doctor_report *r,
     bool bound = d->node->service || d->node->driver;
     const struct ost_near_miss *x;
     if (bound)
-        decide_bound(r, d, arch);
+        decide_bound(d, arch);
     else if (d->intended)
         decide_matched_unbound(d);
     else if ((x = nearest_miss(r, d, driver)))
