@@ -69,6 +69,11 @@ static void print_packages(FILE *out, const struct ost_doctor_report *r)
         if (p->vendors.n)
             fprintf(out, "; lists %s%s", p->vendors.v[0], p->vendors.n > 1 ? ", ..." : "");
         fputc('\n', out);
+        if (e->provider || e->class_name || e->version)
+            fprintf(out, "            %s, class %s, %s %s\n", e->provider ? e->provider : "(no provider)",
+                    e->class_name ? e->class_name : "(none)", e->date ? e->date : "", e->version ? e->version : "");
+        if (p->model_problem && !e->installed)
+            fprintf(out, "            not read: %s\n", p->model_problem);
         if (p->has_verdict)
             fprintf(out, "            first boot: %s\n", p->verdict.summary);
         if (p->has_verdict && p->verdict.fix)
