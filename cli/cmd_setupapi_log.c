@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage setupapi-log: the device-install sections of setupapi.dev.log. */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "setupapi_print.h"
+
+static const char help[] =
+    "usage: offstage setupapi-log FILE [--device INSTANCE] [--hwid-prefix PREFIX]\n"
+    "                             [--failures] [--json]\n"
+    "\n"
+    "Reads a SetupAPI device-install log (Windows\\inf\\setupapi.dev.log, copied\n"
+    "out of a Windows that has booted) and shows its sections, one summary line\n"
+    "each: start time, outcome (SUCCESS, FAILURE(code NAME), TRUNCATED when the\n"
+    "log ends inside the section, UNKNOWN), the subject (device instance ID,\n"
+    "hardware ID or INF path) and the driver chosen (published oemN.inf,\n"
+    "install section, INF in the driver store; \"no compatible driver\" when\n"
+    "none matched). Under it: the section's kind and lines, then every error\n"
+    "(!!!), warning (!) and signature result (sig:) with its line number and\n"
+    "time. The log is streamed: any size works in little memory. UTF-8, ANSI,\n"
+    "UTF-16 (with BOM), CRLF and LF are read; never writes.\n"
+    "\n"
+    "Options:\n"
+    "  --device INSTANCE     only sections about this device instance, e.g.\n"
+    "                        'PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\\3&13c0b0c5&0&18'\n"
+    "  --hwid-prefix PREFIX  only sections whose subject starts with PREFIX, or\n"
+    "                        (for PCI) has every part of that hardware ID:\n"
+    "                        'PCI\\VEN_1AF4&DEV_1059&REV_01' matches the instance above\n"
+    "  --failures            only sections that failed or logged a !!! error\n"
+    "  --json                the sections as JSON (schema offstage.setupapi-log/1)\n"
+    "All comparisons ignore case, as Windows does.\n"
+    "\n"
+    "Examples:\n"
+    "  offstage setupapi-log setupapi.dev.log --failures\n"
+    "  offstage setupapi-log setupapi.dev.log --hwid-prefix 'PCI\\VEN_1AF4&DEV_1059' --json\n"
+    "\n"
+    "Exit status: 0 read (and, with a filter, at least one section matched; an\n"
+    "empty log without a filter is 0); 1 a filter was given and no section\n"
+    "matched; 2 unreadable, or not a SetupAPI text log (binary, or no log line\n"
+    "in its first 64 KiB: the message gives the byte offset).\n";
+
+struct args {
+    const char *path;
+    struct ost_setupapi_filter filter;
+    bool json;
+};
+
+struct shown {
+    const struct args *a;
+    unsigned long matched;
+    json_t *sections;
+};
+
+static bool show_section(struct ost_setupapi_section *s, void *ctx)
+{
+    struct shown *sh = ctx;
+    if (ost_setupapi_section_matches(s, &sh->a->filter)) {
+        sh->matched++;
+        if (sh->a->json)
+            json_array_append_new(sh->sections, ost_cli_setupapi_section_json(s));
+        else
+            ost_cli_print_setupapi_section(stdout, s, "");
+    }
+    ost_setupapi_section_free(s);
+    return true;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    static const struct option longopts[] = {
+        {"device", required_argument, NULL, 'd'}, {"hwid-prefix", required_argument, NULL, 'p'},
+        {"failures", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:p:fjh", longopts, NULL)) != -1) {
+        if (c == 'd')
+            a->filter.device = optarg;
+        else if (c == 'p')
+            a->filter.hwid_prefix = optarg;
+        else if (c == 'f')
+            a->filter.failures_only = true;
+        else if (c == 'j')
+            a->json = true;
+        else if (c == 'h')
+            return fputs(help, stdout), -1;
+        else
+            return ost_cli_usage_error("setupapi-log", "unknown option");
+    }
+    if (optind != argc - 1)
+        return ost_cli_usage_error("setupapi-log", "name one log file");
+    if ((a->filter.device && !*a->filter.device) || (a->filter.hwid_prefix && !*a->filter.hwid_prefix))
+        return ost_cli_usage_error("setupapi-log", "--device and --hwid-prefix need a non-empty value");
+    a->path = argv[optind];
+    return 0;
+}
+
+static void print_json(const struct args *a, const struct ost_setupapi_log_info *info, json_t *sections)
+{
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:O}", "schema",
+        "offstage.setupapi-log/1", "path", a->path, "encoding", info->encoding,
+        "os_version", info->os_version[0] ? json_string(info->os_version) : json_null(),
+        "architecture", info->architecture[0] ? json_string(info->architecture) : json_null(),
+        "bytes", (json_int_t)info->bytes, "lines", (json_int_t)info->lines,
+        "sections_total", (json_int_t)info->sections, "sections_shown", (json_int_t)json_array_size(sections),
+        "sections", sections);
+    ost_cli_print_json(doc);
+    json_decref(doc);
+}
+
+static bool filtered(const struct ost_setupapi_filter *f)
+{
+    return f->device || f->hwid_prefix || f->failures_only;
+}
+
+static int run(int argc, char **argv)
+{
+    struct args a = {0};
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? OST_EXIT_OK : rc;
+    struct shown sh = {.a = &a, .sections = json_array()};
+    struct ost_setupapi_log_info info;
+    struct ost_error err;
+    if (ost_setupapi_log_parse_file(a.path, show_section, &sh, &info, &err) != OST_OK) {
+        json_decref(sh.sections);
+        return ost_cli_report_error("setupapi-log", &err);
+    }
+    if (a.json)
+        print_json(&a, &info, sh.sections);
+    else if (!info.sections)
+        printf("%s: no device-install sections (%llu lines)\n", a.path, (unsigned long long)info.lines);
+    else
+        printf("%lu of %llu sections shown (%s, %llu lines)\n", sh.matched, (unsigned long long)info.sections,
+               info.encoding, (unsigned long long)info.lines);
+    json_decref(sh.sections);
+    return filtered(&a.filter) && !sh.matched ? OST_EXIT_NEGATIVE : OST_EXIT_OK;
+}
+
+const struct ost_command ost_cmd_setupapi_log = {
+    .name = "setupapi-log",
+    .summary = "explain device installs from a booted Windows' setupapi.dev.log",
+    .help = help,
+    .run = run,
+};
