@@ -43,6 +43,7 @@ extern const struct ost_command ost_cmd_set_param;
 extern const struct ost_command ost_cmd_get_param;
 extern const struct ost_command ost_cmd_cat_info;
 extern const struct ost_command ost_cmd_make_cat;
+extern const struct ost_command ost_cmd_doctor;
 extern const struct ost_command ost_cmd_setupapi_log;
 
 const struct ost_command *ost_cli_find_command(const char *name);

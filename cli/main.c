@@ -24,6 +24,7 @@ static const struct ost_command *const commands[] = {
     &ost_cmd_bcd,
     &ost_cmd_set_param,
     &ost_cmd_get_param,
+    &ost_cmd_doctor,
     &ost_cmd_wim_info,
     &ost_cmd_setupapi_log,
     &ost_cmd_make_test_image,

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* offstage doctor: after first boot, why a device did or did not bind. */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "device_cli.h"
+#include "doctor.h"
+#include "doctor_cli.h"
+
+static const char help[] =
+    "usage: offstage doctor --image DIR|FILE.wim [--index N|all] [--driver NAME]\n"
+    "                       [--hwid-prefix ID] [--setupapi-log FILE] [--json]\n"
+    "\n"
+    "After Windows has booted with the device: explains why each device did or\n"
+    "did not bind, from what the image itself records. Read-only: nothing in\n"
+    "the image (or the WIM) is written.\n"
+    "\n"
+    "Devices: the devnodes of the active control set's Enum key (Plug and Play\n"
+    "writes one on the first boot with the device present). By default those\n"
+    "whose vendor (PCI\\VEN_1AF4) appears among the hardware IDs of a package\n"
+    "in the image, staged or in the driver store, so near misses are included:\n"
+    "another revision, the transitional virtio ID. For each: instance path,\n"
+    "hardware and compatible IDs, the bound service and driver key, the\n"
+    "published INF (DeviceDesc's @oemN.inf and the driver key's InfPath),\n"
+    "ConfigFlags decoded, and how every package of the image matches it (as\n"
+    "`offstage match`).\n"
+    "\n"
+    "Packages: what the driver store holds (oemN.inf and its original name, as\n"
+    "`pnputil -e`), what offstage staged and whether Windows has imported it,\n"
+    "and for the package a device should bind, what Windows 7's signature\n"
+    "policy does with it (the image's certificate stores and BCD-Template).\n"
+    "\n"
+    "The log: Windows\\inf\\setupapi.dev.log (or --setupapi-log FILE) is read as\n"
+    "a stream; each device's install sections are shown with their outcome,\n"
+    "the driver chosen, errors (!!!) and signature (sig:) lines, with times.\n"
+    "\n"
+    "Each device gets one verdict line, then its evidence:\n"
+    "  OK    bound as intended (service X via oemN.inf = staged pkg.inf)\n"
+    "  OK    bound (service X via Y); no package in the image matches it\n"
+    "  FAIL  bound to another driver (service Y via oemM.inf); pkg.inf matches it\n"
+    "  FAIL  bound but the driver did not load: signature (Code 52)\n"
+    "  FAIL  unbound: install failed (ConfigFlags 0x40) although pkg.inf matches\n"
+    "  FAIL  unbound: not installed yet; pkg.inf matches (next boot)\n"
+    "  FAIL  unbound: pkg.inf matches only REV_01, the device is REV_00\n"
+    "  FAIL  unbound: transitional ID DEV_1018, no package in the image lists it\n"
+    "  FAIL  unbound: no package for this device\n"
+    "with the one thing to change. The intended driver is --driver's package\n"
+    "when it matches the device, else the package that matches it best.\n"
+    "\n"
+    "Options:\n"
+    "  --image DIR|FILE.wim  the offline Windows (a WIM needs --index when it\n"
+    "                 holds several images).\n"
+    "  --driver NAME  a package of the image (staged INF name, oemN.inf or\n"
+    "                 original name): the devices of the vendors it lists.\n"
+    "  --hwid-prefix ID  the devices whose hardware ID starts with ID (or an\n"
+    "                 instance path), e.g. 'PCI\\VEN_1AF4&DEV_1059'.\n"
+    "  --setupapi-log FILE  read this log instead of the image's (a copy taken\n"
+    "                 from the running machine, for instance).\n"
+    "  --json         machine-readable report (schema offstage.doctor/1).\n"
+    "\n"
+    "Exit status: 0 every device is bound to the intended driver; 1 some is\n"
+    "not, or no device matches (the image has not booted with it yet); 2 error.\n"
+    "\n"
+    "Examples:\n"
+    "  offstage doctor --image /mnt/win7\n"
+    "  offstage doctor --image /mnt/win7 --driver aero_virtio_snd.inf\n"
+    "  offstage doctor --image install.wim --index 1 --hwid-prefix 'PCI\\VEN_1AF4'\n"
+    "  offstage doctor --image /mnt/win7 --setupapi-log ./setupapi.dev.log --json\n";
+
+struct options {
+    const char *image, *index;
+    struct ost_doctor_options doctor;
+    bool json;
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"image", required_argument, NULL, 'i'},       {"index", required_argument, NULL, 'x'},
+        {"driver", required_argument, NULL, 'd'},      {"hwid-prefix", required_argument, NULL, 'p'},
+        {"setupapi-log", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},              {0, 0, 0, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "i:x:d:p:l:jh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i': o->image = optarg; break;
+        case 'x': o->index = optarg; break;
+        case 'd': o->doctor.driver = optarg; break;
+        case 'p': o->doctor.hwid_prefix = optarg; break;
+        case 'l': o->doctor.setupapi_log = optarg; break;
+        case 'j': o->json = true; break;
+        case 'h': fputs(help, stdout); return -1;
+        default: return ost_cli_usage_error("doctor", "unknown option");
+        }
+    }
+    if (optind < argc)
+        return ost_cli_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+    if (o->doctor.hwid_prefix) {
+        int rc = ost_cli_check_device_spec("doctor", o->doctor.hwid_prefix);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int run(int argc, char **argv)
+{
+    struct options o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? OST_EXIT_OK : rc;
+    struct ost_cli_images imgs;
+    rc = ost_cli_open_images("doctor", o.image, o.index, false, true, &imgs);
+    json_t *images = json_array();
+    bool all_bound = true;
+    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
+        struct ost_error err;
+        struct ost_doctor_report *r;
+        if (ost_doctor_run(imgs.v[i], &o.doctor, &r, &err) != OST_OK) {
+            rc = ost_cli_report_error("doctor", &err);
+            break;
+        }
+        all_bound = all_bound && ost_doctor_all_bound(r);
+        if (o.json)
+            json_array_append_new(images, ost_cli_doctor_json(imgs.v[i], r));
+        else
+            ost_cli_print_doctor(stdout, imgs.v[i], r, i > 0);
+        ost_doctor_report_free(r);
+    }
+    if (rc == 0 && o.json) {
+        json_t *doc = json_pack("{s:s, s:b, s:O}", "schema", "offstage.doctor/1", "all_bound", all_bound, "images",
+                                images);
+        if (imgs.n == 1)
+            json_object_update(doc, json_array_get(images, 0));
+        ost_cli_print_json(doc);
+        json_decref(doc);
+    }
+    json_decref(images);
+    ost_cli_close_images(&imgs);
+    return rc ? rc : all_bound ? OST_EXIT_OK : OST_EXIT_NEGATIVE;
+}
+
+const struct ost_command ost_cmd_doctor = {
+    .name = "doctor",
+    .summary = "after first boot: why a device did or did not bind",
+    .help = help,
+    .run = run,
+};

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* doctor: one verdict per device, from its devnode, the match analysis and
+ * the signature policy's verdict on the package that should bind it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor_internal.h"
+#include "setupapi_log.h"
+
+static bool same_package(const struct ost_doctor_package *a, const struct ost_doctor_package *b)
+{
+    return a && b && (a == b || a->twin == b);
+}
+
+void ost_doctor_choose_intended(const struct ost_doctor_report *r, struct ost_doctor_device *d,
+                                const struct ost_doctor_package *driver)
+{
+    d->intended = NULL;
+    for (size_t i = 0; i < d->match.nmatches && !d->intended; i++) {
+        const struct ost_doctor_package *p = ost_doctor_model_package(r, d->match.matches[i].model);
+        if (same_package(p, driver))
+            d->intended = p;
+    }
+    if (!d->intended && d->match.nmatches)
+        d->intended = ost_doctor_model_package(r, d->match.matches[0].model);
+}
+
+static bool installs_service(const struct ost_doctor_package *p, const char *service, ost_arch arch)
+{
+    const struct ost_driver_model *m = p->model ? p->model : p->twin ? p->twin->model : NULL;
+    const struct ost_arch_model *am = m ? ost_driver_model_arch(m, arch) : NULL;
+    for (size_t i = 0; am && service && i < am->nservices; i++)
+        if (ost_streq_ci(am->services[i].name, service))
+            return true;
+    return false;
+}
+
+/* Whether the device is bound through the intended package: the same
+ * published INF, an INF of the same original name, or, when the hive names
+ * an INF the image no longer holds, the service the package installs. */
+static bool bound_as_intended(const struct ost_doctor_device *d, ost_arch arch, bool *by_service)
+{
+    const struct ost_doctor_package *p = d->intended, *b = d->bound;
+    *by_service = false;
+    if (same_package(b, p))
+        return true;
+    const char *want = p->twin && p->twin->entry->staged ? p->twin->entry->original_name : p->entry->original_name;
+    if (b && b->entry->original_name)
+        return want && ost_streq_ci(b->entry->original_name, want);
+    return *by_service = installs_service(p, d->node->service, arch);
+}
+
+/* The INF's file name: models are named by their image path. */
+static const char *inf_base(const char *name)
+{
+    const char *slash = strrchr(name, '\\');
+    return slash ? slash + 1 : name;
+}
+
+/* What the published INF a device is bound through stands for: "staged
+ * pkg.inf", "vmci.inf", or the published name when nothing more is known. */
+static char *package_name(const struct ost_doctor_package *p)
+{
+    const struct ost_store_entry *e = p->twin && p->twin->entry->staged ? p->twin->entry : p->entry;
+    if (e->staged)
+        return ost_xasprintf("staged %s", e->original_name);
+    return ost_xstrdup(e->original_name ? e->original_name : e->published_name);
+}
+
+static void evidence(struct ost_doctor_device *d, char *line)
+{
+    ost_strlist_add_owned(&d->evidence, line);
+}
+
+static void match_evidence(const struct ost_doctor_report *r, struct ost_doctor_device *d)
+{
+    for (size_t i = 0; i < d->match.nmatches; i++) {
+        const struct ost_match *m = &d->match.matches[i];
+        char *label = ost_doctor_package_label(ost_doctor_model_package(r, m->model));
+        evidence(d, ost_xasprintf("%s %s: [%s] line %u: device %s ID #%zu %s, rank 0x%08X", m->best ? "matches" : "also matches",
+                                  label, m->device->model->models_section, m->device->model->line,
+                                  m->kind == OST_MATCH_HW_HW || m->kind == OST_MATCH_HW_COMPAT ? "hardware" : "compatible",
+                                  m->device_id_index + 1, m->device_id, m->rank));
+        free(label);
+    }
+    for (size_t i = 0; i < d->match.nmisses; i++) {
+        const struct ost_near_miss *x = &d->match.misses[i];
+        const char *text = x->explanation, *name = x->model->inf_name;
+        if (!strncmp(text, name, strlen(name)))
+            text += strlen(name) - strlen(inf_base(name));
+        evidence(d, ost_xasprintf("does not match (%s): %s", ost_miss_reason_name(x->reason), text));
+    }
+}
+
+static void signature_evidence(struct ost_doctor_device *d, ost_arch arch)
+{
+    const struct ost_doctor_package *vp = d->intended ? ost_doctor_verdict_package(d->intended) : NULL;
+    if (vp && vp->has_verdict)
+        evidence(d, ost_xasprintf("first boot (%s): %s", ost_arch_name(arch), vp->verdict.summary));
+    else if (vp && vp->verdict_problem)
+        evidence(d, ost_xasprintf("signature policy not decided: %s", vp->verdict_problem));
+}
+
+static void log_evidence(struct ost_doctor_device *d)
+{
+    const struct ost_setupapi_section *s = ost_doctor_latest_section(d);
+    if (!s)
+        return;
+    char *summary = ost_doctor_section_summary(s);
+    evidence(d, ost_xasprintf("log: latest install section %s%s", summary,
+                              ost_doctor_signature_failed(s) ? "; its sig: lines report a signature failure" : ""));
+    free(summary);
+}
+
+static void set_verdict(struct ost_doctor_device *d, enum ost_doctor_kind kind, char *verdict, const char *fix)
+{
+    d->kind = kind;
+    d->verdict = verdict;
+    d->fix = fix ? ost_xstrdup(fix) : NULL;
+}
+
+static const char *code52_fix(const struct ost_doctor_package *vp)
+{
+    if (vp->has_verdict && vp->verdict.kind == OST_VERDICT_LOADS)
+        return "the package as staged now would load (its signature is trusted): the log is from an earlier "
+               "install, so update the device's driver from it (pnputil -i -a, or reinstall the device)";
+    if (vp->has_verdict && vp->verdict.fix)
+        return vp->verdict.fix;
+    return "sign the package with a certificate the image trusts (add-driver --test-sign, or a release signature)";
+}
+
+static void decide_bound(struct ost_doctor_device *d, ost_arch arch)
+{
+    const char *inf = ost_doctor_bound_inf(d);
+    bool by_service;
+    char *via = ost_xasprintf("service %s via %s", d->node->service ? d->node->service : "(none)",
+                              inf ? inf : "an INF the devnode does not name");
+    if (!d->intended) {
+        const char *why = d->bound && !d->bound->model ? "a third-party package whose INF the image no longer holds"
+                          : inf && !ost_has_prefix_ci(inf, "oem") ? "an inbox driver"
+                                                                  : "no package in the image matches the device";
+        set_verdict(d, OST_DOCTOR_BOUND, ost_xasprintf("bound (%s: %s)", via, why), NULL);
+    } else if (!bound_as_intended(d, arch, &by_service)) {
+        char *label = ost_doctor_package_label(d->intended);
+        set_verdict(d, OST_DOCTOR_BOUND_OTHER, ost_xasprintf("bound to another driver (%s); %s matches it", via, label),
+                    "Windows installed the other driver first or ranked it better (the log's sections below say "
+                    "which); remove the other package, or update the device's driver once Windows runs");
+        free(label);
+    } else {
+        const struct ost_doctor_package *vp = ost_doctor_verdict_package(d->intended);
+        char *name = package_name(d->intended);
+        char *label = by_service ? ost_xasprintf(", the service %s installs", name) : ost_xasprintf(" = %s", name);
+        free(name);
+        bool policy = vp->has_verdict && vp->verdict.kind == OST_VERDICT_NO_LOAD;
+        bool logged = arch == OST_ARCH_AMD64 && ost_doctor_signature_failed(ost_doctor_latest_section(d));
+        if (policy || logged)
+            set_verdict(d, OST_DOCTOR_NO_LOAD,
+                        ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s%s)%s", via, label,
+                                      logged ? "; the log's sig: lines report the failure" : ""),
+                        code52_fix(vp));
+        else
+            set_verdict(d, OST_DOCTOR_BOUND_INTENDED, ost_xasprintf("bound as intended (%s%s)", via, label), NULL);
+        free(label);
+    }
+    free(via);
+}
+
+static void decide_matched_unbound(struct ost_doctor_device *d)
+{
+    const struct ost_doctor_package *vp = ost_doctor_verdict_package(d->intended);
+    char *label = ost_doctor_package_label(d->intended);
+    bool failed = d->node->has_config_flags && (d->node->config_flags & OST_CONFIGFLAG_FAILEDINSTALL);
+    bool refused = vp->has_verdict && vp->verdict.kind != OST_VERDICT_LOADS;
+    if (failed) {
+        char *flags = ost_config_flags_describe(d->node->config_flags);
+        const struct ost_setupapi_section *s = ost_doctor_latest_section(d);
+        char *logged = s ? ost_doctor_section_summary(s) : NULL;
+        char *why = refused ? ost_xasprintf(": %s", vp->verdict.summary)
+                    : logged ? ost_xasprintf("; the log's latest install: %s", logged)
+                             : ost_xstrdup(" (no log section says why)");
+        set_verdict(d, OST_DOCTOR_FAILED,
+                    ost_xasprintf("unbound: install failed (ConfigFlags %s) although %s matches%s", flags, label, why),
+                    refused ? vp->verdict.fix
+                            : "read the log's sections for the device below; if the package was staged after this "
+                              "boot, Windows tries again when the device is reinstalled");
+        free(flags), free(logged), free(why);
+    } else {
+        set_verdict(d, OST_DOCTOR_PENDING,
+                    ost_xasprintf("unbound: not installed yet; %s matches and Plug and Play installs it on the next "
+                                  "boot with the device%s%s",
+                                  label, refused ? ", but: " : "", refused ? vp->verdict.summary : ""),
+                    refused ? vp->verdict.fix : NULL);
+    }
+    free(label);
+}
+
+/* The nearest miss; --driver's own when it has one. */
+static const struct ost_near_miss *nearest_miss(const struct ost_doctor_report *r, const struct ost_doctor_device *d,
+                                                const struct ost_doctor_package *driver)
+{
+    for (size_t i = 0; driver && i < d->match.nmisses; i++)
+        if (same_package(ost_doctor_model_package(r, d->match.misses[i].model), driver))
+            return &d->match.misses[i];
+    return d->match.nmisses ? &d->match.misses[0] : NULL;
+}
+
+static void decide_miss(struct ost_doctor_device *d, const struct ost_near_miss *x, ost_arch arch)
+{
+    struct ost_pci_id_parts inf = {0}, dev = {0};
+    ost_pci_id_split(x->inf_id, &inf);
+    if (d->node->hardware_ids.n)
+        ost_pci_id_split(d->node->hardware_ids.v[0], &dev);
+    const char *name = inf_base(x->model->inf_name);
+    char *fix = NULL, *line = NULL;
+    enum ost_doctor_kind kind = OST_DOCTOR_MISS;
+    switch (x->reason) {
+    case OST_MISS_REVISION:
+        line = dev.has_revision
+                   ? ost_xasprintf("unbound: %s matches only REV_%02X, the device is REV_%02X", name, inf.revision,
+                                   dev.revision)
+                   : ost_xasprintf("unbound: %s matches only REV_%02X, the device reports no revision", name,
+                                   inf.revision);
+        fix = ost_xasprintf("give the device revision %02X (QEMU virtio devices: x-pci-revision=0x%02x), or stage a "
+                            "package built for the device's revision",
+                            inf.revision, inf.revision);
+        break;
+    case OST_MISS_TRANSITIONAL: {
+        bool transitional;
+        ost_virtio_type(dev.device, &transitional);
+        line = ost_xasprintf("unbound: %s ID DEV_%04X, no package in the image lists it (%s binds only DEV_%04X)",
+                             transitional ? "transitional" : "modern", dev.device, name, inf.device);
+        fix = transitional ? ost_xasprintf("stage the package for the transitional device (an INF listing "
+                                           "PCI\\VEN_%04X&DEV_%04X, such as the legacy package), or make the device "
+                                           "modern-only (QEMU: disable-legacy=on,x-pci-revision=0x01)",
+                                           dev.vendor, dev.device)
+                           : ost_xasprintf("stage the package for the modern device (an INF listing "
+                                           "PCI\\VEN_%04X&DEV_%04X), or start the device as transitional",
+                                           dev.vendor, dev.device);
+        break;
+    }
+    case OST_MISS_ARCHITECTURE:
+        line = ost_xasprintf("unbound: %s lists the device, but not in a models section for %s", name,
+                             ost_arch_name(arch));
+        fix = ost_xasprintf("stage the package built for %s (with an NT%s models section)", ost_arch_name(arch),
+                            ost_arch_inf_suffix(arch));
+        break;
+    case OST_MISS_SUBSYSTEM:
+        line = ost_xasprintf("unbound: %s requires subsystem SUBSYS_%08X, the device reports %s", name, inf.subsys,
+                             dev.has_subsys ? "another" : "none");
+        fix = ost_xasprintf("stage a package whose INF lists the device's subsystem, or a model line without SUBSYS");
+        break;
+    case OST_MISS_DEVICE:
+        kind = OST_DOCTOR_NO_PACKAGE;
+        line = ost_xasprintf("unbound: no package for this device (%s is for device %04X of the same vendor)", name,
+                             inf.device);
+        break;
+    }
+    d->kind = kind;
+    d->verdict = line;
+    d->fix = fix;
+}
+
+void ost_doctor_decide(struct ost_image *img, const struct ost_doctor_report *r, struct ost_doctor_device *d,
+                       const struct ost_doctor_package *driver)
+{
+    ost_arch arch = img->info.arch;
+    bool bound = d->node->service || d->node->driver;
+    const struct ost_near_miss *x;
+    if (bound)
+        decide_bound(d, arch);
+    else if (d->intended)
+        decide_matched_unbound(d);
+    else if ((x = nearest_miss(r, d, driver)))
+        decide_miss(d, x, arch);
+    else
+        set_verdict(d, OST_DOCTOR_NO_PACKAGE, ost_xstrdup("unbound: no package for this device"), NULL);
+    if (!d->fix && d->kind == OST_DOCTOR_NO_PACKAGE)
+        d->fix = ost_xasprintf("stage a package whose INF lists one of the device's hardware IDs (%s)",
+                               d->node->hardware_ids.n ? d->node->hardware_ids.v[0] : d->node->instance_path);
+    if (!bound && d->node->has_config_flags && (d->node->config_flags & OST_CONFIGFLAG_FAILEDINSTALL) && !d->intended)
+        evidence(d, ost_xstrdup("ConfigFlags FAILEDINSTALL: on that boot Windows found no driver it could install"));
+    match_evidence(r, d);
+    signature_evidence(d, arch);
+    log_evidence(d);
+}
