@@ -215,38 +215,12 @@ static ost_status build_job(const struct ost_package_report *r, struct cat_job *
     return st;
 }
 
-/* Writes data to a temporary file next to path; the caller renames it.
- * A catalog it replaces keeps its permissions; a new one gets 0644. */
-static ost_status write_temp(const char *path, const struct ost_buf *data, char **tmp_out, struct ost_error *err)
-{
-    char *tmp = ost_xasprintf("%s.offstage-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        ost_status st = ost_fail(err, OST_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    struct stat old;
-    int failed = fchmod(fd, stat(path, &old) == 0 ? old.st_mode & 07777 : 0644) != 0 ||
-                 ost_write_all(fd, data->data, data->len) != 0 || fsync(fd) != 0;
-    int e = errno;
-    if (close(fd) != 0 && !failed)
-        failed = 1, e = errno;
-    if (failed) {
-        unlink(tmp);
-        free(tmp);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(e));
-    }
-    *tmp_out = tmp;
-    return OST_OK;
-}
-
 static ost_status write_jobs(struct cat_job *jobs, size_t njobs, struct ost_strlist *written, struct ost_error *err)
 {
     char *tmps[OST_CAT_MAX_OS] = {0};
     ost_status st = OST_OK;
     for (size_t i = 0; i < njobs && st == OST_OK; i++)
-        st = write_temp(jobs[i].path, &jobs[i].der, &tmps[i], err);
+        st = ost_write_temp_beside(jobs[i].path, jobs[i].der.data, jobs[i].der.len, OST_MODE_KEEP, &tmps[i], err);
     for (size_t i = 0; i < njobs && st == OST_OK; i++) {
         if (rename(tmps[i], jobs[i].path) != 0)
             st = ost_fail(err, OST_ERR_IO, "%s: cannot rename the new catalog into place: %s", jobs[i].path,

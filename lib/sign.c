@@ -192,46 +192,6 @@ static int i2d_pkcs7_any(const void *x, unsigned char **p)
 
 /* --- files ----------------------------------------------------------------- */
 
-/* A temporary next to `final`, holding `data`, with `mode`; its path in
- * *tmp_out. Nothing is left behind on failure. */
-static ost_status write_temp(const char *final, const void *data, size_t size, mode_t mode, char **tmp_out,
-                             struct ost_error *err)
-{
-    char *tmp = ost_xasprintf("%s.offstage-XXXXXX", final);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        ost_fail(err, OST_ERR_IO, "%s: cannot create a temporary next to it: %s", final, strerror(errno));
-        free(tmp);
-        return OST_ERR_IO;
-    }
-    int failed = fchmod(fd, mode) != 0 || ost_write_all(fd, data, size) != 0 || fsync(fd) != 0;
-    int e = errno;
-    if (close(fd) != 0 && !failed)
-        failed = 1, e = errno;
-    if (failed) {
-        unlink(tmp);
-        free(tmp);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", final, strerror(e));
-    }
-    *tmp_out = tmp;
-    return OST_OK;
-}
-
-static ost_status replace_file(const char *path, const void *data, size_t size, mode_t mode,
-                               struct ost_error *err)
-{
-    char *tmp;
-    ost_status st = write_temp(path, data, size, mode, &tmp, err);
-    if (st != OST_OK)
-        return st;
-    if (rename(tmp, path) != 0) {
-        st = ost_fail(err, OST_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return st;
-}
-
 /* --- test certificates ------------------------------------------------------ */
 
 static bool add_ext(X509 *cert, int nid, const char *value)
@@ -353,7 +313,7 @@ ost_status ost_test_cert_write(const struct ost_test_cert *c, const char *dir, c
             st = ost_fail(err, OST_ERR_IO, "%s: exists; pass --force to replace it", final[i]);
     }
     for (int i = 0; i < 3 && st == OST_OK; i++)
-        st = write_temp(final[i], data[i], size[i], mode[i], &tmp[i], err);
+        st = ost_write_temp_beside(final[i], data[i], size[i], mode[i], &tmp[i], err);
     for (int i = 0; i < 3 && st == OST_OK; i++)
         if (rename(tmp[i], final[i]) != 0)
             st = ost_fail(err, OST_ERR_IO, "%s: cannot rename into place: %s", final[i], strerror(errno));
@@ -895,7 +855,7 @@ ost_status ost_sign_file(const struct ost_signer *s, ost_digest d, const char *p
     if (st == OST_OK)
         st = ost_sign_bytes(s, d, data, size, path, kind, &out, &out_size, err);
     if (st == OST_OK)
-        st = replace_file(path, out, out_size, st_before.st_mode & 07777, err);
+        st = ost_replace_file(path, out, out_size, st_before.st_mode & 07777, err);
     free(data);
     free(out);
     return st;

@@ -549,3 +549,44 @@ ost_status ost_write_new_file(const char *path, const void *data, size_t n, stru
         return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     return OST_OK;
 }
+
+ost_status ost_write_temp_beside(const char *final, const void *data, size_t size, unsigned mode, char **tmp_out,
+                                 struct ost_error *err)
+{
+    struct stat old;
+    if (mode == OST_MODE_KEEP)
+        mode = stat(final, &old) == 0 ? old.st_mode & 07777 : 0644;
+    char *tmp = ost_xasprintf("%s.offstage-XXXXXX", final);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        ost_status st = ost_fail(err, OST_ERR_IO, "%s: cannot create a temporary next to it: %s", final,
+                                 strerror(errno));
+        free(tmp);
+        return st;
+    }
+    int failed = fchmod(fd, (mode_t)mode) != 0 || ost_write_all(fd, data, size) != 0 || fsync(fd) != 0;
+    int e = errno;
+    if (close(fd) != 0 && !failed)
+        failed = 1, e = errno;
+    if (failed) {
+        unlink(tmp);
+        free(tmp);
+        return ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", final, strerror(e));
+    }
+    *tmp_out = tmp;
+    return OST_OK;
+}
+
+ost_status ost_replace_file(const char *path, const void *data, size_t size, unsigned mode, struct ost_error *err)
+{
+    char *tmp;
+    ost_status st = ost_write_temp_beside(path, data, size, mode, &tmp, err);
+    if (st != OST_OK)
+        return st;
+    if (rename(tmp, path) != 0) {
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return st;
+}

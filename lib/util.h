@@ -119,6 +119,16 @@ ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err
  * environment makes writes fail with ENOSPC once N bytes have been written
  * in this process: the way to test "disk full" without filling a disk. */
 int ost_write_all(int fd, const void *buf, size_t n);
+/* Mode for ost_write_temp_beside: the replaced file's, or 0644 for a new one. */
+#define OST_MODE_KEEP ((unsigned)-1)
+/* Writes the bytes, synced, to a new temporary file beside `final` with
+ * `mode` (or OST_MODE_KEEP); its name in *tmp_out (caller frees). The
+ * caller renames it over final, or unlinks it; nothing is left on failure. */
+ost_status ost_write_temp_beside(const char *final, const void *data, size_t size, unsigned mode, char **tmp_out,
+                                 struct ost_error *err);
+/* Replaces path with the bytes through such a temporary and a rename: a
+ * reader sees the old file or the new one, never a mix. */
+ost_status ost_replace_file(const char *path, const void *data, size_t size, unsigned mode, struct ost_error *err);
 /* Creates (or truncates) path with the bytes: for scratch files; what
  * replaces a user's file goes through a temporary and a rename instead. */
 ost_status ost_write_new_file(const char *path, const void *data, size_t n, struct ost_error *err);
