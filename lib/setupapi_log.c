@@ -482,8 +482,6 @@ static void handle_line(struct ost_setupapi_parser *p, char *s)
 
 /* --- lines ------------------------------------------------------------------------ */
 
-/* The kept bytes of a line as UTF-8 without control characters: valid UTF-8
- * stays, other bytes are Latin-1 (ANSI logs), C1 controls become U+FFFD. */
 /* A capped line may end inside a UTF-8 sequence that the cap cut. */
 static void drop_cut_sequence(struct ost_setupapi_parser *p)
 {
@@ -497,6 +495,9 @@ static void drop_cut_sequence(struct ost_setupapi_parser *p)
         p->line_len = start - 1;
 }
 
+/* The kept bytes of a line as UTF-8 without control characters, at most
+ * OST_SETUPAPI_MAX_LINE bytes: valid UTF-8 stays, other bytes are Latin-1
+ * (ANSI logs), C1 controls become U+FFFD. */
 static char *clean_line(struct ost_setupapi_parser *p)
 {
     if (p->line_capped)
@@ -517,6 +518,10 @@ static char *clean_line(struct ost_setupapi_parser *p)
             cp = b[i], n = 1;
         if (cp >= 0x80 && cp < 0xA0)
             cp = 0xFFFD;
+        /* Latin-1 and U+FFFD take more bytes in UTF-8: keep the cap */
+        size_t need = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        if (p->clean.len + need > OST_SETUPAPI_MAX_LINE)
+            break;
         ost_buf_add_utf8(&p->clean, cp);
         i += n;
     }

@@ -498,6 +498,30 @@ static void test_long_lines_and_many_entries(void **state)
     ost_buf_free(&b);
 }
 
+/* Latin-1 bytes and C1 controls take two or three bytes once in UTF-8: a
+ * long ANSI line must still be cut at the cap, at a character boundary. */
+static void test_long_ansi_line_stays_capped(void **state)
+{
+    (void)state;
+    struct ost_buf b = {0};
+    ost_buf_adds(&b, ">>>  [Device Install (Hardware initiated) - " DEVICE "]\n!!!  dvi: ");
+    for (int i = 0; i < 3000; i++)
+        ost_buf_add(&b, i % 2 ? "\xE9" : "\x85", 1);
+    ost_buf_adds(&b, "\n<<<  [Exit status: SUCCESS]\n");
+    struct collected c = {0};
+    struct ost_setupapi_log_info info;
+    parse_ok(b.data, b.len, &c, &info);
+    assert_int_equal(c.n, 1);
+    const char *t = c.v[0]->entries[0].text;
+    assert_true(strlen(t) <= OST_SETUPAPI_MAX_LINE);
+    assert_true(strlen(t) > OST_SETUPAPI_MAX_LINE - 16); /* the line less its "!!!  dvi: " */
+    uint32_t cp;
+    for (size_t i = 0, n; t[i]; i += n)
+        assert_int_not_equal(n = ost_utf8_decode((const uint8_t *)t + i, strlen(t + i), &cp), 0);
+    collected_free(&c);
+    ost_buf_free(&b);
+}
+
 static void test_filters(void **state)
 {
     (void)state;
@@ -676,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_nul_tail),
         cmocka_unit_test(test_ansi_and_controls),
         cmocka_unit_test(test_long_lines_and_many_entries),
+        cmocka_unit_test(test_long_ansi_line_stays_capped),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_files),
