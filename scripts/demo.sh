@@ -22,17 +22,27 @@ devicepath() {
     fi
 }
 
-rm -rf "$IMG"
+rm -rf "$IMG" "$BUILD/demo/testcert"
 mkdir -p "$(dirname "$IMG")"
 echo "offstage demo: stage the example virtio-snd driver into an offline Windows 7 x64"
 run "$OFFSTAGE" make-test-image --arch amd64 --with-device 1af4:1059:00191af4:01 "$IMG"
 devicepath
-run "$OFFSTAGE" check-package "$PKG/amd64" --arch amd64
+# The example package has no catalog: on x64 it would stage and never load.
+run "$OFFSTAGE" check-package "$PKG/amd64/aero_virtio_snd.inf" --image "$IMG"
 run "$OFFSTAGE" match --driver "$PKG/amd64" --pci 1af4:1059:00191af4:01
-run "$OFFSTAGE" add-driver --image "$IMG" --driver "$PKG/amd64" --force-unsigned
+# Test-sign it on the way in: catalog made and signed into the staged copy,
+# certificate trusted in ROOT and TrustedPublisher, testsigning on.
+run "$OFFSTAGE" make-test-cert --out "$BUILD/demo/testcert"
+run "$OFFSTAGE" add-driver --image "$IMG" --driver "$PKG/amd64/aero_virtio_snd.inf" --test-sign \
+    --test-sign-dir "$BUILD/demo/testcert"
 devicepath
 run "$OFFSTAGE" get-drivers --image "$IMG"
-run "$OFFSTAGE" get-driver-info --image "$IMG" --driver aero_virtio_snd.inf
+run "$OFFSTAGE" get-certs --image "$IMG"
+run "$OFFSTAGE" bcd --image "$IMG" --check testsigning
+# The device was enumerated but Windows has not installed a driver yet: what
+# doctor says before the first boot, and the seed's bring-up toggle.
+run "$OFFSTAGE" doctor --image "$IMG"
+run "$OFFSTAGE" set-param --image "$IMG" --device 'PCI\VEN_1AF4&DEV_1059' ForceNullBackend=1
 
 # The same into install media: a two-edition install.wim, serviced in place.
 if command -v wimlib-imagex >/dev/null 2>&1; then
@@ -40,12 +50,15 @@ if command -v wimlib-imagex >/dev/null 2>&1; then
     rm -rf "$WIM" "$BUILD/demo/win7-x64-pro"
     "$OFFSTAGE" make-test-image --arch amd64 --edition Professional "$BUILD/demo/win7-x64-pro" > /dev/null
     wimlib-imagex capture "$BUILD/demo/win7-x64-pro" "$WIM" "Windows 7 PROFESSIONAL" --compress=LZX > /dev/null
-    wimlib-imagex append "$IMG" "$WIM" "Windows 7 ULTIMATE" > /dev/null
+    "$OFFSTAGE" make-test-image --arch amd64 "$BUILD/demo/win7-x64-ult" > /dev/null
+    wimlib-imagex append "$BUILD/demo/win7-x64-ult" "$WIM" "Windows 7 ULTIMATE" > /dev/null
+    rm -rf "$BUILD/demo/win7-x64-ult"
     run "$OFFSTAGE" wim-info "$WIM"
-    run "$OFFSTAGE" add-driver --image "$WIM" --index all --driver "$PKG/amd64/aero_virtio_snd.inf" --force-unsigned
+    run "$OFFSTAGE" add-driver --image "$WIM" --index all --driver "$PKG/amd64/aero_virtio_snd.inf" --test-sign \
+        --test-sign-dir "$BUILD/demo/testcert"
     run "$OFFSTAGE" get-drivers --image "$WIM" --index 1
 fi
 echo
-echo "The package is unsigned (the example has no catalog yet): Windows 7 x64 would"
-echo "stage it and then refuse to load it (Code 52); check-package says so above."
+echo "Staged and test-signed: on first boot Plug and Play finds the package through"
+echo "DevicePath, installs it silently and loads it (testsigning is on)."
 exit 0
