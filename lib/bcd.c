@@ -255,6 +255,20 @@ static char *describe_descriptor(const uint8_t *p, size_t n, int depth)
     return NULL;
 }
 
+char *ost_bcd_describe_device(const uint8_t *data, size_t size)
+{
+    char *s = NULL;
+    if (size >= 16 + DESC_HEADER)
+        s = describe_descriptor(data + 16, size - 16, 0);
+    if (s && !all_zero(data, 16) && !strncmp(s, "ramdisk=", 8)) {
+        char *options = guid_text(data);
+        char *with = ost_xasprintf("%s,%s", s, options);
+        free(s), free(options);
+        s = with;
+    }
+    return s ? s : ost_xstrdup("unknown");
+}
+
 static char *element_device(struct ost_bcd *b, const struct ost_bcd_object *o, uint32_t element)
 {
     ost_hkey k = element_key(b, o, element);
@@ -263,17 +277,9 @@ static char *element_device(struct ost_bcd *b, const struct ost_bcd_object *o, u
     size_t size;
     if (!k || !ost_hive_get_raw(b->hive, k, "Element", &type, &data, &size))
         return NULL;
-    char *s = NULL;
-    if (type == OST_REG_BINARY && size >= 16 + DESC_HEADER)
-        s = describe_descriptor(data + 16, size - 16, 0);
-    if (s && !all_zero(data, 16) && !strncmp(s, "ramdisk=", 8)) {
-        char *options = guid_text(data);
-        char *with = ost_xasprintf("%s,%s", s, options);
-        free(s), free(options);
-        s = with;
-    }
+    char *s = ost_bcd_describe_device(data, type == OST_REG_BINARY ? size : 0);
     free(data);
-    return s ? s : ost_xstrdup("unknown");
+    return s;
 }
 
 /* ---- reading ------------------------------------------------------------------- */

@@ -143,6 +143,11 @@ ost_status ost_bcd_set_flag(struct ost_bcd *b, size_t index, ost_bcd_flag f, boo
  * ask about; *scope says which case it was). */
 ost_status ost_bcd_flag_on(const struct ost_bcd *b, ost_bcd_flag f, ost_bcd_scope *scope, struct ost_error *err);
 
+/* A device element's value (REG_BINARY) as bcdedit shows it: "boot",
+ * "partition {id} on disk {id}", "ramdisk=[boot]\\path,{options}", or
+ * "unknown" for anything else, malformed or truncated included. */
+char *ost_bcd_describe_device(const uint8_t *data, size_t size);
+
 /* The store's hive, e.g. to stage it back into an image. */
 struct ost_hive *ost_bcd_hive(struct ost_bcd *b);
 bool ost_bcd_modified(const struct ost_bcd *b);

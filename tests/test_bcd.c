@@ -412,9 +412,67 @@ static void test_names(void **state)
     assert_string_equal(ost_bcd_object_heading(&o, buf), "Global Settings");
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+/* A device descriptor {type, flags, size, reserved, data} at p; its size. */
+static size_t put_descriptor(uint8_t *p, uint32_t type, const uint8_t *data, size_t n)
+{
+    put32(p, type), put32(p + 4, 0), put32(p + 8, (uint32_t)(16 + n)), put32(p + 12, 0);
+    if (n)
+        memcpy(p + 16, data, n);
+    return 16 + n;
+}
+
+/* Device elements built byte by byte in the layout real stores use: each
+ * decodes as bcdedit shows it, and every truncation of one decodes to
+ * something without reading past its end (ASan watches). */
+static void test_device_elements(void **state)
+{
+    (void)state;
+    uint8_t part[72] = {0}, pdata[40] = {0};
+    for (int i = 0; i < 16; i++)
+        pdata[i] = 0x11, pdata[24 + i] = 0xAA;
+    size_t n = 16 + put_descriptor(part + 16, 6, pdata, sizeof pdata);
+    char *s = ost_bcd_describe_device(part, n);
+    assert_string_equal(s, "partition {11111111-1111-1111-1111-111111111111} on disk "
+                           "{aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa}");
+    free(s);
+
+    uint8_t ram[160] = {0}, rdata[96] = {0};
+    static const char path[] = "\\sources\\boot.wim";
+    size_t parent = put_descriptor(rdata + 36, 5, NULL, 0), plen = 0;
+    for (const char *c = path; ; c++, plen += 2) {
+        rdata[36 + parent + plen] = (uint8_t)*c;
+        if (!*c)
+            break;
+    }
+    plen += 2;
+    put32(rdata, 3);
+    for (int i = 0; i < 16; i++)
+        ram[i] = (uint8_t)(i + 1);
+    n = 16 + put_descriptor(ram + 16, 0, rdata, 36 + parent + plen);
+    s = ost_bcd_describe_device(ram, n);
+    assert_string_equal(s, "ramdisk=[boot]\\sources\\boot.wim,{04030201-0605-0807-090a-0b0c0d0e0f10}");
+    free(s);
+    for (size_t cut = 0; cut < n; cut++) {
+        uint8_t *copy = ost_xmalloc(cut ? cut : 1);
+        memcpy(copy, ram, cut);
+        s = ost_bcd_describe_device(copy, cut);
+        assert_non_null(s);
+        free(s), free(copy);
+    }
+    s = ost_bcd_describe_device(ram, 0);
+    assert_string_equal(s, "unknown");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_device_elements),
         cmocka_unit_test(test_setup_media_store),
         cmocka_unit_test(test_win10_efi_store_set),
         cmocka_unit_test(test_inherit_chain),
