@@ -14,7 +14,7 @@
  * catalog itself carries name-value attributes such as OSAttr "2:6.1" and
  * OS "7X64".
  *
- * The trust list is read with a DER reader of our own so that every
+ * The trust list is read with a DER reader of our own (der.h) so that every
  * malformed input is an OST_ERR_CORRUPT error naming the file, the offset
  * and the reason; nothing is read outside the buffer. The PKCS#7 envelope
  * (certificates, signers, signature) is read and verified with OpenSSL.

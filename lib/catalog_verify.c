@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* catalog: trusted certificates, and checking a catalog's signature and
+ * its chain to one of them (OpenSSL). */
+#include "catalog.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "catalog_internal.h"
+
+struct ost_cat_trust {
+    STACK_OF(X509) *certs;
+};
+
+struct ost_cat_trust *ost_cat_trust_new(void)
+{
+    struct ost_cat_trust *t = ost_xcalloc(1, sizeof *t);
+    t->certs = sk_X509_new_null();
+    return t;
+}
+
+size_t ost_cat_trust_count(const struct ost_cat_trust *t)
+{
+    return t ? (size_t)sk_X509_num(t->certs) : 0;
+}
+
+void ost_cat_trust_free(struct ost_cat_trust *t)
+{
+    if (!t)
+        return;
+    sk_X509_pop_free(t->certs, X509_free);
+    free(t);
+}
+
+static ost_status trust_add_pem(struct ost_cat_trust *t, const uint8_t *data, size_t n, const char *name,
+                                struct ost_error *err)
+{
+    BIO *b = BIO_new_mem_buf(data, (int)n);
+    size_t added = 0;
+    X509 *x;
+    while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+        sk_X509_push(t->certs, x);
+        added++;
+    }
+    BIO_free(b);
+    ERR_clear_error();
+    if (!added)
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: no readable CERTIFICATE block in this PEM file", name);
+    return OST_OK;
+}
+
+ost_status ost_cat_trust_add_der(struct ost_cat_trust *t, const uint8_t *der, size_t n, const char *name,
+                                 struct ost_error *err)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)n);
+    if (!x) {
+        unsigned long e = ERR_peek_last_error();
+        ERR_clear_error();
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: not an X.509 certificate (DER or PEM): %s", name,
+                        e ? ERR_reason_error_string(e) : "unreadable");
+    }
+    sk_X509_push(t->certs, x);
+    return OST_OK;
+}
+
+ost_status ost_cat_trust_add_file(struct ost_cat_trust *t, const char *path, struct ost_error *err)
+{
+    uint8_t *data;
+    size_t size;
+    ost_status st = ost_read_file(path, 16u * 1024 * 1024, &data, &size, err);
+    if (st != OST_OK)
+        return st;
+    st = strstr((const char *)data, "-----BEGIN") ? trust_add_pem(t, data, size, path, err)
+                                                  : ost_cat_trust_add_der(t, data, size, path, err);
+    free(data);
+    return st;
+}
+
+const char *ost_cat_sig_status_name(enum ost_cat_sig_status s)
+{
+    switch (s) {
+    case OST_CAT_SIG_UNSIGNED: return "unsigned";
+    case OST_CAT_SIG_INVALID: return "invalid";
+    case OST_CAT_SIG_UNVERIFIED: return "unverified";
+    case OST_CAT_SIG_UNTRUSTED: return "untrusted";
+    case OST_CAT_SIG_TRUSTED: return "trusted";
+    }
+    return "unknown";
+}
+
+void ost_cat_verdict_free(struct ost_cat_verdict *v)
+{
+    free(v->signer), free(v->anchor), free(v->signer_thumbprint), free(v->anchor_thumbprint);
+    v->signer = v->anchor = v->signer_thumbprint = v->anchor_thumbprint = NULL;
+}
+
+/* The roots the Windows 7 kernel trusts for release-signed drivers. Matched
+ * by name: the chain has already been verified up to a certificate the
+ * caller trusts, so this only tells release signatures from test ones. */
+static bool is_microsoft_root(X509 *x)
+{
+    static const char *const names[] = {"Microsoft Root Authority", "Microsoft Root Certificate Authority",
+                                        "Microsoft Code Verification Root"};
+    char cn[256];
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn) < 0)
+        return false;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(cn, names[i], strlen(names[i])) == 0)
+            return true;
+    return false;
+}
+
+static void set_reason(struct ost_cat_verdict *v, enum ost_cat_sig_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_reason(struct ost_cat_verdict *v, enum ost_cat_sig_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+    va_end(ap);
+    v->status = s;
+}
+
+static const char *openssl_reason(void)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    return r ? r : "no reason given";
+}
+
+/* Chains signer to an anchor in trust, purpose and EKU unchecked. */
+static void check_chain(X509 *signer, STACK_OF(X509) *extra, const struct ost_cat_trust *trust,
+                        struct ost_cat_verdict *v)
+{
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    for (int i = 0; i < sk_X509_num(trust->certs); i++)
+        X509_STORE_add_cert(store, sk_X509_value(trust->certs, i));
+    /* a trusted publisher's own certificate is an anchor too, as in Windows'
+     * TrustedPublisher store */
+    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+    X509_STORE_CTX_init(ctx, store, signer, extra);
+    if (X509_verify_cert(ctx) == 1) {
+        STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+        X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
+        v->anchor = ost_cat_name_text(X509_get_subject_name(top));
+        v->anchor_thumbprint = ost_cat_thumbprint(top);
+        v->microsoft_root = is_microsoft_root(top);
+        set_reason(v, OST_CAT_SIG_TRUSTED, "signed by %s, which chains to trusted %s", v->signer, v->anchor);
+    } else {
+        set_reason(v, OST_CAT_SIG_UNTRUSTED, "signed by %s, which does not chain to a trusted certificate: %s",
+                   v->signer, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+    }
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+}
+
+ost_status ost_catalog_verify(const struct ost_catalog *cat, const struct ost_cat_trust *trust,
+                              struct ost_cat_verdict *v, struct ost_error *err)
+{
+    memset(v, 0, sizeof *v);
+    PKCS7 *p7 = ost_cat_load_pkcs7(cat, err);
+    if (!p7)
+        return OST_ERR_CORRUPT;
+    STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(p7);
+    STACK_OF(X509) *signers = NULL;
+    if (!sis || sk_PKCS7_SIGNER_INFO_num(sis) == 0) {
+        set_reason(v, OST_CAT_SIG_UNSIGNED, "the catalog has no signature");
+        goto done;
+    }
+    signers = PKCS7_get0_signers(p7, NULL, 0);
+    if (!signers || sk_X509_num(signers) < 1) {
+        set_reason(v, OST_CAT_SIG_INVALID, "the signing certificate is not in the catalog: %s", openssl_reason());
+        goto done;
+    }
+    X509 *signer = sk_X509_value(signers, 0);
+    v->signer = ost_cat_name_text(X509_get_subject_name(signer));
+    v->signer_thumbprint = ost_cat_thumbprint(signer);
+    const uint8_t *content;
+    size_t n;
+    ost_catalog_signed_content(cat, &content, &n);
+    BIO *in = BIO_new_mem_buf(content, (int)n);
+    int ok = PKCS7_verify(p7, NULL, NULL, in, NULL, PKCS7_NOVERIFY | PKCS7_BINARY);
+    BIO_free(in);
+    if (ok != 1)
+        set_reason(v, OST_CAT_SIG_INVALID, "the signature by %s does not verify over the catalog's content: %s",
+                   v->signer, openssl_reason());
+    else if (ost_cat_trust_count(trust) == 0)
+        set_reason(v, OST_CAT_SIG_UNVERIFIED, "signed by %s; no trusted certificate was given to check it against",
+                   v->signer);
+    else
+        check_chain(signer, p7->d.sign->cert, trust, v);
+done:
+    sk_X509_free(signers);
+    PKCS7_free(p7);
+    ERR_clear_error();
+    return OST_OK;
+}
