@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "sign.h"
+#include "testcert.h"
 #include "util.h"
 
 #define DEFAULT_NAME "offstage-test"

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Signing (sign.c): test certificates checked by openssl, signer loading
- * and its refusals, Authenticode signatures on the mingw-built drivers and
- * on a catalog built here byte by byte, checked by our own verifier and,
- * where installed, by osslsigncode; tampering must be caught by both. */
+/* Signing (testcert.c, signer.c, sign.c, sign_pe.c, pkcs7_verify.c): test
+ * certificates checked by openssl, signer loading and its refusals,
+ * Authenticode signatures on the mingw-built drivers and on a catalog
+ * built here byte by byte, checked by our own verifier and, where
+ * installed, by osslsigncode; tampering must be caught by both. */
 #include "testutil.h"
 
 #include <time.h>
 
 #include "pe.h"
+#include "pkcs7_verify.h"
 #include "sign.h"
+#include "testcert.h"
 
 struct pair {
     struct ost_test_cert cert;

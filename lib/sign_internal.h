@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sign_internal.h — the OpenSSL work the code-signing modules share:
+ * digest.c (the EVP digest of an ost_digest), sign_openssl.c (OpenSSL
+ * reasons in messages, DER encoding, reading a SignedData), signer.c (the
+ * key and certificate behind a signer) and sign.c (building a SignedData,
+ * which sign_pe.c wraps into a PE image). Users are testcert.c, signer.c,
+ * sign.c, sign_pe.c and pkcs7_verify.c. Not part of liboffstage's
+ * interface.
+ */
+#ifndef OST_SIGN_INTERNAL_H
+#define OST_SIGN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "digest.h"
+#include "error.h"
+#include "signer.h"
+
+const EVP_MD *ost_digest_md(ost_digest d);
+
+/* "NAME: WHAT (OpenSSL: reason)" with the reason OpenSSL gave last; clears
+ * OpenSSL's error queue. Returns st. */
+ost_status ost_openssl_fail(struct ost_error *err, ost_status st, const char *what, const char *name);
+
+/* Length of a DER tag-and-length header, or 0 when it is not one that
+ * fits in `size` bytes. Only the low-tag-number form: every structure
+ * signed here starts with SEQUENCE. */
+size_t ost_der_header_size(const uint8_t *p, size_t size);
+
+/* The DER of a certificate or a PKCS7, malloc'd; OST_ERR_CORRUPT naming
+ * `name` when OpenSSL cannot encode it. */
+ost_status ost_x509_der(const X509 *x, uint8_t **out, size_t *out_size, const char *name, struct ost_error *err);
+ost_status ost_pkcs7_der(const PKCS7 *p7, uint8_t **out, size_t *out_size, const char *name,
+                         struct ost_error *err);
+
+/* A name as one line without the leading slash, "CN=offstage Test Signing". */
+char *ost_x509_name_line(const X509_NAME *name);
+
+/* A DER PKCS#7 SignedData, or NULL for anything else. */
+PKCS7 *ost_pkcs7_parse_signed(const uint8_t *data, size_t size);
+/* The content's DER (tag and length included) when it is a SEQUENCE. */
+const ASN1_STRING *ost_pkcs7_signed_content(const PKCS7 *p7);
+
+/* The signer's key and certificate (owned by the signer). */
+EVP_PKEY *ost_signer_key(const struct ost_signer *s);
+X509 *ost_signer_x509(const struct ost_signer *s);
+
+/* Signs `content` (a DER SEQUENCE of type content_oid) into a new
+ * SignedData with signtool's authenticated attributes. */
+ost_status ost_sign_content(const struct ost_signer *s, ost_digest d, const char *content_oid,
+                            const uint8_t *content, size_t size, const char *name, uint8_t **out, size_t *out_size,
+                            struct ost_error *err);
+
+#endif
