@@ -13,9 +13,9 @@
 
 static const char help[] =
     "usage: offstage add-driver --image DIR|FILE.wim [--index N|all] --driver PATH...\n"
-    "                           [--recurse] [--force-unsigned] [--setup-complete]\n"
-    "                           [--test-sign (--cert CERT --key KEY | --test-sign-dir DIR)]\n"
-    "                           [--trust CERT]... [--bcd FILE] [--force] [--dry-run] [--json]\n"
+    "              [--recurse] [--force-unsigned] [--setup-complete]\n"
+    "              [--test-sign (--cert CERT --key KEY | --test-sign-dir DIR)]\n"
+    "              [--trust CERT]... [--bcd FILE] [--force] [--dry-run] [--json]\n"
     "\n"
     "Stages driver packages into an offline Windows so that Plug and Play binds\n"
     "them on first boot, without Windows, DISM or a mount. The image is a\n"

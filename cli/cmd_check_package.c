@@ -11,9 +11,9 @@
 #include "package.h"
 
 static const char help[] =
-    "usage: offstage check-package PATH... [--arch x86|amd64]... [--os 6.1] [--locale LANGID]\n"
-    "                              [--trust CERT]... [--image DIR|FILE.wim [--index N]]\n"
-    "                              [--bcd FILE] [--recurse] [--json]\n"
+    "usage: offstage check-package PATH... [--arch x86|amd64]... [--os 6.1]\n"
+    "              [--locale LANGID] [--trust CERT]... [--image DIR|FILE.wim [--index N]]\n"
+    "              [--bcd FILE] [--recurse] [--json]\n"
     "\n"
     "Checks driver packages before anything touches an image. PATH is an INF\n"
     "file or a package folder; a folder holding several INFs is several packages\n"

@@ -10,8 +10,8 @@
 #include "sign.h"
 
 static const char help[] =
-    "usage: offstage make-cat PACKAGE... [--os LIST] [--cert CERT --key KEY [--digest sha1|sha256]]\n"
-    "                         [--json]\n"
+    "usage: offstage make-cat PACKAGE... [--os LIST] [--json]\n"
+    "                         [--cert CERT --key KEY [--digest sha1|sha256]]\n"
     "\n"
     "Makes the catalog a driver package's INF names with CatalogFile (or\n"
     "CatalogFile.NTx86 / CatalogFile.NTamd64), like Inf2Cat: it lists the INF\n"
