@@ -167,9 +167,11 @@ struct ost_cat_verdict {
     char *signer;           /* subject of the signing certificate, or NULL */
     char *anchor;           /* subject of the trusted certificate it chains to */
     char *signer_thumbprint, *anchor_thumbprint; /* SHA-1, uppercase hex, or NULL */
-    /* The anchor is one of Microsoft's code-signing roots, by name (WHQL
-     * and cross-signed release signatures end there): Windows x64 loads
-     * such drivers without test-signing. Only meaningful when TRUSTED. */
+    /* A release signature: the anchor is one of Microsoft's code-signing
+     * roots (WHQL), or the catalog carries a cross-certificate from
+     * Microsoft Code Verification Root to the anchor (cross-signed), both
+     * by name. Windows x64 loads such drivers without test-signing. Only
+     * meaningful when TRUSTED. */
     bool microsoft_root;
 };
 

@@ -107,16 +107,33 @@ void ost_cat_verdict_free(struct ost_cat_verdict *v)
 /* The roots the Windows 7 kernel trusts for release-signed drivers. Matched
  * by name: the chain has already been verified up to a certificate the
  * caller trusts, so this only tells release signatures from test ones. */
-static bool is_microsoft_root(X509 *x)
+static bool is_microsoft_root_name(const X509_NAME *name)
 {
     static const char *const names[] = {"Microsoft Root Authority", "Microsoft Root Certificate Authority",
                                         "Microsoft Code Verification Root"};
     char cn[256];
-    if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn) < 0)
+    if (X509_NAME_get_text_by_NID((X509_NAME *)name, NID_commonName, cn, sizeof cn) < 0)
         return false;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strncmp(cn, names[i], strlen(names[i])) == 0)
             return true;
+    return false;
+}
+
+/* A release signature for x64 kernel mode: the chain ends at a Microsoft
+ * root, or the signature carries a cross-certificate that Microsoft Code
+ * Verification Root issued to the chain's root (the kernel follows it even
+ * where the ROOT store ends the chain at the vendor's CA). */
+static bool release_signed(X509 *top, STACK_OF(X509) *extra)
+{
+    if (is_microsoft_root_name(X509_get_subject_name(top)))
+        return true;
+    for (int i = 0; i < sk_X509_num(extra); i++) {
+        X509 *x = sk_X509_value(extra, i);
+        if (is_microsoft_root_name(X509_get_issuer_name(x)) &&
+            !X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(top)))
+            return true;
+    }
     return false;
 }
 
@@ -156,7 +173,7 @@ static void check_chain(X509 *signer, STACK_OF(X509) *extra, const struct ost_ca
         X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
         v->anchor = ost_cat_name_text(X509_get_subject_name(top));
         v->anchor_thumbprint = ost_cat_thumbprint(top);
-        v->microsoft_root = is_microsoft_root(top);
+        v->microsoft_root = release_signed(top, extra);
         set_reason(v, OST_CAT_SIG_TRUSTED, "signed by %s, which chains to trusted %s", v->signer, v->anchor);
     } else {
         set_reason(v, OST_CAT_SIG_UNTRUSTED, "signed by %s, which does not chain to a trusted certificate: %s",

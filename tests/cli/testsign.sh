@@ -81,6 +81,44 @@ verdict "make-cat's signed catalog: will install and load" amd64 "will install a
 run make-cat "$TMP/pkg-mc" --cert "$CER"
 expect_status "make-cat --cert without --key: usage error" 2
 
+# a release (cross-signed) signature: the kernel follows the cross-certificate
+# from Microsoft Code Verification Root, so x64 loads it with testsigning off.
+# The roots here are stand-ins made by openssl, trusted only inside the test.
+X="$TMP/xsign"
+mkdir -p "$X/pkg"
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Microsoft Code Verification Root" \
+    -keyout "$X/ms.key" -out "$X/ms.pem" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Vendor Root CA" -keyout "$X/vr.key" \
+    -out "$X/vr.pem" 2>/dev/null
+openssl x509 -x509toreq -in "$X/vr.pem" -signkey "$X/vr.key" -out "$X/vr.csr" 2>/dev/null
+openssl x509 -req -in "$X/vr.csr" -CA "$X/ms.pem" -CAkey "$X/ms.key" -CAcreateserial -days 30 \
+    -out "$X/cross.pem" 2>/dev/null
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=Vendor Driver Signing" -keyout "$X/leaf.key" \
+    -out "$X/leaf.csr" 2>/dev/null
+openssl x509 -req -in "$X/leaf.csr" -CA "$X/vr.pem" -CAkey "$X/vr.key" -CAcreateserial -days 30 \
+    -out "$X/leaf.pem" 2>/dev/null
+cp "$EXAMPLE/amd64/aero_virtio_snd.inf" "$EXAMPLE/amd64/aero_virtio_snd.sys" "$X/pkg/"
+"$OFFSTAGE" make-cat "$X/pkg" >/dev/null
+"$OFFSTAGE" make-test-image "$X/img" --arch amd64 >/dev/null
+"$OFFSTAGE" add-cert --image "$X/img" --cert "$X/vr.pem" >/dev/null
+for ac in with without; do
+    rm -f "$X/s.cat"
+    if [ $ac = with ]; then
+        osslsigncode sign -certs "$X/leaf.pem" -key "$X/leaf.key" -ac "$X/cross.pem" -h sha1 \
+            -in "$X/pkg/aero_virtio_snd.cat" -out "$X/s.cat" >/dev/null 2>&1
+    else
+        osslsigncode sign -certs "$X/leaf.pem" -key "$X/leaf.key" -h sha1 \
+            -in "$X/pkg/aero_virtio_snd.cat" -out "$X/s.cat" >/dev/null 2>&1
+    fi
+    mkdir -p "$X/$ac"
+    cp "$X/pkg/aero_virtio_snd.inf" "$X/pkg/aero_virtio_snd.sys" "$X/$ac/"
+    cp "$X/s.cat" "$X/$ac/aero_virtio_snd.cat"
+done
+run check-package "$X/with" --image "$X/img"
+verdict "cross-signed release signature: loads with testsigning off" amd64 "will install and load"
+run check-package "$X/without" --image "$X/img"
+verdict "the same chain without the cross-certificate: a test signature" amd64 "testsigning is off"
+
 # a file changed after signing: the catalog no longer covers it
 cp -r "$TMP/pkg-amd64" "$TMP/pkg-changed"
 printf '\n; changed\n' >> "$TMP/pkg-changed/aero_virtio_snd.inf"
