@@ -8,26 +8,38 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Paths can come from the image itself (a hive's InfPath, a manifest):
+ * one that would leave the image is refused for reading too. */
+static ost_status check_read(struct ost_target *t, const char *path, struct ost_error *err)
+{
+    if (!ost_winpath_is_safe(path))
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: refusing path \"%s\": it would leave the image", t->name, path);
+    return OST_OK;
+}
+
 ost_status ost_target_read_file(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,
                                 size_t *size, struct ost_error *err)
 {
-    return t->ops->read_file(t, path, max_size, data, size, err);
+    ost_status st = check_read(t, path, err);
+    return st != OST_OK ? st : t->ops->read_file(t, path, max_size, data, size, err);
 }
 
 int ost_target_stat(struct ost_target *t, const char *path)
 {
-    return t->ops->stat(t, path);
+    return ost_winpath_is_safe(path) ? t->ops->stat(t, path) : 0;
 }
 
 ost_status ost_target_list_dir(struct ost_target *t, const char *path, struct ost_strlist *names,
                                struct ost_error *err)
 {
-    return t->ops->list_dir(t, path, names, err);
+    ost_status st = check_read(t, path, err);
+    return st != OST_OK ? st : t->ops->list_dir(t, path, names, err);
 }
 
 ost_status ost_target_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err)
 {
-    return t->ops->local_path(t, path, local, err);
+    ost_status st = check_read(t, path, err);
+    return st != OST_OK ? st : t->ops->local_path(t, path, local, err);
 }
 
 static ost_status check_write(struct ost_target *t, const char *path, struct ost_error *err)

@@ -283,6 +283,38 @@ static void test_target_read_only(void **state)
     free(root);
 }
 
+/* Paths from the image itself (a hive's InfPath) are refused for reading
+ * when they would leave it, whatever lies outside. */
+static void test_target_reads_stay_inside(void **state)
+{
+    (void)state;
+    char *root = tree();
+    char *outside = ost_xasprintf("%s.outside", root);
+    t_write_str(outside, "secret");
+    struct ost_target *t;
+    struct ost_error err;
+    assert_int_equal(ost_target_open_dir(root, false, &t, &err), OST_OK);
+    char *rel = ost_xasprintf("..\\%s", ost_path_basename(outside));
+    const char *bad[] = {rel, "Windows\\..\\..\\etc\\passwd", "\\etc\\passwd", "C:\\boot.ini", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t *data = NULL;
+        size_t size;
+        char *local = NULL;
+        struct ost_strlist names = {0};
+        assert_int_equal(ost_target_read_file(t, bad[i], 1024, &data, &size, &err), OST_ERR_CORRUPT);
+        assert_non_null(strstr(err.message, "would leave the image"));
+        assert_int_equal(ost_target_stat(t, bad[i]), 0);
+        assert_int_equal(ost_target_local_path(t, bad[i], &local, &err), OST_ERR_CORRUPT);
+        assert_int_equal(ost_target_list_dir(t, bad[i], &names, &err), OST_ERR_CORRUPT);
+        assert_null(data), assert_null(local);
+    }
+    ost_target_close(t);
+    unlink(outside);
+    free(rel), free(outside);
+    t_rm_rf(root);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_target_case_insensitive_and_commit),
         cmocka_unit_test(test_target_abort_and_rollback),
         cmocka_unit_test(test_target_read_only),
+        cmocka_unit_test(test_target_reads_stay_inside),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
