@@ -81,7 +81,7 @@ static bool oid_text(const uint8_t *p, size_t n, char *buf, size_t size)
                 return false;
             v = v << 7 | (p[i] & 0x7fu);
         } while (p[i++] & 0x80);
-        int w = first ? snprintf(buf + used, size - used, "%u.%llu", v < 40 ? 0 : v < 80 ? 1 : 2,
+        int w = first ? snprintf(buf + used, size - used, "%u.%llu", v < 40 ? 0u : v < 80 ? 1u : 2u,
                                  (unsigned long long)(v < 80 ? v % 40 : v - 80))
                       : snprintf(buf + used, size - used, ".%llu", (unsigned long long)v);
         if (w < 0 || (size_t)w >= size - used)
