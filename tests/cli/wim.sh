@@ -85,6 +85,15 @@ run add-driver --image "$BOOT" --index 2 --driver "$PKG" --force-unsigned
 expect_status "boot.wim index 2" 0
 if [ "$(devicepath_of "$BOOT" 1)" = '%SystemRoot%\inf' ] && [ "$(devicepath_of "$BOOT" 2)" != '%SystemRoot%\inf' ]; then ok "boot.wim: only index 2 changed"; else not_ok "boot.wim" "$(devicepath_of "$BOOT" 1)"; fi
 if wimlib-imagex info "$BOOT" | grep -q '^Boot Index: *2'; then ok "boot index kept"; else not_ok "boot index" "$(wimlib-imagex info "$BOOT" | grep Boot)"; fi
+run add-driver --image "$BOOT" --index all --driver "$PKG" --force-unsigned
+expect_status "boot.wim --index all" 0
+expect_out "boot.wim --index all: index 2 already staged" "already staged"
+if [ "$(devicepath_of "$BOOT" 1)" != '%SystemRoot%\inf' ] && wimlib-imagex verify "$BOOT" >/dev/null 2>&1 &&
+    wimlib-imagex info "$BOOT" | grep -q '^Boot Index: *2'; then
+    ok "boot.wim --index all: both images staged, verified, boot index kept"
+else
+    not_ok "boot.wim --index all" "$(devicepath_of "$BOOT" 1)"
+fi
 
 # refused for writing, with the way out: split WIM, solid ESD, read-only file
 wimlib-imagex split "$WIM" "$TMP/part.swm" 0.02 >/dev/null 2>&1
