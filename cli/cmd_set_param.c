@@ -9,7 +9,8 @@
 static const char help[] =
     "usage: offstage set-param --image DIR|FILE.wim [--index N|all]\n"
     "                          --device INSTANCE-PATH|HARDWARE-ID [--driver-key]\n"
-    "                          [--type dword|sz] NAME=VALUE... [--dry-run] [--force] [--json]\n"
+    "                          [--type dword|sz] NAME=VALUE... [--delete NAME]...\n"
+    "                          [--dry-run] [--force] [--json]\n"
     "\n"
     "Sets values a driver reads when its device starts, such as the virtio-snd\n"
     "driver's bring-up toggles ForceNullBackend and AllowPollingOnly, in an\n"
@@ -35,6 +36,8 @@ static const char help[] =
     "Options:\n"
     "  --type dword|sz   the values' type: REG_DWORD (default; decimal or 0x hex,\n"
     "                    0 to 0xFFFFFFFF) or REG_SZ (text).\n"
+    "  --delete NAME     remove the value NAME (repeatable), so the driver falls\n"
+    "                    back to its default; one that is not there is left so.\n"
     "  --dry-run         show what would change, write nothing.\n"
     "  --force           edit a SYSTEM hive that is dirty (not cleanly shut down).\n"
     "  --json            machine-readable result (offstage.set-param/1).\n"
@@ -57,21 +60,32 @@ struct options {
     ost_param_location where;
     uint32_t type;
     bool dry_run, force, json;
-    struct ost_param *values;
+    struct ost_param *values; /* type OST_REG_NONE: a value to delete */
     size_t nvalues;
+    struct ost_strlist deletes;
 };
+
+static bool is_delete(const struct ost_param *p)
+{
+    return p->type == OST_REG_NONE;
+}
 
 static int parse_values(int argc, char **argv, struct options *o)
 {
     struct ost_error err;
-    o->values = ost_xcalloc((size_t)argc, sizeof *o->values);
+    o->values = ost_xcalloc((size_t)argc + o->deletes.n, sizeof *o->values);
     for (int i = optind; i < argc; i++) {
         if (ost_param_parse_assignment(argv[i], o->type, &o->values[o->nvalues], &err) != OST_OK)
             return ost_cli_usage_error("set-param", "%s", err.message);
         o->nvalues++;
     }
+    for (size_t i = 0; i < o->deletes.n; i++) {
+        if (ost_param_check_name(o->deletes.v[i], &err) != OST_OK)
+            return ost_cli_usage_error("set-param", "%s", err.message);
+        o->values[o->nvalues++] = (struct ost_param){.name = ost_xstrdup(o->deletes.v[i]), .type = OST_REG_NONE};
+    }
     if (!o->nvalues)
-        return ost_cli_usage_error("set-param", "name the values to set as NAME=VALUE");
+        return ost_cli_usage_error("set-param", "name the values to set as NAME=VALUE (or to remove with --delete NAME)");
     return 0;
 }
 
@@ -82,7 +96,7 @@ static int parse(int argc, char **argv, struct options *o)
         {"device", required_argument, NULL, 'd'}, {"driver-key", no_argument, NULL, 'k'},
         {"type", required_argument, NULL, 't'}, {"dry-run", no_argument, NULL, 'n'},
         {"force", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
+        {"delete", required_argument, NULL, 'D'}, {0, 0, 0, 0},
     };
     int c;
     o->type = OST_REG_DWORD;
@@ -93,6 +107,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'x': o->index = optarg; break;
         case 'd': o->device = optarg; break;
         case 'k': o->where = OST_PARAM_DRIVER_KEY; break;
+        case 'D': ost_strlist_add(&o->deletes, optarg); break;
         case 't':
             if (!strcmp(optarg, "dword"))
                 o->type = OST_REG_DWORD;
@@ -172,7 +187,7 @@ static int plan_image(struct ost_image *img, const struct options *o, struct ima
                 free(key);
                 return ost_cli_report_error("set-param", &err);
             }
-            c->changed = !same_value(&c->before, c->after);
+            c->changed = is_delete(c->after) ? c->before.name != NULL : !same_value(&c->before, c->after);
         }
         free(key);
     }
@@ -209,7 +224,9 @@ static int apply(struct ost_cli_images *imgs, struct image_plan *plans, const st
             if (!c->changed)
                 continue;
             any = true;
-            if (ost_param_set(imgs->v[i], c->dn, o->where, c->after, NULL, &err) != OST_OK)
+            ost_status st = is_delete(c->after) ? ost_param_delete(imgs->v[i], c->dn, o->where, c->after->name, &err)
+                                                : ost_param_set(imgs->v[i], c->dn, o->where, c->after, NULL, &err);
+            if (st != OST_OK)
                 return ost_cli_report_error("set-param", &err);
         }
         if (any && ost_image_commit(imgs->v[i], &err) != OST_OK)
@@ -219,6 +236,18 @@ static int apply(struct ost_cli_images *imgs, struct image_plan *plans, const st
 }
 
 /* ---- output --------------------------------------------------------------- */
+
+static void print_delete(const struct change *c, bool dry_run)
+{
+    if (!c->changed) {
+        printf("      %s (not set; nothing to delete)\n", c->after->name);
+        return;
+    }
+    char *before = ost_cli_param_text(&c->before);
+    printf("      %s %s (was %s %s)\n", c->after->name, dry_run ? "would be deleted" : "deleted", before,
+           ost_reg_type_name(c->before.type));
+    free(before);
+}
 
 static void print_plan(const struct ost_image *img, const struct image_plan *p, bool dry_run)
 {
@@ -237,6 +266,10 @@ static void print_plan(const struct ost_image *img, const struct image_plan *p, 
         if (c->dn != shown) {
             printf("  %s\n    %s\\%s\n", c->dn->instance_path, img->info.control_set_name, c->key);
             shown = c->dn;
+        }
+        if (is_delete(c->after)) {
+            print_delete(c, dry_run);
+            continue;
         }
         char *after = ost_cli_param_text(c->after), *before = c->before.name ? ost_cli_param_text(&c->before) : NULL;
         const char *type = ost_reg_type_name(c->after->type);
@@ -266,7 +299,8 @@ static json_t *plan_json(const struct ost_image *img, const struct image_plan *p
             json_array_append_new(devices, dev);
             shown = c->dn;
         }
-        json_t *v = ost_cli_param_json(c->after);
+        json_t *v = is_delete(c->after) ? json_pack("{s:s, s:b}", "name", c->after->name, "delete", 1)
+                                        : ost_cli_param_json(c->after);
         json_object_set_new(v, "before", c->before.name ? ost_cli_param_json(&c->before) : json_null());
         json_object_set_new(v, "changed", json_boolean(c->changed));
         json_array_append_new(values, v);
@@ -278,8 +312,8 @@ static json_t *plan_json(const struct ost_image *img, const struct image_plan *p
 static void print_result(const char *result, size_t changed)
 {
     if (!strcmp(result, "set"))
-        printf("set %zu value%s; the driver reads them when the device next starts (boot, or disable and enable "
-               "it)\n", changed, changed == 1 ? "" : "s");
+        printf("changed %zu value%s; the driver reads them when the device next starts (boot, or disable and "
+               "enable it)\n", changed, changed == 1 ? "" : "s");
     else if (!strcmp(result, "unchanged"))
         printf("nothing to do: every value is already so\n");
     else if (!strcmp(result, "dry-run"))
@@ -341,6 +375,7 @@ static int run(int argc, char **argv)
     for (size_t i = 0; i < o.nvalues; i++)
         ost_param_free(&o.values[i]);
     free(o.values);
+    ost_strlist_free(&o.deletes);
     return rc < 0 ? OST_EXIT_OK : rc;
 }
 

@@ -44,7 +44,7 @@ run set-param --image "$IMG" --device 'PCI\VEN_1AF4&DEV_1059' ForceNullBackend=1
 expect_status "set by hardware ID" 0
 expect_out "lists REV_01" 'REV_01\\3&267a616a&0&18'
 expect_out "lists REV_00" 'REV_00\\3&267a616a&0&20'
-expect_out "counts" "set 4 values"
+expect_out "counts" "changed 4 values"
 for k in "$K01" "$K00"; do
     p="$k\\Device Parameters\\Parameters"
     if [ "$(hive_value "$SYS" "$p" ForceNullBackend)" = 1 ] && [ "$(hive_value "$SYS" "$p" AllowPollingOnly)" = 1 ] \
@@ -58,6 +58,26 @@ snapshot "$IMG" > "$TMP/set"
 run set-param --image "$IMG" --device 'PCI\VEN_1AF4&DEV_1059' ForceNullBackend=1 AllowPollingOnly=1
 expect_status "again: exit 0" 0
 expect_out "again: nothing to do" "nothing to do"
+
+# --delete: the driver falls back to its default
+cp -r "$IMG" "$TMP/img-del"
+DSYS="$TMP/img-del/Windows/System32/config/SYSTEM"
+run set-param --image "$TMP/img-del" --device "$B01" --delete AllowPollingOnly --delete NoSuchValue
+expect_status "--delete: exit 0" 0
+expect_out "--delete: says what it deleted" "AllowPollingOnly deleted \(was 1"
+expect_out "--delete: an absent value is left so" "NoSuchValue \(not set; nothing to delete\)"
+P01="$K01\\Device Parameters\\Parameters"
+if [ -z "$(hive_value "$DSYS" "$P01" AllowPollingOnly)" ] && [ "$(hive_value "$DSYS" "$P01" ForceNullBackend)" = 1 ]; then
+    ok "--delete: the value is gone, its neighbour kept (hivexget)"
+else
+    not_ok "--delete: the value is gone, its neighbour kept (hivexget)" "$(hivexregedit --export "$DSYS" "$P01")"
+fi
+snapshot "$TMP/img-del" > "$TMP/del"
+run set-param --image "$TMP/img-del" --device "$B01" --delete AllowPollingOnly --json
+expect_json "--delete again: nothing to do (JSON)" "d['result'] == 'unchanged' and d['devices'][0]['values'][0]['changed'] is False"
+same_as_before "--delete again: image byte-identical" "$TMP/img-del" "$TMP/del"
+run set-param --image "$TMP/img-del" --device "$B01" --delete 'Bad\Name'
+expect_status "--delete with a bad name: usage error" 2
 same_as_before "again: image byte-identical" "$IMG" "$TMP/set"
 
 run set-param --image "$IMG" --device "$B01" --type sz Mode=polling --json
