@@ -195,3 +195,12 @@ char *ost_image_describe(const struct ost_image *img)
                          in->minor, in->build, in->csd_version ? " (" : "", in->csd_version ? in->csd_version : "",
                          in->csd_version ? ")" : "", ost_arch_name(in->arch));
 }
+
+ost_status ost_image_open_dir(const char *dir, const struct ost_image_options *opts, struct ost_image **out,
+                              struct ost_error *err)
+{
+    struct ost_target *t;
+    *out = NULL;
+    ost_status st = ost_target_open_dir(dir, opts->writable, &t, err);
+    return st != OST_OK ? st : ost_image_open(t, opts, out, err);
+}

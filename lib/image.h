@@ -55,6 +55,10 @@ struct ost_image_options {
 /* Takes ownership of the target. */
 ost_status ost_image_open(struct ost_target *t, const struct ost_image_options *opts, struct ost_image **out,
                           struct ost_error *err);
+/* The same for an offline Windows held in a directory (the folder that
+ * holds Windows\). */
+ost_status ost_image_open_dir(const char *dir, const struct ost_image_options *opts, struct ost_image **out,
+                              struct ost_error *err);
 /* Makes SYSTEM editable (it is opened read-only, which costs no copy, and
  * most staging never writes it). Keys found before stay valid. */
 ost_status ost_image_edit_system(struct ost_image *img, struct ost_error *err);

@@ -14,12 +14,8 @@
 
 static ost_status open_image(const char *dir, bool writable, struct ost_image **img, struct ost_error *err)
 {
-    struct ost_target *t;
-    ost_status st = ost_target_open_dir(dir, writable, &t, err);
-    if (st != OST_OK)
-        return st;
     struct ost_image_options o = {.writable = writable};
-    return ost_image_open(t, &o, img, err);
+    return ost_image_open_dir(dir, &o, img, err);
 }
 
 /* A test image with the seed's devices: REV_01 bound, REV_00 failed,
