@@ -60,6 +60,10 @@ void ost_cli_print_diags(FILE *out, const struct ost_diags *d, const char *inden
 json_t *ost_cli_diags_json(const struct ost_diags *d);
 /* Prints a JSON document to stdout, indented, with a final newline. */
 void ost_cli_print_json(json_t *doc);
+/* Prints a document whose `list_key` ("images", "stores") holds one entry
+ * per image: with exactly one, that entry's fields also stand at the top,
+ * so scripts for a single image need not index. Frees doc. */
+void ost_cli_print_json_per_image(json_t *doc, const char *list_key);
 /* json_string that accepts NULL (→ null). */
 json_t *ost_json_str(const char *s);
 

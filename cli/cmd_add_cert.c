@@ -149,10 +149,7 @@ static void report(const struct ost_cert_args *a, const struct ost_cli_images *i
         json_array_append_new(ilist, plan_json(imgs->v[i], certs, &plans[i]));
     json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "schema", "offstage.add-cert/1", "result", result,
                             "certificates", clist, "images", ilist);
-    if (imgs->n == 1) /* the one image's fields at the top too */
-        json_object_update(doc, json_array_get(ilist, 0));
-    ost_cli_print_json(doc);
-    json_decref(doc);
+    ost_cli_print_json_per_image(doc, "images");
 }
 
 static void free_plans(struct image_plan *plans, size_t n)

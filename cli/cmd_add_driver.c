@@ -421,10 +421,7 @@ static void report(struct job *j, const char *result)
         json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result", result, "images", list);
         if (o->bcd && j->signer)
             json_object_set_new(doc, "bcd", json_pack("{s:s, s:b}", "store", o->bcd, "changed", j->bcd_changes));
-        if (j->imgs.n == 1) /* the one image's fields at the top too */
-            json_object_update(doc, json_array_get(list, 0));
-        ost_cli_print_json(doc);
-        json_decref(doc);
+        ost_cli_print_json_per_image(doc, "images");
         return;
     }
     for (size_t i = 0; i < j->imgs.n; i++) {

@@ -411,10 +411,7 @@ static void print_json(const struct unit *units, size_t n, const struct options 
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, unit_json(&units[i], o));
     json_t *doc = json_pack("{s:s, s:o}", "schema", "offstage.bcd/1", "stores", list);
-    if (n == 1) /* the one store's fields at the top too */
-        json_object_update(doc, json_array_get(list, 0));
-    ost_cli_print_json(doc);
-    json_decref(doc);
+    ost_cli_print_json_per_image(doc, "stores");
 }
 
 /* ---- run ----------------------------------------------------------------------------- */

@@ -132,10 +132,7 @@ static int run(int argc, char **argv)
     if (rc == 0 && o.json) {
         json_t *doc = json_pack("{s:s, s:b, s:O}", "schema", "offstage.doctor/1", "all_bound", all_bound, "images",
                                 images);
-        if (imgs.n == 1)
-            json_object_update(doc, json_array_get(images, 0));
-        ost_cli_print_json(doc);
-        json_decref(doc);
+        ost_cli_print_json_per_image(doc, "images");
     }
     json_decref(images);
     ost_cli_close_images(&imgs);

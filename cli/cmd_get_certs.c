@@ -105,10 +105,7 @@ static int run(int argc, char **argv)
         rc = list_image(imgs.v[i], &a, imgs.n > 1, images);
     if (rc == 0 && a.json) {
         json_t *doc = json_pack("{s:s, s:O}", "schema", "offstage.get-certs/1", "images", images);
-        if (imgs.n == 1)
-            json_object_update(doc, json_array_get(images, 0));
-        ost_cli_print_json(doc);
-        json_decref(doc);
+        ost_cli_print_json_per_image(doc, "images");
     }
     json_decref(images);
     ost_cli_close_images(&imgs);

@@ -230,10 +230,7 @@ static void report(const struct ost_cli_images *imgs, const struct image_answer 
         json_array_append_new(list, image_json(imgs->v[i], &answers[i]));
     json_t *doc = json_pack("{s:s, s:b, s:s, s:s, s:o}", "schema", "offstage.get-param/1", "found", found, "device",
                             o->device, "location", ost_cli_param_location_name(o->where), "images", list);
-    if (imgs->n == 1)
-        json_object_update(doc, json_array_get(list, 0));
-    ost_cli_print_json(doc);
-    json_decref(doc);
+    ost_cli_print_json_per_image(doc, "images");
 }
 
 static int run(int argc, char **argv)

@@ -336,10 +336,7 @@ static void report(const struct ost_cli_images *imgs, const struct image_plan *p
         json_array_append_new(list, plan_json(imgs->v[i], &plans[i]));
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "schema", "offstage.set-param/1", "result", result,
                             "device", o->device, "location", ost_cli_param_location_name(o->where), "images", list);
-    if (imgs->n == 1)
-        json_object_update(doc, json_array_get(list, 0));
-    ost_cli_print_json(doc);
-    json_decref(doc);
+    ost_cli_print_json_per_image(doc, "images");
 }
 
 static int run(int argc, char **argv)

@@ -138,3 +138,12 @@ void ost_cli_print_json(json_t *doc)
         free(s);
     }
 }
+
+void ost_cli_print_json_per_image(json_t *doc, const char *list_key)
+{
+    json_t *list = json_object_get(doc, list_key);
+    if (json_array_size(list) == 1)
+        json_object_update(doc, json_array_get(list, 0));
+    ost_cli_print_json(doc);
+    json_decref(doc);
+}
