@@ -39,8 +39,6 @@ ost_status ost_cat_read_signers(struct ost_catalog *c, struct ost_error *err);
  * OST_ERR_CORRUPT error. */
 PKCS7 *ost_cat_load_pkcs7(const struct ost_catalog *c, struct ost_error *err);
 /* A one-line RFC 2253 name. */
-char *ost_cat_name_text(const X509_NAME *n);
 /* SHA-1 of the certificate's DER, uppercase hex. */
-char *ost_cat_thumbprint(X509 *x);
 
 #endif

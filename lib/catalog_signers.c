@@ -9,60 +9,23 @@
 #include <openssl/evp.h>
 
 #include "catalog_internal.h"
-
-char *ost_cat_name_text(const X509_NAME *n)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253);
-    char *data;
-    long len = BIO_get_mem_data(b, &data);
-    char *s = ost_xstrndup(data, len > 0 ? (size_t)len : 0);
-    BIO_free(b);
-    return s;
-}
-
-static char *serial_text(const ASN1_INTEGER *serial)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    char *s = ost_xstrdup(hex ? hex : "");
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return s;
-}
-
-static char *time_text(const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (!t || !ASN1_TIME_to_tm(t, &tm))
-        return NULL;
-    return ost_xasprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                         tm.tm_min, tm.tm_sec);
-}
-
-char *ost_cat_thumbprint(X509 *x)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    X509_digest(x, EVP_sha1(), md, &n);
-    return ost_cat_hex(md, n);
-}
+#include "x509text.h"
 
 static void describe_cert(X509 *x, struct ost_cat_cert *c)
 {
-    c->subject = ost_cat_name_text(X509_get_subject_name(x));
-    c->issuer = ost_cat_name_text(X509_get_issuer_name(x));
-    c->serial = serial_text(X509_get0_serialNumber(x));
-    c->thumbprint = ost_cat_thumbprint(x);
-    c->not_before = time_text(X509_get0_notBefore(x));
-    c->not_after = time_text(X509_get0_notAfter(x));
+    c->subject = ost_x509_name_text(X509_get_subject_name(x));
+    c->issuer = ost_x509_name_text(X509_get_issuer_name(x));
+    c->serial = ost_x509_serial_text(X509_get0_serialNumber(x));
+    c->thumbprint = ost_x509_thumbprint(x);
+    c->not_before = ost_x509_time_text(X509_get0_notBefore(x));
+    c->not_after = ost_x509_time_text(X509_get0_notAfter(x));
 }
 
 static char *signing_time(PKCS7_SIGNER_INFO *si)
 {
     ASN1_TYPE *t = PKCS7_get_signed_attribute(si, NID_pkcs9_signingTime);
     if (t && (t->type == V_ASN1_UTCTIME || t->type == V_ASN1_GENERALIZEDTIME))
-        return time_text(t->value.utctime);
+        return ost_x509_time_text(t->value.utctime);
     /* an Authenticode timestamp: a countersignature carrying the time */
     ASN1_TYPE *cs = PKCS7_get_attribute(si, NID_pkcs9_countersignature);
     if (!cs || cs->type != V_ASN1_SEQUENCE)
@@ -73,7 +36,7 @@ static char *signing_time(PKCS7_SIGNER_INFO *si)
     if (counter) {
         ASN1_TYPE *ct = PKCS7_get_signed_attribute(counter, NID_pkcs9_signingTime);
         if (ct && (ct->type == V_ASN1_UTCTIME || ct->type == V_ASN1_GENERALIZEDTIME))
-            s = time_text(ct->value.utctime);
+            s = ost_x509_time_text(ct->value.utctime);
         PKCS7_SIGNER_INFO_free(counter);
     }
     return s;
@@ -121,8 +84,8 @@ ost_status ost_cat_read_signers(struct ost_catalog *c, struct ost_error *err)
     for (size_t i = 0; i < c->nsigners; i++) {
         PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(sis, (int)i);
         struct ost_cat_signer *s = &c->signers[i];
-        s->issuer = ost_cat_name_text(si->issuer_and_serial->issuer);
-        s->serial = serial_text(si->issuer_and_serial->serial);
+        s->issuer = ost_x509_name_text(si->issuer_and_serial->issuer);
+        s->serial = ost_x509_serial_text(si->issuer_and_serial->serial);
         s->cert = certs ? find_cert(certs, si->issuer_and_serial) : -1;
         char alg[128];
         OBJ_obj2txt(alg, sizeof alg, si->digest_alg->algorithm, 1);

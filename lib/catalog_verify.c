@@ -16,6 +16,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "catalog_internal.h"
+#include "x509text.h"
 
 struct ost_cat_trust {
     STACK_OF(X509) *certs;
@@ -171,8 +172,8 @@ static void check_chain(X509 *signer, STACK_OF(X509) *extra, const struct ost_ca
     if (X509_verify_cert(ctx) == 1) {
         STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
         X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
-        v->anchor = ost_cat_name_text(X509_get_subject_name(top));
-        v->anchor_thumbprint = ost_cat_thumbprint(top);
+        v->anchor = ost_x509_name_text(X509_get_subject_name(top));
+        v->anchor_thumbprint = ost_x509_thumbprint(top);
         v->microsoft_root = release_signed(top, extra);
         set_reason(v, OST_CAT_SIG_TRUSTED, "signed by %s, which chains to trusted %s", v->signer, v->anchor);
     } else {
@@ -202,8 +203,8 @@ ost_status ost_catalog_verify(const struct ost_catalog *cat, const struct ost_ca
         goto done;
     }
     X509 *signer = sk_X509_value(signers, 0);
-    v->signer = ost_cat_name_text(X509_get_subject_name(signer));
-    v->signer_thumbprint = ost_cat_thumbprint(signer);
+    v->signer = ost_x509_name_text(X509_get_subject_name(signer));
+    v->signer_thumbprint = ost_x509_thumbprint(signer);
     const uint8_t *content;
     size_t n;
     ost_catalog_signed_content(cat, &content, &n);

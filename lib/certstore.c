@@ -13,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "digest.h"
+#include "x509text.h"
+
 #define SHA1_LEN 20
 #define PROP_HEADER 12
 
@@ -26,15 +29,6 @@ static const char *const standard_stores[] = {
 
 /* ---- certificates ------------------------------------------------------------ */
 
-static void sha1_hex(const uint8_t *data, size_t len, char out[41])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    EVP_Digest(data, len, md, &n, EVP_sha1(), NULL);
-    for (unsigned i = 0; i < SHA1_LEN; i++)
-        snprintf(out + 2 * i, 3, "%02X", md[i]);
-}
-
 static char *openssl_reason(void)
 {
     unsigned long e = ERR_peek_last_error();
@@ -43,35 +37,9 @@ static char *openssl_reason(void)
     return ost_xstrdup(r ? r : "not an X.509 certificate");
 }
 
-static char *name_text(const X509_NAME *name)
+static char *or_empty(char *s)
 {
-    BIO *b = BIO_new(BIO_s_mem());
-    /* RFC 2253, but UTF-8 rather than \XX escapes for non-ASCII text. */
-    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    char *p;
-    long n = BIO_get_mem_data(b, &p);
-    char *s = ost_xstrndup(p, n > 0 ? (size_t)n : 0);
-    BIO_free(b);
-    return s;
-}
-
-static char *time_text(const ASN1_TIME *t)
-{
-    struct tm tm;
-    char buf[32];
-    if (!ASN1_TIME_to_tm(t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        return ost_xstrdup("");
-    return ost_xstrdup(buf);
-}
-
-static char *serial_text(const ASN1_INTEGER *serial)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    char *s = ost_xstrdup(hex ? hex : "");
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return s;
+    return s ? s : ost_xstrdup("");
 }
 
 ost_status ost_cert_from_der(const uint8_t *der, size_t len, const char *name, struct ost_cert *out,
@@ -94,12 +62,12 @@ ost_status ost_cert_from_der(const uint8_t *der, size_t len, const char *name, s
     out->der = ost_xmalloc(len);
     memcpy(out->der, der, len);
     out->der_len = len;
-    sha1_hex(der, len, out->thumbprint);
-    out->subject = name_text(X509_get_subject_name(x));
-    out->issuer = name_text(X509_get_issuer_name(x));
-    out->serial = serial_text(X509_get0_serialNumber(x));
-    out->not_before = time_text(X509_get0_notBefore(x));
-    out->not_after = time_text(X509_get0_notAfter(x));
+    ost_cert_thumbprint(der, len, out->thumbprint);
+    out->subject = ost_x509_name_text(X509_get_subject_name(x));
+    out->issuer = ost_x509_name_text(X509_get_issuer_name(x));
+    out->serial = ost_x509_serial_text(X509_get0_serialNumber(x));
+    out->not_before = or_empty(ost_x509_time_text(X509_get0_notBefore(x)));
+    out->not_after = or_empty(ost_x509_time_text(X509_get0_notAfter(x)));
     X509_free(x);
     return OST_OK;
 }

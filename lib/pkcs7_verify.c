@@ -13,6 +13,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "sign_internal.h"
+#include "x509text.h"
 #include "util.h"
 
 static ost_status digest_of_alg(const X509_ALGOR *alg, const char *name, ost_digest *d, struct ost_error *err)
@@ -111,7 +112,7 @@ static ost_status verify_signer(PKCS7 *p7, const char *name, const struct ost_de
     if (n > 0)
         ost_cert_thumbprint(der, (size_t)n, v->signer_thumbprint);
     OPENSSL_free(der);
-    v->signer_subject = ost_x509_name_line(X509_get_subject_name(signer));
+    v->signer_subject = ost_x509_name_text(X509_get_subject_name(signer));
     st = check_attributes(si, p7, v->digest, name, err);
     if (st == OST_OK)
         st = check_signature(si, signer, v->digest, name, err);

@@ -39,9 +39,6 @@ ost_status ost_x509_der(const X509 *x, uint8_t **out, size_t *out_size, const ch
 ost_status ost_pkcs7_der(const PKCS7 *p7, uint8_t **out, size_t *out_size, const char *name,
                          struct ost_error *err);
 
-/* A name as one line without the leading slash, "CN=offstage Test Signing". */
-char *ost_x509_name_line(const X509_NAME *name);
-
 /* A DER PKCS#7 SignedData, or NULL for anything else. */
 PKCS7 *ost_pkcs7_parse_signed(const uint8_t *data, size_t size);
 /* The content's DER (tag and length included) when it is a SEQUENCE. */

@@ -36,14 +36,6 @@ size_t ost_der_header_size(const uint8_t *p, size_t size)
     return 2 + n;
 }
 
-char *ost_x509_name_line(const X509_NAME *name)
-{
-    char *s = X509_NAME_oneline(name, NULL, 0);
-    char *out = ost_xstrdup(s ? (s[0] == '/' ? s + 1 : s) : "");
-    OPENSSL_free(s);
-    return out;
-}
-
 static ost_status der_of(int (*i2d)(const void *, unsigned char **), const void *obj, uint8_t **out,
                          size_t *out_size, const char *name, struct ost_error *err)
 {

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "sign_internal.h"
+#include "x509text.h"
 #include "util.h"
 
 /* Certificate and key files are a few kilobytes. */
@@ -24,17 +25,6 @@ struct ost_signer {
     char thumbprint[OST_THUMBPRINT_LEN + 1];
     char *subject;
 };
-
-static char *asn1_time_text(const ASN1_TIME *t)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    ASN1_TIME_print(b, t);
-    char *p;
-    long n = BIO_get_mem_data(b, &p);
-    char *out = ost_xstrndup(p, n > 0 ? (size_t)n : 0);
-    BIO_free(b);
-    return out;
-}
 
 /* Bytes from memory need not end in a NUL: no strstr. */
 static bool contains(const uint8_t *data, size_t size, const char *needle)
@@ -141,10 +131,10 @@ static ost_status check_validity(X509 *cert, const char *name, const struct ost_
     const char *problem = X509_cmp_time(na, &now) < 0 ? "expired on" : X509_cmp_time(nb, &now) > 0 ? "is valid only from" : NULL;
     if (!problem)
         return OST_OK;
-    char *when = asn1_time_text(problem[0] == 'e' ? na : nb);
+    char *when = ost_x509_time_text(problem[0] == 'e' ? na : nb);
     ost_fail(err, OST_ERR_UNSUPPORTED,
              "%s: the certificate %s %s; make a new one (`offstage make-test-cert`) or pass --allow-expired", name,
-             problem, when);
+             problem, when ? when : "(unreadable date)");
     free(when);
     return OST_ERR_UNSUPPORTED;
 }
@@ -162,7 +152,7 @@ static ost_status finish_signer(struct ost_signer *s, const char *key_name, cons
         st = ost_x509_der(s->cert, &s->cert_der, &s->cert_der_size, cert_name, err);
     if (st == OST_OK) {
         ost_cert_thumbprint(s->cert_der, s->cert_der_size, s->thumbprint);
-        s->subject = ost_x509_name_line(X509_get_subject_name(s->cert));
+        s->subject = ost_x509_name_text(X509_get_subject_name(s->cert));
     }
     return st;
 }
