@@ -82,6 +82,7 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .signature_detail = res->detail[0] ? res->detail : NULL,
         .microsoft_root = res->microsoft_root,
         .testsigning = pol->testsigning,
+        .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = drivers_embed_signatures(pa),
     };

@@ -92,7 +92,8 @@ static void decide_x64(const struct ost_verdict_input *in, struct ost_verdict *v
     }
     if (in->testsigning == OST_NO) {
         set(v, OST_VERDICT_NO_LOAD, FIX_TESTSIGNING,
-            "will install, will not load (Code 52): it is test-signed and testsigning is off");
+            "will install, will not load (Code 52): it is test-signed and testsigning is off%s%s",
+            in->testsigning_source ? " in " : "", in->testsigning_source ? in->testsigning_source : "");
         return;
     }
     if (!in->signer_in_trusted_publisher) {

@@ -82,7 +82,8 @@ static void test_testsigning_off(void **state)
     (void)state;
     struct ost_verdict_input in = good(OST_ARCH_AMD64);
     in.testsigning = OST_NO;
-    expect(&in, OST_VERDICT_NO_LOAD, "will install, will not load (Code 52)", "testsigning on");
+    in.testsigning_source = "BCD store Boot/BCD";
+    expect(&in, OST_VERDICT_NO_LOAD, "testsigning is off in BCD store Boot/BCD", "testsigning on");
     /* x86 does not enforce kernel-mode signing */
     in.arch = OST_ARCH_X86;
     expect(&in, OST_VERDICT_LOADS, "will install and load", NULL);

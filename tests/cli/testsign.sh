@@ -41,7 +41,7 @@ expect_out "untrusted: the fix trusts the signer and turns testsigning on" "add-
 "$OFFSTAGE" add-cert --image "$TMP/img64" --cert "$CER" --store ROOT >/dev/null
 run check-package "$TMP/pkg-amd64" --image "$TMP/img64"
 verdict "trusted, testsigning off: will install, will not load" amd64 \
-    "will install, will not load \(Code 52\): it is test-signed and testsigning is off"
+    "will install, will not load \(Code 52\): it is test-signed and testsigning is off in the image's BCD-Template"
 expect_out "testsigning off: the fix is bcd --set testsigning on" "to change: .*bcd .*--set testsigning on"
 
 "$OFFSTAGE" bcd --image "$TMP/img64" --set testsigning on >/dev/null
@@ -61,7 +61,7 @@ mkdir -p "$B"
 if [ -f "$SHARED/fixtures/bcd/regipy-BCD.xz" ]; then
     xz -dc "$SHARED/fixtures/bcd/regipy-BCD.xz" > "$B/BCD"
     run check-package "$TMP/pkg-amd64" --image "$TMP/img64" --bcd "$B/BCD"
-    verdict "--bcd store with testsigning off: will not load" amd64 "testsigning is off"
+    verdict "--bcd store with testsigning off: will not load, names the store" amd64 "testsigning is off in BCD store .*/BCD"
 else
     echo "skip: ../shared/fixtures/bcd absent; --bcd verdict not checked"
 fi
