@@ -323,7 +323,7 @@ static int plan_all(struct job *j, bool *refused, bool *changes)
         *changes = *changes || j->plans[i]->changes || j->ts[i].changes;
     }
     if (j->signer && j->o->bcd) {
-        if (ost_testsign_bcd_file(j->o->bcd, false, j->o->force, &j->bcd_changes, &err) != OST_OK)
+        if (ost_testsign_bcd_plan(j->o->bcd, j->o->force, &j->bcd_changes, &err) != OST_OK)
             return ost_cli_report_error("add-driver", &err);
         *changes = *changes || j->bcd_changes;
     }
@@ -349,8 +349,7 @@ static int apply_all(struct job *j)
             return ost_cli_report_error("add-driver", &err);
     }
     int rc = ost_cli_finish_images("add-driver", &j->imgs, o->json);
-    bool changed;
-    if (rc == 0 && j->bcd_changes && ost_testsign_bcd_file(o->bcd, true, o->force, &changed, &err) != OST_OK)
+    if (rc == 0 && j->bcd_changes && ost_testsign_bcd_apply(o->bcd, o->force, &err) != OST_OK)
         rc = ost_cli_report_error("add-driver", &err);
     return rc;
 }

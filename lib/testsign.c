@@ -2,6 +2,7 @@
 #include "testsign.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "bcd.h"
 #include "firstboot.h"
@@ -73,26 +74,40 @@ ost_status ost_testsign_apply(struct ost_image *img, const struct ost_cert *cert
     return st;
 }
 
-ost_status ost_testsign_bcd_file(const char *path, bool save, bool allow_dirty, bool *changed, struct ost_error *err)
+/* A store that could not be written later (dirty, or in a folder we may
+ * not write) is refused here, before anything else is written. */
+ost_status ost_testsign_bcd_plan(const char *path, bool allow_dirty, bool *needed, struct ost_error *err)
 {
     struct ost_bcd *b;
-    *changed = false;
-    ost_status st = ost_bcd_open(path, save, allow_dirty, &b, err);
+    *needed = false;
+    ost_status st = ost_bcd_open(path, true, allow_dirty, &b, err);
     if (st != OST_OK)
         return st;
-    if (!save) {
-        ost_bcd_scope scope;
-        st = ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, err);
-        *changed = st == OST_NEGATIVE;
-        size_t *idx = NULL, n = 0;
-        if (st == OST_NEGATIVE) /* off, or nothing to set it on: say which */
-            st = ost_bcd_targets(b, NULL, &idx, &n, &scope, err);
-        free(idx);
-        ost_bcd_close(b);
+    ost_bcd_scope scope;
+    st = ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, err);
+    *needed = st == OST_NEGATIVE;
+    size_t *idx = NULL, n = 0;
+    if (st == OST_NEGATIVE) /* off, or nothing to turn it on in: say which */
+        st = ost_bcd_targets(b, NULL, &idx, &n, &scope, err);
+    free(idx);
+    ost_bcd_close(b);
+    char *dir = ost_path_dirname(path);
+    if (st == OST_OK && *needed && access(dir, W_OK) != 0)
+        st = ost_fail(err, OST_ERR_IO, "%s: its folder is not writable, so testsigning cannot be turned on there; "
+                      "nothing was changed", path);
+    free(dir);
+    return st;
+}
+
+ost_status ost_testsign_bcd_apply(const char *path, bool allow_dirty, struct ost_error *err)
+{
+    struct ost_bcd *b;
+    bool changed = false;
+    ost_status st = ost_bcd_open(path, true, allow_dirty, &b, err);
+    if (st != OST_OK)
         return st;
-    }
-    st = set_testsigning(b, changed, err);
-    if (st == OST_OK && save && *changed)
+    st = set_testsigning(b, &changed, err);
+    if (st == OST_OK && changed)
         st = ost_bcd_save(b, err);
     ost_bcd_close(b);
     return st;

@@ -30,10 +30,13 @@ ost_status ost_testsign_plan(struct ost_image *img, const struct ost_cert *cert,
 ost_status ost_testsign_apply(struct ost_image *img, const struct ost_cert *cert,
                               const struct ost_testsign_plan *plan, struct ost_error *err);
 
-/* Turns testsigning on in a BCD store file (every Windows Boot Loader, or
- * {bootloadersettings} in a template), written through a temporary and a
- * rename only when something changes: *changed says whether it did. With
- * `save` false it only tells. */
-ost_status ost_testsign_bcd_file(const char *path, bool save, bool allow_dirty, bool *changed, struct ost_error *err);
+/* A BCD store file (e.g. an installed system's Boot\BCD): whether
+ * testsigning must still be turned on there (every Windows Boot Loader, or
+ * {bootloadersettings} in a template). Refuses, before anything is
+ * written, a store that apply could not write: dirty (unless allow_dirty),
+ * in a folder that is not writable, or with nothing to turn it on in. */
+ost_status ost_testsign_bcd_plan(const char *path, bool allow_dirty, bool *needed, struct ost_error *err);
+/* Turns it on, through a temporary and a rename, when it is not on yet. */
+ost_status ost_testsign_bcd_apply(const char *path, bool allow_dirty, struct ost_error *err);
 
 #endif

@@ -262,3 +262,41 @@ expect_out "no CatalogFile: says how to fix" "CatalogFile="
 same_as_before "refused package: image untouched" "$TMP/img32" "$TMP/img32.snap"
 run add-driver --image "$TMP/img32" --driver "$TMP/pkg-x86" --test-sign
 expect_status "--test-sign without a certificate: usage error" 2
+
+# bad --bcd, --trust and --test-sign-dir: refused before anything is written
+printf 'not a hive' > "$TMP/garbage.bcd"
+run check-package "$TMP/pkg-amd64" --image "$TMP/img64" --bcd "$TMP/garbage.bcd"
+expect_status "check-package --bcd garbage: exit 2" 2
+expect_err "check-package --bcd garbage: names the file" "garbage.bcd"
+"$OFFSTAGE" make-test-image "$TMP/bad" --arch amd64 >/dev/null
+snapshot "$TMP/bad" > "$TMP/bad.snap"
+cp "$TMP/garbage.bcd" "$TMP/garbage.orig"
+run add-driver --image "$TMP/bad" --driver "$TMP/pkg-unsigned" --test-sign --test-sign-dir "$TMP/cert" \
+    --bcd "$TMP/garbage.bcd"
+expect_status "add-driver --bcd garbage: exit 2" 2
+same_as_before "add-driver --bcd garbage: image untouched" "$TMP/bad" "$TMP/bad.snap"
+cmp -s "$TMP/garbage.bcd" "$TMP/garbage.orig" && ok "add-driver --bcd garbage: store untouched" ||
+    not_ok "add-driver --bcd garbage: store untouched" "changed"
+if [ -f "$SHARED/fixtures/bcd/regipy-BCD.xz" ]; then
+    # a store that was not shut down cleanly: the two sequence numbers differ
+    xz -dc "$SHARED/fixtures/bcd/regipy-BCD.xz" > "$TMP/dirty.bcd"
+    printf '\177' | dd of="$TMP/dirty.bcd" bs=1 seek=4 conv=notrunc 2>/dev/null
+    cp "$TMP/dirty.bcd" "$TMP/dirty.orig"
+    run add-driver --image "$TMP/bad" --driver "$TMP/pkg-unsigned" --test-sign --test-sign-dir "$TMP/cert" \
+        --bcd "$TMP/dirty.bcd"
+    expect_status "add-driver --bcd on a dirty store: exit 2 before the image is written" 2
+    expect_err "dirty store: says so" "dirty|log|--force"
+    same_as_before "dirty store: image untouched" "$TMP/bad" "$TMP/bad.snap"
+    cmp -s "$TMP/dirty.bcd" "$TMP/dirty.orig" && ok "dirty store: untouched" || not_ok "dirty store: untouched" "changed"
+fi
+run add-driver --image "$TMP/bad" --driver "$TMP/pkg-unsigned" --trust "$TMP/garbage.bcd"
+expect_status "add-driver --trust garbage: exit 2" 2
+expect_err "--trust garbage: names the file" "garbage.bcd"
+mkdir -p "$TMP/twocerts"
+cp "$TMP/cert/offstage-test.cer" "$TMP/cert/offstage-test.key" "$TMP/twocerts/"
+cp "$TMP/cert/offstage-test.cer" "$TMP/twocerts/other.cer"
+run add-driver --image "$TMP/bad" --driver "$TMP/pkg-unsigned" --test-sign --test-sign-dir "$TMP/twocerts"
+expect_status "--test-sign-dir with two .cer files: exit 2" 2
+expect_err "--test-sign-dir: says which files it found" "expected one .cer file.*found 2"
+same_as_before "bad options: image untouched" "$TMP/bad" "$TMP/bad.snap"
+
