@@ -344,7 +344,6 @@ static int open_context(struct options *o, struct context *ctx)
 {
     struct ost_error err;
     ctx->asked = o->image || o->bcd || ost_cat_trust_count(o->trust);
-    ctx->pol.trust_given_counts = !o->image;
     if (o->image) {
         int rc = ost_cli_open_images("check-package", o->image, o->index, false, false, &ctx->imgs);
         if (rc)

@@ -95,7 +95,7 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
                                 ost_certstore_has(pol->img, "ROOT", res->anchor_thumbprint);
             in.signer_in_trusted_publisher = res->signer_thumbprint[0] &&
                                              ost_certstore_has(pol->img, "TrustedPublisher", res->signer_thumbprint);
-        } else if (pol->trust_given_counts) {
+        } else {
             in.signer_in_root = in.signer_in_trusted_publisher = true;
         }
     }

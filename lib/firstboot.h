@@ -18,10 +18,10 @@
 struct ost_boot_policy {
     ost_tristate testsigning;
     char testsigning_source[160]; /* "the image's BCD-Template", "BCD store FILE" */
-    struct ost_image *img;        /* certificate stores to look in; NULL: none */
-    /* Without an image, certificates given with --trust are taken as the
-     * ones the target will trust in ROOT and TrustedPublisher. */
-    bool trust_given_counts;
+    /* Certificate stores to look in. NULL: the certificates the caller
+     * trusted (--trust) stand for what the target will have in ROOT and
+     * TrustedPublisher. */
+    struct ost_image *img;
     /* A certificate about to be added to both stores (add-driver
      * --test-sign): counted as there, so a dry run predicts the result. */
     const char *planned_thumbprint;
