@@ -110,3 +110,17 @@ run make-cat --help
 expect_out "make-cat help has exit codes" "Exit status"
 run cat-info --help
 expect_out "cat-info help has exit codes" "Exit status"
+
+# A CatalogFile that would put the catalog outside the package is refused:
+# make-cat writes nothing anywhere, check-package names the line.
+ESC="$TMP/esc/deep/pkg"
+mkdir -p "$ESC"
+sed 's/^CatalogFile.*/CatalogFile = ..\\..\\evil.cat/' "$EXAMPLE/amd64/aero_virtio_snd.inf" > "$ESC/aero_virtio_snd.inf"
+cp "$EXAMPLE/amd64/aero_virtio_snd.sys" "$ESC/"
+before=$(cd "$TMP/esc" && find . -type f | sort)
+run make-cat "$ESC"
+expect_status "make-cat: CatalogFile leaving the package: exit 2" 2
+if [ "$(cd "$TMP/esc" && find . -type f | sort)" = "$before" ]; then ok "make-cat: nothing written, inside or outside"
+else not_ok "make-cat: nothing written" "$(cd "$TMP/esc" && find . -type f)"; fi
+run check-package "$ESC"
+expect_out "check-package: names the escaping CatalogFile" "aero_virtio_snd.inf:[0-9]+: error .*\.\.\\\\\.\.\\\\evil\.cat.*bad-catalog-name"
