@@ -403,7 +403,7 @@ static ost_status make_test_catalog(struct ost_image *img, struct ost_stage_pack
         st = ost_write_new_file(path, signed_cat, signed_size, err);
     if (st == OST_OK) {
         p->test_catalog = path;
-        p->test_signed = p->signed_ = true;
+        p->signed_ = true;
         struct ost_cat_arch_result *r = &p->signature;
         r->signature = OST_SIG_TRUSTED;
         r->all_good = true;

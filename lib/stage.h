@@ -74,8 +74,8 @@ struct ost_stage_package {
     struct ost_stage_copy *copies;
     size_t ncopies;
     bool signed_;           /* a catalog is present (see signature) */
-    bool test_signed;       /* its catalog was made and signed by --test-sign */
-    char *test_catalog;     /* that catalog, a scratch file of the image's target */
+    char *test_catalog;     /* the catalog --test-sign made and signed for it (a scratch
+                               file of the image's target), or NULL */
     struct ost_cat_arch_result signature; /* the catalog check, for the image's architecture */
     bool boot_critical;
     struct ost_strlist cdd_keys;      /* CriticalDeviceDatabase key names */
