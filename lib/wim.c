@@ -492,22 +492,34 @@ static struct ost_ntfs_file_meta ntfs_meta(const struct times_ctx *c)
  * attributes and times (ntfsvol.h); any other goes straight from the local
  * file, which gets the original's times, the part of the metadata libwim
  * takes from a Linux file. */
-static ost_status add_replacement(struct wim_target *w, const char *wpath, const char *local, struct ost_error *err)
+/* The metadata of the entry a write replaces (c->found false when new). */
+static void look_up_original(struct wim_target *w, const char *wpath, struct times_ctx *c)
 {
-    struct times_ctx c = {0};
-    bool exists = wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, &c) == 0 && c.found;
+    *c = (struct times_ctx){0};
+    if (wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, c) != 0)
+        c->found = false;
+}
+
+static bool needs_ntfs_route(const struct times_ctx *c)
+{
+    return c->found && c->sd && ost_ntfs_available();
+}
+
+static ost_status add_replacement(struct wim_target *w, const char *wpath, const struct times_ctx *c,
+                                  const char *local, struct ost_error *err)
+{
     ost_status st = OST_OK;
-    if (exists && c.sd && ost_ntfs_available()) {
+    if (needs_ntfs_route(c)) {
         char *volume = ost_target_scratch_file(&w->base, "ntfs");
-        struct ost_ntfs_file_meta meta = ntfs_meta(&c);
+        struct ost_ntfs_file_meta meta = ntfs_meta(c);
         st = ost_ntfs_volume_with_file(volume, strrchr(wpath, '/') + 1, local, &meta, err);
         if (st == OST_OK)
             add_ntfs_cmd(w, wpath, volume);
         else
             free(volume);
     } else {
-        if (exists) {
-            struct timespec ts[2] = {c.access, c.write};
+        if (c->found) {
+            struct timespec ts[2] = {c->access, c->write};
             utimensat(AT_FDCWD, local, ts, 0);
         }
         struct wimlib_update_command *cmd = new_cmd(w);
@@ -516,7 +528,6 @@ static ost_status add_replacement(struct wim_target *w, const char *wpath, const
         cmd->add.wim_target_path = ost_xstrdup(wpath);
         cmd->add.add_flags = WIMLIB_ADD_FLAG_NO_ACLS;
     }
-    free(c.sd);
     return st;
 }
 
@@ -534,7 +545,10 @@ static ost_status wim_write_file(struct ost_target *t, const char *path, const c
         }
     }
     char *wpath = wim_path(path);
-    ost_status st = add_replacement(w, wpath, copy, err);
+    struct times_ctx c;
+    look_up_original(w, wpath, &c);
+    ost_status st = add_replacement(w, wpath, &c, copy, err);
+    free(c.sd);
     free(wpath);
     free(copy);
     return st;
@@ -587,11 +601,11 @@ static ost_status wim_write_produced(struct ost_target *t, const char *path, con
 {
     struct wim_target *w = (struct wim_target *)t;
     char *wpath = wim_path(path);
-    struct times_ctx c = {0};
-    bool exists = wimlib_iterate_dir_tree(w->s->wim, w->image, wpath, 0, times_cb, &c) == 0 && c.found;
+    struct times_ctx c;
+    look_up_original(w, wpath, &c);
     ost_status st = OST_OK;
     bool done = false;
-    if (exists && c.sd && ost_ntfs_available()) {
+    if (needs_ntfs_route(&c)) {
         char *volume = ost_target_scratch_file(t, "ntfs");
         struct ost_ntfs_file_meta meta = ntfs_meta(&c);
         done = produce_into_volume(volume, strrchr(wpath, '/') + 1, p, &meta);
@@ -606,7 +620,7 @@ static ost_status wim_write_produced(struct ost_target *t, const char *path, con
         char *tmp = ost_target_scratch_file(t, "produced");
         st = p->produce(tmp, p->ctx, err);
         if (st == OST_OK)
-            st = add_replacement(w, wpath, tmp, err);
+            st = add_replacement(w, wpath, &c, tmp, err);
         free(tmp);
     }
     free(c.sd);
