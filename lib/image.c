@@ -21,6 +21,11 @@ ost_status ost_image_open_hive(struct ost_image *img, const char *path, bool wri
         return st;
     struct ost_hive_open_options o = {.writable = writable, .allow_dirty = img->allow_dirty};
     st = ost_hive_open(local, &o, out, err);
+    if (st != OST_OK) {
+        char *name = ost_xasprintf("%s: %s", img->target->name, path);
+        ost_error_rename(err, local, name);
+        free(name);
+    }
     free(local);
     return st;
 }
