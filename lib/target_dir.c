@@ -44,6 +44,7 @@
 #include "imagelock.h"
 #include "interrupt.h"
 #include "journal.h"
+#include "scratch.h"
 #include "target.h"
 
 #define TXN_DIR ".offstage-txn"
@@ -1061,6 +1062,7 @@ ost_status ost_target_open_dir(const char *dir, bool writable, struct ost_target
     if (writable && access(dir, W_OK) != 0)
         return ost_fail(err, OST_ERR_IO, "%s: the image is read-only (%s); nothing was changed", dir,
                         strerror(errno));
+    ost_scratch_sweep();
     struct dir_target *d = ost_xcalloc(1, sizeof *d);
     d->base.ops = &dir_ops;
     d->base.name = ost_xstrdup(dir);

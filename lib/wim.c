@@ -3,6 +3,7 @@
 
 #include "cimap.h"
 #include "imagelock.h"
+#include "scratch.h"
 #include "ntfsvol.h"
 
 #include <errno.h>
@@ -191,6 +192,7 @@ ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_
     *out = NULL;
     WIMStruct *w;
     struct ost_imagelock *lock = NULL;
+    ost_scratch_sweep();
     /* Locked before libwim reads the header: a second writer must not build
      * its update on the WIM as it was before the first one's write. */
     if (ost_is_regular_file(path) && (access(path, writable ? W_OK : R_OK) == 0) &&
@@ -303,7 +305,7 @@ void ost_wim_session_close(struct ost_wim_session *s)
         free(s->extracted.slots[i].value);
     ost_cimap_free(&s->extracted);
     if (s->cache_dir) {
-        ost_rm_rf(s->cache_dir);
+        ost_scratch_dir_remove(s->cache_dir);
         free(s->cache_dir);
     }
     wimlib_free(s->wim);
@@ -376,11 +378,8 @@ static ost_status wim_list(struct ost_target *t, const char *path, struct ost_st
 
 static char *session_cache_dir(struct ost_wim_session *s)
 {
-    if (!s->cache_dir) {
-        const char *base = getenv("TMPDIR");
-        char *tmpl = ost_xasprintf("%s/offstage-wim-XXXXXX", base && *base ? base : "/tmp");
-        s->cache_dir = mkdtemp(tmpl) ? tmpl : (free(tmpl), NULL);
-    }
+    if (!s->cache_dir)
+        s->cache_dir = ost_scratch_dir_create("wim", NULL);
     return s->cache_dir;
 }
 
