@@ -39,7 +39,8 @@ struct ost_target_ops {
     const char *kind;
     ost_status (*read_file)(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,
                             size_t *size, struct ost_error *err);
-    /* 0 absent, 1 file, 2 directory */
+    /* 0 absent, 1 file, 2 directory, -1 something else or unreachable (a
+     * link, a special file, an ambiguous name): reading it says why */
     int (*stat)(struct ost_target *t, const char *path);
     ost_status (*list_dir)(struct ost_target *t, const char *path, struct ost_strlist *names,
                            struct ost_error *err);
