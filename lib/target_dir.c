@@ -418,10 +418,14 @@ static ost_status ensure_txn(struct dir_target *d, struct ost_error *err)
 {
     if (d->txnfd >= 0)
         return OST_OK;
-    if (mkdirat(d->rootfd, TXN_DIR, 0700) != 0)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot write to the image (%s/%s: %s); nothing was changed",
-                        d->base.name, d->root, TXN_DIR, strerror(errno));
+    /* deferred first: a signal between mkdir and here must not leave the folder */
     ost_interrupt_defer_begin();
+    if (mkdirat(d->rootfd, TXN_DIR, 0700) != 0) {
+        int e = errno;
+        ost_interrupt_defer_end();
+        return ost_fail(err, OST_ERR_IO, "%s: cannot write to the image (%s/%s: %s); nothing was changed",
+                        d->base.name, d->root, TXN_DIR, strerror(e));
+    }
     d->txnfd = openat(d->rootfd, TXN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (d->txnfd < 0) {
         int e = errno;

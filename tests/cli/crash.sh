@@ -117,3 +117,39 @@ expect_no_out "the removed package is gone" "aero_virtio_snd.inf_amd64"
 run remove-driver --image "$TMP/d2" --driver aero-virtio-snd-legacy.inf
 expect_status "the other package can still be removed" 0
 if hivexget "$TMP/d2/Windows/System32/config/SOFTWARE" 'Microsoft\Windows\CurrentVersion' DevicePath | grep -q 'offstage'; then not_ok "DevicePath entry removed with the last package" "$(hivexget "$TMP/d2/Windows/System32/config/SOFTWARE" 'Microsoft\Windows\CurrentVersion' DevicePath)"; else ok "DevicePath entry removed with the last package"; fi
+
+# SIGINT and SIGTERM at every Nth call: the command itself ends cleanly,
+# exit 2 saying "interrupted; nothing was changed" with the image all-old,
+# or (past the commit's decision point) finishes the commit first: all-new,
+# and exit 0, or exit 2 saying what was written is complete.
+snap "$IMG0" > "$TMP/old.snap"
+snap "$TMP/added" > "$TMP/new.snap"
+clean=0 unclean=0 tried=0
+for sig in INT TERM; do
+    for sc in write renameat fsync mkdirat linkat; do
+        rm -rf "$TMP/s" && cp -a "$IMG0" "$TMP/s"
+        count=$(strace -f -qq -o "$TMP/strace.log" -e trace="$sc" "$OFFSTAGE" add-driver --image "$TMP/s" --driver "$PKG" --force-unsigned >/dev/null 2>&1; grep -c "$sc(" "$TMP/strace.log")
+        n=1
+        while [ "$n" -le "$count" ]; do
+            rm -rf "$TMP/s" && cp -a "$IMG0" "$TMP/s"
+            strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc":signal="$sig":when="$n" \
+                "$OFFSTAGE" add-driver --image "$TMP/s" --driver "$PKG" --force-unsigned >/dev/null 2>"$TMP/sig.err"
+            rc=$?
+            snap "$TMP/s" > "$TMP/trial.snap"
+            tried=$((tried + 1))
+            if ls -A "$TMP/s" | grep -q '^\.offstage-txn'; then
+                unclean=$((unclean + 1)); echo "# SIG$sig at $sc #$n: transaction folder left"
+            elif [ $rc -eq 2 ] && grep -q "interrupted; nothing was changed" "$TMP/sig.err" && cmp -s "$TMP/trial.snap" "$TMP/old.snap"; then
+                clean=$((clean + 1))
+            elif { [ $rc -eq 0 ] || grep -q "interrupted after the image was written; what was written is complete" "$TMP/sig.err"; } &&
+                 cmp -s "$TMP/trial.snap" "$TMP/new.snap"; then
+                clean=$((clean + 1))
+            else
+                unclean=$((unclean + 1)); echo "# SIG$sig at $sc #$n: exit $rc, $(head -1 "$TMP/sig.err")"
+            fi
+            n=$((n + EVERY))
+        done
+    done
+done
+echo "# SIGINT/SIGTERM: $tried trials, $clean clean, $unclean not"
+if [ $unclean -eq 0 ] && [ $tried -gt 0 ]; then ok "SIGINT/SIGTERM at any point end add-driver cleanly"; else not_ok "SIGINT/SIGTERM" "$unclean of $tried not clean"; fi
