@@ -191,6 +191,8 @@ static void print_plan(const struct ost_image *img, const struct ost_stage_plan 
     if (plan->devicepath_after)
         printf("  DevicePath: %s -> %s\n", plan->devicepath_before ? plan->devicepath_before : "(unset)",
                plan->devicepath_after);
+    if (plan->devicepath_note)
+        printf("  warning: %s\n", plan->devicepath_note);
 }
 
 static json_t *plan_json(const struct ost_image *img, const struct ost_stage_plan *plan)
@@ -211,9 +213,10 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_stage_pla
             "files", files, "critical_device_database", cdd, "notes", notes,
             "findings", p->report ? ost_cli_diags_json(&p->report->model->diags) : json_array()));
     }
-    return json_pack("{s:o, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "packages", pkgs,
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "packages", pkgs,
                      "devicepath_before", ost_json_str(plan->devicepath_before),
-                     "devicepath_after", ost_json_str(plan->devicepath_after));
+                     "devicepath_after", ost_json_str(plan->devicepath_after),
+                     "devicepath_note", ost_json_str(plan->devicepath_note));
 }
 
 static void print_result(const char *result, size_t nimages)

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "catpkg.h"
+#include "cimap.h"
+#include "devnode.h"
 #include "hive.h"
 #include "pe.h"
 
@@ -83,21 +85,204 @@ static char *package_hash(const struct ost_package_report *r, const struct ost_p
     return hex;
 }
 
-/* ---- manifest ---------------------------------------------------------------- */
-
-static void strlist_from_json(json_t *a, struct ost_strlist *l)
+static void sha256_hex(const uint8_t *data, size_t size, char out[65])
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-        if (json_is_string(v))
-            ost_strlist_add(l, json_string_value(v));
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_Digest(data, size, md, &n, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < n && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static char *json_dup(json_t *o, const char *key)
+/* ---- manifest ---------------------------------------------------------------- */
+
+/* The manifest is offstage's only record of what it staged; one that is
+ * damaged cannot be repaired by guessing, so the message says what the
+ * user can do instead. */
+#define MANIFEST_FIX \
+    "nothing was changed; restore the manifest from a backup, or remove it and undo what it listed by hand " \
+    "(offstage then no longer knows those packages)"
+
+static const char *json_kind(const json_t *v)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? ost_xstrdup(s) : NULL;
+    if (!v)
+        return "nothing";
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE: return "true";
+    case JSON_FALSE: return "false";
+    default: return "null";
+    }
+}
+
+/* Reads one package entry, naming the JSON place of the first value of the
+ * wrong type. */
+struct manifest_reader {
+    const char *where;
+    size_t index;
+    struct ost_error *err;
+};
+
+static ost_status shape_error(const struct manifest_reader *r, const char *place, const json_t *v,
+                              const char *expected)
+{
+    return ost_fail(r->err, OST_ERR_CORRUPT, "%s: packages[%zu]%s: %s where %s is expected; %s", r->where, r->index,
+                    place, json_kind(v), expected, MANIFEST_FIX);
+}
+
+static ost_status read_string(const struct manifest_reader *r, json_t *o, const char *key, bool required,
+                              char **out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!required && (!v || json_is_null(v)))
+        return OST_OK;
+    char place[64];
+    snprintf(place, sizeof place, ".%s", key);
+    if (!json_is_string(v))
+        return shape_error(r, place, v, "a string");
+    *out = ost_xstrdup(json_string_value(v));
+    return OST_OK;
+}
+
+static ost_status read_bool(const struct manifest_reader *r, json_t *o, const char *key, bool *out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = json_is_true(v);
+    char place[64];
+    snprintf(place, sizeof place, ".%s", key);
+    return !v || json_is_boolean(v) ? OST_OK : shape_error(r, place, v, "true or false");
+}
+
+static ost_status read_strlist(const struct manifest_reader *r, json_t *o, const char *key, struct ost_strlist *l)
+{
+    json_t *a = json_object_get(o, key), *v;
+    char place[64];
+    snprintf(place, sizeof place, ".%s", key);
+    if (!a || json_is_null(a))
+        return OST_OK;
+    if (!json_is_array(a))
+        return shape_error(r, place, a, "an array of strings");
+    size_t i;
+    json_array_foreach(a, i, v) {
+        if (!json_is_string(v)) {
+            snprintf(place, sizeof place, ".%s[%zu]", key, i);
+            return shape_error(r, place, v, "a string");
+        }
+        ost_strlist_add(l, json_string_value(v));
+    }
+    return OST_OK;
+}
+
+static bool is_sha256_hex(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!strchr("0123456789abcdefABCDEF", s[n]))
+            return false;
+    return n == 64;
+}
+
+/* "boot_file_sha256": {PATH: HEX}, turned into a list parallel to boot_files. */
+static ost_status read_boot_hashes(const struct manifest_reader *r, json_t *o, struct ost_staged *s)
+{
+    json_t *obj = json_object_get(o, "boot_file_sha256"), *v;
+    if (obj && !json_is_null(obj) && !json_is_object(obj))
+        return shape_error(r, ".boot_file_sha256", obj, "an object of SHA-256 digests");
+    const char *key;
+    json_object_foreach(obj, key, v) {
+        if (!json_is_string(v) || !is_sha256_hex(json_string_value(v))) {
+            char place[600];
+            snprintf(place, sizeof place, ".boot_file_sha256[\"%.500s\"]", key);
+            return shape_error(r, place, v, "a SHA-256 of 64 hex digits");
+        }
+    }
+    for (size_t i = 0; i < s->boot_files.n; i++) {
+        const char *h = json_string_value(json_object_get(obj, s->boot_files.v[i]));
+        ost_strlist_add(&s->boot_hashes, h ? h : "");
+    }
+    return OST_OK;
+}
+
+static ost_status read_package(const struct manifest_reader *r, json_t *p, struct ost_staged *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!json_is_object(p))
+        return shape_error(r, "", p, "an object");
+    ost_status st = read_string(r, p, "inf", true, &s->inf_name);
+    if (st == OST_OK)
+        st = read_string(r, p, "folder", true, &s->folder);
+    const struct { const char *key; char **out; } strings[] = {
+        {"arch", &s->arch}, {"class", &s->class_name}, {"class_guid", &s->class_guid},
+        {"provider", &s->provider}, {"driver_ver", &s->driver_ver}, {"catalog", &s->catalog},
+        {"setup_complete_line", &s->setup_complete_line},
+    };
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0] && st == OST_OK; i++)
+        st = read_string(r, p, strings[i].key, false, strings[i].out);
+    if (st == OST_OK)
+        st = read_bool(r, p, "signed", &s->signed_);
+    if (st == OST_OK)
+        st = read_bool(r, p, "boot_critical", &s->boot_critical);
+    const struct { const char *key; struct ost_strlist *l; } lists[] = {
+        {"hardware_ids", &s->hardware_ids}, {"files", &s->files}, {"services", &s->services},
+        {"boot_files", &s->boot_files}, {"critical_device_database", &s->cdd_keys},
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0] && st == OST_OK; i++)
+        st = read_strlist(r, p, lists[i].key, lists[i].l);
+    if (st == OST_OK)
+        st = read_boot_hashes(r, p, s);
+    return st;
+}
+
+static void staged_free(struct ost_staged *s);
+
+ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
+                              struct ost_error *err)
+{
+    memset(m, 0, sizeof *m);
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)data, size, 0, &je);
+    if (!doc)
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: line %d, column %d: %s; %s", where, je.line, je.column, je.text,
+                        MANIFEST_FIX);
+    json_t *pkgs = json_object_get(doc, "packages"), *schema = json_object_get(doc, "schema");
+    json_t *created = json_object_get(doc, "setup_complete_created");
+    ost_status st = OST_OK;
+    if (!json_is_object(doc))
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: the document: %s where an object is expected; %s", where,
+                      json_kind(doc), MANIFEST_FIX);
+    else if (schema && (!json_is_string(schema) || strcmp(json_string_value(schema), "offstage.manifest/1")))
+        st = ost_fail(err, OST_ERR_UNSUPPORTED, "%s: schema: %s%s%s, not offstage.manifest/1: written by another "
+                      "version of offstage, or not by offstage; nothing was changed", where,
+                      json_is_string(schema) ? "\"" : "", json_is_string(schema) ? json_string_value(schema)
+                                                                                   : json_kind(schema),
+                      json_is_string(schema) ? "\"" : "");
+    else if (!json_is_array(pkgs))
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: packages: %s where an array is expected; %s", where,
+                      json_kind(pkgs), MANIFEST_FIX);
+    else if (created && !json_is_boolean(created))
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: setup_complete_created: %s where true or false is expected; %s",
+                      where, json_kind(created), MANIFEST_FIX);
+    m->setup_complete_created = json_is_true(created);
+    size_t i;
+    json_t *p;
+    if (st == OST_OK) {
+        json_array_foreach(pkgs, i, p) {
+            ost_grow(&m->items, &m->cap, m->n + 1, sizeof *m->items);
+            struct manifest_reader r = {where, i, err};
+            st = read_package(&r, p, &m->items[m->n++]);
+            if (st != OST_OK)
+                break;
+        }
+    }
+    json_decref(doc);
+    if (st != OST_OK)
+        ost_manifest_free(m);
+    return st;
 }
 
 ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err)
@@ -110,43 +295,11 @@ ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, stru
     ost_status st = ost_target_read_file(img->target, OST_MANIFEST_PATH, MANIFEST_MAX, &data, &size, err);
     if (st != OST_OK)
         return st;
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)data, size, 0, &je);
+    char *where = ost_xasprintf("%s: %s", img->target->name, OST_MANIFEST_PATH);
+    st = ost_manifest_parse(data, size, where, m, err);
+    free(where);
     free(data);
-    json_t *pkgs = doc ? json_object_get(doc, "packages") : NULL;
-    if (!doc || !json_is_array(pkgs)) {
-        json_decref(doc);
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: %s: line %d: %s", img->target->name, OST_MANIFEST_PATH,
-                        doc ? 0 : je.line, doc ? "no \"packages\" list" : je.text);
-    }
-    m->setup_complete_created = json_is_true(json_object_get(doc, "setup_complete_created"));
-    size_t i;
-    json_t *p;
-    json_array_foreach(pkgs, i, p) {
-        ost_grow(&m->items, &m->cap, m->n + 1, sizeof *m->items);
-        struct ost_staged *s = &m->items[m->n++];
-        memset(s, 0, sizeof *s);
-        s->inf_name = json_dup(p, "inf"), s->folder = json_dup(p, "folder"), s->arch = json_dup(p, "arch");
-        s->class_name = json_dup(p, "class"), s->class_guid = json_dup(p, "class_guid");
-        s->provider = json_dup(p, "provider"), s->driver_ver = json_dup(p, "driver_ver");
-        s->catalog = json_dup(p, "catalog");
-        s->setup_complete_line = json_dup(p, "setup_complete_line");
-        s->signed_ = json_is_true(json_object_get(p, "signed"));
-        s->boot_critical = json_is_true(json_object_get(p, "boot_critical"));
-        strlist_from_json(json_object_get(p, "hardware_ids"), &s->hardware_ids);
-        strlist_from_json(json_object_get(p, "files"), &s->files);
-        strlist_from_json(json_object_get(p, "services"), &s->services);
-        strlist_from_json(json_object_get(p, "boot_files"), &s->boot_files);
-        strlist_from_json(json_object_get(p, "critical_device_database"), &s->cdd_keys);
-        if (!s->inf_name || !s->folder) {
-            json_decref(doc);
-            ost_manifest_free(m);
-            return ost_fail(err, OST_ERR_CORRUPT, "%s: %s: package %zu has no \"inf\" or \"folder\"",
-                            img->target->name, OST_MANIFEST_PATH, i + 1);
-        }
-    }
-    json_decref(doc);
-    return OST_OK;
+    return st;
 }
 
 static void staged_free(struct ost_staged *s)
@@ -154,7 +307,7 @@ static void staged_free(struct ost_staged *s)
     free(s->inf_name), free(s->folder), free(s->arch), free(s->class_name), free(s->class_guid);
     free(s->provider), free(s->driver_ver), free(s->catalog), free(s->setup_complete_line);
     ost_strlist_free(&s->hardware_ids), ost_strlist_free(&s->files), ost_strlist_free(&s->services);
-    ost_strlist_free(&s->boot_files), ost_strlist_free(&s->cdd_keys);
+    ost_strlist_free(&s->boot_files), ost_strlist_free(&s->cdd_keys), ost_strlist_free(&s->boot_hashes);
 }
 
 void ost_manifest_free(struct ost_manifest *m)
@@ -181,13 +334,18 @@ static ost_status manifest_write(struct ost_image *img, const struct ost_manifes
     json_t *pkgs = json_array();
     for (size_t i = 0; i < m->n; i++) {
         const struct ost_staged *s = &m->items[i];
-        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:o, s:o, s:o, s:o, s:o}",
+        json_t *hashes = json_object();
+        for (size_t k = 0; k < s->boot_files.n && k < s->boot_hashes.n; k++)
+            if (s->boot_hashes.v[k][0])
+                json_object_set_new(hashes, s->boot_files.v[k], json_string(s->boot_hashes.v[k]));
+        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
             "inf", s->inf_name, "folder", s->folder, "arch", s->arch, "class", s->class_name,
             "class_guid", s->class_guid, "provider", s->provider, "driver_ver", s->driver_ver, "catalog", s->catalog,
             "setup_complete_line", s->setup_complete_line,
             "signed", s->signed_, "boot_critical", s->boot_critical, "hardware_ids", strlist_json(&s->hardware_ids),
             "files", strlist_json(&s->files), "services", strlist_json(&s->services),
-            "boot_files", strlist_json(&s->boot_files), "critical_device_database", strlist_json(&s->cdd_keys)));
+            "boot_files", strlist_json(&s->boot_files), "boot_file_sha256", hashes,
+            "critical_device_database", strlist_json(&s->cdd_keys)));
     }
     json_t *doc = json_pack("{s:s, s:s, s:b, s:o}", "schema", "offstage.manifest/1", "comment",
                             "Driver packages staged by offstage; read by offstage get-drivers and remove-driver.",
@@ -216,6 +374,36 @@ static char *read_devicepath(struct ost_image *img)
 {
     ost_hkey k = ost_hive_key(img->software, 0, DEVICEPATH_KEY);
     return k ? ost_hive_get_string(img->software, k, "DevicePath") : NULL;
+}
+
+/* What DevicePath holds when it is not a string, in words. */
+static char *describe_value(uint32_t type, const uint8_t *data, size_t size)
+{
+    if (type == OST_REG_DWORD && size == 4)
+        return ost_xasprintf("REG_DWORD 0x%08x", (unsigned)ost_le32(data));
+    if (type == OST_REG_QWORD && size == 8)
+        return ost_xasprintf("REG_QWORD 0x%016llx", (unsigned long long)ost_le64(data));
+    struct ost_buf b = {0};
+    ost_buf_addf(&b, "%s of %zu byte%s", ost_reg_type_name(type), size, size == 1 ? "" : "s");
+    for (size_t i = 0; i < size && i < 16; i++)
+        ost_buf_addf(&b, "%s%02x", i ? " " : " (", data[i]);
+    if (size)
+        ost_buf_adds(&b, size > 16 ? " ...)" : ")");
+    return ost_buf_steal(&b);
+}
+
+/* NULL when DevicePath is absent or a string; else what it is. */
+static char *devicepath_not_string(struct ost_image *img)
+{
+    ost_hkey k = ost_hive_key(img->software, 0, DEVICEPATH_KEY);
+    uint32_t type;
+    uint8_t *data;
+    size_t size;
+    if (!k || !ost_hive_get_raw(img->software, k, "DevicePath", &type, &data, &size))
+        return NULL;
+    char *what = type == OST_REG_SZ || type == OST_REG_EXPAND_SZ ? NULL : describe_value(type, data, size);
+    free(data);
+    return what;
 }
 
 /* DevicePath with our folder added, keeping every entry and %SystemRoot%\inf;
@@ -505,6 +693,16 @@ ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs,
     plan->devicepath_before = read_devicepath(img);
     if (any_copy)
         plan->devicepath_after = devicepath_with_ours(plan->devicepath_before);
+    /* Windows reads DevicePath as a list of folders only: a value of
+     * another type gives it none, so nothing usable is lost by writing
+     * its default with ours, but what was there is said. */
+    char *odd = devicepath_not_string(img);
+    if (odd)
+        plan->devicepath_note = ost_xasprintf("DevicePath (SOFTWARE\\%s) is %s, not the REG_EXPAND_SZ list of "
+                                              "folders Windows searches%s", DEVICEPATH_KEY, odd, any_copy
+                                              ? "; it is replaced by %SystemRoot%\\inf (Windows' default) and ours"
+                                              : "");
+    free(odd);
     plan->changes = any_copy;
     ost_manifest_free(&manifest);
     *out = plan;
@@ -534,7 +732,7 @@ void ost_stage_plan_free(struct ost_stage_plan *p)
         ost_package_report_free(s->report);
     }
     free(p->packages);
-    free(p->devicepath_before), free(p->devicepath_after);
+    free(p->devicepath_before), free(p->devicepath_after), free(p->devicepath_note);
     free(p);
 }
 
@@ -561,7 +759,16 @@ static ost_status apply_service(struct ost_image *img, const struct ost_stage_pa
                         p->report->model->inf_path, s->service_binary ? s->service_binary : "(none)", s->name);
     char *dest = ost_winpath_join("Windows\\System32\\drivers", bin->copy->name);
     ost_status st = ost_target_write_file(img->target, dest, bin->host_path, err);
+    /* what removal checks before deleting it: the file may have been
+     * replaced since, and then it is no longer ours */
+    uint8_t *data = NULL;
+    size_t size = 0;
+    char hash[65] = "";
+    if (st == OST_OK && (st = ost_read_file(bin->host_path, 1u << 30, &data, &size, err)) == OST_OK)
+        sha256_hex(data, size, hash);
+    free(data);
     ost_strlist_add(&rec->boot_files, dest);
+    ost_strlist_add(&rec->boot_hashes, hash);
     free(dest);
     char *path = ost_xasprintf("services\\%s", s->name);
     ost_hkey k = 0;
@@ -747,25 +954,282 @@ static bool staged_matches(const struct ost_staged *s, const char *name)
     return ost_streq_ci(name, "all") || ost_streq_ci(s->inf_name, name) || ost_streq_ci(s->folder, name);
 }
 
-static bool still_used(const struct ost_manifest *m, size_t except, const char *what, bool service)
+/* A registry key name as offstage writes them: one component. */
+static bool key_name_ok(const char *s)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (i != except && ost_strlist_contains_ci(service ? &m->items[i].services : &m->items[i].cdd_keys, what))
-            return true;
-    return false;
+    if (!s[0] || strlen(s) > 255)
+        return false;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c == '\\' || *c < 0x20 || *c == 0x7f)
+            return false;
+    return true;
 }
 
-static ost_status remove_one(struct ost_image *img, struct ost_manifest *m, size_t idx, struct ost_error *err)
+/* A file or folder name as offstage writes them: one component that
+ * cannot climb or name a device or drive. */
+static bool file_name_ok(const char *s)
 {
-    const struct ost_staged *s = &m->items[idx];
+    if (!key_name_ok(s) || !strcmp(s, ".") || !strcmp(s, ".."))
+        return false;
+    return !strpbrk(s, "/:");
+}
+
+/* path is folder\NAME[\NAME...], every NAME a plain one. */
+static bool path_below(const char *path, const char *folder)
+{
+    size_t n = strlen(folder);
+    if (!ost_has_prefix_ci(path, folder) || path[n] != '\\')
+        return false;
+    char *rest = ost_xstrdup(path + n + 1);
+    bool ok = rest[0] != '\0';
+    char *save = NULL;
+    for (char *part = strtok_r(rest, "\\", &save); part && ok; part = strtok_r(NULL, "\\", &save))
+        ok = file_name_ok(part);
+    ok = ok && !strstr(path + n, "\\\\") && path[strlen(path) - 1] != '\\';
+    free(rest);
+    return ok;
+}
+
+static const char *winpath_base(const char *path)
+{
+    const char *b = strrchr(path, '\\');
+    return b ? b + 1 : path;
+}
+
+#define BOOT_FILE_DIR "Windows\\System32\\drivers"
+#define LEFT_ALONE_SHOWN 20
+
+/* The entries of one package that removal leaves alone, said in one line
+ * each (the first LEFT_ALONE_SHOWN of them; a hostile manifest may hold
+ * millions). */
+struct left_alone {
+    struct ost_strlist *lines;
+    const char *image;
+    size_t entry;
+    const char *inf;
+    size_t count;
+};
+
+static void leave(struct left_alone *la, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void leave(struct left_alone *la, const char *fmt, ...)
+{
+    if (la->count++ >= LEFT_ALONE_SHOWN)
+        return;
+    char what[600];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof what ? (size_t)n : sizeof what - 1;
+    /* cut at a character boundary, and show no control characters the
+     * manifest may hold */
+    if ((size_t)n >= sizeof what)
+        while (len && ((unsigned char)what[len - 1] & 0xC0) == 0x80)
+            len--;
+    if (len && (unsigned char)what[len - 1] >= 0xC0)
+        len--;
+    what[len] = '\0';
+    for (char *c = what; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    ost_strlist_add_owned(la->lines, ost_xasprintf("%s: %s: package %zu (%s): %s", la->image, OST_MANIFEST_PATH,
+                                                   la->entry + 1, la->inf, what));
+}
+
+static void leave_end(struct left_alone *la)
+{
+    if (la->count > LEFT_ALONE_SHOWN)
+        ost_strlist_add_owned(la->lines, ost_xasprintf("%s: %s: package %zu (%s): and %zu more entries left alone",
+                                                       la->image, OST_MANIFEST_PATH, la->entry + 1, la->inf,
+                                                       la->count - LEFT_ALONE_SHOWN));
+}
+
+/* What removal may delete of one package: only what the image shows
+ * offstage wrote for it, whatever the manifest names. */
+struct removal {
+    struct ost_strlist files, boot_files, services, cdd_keys;
+};
+
+static void removal_free(struct removal *r)
+{
+    ost_strlist_free(&r->files), ost_strlist_free(&r->boot_files);
+    ost_strlist_free(&r->services), ost_strlist_free(&r->cdd_keys);
+}
+
+static bool same_content(struct ost_image *img, const char *path, const uint8_t *data, size_t size)
+{
+    uint8_t *other;
+    size_t n;
+    struct ost_error ignore;
+    if (ost_target_read_file(img->target, path, 1u << 30, &other, &n, &ignore) != OST_OK)
+        return false;
+    bool same = n == size && !memcmp(other, data, n);
+    free(other);
+    return same;
+}
+
+/* A boot file is ours when it is System32\drivers\NAME, NAME is a file of
+ * the package, and its content is what offstage copied: the SHA-256 the
+ * manifest recorded, or (manifests written before hashes were) the staged
+ * copy's. */
+static void check_boot_file(struct ost_image *img, const struct ost_staged *s, size_t i,
+                            const struct removal *ours, struct removal *r, struct left_alone *la)
+{
+    const char *path = s->boot_files.v[i];
+    const char *hash = i < s->boot_hashes.n ? s->boot_hashes.v[i] : "";
+    const char *base = winpath_base(path);
+    const char *staged = NULL;
+    for (size_t k = 0; k < ours->files.n && !staged; k++)
+        if (ost_streq_ci(winpath_base(ours->files.v[k]), base))
+            staged = ours->files.v[k];
+    if (!path_below(path, BOOT_FILE_DIR) || strchr(path + strlen(BOOT_FILE_DIR) + 1, '\\')) {
+        leave(la, "boot file \"%s\" left alone: offstage copies boot files to %s\\NAME only", path, BOOT_FILE_DIR);
+        return;
+    }
+    if (!staged) {
+        leave(la, "boot file \"%s\" left alone: the package has no file of that name", path);
+        return;
+    }
+    int kind = ost_target_stat(img->target, path);
+    if (kind == 0)
+        return;
+    if (kind != 1) {
+        leave(la, "boot file \"%s\" left alone: not a file", path);
+        return;
+    }
+    uint8_t *data;
+    size_t size;
+    struct ost_error rerr;
+    if (ost_target_read_file(img->target, path, 1u << 30, &data, &size, &rerr) != OST_OK) {
+        leave(la, "boot file \"%s\" left alone: %s", path, rerr.message);
+        return;
+    }
+    char now[65] = "";
+    sha256_hex(data, size, now);
+    if (hash[0] && !ost_streq_ci(hash, now))
+        leave(la, "boot file \"%s\" left alone: its content is not what offstage copied (SHA-256 %s, the manifest "
+                  "recorded %s): it was replaced since", path, now, hash);
+    else if (!hash[0] && !same_content(img, staged, data, size))
+        leave(la, "boot file \"%s\" left alone: its content differs from the staged copy %s (this manifest "
+                  "records no hash for it)", path, staged);
+    else
+        ost_strlist_add(&r->boot_files, path);
+    free(data);
+}
+
+/* A Services or CriticalDeviceDatabase key is ours when it carries the
+ * DriverPackageId offstage wrote into it: the package's folder name. */
+static bool key_is_ours(struct ost_image *img, const struct ost_staged *s, const char *what, const char *name,
+                        ost_hkey k, struct left_alone *la)
+{
+    char *id = ost_hive_get_string(img->system, k, "DriverPackageId");
+    bool ours = id && ost_streq_ci(id, s->folder);
+    if (!id)
+        leave(la, "%s \"%s\" left alone: its key has no DriverPackageId, so offstage did not create it", what, name);
+    else if (!ours)
+        leave(la, "%s \"%s\" left alone: its DriverPackageId is \"%s\", not this package's", what, name, id);
+    free(id);
+    return ours;
+}
+
+static void check_service(struct ost_image *img, const struct ost_staged *s, const char *name,
+                          const struct removal *ours, struct removal *r, struct left_alone *la)
+{
+    if (!key_name_ok(name)) {
+        leave(la, "service \"%s\" left alone: not a key name (offstage writes one Services\\NAME)", name);
+        return;
+    }
+    char *path = ost_xasprintf("services\\%s", name);
+    ost_hkey k = ost_hive_key(img->system, img->control_set, path);
+    free(path);
+    if (!k || !key_is_ours(img, s, "service", name, k, la))
+        return;
+    /* offstage points ImagePath at the boot file it copied */
+    char *image_path = ost_hive_get_string(img->system, k, "ImagePath");
+    bool matches = false;
+    for (size_t i = 0; i < ours->boot_files.n && image_path && !matches; i++) {
+        char *expected = ost_xasprintf("\\SystemRoot\\system32\\drivers\\%s", winpath_base(ours->boot_files.v[i]));
+        matches = ost_streq_ci(image_path, expected);
+        free(expected);
+    }
+    if (matches)
+        ost_strlist_add(&r->services, name);
+    else
+        leave(la, "service \"%s\" left alone: its ImagePath is \"%s\", not a boot file offstage copied for this "
+                  "package", name, image_path ? image_path : "(none)");
+    free(image_path);
+}
+
+static void check_cdd_key(struct ost_image *img, const struct ost_staged *s, const char *name, struct removal *r,
+                          struct left_alone *la)
+{
+    if (!key_name_ok(name)) {
+        leave(la, "CriticalDeviceDatabase key \"%s\" left alone: not a key name", name);
+        return;
+    }
+    char *path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", name);
+    ost_hkey k = ost_hive_key(img->system, img->control_set, path);
+    free(path);
+    if (k && key_is_ours(img, s, "CriticalDeviceDatabase key", name, k, la))
+        ost_strlist_add(&r->cdd_keys, name);
+}
+
+/* Decides, reading only, what of package idx may go. `kept` holds what the
+ * packages that stay still name: that stays too. */
+static void plan_removal(struct ost_image *img, const struct ost_staged *s, const struct ost_cimap *kept,
+                         struct removal *r, struct left_alone *la)
+{
+    memset(r, 0, sizeof *r);
+    if (!file_name_ok(s->folder)) {
+        leave(la, "folder \"%s\" left alone: not a staging folder name offstage writes; none of the package's "
+                  "files, services or keys are touched", s->folder);
+        return;
+    }
+    char *folder = ost_winpath_join(OST_STAGING_ROOT, s->folder);
+    for (size_t i = 0; i < s->files.n; i++) {
+        if (ost_cimap_get(kept, s->files.v[i]))
+            continue;
+        if (path_below(s->files.v[i], folder))
+            ost_strlist_add(&r->files, s->files.v[i]);
+        else
+            leave(la, "file \"%s\" left alone: not in the package's staging folder %s", s->files.v[i], folder);
+    }
+    free(folder);
+    /* services name the boot files, so those are decided first; a boot
+     * file only its own check rejected still names the service's file */
+    struct removal named = {0};
+    for (size_t i = 0; i < s->boot_files.n; i++) {
+        if (path_below(s->boot_files.v[i], BOOT_FILE_DIR))
+            ost_strlist_add(&named.boot_files, s->boot_files.v[i]);
+        if (!ost_cimap_get(kept, s->boot_files.v[i]))
+            check_boot_file(img, s, i, r, r, la);
+    }
+    for (size_t i = 0; i < s->services.n; i++) {
+        char *id = ost_xasprintf("service:%s", s->services.v[i]);
+        if (!ost_cimap_get(kept, id))
+            check_service(img, s, s->services.v[i], &named, r, la);
+        free(id);
+    }
+    for (size_t i = 0; i < s->cdd_keys.n; i++) {
+        char *id = ost_xasprintf("cdd:%s", s->cdd_keys.v[i]);
+        if (!ost_cimap_get(kept, id))
+            check_cdd_key(img, s, s->cdd_keys.v[i], r, la);
+        free(id);
+    }
+    removal_free(&named);
+}
+
+static ost_status apply_removal(struct ost_image *img, const struct ost_staged *s, const struct removal *r,
+                                struct ost_error *err)
+{
     ost_status st = OST_OK;
-    for (size_t i = 0; i < s->files.n && st == OST_OK; i++)
-        if (ost_target_stat(img->target, s->files.v[i]) == 1)
-            st = ost_target_remove_file(img->target, s->files.v[i], err);
+    for (size_t i = 0; i < r->files.n && st == OST_OK; i++)
+        if (ost_target_stat(img->target, r->files.v[i]) == 1)
+            st = ost_target_remove_file(img->target, r->files.v[i], err);
     char *folder = ost_winpath_join(OST_STAGING_ROOT, s->folder);
     /* deepest first: subfolders of the package, then the package folder */
-    for (size_t i = s->files.n; i-- > 0 && st == OST_OK;) {
-        char *dir = ost_xstrdup(s->files.v[i]);
+    for (size_t i = r->files.n; i-- > 0 && st == OST_OK;) {
+        char *dir = ost_xstrdup(r->files.v[i]);
         for (char *cut = strrchr(dir, '\\'); cut && strlen(dir) > strlen(folder); cut = strrchr(dir, '\\')) {
             *cut = '\0';
             if (strlen(dir) >= strlen(folder))
@@ -774,22 +1238,23 @@ static ost_status remove_one(struct ost_image *img, struct ost_manifest *m, size
         free(dir);
     }
     free(folder);
-    if (st == OST_OK && (s->services.n || s->cdd_keys.n))
+    if (st == OST_OK && (r->services.n || r->cdd_keys.n))
         st = ost_image_edit_system(img, err);
-    for (size_t i = 0; i < s->boot_files.n && st == OST_OK; i++)
-        if (ost_target_stat(img->target, s->boot_files.v[i]) == 1)
-            st = ost_target_remove_file(img->target, s->boot_files.v[i], err);
-    for (size_t i = 0; i < s->services.n && st == OST_OK; i++) {
-        char *path = ost_xasprintf("services\\%s", s->services.v[i]);
+    for (size_t i = 0; i < r->boot_files.n && st == OST_OK; i++)
+        if (ost_target_stat(img->target, r->boot_files.v[i]) == 1)
+            st = ost_target_remove_file(img->target, r->boot_files.v[i], err);
+    /* looked up again: the same key may be named twice */
+    for (size_t i = 0; i < r->services.n && st == OST_OK; i++) {
+        char *path = ost_xasprintf("services\\%s", r->services.v[i]);
         ost_hkey k = ost_hive_key(img->system, img->control_set, path);
-        if (k && !still_used(m, idx, s->services.v[i], true))
+        if (k)
             st = ost_hive_delete_key(img->system, k, err);
         free(path);
     }
-    for (size_t i = 0; i < s->cdd_keys.n && st == OST_OK; i++) {
-        char *path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", s->cdd_keys.v[i]);
+    for (size_t i = 0; i < r->cdd_keys.n && st == OST_OK; i++) {
+        char *path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", r->cdd_keys.v[i]);
         ost_hkey k = ost_hive_key(img->system, img->control_set, path);
-        if (k && !still_used(m, idx, s->cdd_keys.v[i], false))
+        if (k)
             st = ost_hive_delete_key(img->system, k, err);
         free(path);
     }
@@ -829,47 +1294,108 @@ static ost_status unapply_setup_complete(struct ost_image *img, const struct ost
     return st;
 }
 
+/* DevicePath without our folder, once no package is left; its type is
+ * kept, and a value that is not a string is not ours to touch. */
+static ost_status unapply_devicepath(struct ost_image *img, struct ost_strlist *left_alone, struct ost_error *err)
+{
+    char *odd = devicepath_not_string(img);
+    if (odd) {
+        ost_strlist_add_owned(left_alone, ost_xasprintf("%s: DevicePath (SOFTWARE\\%s) is %s, not a list of folders; "
+                                                        "left as it is", img->target->name, DEVICEPATH_KEY, odd));
+        free(odd);
+        return OST_OK;
+    }
+    ost_status st = OST_OK;
+    char *before = read_devicepath(img);
+    if (before && path_list_has(before, OST_STAGING_DEVICEPATH)) {
+        ost_hkey k = ost_hive_key(img->software, 0, DEVICEPATH_KEY);
+        uint32_t type = OST_REG_EXPAND_SZ;
+        uint8_t *data = NULL;
+        size_t size;
+        if (ost_hive_get_raw(img->software, k, "DevicePath", &type, &data, &size))
+            free(data);
+        char *after = devicepath_without_ours(before);
+        st = ost_hive_set_string(img->software, k, "DevicePath", type, after, err);
+        free(after);
+    }
+    free(before);
+    return st;
+}
+
 ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_strlist *removed,
-                            struct ost_error *err)
+                            struct ost_strlist *left_alone, struct ost_error *err)
 {
     struct ost_manifest m;
     ost_status st = ost_manifest_read(img, &m, err);
     if (st != OST_OK)
         return st;
-    size_t kept = 0;
-    for (size_t i = 0; i < m.n && st == OST_OK; i++) {
-        if (staged_matches(&m.items[i], name)) {
-            st = remove_one(img, &m, i, err);
-            ost_strlist_add(removed, m.items[i].folder);
+    /* what the packages that stay name stays, whatever the others say */
+    struct ost_cimap kept = {0};
+    static char used;
+    for (size_t i = 0; i < m.n; i++) {
+        const struct ost_staged *s = &m.items[i];
+        if (staged_matches(s, name))
+            continue;
+        for (size_t k = 0; k < s->files.n; k++)
+            ost_cimap_put(&kept, s->files.v[k], &used);
+        for (size_t k = 0; k < s->boot_files.n; k++)
+            ost_cimap_put(&kept, s->boot_files.v[k], &used);
+        for (size_t k = 0; k < s->services.n; k++) {
+            char *id = ost_xasprintf("service:%s", s->services.v[k]);
+            ost_cimap_put(&kept, id, &used);
+            free(id);
+        }
+        for (size_t k = 0; k < s->cdd_keys.n; k++) {
+            char *id = ost_xasprintf("cdd:%s", s->cdd_keys.v[k]);
+            ost_cimap_put(&kept, id, &used);
+            free(id);
         }
     }
+    /* every check reads the image as it is, before anything is removed */
+    struct removal *plans = ost_xcalloc(m.n ? m.n : 1, sizeof *plans);
+    for (size_t i = 0; i < m.n; i++) {
+        if (!staged_matches(&m.items[i], name))
+            continue;
+        struct left_alone la = {left_alone, img->target->name, i, m.items[i].inf_name, 0};
+        plan_removal(img, &m.items[i], &kept, &plans[i], &la);
+        leave_end(&la);
+    }
+    struct ost_cimap named = {0};
+    for (size_t i = 0; i < m.n && st == OST_OK; i++) {
+        if (staged_matches(&m.items[i], name)) {
+            st = apply_removal(img, &m.items[i], &plans[i], err);
+            if (!ost_cimap_get(&named, m.items[i].folder))
+                ost_strlist_add(removed, m.items[i].folder);
+            ost_cimap_put(&named, m.items[i].folder, &used);
+        }
+    }
+    ost_cimap_free(&named);
+    for (size_t i = 0; i < m.n; i++)
+        removal_free(&plans[i]);
+    free(plans);
+    ost_cimap_free(&kept);
     if (st == OST_OK && removed->n)
         st = unapply_setup_complete(img, &m, name, err);
     if (st == OST_OK && removed->n == 0)
         st = ost_fail(err, OST_NEGATIVE, "%s: no package staged by offstage matches '%s' (see get-drivers)",
                       img->target->name, name);
     if (st == OST_OK) {
+        size_t n = 0;
         for (size_t i = 0; i < m.n; i++) {
             if (staged_matches(&m.items[i], name))
                 staged_free(&m.items[i]);
             else
-                m.items[kept++] = m.items[i];
+                m.items[n++] = m.items[i];
         }
-        m.n = kept;
+        m.n = n;
         st = manifest_write(img, &m, err);
     }
     if (st == OST_OK && m.n == 0) {
         st = ost_target_remove_dir(img->target, OST_STAGING_ROOT, err);
         if (st == OST_OK)
             st = ost_target_remove_dir(img->target, "Windows\\offstage", err);
-        char *before = read_devicepath(img);
-        if (before && path_list_has(before, OST_STAGING_DEVICEPATH)) {
-            char *after = devicepath_without_ours(before);
-            ost_hkey k = ost_hive_key(img->software, 0, DEVICEPATH_KEY);
-            st = ost_hive_set_string(img->software, k, "DevicePath", OST_REG_EXPAND_SZ, after, err);
-            free(after);
-        }
-        free(before);
+        if (st == OST_OK)
+            st = unapply_devicepath(img, left_alone, err);
     }
     ost_manifest_free(&m);
     return st;

@@ -86,6 +86,7 @@ struct ost_stage_plan {
     struct ost_stage_package *packages;
     size_t npackages;
     char *devicepath_before, *devicepath_after; /* after == NULL: unchanged */
+    char *devicepath_note;  /* DevicePath held something else than a string: what, and what becomes of it */
     bool changes;           /* anything to write at all */
 };
 
@@ -109,6 +110,9 @@ struct ost_staged {
     bool signed_, boot_critical;
     char *setup_complete_line; /* the pnputil line add-driver appended, or NULL */
     struct ost_strlist hardware_ids, files, services, boot_files, cdd_keys;
+    /* SHA-256 (hex) of each boot file as offstage copied it, parallel to
+     * boot_files; "" where an older offstage recorded none. */
+    struct ost_strlist boot_hashes;
 };
 
 struct ost_manifest {
@@ -117,13 +121,25 @@ struct ost_manifest {
     bool setup_complete_created; /* SetupComplete.cmd did not exist before offstage */
 };
 
+/* The manifest is part of the image, so it is input: its shape is checked
+ * strictly (a wrong type anywhere fails with OST_ERR_CORRUPT naming the
+ * JSON place, e.g. "packages[0].files[3]"), and what it names is checked
+ * again against the image before anything is removed. No manifest: empty. */
 ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err);
+/* The same from bytes; `where` names the file in messages. */
+ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
+                              struct ost_error *err);
 void ost_manifest_free(struct ost_manifest *m);
 
 /* Removes staged packages whose INF name, folder or "all" matches name:
  * files, boot-critical entries, the manifest entry, and DevicePath once
- * no package is left. Fails with OST_NEGATIVE when nothing matches. */
+ * no package is left. Only what offstage itself wrote is removed: files in
+ * the package's staging folder, boot files in System32\drivers whose
+ * content is what it copied, Services and CriticalDeviceDatabase keys
+ * whose DriverPackageId is the package's folder. Every other entry is left
+ * alone and said so in `left_alone`, one line each. Fails with
+ * OST_NEGATIVE when nothing matches. */
 ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_strlist *removed,
-                            struct ost_error *err);
+                            struct ost_strlist *left_alone, struct ost_error *err);
 
 #endif
