@@ -5,6 +5,8 @@
 #   make check    all tests, then all tests again under ASan+UBSan
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make bench    benchmarks (ratios against a baseline measured in the run)
+#   make soak     the crash and concurrency tests in full: kill -9 at every
+#                 write, 50 rounds of each racing pair
 #
 # Sources are picked up by wildcard: lib/*.c is liboffstage, cli/*.c the
 # command, tests/test_*.c one cmocka binary each, fuzz/fuzz_*.c one fuzzer
@@ -32,7 +34,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all demo check test test-asan fuzz bench deps clean examples
+.PHONY: all demo check test test-asan fuzz bench soak deps clean examples
 all: $(BUILD)/offstage examples
 
 deps:
@@ -104,6 +106,11 @@ fuzz: deps $(FUZZERS)
 	        -print_final_stats=1 $$work $$corpus 2>$$work.log || { tail -50 $$work.log; exit 1; }; \
 	    grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' $$work.log; \
 	done
+
+# --- soak: what make check samples, in full ---------------------------------
+soak: deps all
+	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_CRASH_EVERY=1 sh tests/cli/crash.sh
+	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_RACE_ROUNDS=50 sh tests/cli/concurrency.sh
 
 # --- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.c $(BUILD)/liboffstage.a
