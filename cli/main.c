@@ -61,7 +61,14 @@ static void print_overview(FILE *out)
           "\n"
           "Exit status: 0 success or a positive answer; 1 a negative answer\n"
           "(validation failed, would not bind); 2 an error (usage, unreadable or\n"
-          "corrupt input, I/O).\n",
+          "corrupt input, I/O).\n"
+          "\n"
+          "Images are changed all or nothing. A command stopped at any point (kill -9,\n"
+          "a crash, power loss) leaves a journal; the next command on the image\n"
+          "completes or undoes it and says so in one line. Ctrl-C ends a command\n"
+          "cleanly. One command at a time changes an image: another waits up to\n"
+          "OFFSTAGE_LOCK_TIMEOUT seconds (default 30; 0 refuses at once) and then\n"
+          "stops, naming the pid of the one in the way.\n",
           out);
 }
 
