@@ -327,6 +327,11 @@ static int plan_all(struct job *j, bool *refused, bool *changes)
             return ost_cli_report_error("add-driver", &err);
         *changes = *changes || j->bcd_changes;
     }
+    /* read for the verdicts only after the write: a store that cannot be read
+     * must stop the command before it writes, not after */
+    ost_tristate ts;
+    if (!j->signer && j->o->bcd && ost_bcd_file_testsigning(j->o->bcd, &ts, &err) != OST_OK)
+        return ost_cli_report_error("add-driver", &err);
     return 0;
 }
 

@@ -41,12 +41,12 @@ static ost_status wim_fail(struct ost_error *err, int code, const char *path, co
 
 bool ost_is_wim_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = ost_open_input(path, 0, NULL);
     char magic[8] = {0};
-    if (!f)
+    if (fd < 0)
         return false;
-    size_t n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
+    ssize_t n = read(fd, magic, sizeof magic);
+    close(fd);
     return n == 8 && (!memcmp(magic, "MSWIM\0\0\0", 8) || !memcmp(magic, "WLPWM\0\0\0", 8));
 }
 
@@ -110,6 +110,8 @@ ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_e
     init_once();
     memset(out, 0, sizeof *out);
     WIMStruct *w;
+    if (ost_check_input_file(path, err) != OST_OK)
+        return OST_ERR_IO;
     int r = wimlib_open_wim(path, 0, &w);
     if (r)
         return wim_fail(err, r, path, "cannot open WIM");
@@ -188,6 +190,8 @@ ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_
     init_once();
     *out = NULL;
     WIMStruct *w;
+    if (ost_check_input_file(path, err) != OST_OK)
+        return OST_ERR_IO;
     int r = wimlib_open_wim(path, writable ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0, &w);
     if (r == WIMLIB_ERR_WIM_IS_READONLY || (r == WIMLIB_ERR_OPEN && writable && access(path, W_OK) != 0 && errno == EACCES))
         return ost_fail(err, OST_ERR_IO, "%s: the WIM is read-only (a read-only file, the read-only header flag, or "
