@@ -20,9 +20,10 @@ static const char help[] =
     "Stages driver packages into an offline Windows so that Plug and Play binds\n"
     "them on first boot, without Windows, DISM or a mount. The image is a\n"
     "directory (the folder holding Windows\\) or a WIM file: install.wim (every\n"
-    "edition with --index all) or boot.wim (--index 2 is Setup). A WIM with\n"
-    "several images needs --index; it is updated in place with one write, and\n"
-    "files identical across editions are stored once.\n"
+    "edition with --index all, some with a list such as --index 1,3) or\n"
+    "boot.wim (--index 2 is Setup). A WIM with several images needs --index;\n"
+    "it is updated in place with one write, and files identical across\n"
+    "editions are stored once.\n"
     "\n"
     "For each package (an INF, a package folder, or with --recurse every INF\n"
     "below a folder):\n"
@@ -123,11 +124,13 @@ static int parse(int argc, char **argv, struct options *o)
             if (!ost_digest_parse(optarg, &o->stage.test_digest))
                 return ost_cli_usage_error("add-driver", "--digest is sha1 or sha256, not '%s'", optarg);
             break;
-        case 'L':
-            o->level = (unsigned)atoi(optarg);
-            if (o->level < 1 || o->level > 100)
-                return ost_cli_usage_error("add-driver", "--compression-level is 1 to 100, not '%s'", optarg);
+        case 'L': {
+            uint64_t level;
+            if (ost_cli_parse_uint("add-driver", "--compression-level", optarg, 1, 100, &level))
+                return OST_EXIT_ERROR;
+            o->level = (unsigned)level;
             break;
+        }
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
         case 'd': ost_strlist_add(&o->drivers, optarg); break;

@@ -419,7 +419,8 @@ static long long fault_budget(void)
     static long long budget = -2;
     if (budget == -2) {
         const char *v = getenv("OFFSTAGE_FAULT_ENOSPC_AFTER");
-        budget = v && *v ? atoll(v) : -1;
+        uint64_t n;
+        budget = ost_parse_uint(v, 0, INT64_MAX, &n) ? (long long)n : -1;
     }
     return budget;
 }

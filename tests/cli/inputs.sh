@@ -9,6 +9,14 @@ same_as_before() { # NAME DIR SNAPSHOT-FILE
     if snapshot "$2" | cmp -s - "$3"; then ok "$1"; else not_ok "$1" "changed: $(snapshot "$2" | diff "$3" - | head -5)"; fi
 }
 sum() { sha256sum "$1" | cut -d' ' -f1; }
+expect_err_fixed() { # NAME STRING...: stderr holds one of the strings, taken literally
+    name=$1
+    shift
+    for s in "$@"; do
+        if grep -Fq -- "$s" "$ERR"; then ok "$name"; return; fi
+    done
+    not_ok "$name" "stderr lacks '$*'"
+}
 
 IMG="$TMP/img"
 "$OFFSTAGE" make-test-image "$IMG" --arch amd64 >/dev/null
@@ -87,3 +95,50 @@ cp -r "$IMG" "$TMP/fifoimg"
 rm "$TMP/fifoimg/Windows/System32/config/SOFTWARE"
 mkfifo "$TMP/fifoimg/Windows/System32/config/SOFTWARE"
 refused "a FIFO as the image's SOFTWARE hive" "SOFTWARE" get-drivers --image "$TMP/fifoimg"
+
+# ---- numbers given to options ------------------------------------------------
+# --index was read with atoi: "1,2" wrote image 1 only, "2junk", "+2" and
+# 4294967298 (2 after wrapping) wrote image 2, all with exit 0.
+for e in Starter HomePremium Ultimate; do
+    "$OFFSTAGE" make-test-image --arch x86 --edition $e "$TMP/img-$e" >/dev/null
+done
+WIM="$TMP/install.wim"
+wimlib-imagex capture "$TMP/img-Starter" "$WIM" "Windows 7 STARTER" --compress=LZX >/dev/null
+wimlib-imagex append "$TMP/img-HomePremium" "$WIM" "Windows 7 HOMEPREMIUM" >/dev/null
+wimlib-imagex append "$TMP/img-Ultimate" "$WIM" "Windows 7 ULTIMATE" >/dev/null
+W0=$(sum "$WIM")
+X86="$EXAMPLE/x86"
+for bad in 2junk 4294967298 +2 " 2" "2 " 0 -1 "" 0x2 1,,2 2, 2,2 1,4; do
+    run add-driver --image "$WIM" --index "$bad" --driver "$X86" --force-unsigned
+    expect_status "--index '$bad': exit 2" 2
+    expect_err_fixed "--index '$bad': says what is wrong" "--index $bad: '" "no image" "named twice"
+done
+run get-drivers --image "$WIM" --index 2junk
+expect_status "get-drivers --index 2junk: exit 2" 2
+for bad in 5abc 0 101 " 5" +5 -1 4294967326; do
+    run add-driver --image "$WIM" --index 1 --driver "$X86" --force-unsigned --compression-level "$bad"
+    expect_status "--compression-level '$bad': exit 2" 2
+    expect_err_fixed "--compression-level '$bad': names the option and its range" \
+        "--compression-level is a whole number from 1 to 100, not '$bad'"
+done
+if [ "$(sum "$WIM")" = "$W0" ]; then ok "bad numbers: WIM byte-identical"; else not_ok "bad numbers: WIM byte-identical" "changed"; fi
+
+staged_in() { # WIM INDEX: the image holds the manifest (wimlib-imagex, not offstage, reads it)
+    wimlib-imagex dir "$1" "$2" --path=/Windows/offstage 2>/dev/null | grep -q 'manifest.json'
+}
+run add-driver --image "$WIM" --index 3,1 --driver "$X86" --force-unsigned --compression-level 50
+expect_status "--index 3,1: staged" 0
+if staged_in "$WIM" 1 && staged_in "$WIM" 3 && ! staged_in "$WIM" 2; then
+    ok "--index 3,1: images 1 and 3 written, 2 not (wimlib-imagex dir)"
+else
+    not_ok "--index 3,1: images 1 and 3 written, 2 not (wimlib-imagex dir)" "$(for i in 1 2 3; do staged_in "$WIM" $i && echo "$i staged"; done)"
+fi
+if wimlib-imagex verify "$WIM" >/dev/null 2>&1; then ok "--index 3,1: wimlib-imagex verify"; else not_ok "--index 3,1: wimlib-imagex verify" "fails"; fi
+run check-package "$X86" --image "$WIM" --index 1,2
+expect_status "check-package takes one image: a list is refused" 2
+
+for bad in +5 " 5" 5x 0 36501 18446744073709551617; do
+    run make-test-cert --out "$TMP/days" --days "$bad"
+    expect_status "make-test-cert --days '$bad': exit 2" 2
+done
+if [ -e "$TMP/days" ]; then not_ok "bad --days: nothing written" "$TMP/days exists"; else ok "bad --days: nothing written"; fi
