@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "firstboot_cli.h"
 #include "image_cli.h"
@@ -72,8 +73,9 @@ static const char help[] =
     "                    image's stores (repeatable).\n"
     "  --bcd FILE        the BCD store the installed system boots with (e.g. its\n"
     "                    Boot\\BCD): read for the verdict; with --test-sign,\n"
-    "                    testsigning is turned on there too (written last, after\n"
-    "                    the image).\n"
+    "                    testsigning is turned on there too, in the same\n"
+    "                    transaction: a store that cannot be written leaves the\n"
+    "                    image unchanged.\n"
     "\n"
     "All of it is one transaction: on any failure the image is unchanged. Running\n"
     "the same command again changes nothing and says so.\n"
@@ -338,9 +340,8 @@ static int plan_all(struct job *j, bool *refused, bool *changes)
     return 0;
 }
 
-/* Applies every image's plan, then writes (a WIM once), then the --bcd
- * store: a failure before it leaves that store as it was. */
-static int apply_all(struct job *j)
+/* Applies every image's plan and writes the images (a WIM once). */
+static int apply_images(struct job *j)
 {
     struct ost_error err;
     const struct options *o = j->o;
@@ -356,9 +357,33 @@ static int apply_all(struct job *j)
             ost_image_commit(img, &err) != OST_OK)
             return ost_cli_report_error("add-driver", &err);
     }
-    int rc = ost_cli_finish_images("add-driver", &j->imgs, o->json);
-    if (rc == 0 && j->bcd_changes && ost_testsign_bcd_apply(o->bcd, o->force, &err) != OST_OK)
-        rc = ost_cli_report_error("add-driver", &err);
+    return ost_cli_finish_images("add-driver", &j->imgs, o->json);
+}
+
+/* The --bcd store is written whole to a synced temporary before the image,
+ * and renamed into place after it: a store that cannot be written leaves
+ * the image untouched, and an image that cannot be written leaves the
+ * store as it was. Only the rename can fail in between; then the message
+ * says what was written and how to finish. */
+static int apply_all(struct job *j)
+{
+    struct ost_error err;
+    const struct options *o = j->o;
+    char *bcd_tmp = NULL;
+    if (j->bcd_changes && ost_testsign_bcd_prepare(o->bcd, o->force, &bcd_tmp, &err) != OST_OK) {
+        fprintf(stderr, "offstage add-driver: %s; nothing was changed\n", err.message);
+        return ost_status_exit_code(err.status);
+    }
+    int rc = apply_images(j);
+    if (bcd_tmp && rc == 0 && ost_rename_into_place(bcd_tmp, o->bcd, &err) != OST_OK) {
+        fprintf(stderr, "offstage add-driver: %s\nThe image %s is written with every change of this command, but "
+                "testsigning is still off in the BCD store %s. To finish, run:\n  offstage bcd --store %s --set "
+                "testsigning on\n", err.message, o->image, o->bcd, o->bcd);
+        rc = ost_status_exit_code(err.status);
+    }
+    if (bcd_tmp && rc != 0)
+        unlink(bcd_tmp);
+    free(bcd_tmp);
     return rc;
 }
 

@@ -652,16 +652,31 @@ ost_status ost_write_temp_beside(const char *final, const void *data, size_t siz
     return OST_OK;
 }
 
+ost_status ost_rename_into_place(const char *tmp, const char *final, struct ost_error *err)
+{
+    if (rename(tmp, final) != 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot rename %s into place: %s", final, tmp, strerror(errno));
+    /* the new file is in place either way; a folder that cannot be synced
+     * (some file systems refuse) only loses durability, not the change */
+    char *dir = ost_path_dirname(final);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+    return OST_OK;
+}
+
 ost_status ost_replace_file(const char *path, const void *data, size_t size, unsigned mode, struct ost_error *err)
 {
     char *tmp;
     ost_status st = ost_write_temp_beside(path, data, size, mode, &tmp, err);
     if (st != OST_OK)
         return st;
-    if (rename(tmp, path) != 0) {
-        st = ost_fail(err, OST_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+    st = ost_rename_into_place(tmp, path, err);
+    if (st != OST_OK)
         unlink(tmp);
-    }
     free(tmp);
     return st;
 }

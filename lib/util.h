@@ -142,6 +142,10 @@ int ost_write_all(int fd, const void *buf, size_t n);
  * caller renames it over final, or unlinks it; nothing is left on failure. */
 ost_status ost_write_temp_beside(const char *final, const void *data, size_t size, unsigned mode, char **tmp_out,
                                  struct ost_error *err);
+/* Renames a synced temporary over final, then syncs final's folder so that
+ * the rename survives a power cut. On failure the temporary is left for the
+ * caller to unlink. */
+ost_status ost_rename_into_place(const char *tmp, const char *final, struct ost_error *err);
 /* Replaces path with the bytes through such a temporary and a rename: a
  * reader sees the old file or the new one, never a mix. */
 ost_status ost_replace_file(const char *path, const void *data, size_t size, unsigned mode, struct ost_error *err);

@@ -142,3 +142,91 @@ for bad in +5 " 5" 5x 0 36501 18446744073709551617; do
     expect_status "make-test-cert --days '$bad': exit 2" 2
 done
 if [ -e "$TMP/days" ]; then not_ok "bad --days: nothing written" "$TMP/days exists"; else ok "bad --days: nothing written"; fi
+
+# ---- add-driver --test-sign --bcd FILE: one transaction ------------------------
+# The store used to be written last, after the image was committed: a full
+# disk there exited 2 with the image changed and no word of it. Now it is
+# written to a synced temporary before the image and renamed after. Faults
+# are injected with strace at the Nth call of a syscall, N found by a first
+# traced run: the call that touches the store's temporary.
+if command -v strace >/dev/null 2>&1; then
+    IMG0="$TMP/bcd-img0"
+    "$OFFSTAGE" make-test-image "$IMG0" --arch amd64 >/dev/null
+    mkdir -p "$TMP/store0"
+    cp "$IMG0/Windows/System32/config/BCD-Template" "$TMP/store0/BCD" # a real store with testsigning off
+    fresh() { # a new copy of the image and the store, and their snapshot
+        rm -rf "$TMP/bi" "$TMP/bs"
+        cp -a "$IMG0" "$TMP/bi"
+        cp -a "$TMP/store0" "$TMP/bs"
+        snapshot "$TMP/bi" > "$TMP/bi.snap"
+    }
+    testsign() { # [strace options]: add-driver --test-sign --bcd into the fresh copies
+        strace -qq -y -o "$TMP/trace" "$@" "$OFFSTAGE" add-driver --image "$TMP/bi" --driver "$PKG" --test-sign \
+            --test-sign-dir "$TMP/cert" --bcd "$TMP/bs/BCD" >"$OUT" 2>"$ERR"
+        STATUS=$?
+    }
+    nth() { # SYSCALL PATTERN: which call of SYSCALL in the trace first matches PATTERN
+        grep -E "^$1\(" "$TMP/trace" | grep -n -- "$2" | head -1 | cut -d: -f1
+    }
+    store_as_before() { # NAME
+        if cmp -s "$TMP/bs/BCD" "$TMP/store0/BCD" && [ "$(ls -A "$TMP/bs")" = BCD ]; then
+            ok "$1"
+        else
+            not_ok "$1" "store changed or a temporary left: $(ls -A "$TMP/bs" | tr '\n' ' ')"
+        fi
+    }
+    fresh
+    testsign -e trace=write,fsync,rename
+    expect_status "--bcd: a traced run stages" 0
+    W=$(nth write '\.BCD\.offstage-') S=$(nth fsync '\.BCD\.offstage-') R=$(nth rename '\.BCD\.offstage-')
+    I=$(nth rename "$TMP/bi/")
+    if [ -n "$W" ] && [ -n "$S" ] && [ -n "$R" ] && [ -n "$I" ]; then
+        ok "--bcd: the store's write, sync and rename and the image's first rename are traced"
+    else
+        not_ok "--bcd: the store's write, sync and rename and the image's first rename are traced" \
+            "write $W fsync $S rename $R image rename $I"
+    fi
+
+    for fault in "write:error=ENOSPC:when=$W" "fsync:error=ENOSPC:when=$S" "fsync:error=EIO:when=$S"; do
+        fresh
+        testsign -e trace="${fault%%:*}" -e inject="$fault"
+        expect_status "--bcd, $fault: exit 2" 2
+        expect_err "--bcd, $fault: names the store and says nothing was changed" "$TMP/bs/BCD: .*nothing was changed"
+        same_as_before "--bcd, $fault: image byte-identical" "$TMP/bi" "$TMP/bi.snap"
+        store_as_before "--bcd, $fault: store byte-identical, no temporary left"
+    done
+
+    # the image cannot be written after the store's temporary was: both stay as they were
+    fresh
+    testsign -e trace=rename -e inject="rename:error=EIO:when=$I"
+    expect_status "--bcd, image write fails: exit 2" 2
+    same_as_before "--bcd, image write fails: image byte-identical" "$TMP/bi" "$TMP/bi.snap"
+    store_as_before "--bcd, image write fails: store byte-identical, no temporary left"
+
+    # only the final rename is left once the image is written: if it fails, the
+    # message says so and how to finish
+    fresh
+    testsign -e trace=rename -e inject="rename:error=EIO:when=$R"
+    expect_status "--bcd, final rename fails: exit 2" 2
+    expect_err "--bcd, final rename fails: says the image is written" "image $TMP/bi is written"
+    expect_err "--bcd, final rename fails: says the store is not" "testsigning is still off in the BCD store $TMP/bs/BCD"
+    store_as_before "--bcd, final rename fails: store byte-identical, no temporary left"
+    finish=$(sed -n 's/^  offstage //p' "$ERR")
+    run get-drivers --image "$TMP/bi"
+    expect_out "--bcd, final rename fails: the package is staged" "aero_virtio_snd.inf"
+    # shellcheck disable=SC2086 # the command as printed, split into words
+    run $finish
+    expect_status "--bcd, final rename fails: the command it gives finishes the job" 0
+    run bcd --store "$TMP/bs/BCD" --check testsigning
+    expect_status "--bcd, finished: testsigning on in the store" 0
+
+    # and without faults: the store is replaced whole, nothing left beside it
+    fresh
+    testsign -e trace=none
+    expect_status "--bcd: staged" 0
+    run bcd --store "$TMP/bs/BCD" --check testsigning
+    expect_status "--bcd: testsigning on in the store" 0
+    if [ "$(ls -A "$TMP/bs")" = BCD ]; then ok "--bcd: no temporary left"; else not_ok "--bcd: no temporary left" "$(ls -A "$TMP/bs")"; fi
+else
+    echo "skip --bcd fault injection: strace not installed"
+fi
