@@ -257,17 +257,21 @@ static ost_status refuse_kind(const char *path, mode_t mode, struct ost_error *e
 
 int ost_open_input(const char *path, int extra_flags, struct ost_error *err)
 {
-    /* O_NONBLOCK so that opening a FIFO without a writer returns at once */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | extra_flags);
-    if (fd < 0) {
-        struct stat st;
-        if (errno == ELOOP && (extra_flags & O_NOFOLLOW) && lstat(path, &st) == 0)
-            refuse_kind(path, st.st_mode, err);
-        else
-            ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    /* devices are refused before they are opened: opening some has effects
+     * (a tape rewinds, a terminal becomes ours) */
+    bool nofollow = (extra_flags & O_NOFOLLOW) != 0;
+    if ((nofollow ? lstat(path, &st) : stat(path, &st)) == 0 && !S_ISREG(st.st_mode)) {
+        refuse_kind(path, st.st_mode, err);
         return -1;
     }
-    struct stat st;
+    /* O_NONBLOCK so that a FIFO swapped in since is not waited on either;
+     * fstat below refuses it */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | extra_flags);
+    if (fd < 0) {
+        ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
     if (fstat(fd, &st) != 0) {
         ost_fail(err, OST_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
         close(fd);
