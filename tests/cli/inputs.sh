@@ -137,6 +137,16 @@ if wimlib-imagex verify "$WIM" >/dev/null 2>&1; then ok "--index 3,1: wimlib-ima
 run check-package "$X86" --image "$WIM" --index 1,2
 expect_status "check-package takes one image: a list is refused" 2
 
+# --os went through sscanf: "6.1junk" and "6.-1" (minor 4294967295) were taken
+for bad in 6.1junk " 6.1" 6.-1 6 6.1. 6.1.2.3 65536.1 6.1.4294967296; do
+    run check-package "$PKG" --os "$bad"
+    expect_status "check-package --os '$bad': exit 2" 2
+    run match --driver "$PKG" --pci 1af4:1059 --os "$bad"
+    expect_status "match --os '$bad': exit 2" 2
+done
+run check-package "$PKG" --os 6.1.7601
+expect_status "check-package --os 6.1.7601: taken (an unsigned x64 package: exit 1)" 1
+
 for bad in +5 " 5" 5x 0 36501 18446744073709551617; do
     run make-test-cert --out "$TMP/days" --days "$bad"
     expect_status "make-test-cert --days '$bad': exit 2" 2
