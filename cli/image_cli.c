@@ -32,6 +32,8 @@ int ost_cli_open_images(const char *cmd, const char *path, const char *index, bo
             return ost_cli_usage_error(cmd, "--index is for WIM files; %s is not one", path);
         if (ost_target_open_dir(path, writable, &t, &err) != OST_OK)
             return ost_cli_report_error(cmd, &err);
+        if (t->notice)
+            fprintf(stderr, "offstage %s: %s\n", cmd, t->notice);
         out->v = ost_xcalloc(1, sizeof *out->v);
         int rc = open_one(cmd, t, writable, force, &out->v[0]);
         out->n = rc == 0;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* offstage — stage Windows drivers into offline Windows images from Linux. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "interrupt.h"
 
 #ifndef OST_VERSION
 #define OST_VERSION "0.1.0"
@@ -68,6 +70,18 @@ void ost_cli_print_help(FILE *out, const struct ost_command *cmd)
     fputs(cmd->help, out);
 }
 
+/* Ctrl-C, kill and a closed terminal end a command through its error path
+ * (interrupt.h): the change is discarded, or finished when already past
+ * its decision point, and the command says which. */
+static void install_interrupt_handlers(void)
+{
+    struct sigaction sa = {.sa_handler = ost_interrupt_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -99,5 +113,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "offstage: '%s' is not a command; `offstage --help` lists them\n", name);
         return OST_EXIT_ERROR;
     }
+    install_interrupt_handlers();
     return cmd->run(argc - 1, argv + 1);
 }

@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <stdio.h>
+#include <string.h>
 
 ost_status ost_vfail(struct ost_error *err, ost_status status, const char *fmt, va_list ap)
 {
@@ -21,6 +22,26 @@ ost_status ost_fail(struct ost_error *err, ost_status status, const char *fmt, .
     return status;
 }
 
+void ost_error_rename(struct ost_error *err, const char *alias, const char *name)
+{
+    if (!err || !alias[0])
+        return;
+    char out[sizeof err->message];
+    size_t n = 0, alen = strlen(alias), nlen = strlen(name);
+    for (const char *p = err->message; *p && n + 1 < sizeof out;) {
+        if (!strncmp(p, alias, alen)) {
+            size_t k = nlen < sizeof out - 1 - n ? nlen : sizeof out - 1 - n;
+            memcpy(out + n, name, k);
+            n += k;
+            p += alen;
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = 0;
+    memcpy(err->message, out, n + 1);
+}
+
 const char *ost_status_name(ost_status status)
 {
     switch (status) {
@@ -32,6 +53,7 @@ const char *ost_status_name(ost_status status)
     case OST_ERR_UNSUPPORTED: return "unsupported";
     case OST_ERR_NOMEM: return "nomem";
     case OST_ERR_LIMIT: return "limit";
+    case OST_ERR_INTERRUPTED: return "interrupted";
     }
     return "unknown";
 }

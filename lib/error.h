@@ -22,6 +22,7 @@ typedef enum ost_status {
     OST_ERR_UNSUPPORTED,/* well-formed, but not something we can handle */
     OST_ERR_NOMEM,
     OST_ERR_LIMIT,      /* input exceeds a documented limit */
+    OST_ERR_INTERRUPTED,/* SIGINT or SIGTERM arrived; nothing was changed */
 } ost_status;
 
 struct ost_error {
@@ -34,6 +35,11 @@ struct ost_error {
 ost_status ost_fail(struct ost_error *err, ost_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 ost_status ost_vfail(struct ost_error *err, ost_status status, const char *fmt, va_list ap);
+
+/* Replaces every `alias` in err's message with `name`: for a file a
+ * library opened under another name (/proc/self/fd/N, a scratch copy),
+ * so the message names the file the user knows. */
+void ost_error_rename(struct ost_error *err, const char *alias, const char *name);
 
 /* Short stable name of a status ("io", "corrupt", ...), for --json. */
 const char *ost_status_name(ost_status status);

@@ -13,7 +13,8 @@ ost_status ost_image_open_hive(struct ost_image *img, const char *path, bool wri
 {
     char *local;
     *out = NULL;
-    if (ost_target_stat(img->target, path) != 1)
+    /* a link or a special file there is refused by local_path, naming it */
+    if (ost_target_stat(img->target, path) == 0)
         return ost_fail(err, OST_ERR_IO, "%s: %s not found: this is not an offline Windows root", img->target->name,
                         path);
     ost_status st = ost_target_local_path(img->target, path, &local, err);
@@ -21,6 +22,11 @@ ost_status ost_image_open_hive(struct ost_image *img, const char *path, bool wri
         return st;
     struct ost_hive_open_options o = {.writable = writable, .allow_dirty = img->allow_dirty};
     st = ost_hive_open(local, &o, out, err);
+    if (st != OST_OK) {
+        char *name = ost_xasprintf("%s: %s", img->target->name, path);
+        ost_error_rename(err, local, name);
+        free(name);
+    }
     free(local);
     return st;
 }

@@ -103,8 +103,8 @@ static char *json_dup(json_t *o, const char *key)
 ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err)
 {
     memset(m, 0, sizeof *m);
-    if (ost_target_stat(img->target, OST_MANIFEST_PATH) != 1)
-        return OST_OK;
+    if (ost_target_stat(img->target, OST_MANIFEST_PATH) == 0)
+        return OST_OK; /* anything else than a file there is an error reading it */
     uint8_t *data;
     size_t size;
     ost_status st = ost_target_read_file(img->target, OST_MANIFEST_PATH, MANIFEST_MAX, &data, &size, err);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "target.h"
+#include "scratch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,7 +121,7 @@ void ost_target_close(struct ost_target *t)
     char *scratch = t->scratch;
     t->ops->close(t);
     if (scratch) {
-        ost_rm_rf(scratch);
+        ost_scratch_dir_remove(scratch);
         free(scratch);
     }
 }
@@ -129,14 +130,12 @@ char *ost_target_scratch_file(struct ost_target *t, const char *hint)
 {
     static unsigned counter;
     if (!t->scratch) {
-        const char *base = getenv("TMPDIR");
-        char *tmpl = ost_xasprintf("%s/offstage-XXXXXX", base && *base ? base : "/tmp");
-        if (!mkdtemp(tmpl)) {
-            fprintf(stderr, "offstage: cannot create a temporary directory in %s: %s\n",
-                    base && *base ? base : "/tmp", strerror(errno));
+        struct ost_error err;
+        t->scratch = ost_scratch_dir_create("target", &err);
+        if (!t->scratch) {
+            fprintf(stderr, "offstage: %s\n", err.message);
             abort();
         }
-        t->scratch = tmpl;
     }
     return ost_xasprintf("%s/%u-%s", t->scratch, ++counter, hint);
 }

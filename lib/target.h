@@ -39,7 +39,8 @@ struct ost_target_ops {
     const char *kind;
     ost_status (*read_file)(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,
                             size_t *size, struct ost_error *err);
-    /* 0 absent, 1 file, 2 directory */
+    /* 0 absent, 1 file, 2 directory, -1 something else or unreachable (a
+     * link, a special file, an ambiguous name): reading it says why */
     int (*stat)(struct ost_target *t, const char *path);
     ost_status (*list_dir)(struct ost_target *t, const char *path, struct ost_strlist *names,
                            struct ost_error *err);
@@ -66,9 +67,14 @@ struct ost_target {
     char *name;      /* for messages: the directory or FILE:INDEX */
     bool writable;
     char *scratch;   /* private temporary directory, removed on close */
+    /* What opening it repaired (an interrupted commit completed or undone),
+     * one line each, for the program to show; NULL when nothing was. */
+    char *notice;
 };
 
-/* Opens a directory holding an offline Windows root. */
+/* Opens a directory holding an offline Windows root, locked (imagelock.h)
+ * for writing or for reading, after finishing any change a stopped command
+ * left in it (see target_dir.c). */
 ost_status ost_target_open_dir(const char *dir, bool writable, struct ost_target **out, struct ost_error *err);
 
 ost_status ost_target_read_file(struct ost_target *t, const char *path, size_t max_size, uint8_t **data,

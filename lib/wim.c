@@ -2,6 +2,8 @@
 #include "wim.h"
 
 #include "cimap.h"
+#include "imagelock.h"
+#include "scratch.h"
 #include "ntfsvol.h"
 
 #include <errno.h>
@@ -152,6 +154,7 @@ void ost_wim_info_free(struct ost_wim_info *info)
 
 struct ost_wim_session {
     WIMStruct *wim;
+    struct ost_imagelock *lock;
     char *path;
     bool writable, changed;
     int check_integrity;
@@ -192,7 +195,16 @@ ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_
     WIMStruct *w;
     if (ost_check_input_file(path, err) != OST_OK)
         return OST_ERR_IO;
+    struct ost_imagelock *lock = NULL;
+    ost_scratch_sweep();
+    /* Locked before libwim reads the header: a second writer must not build
+     * its update on the WIM as it was before the first one's write. */
+    if (ost_is_regular_file(path) && (access(path, writable ? W_OK : R_OK) == 0) &&
+        ost_imagelock_file(path, writable, &lock, err) != OST_OK)
+        return err ? err->status : OST_ERR_IO;
     int r = wimlib_open_wim(path, writable ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0, &w);
+    if (r)
+        ost_imagelock_release(lock);
     if (r == WIMLIB_ERR_WIM_IS_READONLY || (r == WIMLIB_ERR_OPEN && writable && access(path, W_OK) != 0 && errno == EACCES))
         return ost_fail(err, OST_ERR_IO, "%s: the WIM is read-only (a read-only file, the read-only header flag, or "
                         "a split WIM); nothing was changed. Copy it somewhere writable, or for a split WIM join it "
@@ -205,6 +217,7 @@ ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_
     wimlib_iterate_lookup_table(w, 0, note_packed, &solid);
     if (writable && (wi.total_parts > 1 || solid || wi.compression_type == WIMLIB_COMPRESSION_TYPE_LZMS)) {
         wimlib_free(w);
+        ost_imagelock_release(lock);
         return ost_fail(err, OST_ERR_UNSUPPORTED,
                         "%s: %s cannot be serviced in place. Convert it first: wimlib-imagex export %s all "
                         "converted.wim --compress=LZX%s", path,
@@ -213,6 +226,7 @@ ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_
     }
     struct ost_wim_session *s = ost_xcalloc(1, sizeof *s);
     s->wim = w;
+    s->lock = lock;
     s->path = ost_xstrdup(path);
     s->writable = writable;
     s->check_integrity = wi.has_integrity_table;
@@ -327,10 +341,11 @@ void ost_wim_session_close(struct ost_wim_session *s)
         free(s->extracted.slots[i].value);
     ost_cimap_free(&s->extracted);
     if (s->cache_dir) {
-        ost_rm_rf(s->cache_dir);
+        ost_scratch_dir_remove(s->cache_dir);
         free(s->cache_dir);
     }
     wimlib_free(s->wim);
+    ost_imagelock_release(s->lock);
     free(s->path);
     free(s);
 }
@@ -399,11 +414,8 @@ static ost_status wim_list(struct ost_target *t, const char *path, struct ost_st
 
 static char *session_cache_dir(struct ost_wim_session *s)
 {
-    if (!s->cache_dir) {
-        const char *base = getenv("TMPDIR");
-        char *tmpl = ost_xasprintf("%s/offstage-wim-XXXXXX", base && *base ? base : "/tmp");
-        s->cache_dir = mkdtemp(tmpl) ? tmpl : (free(tmpl), NULL);
-    }
+    if (!s->cache_dir)
+        s->cache_dir = ost_scratch_dir_create("wim", NULL);
     return s->cache_dir;
 }
 

@@ -190,12 +190,12 @@ if command -v strace >/dev/null 2>&1; then
     testsign -e trace=write,fsync,rename
     expect_status "--bcd: a traced run stages" 0
     W=$(nth write '\.BCD\.offstage-') S=$(nth fsync '\.BCD\.offstage-') R=$(nth rename '\.BCD\.offstage-')
-    I=$(nth rename "$TMP/bi/")
+    I=$(nth fsync "$TMP/bi/")
     if [ -n "$W" ] && [ -n "$S" ] && [ -n "$R" ] && [ -n "$I" ]; then
-        ok "--bcd: the store's write, sync and rename and the image's first rename are traced"
+        ok "--bcd: the store's write, sync and rename and the image's first sync are traced"
     else
-        not_ok "--bcd: the store's write, sync and rename and the image's first rename are traced" \
-            "write $W fsync $S rename $R image rename $I"
+        not_ok "--bcd: the store's write, sync and rename and the image's first sync are traced" \
+            "write $W fsync $S rename $R image fsync $I"
     fi
 
     for fault in "write:error=ENOSPC:when=$W" "fsync:error=ENOSPC:when=$S" "fsync:error=EIO:when=$S"; do
@@ -209,7 +209,7 @@ if command -v strace >/dev/null 2>&1; then
 
     # the image cannot be written after the store's temporary was: both stay as they were
     fresh
-    testsign -e trace=rename -e inject="rename:error=EIO:when=$I"
+    testsign -e trace=fsync -e inject="fsync:error=EIO:when=$I"
     expect_status "--bcd, image write fails: exit 2" 2
     same_as_before "--bcd, image write fails: image byte-identical" "$TMP/bi" "$TMP/bi.snap"
     store_as_before "--bcd, image write fails: store byte-identical, no temporary left"
