@@ -9,6 +9,7 @@
 
 #include "firstboot_cli.h"
 #include "image_cli.h"
+#include "interrupt.h"
 #include "stage.h"
 #include "testsign.h"
 
@@ -370,7 +371,12 @@ static int apply_all(struct job *j)
     struct ost_error err;
     const struct options *o = j->o;
     char *bcd_tmp = NULL;
+    /* a signal from here on ends the command through the image's commit
+     * (which refuses to start) or not at all: the store's temporary is
+     * removed, or renamed into place once the image is written */
+    ost_interrupt_defer_begin();
     if (j->bcd_changes && ost_testsign_bcd_prepare(o->bcd, o->force, &bcd_tmp, &err) != OST_OK) {
+        ost_interrupt_defer_end();
         fprintf(stderr, "offstage add-driver: %s; nothing was changed\n", err.message);
         return ost_status_exit_code(err.status);
     }
@@ -384,6 +390,7 @@ static int apply_all(struct job *j)
     if (bcd_tmp && rc != 0)
         unlink(bcd_tmp);
     free(bcd_tmp);
+    ost_interrupt_defer_end();
     return rc;
 }
 

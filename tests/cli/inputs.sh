@@ -214,6 +214,15 @@ if command -v strace >/dev/null 2>&1; then
     same_as_before "--bcd, image write fails: image byte-identical" "$TMP/bi" "$TMP/bi.snap"
     store_as_before "--bcd, image write fails: store byte-identical, no temporary left"
 
+    # Ctrl-C while the store's temporary is written: the image's commit
+    # refuses to start, and the temporary is removed
+    fresh
+    testsign -e trace=fsync -e inject="fsync:signal=INT:when=$S"
+    expect_status "--bcd, SIGINT at the store's sync: exit 2" 2
+    expect_err "--bcd, SIGINT at the store's sync: says nothing was changed" "interrupted; nothing was changed"
+    same_as_before "--bcd, SIGINT at the store's sync: image byte-identical" "$TMP/bi" "$TMP/bi.snap"
+    store_as_before "--bcd, SIGINT at the store's sync: store byte-identical, no temporary left"
+
     # only the final rename is left once the image is written: if it fails, the
     # message says so and how to finish
     fresh
