@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -51,6 +52,11 @@ void ost_cli_print_help(FILE *out, const struct ost_command *cmd);
 
 /* "offstage CMD: message" on stderr; returns OST_EXIT_ERROR. */
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses an option's number strictly (ost_parse_uint: whole, decimal, in
+ * [min, max]); returns 0, or prints which option and the range and returns
+ * OST_EXIT_ERROR. */
+int ost_cli_parse_uint(const char *cmd, const char *option, const char *arg, uint64_t min, uint64_t max,
+                       uint64_t *out);
 /* Prints err's message and returns its exit code. */
 int ost_cli_report_error(const char *cmd, const struct ost_error *err);
 

@@ -5,9 +5,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "firstboot_cli.h"
 #include "image_cli.h"
+#include "interrupt.h"
 #include "stage.h"
 #include "testsign.h"
 
@@ -20,9 +22,10 @@ static const char help[] =
     "Stages driver packages into an offline Windows so that Plug and Play binds\n"
     "them on first boot, without Windows, DISM or a mount. The image is a\n"
     "directory (the folder holding Windows\\) or a WIM file: install.wim (every\n"
-    "edition with --index all) or boot.wim (--index 2 is Setup). A WIM with\n"
-    "several images needs --index; it is updated in place with one write, and\n"
-    "files identical across editions are stored once.\n"
+    "edition with --index all, some with a list such as --index 1,3) or\n"
+    "boot.wim (--index 2 is Setup). A WIM with several images needs --index;\n"
+    "it is updated in place with one write, and files identical across\n"
+    "editions are stored once.\n"
     "\n"
     "For each package (an INF, a package folder, or with --recurse every INF\n"
     "below a folder):\n"
@@ -71,8 +74,9 @@ static const char help[] =
     "                    image's stores (repeatable).\n"
     "  --bcd FILE        the BCD store the installed system boots with (e.g. its\n"
     "                    Boot\\BCD): read for the verdict; with --test-sign,\n"
-    "                    testsigning is turned on there too (written last, after\n"
-    "                    the image).\n"
+    "                    testsigning is turned on there too, in the same\n"
+    "                    transaction: a store that cannot be written leaves the\n"
+    "                    image unchanged.\n"
     "\n"
     "All of it is one transaction: on any failure the image is unchanged. Running\n"
     "the same command again changes nothing and says so.\n"
@@ -123,11 +127,13 @@ static int parse(int argc, char **argv, struct options *o)
             if (!ost_digest_parse(optarg, &o->stage.test_digest))
                 return ost_cli_usage_error("add-driver", "--digest is sha1 or sha256, not '%s'", optarg);
             break;
-        case 'L':
-            o->level = (unsigned)atoi(optarg);
-            if (o->level < 1 || o->level > 100)
-                return ost_cli_usage_error("add-driver", "--compression-level is 1 to 100, not '%s'", optarg);
+        case 'L': {
+            uint64_t level;
+            if (ost_cli_parse_uint("add-driver", "--compression-level", optarg, 1, 100, &level))
+                return OST_EXIT_ERROR;
+            o->level = (unsigned)level;
             break;
+        }
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
         case 'd': ost_strlist_add(&o->drivers, optarg); break;
@@ -330,12 +336,16 @@ static int plan_all(struct job *j, bool *refused, bool *changes)
             return ost_cli_report_error("add-driver", &err);
         *changes = *changes || j->bcd_changes;
     }
+    /* read for the verdicts only after the write: a store that cannot be read
+     * must stop the command before it writes, not after */
+    ost_tristate ts;
+    if (!j->signer && j->o->bcd && ost_bcd_file_testsigning(j->o->bcd, &ts, &err) != OST_OK)
+        return ost_cli_report_error("add-driver", &err);
     return 0;
 }
 
-/* Applies every image's plan, then writes (a WIM once), then the --bcd
- * store: a failure before it leaves that store as it was. */
-static int apply_all(struct job *j)
+/* Applies every image's plan and writes the images (a WIM once). */
+static int apply_images(struct job *j)
 {
     struct ost_error err;
     const struct options *o = j->o;
@@ -351,9 +361,39 @@ static int apply_all(struct job *j)
             ost_image_commit(img, &err) != OST_OK)
             return ost_cli_report_error("add-driver", &err);
     }
-    int rc = ost_cli_finish_images("add-driver", &j->imgs, o->json);
-    if (rc == 0 && j->bcd_changes && ost_testsign_bcd_apply(o->bcd, o->force, &err) != OST_OK)
-        rc = ost_cli_report_error("add-driver", &err);
+    return ost_cli_finish_images("add-driver", &j->imgs, o->json);
+}
+
+/* The --bcd store is written whole to a synced temporary before the image,
+ * and renamed into place after it: a store that cannot be written leaves
+ * the image untouched, and an image that cannot be written leaves the
+ * store as it was. Only the rename can fail in between; then the message
+ * says what was written and how to finish. */
+static int apply_all(struct job *j)
+{
+    struct ost_error err;
+    const struct options *o = j->o;
+    char *bcd_tmp = NULL;
+    /* a signal from here on ends the command through the image's commit
+     * (which refuses to start) or not at all: the store's temporary is
+     * removed, or renamed into place once the image is written */
+    ost_interrupt_defer_begin();
+    if (j->bcd_changes && ost_testsign_bcd_prepare(o->bcd, o->force, &bcd_tmp, &err) != OST_OK) {
+        ost_interrupt_defer_end();
+        fprintf(stderr, "offstage add-driver: %s; nothing was changed\n", err.message);
+        return ost_status_exit_code(err.status);
+    }
+    int rc = apply_images(j);
+    if (bcd_tmp && rc == 0 && ost_rename_into_place(bcd_tmp, o->bcd, &err) != OST_OK) {
+        fprintf(stderr, "offstage add-driver: %s\nThe image %s is written with every change of this command, but "
+                "testsigning is still off in the BCD store %s. To finish, run:\n  offstage bcd --store %s --set "
+                "testsigning on\n", err.message, o->image, o->bcd, o->bcd);
+        rc = ost_status_exit_code(err.status);
+    }
+    if (bcd_tmp && rc != 0)
+        unlink(bcd_tmp);
+    free(bcd_tmp);
+    ost_interrupt_defer_end();
     return rc;
 }
 

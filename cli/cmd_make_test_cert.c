@@ -69,7 +69,7 @@ static int parse(int argc, char **argv, struct options *o)
         {0, 0, 0, 0},
     };
     int c;
-    char *end;
+    uint64_t days = (uint64_t)o->days;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'o')
@@ -78,9 +78,8 @@ static int parse(int argc, char **argv, struct options *o)
             o->name = optarg;
         else if (c == 's')
             o->req.subject_cn = optarg;
-        else if (c == 'd' && ((o->days = strtol(optarg, &end, 10)) < 1 || o->days > MAX_DAYS || *end))
-            return ost_cli_usage_error("make-test-cert", "--days '%s': give a whole number from 1 to %d", optarg,
-                                       MAX_DAYS);
+        else if (c == 'd' && ost_cli_parse_uint("make-test-cert", "--days", optarg, 1, MAX_DAYS, &days))
+            return OST_EXIT_ERROR;
         else if (c == 'g' && !ost_digest_parse(optarg, &o->req.digest))
             return ost_cli_usage_error("make-test-cert", "--digest '%s': use sha1 or sha256", optarg);
         else if (c == 'f')
@@ -92,6 +91,7 @@ static int parse(int argc, char **argv, struct options *o)
         else if (c == '?')
             return ost_cli_usage_error("make-test-cert", "unknown option");
     }
+    o->days = (long)days;
     if (optind != argc)
         return ost_cli_usage_error("make-test-cert", "unexpected argument '%s'", argv[optind]);
     if (!o->out)

@@ -18,6 +18,15 @@ int ost_cli_usage_error(const char *cmd, const char *fmt, ...)
     return OST_EXIT_ERROR;
 }
 
+int ost_cli_parse_uint(const char *cmd, const char *option, const char *arg, uint64_t min, uint64_t max,
+                       uint64_t *out)
+{
+    if (ost_parse_uint(arg, min, max, out))
+        return 0;
+    return ost_cli_usage_error(cmd, "%s is a whole number from %llu to %llu, not '%s'", option,
+                               (unsigned long long)min, (unsigned long long)max, arg);
+}
+
 int ost_cli_report_error(const char *cmd, const struct ost_error *err)
 {
     fprintf(stderr, "offstage %s: %s\n", cmd, err->message);

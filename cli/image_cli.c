@@ -23,6 +23,10 @@ int ost_cli_open_images(const char *cmd, const char *path, const char *index, bo
     *out = (struct ost_cli_images){0};
     if (!path)
         return ost_cli_usage_error(cmd, "name the offline Windows with --image DIR or --image FILE.wim");
+    if (!ost_is_dir(path) && ost_check_input_file(path, &err) != OST_OK) {
+        fprintf(stderr, "offstage %s: %s (--image is a folder or a WIM file)\n", cmd, err.message);
+        return ost_status_exit_code(err.status);
+    }
     if (!ost_is_wim_file(path)) {
         if (index)
             return ost_cli_usage_error(cmd, "--index is for WIM files; %s is not one", path);

@@ -534,10 +534,11 @@ static ost_status sync_file(const char *path, mode_t mode, struct ost_error *err
     return close(fd) == 0 ? OST_OK : ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
 }
 
-ost_status ost_bcd_save(struct ost_bcd *b, struct ost_error *err)
+ost_status ost_bcd_save_beside(struct ost_bcd *b, char **tmp_out, struct ost_error *err)
 {
     const char *path = ost_hive_path(b->hive);
     struct stat st;
+    *tmp_out = NULL;
     if (stat(path, &st) != 0)
         return ost_fail(err, OST_ERR_IO, "%s: %s", path, strerror(errno));
     char *dir = ost_path_dirname(path);
@@ -553,9 +554,25 @@ ost_status ost_bcd_save(struct ost_bcd *b, struct ost_error *err)
     ost_status s = ost_hive_save(b->hive, tmp, err);
     if (s == OST_OK)
         s = sync_file(tmp, st.st_mode, err);
-    if (s == OST_OK && rename(tmp, path) != 0)
-        s = ost_fail(err, OST_ERR_IO, "%s: cannot replace: %s", path, strerror(errno));
-    if (s != OST_OK)
+    if (s != OST_OK) {
+        unlink(tmp);
+        free(tmp);
+        if (err) { /* the temporary's name means nothing to the user: name the store */
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err->message);
+            s = ost_fail(err, s, "%s: the store could not be written (%s)", path, why);
+        }
+        return s;
+    }
+    *tmp_out = tmp;
+    return OST_OK;
+}
+
+ost_status ost_bcd_save(struct ost_bcd *b, struct ost_error *err)
+{
+    char *tmp;
+    ost_status s = ost_bcd_save_beside(b, &tmp, err);
+    if (s == OST_OK && (s = ost_rename_into_place(tmp, ost_hive_path(b->hive), err)) != OST_OK)
         unlink(tmp);
     free(tmp);
     return s;

@@ -151,8 +151,12 @@ char *ost_bcd_describe_device(const uint8_t *data, size_t size);
 /* The store's hive, e.g. to stage it back into an image. */
 struct ost_hive *ost_bcd_hive(struct ost_bcd *b);
 bool ost_bcd_modified(const struct ost_bcd *b);
-/* Saves a store opened with ost_bcd_open over its file: a temporary in the
- * same directory, renamed into place (the file keeps its mode). */
+/* Writes a store opened with ost_bcd_open, with its edits, to a temporary
+ * beside its file (synced, with the file's mode); *tmp names it (caller
+ * frees). The caller renames it into place (ost_rename_into_place) or
+ * unlinks it: a caller with other files to write writes them between. */
+ost_status ost_bcd_save_beside(struct ost_bcd *b, char **tmp, struct ost_error *err);
+/* ost_bcd_save_beside, then the rename: the store is replaced whole. */
 ost_status ost_bcd_save(struct ost_bcd *b, struct ost_error *err);
 
 #endif

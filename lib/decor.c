@@ -158,13 +158,26 @@ const struct ost_inf_section *ost_find_install_section(const struct ost_inf *inf
 bool ost_os_version_parse(const char *s, struct ost_os_version *out)
 {
     *out = OST_OS_WIN7;
-    unsigned major, minor, build = 0;
-    char tail;
-    int n = sscanf(s, "%u.%u.%u%c", &major, &minor, &build, &tail);
-    if (n < 2 || n > 3)
+    /* each part whole and in range: sscanf took "6.1junk" and " 6.-1" */
+    uint64_t v[3] = {0, 0, 0};
+    size_t n = 0;
+    for (const char *p = s; n < 3; n++) {
+        const char *dot = strchr(p, '.');
+        char *part = ost_xstrndup(p, dot ? (size_t)(dot - p) : strlen(p));
+        bool good = ost_parse_uint(part, 0, n < 2 ? 0xFFFF : UINT32_MAX, &v[n]);
+        free(part);
+        if (!good || (dot && n == 2))
+            return false;
+        if (!dot) {
+            n++;
+            break;
+        }
+        p = dot + 1;
+    }
+    if (n < 2)
         return false;
-    out->major = major;
-    out->minor = minor;
-    out->build = n == 3 ? build : 0;
+    out->major = (unsigned)v[0];
+    out->minor = (unsigned)v[1];
+    out->build = (unsigned)v[2];
     return true;
 }

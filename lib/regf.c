@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -63,9 +64,13 @@ ost_status ost_regf_parse_header(const uint8_t *b, size_t got, uint64_t size, co
 ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, struct ost_error *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot open hive: %s", path, strerror(errno));
+    int fd = ost_open_input(path, 0, err);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return fd < 0 ? OST_ERR_IO : ost_fail(err, OST_ERR_IO, "%s: cannot open hive: %s", path, strerror(errno));
+    }
     uint8_t b[BASE_BLOCK];
     size_t got = fread(b, 1, sizeof b, f);
     fseek(f, 0, SEEK_END);

@@ -781,14 +781,9 @@ ost_status ost_setupapi_log_parse_fd(int fd, const char *name, ost_setupapi_sect
 ost_status ost_setupapi_log_parse_file(const char *path, ost_setupapi_section_fn fn, void *ctx,
                                        struct ost_setupapi_log_info *info, struct ost_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ost_open_input(path, 0, err);
     if (fd < 0)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return ost_fail(err, OST_ERR_IO, "%s: is a directory, not a log file", path);
-    }
+        return OST_ERR_IO;
     ost_status s = ost_setupapi_log_parse_fd(fd, path, fn, ctx, info, err);
     close(fd);
     return s;

@@ -2,9 +2,11 @@
 #include "sign.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
@@ -177,10 +179,13 @@ ost_status ost_sign_file(const struct ost_signer *s, ost_digest d, const char *p
     if (kind)
         *kind = OST_SIGN_UNKNOWN;
     struct stat st_before;
-    if (lstat(path, &st_before) != 0)
+    int fd = ost_open_input(path, O_NOFOLLOW, err);
+    if (fd < 0)
+        return OST_ERR_IO;
+    int failed = fstat(fd, &st_before);
+    close(fd);
+    if (failed)
         return ost_fail(err, OST_ERR_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st_before.st_mode))
-        return ost_fail(err, OST_ERR_IO, "%s: not a regular file (a symbolic link, folder or device)", path);
     uint8_t *data, *out = NULL;
     size_t size, out_size = 0;
     ost_status st = ost_read_file(path, MAX_SIGNED_FILE, &data, &size, err);

@@ -99,16 +99,17 @@ ost_status ost_testsign_bcd_plan(const char *path, bool allow_dirty, bool *neede
     return st;
 }
 
-ost_status ost_testsign_bcd_apply(const char *path, bool allow_dirty, struct ost_error *err)
+ost_status ost_testsign_bcd_prepare(const char *path, bool allow_dirty, char **tmp, struct ost_error *err)
 {
     struct ost_bcd *b;
     bool changed = false;
+    *tmp = NULL;
     ost_status st = ost_bcd_open(path, true, allow_dirty, &b, err);
     if (st != OST_OK)
         return st;
     st = set_testsigning(b, &changed, err);
     if (st == OST_OK && changed)
-        st = ost_bcd_save(b, err);
+        st = ost_bcd_save_beside(b, tmp, err);
     ost_bcd_close(b);
     return st;
 }

@@ -36,7 +36,12 @@ ost_status ost_testsign_apply(struct ost_image *img, const struct ost_cert *cert
  * written, a store that apply could not write: dirty (unless allow_dirty),
  * in a folder that is not writable, or with nothing to turn it on in. */
 ost_status ost_testsign_bcd_plan(const char *path, bool allow_dirty, bool *needed, struct ost_error *err);
-/* Turns it on, through a temporary and a rename, when it is not on yet. */
-ost_status ost_testsign_bcd_apply(const char *path, bool allow_dirty, struct ost_error *err);
+/* Writes the store with testsigning on to a synced temporary beside it
+ * (ost_bcd_save_beside) when it is not on yet; *tmp is NULL when nothing
+ * changes. The caller writes the image, then renames the temporary into
+ * place (ost_rename_into_place), or unlinks it when the image could not be
+ * written: a store that cannot be written stops the command before the
+ * image is touched, and the last step, a rename, needs no space. */
+ost_status ost_testsign_bcd_prepare(const char *path, bool allow_dirty, char **tmp, struct ost_error *err);
 
 #endif

@@ -240,35 +240,113 @@ char *ost_str_trim(char *s)
     return s;
 }
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISFIFO(mode) ? "a FIFO"
+         : S_ISCHR(mode)  ? "a character device"
+         : S_ISBLK(mode)  ? "a block device"
+         : S_ISSOCK(mode) ? "a socket"
+         : S_ISDIR(mode)  ? "a folder"
+         : S_ISLNK(mode)  ? "a symbolic link" : "not a file";
+}
+
+static ost_status refuse_kind(const char *path, mode_t mode, struct ost_error *err)
+{
+    return ost_fail(err, OST_ERR_IO, "%s: not a regular file (%s); give a file", path, file_kind(mode));
+}
+
+int ost_open_input(const char *path, int extra_flags, struct ost_error *err)
+{
+    struct stat st;
+    /* devices are refused before they are opened: opening some has effects
+     * (a tape rewinds, a terminal becomes ours) */
+    bool nofollow = (extra_flags & O_NOFOLLOW) != 0;
+    if ((nofollow ? lstat(path, &st) : stat(path, &st)) == 0 && !S_ISREG(st.st_mode)) {
+        refuse_kind(path, st.st_mode, err);
+        return -1;
+    }
+    /* O_NONBLOCK so that a FIFO swapped in since is not waited on either;
+     * fstat below refuses it */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | extra_flags);
+    if (fd < 0) {
+        ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) != 0) {
+        ost_fail(err, OST_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (!S_ISREG(st.st_mode) || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        if (!S_ISREG(st.st_mode))
+            refuse_kind(path, st.st_mode, err);
+        else
+            ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+ost_status ost_check_input_file(const char *path, struct ost_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    return S_ISREG(st.st_mode) ? OST_OK : refuse_kind(path, st.st_mode, err);
+}
+
+bool ost_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    uint64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
 ost_status ost_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
                          struct ost_error *err)
 {
     *data = NULL;
     *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd = ost_open_input(path, 0, err);
+    if (fd < 0)
+        return OST_ERR_IO;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
+    if (fstat(fd, &st) != 0) {
         int e = errno;
-        fclose(f);
+        close(fd);
         return ost_fail(err, OST_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
     }
-    if (S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return ost_fail(err, OST_ERR_IO, "%s: is a directory, not a file", path);
-    }
     if (st.st_size < 0 || (uint64_t)st.st_size > max_size) {
-        fclose(f);
+        close(fd);
         return ost_fail(err, OST_ERR_LIMIT, "%s: file is %lld bytes; the limit for this kind of file is %zu",
                         path, (long long)st.st_size, max_size);
     }
-    size_t want = (size_t)st.st_size;
+    size_t want = (size_t)st.st_size, got = 0;
     uint8_t *buf = ost_xmalloc(want + 1);
-    size_t got = fread(buf, 1, want, f);
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (failed || got != want) {
+    while (got < want) {
+        ssize_t r = read(fd, buf + got, want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got != want) {
         free(buf);
         return ost_fail(err, OST_ERR_IO, "%s: read %zu of %zu bytes", path, got, want);
     }
@@ -345,7 +423,8 @@ static long long fault_budget(void)
     static long long budget = -2;
     if (budget == -2) {
         const char *v = getenv("OFFSTAGE_FAULT_ENOSPC_AFTER");
-        budget = v && *v ? atoll(v) : -1;
+        uint64_t n;
+        budget = ost_parse_uint(v, 0, INT64_MAX, &n) ? (long long)n : -1;
     }
     return budget;
 }
@@ -380,9 +459,9 @@ int ost_write_all(int fd, const void *buf, size_t n)
 
 ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err)
 {
-    int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int in = ost_open_input(from, O_NOFOLLOW, err);
     if (in < 0)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot open: %s", from, strerror(errno));
+        return OST_ERR_IO;
     int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0) {
         int e = errno;
@@ -577,16 +656,31 @@ ost_status ost_write_temp_beside(const char *final, const void *data, size_t siz
     return OST_OK;
 }
 
+ost_status ost_rename_into_place(const char *tmp, const char *final, struct ost_error *err)
+{
+    if (rename(tmp, final) != 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot rename %s into place: %s", final, tmp, strerror(errno));
+    /* the new file is in place either way; a folder that cannot be synced
+     * (some file systems refuse) only loses durability, not the change */
+    char *dir = ost_path_dirname(final);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+    return OST_OK;
+}
+
 ost_status ost_replace_file(const char *path, const void *data, size_t size, unsigned mode, struct ost_error *err)
 {
     char *tmp;
     ost_status st = ost_write_temp_beside(path, data, size, mode, &tmp, err);
     if (st != OST_OK)
         return st;
-    if (rename(tmp, path) != 0) {
-        st = ost_fail(err, OST_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+    st = ost_rename_into_place(tmp, path, err);
+    if (st != OST_OK)
         unlink(tmp);
-    }
     free(tmp);
     return st;
 }

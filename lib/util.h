@@ -63,8 +63,24 @@ void ost_str_lower(char *s);
 /* Trims ASCII whitespace in place; returns s. */
 char *ost_str_trim(char *s);
 
-/* Reads a whole file, refusing files larger than max_size. The result is
- * NUL-terminated (not counted in *size). */
+/* Opens an input file for reading, refusing at once (OST_ERR_IO, naming
+ * it) anything but a regular file: a FIFO or a device would block a command
+ * forever or read without end. `extra_flags` adds open flags (O_NOFOLLOW).
+ * Returns the descriptor (blocking again, close-on-exec) or -1. */
+int ost_open_input(const char *path, int extra_flags, struct ost_error *err);
+/* The same refusal for libraries that only take a name (hivex, libwim):
+ * they open the file themselves a moment later, so a name swapped in
+ * between is not caught; what matters is that an ordinary mistake (a FIFO,
+ * /dev/stdin, a folder) is named instead of hanging. */
+ost_status ost_check_input_file(const char *path, struct ost_error *err);
+
+/* Parses a whole decimal number in [min, max]: digits only, no sign, no
+ * spaces, no wrap-around. Returns false for anything else. */
+bool ost_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Reads a whole file, refusing files larger than max_size and files that
+ * are not regular (ost_open_input). The result is NUL-terminated (not
+ * counted in *size). */
 ost_status ost_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
                          struct ost_error *err);
 
@@ -126,6 +142,10 @@ int ost_write_all(int fd, const void *buf, size_t n);
  * caller renames it over final, or unlinks it; nothing is left on failure. */
 ost_status ost_write_temp_beside(const char *final, const void *data, size_t size, unsigned mode, char **tmp_out,
                                  struct ost_error *err);
+/* Renames a synced temporary over final, then syncs final's folder so that
+ * the rename survives a power cut. On failure the temporary is left for the
+ * caller to unlink. */
+ost_status ost_rename_into_place(const char *tmp, const char *final, struct ost_error *err);
 /* Replaces path with the bytes through such a temporary and a rename: a
  * reader sees the old file or the new one, never a mix. */
 ost_status ost_replace_file(const char *path, const void *data, size_t size, unsigned mode, struct ost_error *err);

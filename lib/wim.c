@@ -43,12 +43,12 @@ static ost_status wim_fail(struct ost_error *err, int code, const char *path, co
 
 bool ost_is_wim_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = ost_open_input(path, 0, NULL);
     char magic[8] = {0};
-    if (!f)
+    if (fd < 0)
         return false;
-    size_t n = fread(magic, 1, sizeof magic, f);
-    fclose(f);
+    ssize_t n = read(fd, magic, sizeof magic);
+    close(fd);
     return n == 8 && (!memcmp(magic, "MSWIM\0\0\0", 8) || !memcmp(magic, "WLPWM\0\0\0", 8));
 }
 
@@ -112,6 +112,8 @@ ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_e
     init_once();
     memset(out, 0, sizeof *out);
     WIMStruct *w;
+    if (ost_check_input_file(path, err) != OST_OK)
+        return OST_ERR_IO;
     int r = wimlib_open_wim(path, 0, &w);
     if (r)
         return wim_fail(err, r, path, "cannot open WIM");
@@ -191,6 +193,8 @@ ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_
     init_once();
     *out = NULL;
     WIMStruct *w;
+    if (ost_check_input_file(path, err) != OST_OK)
+        return OST_ERR_IO;
     struct ost_imagelock *lock = NULL;
     ost_scratch_sweep();
     /* Locked before libwim reads the header: a second writer must not build
@@ -248,6 +252,17 @@ static char *list_images(struct ost_wim_session *s)
     return ost_buf_steal(&b);
 }
 
+static ost_status no_such_image(struct ost_wim_session *s, const char *what, struct ost_error *err)
+{
+    char *list = list_images(s);
+    int count = ost_wim_session_image_count(s);
+    ost_status st = what ? ost_fail(err, OST_ERR_USAGE, "%s: no image %s; it holds:%s", s->path, what, list)
+                         : ost_fail(err, OST_ERR_USAGE, "%s holds %d image%s; choose with --index N, a list such as "
+                                    "--index 1,3, or --index all:%s", s->path, count, count == 1 ? "" : "s", list);
+    free(list);
+    return st;
+}
+
 ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
                                    struct ost_error *err)
 {
@@ -258,23 +273,44 @@ ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index,
         return ost_fail(err, OST_ERR_CORRUPT, "%s: the WIM holds no image", s->path);
     if (!index && count == 1)
         index = "1";
-    if (!index || (!ost_streq_ci(index, "all") && (atoi(index) < 1 || atoi(index) > count))) {
-        char *list = list_images(s);
-        ost_status st = ost_fail(err, OST_ERR_USAGE, "%s holds %d image%s; choose with --index N or --index all:%s",
-                                 s->path, count, count == 1 ? "" : "s", list);
-        if (index)
-            st = ost_fail(err, OST_ERR_USAGE, "%s: no image %s; it holds:%s", s->path, index, list);
-        free(list);
-        return st;
-    }
-    bool all = ost_streq_ci(index, "all");
-    *images = ost_xcalloc((size_t)(all ? count : 1), sizeof **images);
-    if (all)
+    if (!index)
+        return no_such_image(s, NULL, err);
+    if (ost_streq_ci(index, "all")) {
+        *images = ost_xcalloc((size_t)count, sizeof **images);
         for (int i = 1; i <= count; i++)
             (*images)[(*n)++] = i;
-    else
-        (*images)[(*n)++] = atoi(index);
-    return OST_OK;
+        return OST_OK;
+    }
+    size_t parts = 1;
+    for (const char *c = index; *c; c++)
+        parts += *c == ',';
+    *images = ost_xcalloc(parts, sizeof **images);
+    ost_status st = OST_OK;
+    for (const char *p = index; st == OST_OK;) {
+        const char *comma = strchr(p, ',');
+        char *part = ost_xstrndup(p, comma ? (size_t)(comma - p) : strlen(p));
+        uint64_t v;
+        if (!ost_parse_uint(part, 1, UINT64_MAX, &v))
+            st = ost_fail(err, OST_ERR_USAGE, "--index %s: '%s' is not an image number; give N (1 to %d), a list "
+                          "such as 1,3, or all", index, part, count);
+        else if (v > (uint64_t)count)
+            st = no_such_image(s, part, err);
+        for (size_t i = 0; st == OST_OK && i < *n; i++)
+            if ((*images)[i] == (int)v)
+                st = ost_fail(err, OST_ERR_USAGE, "--index %s: image %s is named twice", index, part);
+        if (st == OST_OK)
+            (*images)[(*n)++] = (int)v;
+        free(part);
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (st != OST_OK) {
+        free(*images);
+        *images = NULL;
+        *n = 0;
+    }
+    return st;
 }
 
 ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *err)

@@ -52,8 +52,9 @@ struct ost_wim_session;
 ost_status ost_wim_session_open(const char *path, bool writable, struct ost_wim_session **out,
                                 struct ost_error *err);
 int ost_wim_session_image_count(const struct ost_wim_session *s);
-/* "3", or "all": the images a --index value names (1-based), or an error
- * listing the images. */
+/* "3", a list "1,3", or "all": the images a --index value names (1-based,
+ * in the order given), or an error naming the part that is not a number,
+ * is out of range or repeats, and listing the images. */
 ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
                                    struct ost_error *err);
 /* A target for one image; the session must outlive it. */
