@@ -57,10 +57,10 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
     *out = OST_UNKNOWN;
     struct ost_bcd *b;
     ost_status st = ost_bcd_open(path, false, true, &b, err);
-    if (st == OST_OK)
-        st = testsigning_of(b, out, err);
-    if (st == OST_OK)
-        ost_bcd_close(b);
+    if (st != OST_OK)
+        return st;
+    st = testsigning_of(b, out, err);
+    ost_bcd_close(b);
     return st;
 }
 
