@@ -60,20 +60,6 @@ ost_status ost_regf_parse_header(const uint8_t *b, size_t got, uint64_t size, co
     return OST_OK;
 }
 
-ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, struct ost_error *err)
-{
-    memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot open hive: %s", path, strerror(errno));
-    uint8_t b[BASE_BLOCK];
-    size_t got = fread(b, 1, sizeof b, f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fclose(f);
-    return ost_regf_parse_header(b, got, size > 0 ? (uint64_t)size : 0, path, out, err);
-}
-
 /* A self-relative security descriptor: owner Administrators, group SYSTEM,
  * DACL granting full control to SYSTEM and Administrators and read to
  * Everyone, as on an ordinary machine hive key. */
