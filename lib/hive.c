@@ -23,6 +23,7 @@
 struct child_index {
     ost_hkey parent; /* 0: unused */
     struct ost_cimap names; /* name -> child, as (void *)(uintptr_t) */
+    size_t unreadable;      /* children whose names hivex cannot read */
 };
 
 struct ost_hive {
@@ -287,9 +288,11 @@ static struct child_index *build_index(struct ost_hive *h, ost_hkey parent)
     h->next_index = (h->next_index + 1) % INDEXES;
     ost_cimap_free(&x->names);
     x->parent = parent;
+    x->unreadable = 0;
     hive_node_h *children = hivex_node_children(h->h, parent);
     for (size_t i = 0; children && children[i]; i++) {
         char *name = hivex_node_name(h->h, children[i]);
+        x->unreadable += !name;
         /* the first of two equal names is the one a linear search finds */
         if (name && !ost_cimap_get(&x->names, name))
             ost_cimap_put(&x->names, name, (void *)(uintptr_t)children[i]);
@@ -341,7 +344,9 @@ char *ost_hive_missing_note(struct ost_hive *h, ost_hkey from, const char *path)
     for (char *part = strtok_r(copy, "\\", &save); part; part = strtok_r(NULL, "\\", &save)) {
         ost_hkey child = find_child(h, node, part);
         if (!child) {
-            char *problem = ost_hive_unreadable_subkey(h, node);
+            /* an index knows, and keys that have none are small */
+            struct child_index *x = find_index(h, node);
+            char *problem = x && !x->unreadable ? NULL : ost_hive_unreadable_subkey(h, node);
             if (problem)
                 note = ost_xasprintf(" (%s: it may be the %s looked for)", problem, part);
             free(problem);
@@ -363,7 +368,9 @@ ost_status ost_hive_create_key(struct ost_hive *h, ost_hkey from, const char *pa
     for (char *part = strtok_r(copy, "\\", &save); part; part = strtok_r(NULL, "\\", &save)) {
         ost_hkey child = find_child(h, node, part);
         if (!child) {
-            char *problem = ost_hive_unreadable_subkey(h, node);
+            /* an index knows, and keys that have none are small */
+            struct child_index *x = find_index(h, node);
+            char *problem = x && !x->unreadable ? NULL : ost_hive_unreadable_subkey(h, node);
             if (problem) {
                 char *what = ost_xasprintf("add the key %s", part);
                 st = refuse_unreadable(h, problem, what, err);
@@ -377,7 +384,6 @@ ost_status ost_hive_create_key(struct ost_hive *h, ost_hkey from, const char *pa
                               strerror(errno ? errno : EINVAL));
                 break;
             }
-            struct child_index *x = find_index(h, node);
             if (x)
                 ost_cimap_put(&x->names, part, (void *)(uintptr_t)child);
             h->modified = true;

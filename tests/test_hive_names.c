@@ -206,7 +206,7 @@ static void test_many_subkeys(void **state)
     save_hive(h, path);
     unpair(path, "!bad");
 
-    h = open_hive(path, false);
+    h = open_hive(path, true);
     dev = ost_hive_key(h, 0, "Enum\\Dev");
     struct ost_strlist names = {0};
     ost_hive_subkeys(h, dev, &names);
@@ -223,6 +223,11 @@ static void test_many_subkeys(void **state)
     char *sub = ost_hive_unreadable_subkey(h, dev);
     assert_non_null(strstr(sub, "TEST\\Enum\\Dev has a subkey whose name is not valid UTF-16 (subkey 1 of 2001"));
     free(sub);
+    /* the index knows the key holds an unreadable name */
+    assert_int_equal(ost_hive_create_key(h, dev, "Another", &k, &err), OST_ERR_CORRUPT);
+    assert_non_null(strstr(err.message, "(subkey 1 of 2001"));
+    assert_true(ost_hive_create_key(h, dev, "NEW", &k, &err) == OST_OK && k != 0);
+    assert_false(ost_hive_modified(h));
     ost_strlist_free(&names);
     ost_hive_close(h);
     t_rm_rf(dir);

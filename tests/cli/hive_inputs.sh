@@ -179,14 +179,19 @@ if listing "$BIG" | cmp -s - "$TMP/big.list"; then ok "4 GiB sparse SYSTEM: no f
 rm -rf "$BIG"
 
 # ---- thousands of instances of one device ----------------------------------------------
+# The other instances are added with hivexsh: hivex grows a hive by
+# reallocating it page by page, which AddressSanitizer's realloc turns into
+# a copy each time (minutes for make-test-image with thousands of devices).
 MANY="$TMP/img-many"
-N=2000
-set --
-i=0
-while [ "$i" -lt "$N" ]; do set -- "$@" --with-device 1af4:1059:00191af4:01; i=$((i + 1)); done
-run make-test-image --arch amd64 "$@" "$MANY"
-expect_status "make-test-image with $N instances" 0
-set --
+N=1500
+run make-test-image --arch amd64 --with-device 1af4:1059:00191af4:01 "$MANY"
+expect_status "make-test-image" 0
+{
+    printf 'cd %s\n' "$DEV"
+    i=1
+    while [ "$i" -lt "$N" ]; do printf 'add 4&%x&0&%04X\n' "$i" "$i"; i=$((i + 1)); done
+    echo commit
+} | hivex_cmds "$MANY/Windows/System32/config/SYSTEM"
 MSYS="$MANY/Windows/System32/config/SYSTEM"
 run set-param --image "$MANY" --device 'PCI\VEN_1AF4&DEV_1059' ForceNullBackend=1 --json
 expect_status "set-param on $N instances: exit 0" 0
