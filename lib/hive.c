@@ -99,11 +99,14 @@ static ost_status open_checked(const char *path, int *fd_out, uint64_t *size, st
         st = ost_fail(err, OST_ERR_IO, "%s: cannot open hive: %s", path, strerror(errno));
     else if (!S_ISREG(sb.st_mode))
         st = ost_fail(err, OST_ERR_IO, "%s: not a regular file (%s), so not a hive; give the hive file itself",
-                      path, S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISDIR(sb.st_mode) ? "a directory" : "a device or socket");
+                      path, S_ISFIFO(sb.st_mode)  ? "a FIFO"
+                            : S_ISDIR(sb.st_mode) ? "a directory"
+                                                  : "a device or socket");
     else if ((uint64_t)sb.st_size > OST_HIVE_MAX_SIZE)
         st = ost_fail(err, OST_ERR_LIMIT,
                       "%s: %llu bytes; Windows loads no hive larger than %llu bytes (2 GiB), so this is not a hive "
-                      "a Windows wrote or could use (a file extended by mistake, or damaged); refused before reading it",
+                      "a Windows wrote or could use (a file extended by mistake, or damaged); refused before "
+                      "reading it",
                       path, (unsigned long long)sb.st_size, (unsigned long long)OST_HIVE_MAX_SIZE);
     if (st != OST_OK) {
         close(fd);

@@ -106,8 +106,8 @@ static void test_lookups_pass_over_unreadable_names(void **state)
 
     char *sub = ost_hive_unreadable_subkey(h, parent), *val = ost_hive_unreadable_value(h, parent);
     assert_non_null(sub), assert_non_null(val);
-    assert_non_null(strstr(sub, "TEST\\Parent has a subkey whose name is not valid UTF-16 (subkey 1 of 3, nk at offset 0x"));
-    assert_non_null(strstr(val, "TEST\\Parent has a value whose name is not valid UTF-16 (value 1 of 3, vk at offset 0x"));
+    assert_non_null(strstr(sub, "TEST\\Parent has a subkey whose name is not valid UTF-16 (subkey 1 of 3, nk at "));
+    assert_non_null(strstr(val, "TEST\\Parent has a value whose name is not valid UTF-16 (value 1 of 3, vk at "));
     assert_null(ost_hive_unreadable_subkey(h, ost_hive_key(h, parent, "Bravo")));
     free(sub), free(val);
     /* a message saying a key is missing can point at the unreadable one */
