@@ -420,6 +420,15 @@ static void list_store(struct ost_image *img, ost_hkey store_key, struct ost_cer
         *e = (struct ost_certstore_entry){.store = ost_xstrdup(store), .key = ost_xstrdup(keys.v[i])};
         read_entry(img, ost_hive_key(img->software, certs, keys.v[i]), e);
     }
+    /* Windows sees an entry offstage cannot name: listed, not hidden */
+    char *unreadable = ost_hive_unreadable_subkey(img->software, certs);
+    if (unreadable) {
+        ost_grow(&out->v, &out->cap, out->n + 1, sizeof *out->v);
+        out->v[out->n++] = (struct ost_certstore_entry){
+            .store = ost_xstrdup(store), .key = ost_xstrdup("?"),
+            .problem = ost_xasprintf("%s: %s", img->target->name, unreadable)};
+        free(unreadable);
+    }
     ost_strlist_free(&keys);
     free(store);
 }

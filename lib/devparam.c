@@ -263,10 +263,13 @@ static ost_status writable_key(struct ost_image *img, const struct ost_devnode *
 {
     char *path;
     ost_status st = find_key(img, dn, where, key, &path, err);
-    if (st == OST_OK && !*key && where == OST_PARAM_DRIVER_KEY)
+    if (st == OST_OK && !*key && where == OST_PARAM_DRIVER_KEY) {
+        char *note = ost_hive_missing_note(img->system, img->control_set, path);
         st = ost_fail(err, OST_ERR_CORRUPT,
-                      "%s: %s\\%s does not exist, though %s names it as its driver key (Driver value)",
-                      OST_SYSTEM_HIVE, img->info.control_set_name, path, dn->instance_path);
+                      "%s: %s\\%s does not exist, though %s names it as its driver key (Driver value)%s",
+                      OST_SYSTEM_HIVE, img->info.control_set_name, path, dn->instance_path, note);
+        free(note);
+    }
     if (st == OST_OK)
         st = ost_image_edit_system(img, err);
     if (st == OST_OK && !*key)

@@ -20,13 +20,12 @@ ost_status ost_image_open_hive(struct ost_image *img, const char *path, bool wri
     ost_status st = ost_target_local_path(img->target, path, &local, err);
     if (st != OST_OK)
         return st;
-    struct ost_hive_open_options o = {.writable = writable, .allow_dirty = img->allow_dirty};
+    char *name = ost_xasprintf("%s: %s", img->target->name, path);
+    struct ost_hive_open_options o = {.writable = writable, .allow_dirty = img->allow_dirty, .name = name};
     st = ost_hive_open(local, &o, out, err);
-    if (st != OST_OK) {
-        char *name = ost_xasprintf("%s: %s", img->target->name, path);
+    if (st != OST_OK)
         ost_error_rename(err, local, name);
-        free(name);
-    }
+    free(name);
     free(local);
     return st;
 }
@@ -50,10 +49,15 @@ static char *sw_string(struct ost_image *img, ost_hkey k, const char *name)
 static ost_status read_version(struct ost_image *img, struct ost_error *err)
 {
     struct ost_image_info *in = &img->info;
-    ost_hkey k = ost_hive_key(img->software, 0, "Microsoft\\Windows NT\\CurrentVersion");
-    if (!k)
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: key Microsoft\\Windows NT\\CurrentVersion is missing from SOFTWARE",
-                        img->target->name);
+    const char *path = "Microsoft\\Windows NT\\CurrentVersion";
+    ost_hkey k = ost_hive_key(img->software, 0, path);
+    if (!k) {
+        char *note = ost_hive_missing_note(img->software, 0, path);
+        ost_status st = ost_fail(err, OST_ERR_CORRUPT, "%s: key %s is missing from SOFTWARE%s", img->target->name,
+                                 path, note);
+        free(note);
+        return st;
+    }
     in->product_name = sw_string(img, k, "ProductName");
     in->edition_id = sw_string(img, k, "EditionID");
     in->current_version = sw_string(img, k, "CurrentVersion");
@@ -88,9 +92,13 @@ static ost_status read_system(struct ost_image *img, struct ost_error *err)
     in->control_set = cur;
     snprintf(in->control_set_name, sizeof in->control_set_name, "ControlSet%03u", cur);
     img->control_set = ost_hive_key(img->system, 0, in->control_set_name);
-    if (!img->control_set)
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: Select\\Current is %u but SYSTEM has no key %s",
-                        img->target->name, cur, in->control_set_name);
+    if (!img->control_set) {
+        char *note = ost_hive_missing_note(img->system, 0, in->control_set_name);
+        ost_status st = ost_fail(err, OST_ERR_CORRUPT, "%s: Select\\Current is %u but SYSTEM has no key %s%s",
+                                 img->target->name, cur, in->control_set_name, note);
+        free(note);
+        return st;
+    }
     ost_hkey env = ost_hive_key(img->system, img->control_set, "Control\\Session Manager\\Environment");
     in->processor_architecture = env ? ost_hive_get_string(img->system, env, "PROCESSOR_ARCHITECTURE") : NULL;
     if (!in->processor_architecture)

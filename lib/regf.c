@@ -61,24 +61,6 @@ ost_status ost_regf_parse_header(const uint8_t *b, size_t got, uint64_t size, co
     return OST_OK;
 }
 
-ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, struct ost_error *err)
-{
-    memset(out, 0, sizeof *out);
-    int fd = ost_open_input(path, 0, err);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
-        return fd < 0 ? OST_ERR_IO : ost_fail(err, OST_ERR_IO, "%s: cannot open hive: %s", path, strerror(errno));
-    }
-    uint8_t b[BASE_BLOCK];
-    size_t got = fread(b, 1, sizeof b, f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fclose(f);
-    return ost_regf_parse_header(b, got, size > 0 ? (uint64_t)size : 0, path, out, err);
-}
-
 /* A self-relative security descriptor: owner Administrators, group SYSTEM,
  * DACL granting full control to SYSTEM and Administrators and read to
  * Everyone, as on an ordinary machine hive key. */

@@ -29,12 +29,10 @@ struct ost_regf_header {
     uint32_t checksum_stored, checksum_computed;
 };
 
-/* Reads and checks the base block of the hive file at path: "regf"
- * signature, sizes within the file, header checksum. Errors name the file
- * and the offset. The caller decides what a dirty hive means. */
-ost_status ost_regf_read_header(const char *path, struct ost_regf_header *out, struct ost_error *err);
-/* The same checks on the first bytes of a hive (at most 4096 are looked at)
- * and the file's total size. */
+/* Checks the base block of a hive from its first bytes (at most 4096 are
+ * looked at) and the file's total size: "regf" signature, sizes within the
+ * file, header checksum. Errors name the file and the offset. The caller
+ * decides what a dirty hive means. */
 ost_status ost_regf_parse_header(const uint8_t *data, size_t n, uint64_t file_size, const char *name,
                                  struct ost_regf_header *out, struct ost_error *err);
 
