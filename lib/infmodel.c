@@ -9,12 +9,44 @@
 #include "cimap.h"
 #include "classes.h"
 
+/* What one architecture's build has added or processed already: every
+ * membership test is a map lookup, and a section named from many places
+ * is processed once, so no INF makes the build quadratic. */
+struct arch_seen {
+    struct ost_cimap files;            /* destination path */
+    struct ost_cimap file_lists;       /* file-list sections */
+    struct ost_cimap install_parts;    /* "<context>:<section>" given to process_common */
+    struct ost_cimap install_sections; /* DDInstall sections */
+    struct ost_cimap services, includes, needs;
+};
+
 /* Everything a builder pass needs to hand around. */
 struct builder {
     struct ost_driver_model *m;
     const struct ost_inf *inf;
     struct ost_arch_model *am; /* the architecture being built */
+    struct arch_seen seen;     /* for am */
+    struct ost_cimap models_sections_read;
+    struct ost_install_index install_index; /* for am */
+    ost_status st;             /* a limit was exceeded: the build fails */
+    struct ost_error *err;
 };
+
+static void arch_seen_free(struct arch_seen *s)
+{
+    ost_cimap_free(&s->files), ost_cimap_free(&s->file_lists), ost_cimap_free(&s->install_parts);
+    ost_cimap_free(&s->install_sections), ost_cimap_free(&s->services), ost_cimap_free(&s->includes);
+    ost_cimap_free(&s->needs);
+}
+
+/* Adds key to the set; false when it was there already. */
+static bool first_time(struct ost_cimap *set, const char *key)
+{
+    if (ost_cimap_get(set, key))
+        return false;
+    ost_cimap_put(set, key, (void *)set);
+    return true;
+}
 
 static void diag(struct builder *b, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -154,6 +186,9 @@ static void read_models_section(struct builder *b, const char *manufacturer, con
                  "[Manufacturer] names models section [%s], which does not exist", name);
         return;
     }
+    /* Its devices are listed once, however many [Manufacturer] lines name it. */
+    if (!first_time(&b->models_sections_read, s->name))
+        return;
     add_declared(b->m, decorated && d->arch != OST_ARCH_UNKNOWN ? d->arch : OST_ARCH_X86);
     for (size_t i = 0; i < s->nlines; i++) {
         const struct ost_inf_line *l = &s->lines[i];
@@ -348,12 +383,19 @@ static void add_file(struct builder *b, const char *dest_name, const char *sourc
     for (char *p = dest; *p; p++)
         if (*p == '/')
             *p = '\\';
-    for (size_t i = 0; i < am->nfiles; i++) {
-        if (ost_streq_ci(am->files[i].dest_path, dest)) {
-            free(dest);
-            free(subdir);
-            return;
-        }
+    if (ost_cimap_get(&b->seen.files, dest) || b->st != OST_OK) {
+        free(dest);
+        free(subdir);
+        return;
+    }
+    if (am->nfiles == OST_MODEL_MAX_FILES) {
+        b->st = ost_fail(b->err, OST_ERR_LIMIT,
+                         "%s:%u: the package copies more than %u files for %s; real driver packages copy "
+                         "tens, so this is not one (split it into several packages if it really is)",
+                         b->m->inf_path, line, OST_MODEL_MAX_FILES, ost_arch_name(am->arch));
+        free(dest);
+        free(subdir);
+        return;
     }
     bool listed = false;
     char *src = source_path_for(b, source_name, line, &listed);
@@ -362,6 +404,7 @@ static void add_file(struct builder *b, const char *dest_name, const char *sourc
         free(subdir);
         return;
     }
+    ost_cimap_put(&b->seen.files, dest, (void *)&b->seen.files);
     ost_grow(&am->files, &am->files_cap, am->nfiles + 1, sizeof *am->files);
     am->files[am->nfiles++] = (struct ost_file_copy){
         .name = ost_xstrdup(dest_name), .source_name = ost_xstrdup(source_name), .source_path = src,
@@ -388,6 +431,10 @@ static void process_copyfiles(struct builder *b, const struct ost_inf_line *l)
                  "CopyFiles names section [%s], which does not exist", item);
             continue;
         }
+        /* A file list's destination follows from its name, so a second
+         * reference would add nothing. */
+        if (!first_time(&b->seen.file_lists, fs->name))
+            continue;
         for (size_t i = 0; i < fs->nlines; i++) {
             const struct ost_inf_line *fl = &fs->lines[i];
             /* A file-list line is "dest[,source][,unused][,flags]"; a key
@@ -419,8 +466,15 @@ static void process_addreg(struct builder *b, const struct ost_inf_line *l, enum
                  "AddReg names section [%s], which does not exist", name);
             continue;
         }
-        for (size_t i = 0; i < rs->nlines; i++) {
+        for (size_t i = 0; i < rs->nlines && b->st == OST_OK; i++) {
             const struct ost_inf_line *rl = &rs->lines[i];
+            if (am->nregs == OST_MODEL_MAX_REGS) {
+                b->st = ost_fail(b->err, OST_ERR_LIMIT,
+                                 "%s:%u: the package adds more than %u registry values for %s; real driver "
+                                 "packages add hundreds, so this is not one",
+                                 b->m->inf_path, rl->lineno, OST_MODEL_MAX_REGS, ost_arch_name(am->arch));
+                break;
+            }
             struct ost_reg_entry e = {
                 .context = ctx, .owner = owner ? ost_xstrdup(owner) : NULL, .section = ost_xstrdup(rs->name),
                 .line = rl->lineno, .root = ost_xstrdup(value_at(rl, 0)), .subkey = ost_xstrdup(value_at(rl, 1)),
@@ -461,9 +515,8 @@ static void process_addservice(struct builder *b, const struct ost_inf_line *l)
     const char *name = value_at(l, 0);
     if (!name[0])
         return; /* "AddService = ,2": the device needs no service */
-    for (size_t i = 0; i < am->nservices; i++)
-        if (ost_streq_ci(am->services[i].name, name))
-            return;
+    if (!first_time(&b->seen.services, name))
+        return;
     struct ost_service sv = {.name = ost_xstrdup(name), .line = l->lineno, .section = ost_xstrdup(value_at(l, 2))};
     if (value_at(l, 1)[0] && ost_inf_parse_u32(value_at(l, 1), &sv.flags) != 0)
         DIAG(b, OST_SEV_WARNING, l->lineno, "bad-service-flags", "AddService flags \"%s\" are not a number",
@@ -508,9 +561,9 @@ static void process_addservice(struct builder *b, const struct ost_inf_line *l)
     am->services[am->nservices++] = sv;
 }
 
-static void add_unique(struct ost_strlist *l, const char *s)
+static void add_unique(struct ost_strlist *l, struct ost_cimap *seen, const char *s)
 {
-    if (s[0] && !ost_strlist_contains_ci(l, s))
+    if (s[0] && first_time(seen, s))
         ost_strlist_add(l, s);
 }
 
@@ -518,7 +571,13 @@ static void add_unique(struct ost_strlist *l, const char *s)
 static void process_common(struct builder *b, const struct ost_inf_section *s, enum ost_reg_context ctx,
                            const char *owner)
 {
-    for (size_t i = 0; i < s->nlines; i++) {
+    /* A section reached again (Needs, several interfaces) adds nothing new. */
+    char *part = ost_xasprintf("%d:%s", (int)ctx, s->name);
+    bool again = !first_time(&b->seen.install_parts, part);
+    free(part);
+    if (again)
+        return;
+    for (size_t i = 0; i < s->nlines && b->st == OST_OK; i++) {
         const struct ost_inf_line *l = &s->lines[i];
         if (!l->key)
             continue;
@@ -528,10 +587,10 @@ static void process_common(struct builder *b, const struct ost_inf_section *s, e
             process_addreg(b, l, ctx, owner);
         else if (ost_streq_ci(l->key, "Include"))
             for (size_t k = 0; k < l->nvalues; k++)
-                add_unique(&b->am->includes, l->values[k]);
+                add_unique(&b->am->includes, &b->seen.includes, l->values[k]);
         else if (ost_streq_ci(l->key, "Needs"))
             for (size_t k = 0; k < l->nvalues; k++)
-                add_unique(&b->am->needs, l->values[k]);
+                add_unique(&b->am->needs, &b->seen.needs, l->values[k]);
         else if (ost_streq_ci(l->key, "AddService"))
             process_addservice(b, l);
     }
@@ -679,13 +738,13 @@ static void choose_models(struct builder *b)
             dd = cached == &missing_marker ? NULL : cached;
             nt = dd && !ost_streq_ci(dd->name, ml->install_section);
         } else {
-            dd = ost_find_install_section(b->inf, ml->install_section, am->arch, &m->os, &nt);
+            dd = ost_install_index_find(&b->install_index, ml->install_section, &nt);
             ost_cimap_put(&install_cache, ml->install_section, dd ? (void *)dd : (void *)&missing_marker);
             if (!dd && ml->install_section[0])
                 DIAG(b, OST_SEV_ERROR, ml->line, "missing-install-section",
                      "install section [%s] (or a decorated form for %s) does not exist", ml->install_section,
                      ost_arch_name(am->arch));
-            if (dd && !ost_strlist_contains_ci(&am->install_sections, dd->name)) {
+            if (dd && first_time(&b->seen.install_sections, dd->name)) {
                 ost_strlist_add(&am->install_sections, dd->name);
                 process_ddinstall(b, dd);
             }
@@ -736,14 +795,13 @@ static void build_arch(struct builder *b)
 ost_status ost_driver_model_build(struct ost_inf *inf, const struct ost_model_options *opts,
                                   struct ost_driver_model **out, struct ost_error *err)
 {
-    (void)err;
     struct ost_driver_model *m = ost_xcalloc(1, sizeof *m);
     m->inf = inf;
     m->inf_path = ost_xstrdup(inf->path);
     m->inf_name = ost_xstrdup(ost_path_basename(inf->path));
     m->package_dir = ost_path_dirname(inf->path);
     m->os = (opts && opts->os.major) ? opts->os : OST_OS_WIN7;
-    struct builder b = {.m = m, .inf = inf};
+    struct builder b = {.m = m, .inf = inf, .err = err};
     build_version(&b);
     build_manufacturers(&b);
 
@@ -757,10 +815,19 @@ ost_status ost_driver_model_build(struct ost_inf *inf, const struct ost_model_op
             want[nwant++] = m->declared[i];
     }
     m->arches = ost_xcalloc(nwant ? nwant : 1, sizeof *m->arches);
-    for (size_t i = 0; i < nwant; i++) {
+    for (size_t i = 0; i < nwant && b.st == OST_OK; i++) {
         b.am = &m->arches[m->narches++];
         b.am->arch = want[i];
+        ost_install_index_build(&b.install_index, inf, b.am->arch, &m->os);
         build_arch(&b);
+        ost_install_index_free(&b.install_index);
+        arch_seen_free(&b.seen);
+    }
+    ost_cimap_free(&b.models_sections_read);
+    if (b.st != OST_OK) {
+        ost_driver_model_free(m);
+        *out = NULL;
+        return b.st;
     }
     *out = m;
     return OST_OK;

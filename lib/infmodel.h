@@ -24,6 +24,14 @@
 #include "inf.h"
 #include "util.h"
 
+/* What one architecture of a package may hold. Real driver packages copy
+ * tens of files and add hundreds of registry values; display and printer
+ * drivers, the largest, stay within a few thousand. Beyond these the input
+ * is not a driver package, and building, checking, hashing and copying it
+ * would only cost time and memory: the build fails with OST_ERR_LIMIT. */
+#define OST_MODEL_MAX_FILES 10000u
+#define OST_MODEL_MAX_REGS 200000u
+
 struct ost_driver_ver {
     bool present, valid;
     unsigned month, day, year;
@@ -149,11 +157,14 @@ struct ost_driver_model {
     struct ost_diags diags;
 };
 
-/* Builds the model from an INF already parsed; takes ownership of inf. */
+/* Builds the model from an INF already parsed; takes ownership of inf.
+ * Fails (OST_ERR_LIMIT, naming the INF line) only when the package holds
+ * more than the limits above. */
 ost_status ost_driver_model_build(struct ost_inf *inf, const struct ost_model_options *opts,
                                   struct ost_driver_model **out, struct ost_error *err);
 /* Loads and parses the INF, then builds. INF-level diagnostics go to the
- * model's diags. Fails only when the INF cannot be read or is not an INF. */
+ * model's diags. Fails only when the INF cannot be read, is not an INF or
+ * exceeds a limit. */
 ost_status ost_driver_model_load(const char *inf_path, const struct ost_inf_options *inf_opts,
                                  const struct ost_model_options *opts, struct ost_driver_model **out,
                                  struct ost_error *err);
