@@ -18,6 +18,7 @@ struct arch_seen {
     struct ost_cimap install_parts;    /* "<context>:<section>" given to process_common */
     struct ost_cimap install_sections; /* DDInstall sections */
     struct ost_cimap services, includes, needs;
+    struct ost_cimap bad_names;        /* "<line>:<name>" reported */
 };
 
 /* Everything a builder pass needs to hand around. */
@@ -36,7 +37,7 @@ static void arch_seen_free(struct arch_seen *s)
 {
     ost_cimap_free(&s->files), ost_cimap_free(&s->file_lists), ost_cimap_free(&s->install_parts);
     ost_cimap_free(&s->install_sections), ost_cimap_free(&s->services), ost_cimap_free(&s->includes);
-    ost_cimap_free(&s->needs);
+    ost_cimap_free(&s->needs), ost_cimap_free(&s->bad_names);
 }
 
 /* Adds key to the set; false when it was there already. */
@@ -261,6 +262,83 @@ static void build_manufacturers(struct builder *b)
  * Paths and destinations.
  */
 
+static bool is_reserved_device(const char *name)
+{
+    /* The part before the first dot, trailing spaces dropped, as Windows
+     * compares it: "con.txt" and "NUL .tar.gz" are the devices. */
+    size_t n = strcspn(name, ".");
+    while (n && name[n - 1] == ' ')
+        n--;
+    static const char *const plain[] = {"CON", "PRN", "AUX", "NUL"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (n == 3 && !ost_strncasecmp(name, plain[i], 3))
+            return true;
+    if (n < 4 || (ost_strncasecmp(name, "COM", 3) && ost_strncasecmp(name, "LPT", 3)))
+        return false;
+    const char *digit = name + 3;
+    size_t dlen = n - 3;
+    if (dlen == 1 && digit[0] >= '1' && digit[0] <= '9')
+        return true;
+    /* superscript one, two and three (U+00B9, U+00B2, U+00B3) */
+    return dlen == 2 && (uint8_t)digit[0] == 0xC2 &&
+           ((uint8_t)digit[1] == 0xB9 || (uint8_t)digit[1] == 0xB2 || (uint8_t)digit[1] == 0xB3);
+}
+
+bool ost_windows_name_ok(const char *name, char *why, size_t size)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || strchr("<>:\"/\\|?*", c)) {
+            if (c < 0x20)
+                snprintf(why, size, "has the control character 0x%02X, which Windows forbids in file names", c);
+            else
+                snprintf(why, size, "has the character '%c', which Windows forbids in file names", c);
+            return false;
+        }
+    }
+    if (n && (name[n - 1] == '.' || name[n - 1] == ' ')) {
+        snprintf(why, size, "ends with a %s, which Windows strips from file names",
+                 name[n - 1] == '.' ? "dot" : "space");
+        return false;
+    }
+    if (is_reserved_device(name)) {
+        snprintf(why, size, "is a device name Windows reserves (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9, "
+                            "with any extension)");
+        return false;
+    }
+    return true;
+}
+
+/* Checks every folder and file name of an INF path; each bad name is
+ * reported once per line, however many files reach it. */
+static bool names_ok(struct builder *b, const char *path, const char *what, unsigned line)
+{
+    bool ok = true;
+    for (const char *p = path; *p;) {
+        while (*p == '\\' || *p == '/')
+            p++;
+        const char *start = p;
+        while (*p && *p != '\\' && *p != '/')
+            p++;
+        size_t n = (size_t)(p - start);
+        if (!n || strspn(start, ".") >= n) /* "." stays, ".." is path-escape's */
+            continue;
+        char *name = ost_xstrndup(start, n), why[160];
+        if (!ost_windows_name_ok(name, why, sizeof why)) {
+            ok = false;
+            char *key = ost_xasprintf("%u:%s", line, name);
+            if (first_time(&b->seen.bad_names, key))
+                DIAG(b, OST_SEV_ERROR, line, "bad-file-name",
+                     "%s \"%s\" %s: Windows cannot create it when it installs the package; rename it", what,
+                     name, why);
+            free(key);
+        }
+        free(name);
+    }
+    return ok;
+}
+
 const char *ost_dirid_path(unsigned dirid, ost_arch arch)
 {
     switch (dirid) {
@@ -310,6 +388,7 @@ static void destination_for(struct builder *b, const char *section, unsigned *di
             DIAG(b, OST_SEV_ERROR, l->lineno, "path-escape",
                  "destination subdirectory \"%s\" leaves its directory", l->values[1]);
         } else {
+            names_ok(b, safe, "destination subfolder", l->lineno);
             free(*subdir);
             *subdir = safe;
         }
@@ -339,16 +418,21 @@ static char *source_path_for(struct builder *b, const char *source_name, unsigne
 {
     struct ost_buf raw = {0};
     const struct ost_inf_line *f = find_source_disk_file(b, source_name);
+    bool names = names_ok(b, source_name, "source file name", line);
     *listed = f != NULL;
     if (f) {
         const struct ost_inf_line *disk = find_source_disk(b, f->values[0]);
         if (!disk)
             DIAG(b, OST_SEV_ERROR, f->lineno, "unknown-source-disk",
                  "%s is on source disk %s, which [SourceDisksNames] does not define", source_name, f->values[0]);
-        else if (disk->nvalues > 3 && disk->values[3][0])
+        else if (disk->nvalues > 3 && disk->values[3][0]) {
+            names = names_ok(b, disk->values[3], "folder of the source disk", disk->lineno) && names;
             ost_buf_addf(&raw, "%s\\", disk->values[3]);
-        if (f->nvalues > 1 && f->values[1][0])
+        }
+        if (f->nvalues > 1 && f->values[1][0]) {
+            names = names_ok(b, f->values[1], "source subfolder", f->lineno) && names;
             ost_buf_addf(&raw, "%s\\", f->values[1]);
+        }
     } else {
         DIAG(b, OST_SEV_WARNING, line, "not-in-source-disks-files",
              "%s is copied but not listed in [SourceDisksFiles]; looking for it next to the INF "
@@ -356,8 +440,8 @@ static char *source_path_for(struct builder *b, const char *source_name, unsigne
              source_name);
     }
     ost_buf_adds(&raw, source_name);
-    char *safe = ost_safe_relative_path(raw.data);
-    if (!safe)
+    char *safe = names ? ost_safe_relative_path(raw.data) : NULL;
+    if (!safe && names)
         DIAG(b, OST_SEV_ERROR, f ? f->lineno : line, "path-escape",
              "source path \"%s\" would leave the package folder", raw.data);
     ost_buf_free(&raw);
@@ -373,6 +457,8 @@ static void add_file(struct builder *b, const char *dest_name, const char *sourc
              "destination file name \"%s\" contains a path separator", dest_name);
         return;
     }
+    if (!names_ok(b, dest_name, "destination file name", line))
+        return;
     unsigned dirid;
     char *subdir;
     destination_for(b, dest_section, &dirid, &subdir, line);
@@ -682,6 +768,10 @@ static void choose_catalog(struct builder *b)
         free(safe);
         return;
     }
+    if (!names_ok(b, safe, "CatalogFile", l->lineno)) {
+        free(safe);
+        return;
+    }
     b->am->catalog_file = safe;
     b->am->catalog_line = l->lineno;
 }
@@ -802,6 +892,11 @@ ost_status ost_driver_model_build(struct ost_inf *inf, const struct ost_model_op
     m->package_dir = ost_path_dirname(inf->path);
     m->os = (opts && opts->os.major) ? opts->os : OST_OS_WIN7;
     struct builder b = {.m = m, .inf = inf, .err = err};
+    char why[160];
+    if (!ost_windows_name_ok(m->inf_name, why, sizeof why))
+        DIAG(&b, OST_SEV_ERROR, 0, "bad-file-name",
+             "the INF's own name \"%s\" %s: Windows cannot create it when it installs the package; rename it",
+             m->inf_name, why);
     build_version(&b);
     build_manufacturers(&b);
 

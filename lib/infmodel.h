@@ -177,6 +177,17 @@ bool ost_driver_model_declares(const struct ost_driver_model *m, ost_arch arch);
  * NULL for DIRIDs that are not a fixed place in the image. */
 const char *ost_dirid_path(unsigned dirid, ost_arch arch);
 
+/* Whether Windows can create a file or folder of this name (one path
+ * component), by the rules of Microsoft's "Naming Files, Paths, and
+ * Namespaces" (https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file,
+ * "Naming Conventions"): none of < > : " / \ | ? * or the control
+ * characters 0-31; not ending in a dot or a space; not a reserved device
+ * name (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9 and COM/LPT with a
+ * superscript 1, 2 or 3), case-insensitively and also when followed by an
+ * extension ("AUX.dat", "con.txt"). When it cannot, says why in `why`
+ * (after "NAME "). The installer would fail on such a name at first boot. */
+bool ost_windows_name_ok(const char *name, char *why, size_t size);
+
 /* Service start type name: "boot", "system", "auto", "demand", "disabled". */
 const char *ost_start_type_name(uint32_t start);
 
