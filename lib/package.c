@@ -338,6 +338,9 @@ static ost_status scan_dir(const char *dir, bool recurse, unsigned depth, struct
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
+        /* a package folder may hold thousands of files: only candidates are looked at */
+        if (!recurse && !ost_has_suffix_ci(e->d_name, ".inf"))
+            continue;
         char *p = ost_path_join(dir, e->d_name);
         struct stat st;
         if (lstat(p, &st) != 0 || S_ISLNK(st.st_mode)) {
