@@ -485,16 +485,6 @@ const char *ost_cat_member_attr(const struct ost_cat_member *m, const char *name
     return attr_lookup(m->attrs, m->nattrs, name);
 }
 
-const struct ost_cat_member *ost_catalog_find_hash(const struct ost_catalog *cat, const uint8_t *hash, size_t len)
-{
-    for (size_t i = 0; i < cat->nmembers; i++) {
-        const struct ost_cat_member *m = &cat->members[i];
-        if (m->has_hash && m->hash_len == len && !memcmp(m->hash, hash, len))
-            return m;
-    }
-    return NULL;
-}
-
 bool ost_cat_osattr_covers(const char *osattr, unsigned major, unsigned minor)
 {
     char *copy = ost_xstrdup(osattr), *save = NULL;

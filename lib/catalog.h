@@ -101,8 +101,6 @@ void ost_catalog_free(struct ost_catalog *cat);
  * case-insensitively; NULL when absent. */
 const char *ost_catalog_attr(const struct ost_catalog *cat, const char *name);
 const char *ost_cat_member_attr(const struct ost_cat_member *m, const char *name);
-/* The member whose hash is `hash`, or NULL. */
-const struct ost_cat_member *ost_catalog_find_hash(const struct ost_catalog *cat, const uint8_t *hash, size_t len);
 
 /* Does OSAttr (e.g. "2:5.1,2:6.0,2:6.1") name Windows NT major.minor? */
 bool ost_cat_osattr_covers(const char *osattr, unsigned major, unsigned minor);

@@ -142,10 +142,14 @@ static ost_status plan_jobs(const struct ost_package_report *r, const struct ost
     return OST_OK;
 }
 
-static void add_unique(struct ost_strlist *l, const char *s)
+/* seen makes each test a lookup: a package of thousands of files or
+ * devices stays linear. */
+static void add_unique(struct ost_strlist *l, struct ost_cimap *seen, const char *s)
 {
-    if (!ost_strlist_contains_ci(l, s))
+    if (!ost_cimap_get(seen, s)) {
+        ost_cimap_put(seen, s, seen);
         ost_strlist_add(l, s);
+    }
 }
 
 static void join(struct ost_buf *b, const struct ost_strlist *l)
@@ -155,63 +159,68 @@ static void join(struct ost_buf *b, const struct ost_strlist *l)
     ost_buf_adds(b, "");
 }
 
-static ost_status add_member(struct ost_cat_new_member **v, size_t *n, struct ost_strlist *seen, const char *path,
-                             const char *file, struct ost_error *err)
+struct new_members {
+    struct ost_cat_new_member *v;
+    size_t n, cap;
+    struct ost_cimap seen; /* host paths */
+};
+
+static ost_status add_member(struct new_members *ms, const char *path, const char *file, struct ost_error *err)
 {
-    if (ost_strlist_contains_ci(seen, path))
+    if (ost_cimap_get(&ms->seen, path))
         return OST_OK;
-    ost_strlist_add(seen, path);
-    *v = ost_xrealloc(*v, (*n + 1) * sizeof **v);
-    struct ost_cat_new_member *m = &(*v)[*n];
+    ost_cimap_put(&ms->seen, path, &ms->seen);
+    ost_grow(&ms->v, &ms->cap, ms->n + 1, sizeof *ms->v);
+    struct ost_cat_new_member *m = &ms->v[ms->n];
     char *lower = ost_xstrdup(file);
     ost_str_lower(lower);
     m->file = lower;
     ost_status st = ost_cat_hash_file(path, "sha1", &m->hash, err);
-    (*n)++;
+    ms->n++;
     return st;
 }
 
 static ost_status build_job(const struct ost_package_report *r, struct cat_job *job, time_t now,
                             struct ost_error *err)
 {
-    struct ost_cat_new_member *members = NULL;
-    size_t n = 0;
-    struct ost_strlist seen = {0}, hwids = {0}, osattr = {0}, os = {0};
-    ost_status st = add_member(&members, &n, &seen, r->model->inf_path, r->model->inf_name, err);
+    struct new_members ms = {0};
+    struct ost_strlist hwids = {0}, osattr = {0}, os = {0};
+    struct ost_cimap hwids_seen = {0}, osattr_seen = {0}, os_seen = {0};
+    ost_status st = add_member(&ms, r->model->inf_path, r->model->inf_name, err);
     for (size_t i = 0; i < r->narches && st == OST_OK; i++) {
         const struct ost_package_arch *pa = &r->arches[i];
         if (!job_has_arch(job, pa->arch))
             continue;
         for (size_t k = 0; k < pa->nfiles && st == OST_OK; k++)
-            st = add_member(&members, &n, &seen, pa->files[k].host_path,
-                            ost_path_basename(pa->files[k].copy->source_path), err);
+            st = add_member(&ms, pa->files[k].host_path, ost_path_basename(pa->files[k].copy->source_path), err);
         for (size_t k = 0; k < pa->model->ndevices; k++) {
             char *id = ost_xstrdup(pa->model->devices[k].model->hardware_id);
             ost_str_lower(id);
             if (*id)
-                add_unique(&hwids, id);
+                add_unique(&hwids, &hwids_seen, id);
             free(id);
         }
     }
     for (size_t i = 0; i < job->nos; i++) {
         char attr[32];
         snprintf(attr, sizeof attr, "2:%u.%u", job->os[i].major, job->os[i].minor);
-        add_unique(&osattr, attr);
-        add_unique(&os, job->os[i].name);
+        add_unique(&osattr, &osattr_seen, attr);
+        add_unique(&os, &os_seen, job->os[i].name);
     }
     if (st == OST_OK) {
         struct ost_buf osattr_text = {0}, os_text = {0};
         join(&osattr_text, &osattr);
         join(&os_text, &os);
-        struct ost_cat_spec spec = {.members = members, .nmembers = n, .osattr = osattr_text.data,
+        struct ost_cat_spec spec = {.members = ms.v, .nmembers = ms.n, .osattr = osattr_text.data,
                                     .os = os_text.data, .hwids = &hwids, .this_update = now};
         ost_catalog_build(&spec, &job->der);
         ost_buf_free(&osattr_text), ost_buf_free(&os_text);
     }
-    for (size_t i = 0; i < n; i++)
-        free((char *)members[i].file);
-    free(members);
-    ost_strlist_free(&seen), ost_strlist_free(&hwids), ost_strlist_free(&osattr), ost_strlist_free(&os);
+    for (size_t i = 0; i < ms.n; i++)
+        free((char *)ms.v[i].file);
+    free(ms.v);
+    ost_cimap_free(&ms.seen), ost_cimap_free(&hwids_seen), ost_cimap_free(&osattr_seen), ost_cimap_free(&os_seen);
+    ost_strlist_free(&hwids), ost_strlist_free(&osattr), ost_strlist_free(&os);
     return st;
 }
 
@@ -321,6 +330,10 @@ struct coverage {
     const char *cat_name;
     ost_severity unsigned_sev; /* what counts as unsigned costs this much */
     bool *used;                /* per member */
+    /* Lookups a package of thousands of files makes once per file. */
+    struct ost_cimap member_by_hash; /* hex hash → first member with it */
+    struct ost_cimap member_by_name; /* File attribute → first member with it */
+    struct ost_cimap installed;      /* names of the files the INF installs, and its own */
     size_t as_unsigned;        /* findings that make Windows treat it as unsigned */
     char first_problem[1200];  /* the first of them, for the verdict */
     struct ost_cat_arch_result *result; /* filled as the checks go */
@@ -376,11 +389,8 @@ static void check_covered(struct coverage *c, const char *host_path, const char 
         return;
     }
     char *hex = ost_cat_hex(h.hash, h.len);
-    const struct ost_cat_member *m = ost_catalog_find_hash(c->cat, h.hash, h.len);
-    const struct ost_cat_member *same_name = NULL;
-    for (size_t i = 0; i < c->cat->nmembers && !same_name; i++)
-        if (c->cat->members[i].file && ost_streq_ci(c->cat->members[i].file, name))
-            same_name = &c->cat->members[i];
+    const struct ost_cat_member *m = ost_cimap_get(&c->member_by_hash, hex);
+    const struct ost_cat_member *same_name = ost_cimap_get(&c->member_by_name, name);
     if (m) {
         c->used[m - c->cat->members] = true;
     } else if (same_name) {
@@ -400,15 +410,24 @@ static void check_covered(struct coverage *c, const char *host_path, const char 
     free(hex);
 }
 
-static bool names_installed_file(const struct ost_package_report *r, const char *file)
+static void index_members(struct coverage *c)
 {
-    if (ost_streq_ci(file, r->model->inf_name))
-        return true;
+    const struct ost_package_report *r = c->r;
+    for (size_t i = 0; i < c->cat->nmembers; i++) {
+        struct ost_cat_member *m = &c->cat->members[i];
+        if (m->has_hash) {
+            char *hex = ost_cat_hex(m->hash, m->hash_len);
+            if (!ost_cimap_get(&c->member_by_hash, hex))
+                ost_cimap_put(&c->member_by_hash, hex, m);
+            free(hex);
+        }
+        if (m->file && !ost_cimap_get(&c->member_by_name, m->file))
+            ost_cimap_put(&c->member_by_name, m->file, m);
+    }
+    ost_cimap_put(&c->installed, r->model->inf_name, &c->installed);
     for (size_t i = 0; i < r->narches; i++)
         for (size_t k = 0; k < r->arches[i].nfiles; k++)
-            if (ost_streq_ci(ost_path_basename(r->arches[i].files[k].copy->source_path), file))
-                return true;
-    return false;
+            ost_cimap_put(&c->installed, ost_path_basename(r->arches[i].files[k].copy->source_path), &c->installed);
 }
 
 static void check_members(struct coverage *c)
@@ -423,7 +442,7 @@ static void check_members(struct coverage *c)
     }
     for (size_t i = 0; i < c->cat->nmembers; i++) {
         const struct ost_cat_member *m = &c->cat->members[i];
-        if (c->used[i] || (m->file && names_installed_file(c->r, m->file)))
+        if (c->used[i] || (m->file && ost_cimap_get(&c->installed, m->file)))
             continue;
         cat_finding(c, OST_SEV_WARNING, line, "catalog-extra-member",
                     "%s has a member that matches nothing this INF installs for %s: %s (tag %s, offset %zu); the "
@@ -544,6 +563,7 @@ static void check_arch(struct ost_package_report *r, const struct ost_package_ar
     }
     c.cat = cat;
     c.used = ost_xcalloc(cat->nmembers ? cat->nmembers : 1, sizeof *c.used);
+    index_members(&c);
     check_signature(&c, trust);
     c.first_problem[0] = 0; /* from here on: coverage */
     check_os(&c, target);
@@ -553,6 +573,7 @@ static void check_arch(struct ost_package_report *r, const struct ost_package_ar
         snprintf(res->detail, sizeof res->detail, "%s", c.first_problem);
     }
     res->all_good = c.as_unsigned == 0;
+    ost_cimap_free(&c.member_by_hash), ost_cimap_free(&c.member_by_name), ost_cimap_free(&c.installed);
     free(c.used);
     ost_catalog_free(cat);
 }

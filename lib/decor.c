@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "decor.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,34 +126,56 @@ static bool install_decoration_applies(const struct ost_decoration *d, ost_arch 
     return ost_decoration_applies(&copy, arch, os);
 }
 
-const struct ost_inf_section *ost_find_install_section(const struct ost_inf *inf, const char *base,
-                                                       ost_arch arch, const struct ost_os_version *os,
-                                                       bool *nt_extension)
+static void consider(struct ost_install_index *ix, const struct ost_inf_section *s, size_t base_len,
+                     const struct ost_decoration *d)
 {
-    size_t blen = strlen(base);
-    const struct ost_inf_section *best = NULL;
-    struct ost_decoration best_d = {0};
+    char *base = ost_xstrndup(s->name, base_len);
+    void *slot = ost_cimap_get(&ix->best, base);
+    struct ost_install_choice *cur = slot ? &ix->choices[(uintptr_t)slot - 1] : NULL;
+    if (!cur) {
+        ost_grow(&ix->choices, &ix->cap, ix->n + 1, sizeof *ix->choices);
+        ix->choices[ix->n++] = (struct ost_install_choice){s, *d};
+        ost_cimap_put(&ix->best, base, (void *)(uintptr_t)ix->n);
+    } else if (install_class(d) > install_class(&cur->decoration) ||
+               (install_class(d) == install_class(&cur->decoration) &&
+                ost_decoration_compare(d, &cur->decoration) > 0)) {
+        *cur = (struct ost_install_choice){s, *d};
+    }
+    free(base);
+}
+
+void ost_install_index_build(struct ost_install_index *ix, const struct ost_inf *inf, ost_arch arch,
+                             const struct ost_os_version *os)
+{
+    *ix = (struct ost_install_index){.inf = inf};
     for (size_t i = 0; i < inf->nsections; i++) {
         const struct ost_inf_section *s = &inf->sections[i];
-        if (ost_strncasecmp(s->name, base, blen) != 0 || s->name[blen] != '.')
-            continue;
-        struct ost_decoration d;
-        if (!ost_decoration_parse(s->name + blen + 1, &d) || !install_decoration_applies(&d, arch, os))
-            continue;
-        if (!best || install_class(&d) > install_class(&best_d) ||
-            (install_class(&d) == install_class(&best_d) && ost_decoration_compare(&d, &best_d) > 0)) {
-            best = s;
-            best_d = d;
+        /* A decoration holds no ".NT", so at most one dot of a name
+         * starts one, and a failed parse stops at the next dot. */
+        for (size_t dot = 0; s->name[dot]; dot++) {
+            struct ost_decoration d;
+            if (s->name[dot] != '.' || ost_strncasecmp(s->name + dot + 1, "NT", 2) != 0 ||
+                !ost_decoration_parse(s->name + dot + 1, &d) || !install_decoration_applies(&d, arch, os))
+                continue;
+            consider(ix, s, dot, &d);
         }
     }
-    if (best) {
-        if (nt_extension)
-            *nt_extension = true;
-        return best;
-    }
+}
+
+void ost_install_index_free(struct ost_install_index *ix)
+{
+    ost_cimap_free(&ix->best);
+    free(ix->choices);
+    *ix = (struct ost_install_index){0};
+}
+
+const struct ost_inf_section *ost_install_index_find(const struct ost_install_index *ix, const char *base,
+                                                     bool *nt_extension)
+{
+    void *slot = ost_cimap_get(&ix->best, base);
     if (nt_extension)
-        *nt_extension = false;
-    return ost_inf_section(inf, base);
+        *nt_extension = slot != NULL;
+    return slot ? ix->choices[(uintptr_t)slot - 1].section : ost_inf_section(ix->inf, base);
 }
 
 bool ost_os_version_parse(const char *s, struct ost_os_version *out)

@@ -55,13 +55,27 @@ int ost_decoration_compare(const struct ost_decoration *a, const struct ost_deco
 /* "OS 6.1 and later, x86" style text, for messages. */
 void ost_decoration_describe(const struct ost_decoration *d, char *buf, unsigned size);
 
-/* The DDInstall section Windows would use for install section `base` on
- * arch/os: returns the section (and its full name in *name_out, borrowed)
- * or NULL when none exists. *nt_extension tells whether the chosen name
+/* The DDInstall sections of an INF for one arch/os, by base name: built in
+ * one pass over the sections, so that choosing one for each of thousands
+ * of model lines does not look at every section each time. */
+struct ost_install_index {
+    const struct ost_inf *inf;
+    struct ost_cimap best;   /* base name → index + 1 into choices */
+    struct ost_install_choice {
+        const struct ost_inf_section *section;
+        struct ost_decoration decoration;
+    } *choices;
+    size_t n, cap;
+};
+void ost_install_index_build(struct ost_install_index *ix, const struct ost_inf *inf, ost_arch arch,
+                             const struct ost_os_version *os);
+void ost_install_index_free(struct ost_install_index *ix);
+
+/* The DDInstall section Windows would use for install section `base`, or
+ * NULL when none exists. *nt_extension tells whether the chosen name
  * carries an .NT extension, which matters for the signature rank. */
-const struct ost_inf_section *ost_find_install_section(const struct ost_inf *inf, const char *base,
-                                                       ost_arch arch, const struct ost_os_version *os,
-                                                       bool *nt_extension);
+const struct ost_inf_section *ost_install_index_find(const struct ost_install_index *ix, const char *base,
+                                                     bool *nt_extension);
 
 /* Parses "6.1" or "6.1.7601" into an OS version. */
 bool ost_os_version_parse(const char *s, struct ost_os_version *out);

@@ -152,12 +152,19 @@ const struct ost_inf_section *ost_inf_section(const struct ost_inf *inf, const c
 
 const struct ost_inf_line *ost_inf_find_key(const struct ost_inf_section *sec, const char *key)
 {
-    if (!sec)
-        return NULL;
-    for (size_t i = 0; i < sec->nlines; i++)
-        if (sec->lines[i].key && ost_streq_ci(sec->lines[i].key, key))
-            return &sec->lines[i];
-    return NULL;
+    void *slot = sec ? ost_cimap_get(&sec->by_key, key) : NULL;
+    return slot ? &sec->lines[(uintptr_t)slot - 1] : NULL;
+}
+
+/* Keys are indexed once they are final, after substitution. */
+static void index_keys(struct ost_inf *inf)
+{
+    for (size_t i = 0; i < inf->nsections; i++) {
+        struct ost_inf_section *s = &inf->sections[i];
+        for (size_t j = 0; j < s->nlines; j++)
+            if (s->lines[j].key && !ost_cimap_get(&s->by_key, s->lines[j].key))
+                ost_cimap_put(&s->by_key, s->lines[j].key, (void *)(uintptr_t)(j + 1));
+    }
 }
 
 const char *ost_inf_get(const struct ost_inf *inf, const char *section, const char *key,
@@ -258,17 +265,28 @@ static void lex_section_header(struct lexer *lx)
         lx->p++;
 }
 
-static void store_line(struct lexer *lx, struct logical_line *ll, bool blank)
+static ost_status store_line(struct lexer *lx, struct logical_line *ll, bool blank)
 {
     if (blank)
-        return;
+        return OST_OK;
     if (!lx->section) {
         if (!lx->warned_outside)
             ost_diag_add(lx->diags, OST_SEV_WARNING, lx->inf->path, ll->lineno, "line-outside-section",
                          "line before any [section] header is ignored");
         lx->warned_outside = true;
-        return;
+        return OST_OK;
     }
+    struct ost_inf *inf = lx->inf;
+    if (++inf->nlines > OST_INF_MAX_LINES)
+        return ost_fail(lx->err, OST_ERR_LIMIT,
+                        "%s:%u: more than %u lines in sections; real INFs have tens of thousands at most, "
+                        "so this is not a driver INF (or it must be split into several packages)",
+                        inf->path, ll->lineno, OST_INF_MAX_LINES);
+    if ((inf->nfields += ll->fields.n) > OST_INF_MAX_FIELDS)
+        return ost_fail(lx->err, OST_ERR_LIMIT,
+                        "%s:%u: more than %u comma-separated fields in sections; real INFs have far fewer, "
+                        "so this is not a driver INF (or it must be split into several packages)",
+                        inf->path, ll->lineno, OST_INF_MAX_FIELDS);
     struct ost_inf_section *s = lx->section;
     ost_grow(&s->lines, &s->cap, s->nlines + 1, sizeof *s->lines);
     struct ost_inf_line *l = &s->lines[s->nlines++];
@@ -278,6 +296,7 @@ static void store_line(struct lexer *lx, struct logical_line *ll, bool blank)
     l->nvalues = ll->fields.n;
     ll->key = NULL;
     ll->fields = (struct ost_strlist){0};
+    return OST_OK;
 }
 
 static void skip_newline(struct lexer *lx)
@@ -385,7 +404,7 @@ static ost_status lex_logical_line(struct lexer *lx)
     if (st == OST_OK) {
         bool blank = !ll.has_key && ll.fields.n == 0 && !ll.cur.quoted && ll.cur.significant == 0;
         line_end_field(&ll);
-        store_line(lx, &ll, blank);
+        st = store_line(lx, &ll, blank);
     }
     skip_newline(lx);
     free(ll.key);
@@ -432,19 +451,21 @@ static void add_strings(struct ost_cimap *map, const struct ost_inf *inf, const 
             l->values[0] = ost_buf_steal(&joined);
             l->nvalues = 1;
         }
-        char *self = ost_xasprintf("%%%s%%", l->key);
-        const char *v = l->values[0];
-        for (const char *q = v; *q; q++) {
-            if (ost_has_prefix_ci(q, self)) {
-                if (report)
-                    ost_diag_add(diags, OST_SEV_ERROR, inf->path, l->lineno, "string-self-reference",
-                                 "string %%%s%% refers to itself; Windows does not expand it and the "
-                                 "text '%s' would be used as is",
-                                 l->key, v);
-                break;
-            }
+        /* Lower-cased copies and strstr: linear, where trying the key at
+         * every position of the value would cost their product. */
+        if (report) {
+            char *self = ost_xasprintf("%%%s%%", l->key);
+            char *lower = ost_xstrdup(l->values[0]);
+            ost_str_lower(self);
+            ost_str_lower(lower);
+            if (strstr(lower, self))
+                ost_diag_add(diags, OST_SEV_ERROR, inf->path, l->lineno, "string-self-reference",
+                             "string %%%s%% refers to itself; Windows does not expand it and the "
+                             "text '%s' would be used as is",
+                             l->key, l->values[0]);
+            free(self);
+            free(lower);
         }
-        free(self);
         ost_cimap_put(map, l->key, l->values[0]);
     }
 }
@@ -590,6 +611,7 @@ ost_status ost_inf_parse(const uint8_t *data, size_t size, const char *path,
     struct ost_cimap strings = {0};
     build_string_table(inf, opts ? opts->locale : NULL, &strings, diags);
     substitute_all(inf, &strings, diags);
+    index_keys(inf);
     ost_cimap_free(&strings);
     ost_diags_free(&scratch);
     *out = inf;
@@ -623,6 +645,7 @@ void ost_inf_free(struct ost_inf *inf)
             free(s->lines[j].values);
         }
         free(s->lines);
+        ost_cimap_free(&s->by_key);
         free(s->name);
     }
     free(inf->sections);

@@ -22,7 +22,8 @@
  * Problems that leave the file meaningful (a malformed line, an undefined
  * string, an unterminated quote) become diagnostics with the line number.
  * Problems that make it not an INF at all (binary data, an odd-length
- * UTF-16 file, a line beyond Windows' limit) fail the load with
+ * UTF-16 file, a line beyond Windows' limit, more lines or fields than
+ * OST_INF_MAX_LINES or OST_INF_MAX_FIELDS) fail the load with
  * OST_ERR_CORRUPT or OST_ERR_LIMIT and a message naming file and place.
  */
 #ifndef OST_INF_H
@@ -39,6 +40,12 @@
 #define OST_INF_MAX_LINE 4096
 /* Refuse larger files outright: real INFs are kilobytes. */
 #define OST_INF_MAX_FILE (64u * 1024 * 1024)
+/* What an INF may hold once read: every line and field costs memory (tens
+ * of bytes each), and a file within OST_INF_MAX_FILE can be written as
+ * tens of millions of them (gigabytes, half a minute). The largest real
+ * INFs (display and printer drivers) have tens of thousands of lines. */
+#define OST_INF_MAX_LINES 500000u
+#define OST_INF_MAX_FIELDS 2000000u
 
 struct ost_inf_line {
     unsigned lineno;  /* first physical line of the logical line */
@@ -53,6 +60,7 @@ struct ost_inf_section {
     struct ost_inf_line *lines;
     size_t nlines;
     size_t cap;
+    struct ost_cimap by_key;  /* key → index + 1 of its first line */
 };
 
 struct ost_inf_options {
@@ -69,6 +77,7 @@ struct ost_inf {
     size_t nsections;
     size_t cap;
     struct ost_cimap by_name; /* section name → struct ost_inf_section * index + 1 */
+    size_t nlines, nfields;   /* in all sections, against the limits above */
 };
 
 /* Parses an INF held in memory. `path` is used in messages. Diagnostics
@@ -82,7 +91,8 @@ void ost_inf_free(struct ost_inf *inf);
 
 /* Case-insensitive lookup; NULL when absent. */
 const struct ost_inf_section *ost_inf_section(const struct ost_inf *inf, const char *name);
-/* First line of the section whose key is `key` (case-insensitive). */
+/* First line of the section whose key is `key` (case-insensitive), from
+ * an index: constant time however long the section. */
 const struct ost_inf_line *ost_inf_find_key(const struct ost_inf_section *sec, const char *key);
 /* Value 0 of that line, or NULL. */
 const char *ost_inf_get(const struct ost_inf *inf, const char *section, const char *key,

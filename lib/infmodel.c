@@ -9,12 +9,45 @@
 #include "cimap.h"
 #include "classes.h"
 
+/* What one architecture's build has added or processed already: every
+ * membership test is a map lookup, and a section named from many places
+ * is processed once, so no INF makes the build quadratic. */
+struct arch_seen {
+    struct ost_cimap files;            /* destination path */
+    struct ost_cimap file_lists;       /* file-list sections */
+    struct ost_cimap install_parts;    /* "<context>:<section>" given to process_common */
+    struct ost_cimap install_sections; /* DDInstall sections */
+    struct ost_cimap services, includes, needs;
+    struct ost_cimap bad_names;        /* "<line>:<name>" reported */
+};
+
 /* Everything a builder pass needs to hand around. */
 struct builder {
     struct ost_driver_model *m;
     const struct ost_inf *inf;
     struct ost_arch_model *am; /* the architecture being built */
+    struct arch_seen seen;     /* for am */
+    struct ost_cimap models_sections_read;
+    struct ost_install_index install_index; /* for am */
+    ost_status st;             /* a limit was exceeded: the build fails */
+    struct ost_error *err;
 };
+
+static void arch_seen_free(struct arch_seen *s)
+{
+    ost_cimap_free(&s->files), ost_cimap_free(&s->file_lists), ost_cimap_free(&s->install_parts);
+    ost_cimap_free(&s->install_sections), ost_cimap_free(&s->services), ost_cimap_free(&s->includes);
+    ost_cimap_free(&s->needs), ost_cimap_free(&s->bad_names);
+}
+
+/* Adds key to the set; false when it was there already. */
+static bool first_time(struct ost_cimap *set, const char *key)
+{
+    if (ost_cimap_get(set, key))
+        return false;
+    ost_cimap_put(set, key, (void *)set);
+    return true;
+}
 
 static void diag(struct builder *b, ost_severity sev, unsigned line, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -154,6 +187,9 @@ static void read_models_section(struct builder *b, const char *manufacturer, con
                  "[Manufacturer] names models section [%s], which does not exist", name);
         return;
     }
+    /* Its devices are listed once, however many [Manufacturer] lines name it. */
+    if (!first_time(&b->models_sections_read, s->name))
+        return;
     add_declared(b->m, decorated && d->arch != OST_ARCH_UNKNOWN ? d->arch : OST_ARCH_X86);
     for (size_t i = 0; i < s->nlines; i++) {
         const struct ost_inf_line *l = &s->lines[i];
@@ -226,6 +262,83 @@ static void build_manufacturers(struct builder *b)
  * Paths and destinations.
  */
 
+static bool is_reserved_device(const char *name)
+{
+    /* The part before the first dot, trailing spaces dropped, as Windows
+     * compares it: "con.txt" and "NUL .tar.gz" are the devices. */
+    size_t n = strcspn(name, ".");
+    while (n && name[n - 1] == ' ')
+        n--;
+    static const char *const plain[] = {"CON", "PRN", "AUX", "NUL"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (n == 3 && !ost_strncasecmp(name, plain[i], 3))
+            return true;
+    if (n < 4 || (ost_strncasecmp(name, "COM", 3) && ost_strncasecmp(name, "LPT", 3)))
+        return false;
+    const char *digit = name + 3;
+    size_t dlen = n - 3;
+    if (dlen == 1 && digit[0] >= '1' && digit[0] <= '9')
+        return true;
+    /* superscript one, two and three (U+00B9, U+00B2, U+00B3) */
+    return dlen == 2 && (uint8_t)digit[0] == 0xC2 &&
+           ((uint8_t)digit[1] == 0xB9 || (uint8_t)digit[1] == 0xB2 || (uint8_t)digit[1] == 0xB3);
+}
+
+bool ost_windows_name_ok(const char *name, char *why, size_t size)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || strchr("<>:\"/\\|?*", c)) {
+            if (c < 0x20)
+                snprintf(why, size, "has the control character 0x%02X, which Windows forbids in file names", c);
+            else
+                snprintf(why, size, "has the character '%c', which Windows forbids in file names", c);
+            return false;
+        }
+    }
+    if (n && (name[n - 1] == '.' || name[n - 1] == ' ')) {
+        snprintf(why, size, "ends with a %s, which Windows strips from file names",
+                 name[n - 1] == '.' ? "dot" : "space");
+        return false;
+    }
+    if (is_reserved_device(name)) {
+        snprintf(why, size, "is a device name Windows reserves (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9, "
+                            "with any extension)");
+        return false;
+    }
+    return true;
+}
+
+/* Checks every folder and file name of an INF path; each bad name is
+ * reported once per line, however many files reach it. */
+static bool names_ok(struct builder *b, const char *path, const char *what, unsigned line)
+{
+    bool ok = true;
+    for (const char *p = path; *p;) {
+        while (*p == '\\' || *p == '/')
+            p++;
+        const char *start = p;
+        while (*p && *p != '\\' && *p != '/')
+            p++;
+        size_t n = (size_t)(p - start);
+        if (!n || strspn(start, ".") >= n) /* "." stays, ".." is path-escape's */
+            continue;
+        char *name = ost_xstrndup(start, n), why[160];
+        if (!ost_windows_name_ok(name, why, sizeof why)) {
+            ok = false;
+            char *key = ost_xasprintf("%u:%s", line, name);
+            if (first_time(&b->seen.bad_names, key))
+                DIAG(b, OST_SEV_ERROR, line, "bad-file-name",
+                     "%s \"%s\" %s: Windows cannot create it when it installs the package; rename it", what,
+                     name, why);
+            free(key);
+        }
+        free(name);
+    }
+    return ok;
+}
+
 const char *ost_dirid_path(unsigned dirid, ost_arch arch)
 {
     switch (dirid) {
@@ -275,6 +388,7 @@ static void destination_for(struct builder *b, const char *section, unsigned *di
             DIAG(b, OST_SEV_ERROR, l->lineno, "path-escape",
                  "destination subdirectory \"%s\" leaves its directory", l->values[1]);
         } else {
+            names_ok(b, safe, "destination subfolder", l->lineno);
             free(*subdir);
             *subdir = safe;
         }
@@ -304,16 +418,21 @@ static char *source_path_for(struct builder *b, const char *source_name, unsigne
 {
     struct ost_buf raw = {0};
     const struct ost_inf_line *f = find_source_disk_file(b, source_name);
+    bool names = names_ok(b, source_name, "source file name", line);
     *listed = f != NULL;
     if (f) {
         const struct ost_inf_line *disk = find_source_disk(b, f->values[0]);
         if (!disk)
             DIAG(b, OST_SEV_ERROR, f->lineno, "unknown-source-disk",
                  "%s is on source disk %s, which [SourceDisksNames] does not define", source_name, f->values[0]);
-        else if (disk->nvalues > 3 && disk->values[3][0])
+        else if (disk->nvalues > 3 && disk->values[3][0]) {
+            names = names_ok(b, disk->values[3], "folder of the source disk", disk->lineno) && names;
             ost_buf_addf(&raw, "%s\\", disk->values[3]);
-        if (f->nvalues > 1 && f->values[1][0])
+        }
+        if (f->nvalues > 1 && f->values[1][0]) {
+            names = names_ok(b, f->values[1], "source subfolder", f->lineno) && names;
             ost_buf_addf(&raw, "%s\\", f->values[1]);
+        }
     } else {
         DIAG(b, OST_SEV_WARNING, line, "not-in-source-disks-files",
              "%s is copied but not listed in [SourceDisksFiles]; looking for it next to the INF "
@@ -321,8 +440,8 @@ static char *source_path_for(struct builder *b, const char *source_name, unsigne
              source_name);
     }
     ost_buf_adds(&raw, source_name);
-    char *safe = ost_safe_relative_path(raw.data);
-    if (!safe)
+    char *safe = names ? ost_safe_relative_path(raw.data) : NULL;
+    if (!safe && names)
         DIAG(b, OST_SEV_ERROR, f ? f->lineno : line, "path-escape",
              "source path \"%s\" would leave the package folder", raw.data);
     ost_buf_free(&raw);
@@ -338,6 +457,8 @@ static void add_file(struct builder *b, const char *dest_name, const char *sourc
              "destination file name \"%s\" contains a path separator", dest_name);
         return;
     }
+    if (!names_ok(b, dest_name, "destination file name", line))
+        return;
     unsigned dirid;
     char *subdir;
     destination_for(b, dest_section, &dirid, &subdir, line);
@@ -348,12 +469,19 @@ static void add_file(struct builder *b, const char *dest_name, const char *sourc
     for (char *p = dest; *p; p++)
         if (*p == '/')
             *p = '\\';
-    for (size_t i = 0; i < am->nfiles; i++) {
-        if (ost_streq_ci(am->files[i].dest_path, dest)) {
-            free(dest);
-            free(subdir);
-            return;
-        }
+    if (ost_cimap_get(&b->seen.files, dest) || b->st != OST_OK) {
+        free(dest);
+        free(subdir);
+        return;
+    }
+    if (am->nfiles == OST_MODEL_MAX_FILES) {
+        b->st = ost_fail(b->err, OST_ERR_LIMIT,
+                         "%s:%u: the package copies more than %u files for %s; real driver packages copy "
+                         "tens, so this is not one (split it into several packages if it really is)",
+                         b->m->inf_path, line, OST_MODEL_MAX_FILES, ost_arch_name(am->arch));
+        free(dest);
+        free(subdir);
+        return;
     }
     bool listed = false;
     char *src = source_path_for(b, source_name, line, &listed);
@@ -362,6 +490,7 @@ static void add_file(struct builder *b, const char *dest_name, const char *sourc
         free(subdir);
         return;
     }
+    ost_cimap_put(&b->seen.files, dest, (void *)&b->seen.files);
     ost_grow(&am->files, &am->files_cap, am->nfiles + 1, sizeof *am->files);
     am->files[am->nfiles++] = (struct ost_file_copy){
         .name = ost_xstrdup(dest_name), .source_name = ost_xstrdup(source_name), .source_path = src,
@@ -388,6 +517,10 @@ static void process_copyfiles(struct builder *b, const struct ost_inf_line *l)
                  "CopyFiles names section [%s], which does not exist", item);
             continue;
         }
+        /* A file list's destination follows from its name, so a second
+         * reference would add nothing. */
+        if (!first_time(&b->seen.file_lists, fs->name))
+            continue;
         for (size_t i = 0; i < fs->nlines; i++) {
             const struct ost_inf_line *fl = &fs->lines[i];
             /* A file-list line is "dest[,source][,unused][,flags]"; a key
@@ -419,8 +552,15 @@ static void process_addreg(struct builder *b, const struct ost_inf_line *l, enum
                  "AddReg names section [%s], which does not exist", name);
             continue;
         }
-        for (size_t i = 0; i < rs->nlines; i++) {
+        for (size_t i = 0; i < rs->nlines && b->st == OST_OK; i++) {
             const struct ost_inf_line *rl = &rs->lines[i];
+            if (am->nregs == OST_MODEL_MAX_REGS) {
+                b->st = ost_fail(b->err, OST_ERR_LIMIT,
+                                 "%s:%u: the package adds more than %u registry values for %s; real driver "
+                                 "packages add hundreds, so this is not one",
+                                 b->m->inf_path, rl->lineno, OST_MODEL_MAX_REGS, ost_arch_name(am->arch));
+                break;
+            }
             struct ost_reg_entry e = {
                 .context = ctx, .owner = owner ? ost_xstrdup(owner) : NULL, .section = ost_xstrdup(rs->name),
                 .line = rl->lineno, .root = ost_xstrdup(value_at(rl, 0)), .subkey = ost_xstrdup(value_at(rl, 1)),
@@ -461,9 +601,8 @@ static void process_addservice(struct builder *b, const struct ost_inf_line *l)
     const char *name = value_at(l, 0);
     if (!name[0])
         return; /* "AddService = ,2": the device needs no service */
-    for (size_t i = 0; i < am->nservices; i++)
-        if (ost_streq_ci(am->services[i].name, name))
-            return;
+    if (!first_time(&b->seen.services, name))
+        return;
     struct ost_service sv = {.name = ost_xstrdup(name), .line = l->lineno, .section = ost_xstrdup(value_at(l, 2))};
     if (value_at(l, 1)[0] && ost_inf_parse_u32(value_at(l, 1), &sv.flags) != 0)
         DIAG(b, OST_SEV_WARNING, l->lineno, "bad-service-flags", "AddService flags \"%s\" are not a number",
@@ -508,9 +647,9 @@ static void process_addservice(struct builder *b, const struct ost_inf_line *l)
     am->services[am->nservices++] = sv;
 }
 
-static void add_unique(struct ost_strlist *l, const char *s)
+static void add_unique(struct ost_strlist *l, struct ost_cimap *seen, const char *s)
 {
-    if (s[0] && !ost_strlist_contains_ci(l, s))
+    if (s[0] && first_time(seen, s))
         ost_strlist_add(l, s);
 }
 
@@ -518,7 +657,13 @@ static void add_unique(struct ost_strlist *l, const char *s)
 static void process_common(struct builder *b, const struct ost_inf_section *s, enum ost_reg_context ctx,
                            const char *owner)
 {
-    for (size_t i = 0; i < s->nlines; i++) {
+    /* A section reached again (Needs, several interfaces) adds nothing new. */
+    char *part = ost_xasprintf("%d:%s", (int)ctx, s->name);
+    bool again = !first_time(&b->seen.install_parts, part);
+    free(part);
+    if (again)
+        return;
+    for (size_t i = 0; i < s->nlines && b->st == OST_OK; i++) {
         const struct ost_inf_line *l = &s->lines[i];
         if (!l->key)
             continue;
@@ -528,10 +673,10 @@ static void process_common(struct builder *b, const struct ost_inf_section *s, e
             process_addreg(b, l, ctx, owner);
         else if (ost_streq_ci(l->key, "Include"))
             for (size_t k = 0; k < l->nvalues; k++)
-                add_unique(&b->am->includes, l->values[k]);
+                add_unique(&b->am->includes, &b->seen.includes, l->values[k]);
         else if (ost_streq_ci(l->key, "Needs"))
             for (size_t k = 0; k < l->nvalues; k++)
-                add_unique(&b->am->needs, l->values[k]);
+                add_unique(&b->am->needs, &b->seen.needs, l->values[k]);
         else if (ost_streq_ci(l->key, "AddService"))
             process_addservice(b, l);
     }
@@ -623,6 +768,10 @@ static void choose_catalog(struct builder *b)
         free(safe);
         return;
     }
+    if (!names_ok(b, safe, "CatalogFile", l->lineno)) {
+        free(safe);
+        return;
+    }
     b->am->catalog_file = safe;
     b->am->catalog_line = l->lineno;
 }
@@ -679,13 +828,13 @@ static void choose_models(struct builder *b)
             dd = cached == &missing_marker ? NULL : cached;
             nt = dd && !ost_streq_ci(dd->name, ml->install_section);
         } else {
-            dd = ost_find_install_section(b->inf, ml->install_section, am->arch, &m->os, &nt);
+            dd = ost_install_index_find(&b->install_index, ml->install_section, &nt);
             ost_cimap_put(&install_cache, ml->install_section, dd ? (void *)dd : (void *)&missing_marker);
             if (!dd && ml->install_section[0])
                 DIAG(b, OST_SEV_ERROR, ml->line, "missing-install-section",
                      "install section [%s] (or a decorated form for %s) does not exist", ml->install_section,
                      ost_arch_name(am->arch));
-            if (dd && !ost_strlist_contains_ci(&am->install_sections, dd->name)) {
+            if (dd && first_time(&b->seen.install_sections, dd->name)) {
                 ost_strlist_add(&am->install_sections, dd->name);
                 process_ddinstall(b, dd);
             }
@@ -736,14 +885,18 @@ static void build_arch(struct builder *b)
 ost_status ost_driver_model_build(struct ost_inf *inf, const struct ost_model_options *opts,
                                   struct ost_driver_model **out, struct ost_error *err)
 {
-    (void)err;
     struct ost_driver_model *m = ost_xcalloc(1, sizeof *m);
     m->inf = inf;
     m->inf_path = ost_xstrdup(inf->path);
     m->inf_name = ost_xstrdup(ost_path_basename(inf->path));
     m->package_dir = ost_path_dirname(inf->path);
     m->os = (opts && opts->os.major) ? opts->os : OST_OS_WIN7;
-    struct builder b = {.m = m, .inf = inf};
+    struct builder b = {.m = m, .inf = inf, .err = err};
+    char why[160];
+    if (!ost_windows_name_ok(m->inf_name, why, sizeof why))
+        DIAG(&b, OST_SEV_ERROR, 0, "bad-file-name",
+             "the INF's own name \"%s\" %s: Windows cannot create it when it installs the package; rename it",
+             m->inf_name, why);
     build_version(&b);
     build_manufacturers(&b);
 
@@ -757,10 +910,19 @@ ost_status ost_driver_model_build(struct ost_inf *inf, const struct ost_model_op
             want[nwant++] = m->declared[i];
     }
     m->arches = ost_xcalloc(nwant ? nwant : 1, sizeof *m->arches);
-    for (size_t i = 0; i < nwant; i++) {
+    for (size_t i = 0; i < nwant && b.st == OST_OK; i++) {
         b.am = &m->arches[m->narches++];
         b.am->arch = want[i];
+        ost_install_index_build(&b.install_index, inf, b.am->arch, &m->os);
         build_arch(&b);
+        ost_install_index_free(&b.install_index);
+        arch_seen_free(&b.seen);
+    }
+    ost_cimap_free(&b.models_sections_read);
+    if (b.st != OST_OK) {
+        ost_driver_model_free(m);
+        *out = NULL;
+        return b.st;
     }
     *out = m;
     return OST_OK;

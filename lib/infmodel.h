@@ -24,6 +24,14 @@
 #include "inf.h"
 #include "util.h"
 
+/* What one architecture of a package may hold. Real driver packages copy
+ * tens of files and add hundreds of registry values; display and printer
+ * drivers, the largest, stay within a few thousand. Beyond these the input
+ * is not a driver package, and building, checking, hashing and copying it
+ * would only cost time and memory: the build fails with OST_ERR_LIMIT. */
+#define OST_MODEL_MAX_FILES 10000u
+#define OST_MODEL_MAX_REGS 200000u
+
 struct ost_driver_ver {
     bool present, valid;
     unsigned month, day, year;
@@ -149,11 +157,14 @@ struct ost_driver_model {
     struct ost_diags diags;
 };
 
-/* Builds the model from an INF already parsed; takes ownership of inf. */
+/* Builds the model from an INF already parsed; takes ownership of inf.
+ * Fails (OST_ERR_LIMIT, naming the INF line) only when the package holds
+ * more than the limits above. */
 ost_status ost_driver_model_build(struct ost_inf *inf, const struct ost_model_options *opts,
                                   struct ost_driver_model **out, struct ost_error *err);
 /* Loads and parses the INF, then builds. INF-level diagnostics go to the
- * model's diags. Fails only when the INF cannot be read or is not an INF. */
+ * model's diags. Fails only when the INF cannot be read, is not an INF or
+ * exceeds a limit. */
 ost_status ost_driver_model_load(const char *inf_path, const struct ost_inf_options *inf_opts,
                                  const struct ost_model_options *opts, struct ost_driver_model **out,
                                  struct ost_error *err);
@@ -165,6 +176,17 @@ bool ost_driver_model_declares(const struct ost_driver_model *m, ost_arch arch);
 /* Image-relative Windows path for a DIRID ("Windows\System32\drivers"), or
  * NULL for DIRIDs that are not a fixed place in the image. */
 const char *ost_dirid_path(unsigned dirid, ost_arch arch);
+
+/* Whether Windows can create a file or folder of this name (one path
+ * component), by the rules of Microsoft's "Naming Files, Paths, and
+ * Namespaces" (https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file,
+ * "Naming Conventions"): none of < > : " / \ | ? * or the control
+ * characters 0-31; not ending in a dot or a space; not a reserved device
+ * name (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9 and COM/LPT with a
+ * superscript 1, 2 or 3), case-insensitively and also when followed by an
+ * extension ("AUX.dat", "con.txt"). When it cannot, says why in `why`
+ * (after "NAME "). The installer would fail on such a name at first boot. */
+bool ost_windows_name_ok(const char *name, char *why, size_t size);
 
 /* Service start type name: "boot", "system", "auto", "demand", "disabled". */
 const char *ost_start_type_name(uint32_t start);

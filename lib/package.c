@@ -22,18 +22,85 @@ static void finding(struct ost_package_report *r, ost_severity sev, ost_arch arc
     va_end(ap);
 }
 
-char *ost_find_relative_ci(const char *root, const char *relative)
+/* Folders already listed, for case-insensitive lookups: listing a folder
+ * once per file looked up in it would make a package of n files cost n². */
+struct dir_cache {
+    struct ost_cimap dirs; /* host path → struct ost_cimap * (name → real name) */
+};
+
+static struct ost_cimap *dir_listing(struct dir_cache *c, const char *dir)
+{
+    struct ost_cimap *names = ost_cimap_get(&c->dirs, dir);
+    if (names)
+        return names;
+    names = ost_xcalloc(1, sizeof *names);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (!ost_cimap_get(names, e->d_name)) /* the first, as readdir gives them */
+            ost_cimap_put(names, e->d_name, ost_xstrdup(e->d_name));
+    if (d)
+        closedir(d);
+    ost_cimap_put(&c->dirs, dir, names);
+    return names;
+}
+
+static void dir_cache_free(struct dir_cache *c)
+{
+    for (size_t i = 0; i < c->dirs.size; i++) {
+        struct ost_cimap *names = c->dirs.slots[i].value;
+        if (!c->dirs.slots[i].key)
+            continue;
+        for (size_t k = 0; k < names->size; k++)
+            free(names->slots[k].value);
+        ost_cimap_free(names);
+        free(names);
+    }
+    ost_cimap_free(&c->dirs);
+}
+
+/* ost_find_ci through the cache: the exact name first, then any case;
+ * never through a symlink. */
+static char *find_ci_cached(struct dir_cache *c, const char *dir, const char *name)
+{
+    struct stat st;
+    char *path = ost_path_join(dir, name);
+    if (lstat(path, &st) != 0) {
+        const char *real = ost_cimap_get(dir_listing(c, dir), name);
+        free(path);
+        path = real ? ost_path_join(dir, real) : NULL;
+        if (path && lstat(path, &st) != 0) {
+            free(path);
+            return NULL;
+        }
+    }
+    if (path && S_ISLNK(st.st_mode)) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+static char *find_relative_ci_cached(struct dir_cache *c, const char *root, const char *relative)
 {
     char *cur = ost_xstrdup(root);
     char *copy = ost_xstrdup(relative);
     char *save = NULL;
     for (char *part = strtok_r(copy, "/", &save); part && cur; part = strtok_r(NULL, "/", &save)) {
-        char *next = ost_find_ci(cur, part);
+        char *next = find_ci_cached(c, cur, part);
         free(cur);
         cur = next;
     }
     free(copy);
     return cur;
+}
+
+char *ost_find_relative_ci(const char *root, const char *relative)
+{
+    struct dir_cache c = {0};
+    char *found = find_relative_ci_cached(&c, root, relative);
+    dir_cache_free(&c);
+    return found;
 }
 
 static bool is_symlink_anywhere(const char *root, const char *relative)
@@ -84,17 +151,20 @@ static void check_pe(struct ost_package_report *r, ost_arch arch, struct ost_pac
     ost_pe_info_free(&pe);
 }
 
-static void check_files(struct ost_package_report *r, struct ost_package_arch *pa)
+static ost_status check_files(struct ost_package_report *r, struct ost_package_arch *pa, struct ost_error *err)
 {
     const struct ost_arch_model *am = pa->model;
     const char *root = r->model->package_dir;
+    struct dir_cache cache = {0};
+    ost_status status = OST_OK;
+    unsigned long long bytes = 0;
     pa->files = ost_xcalloc(am->nfiles ? am->nfiles : 1, sizeof *pa->files);
-    for (size_t i = 0; i < am->nfiles; i++) {
+    for (size_t i = 0; i < am->nfiles && status == OST_OK; i++) {
         struct ost_package_file *pf = &pa->files[pa->nfiles++];
         const struct ost_file_copy *f = &am->files[i];
         pf->copy = f;
         pf->expected_arch = expected_arch_for(f, pa->arch);
-        pf->host_path = ost_find_relative_ci(root, f->source_path);
+        pf->host_path = find_relative_ci_cached(&cache, root, f->source_path);
         if (!pf->host_path) {
             if (is_symlink_anywhere(root, f->source_path))
                 finding(r, OST_SEV_ERROR, pa->arch, f->line, "symlink",
@@ -105,15 +175,26 @@ static void check_files(struct ost_package_report *r, struct ost_package_arch *p
                         f->dest_path);
             continue;
         }
-        if (!ost_is_regular_file(pf->host_path)) {
+        struct stat st;
+        if (lstat(pf->host_path, &st) != 0 || !S_ISREG(st.st_mode)) {
             finding(r, OST_SEV_ERROR, pa->arch, f->line, "not-a-file", "%s is not a regular file", f->source_path);
             free(pf->host_path);
             pf->host_path = NULL;
             continue;
         }
+        if ((bytes += (unsigned long long)st.st_size) > OST_PACKAGE_MAX_BYTES) {
+            status = ost_fail(err, OST_ERR_LIMIT,
+                              "%s:%u: with %s the files the package copies for %s exceed %llu MiB; real driver "
+                              "packages are a few MiB (display drivers a few hundred), so this is not one",
+                              r->model->inf_path, f->line, f->source_path, ost_arch_name(pa->arch),
+                              OST_PACKAGE_MAX_BYTES >> 20);
+            break;
+        }
         if (looks_like_pe_name(f->name))
             check_pe(r, pa->arch, pf);
     }
+    dir_cache_free(&cache);
+    return status;
 }
 
 static void check_catalog(struct ost_package_report *r, struct ost_package_arch *pa)
@@ -198,7 +279,10 @@ ost_status ost_package_check(const char *inf_path, const struct ost_package_opti
         pa->model = &model->arches[i];
         if (!pa->model->usable)
             continue;
-        check_files(r, pa);
+        if ((st = check_files(r, pa, err)) != OST_OK) {
+            ost_package_report_free(r);
+            return st;
+        }
         check_catalog(r, pa);
         describe_services(r, pa);
         describe_includes(r, pa);
@@ -253,6 +337,9 @@ static ost_status scan_dir(const char *dir, bool recurse, unsigned depth, struct
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        /* a package folder may hold thousands of files: only candidates are looked at */
+        if (!recurse && !ost_has_suffix_ci(e->d_name, ".inf"))
             continue;
         char *p = ost_path_join(dir, e->d_name);
         struct stat st;

@@ -47,8 +47,15 @@ struct ost_package_options {
     struct ost_model_options model;
 };
 
+/* The most the files a package copies for one architecture may weigh
+ * together: real packages are a few MiB, display drivers a few hundred.
+ * Beyond it every check, hash and copy would only cost time and space. */
+#define OST_PACKAGE_MAX_BYTES (4ull << 30)
+
 /* Checks the package whose INF is inf_path. Fails only when the INF cannot
- * be read or is not an INF; everything else is a finding in the report. */
+ * be read, is not an INF, or the package exceeds a limit (OST_ERR_LIMIT:
+ * OST_MODEL_MAX_FILES, OST_PACKAGE_MAX_BYTES and the INF's own, named with
+ * the INF line); everything else is a finding in the report. */
 ost_status ost_package_check(const char *inf_path, const struct ost_package_options *opts,
                              struct ost_package_report **out, struct ost_error *err);
 void ost_package_report_free(struct ost_package_report *r);

@@ -493,6 +493,7 @@ static void plan_copies(struct ost_stage_package *p, const struct ost_package_ar
 {
     const struct ost_driver_model *m = p->report->model;
     size_t n = pa->nfiles + 2;
+    struct ost_cimap sources = {0}; /* a set: thousands of files stay linear */
     p->copies = ost_xcalloc(n, sizeof *p->copies);
     p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(m->inf_path), ost_winpath_join(p->folder_path, m->inf_name)};
     if (p->test_catalog)
@@ -501,19 +502,21 @@ static void plan_copies(struct ost_stage_package *p, const struct ost_package_ar
     else if (pa->catalog_path)
         p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(pa->catalog_path),
                                                           ost_winpath_join(p->folder_path, pa->model->catalog_file)};
+    for (size_t k = 0; k < p->ncopies; k++)
+        ost_cimap_put(&sources, p->copies[k].source, &sources);
     for (size_t i = 0; i < pa->nfiles; i++) {
         char *rel = ost_xstrdup(pa->files[i].copy->source_path);
         for (char *c = rel; *c; c++)
             if (*c == '/')
                 *c = '\\';
-        bool dup = false;
-        for (size_t k = 0; k < p->ncopies; k++)
-            dup = dup || ost_streq_ci(p->copies[k].source, pa->files[i].host_path);
-        if (!dup)
+        if (!ost_cimap_get(&sources, pa->files[i].host_path)) {
+            ost_cimap_put(&sources, pa->files[i].host_path, &sources);
             p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(pa->files[i].host_path),
                                                               ost_winpath_join(p->folder_path, rel)};
+        }
         free(rel);
     }
+    ost_cimap_free(&sources);
 }
 
 static void check_includes(struct ost_image *img, struct ost_stage_package *p, const struct ost_arch_model *am)

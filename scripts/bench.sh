@@ -41,6 +41,28 @@ for i in 1 2 3 4 5; do "$OFFSTAGE" check-package "$W/bench.inf" --arch amd64 --j
 echo "bench inf: check-package on a $(wc -c < "$W/bench.inf")-byte INF with 20000 model lines: $(elapsed "$t1" "$t2") s for 5 runs"
 echo "bench inf:   ratio to reading it with cat: $(ratio "$(elapsed "$t1" "$t2")" "$(elapsed "$t0" "$t1")")x"
 
+# ---- 1b. files: check-package on 10,000 copied files (the most a package may
+# hold) against 2,500; linear costs 4x, quadratic 16x ----
+files_package() {
+    mkdir -p "$1"
+    {
+        printf '[Version]\nSignature="$Windows NT$"\nClass=System\nClassGuid={4D36E97D-E325-11CE-BFC1-08002BE10318}\n'
+        printf 'Provider=Bench\nDriverVer=01/01/2026,1.0.0.0\nCatalogFile=f.cat\n[Manufacturer]\nBench=Models,NTamd64\n'
+        printf '[Models.NTamd64]\nDevice = Inst, PCI\\VEN_1234&DEV_0001\n[Inst.NT]\nCopyFiles=Files\n[Files]\n'
+        awk -v n="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "F%06d.DAT\n", i }'
+        printf '[DestinationDirs]\nDefaultDestDir=12\n[SourceDisksNames]\n1=d\n[SourceDisksFiles]\n'
+        awk -v n="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "F%06d.DAT=1\n", i }'
+    } > "$1/f.inf"
+    # lower-case on disk: every lookup takes the case-insensitive path
+    (cd "$1" && awk -v n="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "f%06d.dat\n", i }' | xargs touch)
+}
+files_package "$W/files-small" 2500
+files_package "$W/files-large" 10000
+t0=$(now); for i in 1 2 3; do "$OFFSTAGE" check-package "$W/files-small" > /dev/null || true; done; t1=$(now)
+for i in 1 2 3; do "$OFFSTAGE" check-package "$W/files-large" > /dev/null || true; done; t2=$(now)
+echo "bench inf: check-package on 10000 copied files: $(elapsed "$t1" "$t2") s for 3 runs; on 2500: $(elapsed "$t0" "$t1") s"
+echo "bench inf:   ratio 10000 / 2500 files: $(ratio "$(elapsed "$t1" "$t2")" "$(elapsed "$t0" "$t1")")x   (linear 4, quadratic 16)"
+
 # ---- 2. install.wim with 4 editions ------------------------------------------
 echo "bench wim: building a 4-edition x86 install.wim: $FILES files, $MB MB per edition, mostly shared"
 BASE="$W/base"

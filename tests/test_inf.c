@@ -580,6 +580,174 @@ static void test_fixture_net_copyfiles_flags(void **state)
     ost_driver_model_free(m);
 }
 
+/* ---- scale: indexes, sections processed once, limits ---------------------- */
+
+static void test_key_index(void **state)
+{
+    (void)state;
+    struct ost_diags d = {0};
+    struct ost_inf *inf = parse_ok("[Strings]\nk = Real\n[S]\nkey = first\nKEY = second\n%k% = substituted\n", &d);
+    const struct ost_inf_section *s = ost_inf_section(inf, "S");
+    const struct ost_inf_line *l = ost_inf_find_key(s, "Key");
+    assert_non_null(l);
+    assert_string_equal(l->values[0], "first"); /* the first of duplicate keys */
+    l = ost_inf_find_key(s, "real");            /* keys are indexed after substitution */
+    assert_non_null(l);
+    assert_string_equal(l->values[0], "substituted");
+    assert_null(ost_inf_find_key(s, "%k%"));
+    assert_null(ost_inf_find_key(s, "absent"));
+    assert_null(ost_inf_find_key(NULL, "key"));
+    ost_inf_free(inf);
+    ost_diags_free(&d);
+}
+
+/* An INF of one device whose [Files] holds n distinct files. */
+static char *inf_with_files(size_t n)
+{
+    struct ost_buf b = {0};
+    ost_buf_adds(&b, VERSION_OK "[Manufacturer]\nM=Models,NTamd64\n[Models.NTamd64]\nDev=Inst,PCI\\VEN_1&DEV_2\n"
+                                "[Inst.NT]\nCopyFiles=Files\n[Files]\n");
+    for (size_t i = 0; i < n; i++)
+        ost_buf_addf(&b, "f%06zu.dat\n", i);
+    ost_buf_adds(&b, "[DestinationDirs]\nDefaultDestDir=12\n[SourceDisksNames]\n1=d\n[SourceDisksFiles]\n");
+    for (size_t i = 0; i < n; i++)
+        ost_buf_addf(&b, "f%06zu.dat=1\n", i);
+    return ost_buf_steal(&b);
+}
+
+static void test_file_limit(void **state)
+{
+    (void)state;
+    char *text = inf_with_files(OST_MODEL_MAX_FILES);
+    struct ost_driver_model *m = model_of(text, OST_ARCH_AMD64);
+    const struct ost_arch_model *am = ost_driver_model_arch(m, OST_ARCH_AMD64);
+    assert_int_equal(am->nfiles, OST_MODEL_MAX_FILES);
+    assert_string_equal(am->files[OST_MODEL_MAX_FILES - 1].source_path, "f009999.dat");
+    assert_null(find_diag(&m->diags, "not-in-source-disks-files"));
+    ost_driver_model_free(m);
+    free(text);
+
+    text = inf_with_files(OST_MODEL_MAX_FILES + 1);
+    struct ost_inf *inf = parse_ok(text, NULL);
+    struct ost_model_options o = {.arches = {OST_ARCH_AMD64}, .narches = 1};
+    struct ost_error err;
+    assert_int_equal(ost_driver_model_build(inf, &o, &m, &err), OST_ERR_LIMIT);
+    assert_null(m);
+    /* the entry past the limit: [Files] is line 13 */
+    char *where = ost_xasprintf("t.inf:%u: the package copies more than %u files for amd64", 13 + OST_MODEL_MAX_FILES + 1,
+                                OST_MODEL_MAX_FILES);
+    assert_non_null(strstr(err.message, where));
+    free(where);
+    free(text);
+}
+
+static void test_inf_line_and_field_limits(void **state)
+{
+    (void)state;
+    struct ost_buf b = {0};
+    ost_buf_adds(&b, "[S]\n");
+    for (unsigned i = 0; i <= OST_INF_MAX_LINES; i++)
+        ost_buf_adds(&b, "a\n");
+    struct ost_inf *inf;
+    struct ost_error err;
+    assert_int_equal(ost_inf_parse((const uint8_t *)b.data, b.len, "t.inf", NULL, &inf, NULL, &err), OST_ERR_LIMIT);
+    char *where = ost_xasprintf("t.inf:%u: more than %u lines", OST_INF_MAX_LINES + 2, OST_INF_MAX_LINES);
+    assert_non_null(strstr(err.message, where));
+    free(where);
+    ost_buf_free(&b);
+
+    ost_buf_adds(&b, "[S]\n");
+    for (unsigned i = 0; i < OST_INF_MAX_FIELDS / 1000 + 1; i++) {
+        for (unsigned k = 0; k < 999; k++)
+            ost_buf_adds(&b, "a,");
+        ost_buf_adds(&b, "a\n");
+    }
+    assert_int_equal(ost_inf_parse((const uint8_t *)b.data, b.len, "t.inf", NULL, &inf, NULL, &err), OST_ERR_LIMIT);
+    assert_non_null(strstr(err.message, "comma-separated fields"));
+    ost_buf_free(&b);
+}
+
+/* Sections named from many places are read once: the model does not grow
+ * with the product of references and lines. */
+static void test_shared_sections_processed_once(void **state)
+{
+    (void)state;
+    struct ost_buf b = {0};
+    ost_buf_adds(&b, VERSION_OK "[Manufacturer]\n");
+    for (int i = 0; i < 50; i++)
+        ost_buf_adds(&b, "M=Models,NTamd64\n");
+    ost_buf_adds(&b, "[Models.NTamd64]\n");
+    for (int i = 0; i < 200; i++)
+        ost_buf_addf(&b, "Dev%d=Inst%d,PCI\\VEN_1&DEV_%04X\n", i, i, i);
+    for (int i = 0; i < 200; i++) /* every device its own install section, decorated or not */
+        ost_buf_addf(&b, "[Inst%d%s]\nCopyFiles=Files,Files\nNeeds=Shared\n", i, i % 2 ? ".NTamd64" : ".NT");
+    ost_buf_adds(&b, "[Shared]\nAddReg=Reg\nCopyFiles=Files\n[Reg]\nHKR,,A,,1\nHKR,,B,,2\n[Files]\nx.dat\ny.dat\n"
+                     "[DestinationDirs]\nDefaultDestDir=12\n[SourceDisksNames]\n1=d\n[SourceDisksFiles]\nx.dat=1\ny.dat=1\n");
+    struct ost_driver_model *m = model_of(b.data, OST_ARCH_AMD64);
+    const struct ost_arch_model *am = ost_driver_model_arch(m, OST_ARCH_AMD64);
+    assert_int_equal(m->nmodel_lines, 200);
+    assert_int_equal(am->ndevices, 200);
+    assert_int_equal(am->install_sections.n, 200);
+    for (size_t i = 0; i < am->ndevices; i++) {
+        char *want = ost_xasprintf("Inst%zu%s", i, i % 2 ? ".NTamd64" : ".NT");
+        assert_string_equal(am->devices[i].ddinstall, want);
+        assert_true(am->devices[i].nt_extension);
+        free(want);
+    }
+    assert_int_equal(am->nfiles, 2);
+    assert_int_equal(am->nregs, 2); /* [Shared] once, however many sections need it */
+    ost_driver_model_free(m);
+    ost_buf_free(&b);
+}
+
+static void test_registry_limit(void **state)
+{
+    (void)state;
+    struct ost_buf b = {0};
+    ost_buf_adds(&b, VERSION_OK "[Manufacturer]\nM=Models,NTamd64\n[Models.NTamd64]\nDev=Inst,PCI\\VEN_1&DEV_2\n"
+                                "[Inst.NT]\n[Inst.NT.Services]\n");
+    unsigned services = OST_MODEL_MAX_REGS / 1000 + 1;
+    for (unsigned i = 0; i < services; i++)
+        ost_buf_addf(&b, "AddService=s%u,,Svc\n", i);
+    ost_buf_adds(&b, "[Svc]\nServiceType=1\nStartType=3\nErrorControl=1\nServiceBinary=%12%\\s.sys\nAddReg=Reg\n[Reg]\n");
+    for (unsigned i = 0; i < 1000; i++)
+        ost_buf_addf(&b, "HKR,,V%u,,1\n", i);
+    struct ost_inf *inf = parse_ok(b.data, NULL);
+    struct ost_model_options o = {.arches = {OST_ARCH_AMD64}, .narches = 1};
+    struct ost_driver_model *m;
+    struct ost_error err;
+    assert_int_equal(ost_driver_model_build(inf, &o, &m, &err), OST_ERR_LIMIT);
+    assert_non_null(strstr(err.message, "more than 200000 registry values for amd64"));
+    ost_buf_free(&b);
+}
+
+static void test_windows_names(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "CON", "con", "PRN", "AUX", "NUL", "COM1", "com9", "LPT1", "LPT9", "AUX.dat", "con.txt", "NUL.tar.gz",
+        "NUL .txt", "COM\xC2\xB9", "lpt\xC2\xB3.sys", "trail.", "trail ", "a<b", "a>b", "a:b", "a\"b", "a/b",
+        "a\\b", "a|b", "a?b", "a*b", "tab\there", "nl\x01", "\x1f",
+    };
+    static const char *const good[] = {
+        "CONSOLE", "COM10", "LPT0", "COM0", "AUXILIARY.dat", "xcon", "con_x.txt", "a.b.c", "name with space.sys",
+        "driver.sys", "%12%", "$dollar", "caf\xC3\xA9.dat", "COM\xC2\xB4",
+    };
+    char why[160];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (ost_windows_name_ok(bad[i], why, sizeof why))
+            fail_msg("\"%s\" passed", bad[i]);
+        assert_true(why[0]);
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!ost_windows_name_ok(good[i], why, sizeof why))
+            fail_msg("\"%s\" refused: %s", good[i], why);
+    assert_false(ost_windows_name_ok("AUX.dat", why, sizeof why));
+    assert_non_null(strstr(why, "device name"));
+    assert_false(ost_windows_name_ok("x\x07", why, sizeof why));
+    assert_non_null(strstr(why, "0x07"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -600,6 +768,12 @@ int main(void)
         cmocka_unit_test(test_fixture_blk_boot_critical),
         cmocka_unit_test(test_fixture_input_and_gpu),
         cmocka_unit_test(test_fixture_net_copyfiles_flags),
+        cmocka_unit_test(test_key_index),
+        cmocka_unit_test(test_file_limit),
+        cmocka_unit_test(test_inf_line_and_field_limits),
+        cmocka_unit_test(test_shared_sections_processed_once),
+        cmocka_unit_test(test_registry_limit),
+        cmocka_unit_test(test_windows_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
