@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,7 @@ struct dir_target {
     struct ost_imagelock *lock;
     struct op *ops;
     size_t nops, cap;
+    struct ost_cimap op_index; /* file ops by path: index + 1 */
     unsigned counter;
     struct listing *listings;
     int *held_fds; /* behind local_path's names */
@@ -437,14 +439,23 @@ static ost_status ensure_txn(struct dir_target *d, struct ost_error *err)
     return OST_OK;
 }
 
+/* The file op for path: staging a path again replaces its content. Found
+ * through a map, so staging a package of many files stays linear. */
 static struct op *op_for(struct dir_target *d, const char *path)
 {
-    for (size_t i = 0; i < d->nops; i++)
-        if (!d->ops[i].dir && ost_streq_ci(d->ops[i].path, path))
-            return &d->ops[i];
+    char *key = ost_safe_relative_path(path); /* one spelling per path: '/' */
+    if (!key)
+        key = ost_xstrdup(path); /* target.c refuses such paths before */
+    uintptr_t slot = (uintptr_t)ost_cimap_get(&d->op_index, key);
+    if (slot) {
+        free(key);
+        return &d->ops[slot - 1];
+    }
     ost_grow(&d->ops, &d->cap, d->nops + 1, sizeof *d->ops);
     struct op *o = &d->ops[d->nops++];
     *o = (struct op){.path = ost_xstrdup(path)};
+    ost_cimap_put(&d->op_index, key, (void *)(uintptr_t)d->nops);
+    free(key);
     return o;
 }
 
@@ -716,6 +727,7 @@ static void end_txn(struct dir_target *d, bool remove)
     for (size_t i = 0; i < d->nops; i++)
         free(d->ops[i].path), free(d->ops[i].staged);
     d->nops = 0;
+    ost_cimap_free(&d->op_index);
 }
 
 /* Writes the journal and makes it durable: the decision point. */
@@ -1033,6 +1045,7 @@ static void dir_close(struct ost_target *t)
     free(d->held_fds);
     free_listings(d);
     free(d->ops);
+    ost_cimap_free(&d->op_index);
     ost_imagelock_release(d->lock);
     if (d->rootfd >= 0)
         close(d->rootfd);
