@@ -53,7 +53,6 @@
 #define JOURNAL "journal"
 #define JOURNAL_TMP "journal.tmp"
 #define ROLLBACK_MARK "rollback"
-#define READ_CHUNK (1u << 20)
 
 struct op {
     char *path;    /* Windows path */
@@ -165,18 +164,12 @@ static int lookup(struct dir_target *d, int dirfd, const char *rel, const char *
     return 1;
 }
 
-static const char *kind_of(mode_t m)
-{
-    return S_ISLNK(m) ? "a symbolic link" : S_ISDIR(m) ? "a folder" : S_ISREG(m) ? "a file"
-         : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "a device file";
-}
-
 static ost_status refuse_kind(struct dir_target *d, const char *rel, mode_t m, const char *expected,
                               struct ost_error *err)
 {
     return ost_fail(err, OST_ERR_CORRUPT,
                     "%s: %s is %s where %s is expected; offstage does not follow links or use special files "
-                    "inside an image, so nothing was changed", d->base.name, rel, kind_of(m), expected);
+                    "inside an image, so nothing was changed", d->base.name, rel, ost_file_kind(m), expected);
 }
 
 /* Where a Windows path leads: `parent` is a descriptor of the deepest
@@ -314,36 +307,16 @@ static ost_status open_file(struct dir_target *d, const char *path, int *fd_out,
 static ost_status dir_read_file(struct ost_target *t, const char *path, size_t max, uint8_t **data, size_t *size,
                                 struct ost_error *err)
 {
-    struct dir_target *d = (struct dir_target *)t;
     struct stat sb;
     int fd;
     *data = NULL, *size = 0;
-    ost_status st = open_file(d, path, &fd, &sb, err);
+    ost_status st = open_file((struct dir_target *)t, path, &fd, &sb, err);
     if (st != OST_OK)
         return st;
-    if ((uint64_t)sb.st_size > max) {
-        close(fd);
-        return ost_fail(err, OST_ERR_LIMIT, "%s: %s is %lld bytes; the limit for this kind of file is %zu",
-                        t->name, path, (long long)sb.st_size, max);
-    }
-    size_t want = (size_t)sb.st_size, got = 0;
-    uint8_t *buf = ost_xmalloc(want + 1);
-    while (got < want) {
-        ssize_t r = read(fd, buf + got, want - got < READ_CHUNK ? want - got : READ_CHUNK);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (got != want) {
-        free(buf);
-        return ost_fail(err, OST_ERR_IO, "%s: %s: read %zu of %zu bytes", t->name, path, got, want);
-    }
-    buf[got] = 0;
-    *data = buf, *size = got;
-    return OST_OK;
+    char *name = ost_xasprintf("%s: %s", t->name, path);
+    st = ost_read_fd(fd, name, max, data, size, err);
+    free(name);
+    return st;
 }
 
 static int dir_stat(struct ost_target *t, const char *path)
@@ -900,7 +873,7 @@ static ost_status recover_txn(struct dir_target *d, struct ost_error *err)
     if (!S_ISDIR(sb.st_mode)) {
         unlinkat(d->rootfd, TXN_DIR, 0);
         add_notice(d, ost_xasprintf("removed %s/%s, which was %s, not offstage's transaction folder", d->root,
-                                    TXN_DIR, kind_of(sb.st_mode)));
+                                    TXN_DIR, ost_file_kind(sb.st_mode)));
         return OST_OK;
     }
     int txnfd = openat(d->rootfd, TXN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -240,19 +240,20 @@ char *ost_str_trim(char *s)
     return s;
 }
 
-static const char *file_kind(mode_t mode)
+const char *ost_file_kind(unsigned mode)
 {
-    return S_ISFIFO(mode) ? "a FIFO"
+    return S_ISREG(mode) ? "a file"
+         : S_ISFIFO(mode) ? "a FIFO"
          : S_ISCHR(mode)  ? "a character device"
          : S_ISBLK(mode)  ? "a block device"
          : S_ISSOCK(mode) ? "a socket"
          : S_ISDIR(mode)  ? "a folder"
-         : S_ISLNK(mode)  ? "a symbolic link" : "not a file";
+         : S_ISLNK(mode)  ? "a symbolic link" : "a special file";
 }
 
 static ost_status refuse_kind(const char *path, mode_t mode, struct ost_error *err)
 {
-    return ost_fail(err, OST_ERR_IO, "%s: not a regular file (%s); give a file", path, file_kind(mode));
+    return ost_fail(err, OST_ERR_IO, "%s: not a regular file (%s); give a file", path, ost_file_kind(mode));
 }
 
 int ost_open_input(const char *path, int extra_flags, struct ost_error *err)
@@ -324,16 +325,24 @@ ost_status ost_read_file(const char *path, size_t max_size, uint8_t **data, size
     int fd = ost_open_input(path, 0, err);
     if (fd < 0)
         return OST_ERR_IO;
+    return ost_read_fd(fd, path, max_size, data, size, err);
+}
+
+ost_status ost_read_fd(int fd, const char *name, size_t max_size, uint8_t **data, size_t *size,
+                       struct ost_error *err)
+{
+    *data = NULL;
+    *size = 0;
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+        return ost_fail(err, OST_ERR_IO, "%s: cannot stat: %s", name, strerror(e));
     }
     if (st.st_size < 0 || (uint64_t)st.st_size > max_size) {
         close(fd);
         return ost_fail(err, OST_ERR_LIMIT, "%s: file is %lld bytes; the limit for this kind of file is %zu",
-                        path, (long long)st.st_size, max_size);
+                        name, (long long)st.st_size, max_size);
     }
     size_t want = (size_t)st.st_size, got = 0;
     uint8_t *buf = ost_xmalloc(want + 1);
@@ -348,7 +357,7 @@ ost_status ost_read_file(const char *path, size_t max_size, uint8_t **data, size
     close(fd);
     if (got != want) {
         free(buf);
-        return ost_fail(err, OST_ERR_IO, "%s: read %zu of %zu bytes", path, got, want);
+        return ost_fail(err, OST_ERR_IO, "%s: read %zu of %zu bytes", name, got, want);
     }
     buf[got] = 0;
     *data = buf;

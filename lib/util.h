@@ -74,6 +74,14 @@ int ost_open_input(const char *path, int extra_flags, struct ost_error *err);
  * /dev/stdin, a folder) is named instead of hanging. */
 ost_status ost_check_input_file(const char *path, struct ost_error *err);
 
+/* Reads the whole regular file open as fd (then closes it), like
+ * ost_read_file; `name` is for messages. */
+ost_status ost_read_fd(int fd, const char *name, size_t max_size, uint8_t **data, size_t *size,
+                       struct ost_error *err);
+/* "a FIFO", "a folder", "a symbolic link", ... for messages about what is
+ * found where a file is expected. */
+const char *ost_file_kind(unsigned mode);
+
 /* Parses a whole decimal number in [min, max]: digits only, no sign, no
  * spaces, no wrap-around. Returns false for anything else. */
 bool ost_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
