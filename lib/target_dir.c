@@ -499,6 +499,15 @@ static bool exists_at(int dirfd, const char *name)
     return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* A staged copy or a backup in the transaction folder: a regular file. A
+ * link or anything else there was not put there by offstage, and is never
+ * moved into the image. */
+static bool is_file_at(int dirfd, const char *name)
+{
+    struct stat sb;
+    return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
+}
+
 /* Keeps the original of rel as the op's backup: a hard link, or (on a file
  * system without them) the original itself moved. */
 static int keep_backup(int parent, const char *base, int txnfd, const char *bname)
@@ -543,7 +552,10 @@ static int apply_op(int rootfd, int txnfd, const struct ost_journal_op *o, size_
     int r = 0;
     switch (o->kind) {
     case OST_JOURNAL_WRITE:
-        if (exists_at(txnfd, o->staged)) {
+        if (exists_at(txnfd, o->staged) && !is_file_at(txnfd, o->staged)) {
+            errno = EINVAL;
+            r = -1;
+        } else if (exists_at(txnfd, o->staged)) {
             if (o->existed && exists_at(parent, base))
                 r = keep_backup(parent, base, txnfd, bname);
             if (r == 0)
@@ -576,7 +588,7 @@ static void undo_op(int rootfd, int txnfd, const struct ost_journal_op *o, size_
     int parent = open_parent_exact(rootfd, o->path, &base);
     char *bname = backup_name(i);
     if (parent >= 0) {
-        bool have_backup = exists_at(txnfd, bname);
+        bool have_backup = is_file_at(txnfd, bname);
         switch (o->kind) {
         case OST_JOURNAL_WRITE:
             if (have_backup)
@@ -890,18 +902,14 @@ static ost_status recover_txn(struct dir_target *d, struct ost_error *err)
     }
     struct ost_journal j;
     uint8_t *data = NULL;
+    size_t size = 0;
     ost_status st = OST_OK;
-    if (fstat(jfd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > OST_JOURNAL_MAX_BYTES)
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: not a journal offstage wrote", jname);
-    else {
-        data = ost_xmalloc((size_t)sb.st_size + 1);
-        ssize_t got = read(jfd, data, (size_t)sb.st_size);
-        if (got != sb.st_size)
-            st = ost_fail(err, OST_ERR_IO, "%s: cannot read it", jname);
-        else
-            st = ost_journal_parse(jname, data, (size_t)got, &j, err);
+    if (fstat(jfd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(jfd);
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: not a journal offstage wrote (not a file)", jname);
+    } else if ((st = ost_read_fd(jfd, jname, OST_JOURNAL_MAX_BYTES, &data, &size, err)) == OST_OK) {
+        st = ost_journal_parse(jname, data, size, &j, err);
     }
-    close(jfd);
     free(data);
     if (st != OST_OK) {
         char *msg = ost_xasprintf("%s. An interrupted change was left in %s/%s and offstage cannot tell how to "

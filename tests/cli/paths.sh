@@ -143,3 +143,10 @@ mkdir -p "$TMP/j6/.offstage-txn-AbC123" && echo x > "$TMP/j6/.offstage-txn-AbC12
 run get-drivers --image "$TMP/j6"
 expect_err "an older offstage's leftover folder: removed and reported" "removed .offstage-txn-AbC123"
 if [ ! -e "$TMP/j6/.offstage-txn-AbC123" ]; then ok "the older folder is gone"; else not_ok "the older folder is gone" "still there"; fi
+fresh j7
+journal "$TMP/j7" '{"format":"offstage-journal/1","pid":1,"ops":[{"op":"write","path":"Windows/inf/new.inf","existed":false,"mkdirs":[],"staged":"s1"}]}'
+ln -s "$TMP/outside/testdrv.sys" "$TMP/j7/.offstage-txn/s1"
+run get-drivers --image "$TMP/j7"
+expect_status "journal whose staged copy is a link: exit 2" 2
+if [ ! -e "$TMP/j7/Windows/inf/new.inf" ] && [ ! -L "$TMP/j7/Windows/inf/new.inf" ]; then ok "a staged link is never moved into the image"; else not_ok "staged link" "moved in"; fi
+outside_intact "journal with a staged link"
