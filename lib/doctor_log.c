@@ -63,7 +63,8 @@ ost_status ost_doctor_read_log(struct ost_image *img, struct ost_doctor_report *
     }
     struct ost_error e;
     char *local = NULL;
-    ost_status st = ost_target_local_path(img->target, IMAGE_LOG, &local, &e);
+    /* streamed: a log of any size is read in bounded memory */
+    ost_status st = ost_target_local_path(img->target, IMAGE_LOG, UINT64_MAX, &local, &e);
     if (st == OST_OK && (st = parse(r, local, &e)) != OST_OK)
         ost_error_rename(&e, local, IMAGE_LOG);
     free(local);

@@ -17,7 +17,7 @@ ost_status ost_image_open_hive(struct ost_image *img, const char *path, bool wri
     if (ost_target_stat(img->target, path) == 0)
         return ost_fail(err, OST_ERR_IO, "%s: %s not found: this is not an offline Windows root", img->target->name,
                         path);
-    ost_status st = ost_target_local_path(img->target, path, &local, err);
+    ost_status st = ost_target_local_path(img->target, path, OST_HIVE_MAX_SIZE, &local, err);
     if (st != OST_OK)
         return st;
     char *name = ost_xasprintf("%s: %s", img->target->name, path);

@@ -523,9 +523,14 @@ static void check_includes(struct ost_image *img, struct ost_stage_package *p, c
 {
     for (size_t i = 0; i < am->includes.n; i++) {
         char *path = ost_winpath_join("Windows\\inf", am->includes.v[i]);
-        if (ost_target_stat(img->target, path) != 1)
+        int kind = ost_target_stat(img->target, path);
+        if (kind == 0 || kind == 2)
             note(p, "warning: included INF %s is not in the image's Windows\\inf; Windows will fail to install the "
                     "device until it is there", am->includes.v[i]);
+        else if (kind < 0)
+            note(p, "warning: included INF %s cannot be read in the image (Windows\\inf or the file is a link, a "
+                    "special file or a name that differs only by case from another); Windows will fail to install "
+                    "the device until it is a plain file there", am->includes.v[i]);
         free(path);
     }
 }

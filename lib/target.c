@@ -37,10 +37,11 @@ ost_status ost_target_list_dir(struct ost_target *t, const char *path, struct os
     return st != OST_OK ? st : t->ops->list_dir(t, path, names, err);
 }
 
-ost_status ost_target_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err)
+ost_status ost_target_local_path(struct ost_target *t, const char *path, uint64_t max_size, char **local,
+                                 struct ost_error *err)
 {
     ost_status st = check_read(t, path, err);
-    return st != OST_OK ? st : t->ops->local_path(t, path, local, err);
+    return st != OST_OK ? st : t->ops->local_path(t, path, max_size, local, err);
 }
 
 static ost_status check_write(struct ost_target *t, const char *path, struct ost_error *err)

@@ -45,8 +45,11 @@ struct ost_target_ops {
     ost_status (*list_dir)(struct ost_target *t, const char *path, struct ost_strlist *names,
                            struct ost_error *err);
     /* A local file holding the content of path, for libraries that need a
-     * file name (hivex). The caller must not modify or delete it. */
-    ost_status (*local_path)(struct ost_target *t, const char *path, char **local, struct ost_error *err);
+     * file name (hivex). The caller must not modify or delete it. A file
+     * larger than max_size is refused (OST_ERR_LIMIT) before any of it is
+     * read or extracted. */
+    ost_status (*local_path)(struct ost_target *t, const char *path, uint64_t max_size, char **local,
+                             struct ost_error *err);
     /* Stages path := the bytes of local file `source` (copied now). */
     ost_status (*write_file)(struct ost_target *t, const char *path, const char *source, struct ost_error *err);
     /* Optional: stages path := what `produce` writes to the file name it is
@@ -82,7 +85,8 @@ ost_status ost_target_read_file(struct ost_target *t, const char *path, size_t m
 int ost_target_stat(struct ost_target *t, const char *path);
 ost_status ost_target_list_dir(struct ost_target *t, const char *path, struct ost_strlist *names,
                                struct ost_error *err);
-ost_status ost_target_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err);
+ost_status ost_target_local_path(struct ost_target *t, const char *path, uint64_t max_size, char **local,
+                                 struct ost_error *err);
 ost_status ost_target_write_file(struct ost_target *t, const char *path, const char *source, struct ost_error *err);
 ost_status ost_target_write_produced(struct ost_target *t, const char *path, const struct ost_producer *p,
                                      struct ost_error *err);

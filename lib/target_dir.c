@@ -365,9 +365,16 @@ static ost_status dir_list(struct ost_target *t, const char *path, struct ost_st
     return OST_OK;
 }
 
+static ost_status too_big(struct ost_target *t, const char *path, uint64_t size, uint64_t max, struct ost_error *err)
+{
+    return ost_fail(err, OST_ERR_LIMIT, "%s: %s is %llu bytes; the limit for this kind of file is %llu, so it is "
+                    "refused before it is read", t->name, path, (unsigned long long)size, (unsigned long long)max);
+}
+
 /* Libraries that take a file name get /proc/self/fd/N of a descriptor
  * opened without following links, so the name cannot be redirected. */
-static ost_status dir_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err)
+static ost_status dir_local_path(struct ost_target *t, const char *path, uint64_t max_size, char **local,
+                                 struct ost_error *err)
 {
     struct dir_target *d = (struct dir_target *)t;
     struct stat sb;
@@ -376,6 +383,10 @@ static ost_status dir_local_path(struct ost_target *t, const char *path, char **
     ost_status st = open_file(d, path, &fd, &sb, err);
     if (st != OST_OK)
         return st;
+    if ((uint64_t)sb.st_size > max_size) {
+        close(fd);
+        return too_big(t, path, (uint64_t)sb.st_size, max_size, err);
+    }
     ost_grow(&d->held_fds, &d->heldcap, d->nheld + 1, sizeof *d->held_fds);
     d->held_fds[d->nheld++] = fd;
     *local = ost_xasprintf("/proc/self/fd/%d", fd);
@@ -619,7 +630,8 @@ static void undo_op(int rootfd, int txnfd, const struct ost_journal_op *o, size_
 
 static int sync_at(int dirfd, const char *name)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* a folder, never waiting: a journal may name a FIFO where one should be */
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -1;
     int r = fsync(fd);
@@ -893,6 +905,15 @@ static ost_status recover_txn(struct dir_target *d, struct ost_error *err)
         return ost_fail(err, OST_ERR_IO, "%s/%s: %s", d->root, TXN_DIR, strerror(errno));
     char *jname = ost_xasprintf("%s/%s/%s", d->root, TXN_DIR, JOURNAL);
     int jfd = openat(txnfd, JOURNAL, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (jfd < 0 && errno != ENOENT) {
+        /* only a journal that is not there means nothing was applied */
+        int e = errno;
+        ost_fail(err, OST_ERR_IO, "%s: cannot open it (%s). An interrupted change was left in %s/%s and is kept "
+                 "until it can be read; nothing was changed", jname, strerror(e), d->root, TXN_DIR);
+        free(jname);
+        close(txnfd);
+        return OST_ERR_IO;
+    }
     if (jfd < 0) {
         free(jname);
         remove_txn(d->rootfd, &txnfd);

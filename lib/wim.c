@@ -373,6 +373,7 @@ struct stat_ctx {
     int kind;
     struct ost_strlist *names;
     char hash[41]; /* of the unnamed data stream, "" if none */
+    uint64_t size; /* of that stream */
 };
 
 static int stat_cb(const struct wimlib_dir_entry *d, void *ctx)
@@ -388,6 +389,7 @@ static int stat_cb(const struct wimlib_dir_entry *d, void *ctx)
             continue;
         for (int k = 0; k < 20; k++)
             snprintf(c->hash + 2 * k, 3, "%02x", d->streams[i].resource.sha1_hash[k]);
+        c->size = d->streams[i].resource.uncompressed_size;
     }
     return 0;
 }
@@ -421,7 +423,8 @@ static char *session_cache_dir(struct ost_wim_session *s)
 
 /* Extracts one file (once per content) into the session's cache; returns
  * its local path, which the caller must not change. */
-static ost_status wim_local_path(struct ost_target *t, const char *path, char **local, struct ost_error *err)
+static ost_status wim_local_path(struct ost_target *t, const char *path, uint64_t max_size, char **local,
+                                 struct ost_error *err)
 {
     struct wim_target *w = (struct wim_target *)t;
     *local = NULL;
@@ -431,6 +434,10 @@ static ost_status wim_local_path(struct ost_target *t, const char *path, char **
     free(p0);
     if (found != 0 || sc.kind != 1)
         return ost_fail(err, OST_ERR_IO, "%s: %s does not exist in the image", t->name, path);
+    if (sc.size > max_size)
+        return ost_fail(err, OST_ERR_LIMIT, "%s: %s is %llu bytes; the limit for this kind of file is %llu, so it "
+                        "is refused before it is extracted", t->name, path, (unsigned long long)sc.size,
+                        (unsigned long long)max_size);
     const char *cached = sc.hash[0] ? ost_cimap_get(&w->s->extracted, sc.hash) : NULL;
     if (cached) {
         *local = ost_xstrdup(cached);
@@ -465,7 +472,7 @@ static ost_status wim_read_file(struct ost_target *t, const char *path, size_t m
                                 struct ost_error *err)
 {
     char *local;
-    ost_status st = wim_local_path(t, path, &local, err);
+    ost_status st = wim_local_path(t, path, max, &local, err);
     if (st == OST_OK)
         st = ost_read_file(local, max, data, size, err);
     free(local);

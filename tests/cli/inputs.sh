@@ -250,3 +250,16 @@ if command -v strace >/dev/null 2>&1; then
 else
     echo "skip --bcd fault injection: strace not installed"
 fi
+
+# a file in a WIM larger than its kind may be is refused before libwim
+# extracts it (an 80 MB manifest; hives have the same check at 2 GiB)
+mkdir -p "$TMP/bigwim"
+"$OFFSTAGE" make-test-image --arch amd64 "$TMP/bigwim/img" >/dev/null
+mkdir -p "$TMP/bigwim/img/Windows/offstage"
+truncate -s 80M "$TMP/bigwim/img/Windows/offstage/manifest.json"
+wimlib-imagex capture "$TMP/bigwim/img" "$TMP/bigwim/w.wim" "W" --compress=LZX >/dev/null
+mkdir -p "$TMP/bigwim/scratch"
+TMPDIR="$TMP/bigwim/scratch" run get-drivers --image "$TMP/bigwim/w.wim"
+expect_status "an oversized file in a WIM: exit 2" 2
+expect_err "an oversized file in a WIM: refused before extraction" "manifest.json is 83886080 bytes; the limit for this kind of file is 16777216, so it is refused before it is extracted"
+if [ -z "$(find "$TMP/bigwim/scratch" -type f -size +1M)" ]; then ok "an oversized file in a WIM: nothing extracted"; else not_ok "oversized file extracted" "$(find "$TMP/bigwim/scratch" -type f -size +1M)"; fi

@@ -150,3 +150,16 @@ run get-drivers --image "$TMP/j7"
 expect_status "journal whose staged copy is a link: exit 2" 2
 if [ ! -e "$TMP/j7/Windows/inf/new.inf" ] && [ ! -L "$TMP/j7/Windows/inf/new.inf" ]; then ok "a staged link is never moved into the image"; else not_ok "staged link" "moved in"; fi
 outside_intact "journal with a staged link"
+fresh j8
+mkfifo "$TMP/j8/Windows/pipe"
+journal "$TMP/j8" '{"format":"offstage-journal/1","pid":1,"ops":[{"op":"remove","path":"Windows/pipe/x","existed":true,"mkdirs":[]}]}'
+STATUS=0
+timeout 20 "$OFFSTAGE" get-drivers --image "$TMP/j8" >"$OUT" 2>"$ERR" || STATUS=$?
+if [ "$STATUS" -ne 124 ] && [ "$STATUS" -ne 137 ]; then ok "journal naming a FIFO as a folder: no hang"; else not_ok "journal naming a FIFO" "hung"; fi
+fresh j9
+mkdir -p "$TMP/j9/.offstage-txn"
+ln -s "$TMP/outside/testdrv.sys" "$TMP/j9/.offstage-txn/journal"
+echo x > "$TMP/j9/.offstage-txn/s1"
+run get-drivers --image "$TMP/j9"
+expect_status "a journal that cannot be opened (a link): exit 2" 2
+if [ -d "$TMP/j9/.offstage-txn" ]; then ok "a journal that cannot be opened: the folder is kept, not discarded"; else not_ok "unopenable journal" "folder discarded"; fi
