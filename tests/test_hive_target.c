@@ -304,7 +304,7 @@ static void test_target_reads_stay_inside(void **state)
         assert_int_equal(ost_target_read_file(t, bad[i], 1024, &data, &size, &err), OST_ERR_CORRUPT);
         assert_non_null(strstr(err.message, "would leave the image"));
         assert_int_equal(ost_target_stat(t, bad[i]), 0);
-        assert_int_equal(ost_target_local_path(t, bad[i], &local, &err), OST_ERR_CORRUPT);
+        assert_int_equal(ost_target_local_path(t, bad[i], UINT64_MAX, &local, &err), OST_ERR_CORRUPT);
         assert_int_equal(ost_target_list_dir(t, bad[i], &names, &err), OST_ERR_CORRUPT);
         assert_null(data), assert_null(local);
     }
