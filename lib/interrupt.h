@@ -35,7 +35,9 @@ ost_status ost_interrupt_check(const char *what, struct ost_error *err);
 
 void ost_interrupt_defer_begin(void);
 void ost_interrupt_defer_end(void);
-/* A commit wrote an image: an interruption from now on says so. */
+/* A commit wrote an image or a file was renamed into place (a WIM
+ * overwritten, a --bcd store, a signed file): an interruption from now on
+ * says so instead of "nothing was changed". */
 void ost_interrupt_note_written(void);
 
 void ost_signals_hold(sigset_t *saved);

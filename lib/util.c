@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "util.h"
 
+#include "interrupt.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -669,6 +671,7 @@ ost_status ost_rename_into_place(const char *tmp, const char *final, struct ost_
 {
     if (rename(tmp, final) != 0)
         return ost_fail(err, OST_ERR_IO, "%s: cannot rename %s into place: %s", final, tmp, strerror(errno));
+    ost_interrupt_note_written(); /* a Ctrl-C from now on must not say "nothing was changed" */
     /* the new file is in place either way; a folder that cannot be synced
      * (some file systems refuse) only loses durability, not the change */
     char *dir = ost_path_dirname(final);

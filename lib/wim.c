@@ -3,6 +3,7 @@
 
 #include "cimap.h"
 #include "imagelock.h"
+#include "interrupt.h"
 #include "scratch.h"
 #include "ntfsvol.h"
 
@@ -324,6 +325,7 @@ ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *e
     int r = wimlib_overwrite(s->wim, flags, 0);
     if (r)
         return wim_fail(err, r, s->path, "cannot write the WIM (it is unchanged)");
+    ost_interrupt_note_written();
     s->changed = false;
     return OST_OK;
 }

@@ -157,3 +157,18 @@ for sig in INT TERM; do
 done
 echo "# SIGINT/SIGTERM: $tried trials, $clean clean, $unclean not"
 if [ $unclean -eq 0 ] && [ $tried -gt 0 ]; then ok "SIGINT/SIGTERM at any point end add-driver cleanly"; else not_ok "SIGINT/SIGTERM" "$unclean of $tried not clean"; fi
+
+# SIGINT once a WIM is written (at the last write, the report on stdout):
+# the message must not claim that nothing was changed
+wimlib-imagex capture "$IMG0" "$TMP/sig.wim" "W" --compress=LZX >/dev/null
+cp "$TMP/sig.wim" "$TMP/sig0.wim"
+last=$(strace -f -qq -o "$TMP/w.log" -e trace=write "$OFFSTAGE" add-driver --image "$TMP/sig.wim" --driver "$PKG" --force-unsigned >/dev/null 2>&1; grep -c 'write(1,' "$TMP/w.log")
+total=$(grep -c 'write(' "$TMP/w.log")
+cp "$TMP/sig0.wim" "$TMP/sig.wim"
+strace -f -qq -o /dev/null -e trace=write -e inject=write:signal=INT:when="$total" \
+    "$OFFSTAGE" add-driver --image "$TMP/sig.wim" --driver "$PKG" --force-unsigned >/dev/null 2>"$TMP/sigw.err"
+if [ "$last" -gt 0 ] && ! cmp -s "$TMP/sig.wim" "$TMP/sig0.wim" && ! grep -q "nothing was changed" "$TMP/sigw.err"; then
+    ok "SIGINT after the WIM is written: not reported as nothing changed"
+else
+    not_ok "SIGINT after the WIM write" "$(cat "$TMP/sigw.err")"
+fi
