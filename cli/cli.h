@@ -14,6 +14,7 @@
 
 #include "diag.h"
 #include "error.h"
+#include "jsonutil.h"
 
 #define OST_EXIT_OK 0
 #define OST_EXIT_NEGATIVE 1
@@ -70,7 +71,5 @@ void ost_cli_print_json(json_t *doc);
  * per image: with exactly one, that entry's fields also stand at the top,
  * so scripts for a single image need not index. Frees doc. */
 void ost_cli_print_json_per_image(json_t *doc, const char *list_key);
-/* json_string that accepts NULL (→ null). */
-json_t *ost_json_str(const char *s);
 
 #endif

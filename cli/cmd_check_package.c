@@ -206,14 +206,6 @@ static void print_report(const struct ost_package_report *r, bool verbose)
 
 /* ---- JSON output -------------------------------------------------------- */
 
-static json_t *strlist_json(const struct ost_strlist *l)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->v[i]));
-    return a;
-}
-
 static json_t *driver_ver_json(const struct ost_driver_ver *dv)
 {
     if (!dv->present)
@@ -235,7 +227,7 @@ static json_t *devices_json(const struct ost_arch_model *am)
         const struct ost_device *d = &am->devices[i];
         json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:s, s:s, s:o, s:i}", "description", d->model->description,
                                            "hardware_id", d->model->hardware_id,
-                                           "compatible_ids", strlist_json(&d->model->compatible_ids),
+                                           "compatible_ids", ost_strlist_json(&d->model->compatible_ids),
                                            "models_section", d->model->models_section,
                                            "install_section", d->model->install_section,
                                            "ddinstall", ost_json_str(d->ddinstall), "line", d->model->line));
@@ -293,7 +285,7 @@ static json_t *registry_json(const struct ost_arch_model *am)
                                            reg_context_name(r->context), "root", r->root, "subkey", r->subkey,
                                            "value", r->value_name,
                                            "flags", r->has_flags ? json_integer(r->flags) : json_null(),
-                                           "data", strlist_json(&r->data), "section", r->section, "line", r->line));
+                                           "data", ost_strlist_json(&r->data), "section", r->section, "line", r->line));
     }
     return a;
 }
@@ -309,7 +301,7 @@ static json_t *arch_json(const struct ost_package_report *r, const struct ost_pa
                      "arch", ost_arch_name(pa->arch), "usable", am->usable, "stageable", pa->stageable,
                      "boot_critical", pa->boot_critical, "catalog", cat, "devices", devices_json(am),
                      "files", files_json(pa), "services", services_json(am), "registry", registry_json(am),
-                     "includes", strlist_json(&am->includes), "needs", strlist_json(&am->needs),
+                     "includes", ost_strlist_json(&am->includes), "needs", ost_strlist_json(&am->needs),
                      "kmdf_version", ost_json_str(am->kmdf_version),
                      "errors", (json_int_t)ost_diags_count_arch(&r->model->diags, OST_SEV_ERROR, pa->arch),
                      "warnings", (json_int_t)(ost_diags_count_arch(&r->model->diags, OST_SEV_WARNING, pa->arch) -

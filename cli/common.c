@@ -107,11 +107,6 @@ void ost_cli_print_diags(FILE *out, const struct ost_diags *d, const char *inden
     free(sorted);
 }
 
-json_t *ost_json_str(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 json_t *ost_cli_diags_json(const struct ost_diags *d)
 {
     const struct ost_diag **sorted;

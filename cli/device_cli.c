@@ -83,26 +83,18 @@ const char *ost_cli_param_location_name(ost_param_location where)
     return where == OST_PARAM_DRIVER_KEY ? "driver-key" : "device";
 }
 
-static json_t *strlist_json(const struct ost_strlist *l)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->v[i]));
-    return a;
-}
-
 json_t *ost_cli_devnode_json(const struct ost_devnode *dn)
 {
     json_t *flags = json_null();
     if (dn->has_config_flags) {
         struct ost_strlist names = {0};
         ost_config_flags_names(dn->config_flags, &names);
-        flags = json_pack("{s:I, s:o}", "value", (json_int_t)dn->config_flags, "names", strlist_json(&names));
+        flags = json_pack("{s:I, s:o}", "value", (json_int_t)dn->config_flags, "names", ost_strlist_json(&names));
         ost_strlist_free(&names);
     }
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "instance_path", dn->instance_path,
-                     "hardware_ids", strlist_json(&dn->hardware_ids), "compatible_ids",
-                     strlist_json(&dn->compatible_ids), "service", ost_json_str(dn->service), "driver",
+                     "hardware_ids", ost_strlist_json(&dn->hardware_ids), "compatible_ids",
+                     ost_strlist_json(&dn->compatible_ids), "service", ost_json_str(dn->service), "driver",
                      ost_json_str(dn->driver), "class_guid", ost_json_str(dn->class_guid), "inf",
                      ost_json_str(dn->inf), "config_flags", flags, "findings", ost_cli_diags_json(&dn->findings));
 }

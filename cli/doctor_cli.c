@@ -126,14 +126,6 @@ void ost_cli_print_doctor(FILE *out, const struct ost_image *img, const struct o
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static json_t *strlist_json(const struct ost_strlist *l)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->v[i]));
-    return a;
-}
-
 static json_t *label_json(const struct ost_doctor_package *p)
 {
     return p ? json_string(p->entry->published_name) : json_null();
@@ -191,7 +183,7 @@ static json_t *device_json(const struct ost_doctor_report *r, const struct ost_d
                        ost_json_str(d->fix), "intended_package", label_json(d->intended), "matches",
                        matches_json(r, d), "near_misses", misses_json(r, d), "log_sections", sections,
                        "log_sections_dropped", (json_int_t)d->sections_dropped));
-    json_object_set_new(dev, "evidence", strlist_json(&d->evidence));
+    json_object_set_new(dev, "evidence", ost_strlist_json(&d->evidence));
     return dev;
 }
 
@@ -205,7 +197,7 @@ static json_t *package_json(const struct ost_doctor_package *p)
                      "original_name", ost_json_str(e->original_name), "state", ost_doctor_package_state(e), "inf",
                      ost_json_str(e->inf_path), "folder", ost_json_str(e->folder), "twin",
                      p->twin ? json_string(p->twin->entry->published_name) : json_null(), "vendors",
-                     strlist_json(&p->vendors), "problem", ost_json_str(p->model_problem), "first_boot", fb,
+                     ost_strlist_json(&p->vendors), "problem", ost_json_str(p->model_problem), "first_boot", fb,
                      "first_boot_problem", ost_json_str(p->verdict_problem));
 }
 

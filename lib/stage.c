@@ -11,6 +11,7 @@
 #include "catpkg.h"
 #include "cimap.h"
 #include "devnode.h"
+#include "jsonutil.h"
 #include "hive.h"
 #include "pe.h"
 
@@ -318,14 +319,6 @@ void ost_manifest_free(struct ost_manifest *m)
     memset(m, 0, sizeof *m);
 }
 
-static json_t *strlist_json(const struct ost_strlist *l)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->v[i]));
-    return a;
-}
-
 static ost_status manifest_write(struct ost_image *img, const struct ost_manifest *m, struct ost_error *err)
 {
     if (m->n == 0)
@@ -342,10 +335,10 @@ static ost_status manifest_write(struct ost_image *img, const struct ost_manifes
             "inf", s->inf_name, "folder", s->folder, "arch", s->arch, "class", s->class_name,
             "class_guid", s->class_guid, "provider", s->provider, "driver_ver", s->driver_ver, "catalog", s->catalog,
             "setup_complete_line", s->setup_complete_line,
-            "signed", s->signed_, "boot_critical", s->boot_critical, "hardware_ids", strlist_json(&s->hardware_ids),
-            "files", strlist_json(&s->files), "services", strlist_json(&s->services),
-            "boot_files", strlist_json(&s->boot_files), "boot_file_sha256", hashes,
-            "critical_device_database", strlist_json(&s->cdd_keys)));
+            "signed", s->signed_, "boot_critical", s->boot_critical, "hardware_ids", ost_strlist_json(&s->hardware_ids),
+            "files", ost_strlist_json(&s->files), "services", ost_strlist_json(&s->services),
+            "boot_files", ost_strlist_json(&s->boot_files), "boot_file_sha256", hashes,
+            "critical_device_database", ost_strlist_json(&s->cdd_keys)));
     }
     json_t *doc = json_pack("{s:s, s:s, s:b, s:o}", "schema", "offstage.manifest/1", "comment",
                             "Driver packages staged by offstage; read by offstage get-drivers and remove-driver.",

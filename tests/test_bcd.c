@@ -104,7 +104,7 @@ static void test_setup_media_store(void **state)
     size_t *idx, n;
     ost_bcd_scope scope;
     struct ost_error err;
-    assert_int_equal(ost_bcd_targets(b, NULL, &idx, &n, &scope, &err), OST_OK);
+    assert_ost_ok(ost_bcd_targets(b, NULL, &idx, &n, &scope, &err), &err);
     assert_int_equal(scope, OST_BCD_SCOPE_LOADERS);
     assert_int_equal(n, 1);
     assert_ptr_equal(&b->v[idx[0]], ldr);
@@ -132,16 +132,16 @@ static void test_win10_efi_store_set(void **state)
     ost_bcd_scope scope;
     assert_int_equal(ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, &err), OST_NEGATIVE);
     size_t *idx, n;
-    assert_int_equal(ost_bcd_targets(b, NULL, &idx, &n, &scope, &err), OST_OK);
+    assert_ost_ok(ost_bcd_targets(b, NULL, &idx, &n, &scope, &err), &err);
     assert_int_equal(n, 2);
     for (size_t i = 0; i < n; i++) {
         bool changed;
-        assert_int_equal(ost_bcd_set_flag(b, idx[i], OST_BCD_TESTSIGNING, true, &changed, &err), OST_OK);
+        assert_ost_ok(ost_bcd_set_flag(b, idx[i], OST_BCD_TESTSIGNING, true, &changed, &err), &err);
         assert_true(changed);
     }
     free(idx);
-    assert_int_equal(ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, &err), OST_OK);
-    assert_int_equal(ost_bcd_save(b, &err), OST_OK);
+    assert_ost_ok(ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, &err), &err);
+    assert_ost_ok(ost_bcd_save(b, &err), &err);
     ost_bcd_close(b);
 
     /* read back: by us, and by hivex's own tools */
@@ -155,8 +155,8 @@ static void test_win10_efi_store_set(void **state)
     free(cmd), free(reg);
     /* idempotent: nothing changes, nothing is marked modified */
     bool changed = true;
-    assert_int_equal(ost_bcd_set_flag(b, (size_t)(ost_bcd_find(b, WIN10_LOADER) - b->v), OST_BCD_TESTSIGNING, true,
-                                      &changed, &err), OST_OK);
+    assert_ost_ok(ost_bcd_set_flag(b, (size_t)(ost_bcd_find(b, WIN10_LOADER) - b->v), OST_BCD_TESTSIGNING, true,
+                                      &changed, &err), &err);
     assert_false(changed);
     assert_false(ost_bcd_modified(b));
     ost_bcd_close(b);
@@ -169,12 +169,12 @@ static void test_win10_efi_store_set(void **state)
 static struct ost_hive *empty_store(const char *path)
 {
     struct ost_error err;
-    assert_int_equal(ost_regf_write_empty(path, "NewStoreRoot", &err), OST_OK);
+    assert_ost_ok(ost_regf_write_empty(path, "NewStoreRoot", &err), &err);
     struct ost_hive *h;
     struct ost_hive_open_options o = {.writable = true};
-    assert_int_equal(ost_hive_open(path, &o, &h, &err), OST_OK);
+    assert_ost_ok(ost_hive_open(path, &o, &h, &err), &err);
     ost_hkey k;
-    assert_int_equal(ost_hive_create_key(h, 0, "Objects", &k, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, "Objects", &k, &err), &err);
     return h;
 }
 
@@ -183,8 +183,8 @@ static void add_object(struct ost_hive *h, const char *guid, uint32_t type, cons
     struct ost_error err;
     ost_hkey k;
     char *p = ost_xasprintf("Objects\\%s\\Description", guid);
-    assert_int_equal(ost_hive_create_key(h, 0, p, &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, k, "Type", type, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, p, &k, &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, k, "Type", type, &err), &err);
     free(p);
     if (!inherit1)
         return;
@@ -193,8 +193,8 @@ static void add_object(struct ost_hive *h, const char *guid, uint32_t type, cons
     if (inherit2)
         ost_strlist_add(&l, inherit2);
     p = ost_xasprintf("Objects\\%s\\Elements\\14000006", guid);
-    assert_int_equal(ost_hive_create_key(h, 0, p, &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_multi_string(h, k, "Element", &l, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, p, &k, &err), &err);
+    assert_ost_ok(ost_hive_set_multi_string(h, k, "Element", &l, &err), &err);
     ost_strlist_free(&l);
     free(p);
 }
@@ -204,15 +204,15 @@ static void add_bool(struct ost_hive *h, const char *guid, uint32_t element, uin
     struct ost_error err;
     ost_hkey k;
     char *p = ost_xasprintf("Objects\\%s\\Elements\\%08x", guid, element);
-    assert_int_equal(ost_hive_create_key(h, 0, p, &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_raw(h, k, "Element", OST_REG_BINARY, &v, 1, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, p, &k, &err), &err);
+    assert_ost_ok(ost_hive_set_raw(h, k, "Element", OST_REG_BINARY, &v, 1, &err), &err);
     free(p);
 }
 
 static struct ost_bcd *store_from(struct ost_hive *h, const char *path)
 {
     struct ost_error err;
-    assert_int_equal(ost_hive_save(h, path, &err), OST_OK);
+    assert_ost_ok(ost_hive_save(h, path, &err), &err);
     ost_hive_close(h);
     return open_store(path, true);
 }
@@ -244,7 +244,7 @@ static void test_inherit_chain(void **state)
     /* the loader's own element wins over what it inherits */
     struct ost_error err;
     bool changed;
-    assert_int_equal(ost_bcd_set_flag(b, (size_t)(ldr - b->v), OST_BCD_TESTSIGNING, false, &changed, &err), OST_OK);
+    assert_ost_ok(ost_bcd_set_flag(b, (size_t)(ldr - b->v), OST_BCD_TESTSIGNING, false, &changed, &err), &err);
     assert_true(changed);
     assert_false(ldr->flags[OST_BCD_TESTSIGNING].effective);
     assert_string_equal(ldr->flags[OST_BCD_TESTSIGNING].from, LOADER);
@@ -268,19 +268,19 @@ static void test_template_scope(void **state)
     struct ost_error err;
     ost_bcd_scope scope;
     size_t *idx, n;
-    assert_int_equal(ost_bcd_targets(b, NULL, &idx, &n, &scope, &err), OST_OK);
+    assert_ost_ok(ost_bcd_targets(b, NULL, &idx, &n, &scope, &err), &err);
     assert_int_equal(scope, OST_BCD_SCOPE_TEMPLATE);
     assert_int_equal(n, 1);
     assert_string_equal(b->v[idx[0]].guid, OST_BCD_BOOTLOADERSETTINGS_GUID);
     assert_string_equal(ost_bcd_identifier(&b->v[idx[0]]), "{bootloadersettings}");
     assert_int_equal(ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, &err), OST_NEGATIVE);
     bool changed;
-    assert_int_equal(ost_bcd_set_flag(b, idx[0], OST_BCD_TESTSIGNING, true, &changed, &err), OST_OK);
-    assert_int_equal(ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, &err), OST_OK);
+    assert_ost_ok(ost_bcd_set_flag(b, idx[0], OST_BCD_TESTSIGNING, true, &changed, &err), &err);
+    assert_ost_ok(ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, &err), &err);
     assert_int_equal(scope, OST_BCD_SCOPE_TEMPLATE);
     free(idx);
     /* --object narrows to any object, by alias or GUID, in any case */
-    assert_int_equal(ost_bcd_targets(b, "{GlobalSettings}", &idx, &n, &scope, &err), OST_OK);
+    assert_ost_ok(ost_bcd_targets(b, "{GlobalSettings}", &idx, &n, &scope, &err), &err);
     assert_int_equal(scope, OST_BCD_SCOPE_OBJECT);
     assert_string_equal(b->v[idx[0]].guid, OST_BCD_GLOBALSETTINGS_GUID);
     free(idx);
@@ -317,7 +317,7 @@ static void test_test_image_template(void **state)
     char *dir = t_mkdtemp(), *img = ost_path_join(dir, "img");
     struct ost_test_image_options o = {.arch = OST_ARCH_AMD64};
     struct ost_error err;
-    assert_int_equal(ost_make_test_image(img, &o, &err), OST_OK);
+    assert_ost_ok(ost_make_test_image(img, &o, &err), &err);
     char *path = ost_path_join(img, "Windows/System32/config/BCD-Template");
     struct ost_bcd *b = open_store(path, false);
     for (size_t i = 0; i < b->n; i++) {
@@ -343,7 +343,7 @@ static void expect_refused(const char *path, ost_status want)
     uint8_t *before, *after;
     size_t nb, na;
     struct ost_error err;
-    assert_int_equal(ost_read_file(path, 1u << 26, &before, &nb, &err), OST_OK);
+    assert_ost_ok(ost_read_file(path, 1u << 26, &before, &nb, &err), &err);
     struct ost_bcd *b = (struct ost_bcd *)1;
     ost_status st = ost_bcd_open(path, true, false, &b, &err);
     assert_int_not_equal(st, OST_OK);
@@ -351,7 +351,7 @@ static void expect_refused(const char *path, ost_status want)
         assert_int_equal(st, want);
     assert_null(b);
     assert_non_null(strstr(err.message, path));
-    assert_int_equal(ost_read_file(path, 1u << 26, &after, &na, &err), OST_OK);
+    assert_ost_ok(ost_read_file(path, 1u << 26, &after, &na, &err), &err);
     assert_int_equal(na, nb);
     assert_memory_equal(after, before, nb);
     free(before), free(after);
@@ -365,7 +365,7 @@ static void test_bad_input(void **state)
     expect_refused(text, OST_ERR_CORRUPT);
     char *objectless = ost_path_join(dir, "NOOBJECTS");
     struct ost_error err;
-    assert_int_equal(ost_regf_write_empty(objectless, "ROOT", &err), OST_OK);
+    assert_ost_ok(ost_regf_write_empty(objectless, "ROOT", &err), &err);
     expect_refused(objectless, OST_ERR_CORRUPT);
     struct ost_bcd *b;
     ost_bcd_open(objectless, false, false, &b, &err);

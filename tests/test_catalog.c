@@ -66,7 +66,7 @@ static struct ost_catalog *make_and_read(const char *dir, const char *os)
     struct ost_make_cat_options o = {.now = 1767225600}; /* 2026-01-01 */
     struct ost_error err;
     if (os)
-        assert_int_equal(ost_cat_os_parse_list(os, o.os, &o.nos, &err), OST_OK);
+        assert_ost_ok(ost_cat_os_parse_list(os, o.os, &o.nos, &err), &err);
     struct ost_strlist written = {0};
     char *inf = ost_path_join(dir, "aero_virtio_snd.inf");
     if (ost_make_cat(inf, &o, &written, &err) != OST_OK)
@@ -189,7 +189,7 @@ static struct ost_cat_verdict verify_with(const char *cat_path, const char *trus
     if (trust_path && ost_cat_trust_add_file(t, trust_path, &err) != OST_OK)
         fail_msg("%s", err.message);
     struct ost_cat_verdict v;
-    assert_int_equal(ost_catalog_verify(c, t, &v, &err), OST_OK);
+    assert_ost_ok(ost_catalog_verify(c, t, &v, &err), &err);
     ost_cat_trust_free(t);
     ost_catalog_free(c);
     return v;
@@ -231,7 +231,7 @@ static void test_signature_statuses(void **state)
     /* the parsed signer: certificate, digest and signing time */
     struct ost_catalog *c;
     struct ost_error err;
-    assert_int_equal(ost_catalog_read_file(signed_cat, &c, &err), OST_OK);
+    assert_ost_ok(ost_catalog_read_file(signed_cat, &c, &err), &err);
     assert_int_equal(c->nsigners, 1);
     assert_int_equal(c->signers[0].cert, 0);
     assert_string_equal(c->certs[0].subject, "CN=signer");
@@ -349,7 +349,7 @@ static void test_make_cat_refusals(void **state)
     char *inf = ost_path_join(dir, "aero_virtio_snd.inf");
     char *cat = ost_path_join(dir, "aero_virtio_snd.cat");
     /* the x86 driver cannot be catalogued for x64 */
-    assert_int_equal(ost_cat_os_parse_list("7_X64", o.os, &o.nos, &err), OST_OK);
+    assert_ost_ok(ost_cat_os_parse_list("7_X64", o.os, &o.nos, &err), &err);
     assert_int_equal(ost_make_cat(inf, &o, &written, &err), OST_ERR_CORRUPT);
     assert_non_null(strstr(err.message, "wrong-machine"));
     assert_int_equal(written.n, 0);
@@ -363,7 +363,7 @@ static void test_make_cat_refusals(void **state)
     /* bad --os entries */
     assert_int_equal(ost_cat_os_parse_list("7_X64,XP_X86", o.os, &o.nos, &err), OST_ERR_USAGE);
     assert_non_null(strstr(err.message, "XP_X86"));
-    assert_int_equal(ost_cat_os_parse_list("vista_x64, server2008r2_x64", o.os, &o.nos, &err), OST_OK);
+    assert_ost_ok(ost_cat_os_parse_list("vista_x64, server2008r2_x64", o.os, &o.nos, &err), &err);
     assert_int_equal(o.nos, 2);
     assert_string_equal(o.os[1].name, "Server2008R2X64");
     assert_int_equal(o.os[0].minor, 0);
@@ -447,8 +447,8 @@ static void test_trust_files(void **state)
         make_cert(dir, "root");
         char *pem = ost_path_join(dir, "root.pem"), *der = ost_path_join(dir, "root.cer");
         assert_int_equal(sh("openssl x509 -in '%s' -outform DER -out '%s'", pem, der), 0);
-        assert_int_equal(ost_cat_trust_add_file(t, pem, &err), OST_OK);
-        assert_int_equal(ost_cat_trust_add_file(t, der, &err), OST_OK);
+        assert_ost_ok(ost_cat_trust_add_file(t, pem, &err), &err);
+        assert_ost_ok(ost_cat_trust_add_file(t, der, &err), &err);
         assert_int_equal(ost_cat_trust_count(t), 2);
         free(pem), free(der);
     }

@@ -115,7 +115,7 @@ static void test_pem_and_der_are_the_same_certificate(void **state)
     uint8_t *der;
     size_t n;
     struct ost_error err;
-    assert_int_equal(ost_read_file(f->der, OST_CERT_MAX_FILE, &der, &n, &err), OST_OK);
+    assert_ost_ok(ost_read_file(f->der, OST_CERT_MAX_FILE, &der, &n, &err), &err);
     assert_string_equal(a.thumbprint, b.thumbprint);
     assert_int_equal(a.der_len, n);
     assert_memory_equal(a.der, der, n);
@@ -152,7 +152,7 @@ static void test_blob_is_what_windows_writes(void **state)
 
     struct ost_cert_blob parsed;
     struct ost_error err;
-    assert_int_equal(ost_cert_blob_parse(blob, len, "Blob", &parsed, &err), OST_OK);
+    assert_ost_ok(ost_cert_blob_parse(blob, len, "Blob", &parsed, &err), &err);
     assert_int_equal(parsed.nprops, 2);
     assert_true(parsed.hash_matches);
     assert_ptr_equal(parsed.der, blob + 44);
@@ -193,7 +193,7 @@ static void test_blob_with_other_properties(void **state)
     struct ost_buf b = windows_blob(&c);
     struct ost_cert_blob parsed;
     struct ost_error err;
-    assert_int_equal(ost_cert_blob_parse((uint8_t *)b.data, b.len, "Blob", &parsed, &err), OST_OK);
+    assert_ost_ok(ost_cert_blob_parse((uint8_t *)b.data, b.len, "Blob", &parsed, &err), &err);
     assert_int_equal(parsed.nprops, 5);
     assert_true(parsed.hash_matches);
     assert_int_equal(parsed.der_len, c.der_len);
@@ -323,31 +323,31 @@ static void test_add_list_remove(void **state)
     struct ost_error err;
     enum ost_cert_action action;
     assert_false(ost_certstore_has(img, "ROOT", c.thumbprint));
-    assert_int_equal(ost_certstore_add(img, "ROOT", &c, &action, &err), OST_OK);
+    assert_ost_ok(ost_certstore_add(img, "ROOT", &c, &action, &err), &err);
     assert_int_equal(action, OST_CERT_ADD);
-    assert_int_equal(ost_certstore_add(img, "TrustedPeople", &c, &action, &err), OST_OK);
+    assert_ost_ok(ost_certstore_add(img, "TrustedPeople", &c, &action, &err), &err);
     assert_true(ost_certstore_has(img, "ROOT", c.thumbprint));
     assert_true(ost_certstore_has(img, "root", c.thumbprint));
     assert_false(ost_certstore_has(img, "TrustedPublisher", c.thumbprint));
-    assert_int_equal(ost_image_commit(img, &err), OST_OK);
+    assert_ost_ok(ost_image_commit(img, &err), &err);
     ost_image_close(img);
 
     img = open_image(dir, true);
     /* a new store gets the three keys Windows gives every store */
     assert_true(ost_hive_key(img->software, 0, "Microsoft\\SystemCertificates\\TrustedPeople\\CRLs"));
     assert_true(ost_hive_key(img->software, 0, "Microsoft\\SystemCertificates\\TrustedPeople\\CTLs"));
-    assert_int_equal(ost_certstore_add(img, "ROOT", &c, &action, &err), OST_OK);
+    assert_ost_ok(ost_certstore_add(img, "ROOT", &c, &action, &err), &err);
     assert_int_equal(action, OST_CERT_PRESENT);
     assert_false(ost_hive_modified(img->software));
     struct ost_certstore_list l;
-    assert_int_equal(ost_certstore_list(img, NULL, &l, &err), OST_OK);
+    assert_ost_ok(ost_certstore_list(img, NULL, &l, &err), &err);
     assert_int_equal(l.n, 2);
     assert_string_equal(l.v[0].store, "ROOT");
     assert_string_equal(l.v[0].key, c.thumbprint);
     assert_string_equal(l.v[0].cert.subject, c.subject);
     assert_true(l.v[0].hash_matches && l.v[0].key_matches && !l.v[0].problem);
     ost_certstore_list_free(&l);
-    assert_int_equal(ost_certstore_remove(img, "ROOT", c.thumbprint, &err), OST_OK);
+    assert_ost_ok(ost_certstore_remove(img, "ROOT", c.thumbprint, &err), &err);
     assert_int_equal(ost_certstore_remove(img, "ROOT", c.thumbprint, &err), OST_NEGATIVE);
     assert_false(ost_certstore_has(img, "ROOT", c.thumbprint));
     assert_true(ost_hive_key(img->software, 0, "Microsoft\\SystemCertificates\\ROOT\\Certificates"));
@@ -361,8 +361,8 @@ static void set_blob(struct ost_image *img, const char *store, const char *key, 
     char *path = ost_xasprintf("Microsoft\\SystemCertificates\\%s\\Certificates\\%s", store, key);
     ost_hkey k;
     struct ost_error err;
-    assert_int_equal(ost_hive_create_key(img->software, 0, path, &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_raw(img->software, k, "Blob", OST_REG_BINARY, data, len, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(img->software, 0, path, &k, &err), &err);
+    assert_ost_ok(ost_hive_set_raw(img->software, k, "Blob", OST_REG_BINARY, data, len, &err), &err);
     free(path);
 }
 
@@ -376,7 +376,7 @@ static void test_windows_entry_is_kept(void **state)
     set_blob(img, "ROOT", c.thumbprint, b.data, b.len);
     struct ost_error err;
     enum ost_cert_action action;
-    assert_int_equal(ost_certstore_add(img, "ROOT", &c, &action, &err), OST_OK);
+    assert_ost_ok(ost_certstore_add(img, "ROOT", &c, &action, &err), &err);
     assert_int_equal(action, OST_CERT_PRESENT);
     uint32_t type;
     uint8_t *data;
@@ -414,7 +414,7 @@ static void test_broken_entries(void **state)
     ost_buf_free(&stub);
     struct ost_certstore_list l;
     struct ost_error err;
-    assert_int_equal(ost_certstore_list(img, NULL, &l, &err), OST_OK);
+    assert_ost_ok(ost_certstore_list(img, NULL, &l, &err), &err);
     assert_int_equal(l.n, 4);
     for (size_t i = 0; i < l.n; i++) {
         assert_non_null(l.v[i].problem);
@@ -436,11 +436,11 @@ static void test_broken_entries(void **state)
 
     enum ost_cert_action action;
     char *reason;
-    assert_int_equal(ost_certstore_plan_add(img, "ROOT", &c, &action, &reason, &err), OST_OK);
+    assert_ost_ok(ost_certstore_plan_add(img, "ROOT", &c, &action, &reason, &err), &err);
     assert_int_equal(action, OST_CERT_REPLACE);
     assert_non_null(reason);
     free(reason);
-    assert_int_equal(ost_certstore_add(img, "TrustedPublisher", &c, &action, &err), OST_OK);
+    assert_ost_ok(ost_certstore_add(img, "TrustedPublisher", &c, &action, &err), &err);
     assert_int_equal(action, OST_CERT_REPLACE);
     assert_true(ost_certstore_has(img, "TrustedPublisher", c.thumbprint));
     free(blob);
@@ -456,10 +456,10 @@ static void test_store_names(void **state)
     struct ost_image *img = open_image(dir, false);
     char *name;
     struct ost_error err;
-    assert_int_equal(ost_certstore_check_name(img, "root", &name, &err), OST_OK);
+    assert_ost_ok(ost_certstore_check_name(img, "root", &name, &err), &err);
     assert_string_equal(name, "ROOT");
     free(name);
-    assert_int_equal(ost_certstore_check_name(img, "trustedpeople", &name, &err), OST_OK);
+    assert_ost_ok(ost_certstore_check_name(img, "trustedpeople", &name, &err), &err);
     assert_string_equal(name, "TrustedPeople");
     free(name);
     assert_int_equal(ost_certstore_check_name(img, "Roots", &name, &err), OST_ERR_USAGE);

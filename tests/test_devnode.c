@@ -82,9 +82,9 @@ static void test_real_hive_devnodes(void **state)
         skip();
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     struct ost_devnodes d;
-    assert_int_equal(ost_devnodes_list(img, &d, &err), OST_OK);
+    assert_ost_ok(ost_devnodes_list(img, &d, &err), &err);
     size_t vmware = 0, acpi = 0, usb = 0, with_findings = 0;
     for (size_t i = 0; i < d.n; i++) {
         vmware += ost_has_prefix_ci(d.v[i].instance_path, "PCI\\VEN_15AD&");
@@ -144,19 +144,19 @@ static void test_real_hive_params(void **state)
         skip();
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, true, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, true, &img, &err), &err);
     struct ost_devnodes d;
-    assert_int_equal(ost_devnodes_list(img, &d, &err), OST_OK);
+    assert_ost_ok(ost_devnodes_list(img, &d, &err), &err);
     const struct ost_devnode *vmci = ost_devnodes_find(&d, VMCI);
     struct ost_param p, before;
-    assert_int_equal(ost_param_parse_assignment("ForceNullBackend=1", OST_REG_DWORD, &p, &err), OST_OK);
-    assert_int_equal(ost_param_set(img, vmci, OST_PARAM_DEVICE, &p, &before, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("ForceNullBackend=1", OST_REG_DWORD, &p, &err), &err);
+    assert_ost_ok(ost_param_set(img, vmci, OST_PARAM_DEVICE, &p, &before, &err), &err);
     assert_null(before.name);
     ost_param_free(&p);
-    assert_int_equal(ost_param_parse_assignment("AllowPollingOnly=0x1", OST_REG_DWORD, &p, &err), OST_OK);
-    assert_int_equal(ost_param_set(img, vmci, OST_PARAM_DRIVER_KEY, &p, NULL, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("AllowPollingOnly=0x1", OST_REG_DWORD, &p, &err), &err);
+    assert_ost_ok(ost_param_set(img, vmci, OST_PARAM_DRIVER_KEY, &p, NULL, &err), &err);
     ost_param_free(&p);
-    assert_int_equal(ost_image_commit(img, &err), OST_OK);
+    assert_ost_ok(ost_image_commit(img, &err), &err);
     ost_devnodes_free(&d);
     ost_image_close(img);
 
@@ -214,15 +214,15 @@ static void test_names_and_values(void **state)
     (void)state;
     struct ost_param p;
     struct ost_error err;
-    assert_int_equal(ost_param_parse_assignment("ForceNullBackend=0xFFFFFFFF", OST_REG_DWORD, &p, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("ForceNullBackend=0xFFFFFFFF", OST_REG_DWORD, &p, &err), &err);
     assert_string_equal(p.name, "ForceNullBackend");
     assert_true(p.is_dword);
     assert_int_equal(p.dword, 0xFFFFFFFFu);
     ost_param_free(&p);
-    assert_int_equal(ost_param_parse_assignment("X=4294967295", OST_REG_DWORD, &p, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("X=4294967295", OST_REG_DWORD, &p, &err), &err);
     assert_int_equal(p.dword, 4294967295u);
     ost_param_free(&p);
-    assert_int_equal(ost_param_parse_assignment("Mode=a=b c", OST_REG_SZ, &p, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("Mode=a=b c", OST_REG_SZ, &p, &err), &err);
     assert_string_equal(p.name, "Mode");
     assert_string_equal(p.text, "a=b c");
     ost_param_free(&p);
@@ -244,7 +244,7 @@ static void test_names_and_values(void **state)
     strcpy(name + 256, "=1");
     expect_bad_assignment(name, OST_REG_DWORD, "at most 255");
     strcpy(name + 255, "=1");
-    assert_int_equal(ost_param_parse_assignment(name, OST_REG_DWORD, &p, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment(name, OST_REG_DWORD, &p, &err), &err);
     ost_param_free(&p);
 }
 
@@ -254,9 +254,9 @@ static void test_seed_devices(void **state)
     char *dir = make_image(OST_ARCH_AMD64);
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, true, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, true, &img, &err), &err);
     struct ost_devnodes d;
-    assert_int_equal(ost_devnodes_list(img, &d, &err), OST_OK);
+    assert_ost_ok(ost_devnodes_list(img, &d, &err), &err);
     assert_int_equal(d.n, 3);
     const struct ost_devnode *bound = ost_devnodes_find(&d, SND_REV01), *failed = ost_devnodes_find(&d, SND_REV00),
                              *legacy = ost_devnodes_find(&d, SND_1018);
@@ -280,29 +280,29 @@ static void test_seed_devices(void **state)
     char *path;
     assert_int_equal(ost_param_key_path(failed, OST_PARAM_DRIVER_KEY, &path, &err), OST_NEGATIVE);
     assert_non_null(strstr(err.message, "no driver bound yet"));
-    assert_int_equal(ost_param_key_path(bound, OST_PARAM_DRIVER_KEY, &path, &err), OST_OK);
+    assert_ost_ok(ost_param_key_path(bound, OST_PARAM_DRIVER_KEY, &path, &err), &err);
     assert_string_equal(path, "Control\\Class\\{4d36e96c-e325-11ce-bfc1-08002be10318}\\0000");
     free(path);
 
     struct ost_param p, got;
     assert_int_equal(ost_param_get(img, failed, OST_PARAM_DEVICE, "ForceNullBackend", &got, &err), OST_NEGATIVE);
-    assert_int_equal(ost_param_parse_assignment("ForceNullBackend=1", OST_REG_DWORD, &p, &err), OST_OK);
-    assert_int_equal(ost_param_set(img, failed, OST_PARAM_DEVICE, &p, NULL, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("ForceNullBackend=1", OST_REG_DWORD, &p, &err), &err);
+    assert_ost_ok(ost_param_set(img, failed, OST_PARAM_DEVICE, &p, NULL, &err), &err);
     ost_param_free(&p);
-    assert_int_equal(ost_param_parse_assignment("forcenullbackend=7", OST_REG_DWORD, &p, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("forcenullbackend=7", OST_REG_DWORD, &p, &err), &err);
     struct ost_param before;
-    assert_int_equal(ost_param_set(img, failed, OST_PARAM_DEVICE, &p, &before, &err), OST_OK);
+    assert_ost_ok(ost_param_set(img, failed, OST_PARAM_DEVICE, &p, &before, &err), &err);
     assert_string_equal(before.name, "ForceNullBackend"); /* the stored spelling is kept */
     assert_int_equal(before.dword, 1);
     ost_param_free(&p), ost_param_free(&before);
-    assert_int_equal(ost_param_get(img, failed, OST_PARAM_DEVICE, "FORCENULLBACKEND", &got, &err), OST_OK);
+    assert_ost_ok(ost_param_get(img, failed, OST_PARAM_DEVICE, "FORCENULLBACKEND", &got, &err), &err);
     assert_int_equal(got.dword, 7);
     ost_param_free(&got);
     struct ost_params all;
-    assert_int_equal(ost_params_list(img, failed, OST_PARAM_DEVICE, &all, &err), OST_OK);
+    assert_ost_ok(ost_params_list(img, failed, OST_PARAM_DEVICE, &all, &err), &err);
     assert_int_equal(all.n, 1);
     ost_params_free(&all);
-    assert_int_equal(ost_param_delete(img, failed, OST_PARAM_DEVICE, "ForceNullBackend", &err), OST_OK);
+    assert_ost_ok(ost_param_delete(img, failed, OST_PARAM_DEVICE, "ForceNullBackend", &err), &err);
     assert_int_equal(ost_param_delete(img, failed, OST_PARAM_DEVICE, "ForceNullBackend", &err), OST_NEGATIVE);
     ost_devnodes_free(&d);
     ost_image_close(img);
@@ -316,19 +316,19 @@ static void damage(const char *dir)
     struct ost_hive *h;
     struct ost_error err;
     struct ost_hive_open_options o = {.writable = true};
-    assert_int_equal(ost_hive_open(path, &o, &h, &err), OST_OK);
+    assert_ost_ok(ost_hive_open(path, &o, &h, &err), &err);
     ost_hkey bound = ost_hive_key(h, 0, "ControlSet001\\Enum\\" SND_REV01);
     ost_hkey failed = ost_hive_key(h, 0, "ControlSet001\\Enum\\" SND_REV00);
     ost_hkey legacy = ost_hive_key(h, 0, "ControlSet001\\Enum\\" SND_1018);
-    assert_int_equal(ost_hive_set_string(h, bound, "HardwareID", OST_REG_SZ, "PCI\\VEN_1AF4&DEV_1059&REV_01", &err), OST_OK);
-    assert_int_equal(ost_hive_set_string(h, bound, "ConfigFlags", OST_REG_SZ, "0", &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, bound, "Service", 5, &err), OST_OK);
-    assert_int_equal(ost_hive_set_raw(h, failed, "ConfigFlags", OST_REG_DWORD, "\x40", 1, &err), OST_OK);
-    assert_int_equal(ost_hive_set_string(h, failed, "Driver", OST_REG_SZ, "..\\..\\Select", &err), OST_OK);
-    assert_int_equal(ost_hive_set_raw(h, legacy, "HardwareID", OST_REG_BINARY, "\x01\x02", 2, &err), OST_OK);
-    assert_int_equal(ost_hive_set_raw(h, legacy, "CompatibleIDs", OST_REG_MULTI_SZ, "P\0", 2, &err), OST_OK);
+    assert_ost_ok(ost_hive_set_string(h, bound, "HardwareID", OST_REG_SZ, "PCI\\VEN_1AF4&DEV_1059&REV_01", &err), &err);
+    assert_ost_ok(ost_hive_set_string(h, bound, "ConfigFlags", OST_REG_SZ, "0", &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, bound, "Service", 5, &err), &err);
+    assert_ost_ok(ost_hive_set_raw(h, failed, "ConfigFlags", OST_REG_DWORD, "\x40", 1, &err), &err);
+    assert_ost_ok(ost_hive_set_string(h, failed, "Driver", OST_REG_SZ, "..\\..\\Select", &err), &err);
+    assert_ost_ok(ost_hive_set_raw(h, legacy, "HardwareID", OST_REG_BINARY, "\x01\x02", 2, &err), &err);
+    assert_ost_ok(ost_hive_set_raw(h, legacy, "CompatibleIDs", OST_REG_MULTI_SZ, "P\0", 2, &err), &err);
     char *tmp = ost_xasprintf("%s.new", path);
-    assert_int_equal(ost_hive_save(h, tmp, &err), OST_OK);
+    assert_ost_ok(ost_hive_save(h, tmp, &err), &err);
     ost_hive_close(h);
     assert_int_equal(rename(tmp, path), 0);
     free(tmp), free(path);
@@ -349,9 +349,9 @@ static void test_damaged_devnodes(void **state)
     damage(dir);
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, true, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, true, &img, &err), &err);
     struct ost_devnodes d;
-    assert_int_equal(ost_devnodes_list(img, &d, &err), OST_OK);
+    assert_ost_ok(ost_devnodes_list(img, &d, &err), &err);
     const struct ost_devnode *bound = ost_devnodes_find(&d, SND_REV01), *failed = ost_devnodes_find(&d, SND_REV00),
                              *legacy = ost_devnodes_find(&d, SND_1018);
     assert_int_equal(bound->hardware_ids.n, 1); /* a REG_SZ read as one ID */
@@ -371,9 +371,9 @@ static void test_damaged_devnodes(void **state)
     assert_int_equal(ost_param_key_path(failed, OST_PARAM_DRIVER_KEY, &path, &err), OST_ERR_CORRUPT);
     assert_non_null(strstr(err.message, "..\\..\\Select"));
     struct ost_param p;
-    assert_int_equal(ost_param_parse_assignment("AllowPollingOnly=1", OST_REG_DWORD, &p, &err), OST_OK);
+    assert_ost_ok(ost_param_parse_assignment("AllowPollingOnly=1", OST_REG_DWORD, &p, &err), &err);
     assert_int_equal(ost_param_set(img, failed, OST_PARAM_DRIVER_KEY, &p, NULL, &err), OST_ERR_CORRUPT);
-    assert_int_equal(ost_param_set(img, legacy, OST_PARAM_DEVICE, &p, NULL, &err), OST_OK);
+    assert_ost_ok(ost_param_set(img, legacy, OST_PARAM_DEVICE, &p, NULL, &err), &err);
     ost_param_free(&p);
     ost_devnodes_free(&d);
     ost_image_close(img);

@@ -43,7 +43,7 @@ static char *make_image(ost_arch arch, const char *const *specs, size_t n, const
     struct ost_image *img;
     struct ost_stage_plan *plan;
     struct ost_stage_options so = {.force_unsigned = true};
-    assert_int_equal(open_image(dir, true, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, true, &img, &err), &err);
     if (ost_stage_plan(img, &paths, &so, &plan, &err) != OST_OK || ost_stage_apply(img, plan, &so, &err) != OST_OK ||
         ost_image_commit(img, &err) != OST_OK)
         fail_msg("%s", err.message);
@@ -66,7 +66,7 @@ static struct ost_doctor_report *doctor(const char *dir, const struct ost_doctor
     struct ost_image *img;
     struct ost_error err;
     struct ost_doctor_report *r;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     if (ost_doctor_run(img, o, &r, &err) != OST_OK)
         fail_msg("%s", err.message);
     ost_image_close(img);
@@ -170,7 +170,7 @@ static void test_hwid_prefix_and_unknown_driver(void **state)
 
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     o = (struct ost_doctor_options){.driver = "nosuch.inf"};
     assert_int_equal(ost_doctor_run(img, &o, &r, &err), OST_ERR_USAGE);
     assert_non_null(strstr(err.message, "nosuch.inf"));
@@ -305,7 +305,7 @@ static void test_log_sections(void **state)
     /* A log given from the host that is not there is an error. */
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     o.setupapi_log = "/nonexistent/setupapi.dev.log";
     assert_int_not_equal(ost_doctor_run(img, &o, &r, &err), OST_OK);
     assert_non_null(strstr(err.message, "/nonexistent/setupapi.dev.log"));

@@ -62,17 +62,17 @@ static char *damaged_hive(const char *dir)
 {
     char *path = ost_path_join(dir, "TEST");
     struct ost_error err;
-    assert_int_equal(ost_regf_write_empty(path, "ROOT", &err), OST_OK);
+    assert_ost_ok(ost_regf_write_empty(path, "ROOT", &err), &err);
     struct ost_hive *h = open_hive(path, true);
     ost_hkey k, parent;
-    assert_int_equal(ost_hive_create_key(h, 0, "Parent", &parent, &err), OST_OK);
-    assert_int_equal(ost_hive_create_key(h, parent, "!bad" EURO, &k, &err), OST_OK);
-    assert_int_equal(ost_hive_create_key(h, parent, "Bravo", &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, k, "InBravo", 2, &err), OST_OK);
-    assert_int_equal(ost_hive_create_key(h, parent, "Charlie", &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, parent, "!val" EURO, 7, &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, parent, "X", 1, &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, parent, "Y", 2, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, "Parent", &parent, &err), &err);
+    assert_ost_ok(ost_hive_create_key(h, parent, "!bad" EURO, &k, &err), &err);
+    assert_ost_ok(ost_hive_create_key(h, parent, "Bravo", &k, &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, k, "InBravo", 2, &err), &err);
+    assert_ost_ok(ost_hive_create_key(h, parent, "Charlie", &k, &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, parent, "!val" EURO, 7, &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, parent, "X", 1, &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, parent, "Y", 2, &err), &err);
     save_hive(h, path);
     unpair(path, "!bad");
     unpair(path, "!val");
@@ -132,14 +132,14 @@ static void test_edits_beside_unreadable_names_refused(void **state)
     ost_hkey parent = ost_hive_key(h, 0, "Parent"), k;
 
     /* an existing key is found, not added again beside the unreadable one */
-    assert_int_equal(ost_hive_create_key(h, 0, "Parent\\Charlie", &k, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, "Parent\\Charlie", &k, &err), &err);
     assert_int_equal(k, ost_hive_key(h, parent, "Charlie"));
     assert_false(ost_hive_modified(h));
     assert_int_equal(ost_hive_create_key(h, 0, "Parent\\Delta", &k, &err), OST_ERR_CORRUPT);
     assert_non_null(strstr(err.message, "has a subkey whose name is not valid UTF-16 (subkey 1 of 3"));
     assert_non_null(strstr(err.message, "cannot add the key Delta"));
     /* below a readable key, adding is fine */
-    assert_int_equal(ost_hive_create_key(h, 0, "Parent\\Bravo\\Deeper", &k, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, "Parent\\Bravo\\Deeper", &k, &err), &err);
 
     /* values: read past, never rewritten without the unreadable name */
     assert_int_equal(ost_hive_set_dword(h, parent, "X", 5, &err), OST_ERR_CORRUPT);
@@ -154,7 +154,7 @@ static void test_edits_beside_unreadable_names_refused(void **state)
     assert_int_equal(ost_hive_delete_key(h, parent, &err), OST_ERR_CORRUPT);
     assert_non_null(strstr(err.message, "cannot delete TEST\\Parent"));
     assert_true(ost_hive_key(h, parent, "Bravo\\Deeper") != 0);
-    assert_int_equal(ost_hive_delete_key(h, ost_hive_key(h, parent, "Bravo"), &err), OST_OK);
+    assert_ost_ok(ost_hive_delete_key(h, ost_hive_key(h, parent, "Bravo"), &err), &err);
     assert_int_equal(ost_hive_key(h, parent, "Bravo"), 0);
     assert_true(ost_hive_key(h, parent, "Charlie") != 0);
     save_hive(h, path);
@@ -180,14 +180,14 @@ static void test_many_subkeys(void **state)
     (void)state;
     char *dir = t_mkdtemp(), *path = ost_path_join(dir, "TEST");
     struct ost_error err;
-    assert_int_equal(ost_regf_write_empty(path, "ROOT", &err), OST_OK);
+    assert_ost_ok(ost_regf_write_empty(path, "ROOT", &err), &err);
     struct ost_hive *h = open_hive(path, true);
     enum { N = 2000 };
     ost_hkey keys[N], k;
     for (size_t i = 0; i < N; i++) {
         char *p = ost_xasprintf("Enum\\Dev\\3&267a616a&0&%04zX", i);
-        assert_int_equal(ost_hive_create_key(h, 0, p, &keys[i], &err), OST_OK);
-        assert_int_equal(ost_hive_set_dword(h, keys[i], "Index", (uint32_t)i, &err), OST_OK);
+        assert_ost_ok(ost_hive_create_key(h, 0, p, &keys[i], &err), &err);
+        assert_ost_ok(ost_hive_set_dword(h, keys[i], "Index", (uint32_t)i, &err), &err);
         free(p);
     }
     ost_hkey dev = ost_hive_key(h, 0, "Enum\\Dev");
@@ -197,12 +197,12 @@ static void test_many_subkeys(void **state)
         free(p);
     }
     assert_int_equal(ost_hive_key(h, dev, "3&267a616a&0&FFFF"), 0);
-    assert_int_equal(ost_hive_create_key(h, dev, "New", &k, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, dev, "New", &k, &err), &err);
     assert_int_equal(ost_hive_key(h, dev, "new"), k);
-    assert_int_equal(ost_hive_delete_key(h, keys[7], &err), OST_OK);
+    assert_ost_ok(ost_hive_delete_key(h, keys[7], &err), &err);
     assert_int_equal(ost_hive_key(h, dev, "3&267a616a&0&0007"), 0);
     assert_int_equal(ost_hive_key(h, dev, "3&267a616a&0&0008"), keys[8]);
-    assert_int_equal(ost_hive_create_key(h, dev, "!bad" EURO, &k, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, dev, "!bad" EURO, &k, &err), &err);
     save_hive(h, path);
     unpair(path, "!bad");
 
@@ -241,7 +241,7 @@ static void test_oversized_and_special_files_refused(void **state)
     (void)state;
     char *dir = t_mkdtemp(), *path = ost_path_join(dir, "SYSTEM");
     struct ost_error err;
-    assert_int_equal(ost_regf_write_empty(path, "ROOT", &err), OST_OK);
+    assert_ost_ok(ost_regf_write_empty(path, "ROOT", &err), &err);
     assert_int_equal(truncate(path, (off_t)4 << 30), 0);
     struct ost_hive *h = NULL;
     struct ost_hive_open_options o = {.writable = true};
@@ -250,7 +250,7 @@ static void test_oversized_and_special_files_refused(void **state)
     assert_non_null(strstr(err.message, "SYSTEM: 4294967296 bytes; Windows loads no hive larger than 2147483648"));
     /* the largest size Windows allows is still opened */
     assert_int_equal(truncate(path, (off_t)OST_HIVE_MAX_SIZE), 0);
-    assert_int_equal(ost_hive_open(path, NULL, &h, &err), OST_OK);
+    assert_ost_ok(ost_hive_open(path, NULL, &h, &err), &err);
     ost_hive_close(h);
     unlink(path);
 

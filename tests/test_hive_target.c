@@ -24,7 +24,7 @@ static struct ost_hive *fresh_hive(const char *dir, char **path)
 {
     *path = ost_path_join(dir, "TEST");
     struct ost_error err;
-    assert_int_equal(ost_regf_write_empty(*path, "ROOT", &err), OST_OK);
+    assert_ost_ok(ost_regf_write_empty(*path, "ROOT", &err), &err);
     struct ost_hive *h;
     struct ost_hive_open_options o = {.writable = true};
     if (ost_hive_open(*path, &o, &h, &err) != OST_OK)
@@ -39,27 +39,27 @@ static void test_values_round_trip(void **state)
     struct ost_hive *h = fresh_hive(dir, &path);
     struct ost_error err;
     ost_hkey k;
-    assert_int_equal(ost_hive_create_key(h, 0, "Microsoft\\Windows\\CurrentVersion", &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_string(h, k, "DevicePath", OST_REG_EXPAND_SZ, "%SystemRoot%\\inf", &err), OST_OK);
-    assert_int_equal(ost_hive_set_string(h, k, "", OST_REG_SZ, "default \xC3\xA9", &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, k, "Start", 3, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, "Microsoft\\Windows\\CurrentVersion", &k, &err), &err);
+    assert_ost_ok(ost_hive_set_string(h, k, "DevicePath", OST_REG_EXPAND_SZ, "%SystemRoot%\\inf", &err), &err);
+    assert_ost_ok(ost_hive_set_string(h, k, "", OST_REG_SZ, "default \xC3\xA9", &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, k, "Start", 3, &err), &err);
     struct ost_strlist ids = {0};
     ost_strlist_add(&ids, "PCI\\VEN_1AF4&DEV_1059&REV_01");
     ost_strlist_add(&ids, "PCI\\VEN_1AF4&DEV_1059");
-    assert_int_equal(ost_hive_set_multi_string(h, k, "HardwareID", &ids, &err), OST_OK);
-    assert_int_equal(ost_hive_set_raw(h, k, "Bin", OST_REG_BINARY, "\x01", 1, &err), OST_OK);
-    assert_int_equal(ost_hive_set_dword(h, k, "Gone", 1, &err), OST_OK);
-    assert_int_equal(ost_hive_delete_value(h, k, "gone", &err), OST_OK);
+    assert_ost_ok(ost_hive_set_multi_string(h, k, "HardwareID", &ids, &err), &err);
+    assert_ost_ok(ost_hive_set_raw(h, k, "Bin", OST_REG_BINARY, "\x01", 1, &err), &err);
+    assert_ost_ok(ost_hive_set_dword(h, k, "Gone", 1, &err), &err);
+    assert_ost_ok(ost_hive_delete_value(h, k, "gone", &err), &err);
     ost_hkey doomed;
-    assert_int_equal(ost_hive_create_key(h, 0, "Doomed\\Child", &doomed, &err), OST_OK);
-    assert_int_equal(ost_hive_delete_key(h, ost_hive_key(h, 0, "doomed"), &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, "Doomed\\Child", &doomed, &err), &err);
+    assert_ost_ok(ost_hive_delete_key(h, ost_hive_key(h, 0, "doomed"), &err), &err);
     assert_true(ost_hive_modified(h));
     char *saved = ost_path_join(dir, "SAVED");
-    assert_int_equal(ost_hive_save(h, saved, &err), OST_OK);
+    assert_ost_ok(ost_hive_save(h, saved, &err), &err);
     ost_hive_close(h);
 
     struct ost_hive *r;
-    assert_int_equal(ost_hive_open(saved, NULL, &r, &err), OST_OK);
+    assert_ost_ok(ost_hive_open(saved, NULL, &r, &err), &err);
     ost_hkey rk = ost_hive_key(r, 0, "microsoft\\WINDOWS\\currentversion");
     assert_true(rk != 0);
     char *dp = ost_hive_get_string(r, rk, "devicepath");
@@ -98,7 +98,7 @@ static void patch_base_block(const char *path, size_t offset, uint32_t value, bo
     uint8_t *d;
     size_t n;
     struct ost_error err;
-    assert_int_equal(ost_read_file(path, 1u << 30, &d, &n, &err), OST_OK);
+    assert_ost_ok(ost_read_file(path, 1u << 30, &d, &n, &err), &err);
     d[offset] = (uint8_t)value, d[offset + 1] = (uint8_t)(value >> 8);
     d[offset + 2] = (uint8_t)(value >> 16), d[offset + 3] = (uint8_t)(value >> 24);
     if (fix_checksum) {
@@ -124,7 +124,7 @@ static void test_base_block_checks(void **state)
     assert_non_null(strstr(err.message, "dirty"));
     assert_non_null(strstr(err.message, "offset 4"));
     struct ost_hive_open_options force = {.allow_dirty = true};
-    assert_int_equal(ost_hive_open(path, &force, &h, &err), OST_OK);
+    assert_ost_ok(ost_hive_open(path, &force, &h, &err), &err);
     ost_hive_close(h);
 
     patch_base_block(path, 8, 1, false); /* content changed, checksum not */
@@ -158,7 +158,7 @@ static void test_real_system_hive(void **state)
     assert_int_equal(system(cmd), 0);
     struct ost_hive *h;
     struct ost_error err;
-    assert_int_equal(ost_hive_open(path, NULL, &h, &err), OST_OK);
+    assert_ost_ok(ost_hive_open(path, NULL, &h, &err), &err);
     uint32_t cur;
     assert_true(ost_hive_get_dword(h, ost_hive_key(h, 0, "Select"), "Current", &cur));
     assert_int_equal(cur, 1);
@@ -206,18 +206,18 @@ static void test_target_case_insensitive_and_commit(void **state)
     char *root = tree();
     struct ost_target *t;
     struct ost_error err;
-    assert_int_equal(ost_target_open_dir(root, true, &t, &err), OST_OK);
+    assert_ost_ok(ost_target_open_dir(root, true, &t, &err), &err);
     assert_int_equal(ost_target_stat(t, "WINDOWS\\existing.TXT"), 1);
     assert_int_equal(ost_target_stat(t, "windows"), 2);
     assert_int_equal(ost_target_stat(t, "Windows\\nothere"), 0);
-    assert_int_equal(ost_target_write_bytes(t, "windows\\EXISTING.txt", "new", 3, &err), OST_OK);
-    assert_int_equal(ost_target_write_bytes(t, "Windows\\offstage\\a\\b.txt", "deep", 4, &err), OST_OK);
+    assert_ost_ok(ost_target_write_bytes(t, "windows\\EXISTING.txt", "new", 3, &err), &err);
+    assert_ost_ok(ost_target_write_bytes(t, "Windows\\offstage\\a\\b.txt", "deep", 4, &err), &err);
     assert_int_equal(ost_target_write_bytes(t, "..\\escape.txt", "x", 1, &err), OST_ERR_CORRUPT);
     /* nothing visible before commit */
     char *s = slurp(root, "Windows/Existing.txt");
     assert_string_equal(s, "original");
     free(s);
-    assert_int_equal(ost_target_commit(t, &err), OST_OK);
+    assert_ost_ok(ost_target_commit(t, &err), &err);
     ost_target_close(t);
     s = slurp(root, "Windows/Existing.txt");
     assert_string_equal(s, "new"); /* the existing name's case is kept */
@@ -243,15 +243,15 @@ static void test_target_abort_and_rollback(void **state)
     struct ost_target *t;
     struct ost_error err;
     /* staged, then closed without commit */
-    assert_int_equal(ost_target_open_dir(root, true, &t, &err), OST_OK);
-    assert_int_equal(ost_target_write_bytes(t, "Windows\\Existing.txt", "changed", 7, &err), OST_OK);
+    assert_ost_ok(ost_target_open_dir(root, true, &t, &err), &err);
+    assert_ost_ok(ost_target_write_bytes(t, "Windows\\Existing.txt", "changed", 7, &err), &err);
     ost_target_close(t);
 
     /* a commit that fails half-way: the first two steps are undone */
-    assert_int_equal(ost_target_open_dir(root, true, &t, &err), OST_OK);
-    assert_int_equal(ost_target_write_bytes(t, "Windows\\Existing.txt", "changed", 7, &err), OST_OK);
-    assert_int_equal(ost_target_write_bytes(t, "Windows\\New\\Dir\\new.txt", "new", 3, &err), OST_OK);
-    assert_int_equal(ost_target_write_bytes(t, "Blocker\\inside.txt", "x", 1, &err), OST_OK);
+    assert_ost_ok(ost_target_open_dir(root, true, &t, &err), &err);
+    assert_ost_ok(ost_target_write_bytes(t, "Windows\\Existing.txt", "changed", 7, &err), &err);
+    assert_ost_ok(ost_target_write_bytes(t, "Windows\\New\\Dir\\new.txt", "new", 3, &err), &err);
+    assert_ost_ok(ost_target_write_bytes(t, "Blocker\\inside.txt", "x", 1, &err), &err);
     assert_int_not_equal(ost_target_commit(t, &err), OST_OK);
     ost_target_close(t);
 
@@ -271,7 +271,7 @@ static void test_target_read_only(void **state)
     char *root = tree();
     struct ost_target *t;
     struct ost_error err;
-    assert_int_equal(ost_target_open_dir(root, false, &t, &err), OST_OK);
+    assert_ost_ok(ost_target_open_dir(root, false, &t, &err), &err);
     assert_int_equal(ost_target_write_bytes(t, "Windows\\x.txt", "x", 1, &err), OST_ERR_USAGE);
     assert_non_null(strstr(err.message, "read-only"));
     ost_target_close(t);
@@ -293,7 +293,7 @@ static void test_target_reads_stay_inside(void **state)
     t_write_str(outside, "secret");
     struct ost_target *t;
     struct ost_error err;
-    assert_int_equal(ost_target_open_dir(root, false, &t, &err), OST_OK);
+    assert_ost_ok(ost_target_open_dir(root, false, &t, &err), &err);
     char *rel = ost_xasprintf("..\\%s", ost_path_basename(outside));
     const char *bad[] = {rel, "Windows\\..\\..\\etc\\passwd", "\\etc\\passwd", "C:\\boot.ini", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

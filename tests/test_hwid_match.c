@@ -8,10 +8,10 @@ static struct ost_driver_model *model_text(const char *name, const char *text, o
 {
     struct ost_inf *inf;
     struct ost_error err;
-    assert_int_equal(ost_inf_parse((const uint8_t *)text, strlen(text), name, NULL, &inf, NULL, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)text, strlen(text), name, NULL, &inf, NULL, &err), &err);
     struct ost_model_options o = {.arches = {arch}, .narches = 1};
     struct ost_driver_model *m;
-    assert_int_equal(ost_driver_model_build(inf, &o, &m, &err), OST_OK);
+    assert_ost_ok(ost_driver_model_build(inf, &o, &m, &err), &err);
     return m;
 }
 
@@ -60,8 +60,8 @@ static void test_pci_expansion(void **state)
 
     struct ost_pci_identity p;
     struct ost_error err;
-    assert_int_equal(ost_pci_identity_parse("0x1AF4:0x1018", &p, &err), OST_OK);
-    assert_int_equal(ost_pci_class_parse("040100", &p, &err), OST_OK);
+    assert_ost_ok(ost_pci_identity_parse("0x1AF4:0x1018", &p, &err), &err);
+    assert_ost_ok(ost_pci_class_parse("040100", &p, &err), &err);
     memset(&ids, 0, sizeof ids);
     ost_pci_expand(&p, &ids);
     assert_int_equal(ids.hardware_ids.n, 1);

@@ -25,7 +25,7 @@ static struct ost_driver_model *model_of(const char *text, ost_arch arch)
         o.arches[o.narches++] = arch;
     struct ost_driver_model *m;
     struct ost_error err;
-    assert_int_equal(ost_driver_model_build(inf, &o, &m, &err), OST_OK);
+    assert_ost_ok(ost_driver_model_build(inf, &o, &m, &err), &err);
     ost_diags_append(&d, &m->diags);
     m->diags = d;
     return m;
@@ -156,10 +156,10 @@ static void test_strings_substitution(void **state)
     const char *text = "[S]\na = %Name%\n[Strings]\nName = Neutral\n[Strings.0407]\nName = Deutsch\n";
     struct ost_inf_options de = {.locale = "0407"}, fr = {.locale = "040c"};
     struct ost_error err;
-    assert_int_equal(ost_inf_parse((const uint8_t *)text, strlen(text), "t.inf", &de, &inf, NULL, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)text, strlen(text), "t.inf", &de, &inf, NULL, &err), &err);
     assert_string_equal(ost_inf_section(inf, "S")->lines[0].values[0], "Deutsch");
     ost_inf_free(inf);
-    assert_int_equal(ost_inf_parse((const uint8_t *)text, strlen(text), "t.inf", &fr, &inf, NULL, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)text, strlen(text), "t.inf", &fr, &inf, NULL, &err), &err);
     assert_string_equal(ost_inf_section(inf, "S")->lines[0].values[0], "Neutral");
     ost_inf_free(inf);
 }
@@ -198,7 +198,7 @@ static void test_encodings(void **state)
     }
     struct ost_inf *inf;
     struct ost_error err;
-    assert_int_equal(ost_inf_parse(u16, k, "u16.inf", NULL, &inf, NULL, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse(u16, k, "u16.inf", NULL, &inf, NULL, &err), &err);
     assert_string_equal(inf->encoding, "utf-16le");
     assert_string_equal(ost_inf_get(inf, "Version", "Provider", NULL), "Caf\xC3\xA9");
     ost_inf_free(inf);
@@ -211,14 +211,14 @@ static void test_encodings(void **state)
 
     /* ANSI (Windows-1252): 0xE9 is é, 0x80 is the euro sign */
     const char *ansi = "[Version]\nProvider = Caf\xE9 \x80\n";
-    assert_int_equal(ost_inf_parse((const uint8_t *)ansi, strlen(ansi), "a.inf", NULL, &inf, NULL, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)ansi, strlen(ansi), "a.inf", NULL, &inf, NULL, &err), &err);
     assert_string_equal(inf->encoding, "ansi");
     assert_string_equal(ost_inf_get(inf, "Version", "Provider", NULL), "Caf\xC3\xA9 \xE2\x82\xAC");
     ost_inf_free(inf);
 
     /* UTF-8 with BOM */
     const char *bom = "\xEF\xBB\xBF[Version]\nProvider = Caf\xC3\xA9\n";
-    assert_int_equal(ost_inf_parse((const uint8_t *)bom, strlen(bom), "b.inf", NULL, &inf, NULL, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)bom, strlen(bom), "b.inf", NULL, &inf, NULL, &err), &err);
     assert_string_equal(inf->encoding, "utf-8-bom");
     assert_string_equal(ost_inf_get(inf, "version", "provider", NULL), "Caf\xC3\xA9");
     ost_inf_free(inf);
@@ -229,7 +229,7 @@ static void test_encodings(void **state)
 
     /* Ctrl-Z ends the file */
     const char *ctrlz = "[A]\nx=1\n\x1A garbage \x01\x02";
-    assert_int_equal(ost_inf_parse((const uint8_t *)ctrlz, strlen(ctrlz), "z.inf", NULL, &inf, NULL, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)ctrlz, strlen(ctrlz), "z.inf", NULL, &inf, NULL, &err), &err);
     ost_inf_free(inf);
 }
 
@@ -265,7 +265,7 @@ static void test_bad_input(void **state)
 
     /* unterminated quote: a finding with its line, the file still parses */
     const char *uq = "[A]\nok = 1\nbad = \"no end\nnext = 2\n";
-    assert_int_equal(ost_inf_parse((const uint8_t *)uq, strlen(uq), "q.inf", NULL, &inf, &d, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)uq, strlen(uq), "q.inf", NULL, &inf, &d, &err), &err);
     const struct ost_diag *x = find_diag(&d, "unterminated-quote");
     assert_non_null(x);
     assert_int_equal(x->line, 3);
@@ -274,7 +274,7 @@ static void test_bad_input(void **state)
 
     /* malformed header and a line before any section */
     const char *mh = "stray = 1\n[Broken\nx = 1\n[Good]\ny = 2\n";
-    assert_int_equal(ost_inf_parse((const uint8_t *)mh, strlen(mh), "m.inf", NULL, &inf, &d, &err), OST_OK);
+    assert_ost_ok(ost_inf_parse((const uint8_t *)mh, strlen(mh), "m.inf", NULL, &inf, &d, &err), &err);
     assert_non_null(find_diag(&d, "malformed-section-header"));
     assert_non_null(find_diag(&d, "line-outside-section"));
     assert_int_equal(ost_inf_section(inf, "Good")->nlines, 1);
@@ -359,7 +359,7 @@ static void test_models_decoration_choice(void **state)
     struct ost_inf *inf = parse_ok(text, &d);
     struct ost_model_options o = {.arches = {OST_ARCH_AMD64}, .narches = 1, .os = {6, 0, 0, 1}};
     struct ost_error err;
-    assert_int_equal(ost_driver_model_build(inf, &o, &m, &err), OST_OK);
+    assert_ost_ok(ost_driver_model_build(inf, &o, &m, &err), &err);
     assert_string_equal(m->arches[0].devices[0].model->hardware_id, "PCI\\VEN_1&DEV_2");
     ost_driver_model_free(m);
     ost_diags_free(&d);

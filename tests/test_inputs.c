@@ -73,8 +73,8 @@ static void open_input_refuses_what_is_not_a_regular_file(void **state)
     assert_int_equal(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
     assert_true((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
     close(fd);
-    assert_int_equal(ost_check_input_file(file, &err), OST_OK);
-    assert_int_equal(ost_read_file(file, 100, &data, &n, &err), OST_OK);
+    assert_ost_ok(ost_check_input_file(file, &err), &err);
+    assert_ost_ok(ost_read_file(file, 100, &data, &n, &err), &err);
     assert_int_equal(n, 4);
     assert_string_equal((char *)data, "data");
     free(data);

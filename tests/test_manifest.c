@@ -26,7 +26,7 @@ static void test_reads_entries_and_boot_hashes(void **state)
         "{\"inf\": \"b.inf\", \"folder\": \"b\"}]}";
     struct ost_manifest m;
     struct ost_error err;
-    assert_int_equal(parse(text, &m, &err), OST_OK);
+    assert_ost_ok(parse(text, &m, &err), &err);
     assert_int_equal(m.n, 2);
     assert_true(m.setup_complete_created);
     const struct ost_staged *a = &m.items[0];
@@ -93,7 +93,7 @@ static void test_empty_package_list(void **state)
     (void)state;
     struct ost_manifest m;
     struct ost_error err;
-    assert_int_equal(parse("{\"packages\": []}", &m, &err), OST_OK);
+    assert_ost_ok(parse("{\"packages\": []}", &m, &err), &err);
     assert_int_equal(m.n, 0);
     assert_false(m.setup_complete_created);
     ost_manifest_free(&m);

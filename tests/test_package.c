@@ -214,7 +214,7 @@ static void test_find_infs(void **state)
     struct ost_strlist l = {0};
     struct ost_error err;
     char *x86 = t_build_path("examples/virtio-snd/x86");
-    assert_int_equal(ost_package_find_infs(x86, false, &l, &err), OST_OK);
+    assert_ost_ok(ost_package_find_infs(x86, false, &l, &err), &err);
     assert_int_equal(l.n, 2);
     assert_non_null(strstr(l.v[0], "aero-virtio-snd-legacy.inf"));
     assert_non_null(strstr(l.v[1], "aero_virtio_snd.inf"));
@@ -222,7 +222,7 @@ static void test_find_infs(void **state)
     char *root = t_build_path("examples/virtio-snd");
     assert_int_equal(ost_package_find_infs(root, false, &l, &err), OST_ERR_IO);
     assert_non_null(strstr(err.message, "--recurse"));
-    assert_int_equal(ost_package_find_infs(root, true, &l, &err), OST_OK);
+    assert_ost_ok(ost_package_find_infs(root, true, &l, &err), &err);
     assert_int_equal(l.n, 4);
     ost_strlist_free(&l);
     assert_int_equal(ost_package_find_infs("/nonexistent/x", false, &l, &err), OST_ERR_IO);

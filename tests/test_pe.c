@@ -198,7 +198,7 @@ static void test_read_file_matches_parse(void **state)
     struct image im = load(path);
     struct ost_pe_info from_file, from_bytes = parse_ok(&im, "x");
     struct ost_error err;
-    assert_int_equal(ost_pe_read_file(path, &from_file, &err), OST_OK);
+    assert_ost_ok(ost_pe_read_file(path, &from_file, &err), &err);
     assert_int_equal(from_file.section_count, from_bytes.section_count);
     assert_memory_equal(from_file.sections, from_bytes.sections,
                         from_file.section_count * sizeof *from_file.sections);
@@ -338,7 +338,7 @@ static void assert_hash_covers_all_but_skips(const struct image *im, const struc
 {
     struct ost_buf fed = {0};
     struct ost_error err;
-    assert_int_equal(ost_pe_authenticode_digest(im->data, im->size, "x.sys", pe, record, &fed, &err), OST_OK);
+    assert_ost_ok(ost_pe_authenticode_digest(im->data, im->size, "x.sys", pe, record, &fed, &err), &err);
     struct ost_buf want = without(im, pe->authenticode_skip, pe->authenticode_skip_count);
     assert_int_equal(fed.len, want.len);
     assert_memory_equal(fed.data, want.data, want.len);
@@ -436,7 +436,7 @@ static void test_authenticode_skips_empty_sections(void **state)
 
     struct ost_buf fed = {0};
     struct ost_error err;
-    assert_int_equal(ost_pe_authenticode_digest(im.data, im.size, "x86.sys", &pe, record, &fed, &err), OST_OK);
+    assert_ost_ok(ost_pe_authenticode_digest(im.data, im.size, "x86.sys", &pe, record, &fed, &err), &err);
     assert_int_equal(fed.len, want.len);
     assert_memory_equal(fed.data, want.data, want.len);
     ost_buf_free(&fed);

@@ -330,8 +330,8 @@ static void test_one_byte_chunks(void **state)
         struct ost_error err;
         struct ost_setupapi_parser *p = ost_setupapi_parser_new("log", collect, &c);
         for (size_t i = 0; i < sizes[k]; i++)
-            assert_int_equal(ost_setupapi_parser_feed(p, (const uint8_t *)inputs[k] + i, 1, &err), OST_OK);
-        assert_int_equal(ost_setupapi_parser_finish(p, &info, &err), OST_OK);
+            assert_ost_ok(ost_setupapi_parser_feed(p, (const uint8_t *)inputs[k] + i, 1, &err), &err);
+        assert_ost_ok(ost_setupapi_parser_finish(p, &info, &err), &err);
         ost_setupapi_parser_free(p);
         check_sample(&c, &info);
         collected_free(&c);
@@ -575,7 +575,7 @@ static void test_files(void **state)
     struct collected c = {0};
     struct ost_setupapi_log_info info;
     struct ost_error err;
-    assert_int_equal(ost_setupapi_log_parse_file(path, collect, &c, &info, &err), OST_OK);
+    assert_ost_ok(ost_setupapi_log_parse_file(path, collect, &c, &info, &err), &err);
     check_sample(&c, &info);
     collected_free(&c);
     assert_int_equal(ost_setupapi_log_parse_file(dir, collect, &c, &info, &err), OST_ERR_IO);

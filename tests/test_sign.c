@@ -127,10 +127,10 @@ static void test_cert_write_refuses_existing(void **state)
     assert_int_equal(access(cer, F_OK), -1);
     uint8_t *data;
     size_t n;
-    assert_int_equal(ost_read_file(pem, 100, &data, &n, &err), OST_OK);
+    assert_ost_ok(ost_read_file(pem, 100, &data, &n, &err), &err);
     assert_string_equal((char *)data, "keep me");
     free(data);
-    assert_int_equal(ost_test_cert_write(&p->cert, dir, "t", true, &err), OST_OK);
+    assert_ost_ok(ost_test_cert_write(&p->cert, dir, "t", true, &err), &err);
     struct stat st;
     assert_int_equal(stat(key, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
@@ -180,7 +180,7 @@ static void test_refuses_expired_unless_allowed(void **state)
     struct ost_signer_options allow = {.allow_expired = true};
     struct ost_signer *s;
     struct ost_error err;
-    assert_int_equal(load_from(&old, old.cert_pem, &allow, &s, &err), OST_OK);
+    assert_ost_ok(load_from(&old, old.cert_pem, &allow, &s, &err), &err);
     ost_signer_free(s);
     ost_test_cert_free(&old);
     ost_test_cert_free(&future);
@@ -243,9 +243,9 @@ static char *authenticode_hex(const struct image *im, ost_digest d)
 {
     struct ost_pe_info pe;
     struct ost_error err;
-    assert_int_equal(ost_pe_parse(im->data, im->size, "x", &pe, &err), OST_OK);
+    assert_ost_ok(ost_pe_parse(im->data, im->size, "x", &pe, &err), &err);
     struct ost_buf covered = {0};
-    assert_int_equal(ost_pe_authenticode_digest(im->data, im->size, "x", &pe, hash_update, &covered, &err), OST_OK);
+    assert_ost_ok(ost_pe_authenticode_digest(im->data, im->size, "x", &pe, hash_update, &covered, &err), &err);
     char *dir = t_mkdtemp(), *file = t_in(dir, "covered");
     t_write(file, covered.data, covered.len);
     char *cmd = ost_xasprintf("openssl dgst -%s -r '%s' | cut -d' ' -f1 | tr a-f A-F", ost_digest_name(d), file);
@@ -330,7 +330,7 @@ static void test_sign_unaligned_image(void **state)
     assert_memory_equal(out.data + in.size, "extra\0\0\0", 8);
     struct ost_pkcs7_verified v;
     struct ost_error err;
-    assert_int_equal(verify_pe_signature(p, &out, &v, &err), OST_OK);
+    assert_ost_ok(verify_pe_signature(p, &out, &v, &err), &err);
     char *ours = authenticode_hex(&out, OST_DIGEST_SHA1), *inside = embedded_hex(&v);
     assert_string_equal(ours, inside);
     free(ours), free(inside);
@@ -347,7 +347,7 @@ static void test_resign_replaces_and_is_deterministic(void **state)
     struct image other = sign_pe(p, OST_DIGEST_SHA256, &once);
     struct ost_pkcs7_verified v;
     struct ost_error err;
-    assert_int_equal(verify_pe_signature(p, &other, &v, &err), OST_OK);
+    assert_ost_ok(verify_pe_signature(p, &other, &v, &err), &err);
     assert_int_equal(v.digest, OST_DIGEST_SHA256);
     ost_pkcs7_verified_free(&v);
     free(in.data), free(once.data), free(twice.data), free(other.data);
@@ -359,7 +359,7 @@ static void test_untrusted_and_tampered(void **state)
     struct image in = load_driver("x86"), out = sign_pe(p, OST_DIGEST_SHA1, &in);
     struct ost_pe_info pe;
     struct ost_error err;
-    assert_int_equal(ost_pe_parse(out.data, out.size, "signed", &pe, &err), OST_OK);
+    assert_ost_ok(ost_pe_parse(out.data, out.size, "signed", &pe, &err), &err);
     const uint8_t *sig = out.data + pe.cert_table_offset + 8;
     size_t sig_size = pe.cert_table_size - 8;
     struct ost_test_cert stranger = make_cert(0, 0);
@@ -368,7 +368,7 @@ static void test_untrusted_and_tampered(void **state)
     assert_non_null(strstr(err.message, "not trusted"));
     /* A changed section byte changes the image hash, not the signature. */
     struct ost_pkcs7_verified v;
-    assert_int_equal(verify_pe_signature(p, &out, &v, &err), OST_OK);
+    assert_ost_ok(verify_pe_signature(p, &out, &v, &err), &err);
     out.data[pe.sections[0].raw_offset + 16] ^= 1;
     char *now = authenticode_hex(&out, OST_DIGEST_SHA1), *inside = embedded_hex(&v);
     assert_string_not_equal(now, inside);
@@ -482,8 +482,8 @@ static void test_sign_catalog(void **state)
     uint8_t *out;
     size_t n;
     ost_sign_kind kind;
-    assert_int_equal(ost_sign_bytes(p->signer, OST_DIGEST_SHA1, (uint8_t *)cat.data, cat.len, "u.cat", &kind, &out,
-                                    &n, &err), OST_OK);
+    assert_ost_ok(ost_sign_bytes(p->signer, OST_DIGEST_SHA1, (uint8_t *)cat.data, cat.len, "u.cat", &kind, &out,
+                                    &n, &err), &err);
     assert_int_equal(kind, OST_SIGN_CATALOG);
     struct ost_pkcs7_verified v;
     if (ost_pkcs7_verify(out, n, "s.cat", &trusted, 1, &v, &err) != OST_OK)
@@ -495,7 +495,7 @@ static void test_sign_catalog(void **state)
     /* re-signing a signed catalog keeps the content and gives the same bytes */
     uint8_t *again;
     size_t again_n;
-    assert_int_equal(ost_sign_catalog(p->signer, OST_DIGEST_SHA1, out, n, "s.cat", &again, &again_n, &err), OST_OK);
+    assert_ost_ok(ost_sign_catalog(p->signer, OST_DIGEST_SHA1, out, n, "s.cat", &again, &again_n, &err), &err);
     assert_int_equal(again_n, n);
     assert_memory_equal(again, out, n);
     /* one changed byte of the list: the messageDigest no longer matches */
@@ -544,16 +544,16 @@ static void test_sign_file_in_place(void **state)
     assert_int_equal(ost_sign_file(p->signer, OST_DIGEST_SHA1, inf, &kind, &err), OST_ERR_UNSUPPORTED);
     uint8_t *data;
     size_t n;
-    assert_int_equal(ost_read_file(inf, 100, &data, &n, &err), OST_OK);
+    assert_ost_ok(ost_read_file(inf, 100, &data, &n, &err), &err);
     assert_string_equal((char *)data, "[Version]\n");
     free(data);
-    assert_int_equal(ost_sign_file(p->signer, OST_DIGEST_SHA1, sys, &kind, &err), OST_OK);
+    assert_ost_ok(ost_sign_file(p->signer, OST_DIGEST_SHA1, sys, &kind, &err), &err);
     assert_int_equal(kind, OST_SIGN_PE);
     struct stat st;
     assert_int_equal(stat(sys, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0640);
     struct ost_pe_info pe;
-    assert_int_equal(ost_pe_read_file(sys, &pe, &err), OST_OK);
+    assert_ost_ok(ost_pe_read_file(sys, &pe, &err), &err);
     assert_true(pe.has_certificate_table);
     ost_pe_info_free(&pe);
     t_rm_rf(dir);

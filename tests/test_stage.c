@@ -25,12 +25,12 @@ static void set_value(const char *image, const char *hive, const char *key, cons
     struct ost_hive *h;
     struct ost_error err;
     struct ost_hive_open_options o = {.writable = true};
-    assert_int_equal(ost_hive_open(path, &o, &h, &err), OST_OK);
+    assert_ost_ok(ost_hive_open(path, &o, &h, &err), &err);
     ost_hkey k;
-    assert_int_equal(ost_hive_create_key(h, 0, key, &k, &err), OST_OK);
-    assert_int_equal(ost_hive_set_string(h, k, name, OST_REG_SZ, value, &err), OST_OK);
+    assert_ost_ok(ost_hive_create_key(h, 0, key, &k, &err), &err);
+    assert_ost_ok(ost_hive_set_string(h, k, name, OST_REG_SZ, value, &err), &err);
     char *tmp = ost_xasprintf("%s.new", path);
-    assert_int_equal(ost_hive_save(h, tmp, &err), OST_OK);
+    assert_ost_ok(ost_hive_save(h, tmp, &err), &err);
     ost_hive_close(h);
     assert_int_equal(rename(tmp, path), 0);
     free(tmp), free(path);
@@ -56,7 +56,7 @@ static void test_identifies_test_image(void **state)
     char *dir = make_image(OST_ARCH_X86);
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     assert_int_equal(img->info.arch, OST_ARCH_X86);
     assert_true(img->info.kernel_checked);
     assert_int_equal(img->info.major, 6);
@@ -103,7 +103,7 @@ static struct ost_stage_plan *plan_for(struct ost_image *img, const char *inf, b
     struct ost_stage_options o = {.force_unsigned = force_unsigned};
     struct ost_stage_plan *plan;
     struct ost_error err;
-    assert_int_equal(ost_stage_plan(img, &infs, &o, &plan, &err), OST_OK);
+    assert_ost_ok(ost_stage_plan(img, &infs, &o, &plan, &err), &err);
     ost_strlist_free(&infs);
     return plan;
 }
@@ -130,7 +130,7 @@ static void test_windows8_boot_critical_refused(void **state)
     set_value(dir, "SOFTWARE", "Microsoft\\Windows NT\\CurrentVersion", "CurrentBuild", "9200");
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     assert_true(img->info.windows8_or_later);
     char *inf = storage_package("amd64");
     struct ost_stage_plan *plan = plan_for(img, inf, false);
@@ -156,7 +156,7 @@ static void test_existing_service_not_overwritten(void **state)
     set_value(dir, "SYSTEM", "ControlSet001\\services\\teststor", "ImagePath", "somebody else's");
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     char *inf = storage_package("x86");
     struct ost_stage_plan *plan = plan_for(img, inf, false);
     assert_int_equal(plan->packages[0].action, OST_STAGE_REFUSED);
@@ -177,7 +177,7 @@ static void test_devicepath_keeps_entries(void **state)
     set_value(dir, "SOFTWARE", "Microsoft\\Windows\\CurrentVersion", "DevicePath", "C:\\Drivers;D:\\More");
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     struct ost_stage_plan *plan = plan_for(img, "build/examples/virtio-snd/amd64/aero_virtio_snd.inf", true);
     /* %SystemRoot%\inf is put back; nothing is dropped */
     assert_string_equal(plan->devicepath_after, "%SystemRoot%\\inf;C:\\Drivers;D:\\More;%SystemRoot%\\offstage\\drivers");
@@ -195,7 +195,7 @@ static void test_corrupt_manifest(void **state)
     t_write_str(m, "{ \"packages\": [ {\"inf\": 1 ");
     struct ost_image *img;
     struct ost_error err;
-    assert_int_equal(open_image(dir, false, &img, &err), OST_OK);
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
     struct ost_strlist infs = {0};
     ost_strlist_add(&infs, "build/examples/virtio-snd/amd64/aero_virtio_snd.inf");
     struct ost_stage_options o = {.force_unsigned = true};

@@ -60,15 +60,15 @@ static char *prepare_wim(const char *dir)
     char *img = ost_path_join(dir, "img"), *wim = ost_path_join(dir, "install.wim");
     struct ost_test_image_options o = {.arch = OST_ARCH_X86};
     struct ost_error err;
-    assert_int_equal(ost_make_test_image(img, &o, &err), OST_OK);
+    assert_ost_ok(ost_make_test_image(img, &o, &err), &err);
     char *cmd = ost_xasprintf("wimlib-imagex capture '%s' '%s' t >/dev/null", img, wim);
     assert_int_equal(system(cmd), 0);
     char *vol = ost_path_join(dir, "vol.img"), *sw = ost_path_join(img, "Windows/System32/config/SOFTWARE");
     char *vol2 = ost_path_join(dir, "vol2.img"), *sy = ost_path_join(img, "Windows/System32/config/SYSTEM");
     struct ost_ntfs_file_meta meta = {known_sd, sizeof known_sd, 0x20, 129342960000000000ull,
                                       129342960000000000ull, 129342960000000000ull};
-    assert_int_equal(ost_ntfs_volume_with_file(vol, "SOFTWARE", sw, &meta, &err), OST_OK);
-    assert_int_equal(ost_ntfs_volume_with_file(vol2, "SYSTEM", sy, &meta, &err), OST_OK);
+    assert_ost_ok(ost_ntfs_volume_with_file(vol, "SOFTWARE", sw, &meta, &err), &err);
+    assert_ost_ok(ost_ntfs_volume_with_file(vol2, "SYSTEM", sy, &meta, &err), &err);
     WIMStruct *w;
     assert_int_equal(wimlib_open_wim(wim, WIMLIB_OPEN_FLAG_WRITE_ACCESS, &w), 0);
     const char *vols[] = {vol, vol2};
@@ -110,10 +110,10 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     struct ost_wim_session *s;
     struct ost_target *t;
     struct ost_image *image;
-    assert_int_equal(ost_wim_session_open(wim, true, &s, &err), OST_OK);
-    assert_int_equal(ost_wim_target(s, 1, &t, &err), OST_OK);
+    assert_ost_ok(ost_wim_session_open(wim, true, &s, &err), &err);
+    assert_ost_ok(ost_wim_target(s, 1, &t, &err), &err);
     struct ost_image_options io = {.writable = true};
-    assert_int_equal(ost_image_open(t, &io, &image, &err), OST_OK);
+    assert_ost_ok(ost_image_open(t, &io, &image, &err), &err);
     /* A boot-critical package: both SYSTEM (Services, CDD) and SOFTWARE
      * (DevicePath) are replaced in the same image. */
     struct ost_strlist infs = {0};
@@ -126,10 +126,10 @@ static void test_replaced_hive_keeps_windows_metadata(void **state)
     ost_strlist_add(&infs, inf);
     struct ost_stage_options so = {.force_unsigned = true};
     struct ost_stage_plan *plan;
-    assert_int_equal(ost_stage_plan(image, &infs, &so, &plan, &err), OST_OK);
-    assert_int_equal(ost_stage_apply(image, plan, &so, &err), OST_OK);
-    assert_int_equal(ost_image_commit(image, &err), OST_OK);
-    assert_int_equal(ost_wim_session_commit(s, &err), OST_OK);
+    assert_ost_ok(ost_stage_plan(image, &infs, &so, &plan, &err), &err);
+    assert_ost_ok(ost_stage_apply(image, plan, &so, &err), &err);
+    assert_ost_ok(ost_image_commit(image, &err), &err);
+    assert_ost_ok(ost_wim_session_commit(s, &err), &err);
     ost_stage_plan_free(plan);
     ost_image_close(image);
     ost_wim_session_close(s);
@@ -188,14 +188,14 @@ static void write_produced(const char *wim, struct pattern *p, ost_status expect
     struct ost_wim_session *s;
     struct ost_target *t;
     struct ost_error err;
-    assert_int_equal(ost_wim_session_open(wim, true, &s, &err), OST_OK);
-    assert_int_equal(ost_wim_target(s, 1, &t, &err), OST_OK);
+    assert_ost_ok(ost_wim_session_open(wim, true, &s, &err), &err);
+    assert_ost_ok(ost_wim_target(s, 1, &t, &err), &err);
     struct ost_producer prod = {produce_pattern, p, 1};
     ost_status st = ost_target_write_produced(t, "Windows\\System32\\config\\SOFTWARE", &prod, &err);
     assert_int_equal(st, expect);
     if (st == OST_OK) {
-        assert_int_equal(ost_target_commit(t, &err), OST_OK);
-        assert_int_equal(ost_wim_session_commit(s, &err), OST_OK);
+        assert_ost_ok(ost_target_commit(t, &err), &err);
+        assert_ost_ok(ost_wim_session_commit(s, &err), &err);
     }
     ost_target_close(t);
     ost_wim_session_close(s);
@@ -228,7 +228,7 @@ static void test_produced_beyond_estimate(void **state)
     uint8_t *data;
     size_t n;
     struct ost_error err;
-    assert_int_equal(ost_read_file(sw, 64u << 20, &data, &n, &err), OST_OK);
+    assert_ost_ok(ost_read_file(sw, 64u << 20, &data, &n, &err), &err);
     assert_int_equal(n, p.size);
     for (size_t i = 0; i < p.size; i += 4099)
         assert_int_equal(data[i], (uint8_t)(i * 7 % 251));
@@ -248,10 +248,10 @@ static void test_failing_producer(void **state)
     uint8_t *before, *after;
     size_t nb, na;
     struct ost_error err;
-    assert_int_equal(ost_read_file(wim, 64u << 20, &before, &nb, &err), OST_OK);
+    assert_ost_ok(ost_read_file(wim, 64u << 20, &before, &nb, &err), &err);
     struct pattern p = {100, true};
     write_produced(wim, &p, OST_ERR_IO);
-    assert_int_equal(ost_read_file(wim, 64u << 20, &after, &na, &err), OST_OK);
+    assert_ost_ok(ost_read_file(wim, 64u << 20, &after, &na, &err), &err);
     assert_int_equal(na, nb);
     assert_memory_equal(after, before, nb);
     free(before), free(after);

@@ -19,7 +19,17 @@
 
 #include <cmocka.h>
 
+#include "error.h"
 #include "util.h"
+
+/* Asserts that a liboffstage call returned OST_OK; on failure prints the
+ * library's message (err must be the struct ost_error the call filled). */
+#define assert_ost_ok(call, errp)                                                                   \
+    do {                                                                                            \
+        ost_status st_ = (call);                                                                    \
+        if (st_ != OST_OK)                                                                          \
+            fail_msg("%s returned %s: %s", #call, ost_status_name(st_), (errp)->message);           \
+    } while (0)
 
 static inline const char *t_build_dir(void)
 {
