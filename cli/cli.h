@@ -58,6 +58,9 @@ int ost_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((fo
  * OST_EXIT_ERROR. */
 int ost_cli_parse_uint(const char *cmd, const char *option, const char *arg, uint64_t min, uint64_t max,
                        uint64_t *out);
+/* The exit code for a status: 0 for OST_OK, 1 for OST_NEGATIVE (a "no"
+ * answer), 2 for every error. */
+int ost_status_exit_code(ost_status status);
 /* Prints err's message and returns its exit code. */
 int ost_cli_report_error(const char *cmd, const struct ost_error *err);
 

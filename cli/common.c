@@ -27,6 +27,15 @@ int ost_cli_parse_uint(const char *cmd, const char *option, const char *arg, uin
                                (unsigned long long)min, (unsigned long long)max, arg);
 }
 
+int ost_status_exit_code(ost_status status)
+{
+    switch (status) {
+    case OST_OK: return OST_EXIT_OK;
+    case OST_NEGATIVE: return OST_EXIT_NEGATIVE;
+    default: return OST_EXIT_ERROR;
+    }
+}
+
 int ost_cli_report_error(const char *cmd, const struct ost_error *err)
 {
     fprintf(stderr, "offstage %s: %s\n", cmd, err->message);

@@ -57,12 +57,3 @@ const char *ost_status_name(ost_status status)
     }
     return "unknown";
 }
-
-int ost_status_exit_code(ost_status status)
-{
-    switch (status) {
-    case OST_OK: return 0;
-    case OST_NEGATIVE: return 1;
-    default: return 2;
-    }
-}

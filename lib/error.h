@@ -4,9 +4,8 @@
  *
  * Every fallible function returns an ost_status and, when given a non-NULL
  * struct ost_error, fills it with one message that names the file, the
- * place (line, offset, key) and the reason. The CLI prints the message and
- * maps the status to an exit code: OST_OK is 0; OST_NEGATIVE is 1 (a "no"
- * answer, not a failure); every other status is 2.
+ * place (line, offset, key) and the reason. OST_NEGATIVE is a "no" answer,
+ * not a failure; what a status means to a shell (exit codes) is the CLI's.
  */
 #ifndef OST_ERROR_H
 #define OST_ERROR_H
@@ -43,8 +42,5 @@ void ost_error_rename(struct ost_error *err, const char *alias, const char *name
 
 /* Short stable name of a status ("io", "corrupt", ...), for --json. */
 const char *ost_status_name(ost_status status);
-
-/* Exit code the CLI uses for a status: 0, 1 or 2. */
-int ost_status_exit_code(ost_status status);
 
 #endif
