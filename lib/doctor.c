@@ -241,8 +241,10 @@ static void package_verdict(struct ost_image *img, struct ost_doctor_package *p)
         p->verdict_problem = ost_xstrdup("its package folder is not in the image");
         return;
     }
-    char *scratch = ost_target_scratch_file(img->target, "doctor-package");
-    ost_status st = mkdir(scratch, 0700) == 0 ? OST_OK : ost_fail(&err, OST_ERR_IO, "%s: cannot create", scratch);
+    char *scratch; /* NULL, which ost_rm_rf passes over, when it cannot be made */
+    ost_status st = ost_target_scratch_file(img->target, "doctor-package", &scratch, &err);
+    if (st == OST_OK && mkdir(scratch, 0700) != 0)
+        st = ost_fail(&err, OST_ERR_IO, "%s: cannot create", scratch);
     if (st == OST_OK)
         st = copy_tree(img->target, e->folder, scratch, PACKAGE_TREE_DEPTH, &err);
     char *inf = st == OST_OK ? ost_find_ci(scratch, e->original_name) : NULL;

@@ -84,7 +84,8 @@ char *ost_scratch_dir_create(const char *purpose, struct ost_error *err)
     }
     int fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-        ost_fail(err, OST_ERR_IO, "%s: %s", tmpl, strerror(errno));
+        ost_fail(err, OST_ERR_IO, "%s: cannot lock a new temporary folder: %s (set TMPDIR to a local, writable "
+                 "folder)", tmpl, strerror(errno));
         if (fd >= 0)
             close(fd);
         rmdir(tmpl);
@@ -94,7 +95,8 @@ char *ost_scratch_dir_create(const char *purpose, struct ost_error *err)
     const char *suffix = strchr(tmpl + strlen(base) + 1 + strlen(NEW_PREFIX), '.') + 1;
     char *final = ost_xasprintf("%s/" PREFIX "%s", base, suffix);
     if (rename(tmpl, final) != 0) {
-        ost_fail(err, OST_ERR_IO, "%s: %s", tmpl, strerror(errno));
+        ost_fail(err, OST_ERR_IO, "%s: cannot rename a new temporary folder to %s: %s (set TMPDIR to a writable "
+                 "folder)", tmpl, final, strerror(errno));
         close(fd);
         rmdir(tmpl);
         free(tmpl), free(final);

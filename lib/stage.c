@@ -559,7 +559,9 @@ static ost_status embed_test_signatures(struct ost_image *img, struct ost_stage_
         st = ost_read_file(f->host_path, OST_PE_MAX_FILE, &data, &size, err);
         if (st == OST_OK)
             st = ost_sign_pe(opts->test_signer, opts->test_digest, data, size, f->host_path, &out, &out_size, err);
-        char *path = st == OST_OK ? ost_target_scratch_file(img->target, "sys") : NULL;
+        char *path = NULL;
+        if (st == OST_OK)
+            st = ost_target_scratch_file(img->target, "sys", &path, err);
         if (st == OST_OK)
             st = ost_write_new_file(path, out, out_size, err);
         if (st == OST_OK) {
@@ -587,7 +589,9 @@ static ost_status make_test_catalog(struct ost_image *img, struct ost_stage_pack
     if (st == OST_OK)
         st = ost_sign_catalog(opts->test_signer, opts->test_digest, (const uint8_t *)der.data, der.len,
                               p->report->arches[0].model->catalog_file, &signed_cat, &signed_size, err);
-    char *path = st == OST_OK ? ost_target_scratch_file(img->target, "cat") : NULL;
+    char *path = NULL;
+    if (st == OST_OK)
+        st = ost_target_scratch_file(img->target, "cat", &path, err);
     if (st == OST_OK)
         st = ost_write_new_file(path, signed_cat, signed_size, err);
     if (st == OST_OK) {

@@ -67,7 +67,10 @@ ost_status ost_target_write_produced(struct ost_target *t, const char *path, con
         return st;
     if (t->ops->write_produced)
         return t->ops->write_produced(t, path, p, err);
-    char *tmp = ost_target_scratch_file(t, "produced");
+    char *tmp;
+    st = ost_target_scratch_file(t, "produced", &tmp, err);
+    if (st != OST_OK)
+        return st;
     st = p->produce(tmp, p->ctx, err);
     if (st == OST_OK)
         st = t->ops->write_file(t, path, tmp, err);
@@ -82,7 +85,10 @@ ost_status ost_target_write_bytes(struct ost_target *t, const char *path, const 
     ost_status st = check_write(t, path, err);
     if (st != OST_OK)
         return st;
-    char *tmp = ost_target_scratch_file(t, "bytes");
+    char *tmp;
+    st = ost_target_scratch_file(t, "bytes", &tmp, err);
+    if (st != OST_OK)
+        return st;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || ost_write_all(fd, data, size) != 0) {
         st = ost_fail(err, OST_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
@@ -127,18 +133,18 @@ void ost_target_close(struct ost_target *t)
     }
 }
 
-char *ost_target_scratch_file(struct ost_target *t, const char *hint)
+ost_status ost_target_scratch_file(struct ost_target *t, const char *hint, char **path, struct ost_error *err)
 {
     static unsigned counter;
+    *path = NULL;
     if (!t->scratch) {
-        struct ost_error err;
-        t->scratch = ost_scratch_dir_create("target", &err);
-        if (!t->scratch) {
-            fprintf(stderr, "offstage: %s\n", err.message);
-            abort();
-        }
+        struct ost_error why;
+        t->scratch = ost_scratch_dir_create("target", &why);
+        if (!t->scratch)
+            return ost_fail(err, why.status, "%s", why.message);
     }
-    return ost_xasprintf("%s/%u-%s", t->scratch, ++counter, hint);
+    *path = ost_xasprintf("%s/%u-%s", t->scratch, ++counter, hint);
+    return OST_OK;
 }
 
 char *ost_winpath_join(const char *a, const char *b)

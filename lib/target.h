@@ -98,8 +98,10 @@ ost_status ost_target_remove_dir(struct ost_target *t, const char *path, struct 
 ost_status ost_target_commit(struct ost_target *t, struct ost_error *err);
 void ost_target_close(struct ost_target *t);
 
-/* A new file name inside the target's scratch directory. */
-char *ost_target_scratch_file(struct ost_target *t, const char *hint);
+/* A new file name inside the target's scratch directory, made on first use
+ * (OST_ERR_IO naming the folder when it cannot be: a full or read-only
+ * $TMPDIR is an error to report, not a reason to stop the process). */
+ost_status ost_target_scratch_file(struct ost_target *t, const char *hint, char **path, struct ost_error *err);
 
 /* Joins Windows path parts with '\'. */
 char *ost_winpath_join(const char *a, const char *b);

@@ -509,7 +509,7 @@ ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err
 void ost_rm_rf(const char *path)
 {
     struct stat st;
-    if (lstat(path, &st) != 0)
+    if (!path || lstat(path, &st) != 0)
         return;
     if (S_ISDIR(st.st_mode)) {
         DIR *d = opendir(path);

@@ -162,5 +162,5 @@ ost_status ost_replace_file(const char *path, const void *data, size_t size, uns
 ost_status ost_write_new_file(const char *path, const void *data, size_t n, struct ost_error *err);
 /* Reads fd to its end, discarding the bytes. */
 void ost_drain_fd(int fd);
-/* Removes a directory tree (not following symlinks). */
+/* Removes a directory tree (not following symlinks); NULL is nothing to remove. */
 void ost_rm_rf(const char *path);

@@ -567,9 +567,11 @@ static ost_status add_replacement(struct wim_target *w, const char *wpath, const
 {
     ost_status st = OST_OK;
     if (needs_ntfs_route(c)) {
-        char *volume = ost_target_scratch_file(&w->base, "ntfs");
+        char *volume = NULL;
         struct ost_ntfs_file_meta meta = ntfs_meta(c);
-        st = ost_ntfs_volume_with_file(volume, strrchr(wpath, '/') + 1, local, &meta, err);
+        st = ost_target_scratch_file(&w->base, "ntfs", &volume, err);
+        if (st == OST_OK)
+            st = ost_ntfs_volume_with_file(volume, strrchr(wpath, '/') + 1, local, &meta, err);
         if (st == OST_OK)
             add_ntfs_cmd(w, wpath, volume);
         else
@@ -593,7 +595,10 @@ static ost_status wim_write_file(struct ost_target *t, const char *path, const c
     struct wim_target *w = (struct wim_target *)t;
     /* Keep our own reference: the caller's source may be a temporary. A
      * hard link costs nothing; a copy is the fallback across file systems. */
-    char *copy = ost_target_scratch_file(t, "add");
+    char *copy;
+    ost_status made = ost_target_scratch_file(t, "add", &copy, err);
+    if (made != OST_OK)
+        return made;
     if (link(source, copy) != 0) {
         ost_status st = ost_copy_file(source, copy, err);
         if (st != OST_OK) {
@@ -663,9 +668,10 @@ static ost_status wim_write_produced(struct ost_target *t, const char *path, con
     ost_status st = OST_OK;
     bool done = false;
     if (needs_ntfs_route(&c)) {
-        char *volume = ost_target_scratch_file(t, "ntfs");
+        char *volume = NULL;
         struct ost_ntfs_file_meta meta = ntfs_meta(&c);
-        done = produce_into_volume(volume, strrchr(wpath, '/') + 1, p, &meta);
+        st = ost_target_scratch_file(t, "ntfs", &volume, err);
+        done = st == OST_OK && produce_into_volume(volume, strrchr(wpath, '/') + 1, p, &meta);
         if (done)
             add_ntfs_cmd(w, wpath, volume);
         else
@@ -673,9 +679,11 @@ static ost_status wim_write_produced(struct ost_target *t, const char *path, con
     }
     /* Otherwise, or if the pipe failed (no /proc, an estimate too small),
      * the bytes go through a scratch file: producing is repeatable. */
-    if (!done) {
-        char *tmp = ost_target_scratch_file(t, "produced");
-        st = p->produce(tmp, p->ctx, err);
+    if (!done && st == OST_OK) {
+        char *tmp = NULL;
+        st = ost_target_scratch_file(t, "produced", &tmp, err);
+        if (st == OST_OK)
+            st = p->produce(tmp, p->ctx, err);
         if (st == OST_OK)
             st = add_replacement(w, wpath, &c, tmp, err);
         free(tmp);
