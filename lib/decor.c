@@ -2,7 +2,6 @@
 #include "decor.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,17 +94,6 @@ int ost_decoration_compare(const struct ost_decoration *a, const struct ost_deco
     if (aa != ba)
         return aa ? 1 : -1;
     return 0;
-}
-
-void ost_decoration_describe(const struct ost_decoration *d, char *buf, unsigned size)
-{
-    const char *arch = d->arch != OST_ARCH_UNKNOWN ? ost_arch_name(d->arch) : "x86 only (no architecture)";
-    if (!d->nt)
-        snprintf(buf, size, "undecorated: x86 only");
-    else if (d->has_version)
-        snprintf(buf, size, "%s, Windows NT %u.%u and later", arch, d->major, d->minor);
-    else
-        snprintf(buf, size, "%s, any Windows NT version", arch);
 }
 
 /* Install sections: arch-specific first, then generic .NT, then the bare

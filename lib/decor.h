@@ -52,9 +52,6 @@ bool ost_decoration_applies(const struct ost_decoration *d, ost_arch arch,
 /* Orders two applicable decorations: > 0 when a is the better choice. */
 int ost_decoration_compare(const struct ost_decoration *a, const struct ost_decoration *b);
 
-/* "OS 6.1 and later, x86" style text, for messages. */
-void ost_decoration_describe(const struct ost_decoration *d, char *buf, unsigned size);
-
 /* The DDInstall sections of an INF for one arch/os, by base name: built in
  * one pass over the sections, so that choosing one for each of thousands
  * of model lines does not look at every section each time. */

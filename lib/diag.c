@@ -48,15 +48,6 @@ void ost_diags_append(struct ost_diags *dst, struct ost_diags *src)
     src->n = src->cap = 0;
 }
 
-size_t ost_diags_count(const struct ost_diags *d, ost_severity at_least)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->n; i++)
-        if (d->v[i].severity >= at_least)
-            n++;
-    return n;
-}
-
 size_t ost_diags_count_arch(const struct ost_diags *d, ost_severity at_least, ost_arch arch)
 {
     size_t n = 0;

@@ -48,7 +48,6 @@ void ost_diag_vadd(struct ost_diags *d, ost_severity sev, ost_arch arch, const c
                    const char *code, const char *fmt, va_list ap);
 /* Moves every entry of src to the end of dst. */
 void ost_diags_append(struct ost_diags *dst, struct ost_diags *src);
-size_t ost_diags_count(const struct ost_diags *d, ost_severity at_least);
 /* Counts entries of at least that severity concerning arch (or all arches). */
 size_t ost_diags_count_arch(const struct ost_diags *d, ost_severity at_least, ost_arch arch);
 void ost_diags_free(struct ost_diags *d);

@@ -959,14 +959,6 @@ const struct ost_arch_model *ost_driver_model_arch(const struct ost_driver_model
     return NULL;
 }
 
-bool ost_driver_model_declares(const struct ost_driver_model *m, ost_arch arch)
-{
-    for (size_t i = 0; i < m->ndeclared; i++)
-        if (m->declared[i] == arch)
-            return true;
-    return false;
-}
-
 const char *ost_start_type_name(uint32_t start)
 {
     static const char *names[] = {"boot", "system", "auto", "demand", "disabled"};

@@ -171,7 +171,6 @@ ost_status ost_driver_model_load(const char *inf_path, const struct ost_inf_opti
 void ost_driver_model_free(struct ost_driver_model *m);
 
 const struct ost_arch_model *ost_driver_model_arch(const struct ost_driver_model *m, ost_arch arch);
-bool ost_driver_model_declares(const struct ost_driver_model *m, ost_arch arch);
 
 /* Image-relative Windows path for a DIRID ("Windows\System32\drivers"), or
  * NULL for DIRIDs that are not a fixed place in the image. */
