@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "setupapi_log.h"
 #include "util.h"
 

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "encoding.h"
+
 /* The identifiers `bcdedit /?  ID` lists, as they appear in real stores. */
 static const struct {
     const char *guid, *alias, *heading;

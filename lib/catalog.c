@@ -11,6 +11,7 @@
 
 #include "catalog_internal.h"
 #include "der.h"
+#include "encoding.h"
 
 static const struct {
     const char *oid, *name;
@@ -30,27 +31,10 @@ const char *ost_cat_digest_name(const char *oid)
     return oid;
 }
 
-/* UTF-16 to UTF-8, dropping trailing NULs; unpaired surrogates become U+FFFD. */
+/* UTF-16 to UTF-8, up to the NULs that end or pad it; unpaired surrogates become U+FFFD. */
 static char *utf16_text(const uint8_t *p, size_t n, bool big_endian)
 {
-    struct ost_buf b = {0};
-    ost_buf_adds(&b, "");
-    size_t units = n / 2;
-    while (units && !p[2 * units - 1] && !p[2 * units - 2])
-        units--;
-    for (size_t i = 0; i < units; i++) {
-        uint32_t u = big_endian ? (uint32_t)(p[2 * i] << 8 | p[2 * i + 1]) : ost_le16(p + 2 * i);
-        if (u >= 0xd800 && u < 0xdc00 && i + 1 < units) {
-            uint32_t lo = big_endian ? (uint32_t)(p[2 * i + 2] << 8 | p[2 * i + 3]) : ost_le16(p + 2 * i + 2);
-            if (lo >= 0xdc00 && lo < 0xe000) {
-                ost_buf_add_utf8(&b, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
-                i++;
-                continue;
-            }
-        }
-        ost_buf_add_utf8(&b, u >= 0xd800 && u < 0xe000 ? 0xfffd : u);
-    }
-    return ost_buf_steal(&b);
+    return ost_utf16_to_utf8(p, n, big_endian ? OST_UTF16BE : OST_UTF16LE, NULL);
 }
 
 /* ---- the trust list ------------------------------------------------------------ */

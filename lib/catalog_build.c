@@ -11,6 +11,7 @@
 
 #include "catalog_internal.h"
 #include "der.h"
+#include "encoding.h"
 
 /* Subject interface packages that hashed a member, as Inf2Cat names them. */
 #define GUID_PE_SIP "{C689AAB8-8E78-11D0-8C47-00C04FC295EE}"
@@ -20,26 +21,8 @@
 static void der_put_utf16le(struct ost_buf *b, const char *utf8)
 {
     struct ost_buf body = {0};
-    const uint8_t *p = (const uint8_t *)utf8;
-    size_t left = strlen(utf8);
-    while (left) {
-        uint32_t cp;
-        size_t used = ost_utf8_decode(p, left, &cp);
-        if (!used)
-            cp = 0xfffd, used = 1;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            uint8_t pair[4];
-            ost_put_le16(pair, (uint16_t)(0xd800 + (cp >> 10)));
-            ost_put_le16(pair + 2, (uint16_t)(0xdc00 + (cp & 0x3ff)));
-            ost_buf_add(&body, pair, 4);
-        } else {
-            uint8_t unit[2];
-            ost_put_le16(unit, (uint16_t)cp);
-            ost_buf_add(&body, unit, 2);
-        }
-        p += used, left -= used;
-    }
+    /* names and tags come from the INF reader and hex digests, always UTF-8 */
+    (void)ost_utf8_to_utf16(&body, utf8, strlen(utf8), OST_UTF16LE);
     ost_buf_add(&body, "\0\0", 2);
     ost_der_wrap(b, OST_DER_OCTET_STRING, &body);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
+
 #define FINDING_CODE "devnode-value"
 
 /* ---- reading one devnode, tolerating what Windows (or damage) left ---------- */

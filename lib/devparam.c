@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
+
 #define MAX_NAME_CHARS 255
 
 void ost_param_free(struct ost_param *p)

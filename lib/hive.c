@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cimap.h"
+#include "encoding.h"
+#include "fileutil.h"
 #include "regf.h"
 
 /* hivex finds a child by decoding every sibling's name in turn, so looking
@@ -36,52 +38,6 @@ struct ost_hive {
     struct child_index index[INDEXES];
     size_t next_index;  /* the slot the next index replaces */
 };
-
-/* ---- UTF-16 ---------------------------------------------------------------- */
-
-uint8_t *ost_utf8_to_utf16le(const char *s, size_t *out_len)
-{
-    size_t n = strlen(s);
-    uint8_t *out = ost_xmalloc(n * 4 + 2);
-    size_t k = 0;
-    for (size_t i = 0; i < n;) {
-        uint32_t c;
-        size_t len = ost_utf8_decode((const uint8_t *)s + i, n - i, &c);
-        if (!len)
-            c = 0xFFFD, len = 1; /* not UTF-8: one replacement character per byte */
-        i += len;
-        if (c >= 0x10000) {
-            c -= 0x10000;
-            ost_put_le16(out + k, (uint16_t)(0xD800 + (c >> 10)));
-            ost_put_le16(out + k + 2, (uint16_t)(0xDC00 + (c & 0x3FF)));
-            k += 4;
-        } else {
-            ost_put_le16(out + k, (uint16_t)c);
-            k += 2;
-        }
-    }
-    *out_len = k;
-    return out;
-}
-
-char *ost_utf16le_to_utf8(const uint8_t *p, size_t len)
-{
-    struct ost_buf b = {0};
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        uint32_t c = ost_le16(p + i);
-        if (c == 0)
-            break;
-        if (c >= 0xD800 && c <= 0xDBFF && i + 3 < len) {
-            uint32_t lo = ost_le16(p + i + 2);
-            if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
-                i += 2;
-            }
-        }
-        ost_buf_add_utf8(&b, c);
-    }
-    return ost_buf_steal(&b);
-}
 
 /* ---- open / close ------------------------------------------------------------ */
 
@@ -277,11 +233,6 @@ static ost_status refuse_unreadable(struct ost_hive *h, char *problem, const cha
 }
 
 /* ---- keys --------------------------------------------------------------------- */
-
-ost_hkey ost_hive_root(struct ost_hive *h)
-{
-    return hivex_root(h->h);
-}
 
 static struct child_index *find_index(struct ost_hive *h, ost_hkey parent)
 {
@@ -577,14 +528,26 @@ ost_status ost_hive_set_raw(struct ost_hive *h, ost_hkey key, const char *name, 
     return OST_OK;
 }
 
+/* Appends text as the registry stores it, UTF-16LE with its terminator;
+ * text that is not UTF-8 is refused rather than stored with U+FFFD in it. */
+static ost_status add_reg_text(struct ost_hive *h, const char *name, const char *utf8, struct ost_buf *out,
+                               struct ost_error *err)
+{
+    if (!ost_utf8_to_utf16(out, utf8, strlen(utf8), OST_UTF16LE))
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: value %s: the text to write is not valid UTF-8; give UTF-8 text",
+                        h->name, name[0] ? name : "(default)");
+    ost_buf_add(out, "\0\0", 2);
+    return OST_OK;
+}
+
 ost_status ost_hive_set_string(struct ost_hive *h, ost_hkey key, const char *name, uint32_t type,
                                const char *utf8, struct ost_error *err)
 {
-    size_t n;
-    uint8_t *w = ost_utf8_to_utf16le(utf8, &n);
-    w[n] = 0, w[n + 1] = 0; /* Windows stores the terminator */
-    ost_status st = ost_hive_set_raw(h, key, name, type, w, n + 2, err);
-    free(w);
+    struct ost_buf w = {0};
+    ost_status st = add_reg_text(h, name, utf8, &w, err);
+    if (st == OST_OK)
+        st = ost_hive_set_raw(h, key, name, type, w.data, w.len, err);
+    ost_buf_free(&w);
     return st;
 }
 
@@ -599,15 +562,12 @@ ost_status ost_hive_set_multi_string(struct ost_hive *h, ost_hkey key, const cha
                                      const struct ost_strlist *v, struct ost_error *err)
 {
     struct ost_buf b = {0};
-    for (size_t i = 0; i < v->n; i++) {
-        size_t n;
-        uint8_t *w = ost_utf8_to_utf16le(v->v[i], &n);
-        ost_buf_add(&b, w, n);
-        ost_buf_add(&b, "\0\0", 2);
-        free(w);
-    }
+    ost_status st = OST_OK;
+    for (size_t i = 0; st == OST_OK && i < v->n; i++)
+        st = add_reg_text(h, name, v->v[i], &b, err);
     ost_buf_add(&b, "\0\0", 2);
-    ost_status st = ost_hive_set_raw(h, key, name, OST_REG_MULTI_SZ, b.data, b.len, err);
+    if (st == OST_OK)
+        st = ost_hive_set_raw(h, key, name, OST_REG_MULTI_SZ, b.data, b.len, err);
     ost_buf_free(&b);
     return st;
 }

@@ -3,7 +3,9 @@
  * hive.h — registry hives through hivex: open (refusing dirty hives), walk
  * keys by backslash-separated paths compared case-insensitively, read and
  * write typed values, and save to a file. Strings are UTF-8 here and
- * UTF-16LE in the hive, as Windows stores them.
+ * UTF-16LE in the hive, as Windows stores them (encoding.h converts:
+ * what reads damaged shows U+FFFD; text to write that is not UTF-8 is
+ * refused).
  *
  * Edits live in memory until ost_hive_save writes the whole hive to a new
  * file; the caller renames it into place, so a failed command never leaves
@@ -67,7 +69,6 @@ void ost_hive_close(struct ost_hive *h);
 const char *ost_hive_path(const struct ost_hive *h);
 bool ost_hive_modified(const struct ost_hive *h);
 
-ost_hkey ost_hive_root(struct ost_hive *h);
 /* Looks up "A\B\C" below `from` (the root if 0); 0 when absent. */
 ost_hkey ost_hive_key(struct ost_hive *h, ost_hkey from, const char *path);
 /* Like ost_hive_key, creating missing keys. */
@@ -119,9 +120,5 @@ ost_status ost_hive_delete_value(struct ost_hive *h, ost_hkey key, const char *n
  * buffer by it must cope with it being exceeded. */
 uint64_t ost_hive_size_bound(const struct ost_hive *h);
 ost_status ost_hive_save(struct ost_hive *h, const char *path, struct ost_error *err);
-
-/* UTF-8 ⇄ UTF-16LE (no terminator added or expected). */
-uint8_t *ost_utf8_to_utf16le(const char *s, size_t *out_len);
-char *ost_utf16le_to_utf8(const uint8_t *p, size_t len);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
+#include "fileutil.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------------
@@ -18,18 +20,6 @@ static const uint16_t cp1252_high[32] = {
     0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
-
-static bool is_valid_utf8(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t k = ost_utf8_decode(p + i, n - i, &cp);
-        if (!k)
-            return false;
-        i += k;
-    }
-    return true;
-}
 
 static unsigned line_at(const uint8_t *text, size_t off, size_t unit)
 {
@@ -55,20 +45,16 @@ static ost_status decode_utf16le(const uint8_t *data, size_t size, const char *p
         return ost_fail(err, OST_ERR_CORRUPT,
                         "%s: UTF-16 file has an odd length (%zu bytes): it is truncated or not UTF-16",
                         path, size);
-    for (size_t i = 2; i + 1 < size; i += 2) {
-        uint32_t cp = ost_le16(data + i);
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            uint32_t lo = i + 3 < size ? ost_le16(data + i + 2) : 0;
-            if (lo < 0xDC00 || lo > 0xDFFF)
-                return ost_fail(err, OST_ERR_CORRUPT,
-                                "%s: offset %zu (line %u): UTF-16 high surrogate 0x%04X without its low half",
-                                path, i, line_at(data, i, 2), (unsigned)cp);
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 2;
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            return ost_fail(err, OST_ERR_CORRUPT,
-                            "%s: offset %zu (line %u): UTF-16 low surrogate 0x%04X without its high half",
-                            path, i, line_at(data, i, 2), (unsigned)cp);
+    /* refused at the offset rather than read with U+FFFD in place of the
+     * damage: a name holding it would equal nothing in the image */
+    for (size_t i = 2, used; i + 1 < size; i += used) {
+        uint32_t cp;
+        used = ost_utf16_next(data + i, size - i, OST_UTF16LE, &cp);
+        if (ost_is_surrogate(cp)) {
+            bool high = ost_is_high_surrogate(cp);
+            return ost_fail(err, OST_ERR_CORRUPT, "%s: offset %zu (line %u): UTF-16 %s surrogate 0x%04X without its "
+                            "%s half", path, i, line_at(data, i, 2), high ? "high" : "low", (unsigned)cp,
+                            high ? "low" : "high");
         }
         if (cp == 0x1A)
             break;
@@ -99,7 +85,7 @@ static ost_status decode_8bit(const uint8_t *data, size_t size, const char *path
             ost_buf_addc(out, (char)c);
         } else {
             uint32_t cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;
-            ost_buf_add_utf8(out, cp ? cp : 0xFFFD);
+            ost_buf_add_utf8(out, cp ? cp : OST_REPLACEMENT_CHARACTER);
         }
     }
     return OST_OK;
@@ -119,11 +105,11 @@ static ost_status decode(const uint8_t *data, size_t size, const char *path, str
                         path);
     if (size >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF) {
         *encoding = "utf-8-bom";
-        if (!is_valid_utf8(data + 3, size - 3))
+        if (!ost_utf8_valid((const char *)data + 3, size - 3))
             return ost_fail(err, OST_ERR_CORRUPT, "%s: has a UTF-8 byte-order mark but is not valid UTF-8", path);
         return decode_8bit(data + 3, size - 3, path, true, out, err);
     }
-    bool utf8 = is_valid_utf8(data, size);
+    bool utf8 = ost_utf8_valid((const char *)data, size);
     *encoding = utf8 ? "utf-8" : "ansi";
     return decode_8bit(data, size, path, utf8, out, err);
 }

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "encoding.h"
+#include "fileutil.h"
 #include "hwid.h"
 #include "util.h"
 
@@ -26,10 +28,7 @@ struct ost_setupapi_parser {
     uint8_t head[4];
     size_t nhead;
     uint64_t offset;           /* file offset of the next byte to decode */
-    /* UTF-16 decoding state, carried across chunks */
-    bool have_odd;
-    uint8_t odd;
-    uint16_t high_surrogate;
+    struct ost_utf16_stream utf16; /* a unit or pair split across chunks */
     struct ost_buf utf8;       /* converted text not yet split into lines */
     /* the line being assembled, capped */
     char line[OST_SETUPAPI_MAX_LINE + 1];
@@ -596,46 +595,30 @@ static void flush_utf8(struct ost_setupapi_parser *p)
     p->utf8.len = 0;
 }
 
-static void utf16_unit(struct ost_setupapi_parser *p, uint16_t u, uint64_t offset)
+static void utf16_code_point(struct ost_setupapi_parser *p, uint32_t cp, uint64_t offset)
 {
-    if (p->high_surrogate) {
-        uint16_t hi = p->high_surrogate;
-        p->high_surrogate = 0;
-        if (u >= 0xDC00 && u <= 0xDFFF) {
-            ost_buf_add_utf8(&p->utf8, 0x10000 + ((uint32_t)(hi - 0xD800) << 10) + (uint32_t)(u - 0xDC00));
-            return;
-        }
-        ost_buf_add_utf8(&p->utf8, 0xFFFD);
+    if (is_control(cp)) {
+        control_char(p, cp, offset);
+        return;
     }
-    if (u >= 0xD800 && u <= 0xDBFF) {
-        p->high_surrogate = u;
-    } else if (u >= 0xDC00 && u <= 0xDFFF) {
-        ost_buf_add_utf8(&p->utf8, 0xFFFD);
-    } else if (is_control(u)) {
-        control_char(p, u, offset);
-    } else {
-        ost_buf_add_utf8(&p->utf8, u);
-        /* Lines are handled as they end, so that what decides whether a
-         * control character is fatal (has the log been recognised?) is
-         * up to date when the next one comes. */
-        if (u == '\n' || p->utf8.len >= 4096)
-            flush_utf8(p);
-    }
+    ost_buf_add_utf8(&p->utf8, cp);
+    /* Lines are handled as they end, so that what decides whether a
+     * control character is fatal (has the log been recognised?) is up to
+     * date when the next one comes. */
+    if (cp == '\n' || p->utf8.len >= 4096)
+        flush_utf8(p);
 }
 
 static void decode_utf16(struct ost_setupapi_parser *p, const uint8_t *d, size_t n)
 {
     for (size_t i = 0; i < n && !halted(p); i++) {
         p->offset++;
-        if (!p->have_odd) {
-            p->odd = d[i];
-            p->have_odd = true;
-            continue;
-        }
-        p->have_odd = false;
-        uint16_t u = p->enc == ENC_UTF16LE ? (uint16_t)(p->odd | d[i] << 8) : (uint16_t)(p->odd << 8 | d[i]);
-        utf16_unit(p, u, p->offset - 2);
-        check_sniff_window(p);
+        uint32_t cp[2];
+        unsigned got = ost_utf16_stream_byte(&p->utf16, d[i], cp);
+        for (unsigned k = 0; k < got && !halted(p); k++)
+            utf16_code_point(p, cp[k], p->offset - 2);
+        if (!p->utf16.have_odd)
+            check_sniff_window(p);
     }
     if (!halted(p))
         flush_utf8(p);
@@ -671,6 +654,7 @@ static size_t choose_encoding(struct ost_setupapi_parser *p)
 static void start_decoding(struct ost_setupapi_parser *p)
 {
     size_t bom = choose_encoding(p);
+    p->utf16.order = p->enc == ENC_UTF16BE ? OST_UTF16BE : OST_UTF16LE;
     p->offset = bom;
     decode(p, p->head + bom, p->nhead - bom);
 }
@@ -719,8 +703,9 @@ ost_status ost_setupapi_parser_finish(struct ost_setupapi_parser *p, struct ost_
     if (!halted(p) && p->enc == ENC_UNKNOWN)
         start_decoding(p);
     if (!halted(p)) {
-        if (p->high_surrogate || p->have_odd)
-            ost_buf_add_utf8(&p->utf8, 0xFFFD), p->high_surrogate = 0, p->have_odd = false;
+        uint32_t cp[2];
+        for (unsigned i = 0, n = ost_utf16_stream_end(&p->utf16, cp); i < n; i++)
+            ost_buf_add_utf8(&p->utf8, cp[i]);
         flush_utf8(p);
     }
     if (!halted(p) && p->line_len)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * util.h — memory, strings, lists, buffers and numbers: the small things
- * every module needs. Host files and paths are fileutil.h's.
+ * every module needs. Host files and paths are fileutil.h's; text
+ * encodings are encoding.h's.
  *
  * Allocation failure is not recoverable in a command-line tool that works on
  * bounded inputs: ost_xmalloc and friends abort with a message instead of
@@ -87,11 +88,6 @@ static inline void ost_put_le32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
 }
-
-/* UTF-8: appends one code point; decodes one sequence (returns its length
- * and sets *cp, or 0 when the bytes are not valid UTF-8). */
-void ost_buf_add_utf8(struct ost_buf *b, uint32_t cp);
-size_t ost_utf8_decode(const uint8_t *p, size_t left, uint32_t *cp);
 
 /* Kept until every user of a file or path helper includes fileutil.h
  * itself: those helpers were declared here before they had a module. */

@@ -5,6 +5,7 @@
 
 #include "testutil.h"
 
+#include "encoding.h"
 #include "hive.h"
 #include "regf.h"
 
@@ -42,18 +43,19 @@ static void unpair(const char *path, const char *ascii)
     struct ost_error err;
     if (ost_read_file(path, 1u << 30, &data, &n, &err) != OST_OK)
         fail_msg("%s", err.message);
-    size_t len;
     char *name = ost_xasprintf("%s" EURO, ascii);
-    uint8_t *w = ost_utf8_to_utf16le(name, &len);
-    size_t hits = 0;
+    struct ost_buf w = {0};
+    assert_true(ost_utf8_to_utf16(&w, name, strlen(name), OST_UTF16LE));
+    size_t len = w.len, hits = 0;
     for (size_t i = 0; i + len <= n; i++)
-        if (!memcmp(data + i, w, len)) {
+        if (!memcmp(data + i, w.data, len)) {
             data[i + len - 2] = 0x00, data[i + len - 1] = 0xD8;
             hits++;
         }
     assert_true(hits >= 1);
     t_write(path, data, n);
-    free(data), free(name), free(w);
+    free(data), free(name);
+    ost_buf_free(&w);
 }
 
 /* A hive whose key Parent holds subkeys "!bad€" (unreadable once patched),
@@ -236,6 +238,46 @@ static void test_many_subkeys(void **state)
 
 /* A 4 GiB sparse hive costs nothing on disk; it must be refused from its
  * size, without being read (hivex would read a writable hive whole). */
+/* String values: damaged UTF-16 reads with U+FFFD where the damage is (not
+ * as bytes that are not UTF-8); text to write that is not UTF-8 is refused
+ * and nothing is written. */
+static void test_string_values_and_bad_text(void **state)
+{
+    (void)state;
+    char *dir = t_mkdtemp(), *path = ost_path_join(dir, "TEST");
+    struct ost_error err;
+    assert_ost_ok(ost_regf_write_empty(path, "ROOT", &err), &err);
+    struct ost_hive *h = open_hive(path, true);
+    ost_hkey k;
+    assert_ost_ok(ost_hive_create_key(h, 0, "Key", &k, &err), &err);
+    assert_ost_ok(ost_hive_set_raw(h, k, "Lone", OST_REG_SZ, "a\0\x00\xD8" "b\0\0\0", 8, &err), &err);
+    char *s = ost_hive_get_string(h, k, "Lone");
+    assert_string_equal(s, "a\xEF\xBF\xBD" "b");
+    free(s);
+
+    assert_int_equal(ost_hive_set_string(h, k, "Bad", OST_REG_SZ, "caf\xE9", &err), OST_ERR_CORRUPT);
+    assert_non_null(strstr(err.message, "value Bad: the text to write is not valid UTF-8"));
+    struct ost_strlist v = {0};
+    ost_strlist_add(&v, "ok");
+    ost_strlist_add(&v, "\xC0\x80");
+    assert_int_equal(ost_hive_set_multi_string(h, k, "BadList", &v, &err), OST_ERR_CORRUPT);
+    uint32_t type;
+    uint8_t *data;
+    size_t size;
+    assert_false(ost_hive_get_raw(h, k, "Bad", &type, &data, &size));
+    assert_false(ost_hive_get_raw(h, k, "BadList", &type, &data, &size));
+
+    assert_ost_ok(ost_hive_set_string(h, k, "Good", OST_REG_SZ, "caf\xC3\xA9", &err), &err);
+    assert_true(ost_hive_get_raw(h, k, "Good", &type, &data, &size));
+    assert_int_equal(size, 10);
+    assert_memory_equal(data, "c\0a\0f\0\xE9\0\0\0", 10);
+    free(data);
+    ost_strlist_free(&v);
+    ost_hive_close(h);
+    t_rm_rf(dir);
+    free(dir), free(path);
+}
+
 static void test_oversized_and_special_files_refused(void **state)
 {
     (void)state;
@@ -273,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_lookups_pass_over_unreadable_names),
         cmocka_unit_test(test_edits_beside_unreadable_names_refused),
         cmocka_unit_test(test_many_subkeys),
+        cmocka_unit_test(test_string_values_and_bad_text),
         cmocka_unit_test(test_oversized_and_special_files_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

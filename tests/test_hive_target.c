@@ -8,18 +8,6 @@
 
 /* ---- hives ---------------------------------------------------------------- */
 
-static void test_utf16_round_trip(void **state)
-{
-    (void)state;
-    const char *s = "Caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x8A end";
-    size_t n;
-    uint8_t *w = ost_utf8_to_utf16le(s, &n);
-    assert_int_equal(n, 2 * 13); /* 12 characters, the emoji a surrogate pair */
-    char *back = ost_utf16le_to_utf8(w, n);
-    assert_string_equal(back, s);
-    free(w), free(back);
-}
-
 static struct ost_hive *fresh_hive(const char *dir, char **path)
 {
     *path = ost_path_join(dir, "TEST");
@@ -318,7 +306,6 @@ static void test_target_reads_stay_inside(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf16_round_trip),
         cmocka_unit_test(test_values_round_trip),
         cmocka_unit_test(test_base_block_checks),
         cmocka_unit_test(test_real_system_hive),

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "encoding.h"
 #include "setupapi_log.h"
 
 #define DEVICE "PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\\3&13c0b0c5&0&18"
@@ -245,22 +246,7 @@ static uint8_t *to_utf16(const char *s, bool le, bool bom, size_t *n)
     struct ost_buf b = {0};
     if (bom)
         ost_buf_add(&b, le ? "\xFF\xFE" : "\xFE\xFF", 2);
-    const uint8_t *p = (const uint8_t *)s;
-    size_t left = strlen(s);
-    while (left) {
-        uint32_t cp;
-        size_t k = ost_utf8_decode(p, left, &cp);
-        assert_true(k > 0);
-        p += k, left -= k;
-        uint16_t units[2] = {(uint16_t)cp, 0};
-        int nu = 1;
-        if (cp >= 0x10000)
-            units[0] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10)), units[1] = (uint16_t)(0xDC00 + (cp & 0x3FF)), nu = 2;
-        for (int i = 0; i < nu; i++) {
-            char u[2] = {(char)(le ? units[i] & 0xFF : units[i] >> 8), (char)(le ? units[i] >> 8 : units[i] & 0xFF)};
-            ost_buf_add(&b, u, 2);
-        }
-    }
+    assert_true(ost_utf8_to_utf16(&b, s, strlen(s), le ? OST_UTF16LE : OST_UTF16BE));
     *n = b.len;
     return (uint8_t *)ost_buf_steal(&b);
 }
