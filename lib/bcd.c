@@ -186,7 +186,8 @@ static void element_bool(struct ost_bcd *b, const struct ost_bcd_object *o, uint
 /* ---- devices --------------------------------------------------------------- */
 
 /* The device elements' layout is not documented; these offsets are the ones
- * real stores use (see the fixtures): a 16-byte options object GUID, then a
+ * real stores use (a Windows Setup medium's and a Windows 10 EFI system
+ * store; fuzz/corpus/bcd_device holds their elements): a 16-byte options object GUID, then a
  * descriptor {u32 type, u32 flags, u32 size, u32 reserved, data}. Types:
  * 5 the boot device, 6 a partition (partition and disk identifiers), 0 a
  * block device whose data starts with a local type (3 = ramdisk: a file on

@@ -2,10 +2,14 @@
 /*
  * devnode.h — the devices an offline Windows has seen: the devnodes Plug and
  * Play wrote under SYSTEM\<active control set>\Enum\<enumerator>\<device>\
- * <instance> (brief §8) on a boot with the device present, what they say
+ * <instance> on a boot with the device present, and what they say
  * (hardware and compatible IDs, bound service, driver key, ConfigFlags,
- * the published INF their DeviceDesc names). devparam.h reads and writes
- * the per-device values their drivers read at start.
+ * the published INF their DeviceDesc names). Microsoft reserves the tree
+ * to Windows and documents no layout ("HKLM\SYSTEM\CurrentControlSet\Enum
+ * Registry Tree", https://learn.microsoft.com/en-us/windows-hardware/drivers/install/hklm-system-currentcontrolset-enum-registry-tree):
+ * the value names and types are those a Windows 7 SP1 SYSTEM hive holds.
+ * devparam.h reads and writes the per-device values their drivers read at
+ * start.
  *
  * A devnode is the record of a first boot: an image that never booted with
  * the device has none, and nothing offline can create one that Windows

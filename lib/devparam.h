@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * devparam.h — per-device values a driver reads when its device starts
- * (brief §8; the seed's ForceNullBackend and AllowPollingOnly): under the
- * devnode's `Device Parameters\Parameters` key, which the driver reads
- * first, or under its driver (software) key Control\Class\<Driver>, the
- * fallback. Names and values are checked before anything is written.
+ * (ForceNullBackend and AllowPollingOnly, which examples/virtio-snd's INFs
+ * declare): under the devnode's `Device Parameters\Parameters` key, which
+ * the driver reads first, or under its driver (software) key
+ * Control\Class\<Driver>, the fallback. Device Parameters and the driver
+ * key are the keys IoOpenDeviceRegistryKey opens for PLUGPLAY_REGKEY_DEVICE
+ * and PLUGPLAY_REGKEY_DRIVER (Microsoft,
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-ioopendeviceregistrykey).
+ * Names and values are checked before anything is written.
  */
 #ifndef OST_DEVPARAM_H
 #define OST_DEVPARAM_H

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * hwid.h — device identification strings: the hardware and compatible IDs
- * a bus driver reports, PCI's in particular (brief §6), and the parts of a
- * PCI ID (VEN, DEV, SUBSYS, REV, CC) that explain a near miss.
+ * a bus driver reports, PCI's in particular, and the parts of a PCI ID
+ * (VEN, DEV, SUBSYS, REV, CC) that explain a near miss. Microsoft's
+ * "Identifiers for PCI Devices" lists the PCI forms
+ * (https://learn.microsoft.com/en-us/windows-hardware/drivers/install/identifiers-for-pci-devices);
+ * which list each lands in is as the devnodes of a Windows 7 SP1 SYSTEM
+ * hive have them.
  */
 #ifndef OST_HWID_H
 #define OST_HWID_H

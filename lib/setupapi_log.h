@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * setupapi_log.h — Windows' device-install log, Windows\inf\setupapi.dev.log
- * (brief §8): a streaming parser that turns the log into its sections
+ * (its sections as Microsoft documents them, "Format of a Text Log Section",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/format-of-a-text-log-section):
+ * a streaming parser that turns the log into its sections
  * (">>>  [Device Install (Hardware initiated) - PCI\VEN_...\...]" up to
  * "<<<  [Exit status: ...]") and says for each what was installed on what,
  * when, with which outcome, which driver was chosen, and which errors,

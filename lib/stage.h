@@ -3,7 +3,13 @@
  * stage.h — staging driver packages into an offline Windows so that Plug
  * and Play binds them on first boot, and undoing it.
  *
- * Where things go (Windows 7's own search order, brief §3):
+ * Where things go (Windows 7 searches the folders of DevicePath in the same
+ * phase as its driver store, and copies a signed package it finds there
+ * into the store before installing it: Microsoft, "Configure Windows to
+ * Search Additional Folders for Device Drivers",
+ * https://technet.microsoft.com/library/cc753716.aspx, and "Steps for
+ * Configuring a Shared Network Folder to Hold Signed Device Driver
+ * Packages", https://technet.microsoft.com/en-us/library/8cf6c6d1-0f20-40af-9b2f-23764b3da2d6(v=ws.10)):
  *   - each package is copied, INF, catalog and exactly the files its INF
  *     copies for the image's architecture (subfolders kept), to
  *       Windows\offstage\drivers\<inf>_<arch>_neutral_<16 hex of SHA-256>\

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * testsign.h — what an image needs to load test-signed drivers on its
- * first boot (brief §7), besides the signed catalogs stage.h puts in the
- * staged copies: the signing certificate in the machine's ROOT and
- * TrustedPublisher stores, and testsigning on for the loaders bcdboot will
- * create from the image's BCD-Template (its {bootloadersettings}, or every
- * Windows Boot Loader if the template has one).
+ * first boot, besides the signed catalogs stage.h puts in the staged
+ * copies: the signing certificate in the machine's ROOT and
+ * TrustedPublisher stores, so that Plug and Play installs the package
+ * without asking (Microsoft, "Trusted Publishers Certificate Store",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/trusted-publishers-certificate-store),
+ * and testsigning on for the loaders bcdboot will create from the image's
+ * BCD-Template (its {bootloadersettings}, or every Windows Boot Loader if
+ * the template has one), so that the kernel loads it ("The TESTSIGNING
+ * Boot Configuration Option",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/the-testsigning-boot-configuration-option).
  *
  * Like stage.h: a plan that writes nothing, then applied through the image
  * (the caller commits).

@@ -4,7 +4,7 @@
  * architecture: install it silently and load its driver, ask the user
  * first (which an unattended first boot cannot answer), or install it and
  * refuse to load its driver (Device Manager's Code 52). The module owns the
- * policy of brief §7 and nothing else: callers establish the facts (the
+ * policy below and nothing else: callers establish the facts (the
  * catalog check, the image's certificate stores, the BCD) and it decides,
  * naming the one thing to change.
  *
@@ -16,6 +16,12 @@
  *     signature embedded in the .sys: the loader reads no catalog then.
  *   x86 loads any driver; installing is silent only when the signature is
  *     valid and its signer trusted in ROOT and TrustedPublisher.
+ * (Microsoft: "Kernel-Mode Code Signing Requirements",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/kernel-mode-code-signing-requirements--windows-vista-and-later-;
+ * "The TESTSIGNING Boot Configuration Option",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/the-testsigning-boot-configuration-option;
+ * "Trusted Publishers Certificate Store",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/trusted-publishers-certificate-store.)
  */
 #ifndef OST_VERDICT_H
 #define OST_VERDICT_H
