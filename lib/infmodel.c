@@ -8,6 +8,7 @@
 
 #include "cimap.h"
 #include "classes.h"
+#include "fileutil.h"
 
 /* What one architecture's build has added or processed already: every
  * membership test is a map lookup, and a section named from many places

@@ -19,6 +19,7 @@
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
 
+#include "fileutil.h"
 #include "util.h"
 
 extern char **environ;

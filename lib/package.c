@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileutil.h"
 #include "pe.h"
 
 static void finding(struct ost_package_report *r, ost_severity sev, ost_arch arch, unsigned line,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileutil.h"
 #include "util.h"
 
 /* Sizes and field offsets from the PE/COFF specification. */

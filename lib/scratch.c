@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "fileutil.h"
 #include "util.h"
 
 #define PREFIX "offstage-scratch."

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "target.h"
+#include "fileutil.h"
 #include "scratch.h"
 
 #include <errno.h>

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "cimap.h"
+#include "fileutil.h"
 #include "imagelock.h"
 #include "interrupt.h"
 #include "journal.h"

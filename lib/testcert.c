@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "fileutil.h"
 #include "sign_internal.h"
 #include "util.h"
 

@@ -2,6 +2,7 @@
 #include "wim.h"
 
 #include "cimap.h"
+#include "fileutil.h"
 #include "imagelock.h"
 #include "interrupt.h"
 #include "scratch.h"

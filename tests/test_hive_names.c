@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "encoding.h"
+#include "fileutil.h"
 #include "hive.h"
 #include "regf.h"
 

@@ -2,6 +2,7 @@
 /* INF lexer (inf.c) and package model (infmodel.c). */
 #include "testutil.h"
 
+#include "fileutil.h"
 #include "infmodel.h"
 
 /* ---- helpers ------------------------------------------------------------- */

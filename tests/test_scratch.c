@@ -4,6 +4,7 @@
  * process. */
 #include "testutil.h"
 
+#include "fileutil.h"
 #include "target.h"
 
 static void test_unwritable_tmpdir_is_an_error(void **state)

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "fileutil.h"
 #include "util.h"
 
 /* Asserts that a liboffstage call returned OST_OK; on failure prints the
