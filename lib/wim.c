@@ -417,11 +417,12 @@ static ost_status wim_list(struct ost_target *t, const char *path, struct ost_st
     return r ? wim_fail(err, r, t->name, path) : OST_OK;
 }
 
-static char *session_cache_dir(struct ost_wim_session *s)
+static ost_status session_cache_dir(struct ost_wim_session *s, const char **dir, struct ost_error *err)
 {
     if (!s->cache_dir)
-        s->cache_dir = ost_scratch_dir_create("wim", NULL);
-    return s->cache_dir;
+        s->cache_dir = ost_scratch_dir_create("wim", err);
+    *dir = s->cache_dir;
+    return s->cache_dir ? OST_OK : err ? err->status : OST_ERR_IO;
 }
 
 /* Extracts one file (once per content) into the session's cache; returns
@@ -446,12 +447,17 @@ static ost_status wim_local_path(struct ost_target *t, const char *path, uint64_
         *local = ost_xstrdup(cached);
         return OST_OK;
     }
-    const char *cache = session_cache_dir(w->s);
+    const char *cache;
+    ost_status made = session_cache_dir(w->s, &cache, err);
+    if (made != OST_OK)
+        return made;
     static unsigned counter;
-    char *dir = cache ? ost_xasprintf("%s/%u", cache, ++counter) : NULL;
-    if (!dir || mkdir(dir, 0700) != 0) {
+    char *dir = ost_xasprintf("%s/%u", cache, ++counter);
+    if (mkdir(dir, 0700) != 0) {
+        made = ost_fail(err, OST_ERR_IO, "%s: cannot create the temporary folder %s: %s", t->name, dir,
+                        strerror(errno));
         free(dir);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot create a temporary folder: %s", t->name, strerror(errno));
+        return made;
     }
     char *p = wim_path(path);
     const char *paths[] = {p};
