@@ -298,6 +298,13 @@ static void test_utf16(void **state)
     assert_string_equal(c.v[0]->entries[0].text, "caf\xC3\xA9 \xF0\x9F\x98\x80 \xEF\xBF\xBD");
     assert_int_equal(c.v[0]->outcome, OST_SETUPAPI_TRUNCATED);
     collected_free(&c);
+    /* a log cut after a high surrogate and one byte of the next unit: one
+     * U+FFFD for each */
+    u[n - 2] = 'y';
+    parse_ok(u, n - 1, &c, &info);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.v[0]->entries[0].text, "caf\xC3\xA9 \xF0\x9F\x98\x80 \xEF\xBF\xBD\xEF\xBF\xBD");
+    collected_free(&c);
     free(u);
 }
 
