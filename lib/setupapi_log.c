@@ -516,7 +516,7 @@ static char *clean_line(struct ost_setupapi_parser *p)
         if (!n)
             cp = b[i], n = 1;
         if (cp >= 0x80 && cp < 0xA0)
-            cp = 0xFFFD;
+            cp = OST_REPLACEMENT_CHARACTER;
         /* Latin-1 and U+FFFD take more bytes in UTF-8: keep the cap */
         size_t need = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
         if (p->clean.len + need > OST_SETUPAPI_MAX_LINE)
