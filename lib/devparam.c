@@ -51,16 +51,6 @@ ost_status ost_param_check_name(const char *name, struct ost_error *err)
     return OST_OK;
 }
 
-static bool is_utf8(const char *s)
-{
-    size_t len = strlen(s);
-    uint32_t cp;
-    for (size_t i = 0, n; i < len; i += n)
-        if (!(n = ost_utf8_decode((const uint8_t *)s + i, len - i, &cp)))
-            return false;
-    return true;
-}
-
 static bool parse_dword(const char *s, uint32_t *out)
 {
     bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
@@ -113,7 +103,7 @@ ost_status ost_param_parse_assignment(const char *arg, uint32_t type, struct ost
         out->dword = v;
         out->text = ost_xasprintf("%u", v);
     } else if (type == OST_REG_SZ) {
-        if (!is_utf8(value)) {
+        if (!ost_utf8_valid(value, strlen(value))) {
             free(name);
             return ost_fail(err, OST_ERR_USAGE, "'%s': the value is not UTF-8 text", arg);
         }
