@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "device_cli.h"
+#include "hwid.h"
 
 int ost_cli_check_device_spec(const char *cmd, const char *spec)
 {
@@ -32,27 +33,22 @@ void ost_cli_devices_free(struct ost_cli_devices *d)
     memset(d, 0, sizeof *d);
 }
 
-/* "PCI\VEN_1AF4" of "PCI\VEN_1AF4&DEV_1059...", or NULL */
-static char *vendor_prefix(const char *spec)
-{
-    const char *slash = strchr(spec, '\\');
-    if (!slash || !ost_has_prefix_ci(slash + 1, "VEN_"))
-        return NULL;
-    return ost_xstrndup(spec, (size_t)(slash + 1 - spec) + strcspn(slash + 1, "&\\"));
-}
-
 static void add_same_vendor(struct ost_buf *b, const struct ost_cli_devices *d, const char *spec)
 {
-    char *vendor = vendor_prefix(spec);
-    const struct ost_devnode **near = NULL;
-    size_t n = vendor ? ost_devnodes_match(&d->all, vendor, &near) : 0;
-    if (n)
-        ost_buf_addf(b, "Devices of the same vendor this image has seen:\n");
-    for (size_t i = 0; i < n && i < 8; i++)
-        ost_buf_addf(b, "  %s%s\n", near[i]->instance_path, near[i]->service ? "" : " (no driver bound)");
+    char *vendor = ost_hwid_vendor(spec);
+    size_t n = 0;
+    for (size_t i = 0; vendor && i < d->all.n; i++) {
+        const struct ost_devnode *dn = &d->all.v[i];
+        if (!ost_hwids_have_vendor(&dn->hardware_ids, vendor))
+            continue;
+        if (n == 0)
+            ost_buf_addf(b, "Devices of the same vendor this image has seen:\n");
+        if (n < 8)
+            ost_buf_addf(b, "  %s%s\n", dn->instance_path, dn->service ? "" : " (no driver bound)");
+        n++;
+    }
     if (n > 8)
         ost_buf_addf(b, "  ... and %zu more\n", n - 8);
-    free(near);
     free(vendor);
 }
 

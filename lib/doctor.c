@@ -44,30 +44,9 @@ const char *ost_doctor_package_state(const struct ost_store_entry *e)
 
 /* ---- packages ------------------------------------------------------------ */
 
-/* "PCI\VEN_1AF4" for "PCI\VEN_1AF4&DEV_1059&REV_01", "HDAUDIO\VEN_10EC" for
- * "HDAUDIO\FUNC_01&VEN_10EC&DEV_0662"; NULL when the ID names no vendor. */
-static char *vendor_key(const char *id)
-{
-    const char *slash = strchr(id, '\\');
-    if (!slash)
-        return NULL;
-    for (const char *p = slash + 1; *p;) {
-        size_t n = strcspn(p, "&\\");
-        if (n == 8 && (ost_has_prefix_ci(p, "VEN_") || ost_has_prefix_ci(p, "VID_"))) {
-            char *key = ost_xasprintf("%.*s\\%.*s", (int)(slash - id), id, (int)n, p);
-            ost_str_upper(key);
-            return key;
-        }
-        if (p[n] != '&')
-            break;
-        p += n + 1;
-    }
-    return NULL;
-}
-
 static void add_vendor(struct ost_strlist *vendors, const char *id)
 {
-    char *key = vendor_key(id);
+    char *key = ost_hwid_vendor(id);
     if (key && !ost_strlist_contains_ci(vendors, key))
         ost_strlist_add_owned(vendors, key);
     else
@@ -307,15 +286,10 @@ static const struct ost_doctor_package *bound_package(const struct ost_doctor_re
 
 static bool selected_by_vendor(const struct ost_devnode *n, const struct ost_strlist *vendors)
 {
-    const struct ost_strlist *lists[] = {&n->hardware_ids, &n->compatible_ids};
-    for (size_t l = 0; l < 2; l++)
-        for (size_t i = 0; i < lists[l]->n; i++) {
-            char *key = vendor_key(lists[l]->v[i]);
-            bool hit = key && ost_strlist_contains_ci(vendors, key);
-            free(key);
-            if (hit)
-                return true;
-        }
+    for (size_t i = 0; i < vendors->n; i++)
+        if (ost_hwids_have_vendor(&n->hardware_ids, vendors->v[i]) ||
+            ost_hwids_have_vendor(&n->compatible_ids, vendors->v[i]))
+            return true;
     return false;
 }
 
