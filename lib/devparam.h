@@ -53,6 +53,21 @@ ost_status ost_param_parse_assignment(const char *arg, uint32_t type, struct ost
 ost_status ost_param_key_path(const struct ost_devnode *dn, ost_param_location where, char **out,
                               struct ost_error *err);
 
+/* The devnodes of one image that a --device names: an instance path or a
+ * hardware ID, whole or its leading &-parts (ost_devnodes_match). */
+struct ost_device_selection {
+    struct ost_devnodes all;
+    const struct ost_devnode **v; /* into all */
+    size_t n;
+};
+/* Problems reading a devnode are findings on it, not errors. */
+void ost_device_select(struct ost_image *img, const char *spec, struct ost_device_selection *out);
+void ost_device_selection_free(struct ost_device_selection *s);
+/* Why no devnode matches and what to do instead (boot once with the device,
+ * or change the package's defaults and re-sign it), with the devices of
+ * the same vendor (ost_hwid_vendor) the image has seen. */
+char *ost_no_device_message(struct ost_image *img, const struct ost_device_selection *s, const char *spec);
+
 /* Every value at the location (none when the key does not exist yet). */
 ost_status ost_params_list(struct ost_image *img, const struct ost_devnode *dn, ost_param_location where,
                            struct ost_params *out, struct ost_error *err);
