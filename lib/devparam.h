@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * devparam.h — per-device values a driver reads when its device starts
- * (brief §8; the seed's ForceNullBackend and AllowPollingOnly): under the
- * devnode's `Device Parameters\Parameters` key, which the driver reads
- * first, or under its driver (software) key Control\Class\<Driver>, the
- * fallback. Names and values are checked before anything is written.
+ * (virtio-snd's ForceNullBackend and AllowPollingOnly, REG_DWORD): under
+ * the devnode's `Device Parameters\Parameters` key, which the driver reads
+ * first (IoOpenDeviceRegistryKey with PLUGPLAY_REGKEY_DEVICE opens
+ * `Device Parameters`), or under its driver (software) key
+ * Control\Class\<Driver> (PLUGPLAY_REGKEY_DRIVER), the fallback; see
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-ioopendeviceregistrykey.
+ * Names and values are checked before anything is written. Also which
+ * devnodes a --device names, and what to say when none does.
  */
 #ifndef OST_DEVPARAM_H
 #define OST_DEVPARAM_H
