@@ -533,11 +533,6 @@ ost_status ost_bcd_flag_on(const struct ost_bcd *b, ost_bcd_flag f, ost_bcd_scop
 
 /* ---- saving ------------------------------------------------------------------------ */
 
-struct ost_hive *ost_bcd_hive(struct ost_bcd *b)
-{
-    return b->hive;
-}
-
 bool ost_bcd_modified(const struct ost_bcd *b)
 {
     return ost_hive_modified(b->hive);

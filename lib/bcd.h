@@ -156,8 +156,6 @@ ost_status ost_bcd_flag_on(const struct ost_bcd *b, ost_bcd_flag f, ost_bcd_scop
  * "unknown" for anything else, malformed or truncated included. */
 char *ost_bcd_describe_device(const uint8_t *data, size_t size);
 
-/* The store's hive, e.g. to stage it back into an image. */
-struct ost_hive *ost_bcd_hive(struct ost_bcd *b);
 bool ost_bcd_modified(const struct ost_bcd *b);
 /* Writes a store opened with ost_bcd_open, with its edits, to a temporary
  * beside its file (synced, with the file's mode); *tmp names it (caller

@@ -89,7 +89,8 @@ static const struct inbox_service inbox[] = {
      "lsi_scsi.inf", 0},
 };
 
-char *ost_test_image_instance_id(size_t n)
+/* The n-th device's (0-based) instance ID: PCI slot n + 3 of bus 0. */
+static char *test_image_instance_id(size_t n)
 {
     return ost_xasprintf("3&267a616a&0&%02zX", (n + 3) * 8);
 }
@@ -138,7 +139,7 @@ static void add_device(struct hb *b, ost_hkey cs, ost_hkey enum_pci, const struc
     ost_pci_expand(&d->pci, &ids);
     /* The devnode's key is the most specific hardware ID without "PCI\". */
     char *id = ost_xstrdup(ids.hardware_ids.v[0] + 4);
-    char *inst = ost_test_image_instance_id(n);
+    char *inst = test_image_instance_id(n);
     char *path = ost_xasprintf("%s\\%s", id, inst);
     ost_hkey k = key(b, enum_pci, path);
     msz(b, k, "HardwareID", &ids.hardware_ids);
