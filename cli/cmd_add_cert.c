@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cert_cli.h"
+#include "outcome.h"
 
 static const char help[] =
     "usage: offstage add-cert --image DIR|FILE.wim [--index N|all] --cert FILE...\n"
@@ -123,11 +124,11 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_cert *cer
     return json_pack("{s:o, s:o}", "image", ost_cli_image_json(img), "entries", entries);
 }
 
-static void print_result(const char *result, size_t nimages)
+static void print_result(ost_outcome result, size_t nimages)
 {
-    if (!strcmp(result, "unchanged"))
+    if (result == OST_OUTCOME_UNCHANGED)
         printf("nothing to do: every certificate is already in its stores\n");
-    else if (!strcmp(result, "dry-run"))
+    else if (result == OST_OUTCOME_DRY_RUN)
         printf("dry run: nothing was written\n");
     else
         printf("added to %zu image%s; Windows trusts the certificates from its next start\n", nimages,
@@ -135,7 +136,7 @@ static void print_result(const char *result, size_t nimages)
 }
 
 static void report(const struct ost_cert_args *a, const struct ost_cli_images *imgs, const struct ost_cert *certs,
-                   size_t ncerts, const struct image_plan *plans, const char *result)
+                   size_t ncerts, const struct image_plan *plans, ost_outcome result)
 {
     if (!a->json) {
         for (size_t i = 0; i < imgs->n; i++)
@@ -148,8 +149,8 @@ static void report(const struct ost_cert_args *a, const struct ost_cli_images *i
         json_array_append_new(clist, ost_cli_cert_json(&certs[i]));
     for (size_t i = 0; i < imgs->n; i++)
         json_array_append_new(ilist, plan_json(imgs->v[i], certs, &plans[i]));
-    json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "schema", "offstage.add-cert/1", "result", result,
-                            "certificates", clist, "images", ilist);
+    json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "schema", "offstage.add-cert/1", "result",
+                            ost_outcome_name(result), "certificates", clist, "images", ilist);
     ost_cli_print_json_per_image(doc, "images");
 }
 
@@ -184,7 +185,7 @@ static int run(int argc, char **argv)
         rc = plan_image(imgs.v[i], &a, certs, ncerts, &plans[i]);
         changes = changes || plans[i].changes;
     }
-    const char *result = a.dry_run ? "dry-run" : changes ? "added" : "unchanged";
+    ost_outcome result = a.dry_run ? OST_OUTCOME_DRY_RUN : changes ? OST_OUTCOME_ADDED : OST_OUTCOME_UNCHANGED;
     for (size_t i = 0; rc == 0 && !a.dry_run && i < imgs.n; i++)
         if (plans[i].changes)
             rc = apply_image(imgs.v[i], certs, &plans[i]);

@@ -192,16 +192,9 @@ static ost_status open_unit(struct unit *u, const struct options *o, bool writab
 {
     if (!u->img)
         return ost_bcd_open(o->store, writable, o->force, &u->bcd, err);
-    if (ost_target_stat(u->img->target, OST_BCD_TEMPLATE) != 1)
-        return ost_fail(err, OST_ERR_IO, "%s: %s not found: this image has no BCD template", u->img->target->name,
-                        OST_BCD_TEMPLATE);
-    struct ost_hive *h;
-    ost_status st = ost_image_open_hive(u->img, OST_BCD_TEMPLATE, writable, &h, err);
-    if (st != OST_OK)
-        return st;
-    char *name = ost_xasprintf("%s: %s", u->img->target->name, OST_BCD_TEMPLATE);
-    st = ost_bcd_from_hive(h, name, &u->bcd, err);
-    free(name);
+    ost_status st = ost_bcd_open_template(u->img, writable, &u->bcd, err);
+    if (st == OST_NEGATIVE) /* asked about the template, so its absence is an error */
+        st = err->status = OST_ERR_IO;
     return st;
 }
 
@@ -211,7 +204,7 @@ static ost_status write_unit(struct unit *u, struct ost_error *err)
         return OST_OK;
     if (!u->img)
         return ost_bcd_save(u->bcd, err);
-    ost_status st = ost_image_stage_hive(u->img, OST_BCD_TEMPLATE, ost_bcd_hive(u->bcd), err);
+    ost_status st = ost_bcd_stage_template(u->img, u->bcd, err);
     return st == OST_OK ? ost_image_commit(u->img, err) : st;
 }
 

@@ -89,7 +89,7 @@ struct device_answer {
 };
 
 struct image_answer {
-    struct ost_cli_devices devices;
+    struct ost_device_selection devices;
     struct device_answer *v;
     char *problem;            /* no device */
 };
@@ -122,9 +122,9 @@ static int answer_device(struct ost_image *img, const struct options *o, struct 
 
 static int answer_image(struct ost_image *img, const struct options *o, struct image_answer *a)
 {
-    ost_cli_find_devices(img, o->device, &a->devices);
+    ost_device_select(img, o->device, &a->devices);
     if (!a->devices.n) {
-        a->problem = ost_cli_no_device_message(img, &a->devices, o->device);
+        a->problem = ost_no_device_message(img, &a->devices, o->device);
         return OST_EXIT_NEGATIVE;
     }
     a->v = ost_xcalloc(a->devices.n, sizeof *a->v);
@@ -150,7 +150,7 @@ static void answer_free(struct image_answer *a)
     }
     free(a->v);
     free(a->problem);
-    ost_cli_devices_free(&a->devices);
+    ost_device_selection_free(&a->devices);
 }
 
 static void print_device(const struct ost_image *img, const struct device_answer *a)

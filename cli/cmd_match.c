@@ -19,12 +19,15 @@ static const char help[] =
     "The device:\n"
     "  --pci VEN:DEV[:SUBSYS[:REV]]  a PCI device, in hex, e.g. 1af4:1059:00191af4:01\n"
     "                 (SUBSYS is subsystem ID then subsystem vendor, as Windows\n"
-    "                 prints it). Expanded to the hardware and compatible IDs the\n"
-    "                 Windows PCI bus driver reports, most specific first:\n"
-    "                 PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01, ...&SUBSYS_...,\n"
-    "                 ...&REV_01, PCI\\VEN_1AF4&DEV_1059; compatible ...&REV_01, ...\n"
+    "                 prints it). Expanded to the hardware and compatible IDs\n"
+    "                 Windows 7's PCI bus driver reports, most specific first:\n"
+    "                 hardware PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01,\n"
+    "                 ...&SUBSYS_00191AF4, ...&CC_040100, ...&CC_0401; compatible\n"
+    "                 PCI\\VEN_1AF4&DEV_1059&REV_01, PCI\\VEN_1AF4&DEV_1059, ...\n"
+    "                 Without SUBSYS (or with 00000000) the device has none, and\n"
+    "                 VEN&DEV&REV and VEN&DEV are hardware IDs.\n"
     "  --class-code C the PCI class code (6 hex digits, e.g. 040100) for the\n"
-    "                 class-based compatible IDs.\n"
+    "                 class-based IDs (virtio sound: 040100 unless given).\n"
     "  --hwid ID      a hardware ID, most specific first (repeatable), e.g. as\n"
     "                 shown by Device Manager > Details > Hardware Ids.\n"
     "  --compatible-id ID  a compatible ID (repeatable).\n"
@@ -117,6 +120,7 @@ static int parse_args(int argc, char **argv, struct options *o)
             return ost_cli_usage_error("match", "%s", err.message);
     }
     if (o->have_pci) {
+        ost_pci_default_class(&o->pci);
         struct ost_device_ids extra = o->device;
         o->device = (struct ost_device_ids){0};
         ost_pci_expand(&o->pci, &o->device);

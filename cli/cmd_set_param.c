@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "device_cli.h"
+#include "set_param.h"
 
 static const char help[] =
     "usage: offstage set-param --image DIR|FILE.wim [--index N|all]\n"
@@ -64,11 +65,6 @@ struct options {
     size_t nvalues;
     struct ost_strlist deletes;
 };
-
-static bool is_delete(const struct ost_param *p)
-{
-    return p->type == OST_REG_NONE;
-}
 
 static int parse_values(int argc, char **argv, struct options *o)
 {
@@ -131,113 +127,19 @@ static int parse(int argc, char **argv, struct options *o)
     return parse_values(argc, argv, o);
 }
 
-/* ---- the plan: every value on every device of every image ------------------ */
-
-struct change {
-    const struct ost_devnode *dn;
-    char *key;                 /* relative to the control set */
-    struct ost_param before;   /* name NULL when absent */
-    const struct ost_param *after;
-    bool changed;
-};
-
-struct image_plan {
-    struct ost_cli_devices devices;
-    struct change *changes;
-    size_t nchanges;
-    char *problem;             /* why nothing can be set here: no device, no driver key */
-    const char *result;        /* "not-found" or "no-driver-key" with a problem */
-};
-
-static bool same_value(const struct ost_param *a, const struct ost_param *b)
-{
-    if (!a->name || a->type != b->type)
-        return false;
-    return a->is_dword ? b->is_dword && a->dword == b->dword : !strcmp(a->text, b->text);
-}
-
-/* Returns 0, OST_EXIT_NEGATIVE (plan->problem says why) or an error code. */
-static int plan_image(struct ost_image *img, const struct options *o, struct image_plan *plan)
+static int apply(struct ost_cli_images *imgs, const struct ost_set_param_plan *plans,
+                 const struct ost_set_param_options *job, const struct options *o)
 {
     struct ost_error err;
-    ost_cli_find_devices(img, o->device, &plan->devices);
-    if (!plan->devices.n) {
-        plan->problem = ost_cli_no_device_message(img, &plan->devices, o->device);
-        plan->result = "not-found";
-        return OST_EXIT_NEGATIVE;
-    }
-    plan->changes = ost_xcalloc(plan->devices.n * o->nvalues, sizeof *plan->changes);
-    for (size_t i = 0; i < plan->devices.n; i++) {
-        const struct ost_devnode *dn = plan->devices.v[i];
-        char *key;
-        ost_status st = ost_param_key_path(dn, o->where, &key, &err);
-        if (st == OST_NEGATIVE) {
-            plan->problem = ost_xstrdup(err.message);
-            plan->result = "no-driver-key";
-            free(key);
-            return OST_EXIT_NEGATIVE;
-        }
-        if (st != OST_OK)
+    for (size_t i = 0; i < imgs->n; i++)
+        if (ost_set_param_apply(imgs->v[i], job, &plans[i], &err) != OST_OK)
             return ost_cli_report_error("set-param", &err);
-        for (size_t k = 0; k < o->nvalues; k++) {
-            struct change *c = &plan->changes[plan->nchanges++];
-            c->dn = dn, c->after = &o->values[k], c->key = ost_xstrdup(key);
-            st = ost_param_get(img, dn, o->where, o->values[k].name, &c->before, &err);
-            if (st != OST_OK && st != OST_NEGATIVE) {
-                free(key);
-                return ost_cli_report_error("set-param", &err);
-            }
-            c->changed = is_delete(c->after) ? c->before.name != NULL : !same_value(&c->before, c->after);
-        }
-        free(key);
-    }
-    return 0;
-}
-
-static void plan_free(struct image_plan *p)
-{
-    for (size_t i = 0; i < p->nchanges; i++) {
-        free(p->changes[i].key);
-        ost_param_free(&p->changes[i].before);
-    }
-    free(p->changes);
-    free(p->problem);
-    ost_cli_devices_free(&p->devices);
-}
-
-static size_t count_changed(const struct image_plan *plans, size_t n)
-{
-    size_t changed = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < plans[i].nchanges; k++)
-            changed += plans[i].changes[k].changed;
-    return changed;
-}
-
-static int apply(struct ost_cli_images *imgs, struct image_plan *plans, const struct options *o)
-{
-    struct ost_error err;
-    for (size_t i = 0; i < imgs->n; i++) {
-        bool any = false;
-        for (size_t k = 0; k < plans[i].nchanges; k++) {
-            const struct change *c = &plans[i].changes[k];
-            if (!c->changed)
-                continue;
-            any = true;
-            ost_status st = is_delete(c->after) ? ost_param_delete(imgs->v[i], c->dn, o->where, c->after->name, &err)
-                                                : ost_param_set(imgs->v[i], c->dn, o->where, c->after, NULL, &err);
-            if (st != OST_OK)
-                return ost_cli_report_error("set-param", &err);
-        }
-        if (any && ost_image_commit(imgs->v[i], &err) != OST_OK)
-            return ost_cli_report_error("set-param", &err);
-    }
     return ost_cli_finish_images("set-param", imgs, o->json);
 }
 
 /* ---- output --------------------------------------------------------------- */
 
-static void print_delete(const struct change *c, bool dry_run)
+static void print_delete(const struct ost_param_change *c, bool dry_run)
 {
     if (!c->changed) {
         printf("      %s (not set; nothing to delete)\n", c->after->name);
@@ -249,7 +151,7 @@ static void print_delete(const struct change *c, bool dry_run)
     free(before);
 }
 
-static void print_plan(const struct ost_image *img, const struct image_plan *p, bool dry_run)
+static void print_plan(const struct ost_image *img, const struct ost_set_param_plan *p, bool dry_run)
 {
     char *desc = ost_image_describe(img);
     printf("image %s: %s\n", img->target->name, desc);
@@ -262,12 +164,12 @@ static void print_plan(const struct ost_image *img, const struct image_plan *p, 
     }
     const struct ost_devnode *shown = NULL;
     for (size_t k = 0; k < p->nchanges; k++) {
-        const struct change *c = &p->changes[k];
+        const struct ost_param_change *c = &p->changes[k];
         if (c->dn != shown) {
             printf("  %s\n    %s\\%s\n", c->dn->instance_path, img->info.control_set_name, c->key);
             shown = c->dn;
         }
-        if (is_delete(c->after)) {
+        if (c->is_delete) {
             print_delete(c, dry_run);
             continue;
         }
@@ -284,13 +186,13 @@ static void print_plan(const struct ost_image *img, const struct image_plan *p, 
     }
 }
 
-static json_t *plan_json(const struct ost_image *img, const struct image_plan *p)
+static json_t *plan_json(const struct ost_image *img, const struct ost_set_param_plan *p)
 {
     json_t *devices = json_array();
     json_t *dev = NULL, *values = NULL;
     const struct ost_devnode *shown = NULL;
     for (size_t k = 0; k < p->nchanges; k++) {
-        const struct change *c = &p->changes[k];
+        const struct ost_param_change *c = &p->changes[k];
         if (c->dn != shown) {
             dev = ost_cli_devnode_json(c->dn);
             values = json_array();
@@ -299,7 +201,7 @@ static json_t *plan_json(const struct ost_image *img, const struct image_plan *p
             json_array_append_new(devices, dev);
             shown = c->dn;
         }
-        json_t *v = is_delete(c->after) ? json_pack("{s:s, s:b}", "name", c->after->name, "delete", 1)
+        json_t *v = c->is_delete ? json_pack("{s:s, s:b}", "name", c->after->name, "delete", 1)
                                         : ost_cli_param_json(c->after);
         json_object_set_new(v, "before", c->before.name ? ost_cli_param_json(&c->before) : json_null());
         json_object_set_new(v, "changed", json_boolean(c->changed));
@@ -309,33 +211,37 @@ static json_t *plan_json(const struct ost_image *img, const struct image_plan *p
                      ost_json_str(p->problem));
 }
 
-static void print_result(const char *result, size_t changed)
+static void print_result(ost_outcome result, size_t changed)
 {
-    if (!strcmp(result, "set"))
+    switch (result) {
+    case OST_OUTCOME_SET:
         printf("changed %zu value%s; the driver reads them when the device next starts (boot, or disable and "
                "enable it)\n", changed, changed == 1 ? "" : "s");
-    else if (!strcmp(result, "unchanged"))
-        printf("nothing to do: every value is already so\n");
-    else if (!strcmp(result, "dry-run"))
-        printf("dry run: nothing was written\n");
-    else
-        printf("nothing was written\n");
+        break;
+    case OST_OUTCOME_UNCHANGED: printf("nothing to do: every value is already so\n"); break;
+    case OST_OUTCOME_DRY_RUN: printf("dry run: nothing was written\n"); break;
+    default: printf("nothing was written\n"); break;
+    }
 }
 
-static void report(const struct ost_cli_images *imgs, const struct image_plan *plans, const struct options *o,
-                   const char *result)
+static void report(const struct ost_cli_images *imgs, const struct ost_set_param_plan *plans, const struct options *o,
+                   ost_outcome result)
 {
     if (!o->json) {
-        for (size_t i = 0; i < imgs->n; i++)
+        size_t changed = 0;
+        for (size_t i = 0; i < imgs->n; i++) {
             print_plan(imgs->v[i], &plans[i], o->dry_run);
-        print_result(result, count_changed(plans, imgs->n));
+            changed += plans[i].nchanged;
+        }
+        print_result(result, changed);
         return;
     }
     json_t *list = json_array();
     for (size_t i = 0; i < imgs->n; i++)
         json_array_append_new(list, plan_json(imgs->v[i], &plans[i]));
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "schema", "offstage.set-param/1", "result", result,
-                            "device", o->device, "location", ost_cli_param_location_name(o->where), "images", list);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "schema", "offstage.set-param/1", "result",
+                            ost_outcome_name(result), "device", o->device, "location",
+                            ost_cli_param_location_name(o->where), "images", list);
     ost_cli_print_json_per_image(doc, "images");
 }
 
@@ -343,30 +249,28 @@ static int run(int argc, char **argv)
 {
     struct options o = {0};
     struct ost_cli_images imgs = {0};
-    struct image_plan *plans = NULL;
+    struct ost_set_param_plan *plans = NULL;
+    struct ost_error err;
     int rc = parse(argc, argv, &o);
+    struct ost_set_param_options job = {.device = o.device, .where = o.where, .values = o.values,
+                                        .nvalues = o.nvalues};
     if (rc == 0)
         rc = ost_cli_open_images("set-param", o.image, o.index, !o.dry_run, o.force, &imgs);
     if (rc == 0)
         plans = ost_xcalloc(imgs.n, sizeof *plans);
-    const char *missing = NULL;
-    for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
-        int r = plan_image(imgs.v[i], &o, &plans[i]);
-        if (r == OST_EXIT_NEGATIVE)
-            missing = plans[i].result;
-        else
-            rc = r;
-    }
-    size_t changed = rc == 0 ? count_changed(plans, imgs.n) : 0;
-    const char *result = missing ? missing : o.dry_run ? "dry-run" : changed ? "set" : "unchanged";
-    if (rc == 0 && !missing && !o.dry_run && changed)
-        rc = apply(&imgs, plans, &o);
+    for (size_t i = 0; rc == 0 && i < imgs.n; i++)
+        if (ost_set_param_plan(imgs.v[i], &job, &plans[i], &err) != OST_OK)
+            rc = ost_cli_report_error("set-param", &err);
+    ost_outcome result = rc == 0 ? ost_set_param_outcome(plans, imgs.n, o.dry_run) : OST_OUTCOME_UNCHANGED;
+    bool missing = result == OST_OUTCOME_NOT_FOUND || result == OST_OUTCOME_NO_DRIVER_KEY;
+    if (rc == 0 && result == OST_OUTCOME_SET)
+        rc = apply(&imgs, plans, &job, &o);
     if (rc == 0) {
         report(&imgs, plans, &o, result);
         rc = missing ? OST_EXIT_NEGATIVE : OST_EXIT_OK;
     }
     for (size_t i = 0; plans && i < imgs.n; i++)
-        plan_free(&plans[i]);
+        ost_set_param_plan_free(&plans[i]);
     free(plans);
     ost_cli_close_images(&imgs);
     for (size_t i = 0; i < o.nvalues; i++)

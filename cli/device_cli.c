@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Finding the devnodes --device names, for set-param and get-param. */
+/* What set-param and get-param share: --device checked, devnodes and values as JSON. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,67 +16,6 @@ int ost_cli_check_device_spec(const char *cmd, const char *spec)
         if (!(n = ost_utf8_decode((const uint8_t *)spec + i, len - i, &cp)) || cp < 0x20 || cp == 0x7f)
             return ost_cli_usage_error(cmd, "--device: byte %zu is not a printable UTF-8 character", i + 1);
     return 0;
-}
-
-void ost_cli_find_devices(struct ost_image *img, const char *spec, struct ost_cli_devices *out)
-{
-    struct ost_error err;
-    memset(out, 0, sizeof *out);
-    ost_devnodes_list(img, &out->all, &err); /* problems are findings on the devnodes */
-    out->n = ost_devnodes_match(&out->all, spec, &out->v);
-}
-
-void ost_cli_devices_free(struct ost_cli_devices *d)
-{
-    free(d->v);
-    ost_devnodes_free(&d->all);
-    memset(d, 0, sizeof *d);
-}
-
-/* "PCI\VEN_1AF4" of "PCI\VEN_1AF4&DEV_1059...", or NULL */
-static char *vendor_prefix(const char *spec)
-{
-    const char *slash = strchr(spec, '\\');
-    if (!slash || !ost_has_prefix_ci(slash + 1, "VEN_"))
-        return NULL;
-    return ost_xstrndup(spec, (size_t)(slash + 1 - spec) + strcspn(slash + 1, "&\\"));
-}
-
-static void add_same_vendor(struct ost_buf *b, const struct ost_cli_devices *d, const char *spec)
-{
-    char *vendor = vendor_prefix(spec);
-    const struct ost_devnode **near = NULL;
-    size_t n = vendor ? ost_devnodes_match(&d->all, vendor, &near) : 0;
-    if (n)
-        ost_buf_addf(b, "Devices of the same vendor this image has seen:\n");
-    for (size_t i = 0; i < n && i < 8; i++)
-        ost_buf_addf(b, "  %s%s\n", near[i]->instance_path, near[i]->service ? "" : " (no driver bound)");
-    if (n > 8)
-        ost_buf_addf(b, "  ... and %zu more\n", n - 8);
-    free(near);
-    free(vendor);
-}
-
-char *ost_cli_no_device_message(struct ost_image *img, const struct ost_cli_devices *d, const char *spec)
-{
-    struct ost_buf b = {0};
-    ost_buf_addf(&b,
-                 "No device in %s matches '%s'. Windows writes a device's devnode\n"
-                 "(%s\\Enum\\<enumerator>\\<hardware ID>\\<instance>) on the first boot with the\n"
-                 "device present; until then there is no per-device key to hold a value.\n",
-                 img->target->name, spec, img->info.control_set_name);
-    add_same_vendor(&b, d, spec);
-    ost_buf_adds(&b,
-                 "Alternatives:\n"
-                 "  1. Boot the image once with the device attached, shut Windows down cleanly,\n"
-                 "     then run this command again on the image.\n"
-                 "  2. Ship the package with different defaults: change the value in the INF's\n"
-                 "     AddReg for the device (the DDInstall.HW section, e.g.\n"
-                 "     HKR, Parameters, ForceNullBackend, 0x00010001, 1). Editing the INF\n"
-                 "     invalidates the package's catalog signature: re-sign the catalog (and\n"
-                 "     trust its certificate in the image), or Windows will not install it\n"
-                 "     unattended (and an x64 Windows will not load it: Code 52).\n");
-    return ost_buf_steal(&b);
 }
 
 const char *ost_cli_param_location_name(ost_param_location where)

@@ -1,29 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* device_cli.h — what the per-device commands (set-param, get-param) share:
- * finding the devnodes --device names in an image, explaining why there is
- * none, and their JSON. */
+ * checking --device, and their JSON. */
 #ifndef OST_DEVICE_CLI_H
 #define OST_DEVICE_CLI_H
 
 #include "devparam.h"
 #include "image_cli.h"
 
-/* The devnodes of one image that --device names. */
-struct ost_cli_devices {
-    struct ost_devnodes all;
-    const struct ost_devnode **v;
-    size_t n;
-};
-
 /* Checks --device (given, UTF-8, no control characters); prints the usage
  * error and returns its exit code, or 0. */
 int ost_cli_check_device_spec(const char *cmd, const char *spec);
-void ost_cli_find_devices(struct ost_image *img, const char *spec, struct ost_cli_devices *out);
-void ost_cli_devices_free(struct ost_cli_devices *d);
-
-/* Why no devnode matches and what to do instead (boot once, or change the
- * package's defaults and re-sign it), for people. */
-char *ost_cli_no_device_message(struct ost_image *img, const struct ost_cli_devices *d, const char *spec);
 
 /* "device" or "driver-key" */
 const char *ost_cli_param_location_name(ost_param_location where);

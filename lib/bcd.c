@@ -403,6 +403,27 @@ ost_status ost_bcd_from_hive(struct ost_hive *h, const char *name, struct ost_bc
     return OST_OK;
 }
 
+ost_status ost_bcd_open_template(struct ost_image *img, bool writable, struct ost_bcd **out, struct ost_error *err)
+{
+    *out = NULL;
+    if (ost_target_stat(img->target, OST_BCD_TEMPLATE) != 1)
+        return ost_fail(err, OST_NEGATIVE, "%s: %s not found: this image has no BCD template", img->target->name,
+                        OST_BCD_TEMPLATE);
+    struct ost_hive *h;
+    ost_status st = ost_image_open_hive(img, OST_BCD_TEMPLATE, writable, &h, err);
+    if (st != OST_OK)
+        return st;
+    char *name = ost_xasprintf("%s: %s", img->target->name, OST_BCD_TEMPLATE);
+    st = ost_bcd_from_hive(h, name, out, err);
+    free(name);
+    return st;
+}
+
+ost_status ost_bcd_stage_template(struct ost_image *img, struct ost_bcd *b, struct ost_error *err)
+{
+    return ost_bcd_modified(b) ? ost_image_stage_hive(img, OST_BCD_TEMPLATE, b->hive, err) : OST_OK;
+}
+
 ost_status ost_bcd_open(const char *path, bool writable, bool allow_dirty, struct ost_bcd **out,
                         struct ost_error *err)
 {
@@ -514,11 +535,6 @@ ost_status ost_bcd_flag_on(const struct ost_bcd *b, ost_bcd_flag f, ost_bcd_scop
 }
 
 /* ---- saving ------------------------------------------------------------------------ */
-
-struct ost_hive *ost_bcd_hive(struct ost_bcd *b)
-{
-    return b->hive;
-}
 
 bool ost_bcd_modified(const struct ost_bcd *b)
 {

@@ -23,7 +23,7 @@
  *
  * Edits live in memory until ost_bcd_save (a --store file: written to a
  * temporary beside it and renamed into place) or until the caller stages
- * the hive back into an image (ost_bcd_hive + ost_image_stage_hive).
+ * the template back into its image (ost_bcd_stage_template).
  */
 #ifndef OST_BCD_H
 #define OST_BCD_H
@@ -34,6 +34,7 @@
 
 #include "error.h"
 #include "hive.h"
+#include "image.h"
 #include "util.h"
 
 /* Object types (Description\Type). */
@@ -99,6 +100,13 @@ ost_status ost_bcd_open(const char *path, bool writable, bool allow_dirty, struc
                         struct ost_error *err);
 /* Reads a store from an open hive, taking ownership of it (also on failure). */
 ost_status ost_bcd_from_hive(struct ost_hive *h, const char *name, struct ost_bcd **out, struct ost_error *err);
+/* Opens an image's BCD-Template (OST_BCD_TEMPLATE) through its target:
+ * OST_NEGATIVE, *out NULL and err saying so when the image has none.
+ * Named "IMAGE: Windows\System32\config\BCD-Template" in messages. */
+ost_status ost_bcd_open_template(struct ost_image *img, bool writable, struct ost_bcd **out, struct ost_error *err);
+/* Stages a template opened writable, with its edits, back into its image
+ * (written when the image commits); nothing when it was not modified. */
+ost_status ost_bcd_stage_template(struct ost_image *img, struct ost_bcd *b, struct ost_error *err);
 void ost_bcd_close(struct ost_bcd *b);
 
 /* "Windows Boot Loader", "Boot Loader Settings" (aliases name settings
@@ -148,8 +156,6 @@ ost_status ost_bcd_flag_on(const struct ost_bcd *b, ost_bcd_flag f, ost_bcd_scop
  * "unknown" for anything else, malformed or truncated included. */
 char *ost_bcd_describe_device(const uint8_t *data, size_t size);
 
-/* The store's hive, e.g. to stage it back into an image. */
-struct ost_hive *ost_bcd_hive(struct ost_bcd *b);
 bool ost_bcd_modified(const struct ost_bcd *b);
 /* Writes a store opened with ost_bcd_open, with its edits, to a temporary
  * beside its file (synced, with the file's mode); *tmp names it (caller

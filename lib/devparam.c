@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "encoding.h"
+#include "hwid.h"
 
 #define MAX_NAME_CHARS 255
 
@@ -307,4 +308,60 @@ ost_status ost_param_delete(struct ost_image *img, const struct ost_devnode *dn,
     free(stored);
     free(path);
     return st;
+}
+
+void ost_device_select(struct ost_image *img, const char *spec, struct ost_device_selection *out)
+{
+    struct ost_error err;
+    memset(out, 0, sizeof *out);
+    ost_devnodes_list(img, &out->all, &err);
+    out->n = ost_devnodes_match(&out->all, spec, &out->v);
+}
+
+void ost_device_selection_free(struct ost_device_selection *s)
+{
+    free(s->v);
+    ost_devnodes_free(&s->all);
+    memset(s, 0, sizeof *s);
+}
+
+static void add_same_vendor(struct ost_buf *b, const struct ost_device_selection *s, const char *spec)
+{
+    char *vendor = ost_hwid_vendor(spec);
+    size_t n = 0;
+    for (size_t i = 0; vendor && i < s->all.n; i++) {
+        const struct ost_devnode *dn = &s->all.v[i];
+        if (!ost_hwids_have_vendor(&dn->hardware_ids, vendor))
+            continue;
+        if (n == 0)
+            ost_buf_addf(b, "Devices of the same vendor this image has seen:\n");
+        if (n < 8)
+            ost_buf_addf(b, "  %s%s\n", dn->instance_path, dn->service ? "" : " (no driver bound)");
+        n++;
+    }
+    if (n > 8)
+        ost_buf_addf(b, "  ... and %zu more\n", n - 8);
+    free(vendor);
+}
+
+char *ost_no_device_message(struct ost_image *img, const struct ost_device_selection *s, const char *spec)
+{
+    struct ost_buf b = {0};
+    ost_buf_addf(&b,
+                 "No device in %s matches '%s'. Windows writes a device's devnode\n"
+                 "(%s\\Enum\\<enumerator>\\<hardware ID>\\<instance>) on the first boot with the\n"
+                 "device present; until then there is no per-device key to hold a value.\n",
+                 img->target->name, spec, img->info.control_set_name);
+    add_same_vendor(&b, s, spec);
+    ost_buf_adds(&b,
+                 "Alternatives:\n"
+                 "  1. Boot the image once with the device attached, shut Windows down cleanly,\n"
+                 "     then run this command again on the image.\n"
+                 "  2. Ship the package with different defaults: change the value in the INF's\n"
+                 "     AddReg for the device (the DDInstall.HW section, e.g.\n"
+                 "     HKR, Parameters, ForceNullBackend, 0x00010001, 1). Editing the INF\n"
+                 "     invalidates the package's catalog signature: re-sign the catalog (and\n"
+                 "     trust its certificate in the image), or Windows will not install it\n"
+                 "     unattended (and an x64 Windows will not load it: Code 52).\n");
+    return ost_buf_steal(&b);
 }

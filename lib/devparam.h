@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * devparam.h — per-device values a driver reads when its device starts
- * (ForceNullBackend and AllowPollingOnly, which examples/virtio-snd's INFs
- * declare): under the devnode's `Device Parameters\Parameters` key, which
- * the driver reads first, or under its driver (software) key
- * Control\Class\<Driver>, the fallback. Device Parameters and the driver
- * key are the keys IoOpenDeviceRegistryKey opens for PLUGPLAY_REGKEY_DEVICE
- * and PLUGPLAY_REGKEY_DRIVER (Microsoft,
- * https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-ioopendeviceregistrykey).
- * Names and values are checked before anything is written.
+ * (virtio-snd's ForceNullBackend and AllowPollingOnly, REG_DWORD): under
+ * the devnode's `Device Parameters\Parameters` key, which the driver reads
+ * first (IoOpenDeviceRegistryKey with PLUGPLAY_REGKEY_DEVICE opens
+ * `Device Parameters`), or under its driver (software) key
+ * Control\Class\<Driver> (PLUGPLAY_REGKEY_DRIVER), the fallback; see
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/ddi/wdm/nf-wdm-ioopendeviceregistrykey.
+ * Names and values are checked before anything is written. Also which
+ * devnodes a --device names, and what to say when none does.
  */
 #ifndef OST_DEVPARAM_H
 #define OST_DEVPARAM_H
@@ -56,6 +56,21 @@ ost_status ost_param_parse_assignment(const char *arg, uint32_t type, struct ost
  * has been bound to the device yet. */
 ost_status ost_param_key_path(const struct ost_devnode *dn, ost_param_location where, char **out,
                               struct ost_error *err);
+
+/* The devnodes of one image that a --device names: an instance path or a
+ * hardware ID, whole or its leading &-parts (ost_devnodes_match). */
+struct ost_device_selection {
+    struct ost_devnodes all;
+    const struct ost_devnode **v; /* into all */
+    size_t n;
+};
+/* Problems reading a devnode are findings on it, not errors. */
+void ost_device_select(struct ost_image *img, const char *spec, struct ost_device_selection *out);
+void ost_device_selection_free(struct ost_device_selection *s);
+/* Why no devnode matches and what to do instead (boot once with the device,
+ * or change the package's defaults and re-sign it), with the devices of
+ * the same vendor (ost_hwid_vendor) the image has seen. */
+char *ost_no_device_message(struct ost_image *img, const struct ost_device_selection *s, const char *spec);
 
 /* Every value at the location (none when the key does not exist yet). */
 ost_status ost_params_list(struct ost_image *img, const struct ost_devnode *dn, ost_param_location where,

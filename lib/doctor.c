@@ -13,61 +13,11 @@
 #define PACKAGE_FILE_MAX (256u * 1024 * 1024)
 #define PACKAGE_TREE_DEPTH 8
 
-const char *ost_doctor_kind_name(enum ost_doctor_kind k)
-{
-    static const char *const names[] = {
-        [OST_DOCTOR_BOUND_INTENDED] = "bound-intended", [OST_DOCTOR_BOUND] = "bound",
-        [OST_DOCTOR_BOUND_OTHER] = "bound-other",       [OST_DOCTOR_NO_LOAD] = "no-load",
-        [OST_DOCTOR_FAILED] = "failed",                 [OST_DOCTOR_PENDING] = "pending",
-        [OST_DOCTOR_MISS] = "miss",                     [OST_DOCTOR_NO_PACKAGE] = "no-package",
-    };
-    return names[k];
-}
-
-bool ost_doctor_kind_ok(enum ost_doctor_kind k)
-{
-    return k == OST_DOCTOR_BOUND_INTENDED || k == OST_DOCTOR_BOUND;
-}
-
-bool ost_doctor_all_bound(const struct ost_doctor_report *r)
-{
-    for (size_t i = 0; i < r->ndevices; i++)
-        if (!ost_doctor_kind_ok(r->devices[i].kind))
-            return false;
-    return r->ndevices > 0;
-}
-
-const char *ost_doctor_package_state(const struct ost_store_entry *e)
-{
-    return e->staged ? (e->imported ? "imported" : "staged") : e->installed ? "installed" : "store";
-}
-
 /* ---- packages ------------------------------------------------------------ */
-
-/* "PCI\VEN_1AF4" for "PCI\VEN_1AF4&DEV_1059&REV_01", "HDAUDIO\VEN_10EC" for
- * "HDAUDIO\FUNC_01&VEN_10EC&DEV_0662"; NULL when the ID names no vendor. */
-static char *vendor_key(const char *id)
-{
-    const char *slash = strchr(id, '\\');
-    if (!slash)
-        return NULL;
-    for (const char *p = slash + 1; *p;) {
-        size_t n = strcspn(p, "&\\");
-        if (n == 8 && (ost_has_prefix_ci(p, "VEN_") || ost_has_prefix_ci(p, "VID_"))) {
-            char *key = ost_xasprintf("%.*s\\%.*s", (int)(slash - id), id, (int)n, p);
-            ost_str_upper(key);
-            return key;
-        }
-        if (p[n] != '&')
-            break;
-        p += n + 1;
-    }
-    return NULL;
-}
 
 static void add_vendor(struct ost_strlist *vendors, const char *id)
 {
-    char *key = vendor_key(id);
+    char *key = ost_hwid_vendor(id);
     if (key && !ost_strlist_contains_ci(vendors, key))
         ost_strlist_add_owned(vendors, key);
     else
@@ -131,19 +81,6 @@ static void load_packages(struct ost_image *img, struct ost_doctor_report *r)
     for (size_t i = 0; i < r->npackages; i++)
         if (r->packages[i].entry->staged)
             find_twin(img, r, &r->packages[i]);
-}
-
-/* The name people know a package by: "aero_virtio_snd.inf (oem3.inf)". */
-char *ost_doctor_package_label(const struct ost_doctor_package *p)
-{
-    const struct ost_store_entry *e = p->entry;
-    if (e->staged)
-        return ost_xasprintf("staged %s", e->original_name);
-    if (p->twin)
-        return ost_xasprintf("%s = staged %s", e->published_name, p->twin->entry->original_name);
-    if (e->original_name)
-        return ost_xasprintf("%s (%s)", e->published_name, e->original_name);
-    return ost_xstrdup(e->published_name);
 }
 
 static const struct ost_doctor_package *find_package(const struct ost_doctor_report *r, const char *name)
@@ -260,15 +197,6 @@ static void package_verdict(struct ost_image *img, struct ost_doctor_package *p)
     free(scratch);
 }
 
-/* An oemN.inf whose FileRepository folder is not in the image is judged by
- * the staged folder it was imported from: the same files. */
-const struct ost_doctor_package *ost_doctor_verdict_package(const struct ost_doctor_package *p)
-{
-    if (!p->entry->staged && p->twin && !p->entry->folder)
-        return p->twin;
-    return p;
-}
-
 /* ---- devices ------------------------------------------------------------- */
 
 static void read_driver_key(struct ost_image *img, struct ost_doctor_device *d)
@@ -290,13 +218,6 @@ static void read_driver_key(struct ost_image *img, struct ost_doctor_device *d)
     d->driver_version = ost_hive_get_string(img->system, k, "DriverVersion");
 }
 
-/* The INF the device is bound through: the driver key's InfPath, else the
- * one its DeviceDesc names. */
-const char *ost_doctor_bound_inf(const struct ost_doctor_device *d)
-{
-    return d->inf_path ? d->inf_path : d->node->inf;
-}
-
 static const struct ost_doctor_package *bound_package(const struct ost_doctor_report *r,
                                                       const struct ost_doctor_device *d)
 {
@@ -309,15 +230,10 @@ static const struct ost_doctor_package *bound_package(const struct ost_doctor_re
 
 static bool selected_by_vendor(const struct ost_devnode *n, const struct ost_strlist *vendors)
 {
-    const struct ost_strlist *lists[] = {&n->hardware_ids, &n->compatible_ids};
-    for (size_t l = 0; l < 2; l++)
-        for (size_t i = 0; i < lists[l]->n; i++) {
-            char *key = vendor_key(lists[l]->v[i]);
-            bool hit = key && ost_strlist_contains_ci(vendors, key);
-            free(key);
-            if (hit)
-                return true;
-        }
+    for (size_t i = 0; i < vendors->n; i++)
+        if (ost_hwids_have_vendor(&n->hardware_ids, vendors->v[i]) ||
+            ost_hwids_have_vendor(&n->compatible_ids, vendors->v[i]))
+            return true;
     return false;
 }
 
@@ -379,15 +295,6 @@ static struct ost_match_input *match_inputs(const struct ost_doctor_report *r, s
             in[(*n)++] = (struct ost_match_input){.model = p->model, .trusted_signature = p->entry->has_catalog};
     }
     return in;
-}
-
-const struct ost_doctor_package *ost_doctor_model_package(const struct ost_doctor_report *r,
-                                                          const struct ost_driver_model *m)
-{
-    for (size_t i = 0; i < r->npackages; i++)
-        if (r->packages[i].model == m)
-            return &r->packages[i];
-    return NULL;
 }
 
 ost_status ost_doctor_run(struct ost_image *img, const struct ost_doctor_options *o, struct ost_doctor_report **out,

@@ -3,7 +3,10 @@
  * doctor_internal.h — how the parts of doctor.h share the report while it
  * is built: doctor.c gathers packages and devices, doctor_verdict.c decides
  * each device's verdict from the evidence, doctor_log.c attaches the
- * setupapi.dev.log sections. Not part of liboffstage's interface.
+ * setupapi.dev.log sections, doctor_report.c names and links the report's
+ * parts. Calls go one way: doctor.c calls the other three, doctor_verdict.c
+ * calls doctor_log.c and doctor_report.c, which call no other doctor file.
+ * Not part of liboffstage's interface.
  */
 #ifndef OST_DOCTOR_INTERNAL_H
 #define OST_DOCTOR_INTERNAL_H

@@ -39,13 +39,10 @@ static ost_status testsigning_of(struct ost_bcd *b, ost_tristate *out, struct os
 ost_status ost_image_testsigning(struct ost_image *img, ost_tristate *out, struct ost_error *err)
 {
     *out = OST_UNKNOWN;
-    if (ost_target_stat(img->target, OST_BCD_TEMPLATE) != 1)
+    struct ost_bcd *b;
+    ost_status st = ost_bcd_open_template(img, false, &b, err);
+    if (st == OST_NEGATIVE)
         return OST_OK;
-    struct ost_hive *h;
-    ost_status st = ost_image_open_hive(img, OST_BCD_TEMPLATE, false, &h, err);
-    struct ost_bcd *b = NULL;
-    if (st == OST_OK)
-        st = ost_bcd_from_hive(h, OST_BCD_TEMPLATE, &b, err);
     if (st == OST_OK)
         st = testsigning_of(b, out, err);
     ost_bcd_close(b);

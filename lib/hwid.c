@@ -69,30 +69,40 @@ ost_status ost_pci_class_parse(const char *spec, struct ost_pci_identity *out, s
     return OST_OK;
 }
 
+void ost_pci_default_class(struct ost_pci_identity *p)
+{
+    bool transitional;
+    if (!p->has_class && p->vendor == 0x1af4 && ost_virtio_type(p->device, &transitional) == 25) {
+        p->has_class = true;
+        p->class_code = 0x040100;
+    }
+}
+
 void ost_pci_expand(const struct ost_pci_identity *p, struct ost_device_ids *out)
 {
-    char vd[32], subsys[24] = "", rev[12] = "";
+    char vd[32], ven[16];
     snprintf(vd, sizeof vd, "PCI\\VEN_%04X&DEV_%04X", p->vendor, p->device);
-    if (p->has_subsys)
-        snprintf(subsys, sizeof subsys, "&SUBSYS_%08X", p->subsys);
-    if (p->has_revision)
-        snprintf(rev, sizeof rev, "&REV_%02X", p->revision);
+    snprintf(ven, sizeof ven, "PCI\\VEN_%04X", p->vendor);
     struct ost_strlist *hw = &out->hardware_ids, *cid = &out->compatible_ids;
-    if (p->has_subsys && p->has_revision)
-        ost_strlist_add_owned(hw, ost_xasprintf("%s%s%s", vd, subsys, rev));
-    if (p->has_subsys)
-        ost_strlist_add_owned(hw, ost_xasprintf("%s%s", vd, subsys));
-    if (p->has_revision)
-        ost_strlist_add_owned(hw, ost_xasprintf("%s%s", vd, rev));
-    ost_strlist_add(hw, vd);
-    if (p->has_revision)
-        ost_strlist_add_owned(cid, ost_xasprintf("%s%s", vd, rev));
-    ost_strlist_add(cid, vd);
-    if (p->has_class) {
-        ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X&CC_%06X", p->vendor, p->class_code));
-        ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X&CC_%04X", p->vendor, p->class_code >> 8));
+    /* With a subsystem, the IDs without it are only compatible: a driver
+     * for the bare chip must not outrank the board vendor's. */
+    bool subsys_set = p->has_subsys && p->subsys != 0;
+    if (p->has_subsys) {
+        if (p->has_revision)
+            ost_strlist_add_owned(hw, ost_xasprintf("%s&SUBSYS_%08X&REV_%02X", vd, p->subsys, p->revision));
+        ost_strlist_add_owned(hw, ost_xasprintf("%s&SUBSYS_%08X", vd, p->subsys));
     }
-    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X", p->vendor));
+    struct ost_strlist *bare = subsys_set ? cid : hw;
+    if (p->has_revision)
+        ost_strlist_add_owned(bare, ost_xasprintf("%s&REV_%02X", vd, p->revision));
+    ost_strlist_add(bare, vd);
+    if (p->has_class) {
+        ost_strlist_add_owned(hw, ost_xasprintf("%s&CC_%06X", vd, p->class_code));
+        ost_strlist_add_owned(hw, ost_xasprintf("%s&CC_%04X", vd, p->class_code >> 8));
+        ost_strlist_add_owned(cid, ost_xasprintf("%s&CC_%06X", ven, p->class_code));
+        ost_strlist_add_owned(cid, ost_xasprintf("%s&CC_%04X", ven, p->class_code >> 8));
+    }
+    ost_strlist_add(cid, ven);
     if (p->has_class) {
         ost_strlist_add_owned(cid, ost_xasprintf("PCI\\CC_%06X", p->class_code));
         ost_strlist_add_owned(cid, ost_xasprintf("PCI\\CC_%04X", p->class_code >> 8));
@@ -108,6 +118,37 @@ void ost_device_ids_free(struct ost_device_ids *ids)
 bool ost_hwid_equal(const char *a, const char *b)
 {
     return ost_streq_ci(a, b);
+}
+
+char *ost_hwid_vendor(const char *id)
+{
+    const char *slash = strchr(id, '\\');
+    if (!slash || slash == id)
+        return NULL;
+    for (const char *p = slash + 1; *p;) {
+        size_t n = strcspn(p, "&\\");
+        if (n == 8 && (ost_has_prefix_ci(p, "VEN_") || ost_has_prefix_ci(p, "VID_"))) {
+            char *key = ost_xasprintf("%.*s\\%.*s", (int)(slash - id), id, (int)n, p);
+            ost_str_upper(key);
+            return key;
+        }
+        if (p[n] != '&')
+            break;
+        p += n + 1;
+    }
+    return NULL;
+}
+
+bool ost_hwids_have_vendor(const struct ost_strlist *ids, const char *vendor)
+{
+    for (size_t i = 0; i < ids->n; i++) {
+        char *v = ost_hwid_vendor(ids->v[i]);
+        bool hit = v && ost_streq_ci(v, vendor);
+        free(v);
+        if (hit)
+            return true;
+    }
+    return false;
 }
 
 static bool take_field(const char *part, const char *name, size_t digits, uint32_t *out)

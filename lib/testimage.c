@@ -89,35 +89,10 @@ static const struct inbox_service inbox[] = {
      "lsi_scsi.inf", 0},
 };
 
-char *ost_test_image_instance_id(size_t n)
+/* The n-th device's (0-based) instance ID: PCI slot n + 3 of bus 0. */
+static char *test_image_instance_id(size_t n)
 {
     return ost_xasprintf("3&267a616a&0&%02zX", (n + 3) * 8);
-}
-
-/* The IDs Windows 7's PCI driver gives a device whose class is known (as in
- * the devnodes of a real Windows 7 SYSTEM hive): the class replaces the
- * bare VEN&DEV among the hardware IDs. */
-static void windows_ids(const struct ost_pci_identity *p, struct ost_device_ids *ids)
-{
-    if (!p->has_class || !p->has_subsys || !p->has_revision) {
-        ost_pci_expand(p, ids);
-        return;
-    }
-    char vd[32];
-    snprintf(vd, sizeof vd, "PCI\\VEN_%04X&DEV_%04X", p->vendor, p->device);
-    unsigned cc = p->class_code, cc4 = p->class_code >> 8;
-    struct ost_strlist *hw = &ids->hardware_ids, *cid = &ids->compatible_ids;
-    ost_strlist_add_owned(hw, ost_xasprintf("%s&SUBSYS_%08X&REV_%02X", vd, p->subsys, p->revision));
-    ost_strlist_add_owned(hw, ost_xasprintf("%s&SUBSYS_%08X", vd, p->subsys));
-    ost_strlist_add_owned(hw, ost_xasprintf("%s&CC_%06X", vd, cc));
-    ost_strlist_add_owned(hw, ost_xasprintf("%s&CC_%04X", vd, cc4));
-    ost_strlist_add_owned(cid, ost_xasprintf("%s&REV_%02X", vd, p->revision));
-    ost_strlist_add(cid, vd);
-    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X&CC_%06X", p->vendor, cc));
-    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X&CC_%04X", p->vendor, cc4));
-    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\VEN_%04X", p->vendor));
-    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\CC_%06X", cc));
-    ost_strlist_add_owned(cid, ost_xasprintf("PCI\\CC_%04X", cc4));
 }
 
 /* The software key Windows writes when it installs a driver on the device. */
@@ -161,10 +136,10 @@ static void add_device(struct hb *b, ost_hkey cs, ost_hkey enum_pci, const struc
                        unsigned *next_driver)
 {
     struct ost_device_ids ids = {0};
-    windows_ids(&d->pci, &ids);
+    ost_pci_expand(&d->pci, &ids);
     /* The devnode's key is the most specific hardware ID without "PCI\". */
     char *id = ost_xstrdup(ids.hardware_ids.v[0] + 4);
-    char *inst = ost_test_image_instance_id(n);
+    char *inst = test_image_instance_id(n);
     char *path = ost_xasprintf("%s\\%s", id, inst);
     ost_hkey k = key(b, enum_pci, path);
     msz(b, k, "HardwareID", &ids.hardware_ids);
@@ -220,12 +195,8 @@ ost_status ost_test_device_parse(const char *spec, struct ost_test_device *out, 
     ost_status st = ost_pci_identity_parse(part ? part : "", &out->pci, err);
     while (st == OST_OK && (part = strtok_r(NULL, ",", &save)) != NULL)
         st = parse_device_option(part, out, err);
-    bool transitional;
-    if (st == OST_OK && !out->pci.has_class && out->pci.vendor == 0x1af4 &&
-        ost_virtio_type(out->pci.device, &transitional) == 25) {
-        out->pci.has_class = true;
-        out->pci.class_code = 0x040100; /* multimedia audio, as QEMU's virtio-sound reports */
-    }
+    if (st == OST_OK)
+        ost_pci_default_class(&out->pci);
     if (st == OST_OK && out->inf[0] && !out->service[0])
         st = ost_fail(err, OST_ERR_USAGE, "--with-device %s: inf= needs bound=SERVICE", spec);
     if (st == OST_OK && out->inf[0] && !ost_has_suffix_ci(out->inf, ".inf"))

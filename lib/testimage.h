@@ -63,9 +63,6 @@ ost_status ost_test_device_parse(const char *spec, struct ost_test_device *out, 
  * nothing behind. */
 ost_status ost_make_test_image(const char *dir, const struct ost_test_image_options *opts, struct ost_error *err);
 
-/* The instance ID make-test-image gives the n-th device (0-based). */
-char *ost_test_image_instance_id(size_t n);
-
 /* Writes a minimal PE image of the given architecture (a native-subsystem
  * stub whose only code returns) to path. */
 ost_status ost_write_pe_stub(const char *path, ost_arch arch, struct ost_error *err);

@@ -46,16 +46,13 @@ static ost_status set_testsigning(struct ost_bcd *b, bool *changed, struct ost_e
 
 static ost_status template_testsigning_on(struct ost_image *img, struct ost_error *err)
 {
-    struct ost_hive *h;
-    struct ost_bcd *b = NULL;
+    struct ost_bcd *b;
     bool changed = false;
-    ost_status st = ost_image_open_hive(img, OST_BCD_TEMPLATE, true, &h, err);
-    if (st == OST_OK)
-        st = ost_bcd_from_hive(h, OST_BCD_TEMPLATE, &b, err);
+    ost_status st = ost_bcd_open_template(img, true, &b, err);
     if (st == OST_OK)
         st = set_testsigning(b, &changed, err);
-    if (st == OST_OK && changed)
-        st = ost_image_stage_hive(img, OST_BCD_TEMPLATE, ost_bcd_hive(b), err);
+    if (st == OST_OK)
+        st = ost_bcd_stage_template(img, b, err);
     ost_bcd_close(b);
     return st;
 }

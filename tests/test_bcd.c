@@ -336,6 +336,50 @@ static void test_test_image_template(void **state)
     t_rm_rf(dir), free(dir);
 }
 
+/* The one opener of an image's template: read, edited and staged back
+ * through the image (hivexget reads the edit), and absent as a "no". */
+static void test_image_template_opener(void **state)
+{
+    (void)state;
+    char *dir = t_mkdtemp(), *img_dir = ost_path_join(dir, "img");
+    struct ost_test_image_options o = {.arch = OST_ARCH_AMD64};
+    struct ost_error err;
+    assert_ost_ok(ost_make_test_image(img_dir, &o, &err), &err);
+    struct ost_image_options io = {.writable = true};
+    struct ost_image *img;
+    assert_ost_ok(ost_image_open_dir(img_dir, &io, &img, &err), &err);
+    struct ost_bcd *b;
+    assert_ost_ok(ost_bcd_open_template(img, true, &b, &err), &err);
+    assert_non_null(strstr(b->name, "BCD-Template"));
+    assert_ost_ok(ost_bcd_stage_template(img, b, &err), &err); /* unmodified: nothing staged */
+    struct ost_bcd_object *s = ost_bcd_find(b, "{bootloadersettings}");
+    assert_non_null(s);
+    bool changed = false;
+    assert_ost_ok(ost_bcd_set_flag(b, (size_t)(s - b->v), OST_BCD_TESTSIGNING, true, &changed, &err), &err);
+    assert_true(changed);
+    assert_ost_ok(ost_bcd_stage_template(img, b, &err), &err);
+    ost_bcd_close(b);
+    assert_ost_ok(ost_image_commit(img, &err), &err);
+    ost_image_close(img);
+    char *path = ost_path_join(img_dir, "Windows/System32/config/BCD-Template");
+    char *cmd = ost_xasprintf("hivexregedit --export '%s' '\\Objects\\%s\\Elements\\16000049'", path,
+                              OST_BCD_BOOTLOADERSETTINGS_GUID);
+    char *el = command_output(cmd);
+    assert_non_null(strstr(el, "\"Element\"=hex(3):01"));
+    free(el), free(cmd);
+
+    assert_int_equal(unlink(path), 0);
+    io.writable = false;
+    assert_ost_ok(ost_image_open_dir(img_dir, &io, &img, &err), &err);
+    b = (struct ost_bcd *)1;
+    assert_int_equal(ost_bcd_open_template(img, false, &b, &err), OST_NEGATIVE);
+    assert_null(b);
+    assert_non_null(strstr(err.message, "BCD-Template not found"));
+    ost_image_close(img);
+    free(path), free(img_dir);
+    t_rm_rf(dir), free(dir);
+}
+
 /* ---- bad input -------------------------------------------------------------------- */
 
 static void expect_refused(const char *path, ost_status want)
@@ -479,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_template_scope),
         cmocka_unit_test(test_no_loader_no_settings),
         cmocka_unit_test(test_test_image_template),
+        cmocka_unit_test(test_image_template_opener),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_names),
     };

@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "devparam.h"
+#include "set_param.h"
 #include "testimage.h"
 
 #define VMCI "PCI\\VEN_15AD&DEV_0740&SUBSYS_074015AD&REV_10\\3&18d45aa6&0&3F"
@@ -309,6 +310,120 @@ static void test_seed_devices(void **state)
     cleanup(dir);
 }
 
+static char *sha256_of(const char *path)
+{
+    char *cmd = ost_xasprintf("sha256sum '%s'", path);
+    FILE *p = popen(cmd, "r");
+    char line[256] = "";
+    if (p && !fgets(line, sizeof line, p))
+        line[0] = 0;
+    if (p)
+        pclose(p);
+    free(cmd);
+    return ost_xstrdup(line);
+}
+
+/* set-param's plan: old and new values, what is already so, the devices it
+ * cannot set; planning writes nothing, applying writes only what changes. */
+static void test_set_param_plan(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_AMD64);
+    char *system_hive = ost_xasprintf("%s/Windows/System32/config/SYSTEM", dir);
+    char *before_hash = sha256_of(system_hive);
+    struct ost_error err;
+    struct ost_param values[2] = {{0}};
+    assert_ost_ok(ost_param_parse_assignment("ForceNullBackend=1", OST_REG_DWORD, &values[0], &err), &err);
+    values[1] = (struct ost_param){.name = ost_xstrdup("AllowPollingOnly"), .type = OST_REG_NONE};
+    struct ost_set_param_options o = {.device = "pci\\ven_1af4&dev_1059", .values = values, .nvalues = 2};
+
+    struct ost_image *img;
+    assert_ost_ok(open_image(dir, true, &img, &err), &err);
+    struct ost_set_param_plan plan;
+    assert_ost_ok(ost_set_param_plan(img, &o, &plan, &err), &err);
+    assert_int_equal(plan.outcome, OST_OUTCOME_SET);
+    assert_null(plan.problem);
+    assert_int_equal(plan.devices.n, 2);
+    assert_int_equal(plan.nchanges, 4);
+    assert_int_equal(plan.nchanged, 2);
+    for (size_t k = 0; k < plan.nchanges; k++) {
+        const struct ost_param_change *c = &plan.changes[k];
+        assert_null(c->before.name);
+        assert_int_equal(c->is_delete, k % 2 == 1);
+        assert_int_equal(c->changed, !c->is_delete); /* deleting an absent value changes nothing */
+        assert_non_null(strstr(c->key, "Device Parameters\\Parameters"));
+    }
+    assert_int_equal(ost_set_param_outcome(&plan, 1, true), OST_OUTCOME_DRY_RUN);
+    assert_int_equal(ost_set_param_outcome(&plan, 1, false), OST_OUTCOME_SET);
+    char *after_plan = sha256_of(system_hive);
+    assert_string_equal(after_plan, before_hash); /* planning wrote nothing */
+    free(after_plan);
+    assert_ost_ok(ost_set_param_apply(img, &o, &plan, &err), &err);
+    ost_set_param_plan_free(&plan);
+    ost_image_close(img);
+    char *key = ost_xasprintf("\\ControlSet001\\Enum\\%s\\Device Parameters\\Parameters", SND_REV00);
+    char *v = hivexget(dir, key, "ForceNullBackend");
+    assert_string_equal(v, "1");
+    free(v), free(key);
+
+    /* again: every value already so, nothing written */
+    char *applied = sha256_of(system_hive);
+    ost_param_free(&values[0]);
+    assert_ost_ok(ost_param_parse_assignment("forcenullbackend=1", OST_REG_DWORD, &values[0], &err), &err);
+    assert_ost_ok(open_image(dir, true, &img, &err), &err);
+    assert_ost_ok(ost_set_param_plan(img, &o, &plan, &err), &err);
+    assert_int_equal(plan.outcome, OST_OUTCOME_UNCHANGED);
+    assert_int_equal(plan.nchanged, 0);
+    assert_string_equal(plan.changes[0].before.name, "ForceNullBackend");
+    assert_true(plan.changes[0].before.is_dword);
+    assert_int_equal(plan.changes[0].before.dword, 1);
+    assert_int_equal(ost_set_param_outcome(&plan, 1, false), OST_OUTCOME_UNCHANGED);
+    assert_ost_ok(ost_set_param_apply(img, &o, &plan, &err), &err);
+    ost_set_param_plan_free(&plan);
+
+    /* a new value: old and new */
+    ost_param_free(&values[0]);
+    assert_ost_ok(ost_param_parse_assignment("ForceNullBackend=0", OST_REG_DWORD, &values[0], &err), &err);
+    o.nvalues = 1;
+    assert_ost_ok(ost_set_param_plan(img, &o, &plan, &err), &err);
+    assert_int_equal(plan.nchanged, 2);
+    assert_int_equal(plan.changes[0].before.dword, 1);
+    assert_int_equal(plan.changes[0].after->dword, 0);
+    assert_true(plan.changes[0].changed);
+    ost_set_param_plan_free(&plan);
+    ost_image_close(img);
+    char *unchanged = sha256_of(system_hive);
+    assert_string_equal(unchanged, applied);
+    free(unchanged), free(applied);
+
+    /* no such device: the alternatives and the vendor's devices */
+    struct ost_set_param_plan plans[2];
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
+    o.device = "PCI\\VEN_1AF4&DEV_9999";
+    assert_ost_ok(ost_set_param_plan(img, &o, &plans[0], &err), &err);
+    assert_int_equal(plans[0].outcome, OST_OUTCOME_NOT_FOUND);
+    assert_int_equal(plans[0].nchanges, 0);
+    assert_non_null(strstr(plans[0].problem, "No device in"));
+    assert_non_null(strstr(plans[0].problem, "Devices of the same vendor"));
+    assert_non_null(strstr(plans[0].problem, SND_1018));
+
+    /* --driver-key on devices one of which has no driver bound */
+    o.device = "PCI\\VEN_1AF4&DEV_1059";
+    o.where = OST_PARAM_DRIVER_KEY;
+    assert_ost_ok(ost_set_param_plan(img, &o, &plans[1], &err), &err);
+    assert_int_equal(plans[1].outcome, OST_OUTCOME_NO_DRIVER_KEY);
+    assert_non_null(strstr(plans[1].problem, "no driver bound yet"));
+    assert_int_equal(ost_set_param_outcome(plans, 2, false), OST_OUTCOME_NO_DRIVER_KEY);
+    assert_int_equal(ost_set_param_outcome(plans, 1, true), OST_OUTCOME_NOT_FOUND);
+    ost_set_param_plan_free(&plans[0]);
+    ost_set_param_plan_free(&plans[1]);
+    ost_image_close(img);
+
+    ost_param_free(&values[0]), ost_param_free(&values[1]);
+    free(system_hive), free(before_hash);
+    cleanup(dir);
+}
+
 /* Values rewritten with the wrong types, as damage or another tool might leave them. */
 static void damage(const char *dir)
 {
@@ -388,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_config_flags_and_inf_names),
         cmocka_unit_test(test_names_and_values),
         cmocka_unit_test(test_seed_devices),
+        cmocka_unit_test(test_set_param_plan),
         cmocka_unit_test(test_damaged_devnodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

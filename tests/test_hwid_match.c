@@ -42,20 +42,25 @@ static void pci(const char *spec, struct ost_device_ids *ids)
 
 /* ---- hwid ------------------------------------------------------------- */
 
+static void assert_list(const struct ost_strlist *l, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < l->n && i < n; i++)
+        assert_string_equal(l->v[i], want[i]);
+    assert_int_equal(l->n, n);
+}
+
+/* A subsystem moves VEN&DEV&REV and VEN&DEV to the compatible IDs; without
+ * one (or with 00000000) they are hardware IDs (Windows 7's devnodes). */
 static void test_pci_expansion(void **state)
 {
     (void)state;
     struct ost_device_ids ids;
     pci("1af4:1059:00191af4:01", &ids);
-    assert_int_equal(ids.hardware_ids.n, 4);
-    assert_string_equal(ids.hardware_ids.v[0], "PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01");
-    assert_string_equal(ids.hardware_ids.v[1], "PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4");
-    assert_string_equal(ids.hardware_ids.v[2], "PCI\\VEN_1AF4&DEV_1059&REV_01");
-    assert_string_equal(ids.hardware_ids.v[3], "PCI\\VEN_1AF4&DEV_1059");
-    assert_int_equal(ids.compatible_ids.n, 3);
-    assert_string_equal(ids.compatible_ids.v[0], "PCI\\VEN_1AF4&DEV_1059&REV_01");
-    assert_string_equal(ids.compatible_ids.v[1], "PCI\\VEN_1AF4&DEV_1059");
-    assert_string_equal(ids.compatible_ids.v[2], "PCI\\VEN_1AF4");
+    static const char *const hw[] = {"PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01",
+                                     "PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4"};
+    static const char *const cid[] = {"PCI\\VEN_1AF4&DEV_1059&REV_01", "PCI\\VEN_1AF4&DEV_1059", "PCI\\VEN_1AF4"};
+    assert_list(&ids.hardware_ids, hw, 2);
+    assert_list(&ids.compatible_ids, cid, 3);
     ost_device_ids_free(&ids);
 
     struct ost_pci_identity p;
@@ -64,13 +69,150 @@ static void test_pci_expansion(void **state)
     assert_ost_ok(ost_pci_class_parse("040100", &p, &err), &err);
     memset(&ids, 0, sizeof ids);
     ost_pci_expand(&p, &ids);
-    assert_int_equal(ids.hardware_ids.n, 1);
-    assert_string_equal(ids.hardware_ids.v[0], "PCI\\VEN_1AF4&DEV_1018");
-    assert_int_equal(ids.compatible_ids.n, 6);
-    assert_string_equal(ids.compatible_ids.v[1], "PCI\\VEN_1AF4&CC_040100");
-    assert_string_equal(ids.compatible_ids.v[2], "PCI\\VEN_1AF4&CC_0401");
-    assert_string_equal(ids.compatible_ids.v[5], "PCI\\CC_0401");
+    static const char *const hw2[] = {"PCI\\VEN_1AF4&DEV_1018", "PCI\\VEN_1AF4&DEV_1018&CC_040100",
+                                      "PCI\\VEN_1AF4&DEV_1018&CC_0401"};
+    static const char *const cid2[] = {"PCI\\VEN_1AF4&CC_040100", "PCI\\VEN_1AF4&CC_0401", "PCI\\VEN_1AF4",
+                                       "PCI\\CC_040100", "PCI\\CC_0401"};
+    assert_list(&ids.hardware_ids, hw2, 3);
+    assert_list(&ids.compatible_ids, cid2, 5);
     ost_device_ids_free(&ids);
+
+    assert_ost_ok(ost_pci_identity_parse("8086:7191:00000000:01", &p, &err), &err);
+    memset(&ids, 0, sizeof ids);
+    ost_pci_expand(&p, &ids);
+    static const char *const hw3[] = {"PCI\\VEN_8086&DEV_7191&SUBSYS_00000000&REV_01",
+                                      "PCI\\VEN_8086&DEV_7191&SUBSYS_00000000", "PCI\\VEN_8086&DEV_7191&REV_01",
+                                      "PCI\\VEN_8086&DEV_7191"};
+    static const char *const cid3[] = {"PCI\\VEN_8086"};
+    assert_list(&ids.hardware_ids, hw3, 4);
+    assert_list(&ids.compatible_ids, cid3, 1);
+    ost_device_ids_free(&ids);
+
+    /* virtio sound reports class 040100 when none is given; others none */
+    assert_ost_ok(ost_pci_identity_parse("1af4:1059", &p, &err), &err);
+    ost_pci_default_class(&p);
+    assert_true(p.has_class);
+    assert_int_equal(p.class_code, 0x040100);
+    assert_ost_ok(ost_pci_identity_parse("8086:100e", &p, &err), &err);
+    ost_pci_default_class(&p);
+    assert_false(p.has_class);
+}
+
+/* reglookup's value of a MULTI_SZ as a list ("a|b|c,"), independent of our
+ * hive code. */
+static void split_multi_sz(const char *v, struct ost_strlist *out)
+{
+    char *copy = ost_xstrdup(v), *save = NULL;
+    copy[strcspn(copy, ",\n")] = 0;
+    for (char *s = strtok_r(copy, "|", &save); s; s = strtok_r(NULL, "|", &save))
+        ost_strlist_add(out, s);
+    free(copy);
+}
+
+/* Every PCI devnode of the real Windows 7 SYSTEM hive: the expansion of its
+ * VEN, DEV, SUBSYS, REV and class code equals its HardwareID and
+ * CompatibleIDs. Bridges and storage controllers add device-type IDs
+ * (&DT_n) of their own class driver's; they are left out. */
+static void test_pci_expansion_equals_windows(void **state)
+{
+    (void)state;
+    char *xz = t_shared_path("fixtures/hives/win7sp1-SYSTEM.xz");
+    if (!xz)
+        skip();
+    char *dir = t_mkdtemp();
+    char *cmd = ost_xasprintf("xz -dc '%s' > '%s/SYSTEM' && reglookup -H -t MULTI_SZ -p /ControlSet001/Enum/PCI "
+                              "'%s/SYSTEM' 2>/dev/null",
+                              xz, dir, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char line[4096];
+    struct ost_strlist hw = {0}, cid = {0};
+    size_t compared = 0, zero_subsys = 0;
+    while (fgets(line, sizeof line, p)) {
+        char *comma = strstr(line, ",MULTI_SZ,");
+        if (!comma)
+            continue;
+        *comma = 0;
+        const char *value = comma + strlen(",MULTI_SZ,");
+        if (ost_has_suffix_ci(line, "/HardwareID")) {
+            ost_strlist_free(&hw);
+            split_multi_sz(value, &hw);
+            continue;
+        }
+        if (!ost_has_suffix_ci(line, "/CompatibleIDs") || !hw.n)
+            continue;
+        ost_strlist_free(&cid);
+        split_multi_sz(value, &cid);
+        if (strstr(value, "&DT_"))
+            continue;
+        struct ost_pci_id_parts parts;
+        assert_true(ost_pci_id_split(hw.v[0], &parts));
+        struct ost_pci_identity id = {
+            .vendor = (uint16_t)parts.vendor, .device = (uint16_t)parts.device, .has_subsys = parts.has_subsys,
+            .subsys = parts.subsys, .has_revision = parts.has_revision, .revision = (uint8_t)parts.revision};
+        for (size_t i = 0; i < hw.n; i++) {
+            struct ost_pci_id_parts cc;
+            if (ost_pci_id_split(hw.v[i], &cc) && cc.has_class && strlen(cc.class_code) == 6) {
+                char cc6[16];
+                snprintf(cc6, sizeof cc6, "%s", cc.class_code);
+                struct ost_error err;
+                assert_ost_ok(ost_pci_class_parse(cc6, &id, &err), &err);
+            }
+        }
+        struct ost_device_ids got = {0};
+        ost_pci_expand(&id, &got);
+        assert_list(&got.hardware_ids, (const char *const *)hw.v, hw.n);
+        assert_list(&got.compatible_ids, (const char *const *)cid.v, cid.n);
+        ost_device_ids_free(&got);
+        compared++;
+        zero_subsys += id.subsys == 0;
+        ost_strlist_free(&hw);
+    }
+    pclose(p);
+    ost_strlist_free(&hw);
+    ost_strlist_free(&cid);
+    assert_true(compared >= 10);
+    assert_true(zero_subsys >= 1);
+    t_rm_rf(dir);
+    free(dir), free(cmd), free(xz);
+}
+
+/* One rule for the vendor an ID names, for doctor's selection and
+ * set-param's "devices of the same vendor". */
+static void test_hwid_vendor(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *id, *vendor;
+    } cases[] = {
+        {"PCI\\VEN_8086&DEV_100F&SUBSYS_075015AD&REV_01", "PCI\\VEN_8086"},
+        {"pci\\ven_1af4&dev_1059", "PCI\\VEN_1AF4"},
+        {"PCI\\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\\3&267a616a&0&18", "PCI\\VEN_1AF4"},
+        {"USB\\VID_046D&PID_C52B&REV_1201", "USB\\VID_046D"},
+        {"HDAUDIO\\FUNC_01&VEN_10EC&DEV_0662&SUBSYS_1AF40022", "HDAUDIO\\VEN_10EC"},
+        {"ACPI\\PNP0A03", NULL},
+        {"ROOT\\LEGACY_BEEP\\0000", NULL},
+        {"PCI\\CC_0401", NULL},
+        {"PCI\\VEN_12345&DEV_1", NULL},
+        {"\\VEN_1AF4", NULL},
+        {"VEN_1AF4", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *v = ost_hwid_vendor(cases[i].id);
+        if (cases[i].vendor) {
+            if (!v || strcmp(v, cases[i].vendor) != 0)
+                fail_msg("%s: vendor %s, expected %s", cases[i].id, v ? v : "(none)", cases[i].vendor);
+        } else if (v) {
+            fail_msg("%s: vendor %s, expected none", cases[i].id, v);
+        }
+        free(v);
+    }
+    struct ost_strlist ids = {0};
+    ost_strlist_add(&ids, "ACPI\\PNP0A03");
+    ost_strlist_add(&ids, "HDAUDIO\\FUNC_01&VEN_10EC&DEV_0662");
+    assert_true(ost_hwids_have_vendor(&ids, "hdaudio\\ven_10ec"));
+    assert_false(ost_hwids_have_vendor(&ids, "PCI\\VEN_10EC"));
+    ost_strlist_free(&ids);
 }
 
 static void test_pci_parse_errors(void **state)
@@ -154,15 +296,15 @@ static void test_seed_contract_v1_binds(void **state)
     ost_match_device(&ids, &in, 1, OST_ARCH_AMD64, &r);
     assert_int_equal(r.nmatches, 1);
     assert_true(r.matches[0].best);
-    assert_int_equal(r.matches[0].kind, OST_MATCH_HW_HW);
-    assert_int_equal(r.matches[0].device_id_index, 2); /* third hardware ID: VEN&DEV&REV */
-    assert_int_equal(r.matches[0].rank, 0x00FF0002);
+    assert_int_equal(r.matches[0].kind, OST_MATCH_COMPAT_HW);
+    assert_int_equal(r.matches[0].device_id_index, 0); /* first compatible ID: VEN&DEV&REV */
+    assert_int_equal(r.matches[0].rank, 0x00FF2000);
     assert_string_equal(r.matches[0].device->ddinstall, "VirtioSnd_Device.NT");
     ost_match_result_free(&r);
 
     in.trusted_signature = false; /* unsigned, .NT install section */
     ost_match_device(&ids, &in, 1, OST_ARCH_AMD64, &r);
-    assert_int_equal(r.matches[0].rank, 0x80FF0002);
+    assert_int_equal(r.matches[0].rank, 0x80FF2000);
     ost_match_result_free(&r);
     ost_device_ids_free(&ids);
     ost_driver_model_free(v1);
@@ -352,6 +494,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pci_expansion),
+        cmocka_unit_test(test_pci_expansion_equals_windows),
+        cmocka_unit_test(test_hwid_vendor),
         cmocka_unit_test(test_pci_parse_errors),
         cmocka_unit_test(test_pci_split_and_virtio),
         cmocka_unit_test(test_seed_contract_v1_binds),

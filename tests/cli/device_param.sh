@@ -210,6 +210,10 @@ if [ -f "$SHARED/fixtures/hives/win7sp1-SYSTEM.xz" ]; then
     expect_status "real hive: --driver-key" 0
     DKR='\ControlSet001\Control\Class\{4D36E97D-E325-11CE-BFC1-08002BE10318}\0133'
     if [ "$(hive_value "$RS" "$DKR" AllowPollingOnly)" = 1 ] && [ "$(hive_value "$RS" "$DKR" ProviderName)" = 'VMware, Inc.' ]; then ok "real driver key: value set, others kept (hivexget)"; else not_ok "real driver key" "$(hivexregedit --export "$RS" "$DKR")"; fi
+    run set-param --image "$REAL" --device 'USB\VID_0E0F&PID_FFFF' ForceNullBackend=1
+    expect_status "real hive: an absent USB device: exit 1" 1
+    expect_out "same vendor by VID_: its USB devices listed" '^  USB.VID_0E0F&PID_0002.6&2ab01149&0&2'
+    expect_no_out "same vendor: not the HID devices of another enumerator" 'HID.VID_0E0F'
     if reglookup "$RS" >/dev/null 2>&1; then ok "real hive still readable by reglookup"; else not_ok "reglookup real" "failed"; fi
 else
     echo "skip real hive: $SHARED/fixtures/hives absent"
