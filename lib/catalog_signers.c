@@ -89,7 +89,7 @@ ost_status ost_cat_read_signers(struct ost_catalog *c, struct ost_error *err)
         s->cert = certs ? find_cert(certs, si->issuer_and_serial) : -1;
         char alg[128];
         OBJ_obj2txt(alg, sizeof alg, si->digest_alg->algorithm, 1);
-        s->digest_alg = ost_xstrdup(ost_cat_digest_name(alg));
+        s->digest_alg = ost_xstrdup(ost_oid_digest_name(alg));
         s->signing_time = signing_time(si);
     }
     PKCS7_free(p7);

@@ -25,6 +25,8 @@ typedef enum ost_digest {
 
 /* "sha1" or "sha256". */
 const char *ost_digest_name(ost_digest d);
+/* Its object identifier as dotted text (oid.h). */
+const char *ost_digest_oid(ost_digest d);
 /* Parses "sha1"/"sha256" (also "sha-1", "sha-256", any case). */
 bool ost_digest_parse(const char *name, ost_digest *out);
 

@@ -14,13 +14,11 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
+#include "der.h"
+#include "oid.h"
 #include "pe.h"
 #include "sign_internal.h"
 #include "util.h"
-
-#define OID_CTL "1.3.6.1.4.1.311.10.1"
-#define OID_SPC_STATEMENT_TYPE "1.3.6.1.4.1.311.2.1.11"
-#define OID_SPC_SP_OPUS_INFO "1.3.6.1.4.1.311.2.1.12"
 
 /* A catalog of a large package is well under this. */
 #define MAX_SIGNED_FILE OST_PE_MAX_FILE
@@ -40,22 +38,25 @@ static bool add_sequence_attr(PKCS7_SIGNER_INFO *si, const char *oid, const uint
     return ok;
 }
 
-/* The authenticated attributes signtool writes, without a signing time. */
+/* The authenticated attributes signtool writes, without a signing time:
+ * an empty SpcSpOpusInfo and the statement type individual code signing. */
 static bool add_signer_attrs(PKCS7_SIGNER_INFO *si, const char *content_oid, const uint8_t *digest,
                              unsigned digest_size)
 {
-    static const uint8_t empty_opus_info[] = {0x30, 0x00};
-    static const uint8_t individual_code_signing[] = {0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
-                                                      0x01, 0x82, 0x37, 0x02, 0x01, 0x15};
     ASN1_OBJECT *type = OBJ_txt2obj(content_oid, 1);
     if (!type || !PKCS7_add_signed_attribute(si, NID_pkcs9_contentType, V_ASN1_OBJECT, type)) {
         ASN1_OBJECT_free(type);
         return false;
     }
-    return add_sequence_attr(si, OID_SPC_SP_OPUS_INFO, empty_opus_info, sizeof empty_opus_info) &&
-           add_sequence_attr(si, OID_SPC_STATEMENT_TYPE, individual_code_signing,
-                             sizeof individual_code_signing) &&
-           PKCS7_add1_attrib_digest(si, digest, (int)digest_size);
+    struct ost_buf opus_info = {0}, statement = {0}, purpose = {0};
+    ost_der_put(&opus_info, OST_DER_SEQUENCE, "", 0);
+    ost_der_put_oid(&purpose, OID_SPC_INDIVIDUAL_SP_KEY_PURPOSE);
+    ost_der_wrap(&statement, OST_DER_SEQUENCE, &purpose);
+    bool ok = add_sequence_attr(si, OID_SPC_SP_OPUS_INFO, (const uint8_t *)opus_info.data, (int)opus_info.len) &&
+              add_sequence_attr(si, OID_SPC_STATEMENT_TYPE, (const uint8_t *)statement.data, (int)statement.len) &&
+              PKCS7_add1_attrib_digest(si, digest, (int)digest_size);
+    ost_buf_free(&opus_info), ost_buf_free(&statement);
+    return ok;
 }
 
 /* A PKCS7 of an arbitrary content type whose content is the DER given. */
