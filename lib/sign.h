@@ -3,7 +3,8 @@
  * sign.h — producing Authenticode signatures the way Windows checks them:
  * on catalogs (.cat) and embedded in PE images (.sys, .dll, .exe), from
  * bytes or on a file in place. The module owns the SignedData it builds
- * (sign.c) and the embedded-signature layout of a PE file (sign_pe.c); the
+ * (sign_data.c), catalogs and files of either kind (sign.c) and the
+ * embedded-signature layout of a PE file (sign_pe.c); the
  * key and certificate come from signer.h, PE parsing and the image hash
  * from pe.h, catalog contents are opaque bytes here. Checking a signature
  * is pkcs7_verify.h.

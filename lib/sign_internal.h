@@ -3,10 +3,10 @@
  * sign_internal.h — the OpenSSL work the code-signing modules share:
  * digest.c (the EVP digest of an ost_digest), sign_openssl.c (OpenSSL
  * reasons in messages, DER encoding, reading a SignedData), signer.c (the
- * key and certificate behind a signer) and sign.c (building a SignedData,
- * which sign_pe.c wraps into a PE image). Users are testcert.c, signer.c,
- * sign.c, sign_pe.c and pkcs7_verify.c. Not part of liboffstage's
- * interface.
+ * key and certificate behind a signer) and sign_data.c (building a
+ * SignedData, which sign.c puts around a catalog's content and sign_pe.c
+ * wraps into a PE image). Users are testcert.c, signer.c, sign.c,
+ * sign_pe.c and pkcs7_verify.c. Not part of liboffstage's interface.
  */
 #ifndef OST_SIGN_INTERNAL_H
 #define OST_SIGN_INTERNAL_H
