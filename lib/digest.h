@@ -2,8 +2,8 @@
 /*
  * digest.h — the digest algorithms a Windows code signature may use, and
  * the certificate thumbprint Windows shows. Shared by testcert.h (the
- * certificate's self-signature), sign.h (signatures) and pkcs7_verify.h
- * (what a signature was made with).
+ * certificate's self-signature), sign.h (signatures) and cert.h (the
+ * thumbprint).
  *
  * Windows 7 SP1 without KB3033929 verifies SHA-1 signatures only in kernel
  * mode (driver loading and boot-start drivers), so OST_DIGEST_SHA1 is the

@@ -7,7 +7,7 @@
  * embedded-signature layout of a PE file (sign_pe.c); the
  * key and certificate come from signer.h, PE parsing and the image hash
  * from pe.h, catalog contents are opaque bytes here. Checking a signature
- * is pkcs7_verify.h.
+ * is catalog.h (ost_signed_data_verify, ost_catalog_verify).
  *
  * A signature carries no signing time and no timestamp: signing the same
  * bytes with the same key gives the same bytes (RSA PKCS#1 v1.5 is
