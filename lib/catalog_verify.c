@@ -182,9 +182,17 @@ static void verify_signed(PKCS7 *p7, const uint8_t *content, size_t n, const cha
     X509 *signer = sk_X509_value(signers, 0);
     v->signer = ost_x509_name_text(X509_get_subject_name(signer));
     v->signer_thumbprint = ost_x509_thumbprint(signer);
-    BIO *in = BIO_new_mem_buf(content, (int)n);
-    int ok = PKCS7_verify(p7, NULL, NULL, in, NULL, PKCS7_NOVERIFY | PKCS7_BINARY);
-    BIO_free(in);
+    /* PKCS7_verify (OpenSSL 3.0) leaks its copy of the content when it
+     * cannot set up the digests (an unknown digest algorithm): find that
+     * out first with a set-up of its own, which frees everything */
+    BIO *probe = PKCS7_dataInit(p7, NULL);
+    int ok = probe != NULL;
+    BIO_free_all(probe);
+    if (ok) {
+        BIO *in = BIO_new_mem_buf(content, (int)n);
+        ok = PKCS7_verify(p7, NULL, NULL, in, NULL, PKCS7_NOVERIFY | PKCS7_BINARY);
+        BIO_free(in);
+    }
     if (ok != 1)
         set_reason(v, OST_CAT_SIG_INVALID, "the signature by %s does not verify over %s's content: %s", v->signer,
                    what, ost_openssl_reason("no reason given"));
