@@ -53,9 +53,12 @@ int ost_cli_load_certs(const char *cmd, const struct ost_strlist *files, struct 
     *n = 0;
     for (size_t i = 0; i < files->n; i++) {
         struct ost_error err;
-        struct ost_cert *c = &(*certs)[*n];
-        if (ost_cert_load_file(files->v[i], c, &err) != OST_OK)
+        struct ost_cert *loaded, *c = &(*certs)[*n];
+        size_t one;
+        if (ost_cert_load(files->v[i], OST_CERT_LOAD_ONE, &loaded, &one, &err) != OST_OK)
             return ost_cli_report_error(cmd, &err);
+        *c = loaded[0];
+        free(loaded);
         bool repeat = false;
         for (size_t k = 0; k < *n; k++)
             repeat = repeat || !strcmp((*certs)[k].thumbprint, c->thumbprint);

@@ -13,24 +13,6 @@
 #include "der.h"
 #include "encoding.h"
 
-static const struct {
-    const char *oid, *name;
-} digest_names[] = {
-    {OID_SHA1, "sha1"},
-    {"2.16.840.1.101.3.4.2.1", "sha256"},
-    {"2.16.840.1.101.3.4.2.2", "sha384"},
-    {"2.16.840.1.101.3.4.2.3", "sha512"},
-    {"1.2.840.113549.2.5", "md5"},
-};
-
-const char *ost_cat_digest_name(const char *oid)
-{
-    for (size_t i = 0; i < sizeof digest_names / sizeof digest_names[0]; i++)
-        if (!strcmp(digest_names[i].oid, oid))
-            return digest_names[i].name;
-    return oid;
-}
-
 /* UTF-16 to UTF-8, up to the NULs that end or pad it; unpaired surrogates become U+FFFD. */
 static char *utf16_text(const uint8_t *p, size_t n, bool big_endian)
 {
@@ -112,8 +94,8 @@ static ost_status parse_indirect_data(const struct ost_der *d, const struct ost_
     if (m->has_hash)
         return OST_OK;
     m->has_hash = true;
-    m->pe = !strcmp(type, OID_PE_IMAGE_DATA);
-    m->hash_alg = ost_xstrdup(ost_cat_digest_name(alg_oid));
+    m->pe = !strcmp(type, OID_SPC_PE_IMAGE_DATA);
+    m->hash_alg = ost_xstrdup(ost_oid_digest_name(alg_oid));
     memcpy(m->hash, d->p + digest.start, digest.len);
     m->hash_len = digest.len;
     return OST_OK;
@@ -140,7 +122,7 @@ static ost_status parse_member_attribute(const struct ost_der *d, const struct o
         add_attr(&m->attrs, &m->nattrs, &attr);
     } else if (!strcmp(type, OID_MEMBER_INFO)) {
         return parse_member_info(d, &v, m);
-    } else if (!strcmp(type, OID_INDIRECT_DATA)) {
+    } else if (!strcmp(type, OID_SPC_INDIRECT_DATA)) {
         return parse_indirect_data(d, &v, m);
     }
     return OST_OK;
@@ -314,7 +296,7 @@ static ost_status parse_digest_algs(const struct ost_der *d, const struct ost_de
         size_t q = alg.start;
         if (st != OST_OK || (st = ost_der_oid(d, &q, alg.end, oid, sizeof oid, "a digest algorithm")) != OST_OK)
             return st;
-        ost_strlist_add(&c->digest_algs, ost_cat_digest_name(oid));
+        ost_strlist_add(&c->digest_algs, ost_oid_digest_name(oid));
     }
     return OST_OK;
 }

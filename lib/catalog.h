@@ -193,6 +193,14 @@ void ost_cat_trust_free(struct ost_cat_trust *t);
  * time. Fails only on OST_ERR_NOMEM-like library failures. */
 ost_status ost_catalog_verify(const struct ost_catalog *cat, const struct ost_cat_trust *trust,
                               struct ost_cat_verdict *out, struct ost_error *err);
+/* The same check on any DER PKCS#7 SignedData whose content is a SEQUENCE,
+ * such as the Authenticode signature a PE image embeds (the contents of
+ * its WIN_CERTIFICATE): the message digest is over the content's value.
+ * OST_ERR_CORRUPT when der is not such a SignedData. Whether the signed
+ * hash is that of a file is the caller's business. */
+ost_status ost_signed_data_verify(const uint8_t *der, size_t size, const char *name_for_messages,
+                                  const struct ost_cat_trust *trust, struct ost_cat_verdict *out,
+                                  struct ost_error *err);
 void ost_cat_verdict_free(struct ost_cat_verdict *v);
 const char *ost_cat_sig_status_name(enum ost_cat_sig_status s);
 

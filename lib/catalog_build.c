@@ -12,6 +12,8 @@
 #include "catalog_internal.h"
 #include "der.h"
 #include "encoding.h"
+#include "oid.h"
+#include "spc.h"
 
 /* Subject interface packages that hashed a member, as Inf2Cat names them. */
 #define GUID_PE_SIP "{C689AAB8-8E78-11D0-8C47-00C04FC295EE}"
@@ -47,37 +49,6 @@ static void der_put_attribute(struct ost_buf *b, const char *oid, struct ost_buf
     ost_der_wrap(b, OST_DER_SEQUENCE, &attr);
 }
 
-/* SpcLink { file [2] SpcString { unicode [0] "<<<Obsolete>>>" } } */
-static void der_put_obsolete_link(struct ost_buf *b)
-{
-    struct ost_buf s = {0};
-    ost_der_put_bmp(&s, OST_DER_IMPLICIT_0, "<<<Obsolete>>>");
-    ost_der_wrap(b, OST_DER_CONTEXT_2, &s);
-}
-
-static void der_put_indirect_data(struct ost_buf *b, const struct ost_cat_file_hash *h)
-{
-    struct ost_buf content = {0}, data = {0}, digest = {0}, alg = {0};
-    if (h->pe) {
-        struct ost_buf pe = {0}, link = {0};
-        ost_der_put_oid(&data, OID_PE_IMAGE_DATA);
-        ost_der_put(&pe, OST_DER_BIT_STRING, "\0", 1);
-        der_put_obsolete_link(&link);
-        ost_der_wrap(&pe, OST_DER_CONTEXT_0, &link);
-        ost_der_wrap(&data, OST_DER_SEQUENCE, &pe);
-    } else {
-        ost_der_put_oid(&data, OID_FLAT_DATA);
-        der_put_obsolete_link(&data);
-    }
-    ost_der_wrap(&content, OST_DER_SEQUENCE, &data);
-    ost_der_put_oid(&alg, OID_SHA1);
-    ost_der_put(&alg, OST_DER_NULL, "", 0);
-    ost_der_wrap(&digest, OST_DER_SEQUENCE, &alg);
-    ost_der_put(&digest, OST_DER_OCTET_STRING, h->hash, h->len);
-    ost_der_wrap(&content, OST_DER_SEQUENCE, &digest);
-    ost_der_wrap(b, OST_DER_SEQUENCE, &content);
-}
-
 static void der_put_member(struct ost_buf *b, const struct ost_cat_new_member *m, const char *osattr)
 {
     struct ost_buf member = {0}, attrs[4] = {{0}}, value = {0};
@@ -93,8 +64,8 @@ static void der_put_member(struct ost_buf *b, const struct ost_cat_new_member *m
     ost_der_put_uint(&info, 512);
     ost_der_wrap(&value, OST_DER_SEQUENCE, &info);
     der_put_attribute(&attrs[2], OID_MEMBER_INFO, &value);
-    der_put_indirect_data(&value, &m->hash);
-    der_put_attribute(&attrs[3], OID_INDIRECT_DATA, &value);
+    ost_spc_put_indirect_data(&value, m->hash.pe, OID_SHA1, m->hash.hash, m->hash.len);
+    der_put_attribute(&attrs[3], OID_SPC_INDIRECT_DATA, &value);
     ost_der_put_sorted(&member, OST_DER_SET, attrs, 4);
     ost_der_wrap(b, OST_DER_SEQUENCE, &member);
 }

@@ -14,31 +14,15 @@
 #include <openssl/x509.h>
 
 #include "catalog.h"
-
-#define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
-#define OID_CTL "1.3.6.1.4.1.311.10.1"
-#define OID_CATALOG_LIST "1.3.6.1.4.1.311.12.1.1"
-#define OID_CATALOG_MEMBER "1.3.6.1.4.1.311.12.1.2"
-#define OID_NAME_VALUE "1.3.6.1.4.1.311.12.2.1"
-#define OID_MEMBER_INFO "1.3.6.1.4.1.311.12.2.2"
-#define OID_INDIRECT_DATA "1.3.6.1.4.1.311.2.1.4"
-#define OID_PE_IMAGE_DATA "1.3.6.1.4.1.311.2.1.15"
-#define OID_FLAT_DATA "1.3.6.1.4.1.311.2.1.25"
-#define OID_SHA1 "1.3.14.3.2.26"
+#include "oid.h"
 
 #define NAME_VALUE_FLAGS 0x10010001u /* authenticated, ASCII name, text value */
 #define NAME_VALUE_BASE64 0x00020000u
-
-/* "sha1", "sha256", ... for a digest algorithm's OID; the OID itself when
- * it is none we know. */
-const char *ost_cat_digest_name(const char *oid);
 
 /* Fills the model's certificates and signers from the PKCS#7 envelope. */
 ost_status ost_cat_read_signers(struct ost_catalog *c, struct ost_error *err);
 /* The catalog as OpenSSL's PKCS7 SignedData, or NULL with an
  * OST_ERR_CORRUPT error. */
 PKCS7 *ost_cat_load_pkcs7(const struct ost_catalog *c, struct ost_error *err);
-/* A one-line RFC 2253 name. */
-/* SHA-1 of the certificate's DER, uppercase hex. */
 
 #endif

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "catalog_internal.h"
+#include "openssl_error.h"
 #include "x509text.h"
 
 static void describe_cert(X509 *x, struct ost_cat_cert *c)
@@ -58,9 +59,8 @@ PKCS7 *ost_cat_load_pkcs7(const struct ost_catalog *c, struct ost_error *err)
     const unsigned char *p = c->der;
     PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)c->der_size);
     if (!p7 || !PKCS7_type_is_signed(p7) || !p7->d.sign) {
-        unsigned long e = ERR_peek_last_error();
         ost_fail(err, OST_ERR_CORRUPT, "%s: the certificates or signer infos do not parse as PKCS#7: %s", c->name,
-                 e ? ERR_reason_error_string(e) : "not SignedData");
+                 ost_openssl_reason("not SignedData"));
         ERR_clear_error();
         PKCS7_free(p7);
         return NULL;
@@ -89,7 +89,7 @@ ost_status ost_cat_read_signers(struct ost_catalog *c, struct ost_error *err)
         s->cert = certs ? find_cert(certs, si->issuer_and_serial) : -1;
         char alg[128];
         OBJ_obj2txt(alg, sizeof alg, si->digest_alg->algorithm, 1);
-        s->digest_alg = ost_xstrdup(ost_cat_digest_name(alg));
+        s->digest_alg = ost_xstrdup(ost_oid_digest_name(alg));
         s->signing_time = signing_time(si);
     }
     PKCS7_free(p7);

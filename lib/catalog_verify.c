@@ -10,12 +10,13 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include "catalog_internal.h"
+#include "cert.h"
+#include "sign_internal.h"
 #include "x509text.h"
 
 struct ost_cat_trust {
@@ -42,48 +43,31 @@ void ost_cat_trust_free(struct ost_cat_trust *t)
     free(t);
 }
 
-static ost_status trust_add_pem(struct ost_cat_trust *t, const uint8_t *data, size_t n, const char *name,
-                                struct ost_error *err)
-{
-    BIO *b = BIO_new_mem_buf(data, (int)n);
-    size_t added = 0;
-    X509 *x;
-    while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-        sk_X509_push(t->certs, x);
-        added++;
-    }
-    BIO_free(b);
-    ERR_clear_error();
-    if (!added)
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: no readable CERTIFICATE block in this PEM file", name);
-    return OST_OK;
-}
-
 ost_status ost_cat_trust_add_der(struct ost_cat_trust *t, const uint8_t *der, size_t n, const char *name,
                                  struct ost_error *err)
 {
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)n);
     if (!x) {
-        unsigned long e = ERR_peek_last_error();
+        ost_fail(err, OST_ERR_CORRUPT, "%s: offset 0: not a DER X.509 certificate (%s)", name,
+                 ost_openssl_reason("unreadable"));
         ERR_clear_error();
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: not an X.509 certificate (DER or PEM): %s", name,
-                        e ? ERR_reason_error_string(e) : "unreadable");
+        return OST_ERR_CORRUPT;
     }
     sk_X509_push(t->certs, x);
     return OST_OK;
 }
 
+/* Every certificate of the file is trusted: a PEM bundle is what a set of
+ * roots is usually given as. */
 ost_status ost_cat_trust_add_file(struct ost_cat_trust *t, const char *path, struct ost_error *err)
 {
-    uint8_t *data;
-    size_t size;
-    ost_status st = ost_read_file(path, 16u * 1024 * 1024, &data, &size, err);
-    if (st != OST_OK)
-        return st;
-    st = strstr((const char *)data, "-----BEGIN") ? trust_add_pem(t, data, size, path, err)
-                                                  : ost_cat_trust_add_der(t, data, size, path, err);
-    free(data);
+    struct ost_cert *certs;
+    size_t n;
+    ost_status st = ost_cert_load(path, OST_CERT_LOAD_BUNDLE, &certs, &n, err);
+    for (size_t i = 0; st == OST_OK && i < n; i++)
+        st = ost_cat_trust_add_der(t, certs[i].der, certs[i].der_len, path, err);
+    ost_certs_free(certs, n);
     return st;
 }
 
@@ -150,13 +134,6 @@ static void set_reason(struct ost_cat_verdict *v, enum ost_cat_sig_status s, con
     v->status = s;
 }
 
-static const char *openssl_reason(void)
-{
-    unsigned long e = ERR_peek_last_error();
-    const char *r = e ? ERR_reason_error_string(e) : NULL;
-    return r ? r : "no reason given";
-}
-
 /* Chains signer to an anchor in trust, purpose and EKU unchecked. */
 static void check_chain(X509 *signer, STACK_OF(X509) *extra, const struct ost_cat_trust *trust,
                         struct ost_cat_verdict *v)
@@ -184,36 +161,41 @@ static void check_chain(X509 *signer, STACK_OF(X509) *extra, const struct ost_ca
     X509_STORE_free(store);
 }
 
-ost_status ost_catalog_verify(const struct ost_catalog *cat, const struct ost_cat_trust *trust,
-                              struct ost_cat_verdict *v, struct ost_error *err)
+/* The first signer's signature over `content` (the signed content's value,
+ * without its tag and length), then its chain; `what` names the signed
+ * thing in reasons ("the catalog"). */
+static void verify_signed(PKCS7 *p7, const uint8_t *content, size_t n, const char *what,
+                          const struct ost_cat_trust *trust, struct ost_cat_verdict *v)
 {
-    memset(v, 0, sizeof *v);
-    PKCS7 *p7 = ost_cat_load_pkcs7(cat, err);
-    if (!p7)
-        return OST_ERR_CORRUPT;
     STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(p7);
     STACK_OF(X509) *signers = NULL;
     if (!sis || sk_PKCS7_SIGNER_INFO_num(sis) == 0) {
-        set_reason(v, OST_CAT_SIG_UNSIGNED, "the catalog has no signature");
+        set_reason(v, OST_CAT_SIG_UNSIGNED, "%s has no signature", what);
         goto done;
     }
     signers = PKCS7_get0_signers(p7, NULL, 0);
     if (!signers || sk_X509_num(signers) < 1) {
-        set_reason(v, OST_CAT_SIG_INVALID, "the signing certificate is not in the catalog: %s", openssl_reason());
+        set_reason(v, OST_CAT_SIG_INVALID, "the signing certificate is not in %s: %s", what,
+                   ost_openssl_reason("no reason given"));
         goto done;
     }
     X509 *signer = sk_X509_value(signers, 0);
     v->signer = ost_x509_name_text(X509_get_subject_name(signer));
     v->signer_thumbprint = ost_x509_thumbprint(signer);
-    const uint8_t *content;
-    size_t n;
-    ost_catalog_signed_content(cat, &content, &n);
-    BIO *in = BIO_new_mem_buf(content, (int)n);
-    int ok = PKCS7_verify(p7, NULL, NULL, in, NULL, PKCS7_NOVERIFY | PKCS7_BINARY);
-    BIO_free(in);
+    /* PKCS7_verify (OpenSSL 3.0) leaks its copy of the content when it
+     * cannot set up the digests (an unknown digest algorithm): find that
+     * out first with a set-up of its own, which frees everything */
+    BIO *probe = PKCS7_dataInit(p7, NULL);
+    int ok = probe != NULL;
+    BIO_free_all(probe);
+    if (ok) {
+        BIO *in = BIO_new_mem_buf(content, (int)n);
+        ok = PKCS7_verify(p7, NULL, NULL, in, NULL, PKCS7_NOVERIFY | PKCS7_BINARY);
+        BIO_free(in);
+    }
     if (ok != 1)
-        set_reason(v, OST_CAT_SIG_INVALID, "the signature by %s does not verify over the catalog's content: %s",
-                   v->signer, openssl_reason());
+        set_reason(v, OST_CAT_SIG_INVALID, "the signature by %s does not verify over %s's content: %s", v->signer,
+                   what, ost_openssl_reason("no reason given"));
     else if (ost_cat_trust_count(trust) == 0)
         set_reason(v, OST_CAT_SIG_UNVERIFIED, "signed by %s; no trusted certificate was given to check it against",
                    v->signer);
@@ -221,7 +203,38 @@ ost_status ost_catalog_verify(const struct ost_catalog *cat, const struct ost_ca
         check_chain(signer, p7->d.sign->cert, trust, v);
 done:
     sk_X509_free(signers);
-    PKCS7_free(p7);
     ERR_clear_error();
+}
+
+ost_status ost_catalog_verify(const struct ost_catalog *cat, const struct ost_cat_trust *trust,
+                              struct ost_cat_verdict *v, struct ost_error *err)
+{
+    memset(v, 0, sizeof *v);
+    PKCS7 *p7 = ost_cat_load_pkcs7(cat, err);
+    if (!p7)
+        return OST_ERR_CORRUPT;
+    const uint8_t *content;
+    size_t n;
+    ost_catalog_signed_content(cat, &content, &n);
+    verify_signed(p7, content, n, "the catalog", trust, v);
+    PKCS7_free(p7);
+    return OST_OK;
+}
+
+ost_status ost_signed_data_verify(const uint8_t *der, size_t size, const char *name, const struct ost_cat_trust *trust,
+                                  struct ost_cat_verdict *v, struct ost_error *err)
+{
+    memset(v, 0, sizeof *v);
+    PKCS7 *p7 = ost_pkcs7_parse_signed(der, size);
+    const ASN1_STRING *content = p7 ? ost_pkcs7_signed_content(p7) : NULL;
+    const uint8_t *c = content ? ASN1_STRING_get0_data(content) : NULL;
+    size_t n = content ? (size_t)ASN1_STRING_length(content) : 0, hdr = c ? ost_der_header_size(c, n) : 0;
+    if (!hdr) {
+        PKCS7_free(p7);
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: offset 0: not a DER PKCS#7 SignedData with a SEQUENCE content",
+                        name);
+    }
+    verify_signed(p7, c + hdr, n - hdr, "the SignedData", trust, v);
+    PKCS7_free(p7);
     return OST_OK;
 }

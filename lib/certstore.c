@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "certstore.h"
 
-#include <openssl/asn1.h>
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "digest.h"
-#include "x509text.h"
 
 #define SHA1_LEN 20
 #define PROP_HEADER 12
@@ -27,128 +20,7 @@ static const char *const standard_stores[] = {
     "TrustedPeople", "TrustedPublisher",
 };
 
-/* ---- certificates ------------------------------------------------------------ */
-
-static char *openssl_reason(void)
-{
-    unsigned long e = ERR_peek_last_error();
-    const char *r = e ? ERR_reason_error_string(e) : NULL;
-    ERR_clear_error();
-    return ost_xstrdup(r ? r : "not an X.509 certificate");
-}
-
-static char *or_empty(char *s)
-{
-    return s ? s : ost_xstrdup("");
-}
-
-ost_status ost_cert_from_der(const uint8_t *der, size_t len, const char *name, struct ost_cert *out,
-                             struct ost_error *err)
-{
-    *out = (struct ost_cert){0};
-    const unsigned char *p = der;
-    X509 *x = len <= OST_CERT_MAX_FILE ? d2i_X509(NULL, &p, (long)len) : NULL;
-    if (!x) {
-        char *why = openssl_reason();
-        ost_status st = ost_fail(err, OST_ERR_CORRUPT, "%s: offset 0: not a DER X.509 certificate (%s)", name, why);
-        free(why);
-        return st;
-    }
-    if ((size_t)(p - der) != len) {
-        X509_free(x);
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: offset %zu: %zu bytes follow the end of the certificate", name,
-                        (size_t)(p - der), len - (size_t)(p - der));
-    }
-    out->der = ost_xmalloc(len);
-    memcpy(out->der, der, len);
-    out->der_len = len;
-    ost_cert_thumbprint(der, len, out->thumbprint);
-    out->subject = ost_x509_name_text(X509_get_subject_name(x));
-    out->issuer = ost_x509_name_text(X509_get_issuer_name(x));
-    out->serial = ost_x509_serial_text(X509_get0_serialNumber(x));
-    out->not_before = or_empty(ost_x509_time_text(X509_get0_notBefore(x)));
-    out->not_after = or_empty(ost_x509_time_text(X509_get0_notAfter(x)));
-    X509_free(x);
-    return OST_OK;
-}
-
-static bool contains(const uint8_t *data, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= len; i++)
-        if (!memcmp(data + i, needle, n))
-            return true;
-    return false;
-}
-
-static bool is_certificate_block(const char *name)
-{
-    return !strcmp(name, "CERTIFICATE") || !strcmp(name, "X509 CERTIFICATE");
-}
-
-/* Finds the one CERTIFICATE block of a PEM file and parses it. */
-static ost_status cert_from_pem(const uint8_t *data, size_t size, const char *path, struct ost_cert *out,
-                                struct ost_error *err)
-{
-    BIO *bio = BIO_new_mem_buf(data, (int)size);
-    char *name, *header;
-    unsigned char *der, *found = NULL;
-    long len, found_len = 0;
-    size_t blocks = 0, certs = 0;
-    while (PEM_read_bio(bio, &name, &header, &der, &len)) {
-        blocks++;
-        if (is_certificate_block(name) && certs++ == 0)
-            found = der, found_len = len;
-        else
-            OPENSSL_free(der);
-        OPENSSL_free(name), OPENSSL_free(header);
-    }
-    unsigned long last = ERR_peek_last_error();
-    ERR_clear_error();
-    BIO_free(bio);
-    ost_status st;
-    if (ERR_GET_REASON(last) != PEM_R_NO_START_LINE || blocks == 0)
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: PEM block %zu: cannot be decoded (%s)", path, blocks + 1,
-                      last ? ERR_reason_error_string(last) : "no PEM block");
-    else if (certs == 0)
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: holds %zu PEM block%s and no CERTIFICATE", path, blocks,
-                      blocks == 1 ? "" : "s");
-    else if (certs > 1)
-        st = ost_fail(err, OST_ERR_UNSUPPORTED,
-                      "%s: holds %zu certificates; give one certificate per file (--cert may be repeated), so "
-                      "that only the certificates meant to be trusted are",
-                      path, certs);
-    else
-        st = ost_cert_from_der(found, (size_t)found_len, path, out, err);
-    OPENSSL_free(found);
-    return st;
-}
-
-ost_status ost_cert_load_file(const char *path, struct ost_cert *out, struct ost_error *err)
-{
-    uint8_t *data;
-    size_t size;
-    *out = (struct ost_cert){0};
-    ost_status st = ost_read_file(path, OST_CERT_MAX_FILE, &data, &size, err);
-    if (st != OST_OK)
-        return st;
-    if (size == 0)
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: empty file, not a certificate", path);
-    else if (contains(data, size, "-----BEGIN "))
-        st = cert_from_pem(data, size, path, out, err);
-    else
-        st = ost_cert_from_der(data, size, path, out, err);
-    free(data);
-    return st;
-}
-
-void ost_cert_free(struct ost_cert *c)
-{
-    if (!c)
-        return;
-    free(c->der), free(c->subject), free(c->issuer), free(c->serial), free(c->not_before), free(c->not_after);
-    *c = (struct ost_cert){0};
-}
+/* ---- thumbprints -------------------------------------------------------------- */
 
 bool ost_thumbprint_parse(const char *s, char out[41])
 {

@@ -13,8 +13,7 @@
  * friendly name, 0x14 key identifier, 0x19 ...). Test-signed drivers load
  * when their signing certificate is in ROOT and in TrustedPublisher.
  *
- * Certificates are read with OpenSSL; the DER bytes are kept as given, since
- * the thumbprint is the hash of exactly those bytes.
+ * Certificates (struct ost_cert, loading them from files) are cert.h.
  */
 #ifndef OST_CERTSTORE_H
 #define OST_CERTSTORE_H
@@ -23,37 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cert.h"
 #include "error.h"
 #include "image.h"
 
-#define OST_CERT_MAX_FILE (1u << 20)
 #define OST_CERTSTORE_KEY "Microsoft\\SystemCertificates"
 
 enum {
     OST_CERT_PROP_SHA1_HASH = 0x03,
     OST_CERT_PROP_CERTIFICATE = 0x20,
 };
-
-/* One X.509 certificate: its DER as given and what people read in it. */
-struct ost_cert {
-    uint8_t *der;
-    size_t der_len;
-    char thumbprint[41];     /* SHA-1 of der, uppercase hex */
-    char *subject, *issuer;  /* RFC 2253 ("CN=x,O=y"), as `openssl x509 -nameopt RFC2253` */
-    char *serial;            /* uppercase hex, as `openssl x509 -serial` */
-    char *not_before, *not_after; /* "2026-01-10T12:00:00Z" */
-};
-
-/* Parses one DER certificate; every byte must belong to it. `name` (a file
- * name, a key) is used in messages. */
-ost_status ost_cert_from_der(const uint8_t *der, size_t len, const char *name, struct ost_cert *out,
-                             struct ost_error *err);
-/* Reads a certificate file, DER or PEM. A PEM file must hold exactly one
- * CERTIFICATE block (other blocks, such as a private key, are ignored): a
- * bundle is refused with the count, because trusting a whole chain as a root
- * is rarely what was meant. */
-ost_status ost_cert_load_file(const char *path, struct ost_cert *out, struct ost_error *err);
-void ost_cert_free(struct ost_cert *c);
 
 /* Checks that s is 40 hex digits (colons and spaces, as tools print
  * fingerprints, are skipped) and writes it uppercase into out. */

@@ -3,12 +3,18 @@
 
 #include <openssl/evp.h>
 
+#include "oid.h"
 #include "sign_internal.h"
 #include "util.h"
 
 const char *ost_digest_name(ost_digest d)
 {
     return d == OST_DIGEST_SHA256 ? "sha256" : "sha1";
+}
+
+const char *ost_digest_oid(ost_digest d)
+{
+    return d == OST_DIGEST_SHA256 ? OID_SHA256 : OID_SHA1;
 }
 
 bool ost_digest_parse(const char *name, ost_digest *out)

@@ -2,8 +2,8 @@
 /*
  * digest.h — the digest algorithms a Windows code signature may use, and
  * the certificate thumbprint Windows shows. Shared by testcert.h (the
- * certificate's self-signature), sign.h (signatures) and pkcs7_verify.h
- * (what a signature was made with).
+ * certificate's self-signature), sign.h (signatures) and cert.h (the
+ * thumbprint).
  *
  * Windows 7 SP1 without KB3033929 verifies SHA-1 signatures only in kernel
  * mode (driver loading and boot-start drivers), so OST_DIGEST_SHA1 is the
@@ -25,6 +25,8 @@ typedef enum ost_digest {
 
 /* "sha1" or "sha256". */
 const char *ost_digest_name(ost_digest d);
+/* Its object identifier as dotted text (oid.h). */
+const char *ost_digest_oid(ost_digest d);
 /* Parses "sha1"/"sha256" (also "sha-1", "sha-256", any case). */
 bool ost_digest_parse(const char *name, ost_digest *out);
 

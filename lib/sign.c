@@ -9,18 +9,14 @@
 #include <unistd.h>
 
 #include <openssl/asn1.h>
-#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
+#include "oid.h"
 #include "pe.h"
 #include "sign_internal.h"
 #include "util.h"
-
-#define OID_CTL "1.3.6.1.4.1.311.10.1"
-#define OID_SPC_STATEMENT_TYPE "1.3.6.1.4.1.311.2.1.11"
-#define OID_SPC_SP_OPUS_INFO "1.3.6.1.4.1.311.2.1.12"
 
 /* A catalog of a large package is well under this. */
 #define MAX_SIGNED_FILE OST_PE_MAX_FILE
@@ -28,81 +24,6 @@
 const char *ost_sign_kind_name(ost_sign_kind k)
 {
     return k == OST_SIGN_CATALOG ? "catalog" : k == OST_SIGN_PE ? "pe" : "unknown";
-}
-
-/* --- SignedData ---------------------------------------------------------------- */
-
-static bool add_sequence_attr(PKCS7_SIGNER_INFO *si, const char *oid, const uint8_t *der, int n)
-{
-    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
-    bool ok = obj && X509at_add1_attr_by_OBJ(&si->auth_attr, obj, V_ASN1_SEQUENCE, der, n) != NULL;
-    ASN1_OBJECT_free(obj);
-    return ok;
-}
-
-/* The authenticated attributes signtool writes, without a signing time. */
-static bool add_signer_attrs(PKCS7_SIGNER_INFO *si, const char *content_oid, const uint8_t *digest,
-                             unsigned digest_size)
-{
-    static const uint8_t empty_opus_info[] = {0x30, 0x00};
-    static const uint8_t individual_code_signing[] = {0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
-                                                      0x01, 0x82, 0x37, 0x02, 0x01, 0x15};
-    ASN1_OBJECT *type = OBJ_txt2obj(content_oid, 1);
-    if (!type || !PKCS7_add_signed_attribute(si, NID_pkcs9_contentType, V_ASN1_OBJECT, type)) {
-        ASN1_OBJECT_free(type);
-        return false;
-    }
-    return add_sequence_attr(si, OID_SPC_SP_OPUS_INFO, empty_opus_info, sizeof empty_opus_info) &&
-           add_sequence_attr(si, OID_SPC_STATEMENT_TYPE, individual_code_signing,
-                             sizeof individual_code_signing) &&
-           PKCS7_add1_attrib_digest(si, digest, (int)digest_size);
-}
-
-/* A PKCS7 of an arbitrary content type whose content is the DER given. */
-static PKCS7 *content_info(const char *oid, const uint8_t *der, size_t size)
-{
-    PKCS7 *inner = PKCS7_new();
-    ASN1_TYPE *value = ASN1_TYPE_new();
-    ASN1_STRING *seq = ASN1_STRING_type_new(V_ASN1_SEQUENCE);
-    ASN1_OBJECT *type = OBJ_txt2obj(oid, 1);
-    if (!inner || !value || !seq || !type || !ASN1_STRING_set(seq, der, (int)size)) {
-        PKCS7_free(inner), ASN1_TYPE_free(value), ASN1_STRING_free(seq), ASN1_OBJECT_free(type);
-        return NULL;
-    }
-    ASN1_TYPE_set(value, V_ASN1_SEQUENCE, seq);
-    ASN1_OBJECT_free(inner->type);
-    inner->type = type;
-    inner->d.other = value;
-    return inner;
-}
-
-/* The messageDigest covers the content's value, without its tag and
- * length, as Authenticode defines it. */
-ost_status ost_sign_content(const struct ost_signer *s, ost_digest d, const char *content_oid,
-                            const uint8_t *content, size_t size, const char *name, uint8_t **out, size_t *out_size,
-                            struct ost_error *err)
-{
-    size_t hdr = ost_der_header_size(content, size);
-    if (hdr == 0 || content[0] != 0x30)
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: the content to sign is not a DER SEQUENCE", name);
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    unsigned digest_size = 0;
-    PKCS7 *p7 = PKCS7_new();
-    PKCS7_SIGNER_INFO *si = NULL;
-    PKCS7 *inner = NULL;
-    X509 *cert = ost_signer_x509(s);
-    bool ok = p7 && PKCS7_set_type(p7, NID_pkcs7_signed) &&
-              EVP_Digest(content + hdr, size - hdr, digest, &digest_size, ost_digest_md(d), NULL) &&
-              (si = PKCS7_add_signature(p7, cert, ost_signer_key(s), ost_digest_md(d))) != NULL &&
-              PKCS7_add_certificate(p7, cert) && add_signer_attrs(si, content_oid, digest, digest_size) &&
-              PKCS7_SIGNER_INFO_sign(si) && (inner = content_info(content_oid, content, size)) != NULL &&
-              PKCS7_set_content(p7, inner);
-    if (!ok)
-        PKCS7_free(inner);
-    ost_status st = ok ? ost_pkcs7_der(p7, out, out_size, name, err)
-                       : ost_openssl_fail(err, OST_ERR_UNSUPPORTED, "cannot sign", name);
-    PKCS7_free(p7);
-    return st;
 }
 
 /* --- catalogs ------------------------------------------------------------------ */

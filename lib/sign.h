@@ -3,10 +3,11 @@
  * sign.h — producing Authenticode signatures the way Windows checks them:
  * on catalogs (.cat) and embedded in PE images (.sys, .dll, .exe), from
  * bytes or on a file in place. The module owns the SignedData it builds
- * (sign.c) and the embedded-signature layout of a PE file (sign_pe.c); the
+ * (sign_data.c), catalogs and files of either kind (sign.c) and the
+ * embedded-signature layout of a PE file (sign_pe.c); the
  * key and certificate come from signer.h, PE parsing and the image hash
  * from pe.h, catalog contents are opaque bytes here. Checking a signature
- * is pkcs7_verify.h.
+ * is catalog.h (ost_signed_data_verify, ost_catalog_verify).
  *
  * A signature carries no signing time and no timestamp: signing the same
  * bytes with the same key gives the same bytes (RSA PKCS#1 v1.5 is

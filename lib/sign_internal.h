@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sign_internal.h — the OpenSSL work the code-signing modules share:
- * digest.c (the EVP digest of an ost_digest), sign_openssl.c (OpenSSL
- * reasons in messages, DER encoding, reading a SignedData), signer.c (the
- * key and certificate behind a signer) and sign.c (building a SignedData,
- * which sign_pe.c wraps into a PE image). Users are testcert.c, signer.c,
- * sign.c, sign_pe.c and pkcs7_verify.c. Not part of liboffstage's
- * interface.
+ * digest.c (the EVP digest of an ost_digest), sign_openssl.c (DER
+ * encoding, reading a SignedData), signer.c (the key and certificate
+ * behind a signer) and sign_data.c (building a SignedData, which sign.c
+ * puts around a catalog's content and sign_pe.c wraps into a PE image).
+ * Users are testcert.c, signer.c, the sign*.c files and catalog_verify.c.
+ * Not part of liboffstage's interface.
  */
 #ifndef OST_SIGN_INTERNAL_H
 #define OST_SIGN_INTERNAL_H
@@ -20,13 +20,10 @@
 
 #include "digest.h"
 #include "error.h"
+#include "openssl_error.h"
 #include "signer.h"
 
 const EVP_MD *ost_digest_md(ost_digest d);
-
-/* "NAME: WHAT (OpenSSL: reason)" with the reason OpenSSL gave last; clears
- * OpenSSL's error queue. Returns st. */
-ost_status ost_openssl_fail(struct ost_error *err, ost_status st, const char *what, const char *name);
 
 /* Length of a DER tag-and-length header, or 0 when it is not one that
  * fits in `size` bytes. Only the low-tag-number form: every structure

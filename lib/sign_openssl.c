@@ -7,22 +7,8 @@
 
 #include <openssl/err.h>
 
+#include "openssl_error.h"
 #include "util.h"
-
-/* The reason OpenSSL gave last, for the end of a message. */
-static const char *openssl_reason(void)
-{
-    unsigned long e = ERR_peek_last_error();
-    const char *r = e ? ERR_reason_error_string(e) : NULL;
-    return r ? r : "no reason given";
-}
-
-ost_status ost_openssl_fail(struct ost_error *err, ost_status st, const char *what, const char *name)
-{
-    ost_fail(err, st, "%s: %s (OpenSSL: %s)", name, what, openssl_reason());
-    ERR_clear_error();
-    return st;
-}
 
 size_t ost_der_header_size(const uint8_t *p, size_t size)
 {

@@ -6,41 +6,15 @@
 
 #include <openssl/evp.h>
 
+#include "oid.h"
 #include "pe.h"
 #include "sign_internal.h"
+#include "spc.h"
 #include "util.h"
-
-#define OID_SPC_INDIRECT_DATA "1.3.6.1.4.1.311.2.1.4"
 
 #define WIN_CERT_REVISION_2_0 0x0200
 #define WIN_CERT_TYPE_PKCS_SIGNED_DATA 0x0002
 #define WIN_CERT_HEADER_SIZE 8
-
-static void der_add_tlv(struct ost_buf *out, uint8_t tag, const void *content, size_t n)
-{
-    uint8_t hdr[6];
-    size_t h = 0;
-    hdr[h++] = tag;
-    if (n < 0x80) {
-        hdr[h++] = (uint8_t)n;
-    } else {
-        size_t bytes = n > 0xffffff ? 4 : n > 0xffff ? 3 : n > 0xff ? 2 : 1;
-        hdr[h++] = (uint8_t)(0x80 | bytes);
-        for (size_t i = bytes; i-- > 0;)
-            hdr[h++] = (uint8_t)(n >> (8 * i));
-    }
-    ost_buf_add(out, hdr, h);
-    ost_buf_add(out, content, n);
-}
-
-/* Wraps the buffer's bytes in one TLV, in place. */
-static void der_wrap(struct ost_buf *b, uint8_t tag)
-{
-    struct ost_buf w = {0};
-    der_add_tlv(&w, tag, b->data, b->len);
-    ost_buf_free(b);
-    *b = w;
-}
 
 /* The image without its signature, padded to 8 bytes, with data directory
  * 4 cleared: what the signature will be appended to. */
@@ -100,40 +74,6 @@ static ost_status image_hash(const struct ost_buf *img, const char *name, ost_di
     return st;
 }
 
-/* SpcIndirectDataContent: SpcPeImageData (flags empty, file "<<<Obsolete>>>"
- * as signtool writes it) and the image hash as a DigestInfo. */
-static void spc_indirect_data(ost_digest d, const uint8_t *hash, unsigned hash_size, struct ost_buf *out)
-{
-    static const uint8_t pe_image_data_oid[] = {0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x01, 0x0f};
-    static const uint8_t empty_flags[] = {0x03, 0x01, 0x00};
-    static const uint8_t sha1_alg[] = {0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00};
-    static const uint8_t sha256_alg[] = {0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
-                                         0x03, 0x04, 0x02, 0x01, 0x05, 0x00};
-    static const char obsolete[] = "<<<Obsolete>>>";
-    struct ost_buf file = {0}, image_data = {0}, attr = {0}, digest_info = {0};
-    for (const char *c = obsolete; *c; c++)
-        ost_buf_addc(&file, 0), ost_buf_addc(&file, *c); /* BMPString: UTF-16BE */
-    der_wrap(&file, 0x80);                               /* SpcString unicode [0] IMPLICIT */
-    der_wrap(&file, 0xa2);                               /* SpcLink file [2] */
-    der_wrap(&file, 0xa0);                               /* SpcPeImageData file [0] EXPLICIT */
-    ost_buf_add(&image_data, empty_flags, sizeof empty_flags);
-    ost_buf_add(&image_data, file.data, file.len);
-    der_wrap(&image_data, 0x30);
-    ost_buf_add(&attr, pe_image_data_oid, sizeof pe_image_data_oid);
-    ost_buf_add(&attr, image_data.data, image_data.len);
-    der_wrap(&attr, 0x30);
-    if (d == OST_DIGEST_SHA256)
-        ost_buf_add(&digest_info, sha256_alg, sizeof sha256_alg);
-    else
-        ost_buf_add(&digest_info, sha1_alg, sizeof sha1_alg);
-    der_add_tlv(&digest_info, 0x04, hash, hash_size);
-    der_wrap(&digest_info, 0x30);
-    ost_buf_add(out, attr.data, attr.len);
-    ost_buf_add(out, digest_info.data, digest_info.len);
-    der_wrap(out, 0x30);
-    ost_buf_free(&file), ost_buf_free(&image_data), ost_buf_free(&attr), ost_buf_free(&digest_info);
-}
-
 /* Appends the WIN_CERTIFICATE, points data directory 4 at it and sets the
  * checksum. */
 static void embed_signature(struct ost_buf *img, const uint8_t *sig, size_t sig_size, uint64_t checksum_offset,
@@ -173,7 +113,7 @@ ost_status ost_sign_pe(const struct ost_signer *s, ost_digest d, const uint8_t *
     if (st == OST_OK)
         st = image_hash(&img, name, d, hash, &hash_size, &checksum_offset, &cert_dir_offset, err);
     if (st == OST_OK) {
-        spc_indirect_data(d, hash, hash_size, &content);
+        ost_spc_put_indirect_data(&content, true, ost_digest_oid(d), hash, hash_size);
         st = ost_sign_content(s, d, OID_SPC_INDIRECT_DATA, (const uint8_t *)content.data, content.len, name,
                               &sig, &sig_size, err);
     }

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "cert.h"
 #include "sign_internal.h"
 #include "x509text.h"
 #include "util.h"
@@ -79,46 +80,20 @@ static ost_status load_key(const uint8_t *data, size_t size, const char *name, E
     return OST_OK;
 }
 
-/* Every certificate of a PEM file, in order. */
-static STACK_OF(X509) *pem_certificates(const uint8_t *data, size_t size)
-{
-    STACK_OF(X509) *certs = sk_X509_new_null();
-    BIO *b = BIO_new_mem_buf(data, (int)size);
-    X509 *x;
-    while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
-        sk_X509_push(certs, x);
-    ERR_clear_error(); /* the end of the file reads as "no start line" */
-    BIO_free(b);
-    return certs;
-}
-
+/* The signing certificate: exactly one, so that which one signs is not
+ * ambiguous. */
 static ost_status load_cert(const uint8_t *data, size_t size, const char *name, X509 **out,
                             struct ost_error *err)
 {
-    if (!looks_like_pem(data, size)) {
-        const unsigned char *p = data;
-        X509 *x = d2i_X509(NULL, &p, (long)size);
-        if (!x || p != data + size) {
-            X509_free(x);
-            return ost_openssl_fail(err, OST_ERR_CORRUPT,
-                                "not a certificate (expected PEM \"-----BEGIN CERTIFICATE-----\" or one DER "
-                                "certificate)", name);
-        }
-        *out = x;
-        return OST_OK;
-    }
-    STACK_OF(X509) *certs = pem_certificates(data, size);
-    int n = sk_X509_num(certs);
-    if (n == 1)
-        *out = sk_X509_shift(certs);
-    else if (n == 0)
-        ost_fail(err, OST_ERR_CORRUPT, "%s: holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")", name);
-    else
-        ost_fail(err, OST_ERR_UNSUPPORTED,
-                 "%s: holds %d certificates; which one signs is ambiguous, so give a file with only the "
-                 "signing certificate", name, n);
-    sk_X509_pop_free(certs, X509_free);
-    return n == 1 ? OST_OK : err ? err->status : OST_ERR_CORRUPT;
+    struct ost_cert *certs;
+    size_t n;
+    ost_status st = ost_cert_load_bytes(data, size, name, OST_CERT_LOAD_ONE, &certs, &n, err);
+    if (st != OST_OK)
+        return st;
+    const unsigned char *p = certs[0].der;
+    *out = d2i_X509(NULL, &p, (long)certs[0].der_len);
+    ost_certs_free(certs, n);
+    return *out ? OST_OK : ost_openssl_fail(err, OST_ERR_CORRUPT, "cannot read the certificate", name);
 }
 
 static ost_status check_validity(X509 *cert, const char *name, const struct ost_signer_options *opt,

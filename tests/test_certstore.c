@@ -69,10 +69,13 @@ static int teardown(void **state)
 
 static struct ost_cert load(const char *path)
 {
-    struct ost_cert c;
+    struct ost_cert *certs;
+    size_t n;
     struct ost_error err;
-    if (ost_cert_load_file(path, &c, &err) != OST_OK)
-        fail_msg("%s", err.message);
+    assert_ost_ok(ost_cert_load(path, OST_CERT_LOAD_ONE, &certs, &n, &err), &err);
+    assert_int_equal(n, 1);
+    struct ost_cert c = certs[0];
+    free(certs);
     return c;
 }
 
@@ -235,14 +238,23 @@ static void test_malformed_blobs(void **state)
     ost_cert_free(&c);
 }
 
-static void expect_load_error(const char *path, ost_status status, const char *part)
+static void expect_policy_error(const char *path, enum ost_cert_policy policy, ost_status status, const char *part)
 {
-    struct ost_cert c;
+    struct ost_cert *certs = (struct ost_cert *)1;
+    size_t n = 1;
     struct ost_error err;
-    assert_int_equal(ost_cert_load_file(path, &c, &err), status);
+    assert_int_equal(ost_cert_load(path, policy, &certs, &n, &err), status);
     if (!strstr(err.message, path) || !strstr(err.message, part))
         fail_msg("message lacks '%s': %s", part, err.message);
-    assert_null(c.der);
+    assert_null(certs);
+    assert_int_equal(n, 0);
+}
+
+/* What is wrong with the file is wrong under either policy. */
+static void expect_load_error(const char *path, ost_status status, const char *part)
+{
+    expect_policy_error(path, OST_CERT_LOAD_ONE, status, part);
+    expect_policy_error(path, OST_CERT_LOAD_BUNDLE, status, part);
 }
 
 static void test_bad_certificate_files(void **state)
@@ -255,7 +267,7 @@ static void test_bad_certificate_files(void **state)
     expect_load_error(p, OST_ERR_CORRUPT, "empty file");
     char *cmd = ost_xasprintf("cat '%s' '%s' > '%s'", f->pem, f->pem, p);
     free(sh(cmd)), free(cmd);
-    expect_load_error(p, OST_ERR_UNSUPPORTED, "holds 2 certificates");
+    expect_policy_error(p, OST_CERT_LOAD_ONE, OST_ERR_UNSUPPORTED, "holds 2 certificates where one is wanted");
     cmd = ost_xasprintf("cp '%s/key.pem' '%s'", f->dir, p);
     free(sh(cmd)), free(cmd);
     expect_load_error(p, OST_ERR_CORRUPT, "holds 1 PEM block and no CERTIFICATE");
@@ -273,6 +285,35 @@ static void test_bad_certificate_files(void **state)
     expect_load_error(p, OST_ERR_CORRUPT, where);
     free(where);
     ost_cert_free(&d);
+    free(p);
+}
+
+/* A bundle is refused where one certificate is wanted and read whole,
+ * in order, where several may be trusted. */
+static void test_bundle_policy(void **state)
+{
+    struct fixture *f = *state;
+    char *p = ost_path_join(f->dir, "bundle.pem");
+    char *cmd = ost_xasprintf("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=second' "
+                              "-keyout second.key -out second.pem 2>/dev/null && cat test.pem key.pem second.pem > '%s'",
+                              f->dir, p);
+    free(sh(cmd)), free(cmd);
+    expect_policy_error(p, OST_CERT_LOAD_ONE, OST_ERR_UNSUPPORTED, "bundle.pem: holds 2 certificates");
+    struct ost_cert *certs;
+    size_t n;
+    struct ost_error err;
+    assert_ost_ok(ost_cert_load(p, OST_CERT_LOAD_BUNDLE, &certs, &n, &err), &err);
+    assert_int_equal(n, 2);
+    struct ost_cert first = load(f->pem);
+    assert_string_equal(certs[0].thumbprint, first.thumbprint);
+    assert_string_equal(certs[1].subject, "CN=second");
+    ost_certs_free(certs, n);
+    /* a DER file is one certificate under either policy */
+    assert_ost_ok(ost_cert_load(f->der, OST_CERT_LOAD_BUNDLE, &certs, &n, &err), &err);
+    assert_int_equal(n, 1);
+    assert_string_equal(certs[0].thumbprint, first.thumbprint);
+    ost_certs_free(certs, n);
+    ost_cert_free(&first);
     free(p);
 }
 
@@ -479,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_blob_with_other_properties),
         cmocka_unit_test(test_malformed_blobs),
         cmocka_unit_test(test_bad_certificate_files),
+        cmocka_unit_test(test_bundle_policy),
         cmocka_unit_test(test_thumbprint_argument),
         cmocka_unit_test(test_add_list_remove),
         cmocka_unit_test(test_windows_entry_is_kept),

@@ -46,6 +46,20 @@ if command -v osslsigncode >/dev/null 2>&1; then
     expect_out "untrusted finding is severe on x64" "severe \[amd64\]: aero_virtio_snd.cat: signed by CN=offstage-test.*(catalog-untrusted)"
     run check-package "$PKG" --arch amd64
     expect_status "check-package without --trust: signature not required" 0
+    # --trust takes a PEM bundle whole: the signer need not be its first certificate
+    cat "$TMP/other.pem" "$TMP/key.pem" "$TMP/cert.pem" > "$TMP/bundle.pem"
+    run check-package "$PKG" --arch amd64 --trust "$TMP/bundle.pem"
+    expect_status "check-package --trust bundle: the second certificate is trusted" 0
+    run cat-info "$CAT" --trust "$TMP/bundle.pem"
+    expect_status "cat-info --trust bundle: trusted" 0
+    printf 'not a certificate\n' > "$TMP/garbage.pem"
+    run check-package "$PKG" --arch amd64 --trust "$TMP/garbage.pem"
+    expect_status "check-package --trust garbage: exit 2" 2
+    expect_err "garbage --trust named with the reason" "garbage.pem: offset 0: not a DER X.509 certificate"
+    : > "$TMP/empty.pem"
+    run check-package "$PKG" --arch amd64 --trust "$TMP/empty.pem"
+    expect_status "check-package --trust empty file: exit 2" 2
+    expect_err "empty --trust named" "empty.pem: empty file, not a certificate"
 
     printf 'x' >> "$PKG/aero_virtio_snd.sys"
     run check-package "$PKG" --arch amd64 --trust "$TMP/cert.pem" --json

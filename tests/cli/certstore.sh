@@ -66,6 +66,11 @@ cat "$C/test.pem" "$C/test.pem" > "$C/two.pem"
 run add-cert --image "$IMG" --cert "$C/two.pem"
 expect_status "two-certificate PEM: exit 2" 2
 expect_err "two-certificate PEM: the count is named" "two.pem: holds 2 certificates"
+expect_err "two-certificate PEM: one certificate is asked for" "give a file with only that certificate"
+: > "$C/empty.cer"
+run add-cert --image "$IMG" --cert "$C/empty.cer"
+expect_status "empty certificate file: exit 2" 2
+expect_err "empty certificate file named" "empty.cer: empty file, not a certificate"
 run add-cert --image "$IMG" --cert "$C/test.pem" --store TrustedPublishers
 expect_status "misspelt store: exit 2" 2
 expect_err "misspelt store named" "no certificate store 'TrustedPublishers'"
