@@ -30,12 +30,11 @@
 
 #include "catpkg.h"
 #include "image.h"
+#include "manifest.h"
 #include "package.h"
 #include "sign.h"
 
-#define OST_STAGING_ROOT "Windows\\offstage\\drivers"
 #define OST_STAGING_DEVICEPATH "%SystemRoot%\\offstage\\drivers"
-#define OST_MANIFEST_PATH "Windows\\offstage\\manifest.json"
 #define OST_SETUPCOMPLETE "Windows\\Setup\\Scripts\\SetupComplete.cmd"
 
 struct ost_stage_options {
@@ -102,34 +101,6 @@ void ost_stage_plan_free(struct ost_stage_plan *p);
 bool ost_stage_plan_refused(const struct ost_stage_plan *p);
 
 const char *ost_stage_action_name(enum ost_stage_action a);
-
-/* ---- what is staged: the manifest -------------------------------------- */
-
-struct ost_staged {
-    char *inf_name, *folder, *arch, *class_name, *class_guid, *provider, *driver_ver, *catalog;
-    bool signed_, boot_critical;
-    char *setup_complete_line; /* the pnputil line add-driver appended, or NULL */
-    struct ost_strlist hardware_ids, files, services, boot_files, cdd_keys;
-    /* SHA-256 (hex) of each boot file as offstage copied it, parallel to
-     * boot_files; "" where an older offstage recorded none. */
-    struct ost_strlist boot_hashes;
-};
-
-struct ost_manifest {
-    struct ost_staged *items;
-    size_t n, cap;
-    bool setup_complete_created; /* SetupComplete.cmd did not exist before offstage */
-};
-
-/* The manifest is part of the image, so it is input: its shape is checked
- * strictly (a wrong type anywhere fails with OST_ERR_CORRUPT naming the
- * JSON place, e.g. "packages[0].files[3]"), and what it names is checked
- * again against the image before anything is removed. No manifest: empty. */
-ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err);
-/* The same from bytes; `where` names the file in messages. */
-ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
-                              struct ost_error *err);
-void ost_manifest_free(struct ost_manifest *m);
 
 /* Removes staged packages whose INF name, folder or "all" matches name:
  * files, boot-critical entries, the manifest entry, and DevicePath once
