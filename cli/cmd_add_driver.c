@@ -242,7 +242,7 @@ static void print_result(const char *result, size_t nimages)
 struct job {
     struct options *o;
     struct ost_strlist infs;
-    struct ost_cli_images imgs;
+    struct ost_image_set imgs;
     struct ost_stage_plan **plans;
     struct ost_testsign_plan *ts; /* per image, with --test-sign */
     struct ost_cat_trust **trust; /* per image */
@@ -429,7 +429,7 @@ static json_t *verdicts(struct job *j, size_t i, FILE *out)
     struct ost_boot_policy pol = {.img = img};
     struct ost_error err;
     json_t *all = json_array();
-    if (ost_cli_policy_testsigning(&pol, j->o->bcd, img, &err) != OST_OK && out)
+    if (ost_boot_policy_read(&pol, j->o->bcd, img, &err) != OST_OK && out)
         fprintf(out, "  (testsigning could not be read: %s)\n", err.message);
     if (j->signer) {
         pol.planned_thumbprint = j->cert.thumbprint;

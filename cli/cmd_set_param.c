@@ -214,7 +214,7 @@ static size_t count_changed(const struct image_plan *plans, size_t n)
     return changed;
 }
 
-static int apply(struct ost_cli_images *imgs, struct image_plan *plans, const struct options *o)
+static int apply(struct ost_image_set *imgs, struct image_plan *plans, const struct options *o)
 {
     struct ost_error err;
     for (size_t i = 0; i < imgs->n; i++) {
@@ -322,7 +322,7 @@ static void print_result(const char *result, size_t changed)
         printf("nothing was written\n");
 }
 
-static void report(const struct ost_cli_images *imgs, const struct image_plan *plans, const struct options *o,
+static void report(const struct ost_image_set *imgs, const struct image_plan *plans, const struct options *o,
                    const char *result)
 {
     if (!o->json) {
@@ -342,7 +342,7 @@ static void report(const struct ost_cli_images *imgs, const struct image_plan *p
 static int run(int argc, char **argv)
 {
     struct options o = {0};
-    struct ost_cli_images imgs = {0};
+    struct ost_image_set imgs = {0};
     struct image_plan *plans = NULL;
     int rc = parse(argc, argv, &o);
     if (rc == 0)
