@@ -20,8 +20,9 @@
  *     removal and re-runs are exact.
  *
  * Data flows one way: packages → plan (ost_stage_plan, printable with
- * --dry-run, writes nothing) → applied through the image's target
- * (ost_stage_apply) → committed by the caller (ost_image_commit).
+ * --dry-run, writes nothing, signs nothing) → with --test-sign, the
+ * signed artifacts (ost_stage_test_sign) → applied through the image's
+ * target (ost_stage_apply) → committed by the caller (ost_image_commit).
  */
 #ifndef OST_STAGE_H
 #define OST_STAGE_H
@@ -43,7 +44,8 @@ struct ost_stage_options {
     const struct ost_cat_trust *trust;
     /* --test-sign: a package without a valid catalog gets one, made and
      * signed by this signer, in its staged copy (the package itself is
-     * never modified). NULL: no test-signing. */
+     * never modified): planned by ost_stage_plan, made by
+     * ost_stage_test_sign. NULL: no test-signing. */
     const struct ost_signer *test_signer;
     ost_digest test_digest;
     bool force_unsigned;
@@ -73,9 +75,13 @@ struct ost_stage_package {
     struct ost_stage_copy *copies;
     size_t ncopies;
     bool signed_;           /* a catalog is present (see signature) */
-    char *test_catalog;     /* the catalog --test-sign made and signed for it (a scratch
-                               file of the image's target), or NULL */
-    struct ost_cat_arch_result signature; /* the catalog check, for the image's architecture */
+    bool test_sign;         /* --test-sign will make and sign its catalog */
+    bool test_sign_embed;   /* ... and embed signatures in its PE files (a boot-start driver on x64) */
+    bool test_signed;       /* ost_stage_test_sign did: test_catalog and signature are of what it made */
+    char *test_catalog;     /* the catalog it made and signed (a scratch file of the image's target), or NULL */
+    /* The catalog check for the image's architecture: of the package's own
+     * catalog, or once test_signed of the one made for it. */
+    struct ost_cat_arch_result signature;
     bool boot_critical;
     struct ost_strlist cdd_keys;      /* CriticalDeviceDatabase key names */
     struct ost_strlist notes;         /* what the user should know, in words */
@@ -92,6 +98,14 @@ struct ost_stage_plan {
 /* Checks every INF against the image and decides what to do with it. */
 ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs, const struct ost_stage_options *opts,
                           struct ost_stage_plan **out, struct ost_error *err);
+/* --test-sign, after planning and before applying: for each package the
+ * plan test-signs, signs its PE files (test_sign_embed) and makes and
+ * signs its catalog into scratch files of the image's target, which the
+ * plan's copies then take; the catalog made gets the same check as every
+ * other (opts->trust should hold the signer's certificate). Planning
+ * itself signs nothing. */
+ost_status ost_stage_test_sign(struct ost_image *img, struct ost_stage_plan *plan,
+                               const struct ost_stage_options *opts, struct ost_error *err);
 /* Applies a plan through the image's target (files staged, hives edited);
  * the caller commits with ost_image_commit. */
 ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *plan,
