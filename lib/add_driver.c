@@ -380,7 +380,11 @@ static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_i
     /* after a write, what cannot be read back is said with the verdict:
      * the command did what it should */
     char *unreadable = NULL;
-    if (read_back && (ost_manifest_read(img, &m, &perr) != OST_OK || image_trust(j, img, &trust, false, &perr) != OST_OK))
+    /* a copy already staged, when this command writes nothing (a dry run,
+     * or refused): judged with what the command would add and turn on */
+    bool would_add = j->signer && !j->applied && j->changes;
+    if (read_back &&
+        (ost_manifest_read(img, &m, &perr) != OST_OK || image_trust(j, img, &trust, would_add, &perr) != OST_OK))
         unreadable = ost_xasprintf("the staged copy could not be read back: %s", perr.message);
     im->verdicts = ost_xcalloc(im->plan->npackages ? im->plan->npackages : 1, sizeof *im->verdicts);
     for (size_t k = 0; k < im->plan->npackages; k++) {
@@ -394,8 +398,10 @@ static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_i
             judge_planned(j, im, &planned, v);
         } else if (unreadable) {
             v->problem = ost_xstrdup(unreadable);
-        } else if (judge_staged(im, &m, &pol, trust, v, &perr) != OST_OK) {
-            v->problem = ost_xasprintf("the staged copy could not be read back: %s", perr.message);
+        } else {
+            v->predicted = would_add;
+            if (judge_staged(im, &m, would_add ? &planned : &pol, trust, v, &perr) != OST_OK)
+                v->problem = ost_xasprintf("the staged copy could not be read back: %s", perr.message);
         }
         v->testsigning = v->predicted ? planned.testsigning : pol.testsigning;
     }
