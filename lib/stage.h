@@ -95,7 +95,9 @@ struct ost_stage_plan {
     bool changes;           /* anything to write at all */
 };
 
-/* Checks every INF against the image and decides what to do with it. */
+/* Checks every INF against the image and decides what to do with it;
+ * writes nothing and signs nothing. A package file that cannot be read
+ * for the package's identity (its folder name) fails the plan. */
 ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs, const struct ost_stage_options *opts,
                           struct ost_stage_plan **out, struct ost_error *err);
 /* --test-sign, after planning and before applying: for each package the
