@@ -283,6 +283,35 @@ static void test_unsigned_staged_verdict(void **state)
     teardown(&f);
 }
 
+/* The image set and the boot policy the job is built on. */
+static void test_image_set_and_boot_policy(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup(&f);
+    struct ost_image_set set;
+    struct ost_error err;
+    struct ost_image_options io = {.writable = false};
+    assert_int_equal(ost_image_set_open(f.image, "1", &io, &set, &err), OST_ERR_USAGE);
+    assert_non_null(strstr(err.message, "--index is for WIM files"));
+    ost_image_set_close(&set);
+    char *missing = ost_path_join(f.base, "nothing-here");
+    assert_int_not_equal(ost_image_set_open(missing, NULL, &io, &set, &err), OST_OK);
+    assert_non_null(strstr(err.message, "nothing-here"));
+    ost_image_set_close(&set);
+    assert_ost_ok(ost_image_set_open(f.image, NULL, &io, &set, &err), &err);
+    assert_int_equal(set.n, 1);
+    assert_null(set.wim);
+    struct ost_boot_policy pol = {.img = set.v[0]};
+    assert_ost_ok(ost_boot_policy_read(&pol, NULL, set.v[0], &err), &err);
+    assert_int_equal(pol.testsigning, OST_NO);
+    assert_string_equal(pol.testsigning_source, "the image's BCD-Template");
+    assert_ost_ok(ost_image_set_commit(&set, NULL, NULL, &err), &err);
+    ost_image_set_close(&set);
+    free(missing);
+    teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_test_sign_apply_and_rerun),
         cmocka_unit_test(test_failure_half_way_writes_nothing),
         cmocka_unit_test(test_unsigned_staged_verdict),
+        cmocka_unit_test(test_image_set_and_boot_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
