@@ -135,7 +135,7 @@ static void print_result(ost_outcome result, size_t nimages)
                nimages == 1 ? "" : "s");
 }
 
-static void report(const struct ost_cert_args *a, const struct ost_cli_images *imgs, const struct ost_cert *certs,
+static void report(const struct ost_cert_args *a, const struct ost_image_set *imgs, const struct ost_cert *certs,
                    size_t ncerts, const struct image_plan *plans, ost_outcome result)
 {
     if (!a->json) {
@@ -172,7 +172,7 @@ static int run(int argc, char **argv)
         rc = ost_cli_usage_error("add-cert", "name the certificate with --cert FILE");
     struct ost_cert *certs = NULL;
     size_t ncerts = 0;
-    struct ost_cli_images imgs = {0};
+    struct ost_image_set imgs = {0};
     struct image_plan *plans = NULL;
     if (rc == 0)
         rc = ost_cli_load_certs("add-cert", &a.certs, &certs, &ncerts);

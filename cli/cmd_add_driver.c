@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* offstage add-driver: stage driver packages into an offline Windows. */
-#include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "firstboot_cli.h"
+#include "add_driver.h"
 #include "image_cli.h"
-#include "interrupt.h"
-#include "stage.h"
-#include "testsign.h"
 
 static const char help[] =
     "usage: offstage add-driver --image DIR|FILE.wim [--index N|all] --driver PATH...\n"
@@ -94,11 +89,8 @@ static const char help[] =
     "image was refused (nothing was written); 2 error.\n";
 
 struct options {
-    const char *image, *index, *cert, *key, *sign_dir, *bcd;
-    struct ost_strlist drivers, trust;
-    struct ost_stage_options stage;
-    bool dry_run, json, force, test_sign;
-    unsigned level;
+    struct ost_add_driver_options job;
+    bool json;
 };
 
 static int parse(int argc, char **argv, struct options *o)
@@ -117,31 +109,31 @@ static int parse(int argc, char **argv, struct options *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:d:x:rusfnjL:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'T': o->test_sign = true; break;
-        case 'C': o->cert = optarg; break;
-        case 'K': o->key = optarg; break;
-        case 'D': o->sign_dir = optarg; break;
-        case 't': ost_strlist_add(&o->trust, optarg); break;
-        case 'b': o->bcd = optarg; break;
+        case 'T': o->job.test_sign = true; break;
+        case 'C': o->job.cert = optarg; break;
+        case 'K': o->job.key = optarg; break;
+        case 'D': o->job.sign_dir = optarg; break;
+        case 't': ost_strlist_add(&o->job.trust, optarg); break;
+        case 'b': o->job.bcd = optarg; break;
         case 'G':
-            if (!ost_digest_parse(optarg, &o->stage.test_digest))
+            if (!ost_digest_parse(optarg, &o->job.digest))
                 return ost_cli_usage_error("add-driver", "--digest is sha1 or sha256, not '%s'", optarg);
             break;
         case 'L': {
             uint64_t level;
             if (ost_cli_parse_uint("add-driver", "--compression-level", optarg, 1, 100, &level))
                 return OST_EXIT_ERROR;
-            o->level = (unsigned)level;
+            o->job.compression_level = (unsigned)level;
             break;
         }
-        case 'i': o->image = optarg; break;
-        case 'x': o->index = optarg; break;
-        case 'd': ost_strlist_add(&o->drivers, optarg); break;
-        case 'r': o->stage.recurse = true; break;
-        case 'u': o->stage.force_unsigned = true; break;
-        case 's': o->stage.setup_complete = true; break;
-        case 'f': o->force = true; break;
-        case 'n': o->dry_run = true; break;
+        case 'i': o->job.image = optarg; break;
+        case 'x': o->job.index = optarg; break;
+        case 'd': ost_strlist_add(&o->job.drivers, optarg); break;
+        case 'r': o->job.recurse = true; break;
+        case 'u': o->job.force_unsigned = true; break;
+        case 's': o->job.setup_complete = true; break;
+        case 'f': o->job.force = true; break;
+        case 'n': o->job.dry_run = true; break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
         default: return ost_cli_usage_error("add-driver", "unknown option");
@@ -149,16 +141,16 @@ static int parse(int argc, char **argv, struct options *o)
     }
     if (optind < argc)
         return ost_cli_usage_error("add-driver", "unexpected argument '%s'", argv[optind]);
-    if (!o->image)
+    if (!o->job.image)
         return ost_cli_usage_error("add-driver", "name the offline Windows with --image DIR");
-    if (!o->drivers.n)
+    if (!o->job.drivers.n)
         return ost_cli_usage_error("add-driver", "name the packages with --driver PATH");
-    if (!o->test_sign && (o->cert || o->key || o->sign_dir))
+    if (!o->job.test_sign && (o->job.cert || o->job.key || o->job.sign_dir))
         return ost_cli_usage_error("add-driver", "--cert, --key and --test-sign-dir go with --test-sign");
-    if (o->test_sign && !o->sign_dir && !(o->cert && o->key))
+    if (o->job.test_sign && !o->job.sign_dir && !(o->job.cert && o->job.key))
         return ost_cli_usage_error("add-driver", "--test-sign needs --cert CERT and --key KEY, or --test-sign-dir DIR "
                                                  "(make one with `offstage make-test-cert --out DIR`)");
-    if (o->test_sign && o->sign_dir && (o->cert || o->key))
+    if (o->job.test_sign && o->job.sign_dir && (o->job.cert || o->job.key))
         return ost_cli_usage_error("add-driver", "give --test-sign-dir or --cert/--key, not both");
     return 0;
 }
@@ -225,181 +217,23 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_stage_pla
                      "devicepath_note", ost_json_str(plan->devicepath_note));
 }
 
-static void print_result(const char *result, size_t nimages)
+static void print_result(ost_outcome result, size_t nimages)
 {
-    if (!strcmp(result, "refused"))
-        printf("nothing was written: a package was refused\n");
-    else if (!strcmp(result, "unchanged"))
-        printf("nothing to do: everything is already staged\n");
-    else if (!strcmp(result, "dry-run"))
-        printf("dry run: nothing was written\n");
-    else if (!strcmp(result, "staged"))
+    switch (result) {
+    case OST_OUTCOME_REFUSED: printf("nothing was written: a package was refused\n"); break;
+    case OST_OUTCOME_UNCHANGED: printf("nothing to do: everything is already staged\n"); break;
+    case OST_OUTCOME_DRY_RUN: printf("dry run: nothing was written\n"); break;
+    case OST_OUTCOME_STAGED:
         printf("staged into %zu image%s; Plug and Play installs the packages on first boot\n", nimages,
                nimages == 1 ? "" : "s");
+        break;
+    default: break;
+    }
 }
 
-/* Everything one run decides before it writes. */
-struct job {
-    struct options *o;
-    struct ost_strlist infs;
-    struct ost_cli_images imgs;
-    struct ost_stage_plan **plans;
-    struct ost_testsign_plan *ts; /* per image, with --test-sign */
-    struct ost_cat_trust **trust; /* per image */
-    struct ost_signer *signer;
-    struct ost_cert cert;         /* the signer's certificate */
-    bool bcd_changes;
-};
-
-/* The one file with this extension in dir, as make-test-cert leaves it. */
-static char *find_one(const char *dir, const char *ext, struct ost_error *err)
+static void testsign_print(const struct ost_add_driver_job *j, size_t i, bool dry_run)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
-        ost_fail(err, OST_ERR_IO, "%s: %s", dir, strerror(errno));
-        return NULL;
-    }
-    char *found = NULL;
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (ost_has_suffix_ci(e->d_name, ext) && n++ == 0)
-            found = ost_path_join(dir, e->d_name);
-    closedir(d);
-    if (n != 1) {
-        ost_fail(err, OST_ERR_USAGE, "%s: expected one %s file (from `offstage make-test-cert --out %s`), found %zu; "
-                 "give --cert and --key instead", dir, ext, dir, n);
-        free(found);
-        return NULL;
-    }
-    return found;
-}
-
-static int load_signer(struct job *j)
-{
-    struct options *o = j->o;
-    struct ost_error err;
-    char *cert = NULL, *key = NULL;
-    if (o->sign_dir && (!(cert = find_one(o->sign_dir, ".cer", &err)) || !(key = find_one(o->sign_dir, ".key", &err)))) {
-        free(cert);
-        return ost_cli_report_error("add-driver", &err);
-    }
-    struct ost_signer_options so = {0};
-    ost_status st = ost_signer_load(key ? key : o->key, cert ? cert : o->cert, &so, &j->signer, &err);
-    size_t n = 0;
-    const uint8_t *der = st == OST_OK ? ost_signer_cert_der(j->signer, &n) : NULL;
-    if (st == OST_OK)
-        st = ost_cert_from_der(der, n, cert ? cert : o->cert, &j->cert, &err);
-    free(cert), free(key);
-    if (st != OST_OK)
-        return ost_cli_report_error("add-driver", &err);
-    o->stage.test_signer = j->signer;
-    return 0;
-}
-
-/* What the image will trust: its ROOT and TrustedPublisher stores, --trust,
- * and with --test-sign the certificate about to be added. */
-static int image_trust(struct job *j, struct ost_image *img, struct ost_cat_trust **out)
-{
-    struct ost_error err;
-    struct ost_cat_trust *t = ost_cat_trust_new();
-    *out = t;
-    ost_status st = ost_image_add_trust(img, t, &err);
-    for (size_t i = 0; st == OST_OK && i < j->o->trust.n; i++)
-        st = ost_cat_trust_add_file(t, j->o->trust.v[i], &err);
-    if (st == OST_OK && j->signer)
-        st = ost_cat_trust_add_der(t, j->cert.der, j->cert.der_len, "the --test-sign certificate", &err);
-    return st == OST_OK ? 0 : ost_cli_report_error("add-driver", &err);
-}
-
-static int plan_all(struct job *j, bool *refused, bool *changes)
-{
-    struct ost_error err;
-    size_t n = j->imgs.n;
-    j->plans = ost_xcalloc(n, sizeof *j->plans);
-    j->trust = ost_xcalloc(n, sizeof *j->trust);
-    j->ts = ost_xcalloc(n, sizeof *j->ts);
-    for (size_t i = 0; i < n; i++) {
-        struct ost_image *img = j->imgs.v[i];
-        int rc = image_trust(j, img, &j->trust[i]);
-        if (rc)
-            return rc;
-        j->o->stage.trust = j->trust[i];
-        if (ost_stage_plan(img, &j->infs, &j->o->stage, &j->plans[i], &err) != OST_OK)
-            return ost_cli_report_error("add-driver", &err);
-        if (j->signer && ost_testsign_plan(img, &j->cert, &j->ts[i], &err) != OST_OK)
-            return ost_cli_report_error("add-driver", &err);
-        *refused = *refused || ost_stage_plan_refused(j->plans[i]);
-        *changes = *changes || j->plans[i]->changes || j->ts[i].changes;
-    }
-    if (j->signer && j->o->bcd) {
-        if (ost_testsign_bcd_plan(j->o->bcd, j->o->force, &j->bcd_changes, &err) != OST_OK)
-            return ost_cli_report_error("add-driver", &err);
-        *changes = *changes || j->bcd_changes;
-    }
-    /* read for the verdicts only after the write: a store that cannot be read
-     * must stop the command before it writes, not after */
-    ost_tristate ts;
-    if (!j->signer && j->o->bcd && ost_bcd_file_testsigning(j->o->bcd, &ts, &err) != OST_OK)
-        return ost_cli_report_error("add-driver", &err);
-    return 0;
-}
-
-/* Applies every image's plan and writes the images (a WIM once). */
-static int apply_images(struct job *j)
-{
-    struct ost_error err;
-    const struct options *o = j->o;
-    if (j->imgs.wim)
-        ost_wim_session_set_level(j->imgs.wim, o->level);
-    for (size_t i = 0; i < j->imgs.n; i++) {
-        struct ost_image *img = j->imgs.v[i];
-        bool staging = j->plans[i]->changes || o->stage.setup_complete;
-        if (!staging && !j->ts[i].changes)
-            continue;
-        if ((staging && ost_stage_apply(img, j->plans[i], &o->stage, &err) != OST_OK) ||
-            (j->ts[i].changes && ost_testsign_apply(img, &j->cert, &j->ts[i], &err) != OST_OK) ||
-            ost_image_commit(img, &err) != OST_OK)
-            return ost_cli_report_error("add-driver", &err);
-    }
-    return ost_cli_finish_images("add-driver", &j->imgs, o->json);
-}
-
-/* The --bcd store is written whole to a synced temporary before the image,
- * and renamed into place after it: a store that cannot be written leaves
- * the image untouched, and an image that cannot be written leaves the
- * store as it was. Only the rename can fail in between; then the message
- * says what was written and how to finish. */
-static int apply_all(struct job *j)
-{
-    struct ost_error err;
-    const struct options *o = j->o;
-    char *bcd_tmp = NULL;
-    /* a signal from here on ends the command through the image's commit
-     * (which refuses to start) or not at all: the store's temporary is
-     * removed, or renamed into place once the image is written */
-    ost_interrupt_defer_begin();
-    if (j->bcd_changes && ost_testsign_bcd_prepare(o->bcd, o->force, &bcd_tmp, &err) != OST_OK) {
-        ost_interrupt_defer_end();
-        fprintf(stderr, "offstage add-driver: %s; nothing was changed\n", err.message);
-        return ost_status_exit_code(err.status);
-    }
-    int rc = apply_images(j);
-    if (bcd_tmp && rc == 0 && ost_rename_into_place(bcd_tmp, o->bcd, &err) != OST_OK) {
-        fprintf(stderr, "offstage add-driver: %s\nThe image %s is written with every change of this command, but "
-                "testsigning is still off in the BCD store %s. To finish, run:\n  offstage bcd --store %s --set "
-                "testsigning on\n", err.message, o->image, o->bcd, o->bcd);
-        rc = ost_status_exit_code(err.status);
-    }
-    if (bcd_tmp && rc != 0)
-        unlink(bcd_tmp);
-    free(bcd_tmp);
-    ost_interrupt_defer_end();
-    return rc;
-}
-
-static void testsign_print(const struct job *j, size_t i, bool dry_run)
-{
-    const struct ost_testsign_plan *t = &j->ts[i];
+    const struct ost_testsign_plan *t = &j->images[i].test_sign;
     const char *will = dry_run ? "would " : "";
     printf("  test-signing: certificate %s (%s)\n", j->cert.thumbprint, j->cert.subject);
     printf("      ROOT: %s%s; TrustedPublisher: %s%s\n", t->root == OST_CERT_PRESENT ? "" : will,
@@ -413,9 +247,9 @@ static void testsign_print(const struct job *j, size_t i, bool dry_run)
                                                                                                   : "turned on");
 }
 
-static json_t *testsign_json(const struct job *j, size_t i)
+static json_t *testsign_json(const struct ost_add_driver_job *j, size_t i)
 {
-    const struct ost_testsign_plan *t = &j->ts[i];
+    const struct ost_testsign_plan *t = &j->images[i].test_sign;
     return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "thumbprint", j->cert.thumbprint, "subject", j->cert.subject,
                      "root", ost_cert_action_name(t->root), "trusted_publisher",
                      ost_cert_action_name(t->trusted_publisher), "bcd_template", t->has_template,
@@ -423,101 +257,98 @@ static json_t *testsign_json(const struct job *j, size_t i)
 }
 
 /* The first-boot verdict of each package that applies to image i. */
-static json_t *verdicts(struct job *j, size_t i, FILE *out)
+static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
 {
-    struct ost_image *img = j->imgs.v[i];
-    struct ost_boot_policy pol = {.img = img};
-    struct ost_error err;
     json_t *all = json_array();
-    if (ost_cli_policy_testsigning(&pol, j->o->bcd, img, &err) != OST_OK && out)
-        fprintf(out, "  (testsigning could not be read: %s)\n", err.message);
-    if (j->signer) {
-        pol.planned_thumbprint = j->cert.thumbprint;
-        if (j->o->bcd || j->ts[i].has_template)
-            pol.testsigning = OST_YES;
-    }
-    ost_verdict_kind worst = OST_VERDICT_LOADS;
-    for (size_t k = 0; k < j->plans[i]->npackages; k++) {
-        const struct ost_stage_package *p = &j->plans[i]->packages[k];
-        if (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT)
-            continue;
+    if (im->policy_problem && out)
+        fprintf(out, "  (testsigning could not be read: %s)\n", im->policy_problem);
+    for (size_t k = 0; k < im->nverdicts; k++) {
+        const struct ost_add_driver_verdict *v = &im->verdicts[k];
+        json_t *a = json_array();
         if (out)
-            fprintf(out, "  %s:\n", p->report->model->inf_name);
-        json_t *v = ost_cli_firstboot(p->report, &p->signature, &pol, img->info.arch, out, "    ", &worst);
-        json_array_append_new(all, json_pack("{s:s, s:o}", "inf", p->inf_path, "first_boot", v));
+            fprintf(out, "  %s:\n", v->package->report->model->inf_name);
+        if (v->problem && out)
+            fprintf(out, "    %s\n", v->problem);
+        if (v->judged) {
+            if (out) {
+                fprintf(out, "    first boot (%s): %s\n", ost_arch_name(v->arch), v->verdict.summary);
+                if (v->verdict.fix)
+                    fprintf(out, "      to change: %s\n", v->verdict.fix);
+            }
+            json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:b}", "arch", ost_arch_name(v->arch),
+                "verdict", ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary,
+                "fix", ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature),
+                "testsigning", v->testsigning == OST_UNKNOWN ? json_null() : json_boolean(v->testsigning),
+                "predicted", v->predicted));
+        }
+        json_t *entry = json_pack("{s:s, s:o}", "inf", v->package->inf_path, "first_boot", a);
+        if (v->problem)
+            json_object_set_new(entry, "problem", json_string(v->problem));
+        json_array_append_new(all, entry);
     }
     return all;
 }
 
-static void report(struct job *j, const char *result)
+static void report(const struct ost_add_driver_job *j, bool json)
 {
-    const struct options *o = j->o;
-    if (o->json) {
+    const struct ost_add_driver_options *o = &j->opts;
+    if (json) {
         json_t *list = json_array();
-        for (size_t i = 0; i < j->imgs.n; i++) {
-            json_t *im = plan_json(j->imgs.v[i], j->plans[i]);
-            json_object_set_new(im, "verdicts", verdicts(j, i, NULL));
+        for (size_t i = 0; i < j->nimages; i++) {
+            json_t *im = plan_json(j->images[i].img, j->images[i].plan);
+            json_object_set_new(im, "verdicts", verdicts(&j->images[i], NULL));
             json_object_set_new(im, "test_signing", j->signer ? testsign_json(j, i) : json_null());
             json_array_append_new(list, im);
         }
-        json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result", result, "images", list);
+        json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result",
+                                ost_outcome_name(j->outcome), "images", list);
         if (o->bcd && j->signer)
             json_object_set_new(doc, "bcd", json_pack("{s:s, s:b}", "store", o->bcd, "changed", j->bcd_changes));
         ost_cli_print_json_per_image(doc, "images");
         return;
     }
-    for (size_t i = 0; i < j->imgs.n; i++) {
-        print_plan(j->imgs.v[i], j->plans[i], o->dry_run);
+    for (size_t i = 0; i < j->nimages; i++) {
+        print_plan(j->images[i].img, j->images[i].plan, o->dry_run);
         if (j->signer)
             testsign_print(j, i, o->dry_run);
-        json_decref(verdicts(j, i, stdout));
+        json_decref(verdicts(&j->images[i], stdout));
     }
     if (o->bcd && j->signer)
         printf("BCD store %s: testsigning %s\n", o->bcd,
                !j->bcd_changes ? "already on" : o->dry_run ? "would be turned on" : "turned on");
-    print_result(result, j->imgs.n);
-}
-
-static void job_free(struct job *j)
-{
-    for (size_t i = 0; j->plans && i < j->imgs.n; i++) {
-        ost_stage_plan_free(j->plans[i]);
-        ost_cat_trust_free(j->trust[i]);
-    }
-    free(j->plans), free(j->trust), free(j->ts);
-    ost_cli_close_images(&j->imgs);
-    ost_strlist_free(&j->infs);
-    ost_signer_free(j->signer);
-    ost_cert_free(&j->cert);
+    print_result(j->outcome, j->nimages);
 }
 
 static int run(int argc, char **argv)
 {
     struct options o = {0};
-    struct job j = {.o = &o};
+    struct ost_add_driver_job *j = NULL;
     struct ost_error err;
     int rc = parse(argc, argv, &o);
-    for (size_t i = 0; rc == 0 && i < o.drivers.n; i++)
-        if (ost_package_find_infs(o.drivers.v[i], o.stage.recurse, &j.infs, &err) != OST_OK)
-            rc = ost_cli_report_error("add-driver", &err);
-    if (rc == 0 && o.test_sign)
-        rc = load_signer(&j);
-    if (rc == 0)
-        rc = ost_cli_open_images("add-driver", o.image, o.index, !o.dry_run, o.force, &j.imgs);
-    bool refused = false, changes = false;
-    if (rc == 0)
-        rc = plan_all(&j, &refused, &changes);
-    const char *result = refused ? "refused" : o.dry_run ? "dry-run" : changes ? "staged" : "unchanged";
-    if (rc == 0 && !refused && !o.dry_run && (changes || o.stage.setup_complete))
-        rc = apply_all(&j);
-    if (rc == 0 || rc == OST_EXIT_NEGATIVE) {
-        if (refused)
-            rc = OST_EXIT_NEGATIVE;
-        report(&j, result);
+    if (rc == 0 && !o.json && isatty(STDERR_FILENO))
+        o.job.progress = ost_cli_draw_progress;
+    ost_status st = OST_OK;
+    if (rc == 0) {
+        st = ost_add_driver_plan(&o.job, &j, &err);
+        for (size_t i = 0; i < j->set.notices.n; i++)
+            fprintf(stderr, "offstage add-driver: %s\n", j->set.notices.v[i]);
     }
-    job_free(&j);
-    ost_strlist_free(&o.drivers);
-    ost_strlist_free(&o.trust);
+    if (rc == 0 && st == OST_OK)
+        st = ost_add_driver_apply(j, &err);
+    if (rc == 0 && st == OST_OK)
+        ost_add_driver_verdicts(j);
+    if (rc == 0 && st == OST_ERR_USAGE)
+        rc = ost_cli_usage_error("add-driver", "%s", err.message);
+    else if (rc == 0 && st != OST_OK)
+        rc = ost_cli_report_error("add-driver", &err);
+    if (rc == 0) {
+        report(j, o.json);
+        if (j->refused)
+            rc = OST_EXIT_NEGATIVE;
+    }
+    ost_add_driver_free(j);
+    ost_strlist_free(&o.job.drivers);
+    ost_strlist_free(&o.job.trust);
     return rc < 0 ? OST_EXIT_OK : rc;
 }
 

@@ -427,7 +427,7 @@ static int prepare(struct unit *units, size_t n, const struct options *o)
     return OST_EXIT_OK;
 }
 
-static int write_all(struct unit *units, size_t n, struct ost_cli_images *imgs, const struct options *o)
+static int write_all(struct unit *units, size_t n, struct ost_image_set *imgs, const struct options *o)
 {
     struct ost_error err;
     bool modified = false;
@@ -469,7 +469,7 @@ static int run(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? OST_EXIT_OK : rc;
-    struct ost_cli_images imgs = {0};
+    struct ost_image_set imgs = {0};
     if (o.image)
         rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0, o.nsets > 0 ? o.force : true, &imgs);
     size_t n = o.image ? imgs.n : 1;

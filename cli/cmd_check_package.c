@@ -331,7 +331,7 @@ static json_t *report_json(const struct ost_package_report *r)
 
 /* The image, its trust and its boot policy, when --image or --bcd is given. */
 struct context {
-    struct ost_cli_images imgs;
+    struct ost_image_set imgs;
     struct ost_boot_policy pol;
     bool asked; /* --trust, --image or --bcd: first-boot verdicts decide the exit status */
 };
@@ -353,7 +353,7 @@ static int open_context(struct options *o, struct context *ctx)
         if (o->pkg.model.narches == 0 && img->info.arch != OST_ARCH_UNKNOWN)
             o->pkg.model.arches[o->pkg.model.narches++] = img->info.arch;
     }
-    if (ost_cli_policy_testsigning(&ctx->pol, o->bcd, ctx->pol.img, &err) != OST_OK)
+    if (ost_boot_policy_read(&ctx->pol, o->bcd, ctx->pol.img, &err) != OST_OK)
         return ost_cli_report_error("check-package", &err);
     return 0;
 }

@@ -111,7 +111,7 @@ static int run(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc < 0 ? OST_EXIT_OK : rc;
-    struct ost_cli_images imgs;
+    struct ost_image_set imgs;
     rc = ost_cli_open_images("doctor", o.image, o.index, false, true, &imgs);
     json_t *images = json_array();
     bool all_bound = true;

@@ -98,7 +98,7 @@ static int run(int argc, char **argv)
 {
     struct ost_cert_args a;
     int rc = ost_cli_parse_cert_args("get-certs", help, "s", argc, argv, &a);
-    struct ost_cli_images imgs = {0};
+    struct ost_image_set imgs = {0};
     if (rc == 0)
         rc = ost_cli_open_images("get-certs", a.image, a.index, false, true, &imgs);
     json_t *images = json_array();

@@ -102,7 +102,7 @@ static int run(int argc, char **argv)
     int parsed = ost_cli_parse_image_args("get-driver-info", help, argc, argv, true, &a);
     if (parsed)
         return parsed < 0 ? OST_EXIT_OK : parsed;
-    struct ost_cli_images imgs;
+    struct ost_image_set imgs;
     int rc = ost_cli_open_images("get-driver-info", a.image, a.index, false, true, &imgs);
     int worst = rc;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {

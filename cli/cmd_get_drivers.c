@@ -62,7 +62,7 @@ static int run(int argc, char **argv)
     int parsed = ost_cli_parse_image_args("get-drivers", help, argc, argv, false, &a);
     if (parsed)
         return parsed < 0 ? OST_EXIT_OK : parsed;
-    struct ost_cli_images imgs;
+    struct ost_image_set imgs;
     int rc = ost_cli_open_images("get-drivers", a.image, a.index, false, true, &imgs);
     json_t *images = json_array();
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {

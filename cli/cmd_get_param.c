@@ -217,7 +217,7 @@ static json_t *image_json(const struct ost_image *img, const struct image_answer
                      ost_json_str(a->problem));
 }
 
-static void report(const struct ost_cli_images *imgs, const struct image_answer *answers, const struct options *o,
+static void report(const struct ost_image_set *imgs, const struct image_answer *answers, const struct options *o,
                    bool found)
 {
     if (!o->json) {
@@ -236,7 +236,7 @@ static void report(const struct ost_cli_images *imgs, const struct image_answer 
 static int run(int argc, char **argv)
 {
     struct options o = {0};
-    struct ost_cli_images imgs = {0};
+    struct ost_image_set imgs = {0};
     struct image_answer *answers = NULL;
     int rc = parse(argc, argv, &o);
     if (rc == 0)

@@ -101,7 +101,7 @@ static int run(int argc, char **argv)
     if (rc == 0 && !a.certs.n && !a.thumbprints.n)
         rc = ost_cli_usage_error("remove-cert", "name the certificate with --thumbprint HEX or --cert FILE");
     struct ost_strlist tps = {0};
-    struct ost_cli_images imgs = {0};
+    struct ost_image_set imgs = {0};
     json_t *removed = json_array();
     if (rc == 0)
         rc = thumbprints(&a, &tps);

@@ -32,7 +32,7 @@ static int run(int argc, char **argv)
     int parsed = ost_cli_parse_image_args("remove-driver", help, argc, argv, true, &a);
     if (parsed)
         return parsed < 0 ? OST_EXIT_OK : parsed;
-    struct ost_cli_images imgs;
+    struct ost_image_set imgs;
     int rc = ost_cli_open_images("remove-driver", a.image, a.index, true, a.force, &imgs);
     struct ost_strlist removed = {0}, left_alone = {0};
     struct ost_error err;

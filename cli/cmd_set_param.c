@@ -127,7 +127,7 @@ static int parse(int argc, char **argv, struct options *o)
     return parse_values(argc, argv, o);
 }
 
-static int apply(struct ost_cli_images *imgs, const struct ost_set_param_plan *plans,
+static int apply(struct ost_image_set *imgs, const struct ost_set_param_plan *plans,
                  const struct ost_set_param_options *job, const struct options *o)
 {
     struct ost_error err;
@@ -224,7 +224,7 @@ static void print_result(ost_outcome result, size_t changed)
     }
 }
 
-static void report(const struct ost_cli_images *imgs, const struct ost_set_param_plan *plans, const struct options *o,
+static void report(const struct ost_image_set *imgs, const struct ost_set_param_plan *plans, const struct options *o,
                    ost_outcome result)
 {
     if (!o->json) {
@@ -248,7 +248,7 @@ static void report(const struct ost_cli_images *imgs, const struct ost_set_param
 static int run(int argc, char **argv)
 {
     struct options o = {0};
-    struct ost_cli_images imgs = {0};
+    struct ost_image_set imgs = {0};
     struct ost_set_param_plan *plans = NULL;
     struct ost_error err;
     int rc = parse(argc, argv, &o);

@@ -29,18 +29,3 @@ json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_c
     }
     return a;
 }
-
-ost_status ost_cli_policy_testsigning(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
-                                      struct ost_error *err)
-{
-    pol->testsigning = OST_UNKNOWN;
-    if (bcd_file) {
-        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store %s", bcd_file);
-        return ost_bcd_file_testsigning(bcd_file, &pol->testsigning, err);
-    }
-    if (img) {
-        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "the image's BCD-Template");
-        return ost_image_testsigning(img, &pol->testsigning, err);
-    }
-    return OST_OK;
-}

@@ -15,8 +15,4 @@ json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_c
                           const struct ost_boot_policy *pol, ost_arch arch, FILE *out, const char *indent,
                           ost_verdict_kind *worst);
 
-/* Reads --bcd FILE, else the image's BCD-Template, into pol->testsigning. */
-ost_status ost_cli_policy_testsigning(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
-                                      struct ost_error *err);
-
 #endif

@@ -6,59 +6,23 @@
 
 #include "image_cli.h"
 
-static int open_one(const char *cmd, struct ost_target *t, bool writable, bool force, struct ost_image **out)
+int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
+                        struct ost_image_set *out)
 {
     struct ost_error err;
     struct ost_image_options o = {.writable = writable, .allow_dirty = force};
-    if (ost_image_open(t, &o, out, &err) != OST_OK)
-        return ost_cli_report_error(cmd, &err);
-    return OST_EXIT_OK;
-}
-
-int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
-                        struct ost_cli_images *out)
-{
-    struct ost_error err;
-    struct ost_target *t;
-    *out = (struct ost_cli_images){0};
+    *out = (struct ost_image_set){0};
     if (!path)
         return ost_cli_usage_error(cmd, "name the offline Windows with --image DIR or --image FILE.wim");
-    if (!ost_is_dir(path) && ost_check_input_file(path, &err) != OST_OK) {
-        fprintf(stderr, "offstage %s: %s (--image is a folder or a WIM file)\n", cmd, err.message);
-        return ost_status_exit_code(err.status);
-    }
-    if (!ost_is_wim_file(path)) {
-        if (index)
-            return ost_cli_usage_error(cmd, "--index is for WIM files; %s is not one", path);
-        if (ost_target_open_dir(path, writable, &t, &err) != OST_OK)
-            return ost_cli_report_error(cmd, &err);
-        if (t->notice)
-            fprintf(stderr, "offstage %s: %s\n", cmd, t->notice);
-        out->v = ost_xcalloc(1, sizeof *out->v);
-        int rc = open_one(cmd, t, writable, force, &out->v[0]);
-        out->n = rc == 0;
-        return rc;
-    }
-    if (ost_wim_session_open(path, writable, &out->wim, &err) != OST_OK)
-        return ost_cli_report_error(cmd, &err);
-    int *images;
-    size_t n;
-    if (ost_wim_session_resolve(out->wim, index, &images, &n, &err) != OST_OK)
-        return ost_cli_report_error(cmd, &err);
-    out->v = ost_xcalloc(n, sizeof *out->v);
-    int rc = OST_EXIT_OK;
-    for (size_t i = 0; i < n && rc == OST_EXIT_OK; i++) {
-        if (ost_wim_target(out->wim, images[i], &t, &err) != OST_OK)
-            rc = ost_cli_report_error(cmd, &err);
-        else if ((rc = open_one(cmd, t, writable, force, &out->v[out->n])) == OST_EXIT_OK)
-            out->n++;
-    }
-    free(images);
-    return rc;
+    ost_status st = ost_image_set_open(path, index, &o, out, &err);
+    for (size_t i = 0; i < out->notices.n; i++)
+        fprintf(stderr, "offstage %s: %s\n", cmd, out->notices.v[i]);
+    if (st == OST_ERR_USAGE)
+        return ost_cli_usage_error(cmd, "%s", err.message);
+    return st == OST_OK ? OST_EXIT_OK : ost_cli_report_error(cmd, &err);
 }
 
-/* A one-line bar, redrawn in place on stderr. */
-static void draw_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+void ost_cli_draw_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
 {
     (void)ctx;
     int width = 40, filled = total ? (int)(done * (uint64_t)width / total) : width;
@@ -69,23 +33,18 @@ static void draw_progress(void *ctx, const char *what, uint64_t done, uint64_t t
     fflush(stderr);
 }
 
-int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs, bool quiet)
+int ost_cli_finish_images(const char *cmd, struct ost_image_set *imgs, bool quiet)
 {
     struct ost_error err;
-    if (imgs->wim && !quiet && isatty(STDERR_FILENO))
-        ost_wim_session_set_progress(imgs->wim, draw_progress, NULL);
-    if (imgs->wim && ost_wim_session_commit(imgs->wim, &err) != OST_OK)
+    bool bar = !quiet && isatty(STDERR_FILENO);
+    if (ost_image_set_commit(imgs, bar ? ost_cli_draw_progress : NULL, NULL, &err) != OST_OK)
         return ost_cli_report_error(cmd, &err);
     return OST_EXIT_OK;
 }
 
-void ost_cli_close_images(struct ost_cli_images *imgs)
+void ost_cli_close_images(struct ost_image_set *imgs)
 {
-    for (size_t i = 0; i < imgs->n; i++)
-        ost_image_close(imgs->v[i]);
-    free(imgs->v);
-    ost_wim_session_close(imgs->wim);
-    *imgs = (struct ost_cli_images){0};
+    ost_image_set_close(imgs);
 }
 
 json_t *ost_cli_image_json(const struct ost_image *img)

@@ -1,28 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* image_cli.h — what the image commands (add-driver, get-drivers, ...) share:
- * opening --image as a directory or as a WIM with --index N|all. */
+ * opening --image as a directory or as a WIM with --index N|all, the
+ * progress bar, the image's JSON. */
 #ifndef OST_IMAGE_CLI_H
 #define OST_IMAGE_CLI_H
 
 #include "cli.h"
-#include "image.h"
-#include "wim.h"
+#include "imageset.h"
 
-struct ost_cli_images {
-    struct ost_wim_session *wim; /* NULL for a directory */
-    struct ost_image **v;
-    size_t n;
-};
-
-/* Opens every image --image/--index name; prints the error and returns its
- * exit code on failure. */
+/* Opens every image --image/--index name (imageset.h), printing what
+ * opening found; prints the error and returns its exit code on failure. */
 int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
-                        struct ost_cli_images *out);
+                        struct ost_image_set *out);
 /* After each image was committed: writes the WIM once (no-op for a
  * directory), with a progress bar on stderr when it is a terminal and not
  * quiet (--json). */
-int ost_cli_finish_images(const char *cmd, struct ost_cli_images *imgs, bool quiet);
-void ost_cli_close_images(struct ost_cli_images *imgs);
+int ost_cli_finish_images(const char *cmd, struct ost_image_set *imgs, bool quiet);
+void ost_cli_close_images(struct ost_image_set *imgs);
+/* The progress bar: a line redrawn in place on stderr. */
+void ost_cli_draw_progress(void *ctx, const char *what, uint64_t done, uint64_t total);
 
 json_t *ost_cli_image_json(const struct ost_image *img);
 

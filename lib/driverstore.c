@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stage.h"
+#include "manifest.h"
 
 #define REPOSITORY "Windows\\System32\\DriverStore\\FileRepository"
 

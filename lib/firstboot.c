@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "firstboot.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,21 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
     st = testsigning_of(b, out, err);
     ost_bcd_close(b);
     return st;
+}
+
+ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
+                                struct ost_error *err)
+{
+    pol->testsigning = OST_UNKNOWN;
+    if (bcd_file) {
+        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store %s", bcd_file);
+        return ost_bcd_file_testsigning(bcd_file, &pol->testsigning, err);
+    }
+    if (img) {
+        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "the image's BCD-Template");
+        return ost_image_testsigning(img, &pol->testsigning, err);
+    }
+    return OST_OK;
 }
 
 /* Every PE file a boot-critical package copies carries its own signature. */

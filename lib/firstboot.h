@@ -37,6 +37,13 @@ ost_status ost_image_testsigning(struct ost_image *img, ost_tristate *out, struc
 /* testsigning of every Windows Boot Loader in a BCD store file. */
 ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct ost_error *err);
 
+/* Whether testsigning is on for the loaders that will boot the image, into
+ * pol->testsigning and pol->testsigning_source: from the BCD store file
+ * when one is given (the installed system's Boot\BCD), else from the
+ * image's BCD-Template; OST_UNKNOWN with neither. */
+ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
+                                struct ost_error *err);
+
 /* The verdict for one architecture of a checked package. */
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
                            const struct ost_boot_policy *pol, struct ost_verdict *out);

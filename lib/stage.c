@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "stage.h"
 
-#include <jansson.h>
 #include <openssl/evp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +11,9 @@
 #include "catpkg.h"
 #include "cimap.h"
 #include "devnode.h"
-#include "jsonutil.h"
 #include "hive.h"
 #include "pe.h"
 
-#define MANIFEST_MAX (16u * 1024 * 1024)
 #define DEVICEPATH_KEY "Microsoft\\Windows\\CurrentVersion"
 
 const char *ost_stage_action_name(enum ost_stage_action a)
@@ -51,39 +49,52 @@ static void refuse(struct ost_stage_package *p, enum ost_stage_action a, const c
 
 /* ---- the package's identity: SHA-256 of the INF and of what it copies ----- */
 
-static bool hash_file(EVP_MD_CTX *ctx, const char *path)
+/* Read in pieces: a package file may be as large as a package may hold. */
+static ost_status hash_file(EVP_MD_CTX *ctx, const char *path, struct ost_error *err)
 {
-    uint8_t *data;
-    size_t size;
-    struct ost_error err;
-    if (ost_read_file(path, 1u << 30, &data, &size, &err) != OST_OK)
-        return false;
-    EVP_DigestUpdate(ctx, data, size);
-    free(data);
-    return true;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot read it to name the package's staging folder: %s; nothing "
+                        "was changed", path, strerror(errno));
+    uint8_t buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        EVP_DigestUpdate(ctx, buf, n);
+    bool failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    return failed ? ost_fail(err, OST_ERR_IO, "%s: cannot read it to name the package's staging folder: %s; "
+                             "nothing was changed", path, strerror(saved)) : OST_OK;
 }
 
-static char *package_hash(const struct ost_package_report *r, const struct ost_package_arch *pa)
+/* The hash names the staging folder, so a file that cannot be read is an
+ * error: leaving it out would name different content the same. */
+static ost_status package_hash(const struct ost_package_report *r, const struct ost_package_arch *pa, char **out,
+                               struct ost_error *err)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    hash_file(ctx, r->model->inf_path);
-    for (size_t i = 0; i < pa->nfiles; i++) {
+    ost_status st = hash_file(ctx, r->model->inf_path, err);
+    for (size_t i = 0; i < pa->nfiles && st == OST_OK; i++) {
         const struct ost_package_file *f = &pa->files[i];
         EVP_DigestUpdate(ctx, f->copy->source_path, strlen(f->copy->source_path) + 1);
         if (f->host_path)
-            hash_file(ctx, f->host_path);
+            st = hash_file(ctx, f->host_path, err);
     }
-    if (pa->catalog_path)
-        hash_file(ctx, pa->catalog_path);
+    if (pa->catalog_path && st == OST_OK)
+        st = hash_file(ctx, pa->catalog_path, err);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
     EVP_DigestFinal_ex(ctx, md, &n);
     EVP_MD_CTX_free(ctx);
+    *out = NULL;
+    if (st != OST_OK)
+        return st;
     char *hex = ost_xmalloc(17);
     for (int i = 0; i < 8; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    return hex;
+    *out = hex;
+    return OST_OK;
 }
 
 static void sha256_hex(const uint8_t *data, size_t size, char out[65])
@@ -93,261 +104,6 @@ static void sha256_hex(const uint8_t *data, size_t size, char out[65])
     EVP_Digest(data, size, md, &n, EVP_sha256(), NULL);
     for (unsigned i = 0; i < n && i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-/* ---- manifest ---------------------------------------------------------------- */
-
-/* The manifest is offstage's only record of what it staged; one that is
- * damaged cannot be repaired by guessing, so the message says what the
- * user can do instead. */
-#define MANIFEST_FIX \
-    "nothing was changed; restore the manifest from a backup, or remove it and undo what it listed by hand " \
-    "(offstage then no longer knows those packages)"
-
-static const char *json_kind(const json_t *v)
-{
-    if (!v)
-        return "nothing";
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE: return "true";
-    case JSON_FALSE: return "false";
-    default: return "null";
-    }
-}
-
-/* Reads one package entry, naming the JSON place of the first value of the
- * wrong type. */
-struct manifest_reader {
-    const char *where;
-    size_t index;
-    struct ost_error *err;
-};
-
-static ost_status shape_error(const struct manifest_reader *r, const char *place, const json_t *v,
-                              const char *expected)
-{
-    return ost_fail(r->err, OST_ERR_CORRUPT, "%s: packages[%zu]%s: %s where %s is expected; %s", r->where, r->index,
-                    place, json_kind(v), expected, MANIFEST_FIX);
-}
-
-static ost_status read_string(const struct manifest_reader *r, json_t *o, const char *key, bool required,
-                              char **out)
-{
-    json_t *v = json_object_get(o, key);
-    *out = NULL;
-    if (!required && (!v || json_is_null(v)))
-        return OST_OK;
-    char place[64];
-    snprintf(place, sizeof place, ".%s", key);
-    if (!json_is_string(v))
-        return shape_error(r, place, v, "a string");
-    *out = ost_xstrdup(json_string_value(v));
-    return OST_OK;
-}
-
-static ost_status read_bool(const struct manifest_reader *r, json_t *o, const char *key, bool *out)
-{
-    json_t *v = json_object_get(o, key);
-    *out = json_is_true(v);
-    char place[64];
-    snprintf(place, sizeof place, ".%s", key);
-    return !v || json_is_boolean(v) ? OST_OK : shape_error(r, place, v, "true or false");
-}
-
-static ost_status read_strlist(const struct manifest_reader *r, json_t *o, const char *key, struct ost_strlist *l)
-{
-    json_t *a = json_object_get(o, key), *v;
-    char place[64];
-    snprintf(place, sizeof place, ".%s", key);
-    if (!a || json_is_null(a))
-        return OST_OK;
-    if (!json_is_array(a))
-        return shape_error(r, place, a, "an array of strings");
-    size_t i;
-    json_array_foreach(a, i, v) {
-        if (!json_is_string(v)) {
-            snprintf(place, sizeof place, ".%s[%zu]", key, i);
-            return shape_error(r, place, v, "a string");
-        }
-        ost_strlist_add(l, json_string_value(v));
-    }
-    return OST_OK;
-}
-
-static bool is_sha256_hex(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!strchr("0123456789abcdefABCDEF", s[n]))
-            return false;
-    return n == 64;
-}
-
-/* "boot_file_sha256": {PATH: HEX}, turned into a list parallel to boot_files. */
-static ost_status read_boot_hashes(const struct manifest_reader *r, json_t *o, struct ost_staged *s)
-{
-    json_t *obj = json_object_get(o, "boot_file_sha256"), *v;
-    if (obj && !json_is_null(obj) && !json_is_object(obj))
-        return shape_error(r, ".boot_file_sha256", obj, "an object of SHA-256 digests");
-    const char *key;
-    json_object_foreach(obj, key, v) {
-        if (!json_is_string(v) || !is_sha256_hex(json_string_value(v))) {
-            char place[600];
-            snprintf(place, sizeof place, ".boot_file_sha256[\"%.500s\"]", key);
-            return shape_error(r, place, v, "a SHA-256 of 64 hex digits");
-        }
-    }
-    for (size_t i = 0; i < s->boot_files.n; i++) {
-        const char *h = json_string_value(json_object_get(obj, s->boot_files.v[i]));
-        ost_strlist_add(&s->boot_hashes, h ? h : "");
-    }
-    return OST_OK;
-}
-
-static ost_status read_package(const struct manifest_reader *r, json_t *p, struct ost_staged *s)
-{
-    memset(s, 0, sizeof *s);
-    if (!json_is_object(p))
-        return shape_error(r, "", p, "an object");
-    ost_status st = read_string(r, p, "inf", true, &s->inf_name);
-    if (st == OST_OK)
-        st = read_string(r, p, "folder", true, &s->folder);
-    const struct { const char *key; char **out; } strings[] = {
-        {"arch", &s->arch}, {"class", &s->class_name}, {"class_guid", &s->class_guid},
-        {"provider", &s->provider}, {"driver_ver", &s->driver_ver}, {"catalog", &s->catalog},
-        {"setup_complete_line", &s->setup_complete_line},
-    };
-    for (size_t i = 0; i < sizeof strings / sizeof strings[0] && st == OST_OK; i++)
-        st = read_string(r, p, strings[i].key, false, strings[i].out);
-    if (st == OST_OK)
-        st = read_bool(r, p, "signed", &s->signed_);
-    if (st == OST_OK)
-        st = read_bool(r, p, "boot_critical", &s->boot_critical);
-    const struct { const char *key; struct ost_strlist *l; } lists[] = {
-        {"hardware_ids", &s->hardware_ids}, {"files", &s->files}, {"services", &s->services},
-        {"boot_files", &s->boot_files}, {"critical_device_database", &s->cdd_keys},
-    };
-    for (size_t i = 0; i < sizeof lists / sizeof lists[0] && st == OST_OK; i++)
-        st = read_strlist(r, p, lists[i].key, lists[i].l);
-    if (st == OST_OK)
-        st = read_boot_hashes(r, p, s);
-    return st;
-}
-
-static void staged_free(struct ost_staged *s);
-
-ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
-                              struct ost_error *err)
-{
-    memset(m, 0, sizeof *m);
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)data, size, 0, &je);
-    if (!doc)
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: line %d, column %d: %s; %s", where, je.line, je.column, je.text,
-                        MANIFEST_FIX);
-    json_t *pkgs = json_object_get(doc, "packages"), *schema = json_object_get(doc, "schema");
-    json_t *created = json_object_get(doc, "setup_complete_created");
-    ost_status st = OST_OK;
-    if (!json_is_object(doc))
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: the document: %s where an object is expected; %s", where,
-                      json_kind(doc), MANIFEST_FIX);
-    else if (schema && (!json_is_string(schema) || strcmp(json_string_value(schema), "offstage.manifest/1")))
-        st = ost_fail(err, OST_ERR_UNSUPPORTED, "%s: schema: %s%s%s, not offstage.manifest/1: written by another "
-                      "version of offstage, or not by offstage; nothing was changed", where,
-                      json_is_string(schema) ? "\"" : "", json_is_string(schema) ? json_string_value(schema)
-                                                                                   : json_kind(schema),
-                      json_is_string(schema) ? "\"" : "");
-    else if (!json_is_array(pkgs))
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: packages: %s where an array is expected; %s", where,
-                      json_kind(pkgs), MANIFEST_FIX);
-    else if (created && !json_is_boolean(created))
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: setup_complete_created: %s where true or false is expected; %s",
-                      where, json_kind(created), MANIFEST_FIX);
-    m->setup_complete_created = json_is_true(created);
-    size_t i;
-    json_t *p;
-    if (st == OST_OK) {
-        json_array_foreach(pkgs, i, p) {
-            ost_grow(&m->items, &m->cap, m->n + 1, sizeof *m->items);
-            struct manifest_reader r = {where, i, err};
-            st = read_package(&r, p, &m->items[m->n++]);
-            if (st != OST_OK)
-                break;
-        }
-    }
-    json_decref(doc);
-    if (st != OST_OK)
-        ost_manifest_free(m);
-    return st;
-}
-
-ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err)
-{
-    memset(m, 0, sizeof *m);
-    if (ost_target_stat(img->target, OST_MANIFEST_PATH) == 0)
-        return OST_OK; /* anything else than a file there is an error reading it */
-    uint8_t *data;
-    size_t size;
-    ost_status st = ost_target_read_file(img->target, OST_MANIFEST_PATH, MANIFEST_MAX, &data, &size, err);
-    if (st != OST_OK)
-        return st;
-    char *where = ost_xasprintf("%s: %s", img->target->name, OST_MANIFEST_PATH);
-    st = ost_manifest_parse(data, size, where, m, err);
-    free(where);
-    free(data);
-    return st;
-}
-
-static void staged_free(struct ost_staged *s)
-{
-    free(s->inf_name), free(s->folder), free(s->arch), free(s->class_name), free(s->class_guid);
-    free(s->provider), free(s->driver_ver), free(s->catalog), free(s->setup_complete_line);
-    ost_strlist_free(&s->hardware_ids), ost_strlist_free(&s->files), ost_strlist_free(&s->services);
-    ost_strlist_free(&s->boot_files), ost_strlist_free(&s->cdd_keys), ost_strlist_free(&s->boot_hashes);
-}
-
-void ost_manifest_free(struct ost_manifest *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        staged_free(&m->items[i]);
-    free(m->items);
-    memset(m, 0, sizeof *m);
-}
-
-static ost_status manifest_write(struct ost_image *img, const struct ost_manifest *m, struct ost_error *err)
-{
-    if (m->n == 0)
-        return ost_target_stat(img->target, OST_MANIFEST_PATH) == 1
-                   ? ost_target_remove_file(img->target, OST_MANIFEST_PATH, err) : OST_OK;
-    json_t *pkgs = json_array();
-    for (size_t i = 0; i < m->n; i++) {
-        const struct ost_staged *s = &m->items[i];
-        json_t *hashes = json_object();
-        for (size_t k = 0; k < s->boot_files.n && k < s->boot_hashes.n; k++)
-            if (s->boot_hashes.v[k][0])
-                json_object_set_new(hashes, s->boot_files.v[k], json_string(s->boot_hashes.v[k]));
-        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
-            "inf", s->inf_name, "folder", s->folder, "arch", s->arch, "class", s->class_name,
-            "class_guid", s->class_guid, "provider", s->provider, "driver_ver", s->driver_ver, "catalog", s->catalog,
-            "setup_complete_line", s->setup_complete_line,
-            "signed", s->signed_, "boot_critical", s->boot_critical, "hardware_ids", ost_strlist_json(&s->hardware_ids),
-            "files", ost_strlist_json(&s->files), "services", ost_strlist_json(&s->services),
-            "boot_files", ost_strlist_json(&s->boot_files), "boot_file_sha256", hashes,
-            "critical_device_database", ost_strlist_json(&s->cdd_keys)));
-    }
-    json_t *doc = json_pack("{s:s, s:s, s:b, s:o}", "schema", "offstage.manifest/1", "comment",
-                            "Driver packages staged by offstage; read by offstage get-drivers and remove-driver.",
-                            "setup_complete_created", m->setup_complete_created, "packages", pkgs);
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    ost_status st = ost_target_write_bytes(img->target, OST_MANIFEST_PATH, text, strlen(text), err);
-    free(text);
-    return st;
 }
 
 /* ---- DevicePath ---------------------------------------------------------------- */
@@ -445,14 +201,6 @@ static bool only_machine_errors(const struct ost_package_report *r, ost_arch arc
     return true;
 }
 
-static const struct ost_staged *find_staged(const struct ost_manifest *m, const char *folder)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (ost_streq_ci(m->items[i].folder, folder))
-            return &m->items[i];
-    return NULL;
-}
-
 static void plan_boot_critical(struct ost_image *img, struct ost_stage_package *p, const struct ost_package_arch *pa)
 {
     p->boot_critical = true;
@@ -489,14 +237,13 @@ static void plan_copies(struct ost_stage_package *p, const struct ost_package_ar
     struct ost_cimap sources = {0}; /* a set: thousands of files stay linear */
     p->copies = ost_xcalloc(n, sizeof *p->copies);
     p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(m->inf_path), ost_winpath_join(p->folder_path, m->inf_name)};
-    if (p->test_catalog)
-        p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(p->test_catalog),
-                                                          ost_winpath_join(p->folder_path, pa->model->catalog_file)};
-    else if (pa->catalog_path)
-        p->copies[p->ncopies++] = (struct ost_stage_copy){ost_xstrdup(pa->catalog_path),
+    /* a catalog --test-sign makes has no source until ost_stage_test_sign */
+    if (pa->catalog_path || p->test_sign)
+        p->copies[p->ncopies++] = (struct ost_stage_copy){p->test_sign ? NULL : ost_xstrdup(pa->catalog_path),
                                                           ost_winpath_join(p->folder_path, pa->model->catalog_file)};
     for (size_t k = 0; k < p->ncopies; k++)
-        ost_cimap_put(&sources, p->copies[k].source, &sources);
+        if (p->copies[k].source)
+            ost_cimap_put(&sources, p->copies[k].source, &sources);
     for (size_t i = 0; i < pa->nfiles; i++) {
         char *rel = ost_xstrdup(pa->files[i].copy->source_path);
         for (char *c = rel; *c; c++)
@@ -541,87 +288,47 @@ static void check_catalog(struct ost_stage_package *p, const struct ost_stage_op
             note(p, "catalog: %s", d->v[i].message);
 }
 
-/* --test-sign on x64: winload reads no catalog, so a boot-start driver's
- * PE files get an embedded signature. The signed copies are scratch files
- * that take the originals' place in the report: the staged copy, the
- * System32\drivers copy and the catalog all use them. */
-static ost_status embed_test_signatures(struct ost_image *img, struct ost_stage_package *p,
-                                        const struct ost_stage_options *opts, struct ost_error *err)
+static struct ost_os_version image_os(const struct ost_image *img)
 {
-    struct ost_package_arch *pa = &p->report->arches[0];
-    ost_status st = OST_OK;
-    for (size_t i = 0; i < pa->nfiles && st == OST_OK; i++) {
-        struct ost_package_file *f = &pa->files[i];
-        if (!f->is_pe || f->embedded_signature || !f->host_path)
-            continue;
-        uint8_t *data = NULL, *out = NULL;
-        size_t size = 0, out_size = 0;
-        st = ost_read_file(f->host_path, OST_PE_MAX_FILE, &data, &size, err);
-        if (st == OST_OK)
-            st = ost_sign_pe(opts->test_signer, opts->test_digest, data, size, f->host_path, &out, &out_size, err);
-        char *path = NULL;
-        if (st == OST_OK)
-            st = ost_target_scratch_file(img->target, "sys", &path, err);
-        if (st == OST_OK)
-            st = ost_write_new_file(path, out, out_size, err);
-        if (st == OST_OK) {
-            free(f->host_path);
-            f->host_path = path;
-            f->embedded_signature = true;
-        } else {
-            free(path);
-        }
-        free(data), free(out);
-    }
-    return st;
+    return (struct ost_os_version){img->info.major, img->info.minor, img->info.build, 1};
 }
 
-/* --test-sign: the catalog Inf2Cat would make for the image's
- * architecture, signed, in a scratch file that the plan copies in place
- * of the package's own (missing or invalid) catalog. */
-static ost_status make_test_catalog(struct ost_image *img, struct ost_stage_package *p, const struct ost_os_version *os,
-                                    const struct ost_stage_options *opts, struct ost_error *err)
+/* --test-sign, decided: the catalog is made here in memory and dropped,
+ * so a package it cannot be made for (no CatalogFile, ...) is refused in
+ * the plan with make-cat's reason; it is made again over the signed
+ * copies by ost_stage_test_sign. */
+static void plan_test_sign(struct ost_image *img, struct ost_stage_package *p, const struct ost_stage_options *opts)
 {
+    const struct ost_package_arch *pa = &p->report->arches[0];
+    struct ost_os_version os = image_os(img);
     struct ost_buf der = {0};
-    uint8_t *signed_cat = NULL;
-    size_t signed_size = 0;
-    ost_status st = ost_make_cat_for_arch(p->report, img->info.arch, os, ost_catalog_time(), &der, err);
-    if (st == OST_OK)
-        st = ost_sign_catalog(opts->test_signer, opts->test_digest, (const uint8_t *)der.data, der.len,
-                              p->report->arches[0].model->catalog_file, &signed_cat, &signed_size, err);
-    char *path = NULL;
-    if (st == OST_OK)
-        st = ost_target_scratch_file(img->target, "cat", &path, err);
-    if (st == OST_OK)
-        st = ost_write_new_file(path, signed_cat, signed_size, err);
-    if (st == OST_OK) {
-        p->test_catalog = path;
-        p->signed_ = true;
-        struct ost_cat_arch_result *r = &p->signature;
-        r->signature = OST_SIG_TRUSTED;
-        r->all_good = true;
-        r->microsoft_root = false;
-        snprintf(r->detail, sizeof r->detail, "test-signed by %s for this image", ost_signer_subject(opts->test_signer));
-        snprintf(r->signer_thumbprint, sizeof r->signer_thumbprint, "%s", ost_signer_thumbprint(opts->test_signer));
-        snprintf(r->anchor_thumbprint, sizeof r->anchor_thumbprint, "%s", ost_signer_thumbprint(opts->test_signer));
-    } else {
-        free(path);
+    struct ost_error terr;
+    if (ost_make_cat_for_arch(p->report, img->info.arch, &os, ost_catalog_time(), &der, &terr) != OST_OK) {
+        refuse(p, OST_STAGE_REFUSED, "cannot test-sign it: %s", terr.message);
+        ost_buf_free(&der);
+        return;
     }
     ost_buf_free(&der);
-    free(signed_cat);
-    return st;
+    p->test_sign = true;
+    p->test_sign_embed = pa->boot_critical && img->info.arch != OST_ARCH_X86;
+    p->signed_ = true;
+    note(p, "test-signing: a catalog made for %s and signed by %s is staged with it (the package itself is "
+            "unchanged)", ost_arch_name(img->info.arch), ost_signer_subject(opts->test_signer));
+    if (p->test_sign_embed)
+        note(p, "test-signing: its boot-start driver files carry an embedded signature (winload reads no "
+                "catalog)");
 }
 
-static void plan_package(struct ost_image *img, const char *inf, const struct ost_stage_options *opts,
-                         const struct ost_manifest *manifest, struct ost_stage_package *p, struct ost_error *err)
+static ost_status plan_package(struct ost_image *img, const char *inf, const struct ost_stage_options *opts,
+                               const struct ost_manifest *manifest, struct ost_stage_package *p, struct ost_error *err)
 {
     ost_arch arch = img->info.arch;
-    struct ost_package_options po = {.model = {.arches = {arch}, .narches = 1,
-                                               .os = {img->info.major, img->info.minor, img->info.build, 1}}};
+    struct ost_package_options po = {.model = {.arches = {arch}, .narches = 1, .os = image_os(img)}};
+    struct ost_error perr;
     p->inf_path = ost_xstrdup(inf);
-    if (ost_package_check(inf, &po, &p->report, err) != OST_OK) {
-        refuse(p, OST_STAGE_REFUSED, "%s", err->message);
-        return;
+    if (ost_package_check(inf, &po, &p->report, &perr) != OST_OK) {
+        refuse(p, OST_STAGE_REFUSED, "%s", perr.message);
+        return OST_OK;
     }
     const struct ost_package_arch *pa = &p->report->arches[0];
     bool machine;
@@ -633,27 +340,18 @@ static void plan_package(struct ost_image *img, const char *inf, const struct os
             refuse(p, OST_STAGE_REFUSED, "cannot be staged on %s: %zu error%s (see check-package)",
                    ost_arch_name(arch), ost_diags_count_arch(&p->report->model->diags, OST_SEV_ERROR, arch),
                    ost_diags_count_arch(&p->report->model->diags, OST_SEV_ERROR, arch) == 1 ? "" : "s");
-        return;
+        return OST_OK;
     }
     p->signed_ = pa->catalog_path != NULL;
     check_catalog(p, opts, &po.model.os);
     if (opts->test_signer && p->signature.signature <= OST_SIG_BROKEN) {
-        struct ost_error terr;
-        bool embed = pa->boot_critical && arch != OST_ARCH_X86;
-        if ((embed && embed_test_signatures(img, p, opts, &terr) != OST_OK) ||
-            make_test_catalog(img, p, &po.model.os, opts, &terr) != OST_OK) {
-            refuse(p, OST_STAGE_REFUSED, "cannot test-sign it: %s", terr.message);
-            return;
-        }
-        note(p, "test-signed: a catalog made for %s and signed by %s is staged with it (the package itself is "
-                "unchanged)", ost_arch_name(arch), ost_signer_subject(opts->test_signer));
-        if (embed)
-            note(p, "test-signed: its boot-start driver files carry an embedded signature (winload reads no "
-                    "catalog)");
+        plan_test_sign(img, p, opts);
+        if (p->action == OST_STAGE_REFUSED)
+            return OST_OK;
     }
     if (!p->signed_ && !opts->force_unsigned) {
         refuse(p, OST_STAGE_REFUSED, "unsigned (no catalog); give --force-unsigned to stage it anyway");
-        return;
+        return OST_OK;
     }
     if (!p->signed_)
         note(p, arch == OST_ARCH_X86
@@ -661,21 +359,139 @@ static void plan_package(struct ost_image *img, const char *inf, const struct os
                       "cannot answer"
                     : "unsigned: Windows 7 x64 will not load its driver (Code 52) unless test-signing is on and "
                       "the package is test-signed");
-    char *hash = package_hash(p->report, pa);
+    /* the package's own files, test-signed or not: the folder names the package */
+    char *hash;
+    ost_status st = package_hash(p->report, pa, &hash, err);
+    if (st != OST_OK)
+        return st;
     char *inf_lower = ost_xstrdup(p->report->model->inf_name);
     ost_str_lower(inf_lower);
     p->folder = ost_xasprintf("%s_%s_neutral_%s", inf_lower, ost_arch_name(arch), hash);
     p->folder_path = ost_winpath_join(OST_STAGING_ROOT, p->folder);
     free(hash), free(inf_lower);
     check_includes(img, p, pa->model);
-    if (find_staged(manifest, p->folder)) {
+    if (ost_manifest_find(manifest, p->folder)) {
         p->action = OST_STAGE_PRESENT;
-        return;
+        return OST_OK;
     }
     p->action = OST_STAGE_COPY;
     plan_copies(p, pa);
     if (pa->boot_critical)
         plan_boot_critical(img, p, pa);
+    return OST_OK;
+}
+
+/* Writes data to a new scratch file of the image's target. */
+static ost_status scratch_copy(struct ost_image *img, const char *hint, const uint8_t *data, size_t size, char **out,
+                               struct ost_error *err)
+{
+    char *path = NULL;
+    ost_status st = ost_target_scratch_file(img->target, hint, &path, err);
+    if (st == OST_OK)
+        st = ost_write_new_file(path, data, size, err);
+    if (st != OST_OK) {
+        free(path);
+        path = NULL;
+    }
+    *out = path;
+    return st;
+}
+
+/* Points the copy from `from` at `to` instead. */
+static void replace_source(struct ost_stage_package *p, const char *from, const char *to)
+{
+    for (size_t k = 0; k < p->ncopies; k++)
+        if (p->copies[k].source && !strcmp(p->copies[k].source, from)) {
+            free(p->copies[k].source);
+            p->copies[k].source = ost_xstrdup(to);
+        }
+}
+
+/* x64 winload reads no catalog: a boot-start driver's PE files get an
+ * embedded signature. The signed copies take the originals' place in the
+ * copies, the System32\drivers copy and the catalog. */
+static ost_status embed_test_signatures(struct ost_image *img, struct ost_stage_package *p,
+                                        const struct ost_stage_options *opts, struct ost_error *err)
+{
+    struct ost_package_arch *pa = &p->report->arches[0];
+    ost_status st = OST_OK;
+    for (size_t i = 0; i < pa->nfiles && st == OST_OK; i++) {
+        struct ost_package_file *f = &pa->files[i];
+        if (!f->is_pe || f->embedded_signature || !f->host_path)
+            continue;
+        uint8_t *data = NULL, *out = NULL;
+        size_t size = 0, out_size = 0;
+        char *path = NULL;
+        st = ost_read_file(f->host_path, OST_PE_MAX_FILE, &data, &size, err);
+        if (st == OST_OK)
+            st = ost_sign_pe(opts->test_signer, opts->test_digest, data, size, f->host_path, &out, &out_size, err);
+        if (st == OST_OK)
+            st = scratch_copy(img, "sys", out, out_size, &path, err);
+        if (st == OST_OK) {
+            replace_source(p, f->host_path, path);
+            free(f->host_path);
+            f->host_path = path;
+            f->embedded_signature = true;
+        }
+        free(data), free(out);
+    }
+    return st;
+}
+
+/* The catalog Inf2Cat would make for the image's architecture, signed, in
+ * a scratch file the staged copy gets in place of the package's own. */
+static ost_status make_test_catalog(struct ost_image *img, struct ost_stage_package *p,
+                                    const struct ost_stage_options *opts, struct ost_error *err)
+{
+    struct ost_package_arch *pa = &p->report->arches[0];
+    struct ost_os_version os = image_os(img);
+    struct ost_buf der = {0};
+    uint8_t *signed_cat = NULL;
+    size_t signed_size = 0;
+    ost_status st = ost_make_cat_for_arch(p->report, img->info.arch, &os, ost_catalog_time(), &der, err);
+    if (st == OST_OK)
+        st = ost_sign_catalog(opts->test_signer, opts->test_digest, (const uint8_t *)der.data, der.len,
+                              pa->model->catalog_file, &signed_cat, &signed_size, err);
+    if (st == OST_OK)
+        st = scratch_copy(img, "cat", signed_cat, signed_size, &p->test_catalog, err);
+    ost_buf_free(&der);
+    free(signed_cat);
+    if (st != OST_OK)
+        return st;
+    char *dest = ost_winpath_join(p->folder_path, pa->model->catalog_file);
+    for (size_t k = 0; k < p->ncopies; k++)
+        if (ost_streq_ci(p->copies[k].dest, dest)) {
+            free(p->copies[k].source);
+            p->copies[k].source = ost_xstrdup(p->test_catalog);
+        }
+    free(dest);
+    /* the check every catalog gets, of the one that was made */
+    free(pa->catalog_path);
+    pa->catalog_path = ost_xstrdup(p->test_catalog);
+    check_catalog(p, opts, &os);
+    p->test_signed = true;
+    return OST_OK;
+}
+
+ost_status ost_stage_test_sign(struct ost_image *img, struct ost_stage_plan *plan,
+                               const struct ost_stage_options *opts, struct ost_error *err)
+{
+    ost_status st = OST_OK;
+    for (size_t i = 0; i < plan->npackages && st == OST_OK; i++) {
+        struct ost_stage_package *p = &plan->packages[i];
+        if (p->action != OST_STAGE_COPY || !p->test_sign || p->test_signed)
+            continue;
+        if (p->test_sign_embed)
+            st = embed_test_signatures(img, p, opts, err);
+        if (st == OST_OK)
+            st = make_test_catalog(img, p, opts, err);
+        if (st != OST_OK) {
+            char *why = ost_xstrdup(err->message);
+            st = ost_fail(err, st, "%s: cannot test-sign it: %s; nothing was changed", p->inf_path, why);
+            free(why);
+        }
+    }
+    return st;
 }
 
 ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs, const struct ost_stage_options *opts,
@@ -688,9 +504,12 @@ ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs,
         return st;
     struct ost_stage_plan *plan = ost_xcalloc(1, sizeof *plan);
     plan->packages = ost_xcalloc(infs->n ? infs->n : 1, sizeof *plan->packages);
-    for (size_t i = 0; i < infs->n; i++) {
-        struct ost_error perr = {0};
-        plan_package(img, infs->v[i], opts, &manifest, &plan->packages[plan->npackages++], &perr);
+    for (size_t i = 0; i < infs->n && st == OST_OK; i++)
+        st = plan_package(img, infs->v[i], opts, &manifest, &plan->packages[plan->npackages++], err);
+    if (st != OST_OK) {
+        ost_manifest_free(&manifest);
+        ost_stage_plan_free(plan);
+        return st;
     }
     bool any_copy = false;
     for (size_t i = 0; i < plan->npackages; i++)
@@ -859,14 +678,6 @@ static void record_package(const struct ost_stage_package *p, struct ost_staged 
         ost_strlist_add(&s->files, p->copies[i].dest);
 }
 
-static struct ost_staged *staged_by_folder(struct ost_manifest *m, const char *folder)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (ost_streq_ci(m->items[i].folder, folder))
-            return &m->items[i];
-    return NULL;
-}
-
 static ost_status read_setup_complete(struct ost_image *img, struct ost_buf *b, bool *existed, struct ost_error *err)
 {
     *existed = ost_target_stat(img->target, OST_SETUPCOMPLETE) == 1;
@@ -898,7 +709,7 @@ static ost_status apply_setup_complete(struct ost_image *img, const struct ost_s
     size_t before = b.len;
     for (size_t i = 0; i < plan->npackages; i++) {
         const struct ost_stage_package *p = &plan->packages[i];
-        struct ost_staged *rec = p->folder ? staged_by_folder(m, p->folder) : NULL;
+        struct ost_staged *rec = p->folder ? ost_manifest_find(m, p->folder) : NULL;
         if (!rec || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT))
             continue;
         char *line = ost_xasprintf("pnputil -i -a \"%%SystemRoot%%\\offstage\\drivers\\%s\\%s\"", p->folder,
@@ -930,6 +741,11 @@ ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *p
         const struct ost_stage_package *p = &plan->packages[i];
         if (p->action != OST_STAGE_COPY)
             continue;
+        if (p->test_sign && !p->test_signed) {
+            st = ost_fail(err, OST_ERR_USAGE, "%s: planned to be test-signed, but not signed yet "
+                          "(ost_stage_test_sign comes between planning and applying)", p->inf_path);
+            break;
+        }
         for (size_t k = 0; k < p->ncopies && st == OST_OK; k++)
             st = ost_target_write_file(img->target, p->copies[k].dest, p->copies[k].source, err);
         ost_grow(&manifest.items, &manifest.cap, manifest.n + 1, sizeof *manifest.items);
@@ -947,7 +763,7 @@ ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *p
     if (st == OST_OK && opts && opts->setup_complete)
         st = apply_setup_complete(img, plan, &manifest, err);
     if (st == OST_OK && (plan->changes || (opts && opts->setup_complete)))
-        st = manifest_write(img, &manifest, err);
+        st = ost_manifest_write(img, &manifest, err);
     ost_manifest_free(&manifest);
     return st;
 }
@@ -1388,12 +1204,12 @@ ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_
         size_t n = 0;
         for (size_t i = 0; i < m.n; i++) {
             if (staged_matches(&m.items[i], name))
-                staged_free(&m.items[i]);
+                ost_staged_free(&m.items[i]);
             else
                 m.items[n++] = m.items[i];
         }
         m.n = n;
-        st = manifest_write(img, &m, err);
+        st = ost_manifest_write(img, &m, err);
     }
     if (st == OST_OK && m.n == 0) {
         st = ost_target_remove_dir(img->target, OST_STAGING_ROOT, err);

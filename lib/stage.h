@@ -26,8 +26,9 @@
  *     removal and re-runs are exact.
  *
  * Data flows one way: packages → plan (ost_stage_plan, printable with
- * --dry-run, writes nothing) → applied through the image's target
- * (ost_stage_apply) → committed by the caller (ost_image_commit).
+ * --dry-run, writes nothing, signs nothing) → with --test-sign, the
+ * signed artifacts (ost_stage_test_sign) → applied through the image's
+ * target (ost_stage_apply) → committed by the caller (ost_image_commit).
  */
 #ifndef OST_STAGE_H
 #define OST_STAGE_H
@@ -36,12 +37,11 @@
 
 #include "catpkg.h"
 #include "image.h"
+#include "manifest.h"
 #include "package.h"
 #include "sign.h"
 
-#define OST_STAGING_ROOT "Windows\\offstage\\drivers"
 #define OST_STAGING_DEVICEPATH "%SystemRoot%\\offstage\\drivers"
-#define OST_MANIFEST_PATH "Windows\\offstage\\manifest.json"
 #define OST_SETUPCOMPLETE "Windows\\Setup\\Scripts\\SetupComplete.cmd"
 
 struct ost_stage_options {
@@ -50,7 +50,8 @@ struct ost_stage_options {
     const struct ost_cat_trust *trust;
     /* --test-sign: a package without a valid catalog gets one, made and
      * signed by this signer, in its staged copy (the package itself is
-     * never modified). NULL: no test-signing. */
+     * never modified): planned by ost_stage_plan, made by
+     * ost_stage_test_sign. NULL: no test-signing. */
     const struct ost_signer *test_signer;
     ost_digest test_digest;
     bool force_unsigned;
@@ -80,9 +81,13 @@ struct ost_stage_package {
     struct ost_stage_copy *copies;
     size_t ncopies;
     bool signed_;           /* a catalog is present (see signature) */
-    char *test_catalog;     /* the catalog --test-sign made and signed for it (a scratch
-                               file of the image's target), or NULL */
-    struct ost_cat_arch_result signature; /* the catalog check, for the image's architecture */
+    bool test_sign;         /* --test-sign will make and sign its catalog */
+    bool test_sign_embed;   /* ... and embed signatures in its PE files (a boot-start driver on x64) */
+    bool test_signed;       /* ost_stage_test_sign did: test_catalog and signature are of what it made */
+    char *test_catalog;     /* the catalog it made and signed (a scratch file of the image's target), or NULL */
+    /* The catalog check for the image's architecture: of the package's own
+     * catalog, or once test_signed of the one made for it. */
+    struct ost_cat_arch_result signature;
     bool boot_critical;
     struct ost_strlist cdd_keys;      /* CriticalDeviceDatabase key names */
     struct ost_strlist notes;         /* what the user should know, in words */
@@ -96,9 +101,19 @@ struct ost_stage_plan {
     bool changes;           /* anything to write at all */
 };
 
-/* Checks every INF against the image and decides what to do with it. */
+/* Checks every INF against the image and decides what to do with it;
+ * writes nothing and signs nothing. A package file that cannot be read
+ * for the package's identity (its folder name) fails the plan. */
 ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs, const struct ost_stage_options *opts,
                           struct ost_stage_plan **out, struct ost_error *err);
+/* --test-sign, after planning and before applying: for each package the
+ * plan test-signs, signs its PE files (test_sign_embed) and makes and
+ * signs its catalog into scratch files of the image's target, which the
+ * plan's copies then take; the catalog made gets the same check as every
+ * other (opts->trust should hold the signer's certificate). Planning
+ * itself signs nothing. */
+ost_status ost_stage_test_sign(struct ost_image *img, struct ost_stage_plan *plan,
+                               const struct ost_stage_options *opts, struct ost_error *err);
 /* Applies a plan through the image's target (files staged, hives edited);
  * the caller commits with ost_image_commit. */
 ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *plan,
@@ -108,34 +123,6 @@ void ost_stage_plan_free(struct ost_stage_plan *p);
 bool ost_stage_plan_refused(const struct ost_stage_plan *p);
 
 const char *ost_stage_action_name(enum ost_stage_action a);
-
-/* ---- what is staged: the manifest -------------------------------------- */
-
-struct ost_staged {
-    char *inf_name, *folder, *arch, *class_name, *class_guid, *provider, *driver_ver, *catalog;
-    bool signed_, boot_critical;
-    char *setup_complete_line; /* the pnputil line add-driver appended, or NULL */
-    struct ost_strlist hardware_ids, files, services, boot_files, cdd_keys;
-    /* SHA-256 (hex) of each boot file as offstage copied it, parallel to
-     * boot_files; "" where an older offstage recorded none. */
-    struct ost_strlist boot_hashes;
-};
-
-struct ost_manifest {
-    struct ost_staged *items;
-    size_t n, cap;
-    bool setup_complete_created; /* SetupComplete.cmd did not exist before offstage */
-};
-
-/* The manifest is part of the image, so it is input: its shape is checked
- * strictly (a wrong type anywhere fails with OST_ERR_CORRUPT naming the
- * JSON place, e.g. "packages[0].files[3]"), and what it names is checked
- * again against the image before anything is removed. No manifest: empty. */
-ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err);
-/* The same from bytes; `where` names the file in messages. */
-ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
-                              struct ost_error *err);
-void ost_manifest_free(struct ost_manifest *m);
 
 /* Removes staged packages whose INF name, folder or "all" matches name:
  * files, boot-critical entries, the manifest entry, and DevicePath once

@@ -3,7 +3,7 @@
  * JSON place it names when a value has the wrong shape. */
 #include "testutil.h"
 
-#include "stage.h"
+#include "manifest.h"
 
 static ost_status parse(const char *text, struct ost_manifest *m, struct ost_error *err)
 {

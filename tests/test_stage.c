@@ -208,6 +208,57 @@ static void test_corrupt_manifest(void **state)
     cleanup(dir);
 }
 
+/* A demand-start package whose INF also copies big.dat: a sparse file one
+ * byte over 1 GiB, ending in `last`. */
+static char *big_file_package(char last)
+{
+    char *dir = t_mkdtemp();
+    char *inf = ost_path_join(dir, "bigdata.inf"), *sys = ost_path_join(dir, "testdrv.sys");
+    char *dat = ost_path_join(dir, "big.dat"), *src = t_build_path("testdrivers/amd64/testdrv.sys");
+    t_write_str(inf, "[Version]\r\nSignature = \"$Windows NT$\"\r\nClass = System\r\n"
+                     "ClassGuid = {4D36E97D-E325-11CE-BFC1-08002BE10318}\r\nProvider = offstage tests\r\n"
+                     "DriverVer = 02/01/2026,1.0.0.0\r\n\r\n[Manufacturer]\r\nTests = Big, NTamd64\r\n\r\n"
+                     "[Big.NTamd64]\r\n\"big\" = Big_Inst, PCI\\VEN_1AF4&DEV_10FF\r\n\r\n"
+                     "[SourceDisksNames]\r\n1 = disk\r\n\r\n[SourceDisksFiles]\r\ntestdrv.sys = 1\r\nbig.dat = 1\r\n\r\n"
+                     "[DestinationDirs]\r\nDefaultDestDir = 12\r\n\r\n[Big_Inst]\r\nCopyFiles = Big_Files\r\n\r\n"
+                     "[Big_Files]\r\ntestdrv.sys\r\nbig.dat\r\n\r\n[Big_Inst.Services]\r\n"
+                     "AddService = bigdata, 0x00000002, Big_Service\r\n\r\n[Big_Service]\r\nServiceType = 1\r\n"
+                     "StartType = 3\r\nErrorControl = 1\r\nServiceBinary = %12%\\testdrv.sys\r\n");
+    t_copy(src, sys);
+    FILE *f = fopen(dat, "wb");
+    assert_non_null(f);
+    assert_int_equal(fseeko(f, (off_t)(1u << 30), SEEK_SET), 0);
+    assert_int_equal(fputc(last, f), last);
+    assert_int_equal(fclose(f), 0);
+    free(sys), free(dat), free(src), free(dir);
+    return inf;
+}
+
+/* The staging folder is named by a hash of every file the package copies:
+ * one too large to read whole was left out, so two packages that differ
+ * only there were taken for the same (and the second "already staged"). */
+static void test_identity_hashes_every_file(void **state)
+{
+    (void)state;
+    char *dir = make_image(OST_ARCH_AMD64);
+    struct ost_image *img;
+    struct ost_error err;
+    assert_ost_ok(open_image(dir, false, &img, &err), &err);
+    char *a = big_file_package('a'), *b = big_file_package('b');
+    struct ost_stage_plan *pa = plan_for(img, a, true), *pb = plan_for(img, b, true);
+    assert_int_equal(pa->packages[0].action, OST_STAGE_COPY);
+    assert_int_equal(pb->packages[0].action, OST_STAGE_COPY);
+    assert_string_not_equal(pa->packages[0].folder, pb->packages[0].folder);
+    ost_stage_plan_free(pa), ost_stage_plan_free(pb);
+    ost_image_close(img);
+    for (char **inf = (char *[]){a, b, NULL}; *inf; inf++) {
+        char *pkg = ost_path_dirname(*inf);
+        t_rm_rf(pkg);
+        free(pkg), free(*inf);
+    }
+    cleanup(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_existing_service_not_overwritten),
         cmocka_unit_test(test_devicepath_keeps_entries),
         cmocka_unit_test(test_corrupt_manifest),
+        cmocka_unit_test(test_identity_hashes_every_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

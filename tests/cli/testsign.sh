@@ -135,11 +135,18 @@ snapshot "$TMP/ts" > "$TMP/ts.snap"
 run add-driver --image "$TMP/ts" --driver "$TMP/pkg-unsigned" --test-sign --test-sign-dir "$TMP/cert" --dry-run
 expect_status "test-sign dry run" 0
 verdict "dry run predicts the result" amd64 "will install and load"
+verdict "dry run: the verdict says it is a prediction, and what would be signed" amd64 \
+    "predicted: it would be test-signed by CN=offstage Test Signing \($TP\)"
 same_as_before "dry run writes nothing" "$TMP/ts" "$TMP/ts.snap"
+run add-driver --image "$TMP/ts" --driver "$TMP/pkg-unsigned" --test-sign --test-sign-dir "$TMP/cert" --dry-run --json
+expect_json "dry run JSON: predicted, the package's own signature (none), no catalog checked" \
+    "[v['predicted'] for v in d['images'][0]['verdicts'][0]['first_boot']] == [True] and d['images'][0]['verdicts'][0]['first_boot'][0]['signature'] == 'none'"
+same_as_before "dry run --json writes nothing" "$TMP/ts" "$TMP/ts.snap"
 
 run add-driver --image "$TMP/ts" --driver "$TMP/pkg-unsigned" --test-sign --cert "$CER" --key "$KEY"
 expect_status "test-sign an unsigned package" 0
 verdict "test-signed: will install and load" amd64 "will install and load"
+expect_no_out "test-signed: the verdict is the staged copy's, not a prediction" "predicted"
 if [ "$(cd "$TMP/pkg-unsigned" && sha256sum * | sort)" = "$pkg_before" ]; then
     ok "the user's package is not modified"
 else

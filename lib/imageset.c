@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "imageset.h"
+
+#include <stdlib.h>
+
+ost_status ost_image_set_open(const char *path, const char *index, const struct ost_image_options *opts,
+                              struct ost_image_set *out, struct ost_error *err)
+{
+    struct ost_target *t;
+    *out = (struct ost_image_set){0};
+    if (!ost_is_dir(path) && ost_check_input_file(path, err) != OST_OK) {
+        char *msg = ost_xasprintf("%s (--image is a folder or a WIM file)", err->message);
+        ost_status st = ost_fail(err, err->status, "%s", msg);
+        free(msg);
+        return st;
+    }
+    if (!ost_is_wim_file(path)) {
+        if (index)
+            return ost_fail(err, OST_ERR_USAGE, "--index is for WIM files; %s is not one", path);
+        ost_status st = ost_target_open_dir(path, opts->writable, &t, err);
+        if (st != OST_OK)
+            return st;
+        if (t->notice)
+            ost_strlist_add(&out->notices, t->notice);
+        out->v = ost_xcalloc(1, sizeof *out->v);
+        st = ost_image_open(t, opts, &out->v[0], err);
+        out->n = st == OST_OK;
+        return st;
+    }
+    ost_status st = ost_wim_session_open(path, opts->writable, &out->wim, err);
+    int *images = NULL;
+    size_t n = 0;
+    if (st == OST_OK)
+        st = ost_wim_session_resolve(out->wim, index, &images, &n, err);
+    if (st == OST_OK)
+        out->v = ost_xcalloc(n ? n : 1, sizeof *out->v);
+    for (size_t i = 0; i < n && st == OST_OK; i++) {
+        st = ost_wim_target(out->wim, images[i], &t, err);
+        if (st == OST_OK && (st = ost_image_open(t, opts, &out->v[out->n], err)) == OST_OK)
+            out->n++;
+    }
+    free(images);
+    return st;
+}
+
+ost_status ost_image_set_commit(struct ost_image_set *s, ost_progress_fn progress, void *ctx, struct ost_error *err)
+{
+    if (!s->wim)
+        return OST_OK;
+    if (progress)
+        ost_wim_session_set_progress(s->wim, progress, ctx);
+    return ost_wim_session_commit(s->wim, err);
+}
+
+void ost_image_set_close(struct ost_image_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        ost_image_close(s->v[i]);
+    free(s->v);
+    ost_wim_session_close(s->wim);
+    ost_strlist_free(&s->notices);
+    *s = (struct ost_image_set){0};
+}

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "manifest.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+
+#define MANIFEST_MAX (16u * 1024 * 1024)
+
+/* The manifest is offstage's only record of what it staged; one that is
+ * damaged cannot be repaired by guessing, so the message says what the
+ * user can do instead. */
+#define MANIFEST_FIX \
+    "nothing was changed; restore the manifest from a backup, or remove it and undo what it listed by hand " \
+    "(offstage then no longer knows those packages)"
+
+static const char *json_kind(const json_t *v)
+{
+    if (!v)
+        return "nothing";
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE: return "true";
+    case JSON_FALSE: return "false";
+    default: return "null";
+    }
+}
+
+/* Reads one package entry, naming the JSON place of the first value of the
+ * wrong type. */
+struct manifest_reader {
+    const char *where;
+    size_t index;
+    struct ost_error *err;
+};
+
+static ost_status shape_error(const struct manifest_reader *r, const char *place, const json_t *v,
+                              const char *expected)
+{
+    return ost_fail(r->err, OST_ERR_CORRUPT, "%s: packages[%zu]%s: %s where %s is expected; %s", r->where, r->index,
+                    place, json_kind(v), expected, MANIFEST_FIX);
+}
+
+static ost_status read_string(const struct manifest_reader *r, json_t *o, const char *key, bool required,
+                              char **out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (!required && (!v || json_is_null(v)))
+        return OST_OK;
+    char place[64];
+    snprintf(place, sizeof place, ".%s", key);
+    if (!json_is_string(v))
+        return shape_error(r, place, v, "a string");
+    *out = ost_xstrdup(json_string_value(v));
+    return OST_OK;
+}
+
+static ost_status read_bool(const struct manifest_reader *r, json_t *o, const char *key, bool *out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = json_is_true(v);
+    char place[64];
+    snprintf(place, sizeof place, ".%s", key);
+    return !v || json_is_boolean(v) ? OST_OK : shape_error(r, place, v, "true or false");
+}
+
+static ost_status read_strlist(const struct manifest_reader *r, json_t *o, const char *key, struct ost_strlist *l)
+{
+    json_t *a = json_object_get(o, key), *v;
+    char place[64];
+    snprintf(place, sizeof place, ".%s", key);
+    if (!a || json_is_null(a))
+        return OST_OK;
+    if (!json_is_array(a))
+        return shape_error(r, place, a, "an array of strings");
+    size_t i;
+    json_array_foreach(a, i, v) {
+        if (!json_is_string(v)) {
+            snprintf(place, sizeof place, ".%s[%zu]", key, i);
+            return shape_error(r, place, v, "a string");
+        }
+        ost_strlist_add(l, json_string_value(v));
+    }
+    return OST_OK;
+}
+
+static bool is_sha256_hex(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!strchr("0123456789abcdefABCDEF", s[n]))
+            return false;
+    return n == 64;
+}
+
+/* "boot_file_sha256": {PATH: HEX}, turned into a list parallel to boot_files. */
+static ost_status read_boot_hashes(const struct manifest_reader *r, json_t *o, struct ost_staged *s)
+{
+    json_t *obj = json_object_get(o, "boot_file_sha256"), *v;
+    if (obj && !json_is_null(obj) && !json_is_object(obj))
+        return shape_error(r, ".boot_file_sha256", obj, "an object of SHA-256 digests");
+    const char *key;
+    json_object_foreach(obj, key, v) {
+        if (!json_is_string(v) || !is_sha256_hex(json_string_value(v))) {
+            char place[600];
+            snprintf(place, sizeof place, ".boot_file_sha256[\"%.500s\"]", key);
+            return shape_error(r, place, v, "a SHA-256 of 64 hex digits");
+        }
+    }
+    for (size_t i = 0; i < s->boot_files.n; i++) {
+        const char *h = json_string_value(json_object_get(obj, s->boot_files.v[i]));
+        ost_strlist_add(&s->boot_hashes, h ? h : "");
+    }
+    return OST_OK;
+}
+
+static ost_status read_package(const struct manifest_reader *r, json_t *p, struct ost_staged *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!json_is_object(p))
+        return shape_error(r, "", p, "an object");
+    ost_status st = read_string(r, p, "inf", true, &s->inf_name);
+    if (st == OST_OK)
+        st = read_string(r, p, "folder", true, &s->folder);
+    const struct { const char *key; char **out; } strings[] = {
+        {"arch", &s->arch}, {"class", &s->class_name}, {"class_guid", &s->class_guid},
+        {"provider", &s->provider}, {"driver_ver", &s->driver_ver}, {"catalog", &s->catalog},
+        {"setup_complete_line", &s->setup_complete_line},
+    };
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0] && st == OST_OK; i++)
+        st = read_string(r, p, strings[i].key, false, strings[i].out);
+    if (st == OST_OK)
+        st = read_bool(r, p, "signed", &s->signed_);
+    if (st == OST_OK)
+        st = read_bool(r, p, "boot_critical", &s->boot_critical);
+    const struct { const char *key; struct ost_strlist *l; } lists[] = {
+        {"hardware_ids", &s->hardware_ids}, {"files", &s->files}, {"services", &s->services},
+        {"boot_files", &s->boot_files}, {"critical_device_database", &s->cdd_keys},
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0] && st == OST_OK; i++)
+        st = read_strlist(r, p, lists[i].key, lists[i].l);
+    if (st == OST_OK)
+        st = read_boot_hashes(r, p, s);
+    return st;
+}
+
+ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
+                              struct ost_error *err)
+{
+    memset(m, 0, sizeof *m);
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)data, size, 0, &je);
+    if (!doc)
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: line %d, column %d: %s; %s", where, je.line, je.column, je.text,
+                        MANIFEST_FIX);
+    json_t *pkgs = json_object_get(doc, "packages"), *schema = json_object_get(doc, "schema");
+    json_t *created = json_object_get(doc, "setup_complete_created");
+    ost_status st = OST_OK;
+    if (!json_is_object(doc))
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: the document: %s where an object is expected; %s", where,
+                      json_kind(doc), MANIFEST_FIX);
+    else if (schema && (!json_is_string(schema) || strcmp(json_string_value(schema), "offstage.manifest/1")))
+        st = ost_fail(err, OST_ERR_UNSUPPORTED, "%s: schema: %s%s%s, not offstage.manifest/1: written by another "
+                      "version of offstage, or not by offstage; nothing was changed", where,
+                      json_is_string(schema) ? "\"" : "", json_is_string(schema) ? json_string_value(schema)
+                                                                                   : json_kind(schema),
+                      json_is_string(schema) ? "\"" : "");
+    else if (!json_is_array(pkgs))
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: packages: %s where an array is expected; %s", where,
+                      json_kind(pkgs), MANIFEST_FIX);
+    else if (created && !json_is_boolean(created))
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: setup_complete_created: %s where true or false is expected; %s",
+                      where, json_kind(created), MANIFEST_FIX);
+    m->setup_complete_created = json_is_true(created);
+    size_t i;
+    json_t *p;
+    if (st == OST_OK) {
+        json_array_foreach(pkgs, i, p) {
+            ost_grow(&m->items, &m->cap, m->n + 1, sizeof *m->items);
+            struct manifest_reader r = {where, i, err};
+            st = read_package(&r, p, &m->items[m->n++]);
+            if (st != OST_OK)
+                break;
+        }
+    }
+    json_decref(doc);
+    if (st != OST_OK)
+        ost_manifest_free(m);
+    return st;
+}
+
+ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (ost_target_stat(img->target, OST_MANIFEST_PATH) == 0)
+        return OST_OK; /* anything else than a file there is an error reading it */
+    uint8_t *data;
+    size_t size;
+    ost_status st = ost_target_read_file(img->target, OST_MANIFEST_PATH, MANIFEST_MAX, &data, &size, err);
+    if (st != OST_OK)
+        return st;
+    char *where = ost_xasprintf("%s: %s", img->target->name, OST_MANIFEST_PATH);
+    st = ost_manifest_parse(data, size, where, m, err);
+    free(where);
+    free(data);
+    return st;
+}
+
+void ost_staged_free(struct ost_staged *s)
+{
+    free(s->inf_name), free(s->folder), free(s->arch), free(s->class_name), free(s->class_guid);
+    free(s->provider), free(s->driver_ver), free(s->catalog), free(s->setup_complete_line);
+    ost_strlist_free(&s->hardware_ids), ost_strlist_free(&s->files), ost_strlist_free(&s->services);
+    ost_strlist_free(&s->boot_files), ost_strlist_free(&s->cdd_keys), ost_strlist_free(&s->boot_hashes);
+}
+
+void ost_manifest_free(struct ost_manifest *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        ost_staged_free(&m->items[i]);
+    free(m->items);
+    memset(m, 0, sizeof *m);
+}
+
+ost_status ost_manifest_write(struct ost_image *img, const struct ost_manifest *m, struct ost_error *err)
+{
+    if (m->n == 0)
+        return ost_target_stat(img->target, OST_MANIFEST_PATH) == 1
+                   ? ost_target_remove_file(img->target, OST_MANIFEST_PATH, err) : OST_OK;
+    json_t *pkgs = json_array();
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ost_staged *s = &m->items[i];
+        json_t *hashes = json_object();
+        for (size_t k = 0; k < s->boot_files.n && k < s->boot_hashes.n; k++)
+            if (s->boot_hashes.v[k][0])
+                json_object_set_new(hashes, s->boot_files.v[k], json_string(s->boot_hashes.v[k]));
+        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+            "inf", s->inf_name, "folder", s->folder, "arch", s->arch, "class", s->class_name,
+            "class_guid", s->class_guid, "provider", s->provider, "driver_ver", s->driver_ver, "catalog", s->catalog,
+            "setup_complete_line", s->setup_complete_line,
+            "signed", s->signed_, "boot_critical", s->boot_critical, "hardware_ids", ost_strlist_json(&s->hardware_ids),
+            "files", ost_strlist_json(&s->files), "services", ost_strlist_json(&s->services),
+            "boot_files", ost_strlist_json(&s->boot_files), "boot_file_sha256", hashes,
+            "critical_device_database", ost_strlist_json(&s->cdd_keys)));
+    }
+    json_t *doc = json_pack("{s:s, s:s, s:b, s:o}", "schema", "offstage.manifest/1", "comment",
+                            "Driver packages staged by offstage; read by offstage get-drivers and remove-driver.",
+                            "setup_complete_created", m->setup_complete_created, "packages", pkgs);
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    ost_status st = ost_target_write_bytes(img->target, OST_MANIFEST_PATH, text, strlen(text), err);
+    free(text);
+    return st;
+}
+
+struct ost_staged *ost_manifest_find(const struct ost_manifest *m, const char *folder)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (ost_streq_ci(m->items[i].folder, folder))
+            return &m->items[i];
+    return NULL;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * manifest.h — Windows\offstage\manifest.json, offstage's record of the
+ * packages it staged (stage.h writes it; listing, removal, the driver
+ * store view and re-runs read it): which folder under the staging root
+ * holds each package, what it copied, and what it preinstalled.
+ */
+#ifndef OST_MANIFEST_H
+#define OST_MANIFEST_H
+
+#include <stdbool.h>
+
+#include "image.h"
+#include "util.h"
+
+#define OST_STAGING_ROOT "Windows\\offstage\\drivers"
+#define OST_MANIFEST_PATH "Windows\\offstage\\manifest.json"
+
+struct ost_staged {
+    char *inf_name, *folder, *arch, *class_name, *class_guid, *provider, *driver_ver, *catalog;
+    bool signed_, boot_critical;
+    char *setup_complete_line; /* the pnputil line add-driver appended, or NULL */
+    struct ost_strlist hardware_ids, files, services, boot_files, cdd_keys;
+    /* SHA-256 (hex) of each boot file as offstage copied it, parallel to
+     * boot_files; "" where an older offstage recorded none. */
+    struct ost_strlist boot_hashes;
+};
+
+struct ost_manifest {
+    struct ost_staged *items;
+    size_t n, cap;
+    bool setup_complete_created; /* SetupComplete.cmd did not exist before offstage */
+};
+
+/* The manifest is part of the image, so it is input: its shape is checked
+ * strictly (a wrong type anywhere fails with OST_ERR_CORRUPT naming the
+ * JSON place, e.g. "packages[0].files[3]"), and what it names is checked
+ * again against the image before anything is removed. No manifest: empty. */
+ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err);
+/* The same from bytes; `where` names the file in messages. */
+ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
+                              struct ost_error *err);
+void ost_manifest_free(struct ost_manifest *m);
+/* Writes the manifest through the image's target; an empty one removes the
+ * file. */
+ost_status ost_manifest_write(struct ost_image *img, const struct ost_manifest *m, struct ost_error *err);
+/* The entry staged in `folder` (compared as Windows does, ignoring case), or NULL. */
+struct ost_staged *ost_manifest_find(const struct ost_manifest *m, const char *folder);
+void ost_staged_free(struct ost_staged *s);
+
+#endif
