@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "match.h"
 #include "package.h"
+#include "fileutil.h"
 
 static const char help[] =
     "usage: offstage match --driver PATH... (--pci VEN:DEV[:SUBSYS[:REV]] | --hwid ID...)\n"

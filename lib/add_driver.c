@@ -11,6 +11,7 @@
 #include "interrupt.h"
 #include "manifest.h"
 #include "scratch.h"
+#include "fileutil.h"
 
 #define STAGED_FILE_MAX (1u << 30)
 

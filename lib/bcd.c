@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "encoding.h"
+#include "fileutil.h"
 
 /* The identifiers `bcdedit /?  ID` lists, as they appear in real stores. */
 static const struct {

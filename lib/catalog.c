@@ -12,6 +12,7 @@
 #include "catalog_internal.h"
 #include "der.h"
 #include "encoding.h"
+#include "fileutil.h"
 
 /* UTF-16 to UTF-8, up to the NULs that end or pad it; unpaired surrogates become U+FFFD. */
 static char *utf16_text(const uint8_t *p, size_t n, bool big_endian)

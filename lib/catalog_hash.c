@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "pe.h"
+#include "fileutil.h"
 
 char *ost_cat_hex(const uint8_t *p, size_t n)
 {

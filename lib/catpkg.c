@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "catpkg.h"
+#include "fileutil.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -15,6 +15,7 @@
 #include "openssl_error.h"
 #include "util.h"
 #include "x509text.h"
+#include "fileutil.h"
 
 static char *or_empty(char *s)
 {

@@ -9,6 +9,7 @@
 #include "doctor_internal.h"
 #include "firstboot.h"
 #include "package.h"
+#include "fileutil.h"
 
 #define PACKAGE_FILE_MAX (256u * 1024 * 1024)
 #define PACKAGE_TREE_DEPTH 8

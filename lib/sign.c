@@ -17,6 +17,7 @@
 #include "pe.h"
 #include "sign_internal.h"
 #include "util.h"
+#include "fileutil.h"
 
 /* A catalog of a large package is well under this. */
 #define MAX_SIGNED_FILE OST_PE_MAX_FILE

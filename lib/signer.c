@@ -14,6 +14,7 @@
 #include "sign_internal.h"
 #include "x509text.h"
 #include "util.h"
+#include "fileutil.h"
 
 /* Certificate and key files are a few kilobytes. */
 #define MAX_KEY_FILE (1u << 20)

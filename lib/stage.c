@@ -13,6 +13,7 @@
 #include "devnode.h"
 #include "hive.h"
 #include "pe.h"
+#include "fileutil.h"
 
 #define DEVICEPATH_KEY "Microsoft\\Windows\\CurrentVersion"
 

@@ -14,6 +14,7 @@
 #include "pe.h"
 #include "regf.h"
 #include "util.h"
+#include "fileutil.h"
 
 #define CLASS_HDC "{4D36E96A-E325-11CE-BFC1-08002BE10318}"
 #define CLASS_SCSI "{4D36E97B-E325-11CE-BFC1-08002BE10318}"

@@ -6,6 +6,7 @@
 
 #include "bcd.h"
 #include "firstboot.h"
+#include "fileutil.h"
 
 ost_status ost_testsign_plan(struct ost_image *img, const struct ost_cert *cert, struct ost_testsign_plan *out,
                              struct ost_error *err)

@@ -89,8 +89,4 @@ static inline void ost_put_le32(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
 }
 
-/* Kept until every user of a file or path helper includes fileutil.h
- * itself: those helpers were declared here before they had a module. */
-#include "fileutil.h"
-
 #endif

@@ -331,11 +331,6 @@ ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *e
     return OST_OK;
 }
 
-bool ost_wim_session_changed(const struct ost_wim_session *s)
-{
-    return s->changed;
-}
-
 void ost_wim_session_close(struct ost_wim_session *s)
 {
     if (!s)

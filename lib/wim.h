@@ -71,7 +71,6 @@ void ost_wim_session_set_level(struct ost_wim_session *s, unsigned level);
 
 /* Writes every committed image back into the WIM file, in place. */
 ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *err);
-bool ost_wim_session_changed(const struct ost_wim_session *s);
 void ost_wim_session_close(struct ost_wim_session *s);
 
 /* Whether path is a WIM file (by its signature). */
