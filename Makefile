@@ -8,9 +8,10 @@
 #   make soak     the crash and concurrency tests in full: kill -9 at every
 #                 write, 50 rounds of each racing pair
 #
-# Sources are picked up by wildcard: lib/*.c is liboffstage, cli/*.c the
-# command, tests/test_*.c one cmocka binary each, fuzz/fuzz_*.c one fuzzer
-# each. Adding a file needs no change here.
+# Sources are picked up by wildcard: lib/LAYER/*.c is liboffstage (its
+# layers, lowest first, in LAYERS; lib/offstage.h its public header),
+# cli/*.c the command, tests/test_*.c one cmocka binary each, fuzz/fuzz_*.c
+# one fuzzer each. Adding a file needs no change here.
 
 CC       ?= cc
 CLANG    ?= clang
@@ -19,15 +20,20 @@ PKGS     := jansson hivex libcrypto wimlib libntfs-3g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
+LAYERS   := base format crypto catalog image driver ops
+INCS     := -Ilib $(LAYERS:%=-Ilib/%)
 ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) \
-              -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+              $(INCS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# The library, its tests, fuzzers and benchmarks may include its private
+# headers; the CLI, like any program, gets offstage.h only.
+LIB_CFLAGS := $(ALL_CFLAGS) -DOST_BUILDING_LIBRARY
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson)
 
-LIB_SRC  := $(wildcard lib/*.c)
+LIB_SRC  := $(wildcard $(LAYERS:%=lib/%/*.c))
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
-HDRS     := $(wildcard lib/*.h cli/*.h tests/*.h)
+HDRS     := $(wildcard lib/*.h $(LAYERS:%=lib/%/*.h) cli/*.h tests/*.h)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -42,7 +48,12 @@ deps:
 
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/%.o: %.c $(HDRS)
+$(BUILD)/obj/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/cli/%.o: cli/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -58,7 +69,7 @@ $(BUILD)/offstage: $(CLI_OBJ) $(BUILD)/liboffstage.a
 $(BUILD)/tests/%: tests/%.c $(BUILD)/liboffstage.a tests/testutil.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/liboffstage.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(LIB_CFLAGS) -Itests -o $@ $< $(BUILD)/liboffstage.a $(LIBS) -lcmocka
 
 # --- example driver packages -------------------------------------------------
 # Each architecture gets a complete package folder: the INFs from
@@ -70,6 +81,7 @@ examples: $(EXAMPLE_PKGS)
 
 # --- tests -------------------------------------------------------------------
 test: all $(TESTS)
+	@CC="$(CC)" CHECK_CFLAGS="$(ALL_CFLAGS)" sh scripts/check-structure.sh $(BUILD)
 	@OST_BUILD=$(BUILD) sh tests/run.sh $(TESTS)
 
 # The whole suite again with AddressSanitizer and UBSan in a separate tree.
@@ -90,7 +102,7 @@ demo: deps
 
 # --- fuzzing -----------------------------------------------------------------
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Ilib -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -DOST_BUILDING_LIBRARY -g -O1 $(INCS) -fsanitize=fuzzer,address,undefined
 
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
 	@mkdir -p $(dir $@)
@@ -115,7 +127,7 @@ soak: deps all
 # --- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.c $(BUILD)/liboffstage.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liboffstage.a $(LIBS)
+	$(Q)$(CC) $(LIB_CFLAGS) -o $@ $< $(BUILD)/liboffstage.a $(LIBS)
 
 bench: deps all $(BUILD)/bench/fill_hive $(BUILD)/bench/give_sd
 	@sh scripts/bench.sh $(BUILD)

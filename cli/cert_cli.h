@@ -5,7 +5,7 @@
 #ifndef OST_CERT_CLI_H
 #define OST_CERT_CLI_H
 
-#include "certstore.h"
+#include "offstage.h"
 #include "image_cli.h"
 
 struct ost_cert_args {

@@ -12,9 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "diag.h"
-#include "error.h"
-#include "jsonutil.h"
+#include "offstage.h"
 
 #define OST_EXIT_OK 0
 #define OST_EXIT_NEGATIVE 1

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cert_cli.h"
-#include "outcome.h"
+#include "offstage.h"
 
 static const char help[] =
     "usage: offstage add-cert --image DIR|FILE.wim [--index N|all] --cert FILE...\n"

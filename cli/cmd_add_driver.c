@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "add_driver.h"
+#include "offstage.h"
 #include "image_cli.h"
 
 static const char help[] =

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bcd.h"
+#include "offstage.h"
 #include "image_cli.h"
 
 static const char help[] =

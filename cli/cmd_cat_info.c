@@ -3,7 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
-#include "catalog.h"
+#include "offstage.h"
 #include "cli.h"
 
 static const char help[] =

@@ -4,11 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catpkg.h"
+#include "offstage.h"
 #include "cli.h"
 #include "firstboot_cli.h"
 #include "image_cli.h"
-#include "package.h"
 
 static const char help[] =
     "usage: offstage check-package PATH... [--arch x86|amd64]... [--os 6.1]\n"

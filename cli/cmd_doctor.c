@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "device_cli.h"
-#include "doctor.h"
+#include "offstage.h"
 #include "doctor_cli.h"
 
 static const char help[] =

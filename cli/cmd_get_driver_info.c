@@ -2,7 +2,7 @@
 /* offstage get-driver-info: one driver package of an offline Windows. */
 #include <stdlib.h>
 
-#include "driverstore.h"
+#include "offstage.h"
 #include "image_cli.h"
 
 static const char help[] =

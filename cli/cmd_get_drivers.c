@@ -2,7 +2,7 @@
 /* offstage get-drivers: the third-party driver packages of an offline Windows. */
 #include <stdlib.h>
 
-#include "driverstore.h"
+#include "offstage.h"
 #include "image_cli.h"
 
 static const char help[] =

@@ -5,9 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "catpkg.h"
+#include "offstage.h"
 #include "cli.h"
-#include "sign.h"
 
 static const char help[] =
     "usage: offstage make-cat PACKAGE... [--os LIST] [--json]\n"

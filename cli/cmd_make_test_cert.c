@@ -8,8 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "testcert.h"
-#include "util.h"
+#include "offstage.h"
 
 #define DEFAULT_NAME "offstage-test"
 #define MAX_DAYS 36500

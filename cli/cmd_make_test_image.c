@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "testimage.h"
+#include "offstage.h"
 
 static const char help[] =
     "usage: offstage make-test-image --arch x86|amd64 [--edition NAME]\n"

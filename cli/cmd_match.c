@@ -5,9 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "match.h"
-#include "package.h"
-#include "fileutil.h"
+#include "offstage.h"
 
 static const char help[] =
     "usage: offstage match --driver PATH... (--pci VEN:DEV[:SUBSYS[:REV]] | --hwid ID...)\n"

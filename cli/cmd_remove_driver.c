@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "image_cli.h"
-#include "stage.h"
+#include "offstage.h"
 
 static const char help[] =
     "usage: offstage remove-driver --image DIR|FILE.wim [--index N|all] --driver NAME\n"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "device_cli.h"
-#include "set_param.h"
+#include "offstage.h"
 
 static const char help[] =
     "usage: offstage set-param --image DIR|FILE.wim [--index N|all]\n"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "sign.h"
+#include "offstage.h"
 
 static const char help[] =
     "usage: offstage sign --key KEY --cert CERT [--digest sha1|sha256] [--allow-expired]\n"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "wim.h"
+#include "offstage.h"
 
 static const char help[] =
     "usage: offstage wim-info FILE [--json]\n"

@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch.h"
+#include "offstage.h"
 #include "cli.h"
-#include "util.h"
 
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...)
 {

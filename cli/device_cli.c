@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "device_cli.h"
-#include "encoding.h"
+#include "offstage.h"
 
 int ost_cli_check_device_spec(const char *cmd, const char *spec)
 {

@@ -4,7 +4,7 @@
 #ifndef OST_DEVICE_CLI_H
 #define OST_DEVICE_CLI_H
 
-#include "devparam.h"
+#include "offstage.h"
 #include "image_cli.h"
 
 /* Checks --device (given, UTF-8, no control characters); prints the usage

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "doctor.h"
+#include "offstage.h"
 
 /* `separate`: a blank line and the image's name first (several images). */
 void ost_cli_print_doctor(FILE *out, const struct ost_image *img, const struct ost_doctor_report *r, bool separate);

@@ -5,7 +5,7 @@
 #define OST_FIRSTBOOT_CLI_H
 
 #include "cli.h"
-#include "firstboot.h"
+#include "offstage.h"
 
 /* Decides each checked architecture of `r` (only `arch` unless it is
  * OST_ARCH_UNKNOWN) and prints "first boot (amd64): ..." lines with their

@@ -6,7 +6,7 @@
 #define OST_IMAGE_CLI_H
 
 #include "cli.h"
-#include "imageset.h"
+#include "offstage.h"
 
 /* Opens every image --image/--index name (imageset.h), printing what
  * opening found; prints the error and returns its exit code on failure. */

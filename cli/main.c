@@ -5,11 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "interrupt.h"
-
-#ifndef OST_VERSION
-#define OST_VERSION "0.1.0"
-#endif
+#include "offstage.h"
 
 static const struct ost_command *const commands[] = {
     &ost_cmd_check_package,
@@ -101,7 +97,7 @@ int main(int argc, char **argv)
         return OST_EXIT_OK;
     }
     if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-        printf("offstage %s\n", OST_VERSION);
+        printf("offstage %s\n", ost_version());
         return OST_EXIT_OK;
     }
     if (!strcmp(name, "help")) {

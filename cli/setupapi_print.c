@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "util.h"
+#include "offstage.h"
 
 char *ost_cli_setupapi_outcome_text(const struct ost_setupapi_section *s)
 {

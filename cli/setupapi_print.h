@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "setupapi_log.h"
+#include "offstage.h"
 
 /* "SUCCESS", "FAILURE(0xe0000242 ERROR_AUTHENTICODE_TRUST_NOT_ESTABLISHED)",
  * "UNKNOWN", "TRUNCATED"; the caller frees it. */

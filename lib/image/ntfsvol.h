@@ -12,6 +12,10 @@
 #ifndef OST_NTFSVOL_H
 #define OST_NTFSVOL_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "ntfsvol.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

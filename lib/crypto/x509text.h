@@ -8,6 +8,10 @@
 #ifndef OST_X509TEXT_H
 #define OST_X509TEXT_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "x509text.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <openssl/x509.h>
 
 char *ost_x509_name_text(const X509_NAME *name);

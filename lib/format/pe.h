@@ -14,6 +14,10 @@
 #ifndef OST_PE_H
 #define OST_PE_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "pe.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

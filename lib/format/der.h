@@ -13,6 +13,10 @@
 #ifndef OST_DER_H
 #define OST_DER_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "der.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

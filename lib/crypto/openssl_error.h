@@ -7,6 +7,10 @@
 #ifndef OST_OPENSSL_ERROR_H
 #define OST_OPENSSL_ERROR_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "openssl_error.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include "error.h"
 
 /* The reason OpenSSL gave last (a static string), or `fallback` when it

@@ -9,6 +9,10 @@
 #ifndef OST_OID_H
 #define OST_OID_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "oid.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #define OID_SIGNED_DATA "1.2.840.113549.1.7.2"          /* PKCS#7 SignedData */
 #define OID_CTL "1.3.6.1.4.1.311.10.1"                  /* szOID_CTL: a certificate trust list */
 #define OID_CATALOG_LIST "1.3.6.1.4.1.311.12.1.1"       /* szOID_CATALOG_LIST */

@@ -11,6 +11,10 @@
 #ifndef OST_SIGN_INTERNAL_H
 #define OST_SIGN_INTERNAL_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "sign_internal.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 

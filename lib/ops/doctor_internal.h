@@ -11,6 +11,10 @@
 #ifndef OST_DOCTOR_INTERNAL_H
 #define OST_DOCTOR_INTERNAL_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "doctor_internal.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include "doctor.h"
 
 /* Sets d->intended: --driver's package when it matches the device, else

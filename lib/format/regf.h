@@ -15,6 +15,10 @@
 #ifndef OST_REGF_H
 #define OST_REGF_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "regf.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -26,6 +26,10 @@
 #ifndef OST_IMAGELOCK_H
 #define OST_IMAGELOCK_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "imagelock.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 
 #include "error.h"

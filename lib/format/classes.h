@@ -6,6 +6,10 @@
 #ifndef OST_CLASSES_H
 #define OST_CLASSES_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "classes.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 
 /* NULL when the name or GUID is not a system-defined class. */

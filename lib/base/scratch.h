@@ -15,6 +15,10 @@
 #ifndef OST_SCRATCH_H
 #define OST_SCRATCH_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "scratch.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include "error.h"
 
 /* Removes what killed commands left (once per process); called when an

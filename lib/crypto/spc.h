@@ -9,6 +9,10 @@
 #ifndef OST_SPC_H
 #define OST_SPC_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "spc.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -31,6 +31,10 @@
 #ifndef OST_JOURNAL_H
 #define OST_JOURNAL_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "journal.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

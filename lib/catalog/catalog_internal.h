@@ -10,6 +10,10 @@
 #ifndef OST_CATALOG_INTERNAL_H
 #define OST_CATALOG_INTERNAL_H
 
+#ifndef OST_BUILDING_LIBRARY
+#error "catalog_internal.h is private to liboffstage; a program includes offstage.h"
+#endif
+
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
