@@ -90,10 +90,12 @@ test-asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    test
 
+# Builds run two jobs at a time (the tests themselves run one by one).
+CHECK_JOBS ?= 2
 check: deps
-	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) test
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    $(MAKE) --no-print-directory test-asan
+	    $(MAKE) --no-print-directory -j$(CHECK_JOBS) test-asan
 
 # --- demo ----------------------------------------------------------------------
 demo: deps
