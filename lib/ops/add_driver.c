@@ -259,26 +259,6 @@ static ost_status copy_staged(struct ost_image *img, const struct ost_staged *re
     return st;
 }
 
-/* The copy is checked in a scratch folder removed before the verdict is
- * printed; its reasons name the files where the image holds them. */
-static void name_in_image(char **text, const char *dir, const char *folder_path)
-{
-    size_t dlen = strlen(dir);
-    struct ost_buf b = {0};
-    const char *s = *text, *hit;
-    if (!s || !strstr(s, dir))
-        return;
-    while ((hit = strstr(s, dir))) {
-        ost_buf_add(&b, s, (size_t)(hit - s));
-        ost_buf_adds(&b, folder_path);
-        for (s = hit + dlen; *s && *s != ':' && *s != ' ' && *s != ')'; s++)
-            ost_buf_addc(&b, *s == '/' ? '\\' : *s);
-    }
-    ost_buf_adds(&b, s);
-    free(*text);
-    *text = ost_buf_steal(&b);
-}
-
 /* The verdict of the staged copy: its INF, catalog and files read back
  * through the target and checked as any package is, against what the
  * image trusts now. */
@@ -311,8 +291,7 @@ static ost_status judge_staged(struct ost_add_driver_image *im, const struct ost
             if (rep->arches[i].arch != img->info.arch || !results[i].checked || !rep->arches[i].stageable)
                 continue;
             ost_firstboot_verdict(&rep->arches[i], &results[i], pol, &v->verdict);
-            name_in_image(&v->verdict.summary, dir, v->package->folder_path);
-            name_in_image(&v->verdict.fix, dir, v->package->folder_path);
+            ost_verdict_name_files(&v->verdict, dir, v->package->folder_path);
             v->judged = true;
             v->signature = results[i].signature;
         }
