@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -145,4 +146,28 @@ const char *ost_sig_state_name(ost_sig_state s)
 {
     static const char *const names[] = {"none", "broken", "untrusted", "trusted"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}
+
+static void name_files(char **text, const char *dir, const char *folder)
+{
+    size_t dlen = strlen(dir);
+    struct ost_buf b = {0};
+    const char *s = *text, *hit;
+    if (!s || !strstr(s, dir))
+        return;
+    while ((hit = strstr(s, dir))) {
+        ost_buf_add(&b, s, (size_t)(hit - s));
+        ost_buf_adds(&b, folder);
+        for (s = hit + dlen; *s && *s != ':' && *s != ' ' && *s != ')'; s++)
+            ost_buf_addc(&b, *s == '/' ? '\\' : *s);
+    }
+    ost_buf_adds(&b, s);
+    free(*text);
+    *text = ost_buf_steal(&b);
+}
+
+void ost_verdict_name_files(struct ost_verdict *v, const char *dir, const char *folder)
+{
+    name_files(&v->summary, dir, folder);
+    name_files(&v->fix, dir, folder);
 }

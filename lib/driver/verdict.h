@@ -74,6 +74,10 @@ struct ost_verdict {
 
 void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *out);
 void ost_verdict_free(struct ost_verdict *v);
+/* A verdict decided on a copy in the scratch folder dir names its files
+ * where the image holds them (folder, an image path such as
+ * Windows\offstage\drivers\<folder>): the copy is gone when it is read. */
+void ost_verdict_name_files(struct ost_verdict *v, const char *dir, const char *folder);
 /* "loads", "prompt", "depends", "no-load" */
 const char *ost_verdict_kind_name(ost_verdict_kind k);
 

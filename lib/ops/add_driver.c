@@ -291,6 +291,7 @@ static ost_status judge_staged(struct ost_add_driver_image *im, const struct ost
             if (rep->arches[i].arch != img->info.arch || !results[i].checked || !rep->arches[i].stageable)
                 continue;
             ost_firstboot_verdict(&rep->arches[i], &results[i], pol, &v->verdict);
+            ost_verdict_name_files(&v->verdict, dir, v->package->folder_path);
             v->judged = true;
             v->signature = results[i].signature;
         }

@@ -190,6 +190,8 @@ static void package_verdict(struct ost_image *img, struct ost_doctor_package *p)
         st = ost_fail(&err, OST_ERR_CORRUPT, "%s: %s is missing", e->folder, e->original_name);
     if (st == OST_OK)
         st = decide(img, inf, &p->verdict, &err);
+    if (st == OST_OK)
+        ost_verdict_name_files(&p->verdict, scratch, e->folder);
     p->has_verdict = st == OST_OK;
     if (st != OST_OK)
         p->verdict_problem = ost_xstrdup(err.message);

@@ -313,10 +313,10 @@ static void plan_test_sign(struct ost_image *img, struct ost_stage_package *p, c
     p->test_sign = true;
     p->test_sign_embed = pa->boot_critical && img->info.arch != OST_ARCH_X86;
     p->signed_ = true;
-    note(p, "test-signing: a catalog made for %s and signed by %s is staged with it (the package itself is "
+    note(p, "test-signed: a catalog made for %s and signed by %s is staged with it (the package itself is "
             "unchanged)", ost_arch_name(img->info.arch), ost_signer_subject(opts->test_signer));
     if (p->test_sign_embed)
-        note(p, "test-signing: its boot-start driver files carry an embedded signature (winload reads no "
+        note(p, "test-signed: its boot-start driver files carry an embedded signature (winload reads no "
                 "catalog)");
 }
 

@@ -263,3 +263,14 @@ expect_status "missing image: exit 2" 2
 run doctor --help
 expect_status "--help: exit 0" 0
 expect_out "--help explains exit codes" 'Exit status: 0 every device is bound'
+
+# a staged package whose catalog is broken: the verdict, decided on a
+# scratch copy, names the catalog where the image holds it
+run make-test-image --arch x86 --with-device 1af4:1042:00021af4:01 "$TMP/brokencat"
+mkdir -p "$TMP/stor" && cp tests/data/teststor/teststor.inf "$TMP/stor/" && cp "$BUILD/testdrivers/x86/testdrv.sys" "$TMP/stor/"
+printf 'placeholder catalog' > "$TMP/stor/teststor.cat"
+run add-driver --image "$TMP/brokencat" --driver "$TMP/stor"
+run doctor --image "$TMP/brokencat"
+expect_out "broken catalog: the verdict names the staged catalog" \
+    'the catalog cannot be read: Windows\\offstage\\drivers\\teststor\.inf_x86_neutral_[0-9a-f]+\\teststor\.cat: offset 0'
+expect_no_out "broken catalog: the verdict names no scratch file" "offstage-scratch"

@@ -157,6 +157,9 @@ printf 'placeholder catalog' > "$TMP/stor/teststor.cat"
 run add-driver --image "$IMG32" --driver "$TMP/stor" --setup-complete --json
 expect_status "boot-critical staged on x86" 0
 expect_json "boot-critical planned" "d['packages'][0]['boot_critical'] and d['packages'][0]['critical_device_database']==['PCI#VEN_1AF4&DEV_1042&REV_01']"
+# the verdict reads the staged copy back; its reason names that copy in the image, not a scratch file gone at exit
+expect_json "verdict names the staged catalog" "'the catalog cannot be read: Windows\\\\offstage\\\\drivers\\\\teststor.inf_x86_neutral_' in d['images'][0]['verdicts'][0]['first_boot'][0]['summary'] and '\\\\teststor.cat: offset 0' in d['images'][0]['verdicts'][0]['first_boot'][0]['summary']"
+expect_no_out "verdict names no scratch file" "offstage-scratch"
 S32="$IMG32/Windows/System32/config/SYSTEM"
 if [ "$(hive_value "$S32" '\ControlSet001\Control\CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1042&REV_01' Service)" = teststor ]; then ok "CDD Service (hivexget)"; else not_ok "CDD Service" "hivexget"; fi
 if hivexregedit --export "$S32" '\ControlSet001\services\teststor' | grep -q '^"Start"=dword:00000000'; then ok "Services Start 0 (hivexregedit)"; else not_ok "Services Start" "hivexregedit"; fi

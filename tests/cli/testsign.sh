@@ -147,6 +147,8 @@ run add-driver --image "$TMP/ts" --driver "$TMP/pkg-unsigned" --test-sign --cert
 expect_status "test-sign an unsigned package" 0
 verdict "test-signed: will install and load" amd64 "will install and load"
 expect_no_out "test-signed: the verdict is the staged copy's, not a prediction" "predicted"
+expect_out "test-signed: the plan's note says what is staged, as before" \
+    "^      test-signed: a catalog made for amd64 and signed by CN=offstage Test Signing is staged with it"
 if [ "$(cd "$TMP/pkg-unsigned" && sha256sum * | sort)" = "$pkg_before" ]; then
     ok "the user's package is not modified"
 else

@@ -37,6 +37,11 @@ expect_err "the error lists the images" "4  Windows 7 ULTIMATE"
 run add-driver --image "$WIM" --index 7 --driver "$PKG" --force-unsigned
 expect_status "no image 7" 2
 if [ "$(sum "$WIM")" = "$B0" ]; then ok "usage errors: WIM byte-identical"; else not_ok "usage errors" "changed"; fi
+mkdir "$TMP/dry-tmp"
+TMPDIR="$TMP/dry-tmp" run add-driver --image "$WIM" --index all --driver "$PKG" --force-unsigned --dry-run
+expect_status "dry run into every edition" 0
+if [ "$(sum "$WIM")" = "$B0" ]; then ok "dry run: WIM byte-identical"; else not_ok "dry run: WIM" "changed"; fi
+if [ -z "$(ls -A "$TMP/dry-tmp")" ]; then ok "dry run: its scratch copies are gone"; else not_ok "dry run: scratch" "$(ls -A "$TMP/dry-tmp")"; fi
 
 preserved "$WIM" > "$TMP/before.info"
 hive_times() { wimlib-imagex dir "$1" "$2" --path=/Windows/System32/config/SOFTWARE --detailed | grep -E 'Time '; }
