@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bio.h>
@@ -160,6 +161,13 @@ ost_status ost_cert_load_bytes(const uint8_t *data, size_t size, const char *nam
         *certs = ost_xcalloc(1, sizeof **certs);
         st = ost_cert_from_der(data, size, name, *certs, err);
         *n = 1;
+        /* a file with no PEM header was read as DER only: say what else it may be */
+        if (st == OST_ERR_CORRUPT && err) {
+            size_t used = strlen(err->message);
+            snprintf(err->message + used, sizeof err->message - used,
+                     "; nor PEM (no -----BEGIN CERTIFICATE----- line): give the certificate as a .cer (DER) "
+                     "or PEM file, e.g. from `offstage make-test-cert` or `openssl x509 -outform DER`");
+        }
     }
     if (st != OST_OK) {
         ost_certs_free(*certs, *n);

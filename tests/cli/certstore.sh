@@ -62,6 +62,7 @@ printf 'not a certificate at all\n' > "$C/garbage.cer"
 run add-cert --image "$IMG" --cert "$C/garbage.cer"
 expect_status "garbage certificate: exit 2" 2
 expect_err "garbage: the file is named" "garbage.cer: offset 0: not a DER X.509 certificate"
+expect_err "garbage: PEM is named as the other form, with where to get one" "nor PEM .no -----BEGIN CERTIFICATE----- line.: give the certificate as a .cer .DER. or PEM file"
 cat "$C/test.pem" "$C/test.pem" > "$C/two.pem"
 run add-cert --image "$IMG" --cert "$C/two.pem"
 expect_status "two-certificate PEM: exit 2" 2
