@@ -234,3 +234,23 @@ expect_status "remove-driver with a REG_DWORD DevicePath: exit 0" 0
 if hivexregedit --export "$DP/Windows/System32/config/SOFTWARE" '\Microsoft\Windows\CurrentVersion' | grep -q '"DevicePath"=dword:00000005'; then
     ok "remove-driver leaves a REG_DWORD DevicePath as it is (hivexregedit)"; else not_ok "REG_DWORD DevicePath on removal" "changed"; fi
 expect_err "remove-driver says DevicePath was not a string" 'DevicePath .*REG_DWORD 0x00000005.*left'
+
+# The verdict of an already-staged package reads its copy back from the
+# files the manifest lists: entries that leave the package's folder are not
+# read, nothing is written, and no scratch copy is left behind.
+fresh
+edit_manifest "$W" "
+f = [p for p in P if p['folder'].startswith('aero_virtio_snd')][0]
+f['files'] += ['Windows\\\\offstage\\\\drivers\\\\' + f['folder'] + '\\\\..\\\\..\\\\..\\\\System32\\\\config\\\\SYSTEM',
+               '..\\\\..\\\\etc\\\\passwd', 'Windows\\\\offstage\\\\drivers\\\\' + f['folder'] + '\\\\sub\\\\..\\\\..\\\\x.sys']
+"
+bytes "$W" > "$TMP/readback.before"
+mkdir -p "$TMP/readback-tmp"
+TMPDIR="$TMP/readback-tmp" run add-driver --image "$W" --driver "$EXAMPLE/x86/aero_virtio_snd.inf" --force-unsigned --json
+expect_status "read-back with escaping manifest entries: exit 0" 0
+expect_json "read-back with escaping manifest entries: the verdict is derived from the copy" \
+    "d['verdicts'][0]['first_boot'][0]['verdict'] == 'prompt' and d['verdicts'][0]['first_boot'][0]['predicted'] is False"
+bytes "$W" > "$TMP/readback.after"
+same "read-back with escaping manifest entries: image byte-identical" "$TMP/readback.before" "$TMP/readback.after"
+if [ -z "$(ls -A "$TMP/readback-tmp")" ]; then ok "read-back: no scratch copy left in TMPDIR"
+else not_ok "read-back: no scratch copy left" "$(ls -A "$TMP/readback-tmp")"; fi
