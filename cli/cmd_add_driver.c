@@ -114,7 +114,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'K': o->job.key = optarg; break;
         case 'D': o->job.sign_dir = optarg; break;
         case 't': ost_strlist_add(&o->job.trust, optarg); break;
-        case 'b': o->job.bcd = optarg; break;
+        case 'b': ost_strlist_add(&o->job.bcd, optarg); break;
         case 'G':
             if (!ost_digest_parse(optarg, &o->job.digest))
                 return ost_cli_usage_error("add-driver", "--digest is sha1 or sha256, not '%s'", optarg);
@@ -302,8 +302,14 @@ static void report(const struct ost_add_driver_job *j, bool json)
         }
         json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result",
                                 ost_outcome_name(j->outcome), "images", list);
-        if (o->bcd && j->signer)
-            json_object_set_new(doc, "bcd", json_pack("{s:s, s:b}", "store", o->bcd, "changed", j->bcd_changes));
+        if (o->bcd.n && j->signer) {
+            json_t *stores = json_array();
+            for (size_t i = 0; i < o->bcd.n; i++)
+                json_array_append_new(stores, json_pack("{s:s, s:b}", "store", o->bcd.v[i], "changed",
+                                                        j->bcd_needed[i]));
+            json_object_set_new(doc, "bcd", json_incref(json_array_get(stores, 0)));
+            json_object_set_new(doc, "bcd_stores", stores);
+        }
         ost_cli_print_json_per_image(doc, "images");
         return;
     }
@@ -313,9 +319,9 @@ static void report(const struct ost_add_driver_job *j, bool json)
             testsign_print(j, i, o->dry_run);
         json_decref(verdicts(&j->images[i], stdout));
     }
-    if (o->bcd && j->signer)
-        printf("BCD store %s: testsigning %s\n", o->bcd,
-               !j->bcd_changes ? "already on" : o->dry_run ? "would be turned on" : "turned on");
+    for (size_t i = 0; j->signer && i < o->bcd.n; i++)
+        printf("BCD store %s: testsigning %s\n", o->bcd.v[i],
+               !j->bcd_needed[i] ? "already on" : o->dry_run ? "would be turned on" : "turned on");
     print_result(j->outcome, j->nimages);
 }
 
@@ -349,6 +355,7 @@ static int run(int argc, char **argv)
     ost_add_driver_free(j);
     ost_strlist_free(&o.job.drivers);
     ost_strlist_free(&o.job.trust);
+    ost_strlist_free(&o.job.bcd);
     return rc < 0 ? OST_EXIT_OK : rc;
 }
 

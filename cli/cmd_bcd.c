@@ -281,9 +281,15 @@ static const char *unit_name(const struct unit *u)
 static void print_changes(const struct unit *u)
 {
     const struct ost_bcd *b = u->bcd;
-    if (u->scope == OST_BCD_SCOPE_TEMPLATE)
+    bool own_loaders = false;
+    for (size_t i = 0; i < u->nchanges; i++)
+        own_loaders = own_loaders || ost_bcd_is_loader(&b->v[u->changes[i].object]);
+    if (u->scope == OST_BCD_SCOPE_TEMPLATE && !own_loaders)
         printf("  no Windows Boot Loader object: a template store, from which bcdboot creates loaders;\n"
                "  editing {bootloadersettings}, which those loaders inherit\n");
+    else if (u->scope == OST_BCD_SCOPE_TEMPLATE)
+        printf("  a template store: editing {bootloadersettings}, which the loaders bcdboot creates from it\n"
+               "  inherit, and the loaders it holds\n");
     for (size_t i = 0; i < u->nchanges; i++) {
         const struct change *c = &u->changes[i];
         const struct ost_bcd_object *o = &b->v[c->object];

@@ -6,6 +6,7 @@
 
 #include "offstage.h"
 #include "cli.h"
+#include "boot_cli.h"
 #include "firstboot_cli.h"
 #include "image_cli.h"
 
@@ -85,7 +86,8 @@ static const char help[] =
 struct options {
     struct ost_package_options pkg;
     struct ost_cat_trust *trust;
-    const char *image, *index, *bcd;
+    const char *image, *index;
+    struct ost_strlist bcd;
     bool json, recurse, verbose;
 };
 
@@ -106,7 +108,7 @@ static int parse_args(int argc, char **argv, struct options *o, int *first_path)
         switch (c) {
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
-        case 'b': o->bcd = optarg; break;
+        case 'b': ost_strlist_add(&o->bcd, optarg); break;
         case 't':
             if (ost_cat_trust_add_file(o->trust, optarg, &err) != OST_OK)
                 return ost_cli_report_error("check-package", &err);
@@ -338,7 +340,7 @@ struct context {
 static int open_context(struct options *o, struct context *ctx)
 {
     struct ost_error err;
-    ctx->asked = o->image || o->bcd || ost_cat_trust_count(o->trust);
+    ctx->asked = o->image || o->bcd.n || ost_cat_trust_count(o->trust);
     if (o->image) {
         int rc = ost_cli_open_images("check-package", o->image, o->index, false, false, &ctx->imgs);
         if (rc)
@@ -352,7 +354,7 @@ static int open_context(struct options *o, struct context *ctx)
         if (o->pkg.model.narches == 0 && img->info.arch != OST_ARCH_UNKNOWN)
             o->pkg.model.arches[o->pkg.model.narches++] = img->info.arch;
     }
-    if (ost_boot_policy_read(&ctx->pol, o->bcd, ctx->pol.img, &err) != OST_OK)
+    if (ost_boot_policy_read(&ctx->pol, &o->bcd, ctx->pol.img, &err) != OST_OK)
         return ost_cli_report_error("check-package", &err);
     return 0;
 }
@@ -411,6 +413,7 @@ static int run(int argc, char **argv)
     if (rc) {
         ost_cli_close_images(&ctx.imgs);
         ost_cat_trust_free(o.trust);
+        ost_strlist_free(&o.bcd);
         return rc < 0 ? OST_EXIT_OK : rc;
     }
 
@@ -436,14 +439,19 @@ static int run(int argc, char **argv)
                                 exit_code == OST_EXIT_OK, "packages", packages, "errors", errors);
         if (ctx.pol.img)
             json_object_set_new(doc, "image", ost_cli_image_json(ctx.pol.img));
+        if (ctx.pol.img || o.bcd.n)
+            json_object_set_new(doc, "boot_policy", ost_cli_boot_policy_json(&ctx.pol));
         ost_cli_print_json(doc);
         json_decref(doc);
     } else {
+        if (ctx.pol.img || o.bcd.n)
+            ost_cli_boot_policy_print(stdout, &ctx.pol, "");
         json_decref(packages);
         json_decref(errors);
     }
     ost_cli_close_images(&ctx.imgs);
     ost_cat_trust_free(o.trust);
+    ost_strlist_free(&o.bcd);
     return exit_code;
 }
 

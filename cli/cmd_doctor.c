@@ -3,13 +3,15 @@
 #include <getopt.h>
 #include <stdlib.h>
 
+#include "boot_cli.h"
 #include "device_cli.h"
 #include "offstage.h"
 #include "doctor_cli.h"
 
 static const char help[] =
     "usage: offstage doctor --image DIR|FILE.wim [--index N|all] [--driver NAME]\n"
-    "                       [--hwid-prefix ID] [--setupapi-log FILE] [--json]\n"
+    "                       [--hwid-prefix ID] [--setupapi-log FILE] [--bcd FILE]...\n"
+    "                       [--json]\n"
     "\n"
     "After Windows has booted with the device: explains why each device did or\n"
     "did not bind, from what the image itself records. Read-only: nothing in\n"
@@ -28,7 +30,8 @@ static const char help[] =
     "Packages: what the driver store holds (oemN.inf and its original name, as\n"
     "`pnputil -e`), what offstage staged and whether Windows has imported it,\n"
     "and for the package a device should bind, what Windows 7's signature\n"
-    "policy does with it (the image's certificate stores and BCD-Template).\n"
+    "policy does with it (the image's certificate stores, and the boot store\n"
+    "that decides testsigning: --bcd, else as the image's kind says).\n"
     "\n"
     "The log: Windows\\inf\\setupapi.dev.log (or --setupapi-log FILE) is read as\n"
     "a stream; each device's install sections are shown with their outcome,\n"
@@ -56,6 +59,12 @@ static const char help[] =
     "                 instance path), e.g. 'PCI\\VEN_1AF4&DEV_1059'.\n"
     "  --setupapi-log FILE  read this log instead of the image's (a copy taken\n"
     "                 from the running machine, for instance).\n"
+    "  --bcd FILE     a boot store the system boots with, read for testsigning\n"
+    "                 (repeatable: install media have boot\\BCD and\n"
+    "                 efi\\microsoft\\boot\\bcd; on only when on in every one).\n"
+    "                 Without it an installed system's testsigning is unknown\n"
+    "                 (it never boots from its BCD-Template), a generalized\n"
+    "                 image's comes from its BCD-Template, with the caveat.\n"
     "  --json         machine-readable report (schema offstage.doctor/1).\n"
     "\n"
     "Exit status: 0 every device is bound to the intended driver; 1 some is\n"
@@ -79,17 +88,19 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"image", required_argument, NULL, 'i'},       {"index", required_argument, NULL, 'x'},
         {"driver", required_argument, NULL, 'd'},      {"hwid-prefix", required_argument, NULL, 'p'},
         {"setupapi-log", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
+        {"bcd", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},              {0, 0, 0, 0},
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:d:p:l:jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:x:d:p:l:b:jh", longopts, NULL)) != -1) {
         switch (c) {
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
         case 'd': o->doctor.driver = optarg; break;
         case 'p': o->doctor.hwid_prefix = optarg; break;
         case 'l': o->doctor.setupapi_log = optarg; break;
+        case 'b': ost_strlist_add(&o->doctor.bcd, optarg); break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
         default: return ost_cli_usage_error("doctor", "unknown option");
@@ -123,10 +134,14 @@ static int run(int argc, char **argv)
             break;
         }
         all_bound = all_bound && ost_doctor_all_bound(r);
-        if (o.json)
-            json_array_append_new(images, ost_cli_doctor_json(imgs.v[i], r));
-        else
+        if (o.json) {
+            json_t *im = ost_cli_doctor_json(imgs.v[i], r);
+            json_object_set_new(im, "boot_policy", ost_cli_boot_policy_json(&r->policy));
+            json_array_append_new(images, im);
+        } else {
             ost_cli_print_doctor(stdout, imgs.v[i], r, i > 0);
+            ost_cli_boot_policy_print(stdout, &r->policy, "");
+        }
         ost_doctor_report_free(r);
     }
     if (rc == 0 && o.json) {
@@ -136,6 +151,7 @@ static int run(int argc, char **argv)
     }
     json_decref(images);
     ost_cli_close_images(&imgs);
+    ost_strlist_free(&o.doctor.bcd);
     return rc ? rc : all_bound ? OST_EXIT_OK : OST_EXIT_NEGATIVE;
 }
 

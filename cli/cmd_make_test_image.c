@@ -8,7 +8,7 @@
 
 static const char help[] =
     "usage: offstage make-test-image --arch x86|amd64 [--edition NAME]\n"
-    "                                [--with-device DEVICE]... DIR\n"
+    "                                [--with-device DEVICE]... [--state STATE] DIR\n"
     "\n"
     "Writes a skeleton offline Windows 7 SP1 installation to DIR, for trying\n"
     "offstage and for tests, since real Windows images cannot be shipped.\n"
@@ -37,6 +37,13 @@ static const char help[] =
     "                    driver was found (ConfigFlags FAILEDINSTALL, Code 28).\n"
     "                    A Code 52 device looks like a bound one in the hive:\n"
     "                    Windows does not record that problem in SYSTEM.\n"
+    "  --state STATE     what Setup has done, written where Windows keeps it\n"
+    "                    (SOFTWARE ...\\Setup\\State ImageState, State.ini,\n"
+    "                    SYSTEM\\Setup): installed (IMAGE_STATE_COMPLETE: boots\n"
+    "                    from its system partition's BCD), generalized\n"
+    "                    (IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE, Setup pending:\n"
+    "                    install.wim), winpe (Control\\MiniNT: boot.wim), or none\n"
+    "                    (the default: the image does not say).\n"
     "\n"
     "Examples:\n"
     "  offstage make-test-image --arch amd64 \\\n"
@@ -51,7 +58,8 @@ static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"arch", required_argument, NULL, 'a'}, {"edition", required_argument, NULL, 'e'},
-        {"with-device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+        {"with-device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+        {"state", required_argument, NULL, 's'}, {0, 0, 0, 0},
     };
     struct ost_test_image_options o = {0};
     struct ost_test_device *devices = NULL;
@@ -59,7 +67,7 @@ static int run(int argc, char **argv)
     struct ost_error err;
     int c, rc = OST_EXIT_OK;
     optind = 1;
-    while (rc == OST_EXIT_OK && (c = getopt_long(argc, argv, "a:e:d:h", longopts, NULL)) != -1) {
+    while (rc == OST_EXIT_OK && (c = getopt_long(argc, argv, "a:e:d:s:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'a':
             o.arch = ost_arch_parse(optarg);
@@ -67,6 +75,11 @@ static int run(int argc, char **argv)
                 rc = ost_cli_usage_error("make-test-image", "--arch is x86 or amd64, not '%s'", optarg);
             break;
         case 'e': o.edition = optarg; break;
+        case 's':
+            if (!ost_test_image_state_parse(optarg, &o.state))
+                rc = ost_cli_usage_error("make-test-image", "--state is installed, generalized, winpe or none, "
+                                         "not '%s'", optarg);
+            break;
         case 'd':
             ost_grow(&devices, &cap, o.ndevices + 1, sizeof *devices);
             if (ost_test_device_parse(optarg, &devices[o.ndevices], &err) != OST_OK)

@@ -55,6 +55,7 @@ struct ost_verdict_input {
     bool microsoft_root;
     ost_tristate testsigning; /* from the BCD given or the image's BCD-Template */
     const char *testsigning_source; /* which of them, for the message; may be NULL */
+    const char *testsigning_caveat; /* what a verdict resting on testsigning must also say; may be NULL */
     bool boot_critical;       /* StartType 0: loaded by winload */
     bool driver_embedded_signature; /* every .sys of a boot-critical package carries one */
 };

@@ -417,6 +417,8 @@ ost_status ost_bcd_open_template(struct ost_image *img, bool writable, struct os
     char *name = ost_xasprintf("%s: %s", img->target->name, OST_BCD_TEMPLATE);
     st = ost_bcd_from_hive(h, name, out, err);
     free(name);
+    if (st == OST_OK)
+        (*out)->is_template = true;
     return st;
 }
 
@@ -433,7 +435,9 @@ ost_status ost_bcd_open(const char *path, bool writable, bool allow_dirty, struc
     struct ost_hive_open_options o = {.writable = writable, .allow_dirty = allow_dirty || !writable};
     *out = NULL;
     ost_status st = ost_hive_open(path, &o, &h, err);
-    return st == OST_OK ? ost_bcd_from_hive(h, path, out, err) : st;
+    if (st == OST_OK && (st = ost_bcd_from_hive(h, path, out, err)) == OST_OK)
+        (*out)->is_template = ost_streq_ci(ost_path_basename(path), "BCD-Template");
+    return st;
 }
 
 void ost_bcd_close(struct ost_bcd *b)
@@ -474,9 +478,13 @@ ost_status ost_bcd_targets(const struct ost_bcd *b, const char *object, size_t *
         if (ost_bcd_is_loader(&b->v[i]))
             (*idx)[(*n)++] = i;
     *scope = OST_BCD_SCOPE_LOADERS;
-    if (*n)
+    if (*n && !b->is_template)
         return OST_OK;
+    /* a template's own loaders are not what bcdboot creates: those inherit
+     * {bootloadersettings}, which is set as well */
     const struct ost_bcd_object *settings = find_guid(b, OST_BCD_BOOTLOADERSETTINGS_GUID);
+    if (*n && !settings)
+        return OST_OK;
     *scope = OST_BCD_SCOPE_TEMPLATE;
     if (settings) {
         (*idx)[(*n)++] = (size_t)(settings - b->v);

@@ -19,7 +19,9 @@
  * the loader from it, and the loader inherits {bootloadersettings}. So when
  * a store has no loader, the loader-wide settings are edited on
  * {bootloadersettings}, and the questions are answered for "loaders created
- * from this store".
+ * from this store". A template that holds loaders besides (a customized
+ * one) gets them on {bootloadersettings} too, and on its loaders: the ones
+ * bcdboot creates inherit only the former.
  *
  * Edits live in memory until ost_bcd_save (a --store file: written to a
  * temporary beside it and renamed into place) or until the caller stages
@@ -91,6 +93,7 @@ struct ost_bcd_object {
 struct ost_bcd {
     struct ost_hive *hive; /* owned */
     char *name;            /* for messages: the file, or "IMAGE: BCD-Template" */
+    bool is_template;      /* an image's BCD-Template (or a file of that name) */
     struct ost_bcd_object *v;
     size_t n;
 };
@@ -127,13 +130,15 @@ bool ost_bcd_parse_flag(const char *name, ost_bcd_flag *out);
 /* Which objects loader-wide settings go to. */
 typedef enum ost_bcd_scope {
     OST_BCD_SCOPE_LOADERS,  /* every Windows Boot Loader object */
-    OST_BCD_SCOPE_TEMPLATE, /* no loader: {bootloadersettings}, which loaders created from the store inherit */
+    OST_BCD_SCOPE_TEMPLATE, /* a template (or no loader): {bootloadersettings}, which loaders created from the
+                             * store inherit, and the template's own loaders if any */
     OST_BCD_SCOPE_OBJECT,   /* one object the caller named */
 } ost_bcd_scope;
 const char *ost_bcd_scope_name(ost_bcd_scope s);
 
 /* The objects to edit or ask about: `object` (GUID or alias) when non-NULL,
- * else every loader, else {bootloadersettings}. Fills idx (caller frees)
+ * else every loader (and in a template {bootloadersettings} as well), else
+ * {bootloadersettings}. Fills idx (caller frees)
  * with indexes into b->v. OST_NEGATIVE when the store has neither a loader
  * nor {bootloadersettings}; OST_ERR_USAGE when `object` is not in it. */
 ost_status ost_bcd_targets(const struct ost_bcd *b, const char *object, size_t **idx, size_t *n,

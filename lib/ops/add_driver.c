@@ -81,9 +81,35 @@ static struct ost_stage_options stage_options(const struct ost_add_driver_job *j
                                       .recurse = o->recurse};
 }
 
+/* SetupComplete.cmd runs once, at the end of Setup: an installed system
+ * never runs it again (Microsoft, "Add a Custom Script to Windows Setup"). */
+static ost_status check_setup_complete(struct ost_add_driver_job *j, struct ost_error *err)
+{
+    for (size_t i = 0; j->opts.setup_complete && i < j->set.n; i++) {
+        struct ost_image_kind_info k;
+        ost_image_kind_read(j->set.v[i], &k);
+        if (k.kind == OST_IMAGE_KIND_INSTALLED)
+            return ost_fail(err, OST_ERR_UNSUPPORTED,
+                            "%s: --setup-complete: the image is an installed system (%s), and Windows runs "
+                            "Windows\\Setup\\Scripts\\SetupComplete.cmd only at the end of Setup, never again; "
+                            "nothing was changed. Stage without --setup-complete (Plug and Play installs the "
+                            "packages from DevicePath), or give the generalized image (install.wim) instead",
+                            j->set.v[i]->target->name, k.evidence);
+        if (k.kind == OST_IMAGE_KIND_UNKNOWN)
+            ost_strlist_add_owned(&j->set.notices, ost_xasprintf(
+                "warning: %s: --setup-complete: the image does not say whether Setup will still run (%s); "
+                "SetupComplete.cmd runs only at the end of Setup, so on an installed system its lines never run",
+                j->set.v[i]->target->name, k.evidence));
+    }
+    return OST_OK;
+}
+
 static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *err)
 {
     const struct ost_add_driver_options *o = &j->opts;
+    ost_status setup_st = check_setup_complete(j, err);
+    if (setup_st != OST_OK)
+        return setup_st;
     j->nimages = j->set.n;
     j->images = ost_xcalloc(j->nimages ? j->nimages : 1, sizeof *j->images);
     for (size_t i = 0; i < j->nimages; i++) {
@@ -100,17 +126,24 @@ static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *er
         j->refused = j->refused || ost_stage_plan_refused(im->plan);
         j->changes = j->changes || im->plan->changes || im->test_sign.changes;
     }
-    if (j->signer && o->bcd) {
-        ost_status st = ost_testsign_bcd_plan(o->bcd, o->force, &j->bcd_changes, err);
+    if (o->bcd.n > OST_BOOT_MAX_STORES)
+        return ost_fail(err, OST_ERR_USAGE, "--bcd given %zu times; at most %d stores are read", o->bcd.n,
+                        OST_BOOT_MAX_STORES);
+    for (size_t i = 0; j->signer && i < o->bcd.n; i++) {
+        ost_status st = ost_testsign_bcd_plan(o->bcd.v[i], o->force, &j->bcd_needed[i], err);
         if (st != OST_OK)
             return st;
-        j->changes = j->changes || j->bcd_changes;
+        j->bcd_changes = j->bcd_changes || j->bcd_needed[i];
+        j->changes = j->changes || j->bcd_needed[i];
     }
     /* read for the verdicts only after the write: a store that cannot be read
      * must stop the command before it writes, not after */
     ost_tristate ts;
-    if (!j->signer && o->bcd)
-        return ost_bcd_file_testsigning(o->bcd, &ts, err);
+    for (size_t i = 0; !j->signer && i < o->bcd.n; i++) {
+        ost_status st = ost_bcd_file_testsigning(o->bcd.v[i], &ts, err);
+        if (st != OST_OK)
+            return st;
+    }
     return OST_OK;
 }
 
@@ -164,23 +197,30 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
     return ost_image_set_commit(&j->set, o->progress, o->progress_ctx, err);
 }
 
-/* The BCD store is written whole to a synced temporary before the image,
+/* Each BCD store is written whole to a synced temporary before the image,
  * and renamed into place after it: a store that cannot be written leaves
- * the image untouched, and an image that cannot be written leaves the
- * store as it was. Only the rename can fail in between; then the message
+ * the image untouched, and an image that cannot be written leaves every
+ * store as it was. Only a rename can fail in between; then the message
  * says what was written and how to finish. */
 ost_status ost_add_driver_apply(struct ost_add_driver_job *j, struct ost_error *err)
 {
     const struct ost_add_driver_options *o = &j->opts;
     if (j->refused || o->dry_run || !(j->changes || o->setup_complete))
         return OST_OK;
-    char *bcd_tmp = NULL;
+    char *bcd_tmp[OST_BOOT_MAX_STORES] = {0};
+    size_t nstores = o->bcd.n < OST_BOOT_MAX_STORES ? o->bcd.n : OST_BOOT_MAX_STORES;
     /* a signal from here on ends the command through the image's commit
-     * (which refuses to start) or not at all: the store's temporary is
+     * (which refuses to start) or not at all: the stores' temporaries are
      * removed, or renamed into place once the image is written */
     ost_interrupt_defer_begin();
     ost_status st = OST_OK;
-    if (j->bcd_changes && (st = ost_testsign_bcd_prepare(o->bcd, o->force, &bcd_tmp, err)) != OST_OK) {
+    for (size_t i = 0; st == OST_OK && i < nstores; i++)
+        if (j->bcd_needed[i])
+            st = ost_testsign_bcd_prepare(o->bcd.v[i], o->force, &bcd_tmp[i], err);
+    if (st != OST_OK) {
+        for (size_t i = 0; i < nstores; i++)
+            if (bcd_tmp[i])
+                unlink(bcd_tmp[i]), free(bcd_tmp[i]);
         ost_interrupt_defer_end();
         char *why = ost_xstrdup(err->message);
         ost_fail(err, st, "%s; nothing was changed", why);
@@ -188,16 +228,26 @@ ost_status ost_add_driver_apply(struct ost_add_driver_job *j, struct ost_error *
         return st;
     }
     st = apply_images(j, err);
-    if (bcd_tmp && st == OST_OK && (st = ost_rename_into_place(bcd_tmp, o->bcd, err)) != OST_OK) {
-        char *why = ost_xstrdup(err->message);
-        ost_fail(err, st, "%s\nThe image %s is written with every change of this command, but testsigning is "
-                 "still off in the BCD store %s. To finish, run:\n  offstage bcd --store %s --set testsigning on",
-                 why, o->image, o->bcd, o->bcd);
-        free(why);
+    for (size_t i = 0; i < nstores; i++) {
+        if (!bcd_tmp[i])
+            continue;
+        if (st == OST_OK && (st = ost_rename_into_place(bcd_tmp[i], o->bcd.v[i], err)) != OST_OK) {
+            struct ost_buf finish = {0};
+            for (size_t k = i; k < nstores; k++)
+                if (bcd_tmp[k])
+                    ost_buf_addf(&finish, "\n  offstage bcd --store %s --set testsigning on", o->bcd.v[k]);
+            char *why = ost_xstrdup(err->message);
+            ost_fail(err, st, "%s\nThe image %s is written with every change of this command, but testsigning is "
+                     "still off in the BCD store %s%s. To finish, run:%s", why, o->image, o->bcd.v[i],
+                     i + 1 < nstores ? " and any named below" : "", finish.data);
+            free(why);
+            ost_buf_free(&finish);
+            unlink(bcd_tmp[i]);
+        } else if (st != OST_OK) {
+            unlink(bcd_tmp[i]);
+        }
+        free(bcd_tmp[i]);
     }
-    if (bcd_tmp && st != OST_OK)
-        unlink(bcd_tmp);
-    free(bcd_tmp);
     ost_interrupt_defer_end();
     j->applied = st == OST_OK;
     return st;
@@ -306,7 +356,7 @@ static ost_status judge_staged(struct ost_add_driver_image *im, const struct ost
 
 /* A dry run's verdict of a package --test-sign would sign: from what the
  * plan would do, not from a check of a catalog that was never made. */
-static void predict_test_signed(const struct ost_add_driver_job *j, const struct ost_add_driver_image *im,
+static void predict_test_signed(const struct ost_add_driver_job *j,
                                 const struct ost_boot_policy *pol, struct ost_add_driver_verdict *v)
 {
     const struct ost_stage_package *p = v->package;
@@ -326,8 +376,10 @@ static void predict_test_signed(const struct ost_add_driver_job *j, const struct
         .driver_embedded_signature = embedded || p->test_sign_embed,
     };
     ost_verdict_decide(&in, &v->verdict);
-    const char *where = j->opts.bcd ? pol->testsigning_source
-                        : im->test_sign.has_template ? "the image's BCD-Template" : NULL;
+    ost_boot_policy_note(pol, &in, &v->verdict);
+    char stores[1200];
+    ost_boot_policy_stores_text(pol, stores, sizeof stores);
+    const char *where = j->opts.bcd.n || pol->template_decides ? stores : NULL;
     char *summary = ost_xasprintf("%s; predicted: it would be test-signed by %s (%s), which the image would then "
                                   "trust in ROOT and TrustedPublisher%s%s%s", v->verdict.summary, j->cert.subject,
                                   j->cert.thumbprint, where ? "; testsigning would be on in " : "",
@@ -341,14 +393,14 @@ static void predict_test_signed(const struct ost_add_driver_job *j, const struct
 
 /* A verdict from the plan: a package not staged (a dry run, or a job
  * that was refused). */
-static void judge_planned(const struct ost_add_driver_job *j, const struct ost_add_driver_image *im,
+static void judge_planned(const struct ost_add_driver_job *j,
                           const struct ost_boot_policy *pol, struct ost_add_driver_verdict *v)
 {
     const struct ost_stage_package *p = v->package;
     const struct ost_package_arch *pa = &p->report->arches[0];
     v->predicted = true;
     if (p->test_sign && !p->test_signed) {
-        predict_test_signed(j, im, pol, v);
+        predict_test_signed(j, pol, v);
         return;
     }
     if (!p->signature.checked || !pa->stageable)
@@ -363,13 +415,13 @@ static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_i
     struct ost_image *img = im->img;
     struct ost_boot_policy pol = {.img = img};
     struct ost_error perr;
-    if (ost_boot_policy_read(&pol, j->opts.bcd, img, &perr) != OST_OK)
+    if (ost_boot_policy_read(&pol, &j->opts.bcd, img, &perr) != OST_OK)
         im->policy_problem = ost_xstrdup(perr.message);
     struct ost_boot_policy planned = pol;
     if (j->signer && !j->applied) {
         /* what this command would add and turn on, on a dry run */
         planned.planned_thumbprint = j->cert.thumbprint;
-        if (j->opts.bcd || im->test_sign.has_template)
+        if (j->opts.bcd.n || pol.template_decides)
             planned.testsigning = OST_YES;
     }
     struct ost_manifest m = {0};
@@ -397,7 +449,7 @@ static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_i
         v->package = p;
         v->arch = img->info.arch;
         if (p->action == OST_STAGE_COPY && !j->applied) {
-            judge_planned(j, im, &planned, v);
+            judge_planned(j, &planned, v);
         } else if (unreadable) {
             v->problem = ost_xstrdup(unreadable);
         } else {

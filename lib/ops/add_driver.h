@@ -3,7 +3,7 @@
  * add_driver.h — the add-driver job whole: stage driver packages into
  * every image of a directory or WIM (stage.h), with --test-sign make and
  * sign their catalogs and trust the signer (testsign.h), turn testsigning
- * on in a BCD store given besides, and say per package what the first
+ * on in the BCD stores given besides, and say per package what the first
  * boot will do (firstboot.h).
  *
  * Three steps, each with one job:
@@ -12,7 +12,7 @@
  *                            signature);
  *   ost_add_driver_apply     makes the test-signing artifacts, writes
  *                            through the targets, commits every image
- *                            (a WIM once) and the BCD store last;
+ *                            (a WIM once) and the BCD stores last;
  *   ost_add_driver_verdicts  judges each package from what was staged,
  *                            read back through the target with the trust
  *                            and boot policy the image has afterwards; on
@@ -43,7 +43,7 @@ struct ost_add_driver_options {
     const char *cert, *key, *sign_dir;
     ost_digest digest;
     struct ost_strlist trust;         /* certificates the first boot will trust besides the image's */
-    const char *bcd;                  /* the store the installed system boots with, or NULL */
+    struct ost_strlist bcd;           /* the stores the system boots with (media: BIOS and UEFI); may be empty */
     bool force;                       /* edit dirty hives and BCD stores */
     bool dry_run;
     unsigned compression_level;       /* WIMs: 0 for OST_WIM_DEFAULT_LEVEL */
@@ -81,7 +81,8 @@ struct ost_add_driver_job {
     size_t nimages;
     struct ost_signer *signer;          /* with --test-sign */
     struct ost_cert cert;               /* the signer's certificate */
-    bool bcd_changes;                   /* testsigning must be turned on in opts.bcd */
+    bool bcd_changes;                   /* testsigning must be turned on in some store of opts.bcd */
+    bool bcd_needed[OST_BOOT_MAX_STORES]; /* ... in opts.bcd.v[i] */
     bool refused;                       /* a package was refused: nothing is written */
     bool changes;                       /* something to write */
     bool applied;

@@ -139,7 +139,8 @@ static ost_status copy_tree(struct ost_target *t, const char *from, const char *
     return st;
 }
 
-static ost_status decide(struct ost_image *img, const char *inf, struct ost_verdict *out, struct ost_error *err)
+static ost_status decide(struct ost_image *img, const struct ost_boot_policy *policy, const char *inf,
+                         struct ost_verdict *out, struct ost_error *err)
 {
     struct ost_os_version os = {img->info.major, img->info.minor, img->info.build, 1};
     struct ost_package_options po = {.model = {.arches = {img->info.arch}, .narches = 1, .os = os}};
@@ -149,10 +150,9 @@ static ost_status decide(struct ost_image *img, const char *inf, struct ost_verd
         return st;
     struct ost_cat_arch_result *results = ost_xcalloc(rep->narches ? rep->narches : 1, sizeof *results);
     struct ost_cat_trust *trust = ost_cat_trust_new();
-    struct ost_boot_policy pol = {.img = img};
+    struct ost_boot_policy pol = *policy;
+    pol.img = img;
     st = ost_image_add_trust(img, trust, err);
-    if (st == OST_OK)
-        st = ost_image_testsigning(img, &pol.testsigning, err);
     if (st == OST_OK) {
         ost_cat_check_package(rep, trust, &os, results);
         st = ost_fail(err, OST_ERR_UNSUPPORTED, "%s: no models section applies to %s", ost_path_basename(inf),
@@ -169,7 +169,7 @@ static ost_status decide(struct ost_image *img, const char *inf, struct ost_verd
     return st;
 }
 
-static void package_verdict(struct ost_image *img, struct ost_doctor_package *p)
+static void package_verdict(struct ost_image *img, const struct ost_boot_policy *policy, struct ost_doctor_package *p)
 {
     const struct ost_store_entry *e = p->entry;
     struct ost_error err;
@@ -189,7 +189,7 @@ static void package_verdict(struct ost_image *img, struct ost_doctor_package *p)
     if (st == OST_OK && !inf)
         st = ost_fail(&err, OST_ERR_CORRUPT, "%s: %s is missing", e->folder, e->original_name);
     if (st == OST_OK)
-        st = decide(img, inf, &p->verdict, &err);
+        st = decide(img, policy, inf, &p->verdict, &err);
     if (st == OST_OK)
         ost_verdict_name_files(&p->verdict, scratch, e->folder);
     p->has_verdict = st == OST_OK;
@@ -305,7 +305,10 @@ ost_status ost_doctor_run(struct ost_image *img, const struct ost_doctor_options
 {
     struct ost_doctor_report *r = ost_xcalloc(1, sizeof *r);
     *out = NULL;
-    ost_status st = ost_store_list(img, &r->store, err);
+    r->policy.img = img;
+    ost_status st = ost_boot_policy_read(&r->policy, &o->bcd, img, err);
+    if (st == OST_OK)
+        st = ost_store_list(img, &r->store, err);
     if (st == OST_OK)
         st = ost_devnodes_list(img, &r->devnodes, err);
     if (st != OST_OK) {
@@ -334,7 +337,7 @@ ost_status ost_doctor_run(struct ost_image *img, const struct ost_doctor_options
         ost_match_device(&ids, inputs, ninputs, img->info.arch, &d->match);
         ost_doctor_choose_intended(r, d, driver);
         if (d->intended)
-            package_verdict(img, (struct ost_doctor_package *)ost_doctor_verdict_package(d->intended));
+            package_verdict(img, &r->policy, (struct ost_doctor_package *)ost_doctor_verdict_package(d->intended));
     }
     free(inputs);
     st = ost_doctor_read_log(img, r, o->setupapi_log, err);

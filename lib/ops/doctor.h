@@ -29,6 +29,7 @@
 
 #include "devnode.h"
 #include "driverstore.h"
+#include "firstboot.h"
 #include "match.h"
 #include "verdict.h"
 
@@ -82,6 +83,7 @@ struct ost_doctor_options {
     const char *driver;       /* a package name (staged INF, oemN.inf, original name) */
     const char *hwid_prefix;  /* a hardware ID, its prefix, or an instance path */
     const char *setupapi_log; /* host file; NULL: the image's Windows\inf\setupapi.dev.log */
+    struct ost_strlist bcd;   /* --bcd stores the verdicts weigh (firstboot.h); empty: by the image's kind */
 };
 
 struct ost_doctor_report {
@@ -98,6 +100,7 @@ struct ost_doctor_report {
     char *log_problem;        /* why the image's log could not be read, or NULL */
     const char *log_encoding;
     unsigned long long log_sections_total;
+    struct ost_boot_policy policy; /* testsigning for the verdicts, and the stores read */
 };
 
 /* Builds the report. Errors: --driver names no package of the image

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "firstboot.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,19 +63,183 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
     return st;
 }
 
-ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
-                                struct ost_error *err)
+/* Writes into a fixed field of the policy; text past its end is cut
+ * (the fields are sized for every path the command line can give). */
+static void put(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put(char *dst, size_t size, const char *fmt, ...)
 {
-    pol->testsigning = OST_UNKNOWN;
-    if (bcd_file) {
-        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store %s", bcd_file);
-        return ost_bcd_file_testsigning(bcd_file, &pol->testsigning, err);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
+
+/* The store's testsigning and the objects asked, into s. */
+static ost_status read_store(struct ost_bcd *b, struct ost_boot_store *s, struct ost_error *err)
+{
+    size_t *idx = NULL, n = 0;
+    ost_bcd_scope scope = OST_BCD_SCOPE_LOADERS;
+    ost_status st = ost_bcd_targets(b, NULL, &idx, &n, &scope, err);
+    if (st == OST_NEGATIVE) { /* nothing loaders use or are created from: nothing can be on */
+        s->testsigning = OST_NO;
+        put(s->loaders, sizeof s->loaders, "no loader and no {bootloadersettings}");
+        return OST_OK;
     }
-    if (img) {
-        snprintf(pol->testsigning_source, sizeof pol->testsigning_source, "the image's BCD-Template");
-        return ost_image_testsigning(img, &pol->testsigning, err);
+    size_t used = 0;
+    for (size_t i = 0; st == OST_OK && i < n && used < sizeof s->loaders; i++)
+        used += (size_t)snprintf(s->loaders + used, sizeof s->loaders - used, "%s%s", i ? ", " : "",
+                                 ost_bcd_display_id(b, b->v[idx[i]].guid));
+    free(idx);
+    s->is_template = scope == OST_BCD_SCOPE_TEMPLATE;
+    return st == OST_OK ? testsigning_of(b, &s->testsigning, err) : st;
+}
+
+static void join_paths(const struct ost_boot_policy *pol, ost_tristate which, char *buf, size_t size)
+{
+    size_t count = 0, used = 0, total = 0;
+    for (size_t i = 0; i < pol->nstores; i++)
+        total += which == OST_UNKNOWN || pol->stores[i].testsigning == which;
+    buf[0] = '\0';
+    for (size_t i = 0; i < pol->nstores && used < size; i++) {
+        if (which != OST_UNKNOWN && pol->stores[i].testsigning != which)
+            continue;
+        const char *sep = count == 0 ? "" : count + 1 == total ? " and " : ", ";
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", sep, pol->stores[i].path);
+        count++;
     }
+}
+
+void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, size_t size)
+{
+    char paths[1000];
+    join_paths(pol, OST_UNKNOWN, paths, sizeof paths);
+    if (!pol->nstores)
+        put(buf, size, "%s", "");
+    else if (pol->template_decides)
+        put(buf, size, "%s", paths);
+    else
+        put(buf, size, "BCD store%s %s", pol->nstores > 1 ? "s" : "", paths);
+}
+
+#define TEMPLATE_CAVEAT                                                                                            \
+    "this rests on Windows 7 Setup carrying the BCD-Template's {bootloadersettings} into the installed boot "    \
+    "store, which Microsoft does not document; what does not rest on it: turn testsigning on in the installed "  \
+    "store after Setup, e.g. `bcdedit /set {default} testsigning on` in Windows\\Setup\\Scripts\\SetupComplete.cmd" \
+    " (Microsoft: \"The TESTSIGNING Boot Configuration Option\", \"Add a Custom Script to Windows Setup\")"
+
+/* --bcd stores: every one must have testsigning on, since either may boot. */
+static ost_status read_given(struct ost_boot_policy *pol, const struct ost_strlist *files, struct ost_error *err)
+{
+    if (files->n > OST_BOOT_MAX_STORES)
+        return ost_fail(err, OST_ERR_USAGE, "--bcd given %zu times; at most %d stores are read", files->n,
+                        OST_BOOT_MAX_STORES);
+    size_t on = 0, off = 0;
+    for (size_t i = 0; i < files->n; i++) {
+        struct ost_boot_store *s = &pol->stores[pol->nstores++];
+        put(s->path, sizeof s->path, "%s", files->v[i]);
+        struct ost_bcd *b;
+        ost_status st = ost_bcd_open(files->v[i], false, true, &b, err);
+        if (st == OST_OK)
+            st = read_store(b, s, err);
+        ost_bcd_close(b);
+        if (st != OST_OK)
+            return st;
+        on += s->testsigning == OST_YES;
+        off += s->testsigning == OST_NO;
+    }
+    char all[1000], offs[1000], ons[1000];
+    join_paths(pol, OST_UNKNOWN, all, sizeof all);
+    join_paths(pol, OST_NO, offs, sizeof offs);
+    join_paths(pol, OST_YES, ons, sizeof ons);
+    pol->testsigning = off ? OST_NO : OST_YES;
+    if (!off)
+        put(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s", files->n > 1 ? "s" : "",
+                 all);
+    else if (!on)
+        put(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s", off > 1 ? "s" : "",
+                 offs);
+    else
+        put(pol->testsigning_source, sizeof pol->testsigning_source,
+                 "BCD store%s %s (on in %s; the media may boot from either)", off > 1 ? "s" : "", offs, ons);
     return OST_OK;
+}
+
+ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,
+                                struct ost_image *img, struct ost_error *err)
+{
+    struct ost_image *keep_img = pol->img;
+    const char *keep_planned = pol->planned_thumbprint;
+    *pol = (struct ost_boot_policy){.testsigning = OST_UNKNOWN, .img = keep_img, .planned_thumbprint = keep_planned};
+    if (img)
+        ost_image_kind_read(img, &pol->kind);
+    enum ost_image_kind kind = img ? pol->kind.kind : OST_IMAGE_KIND_UNKNOWN;
+    const char *evidence = pol->kind.evidence;
+    if (bcd_files && bcd_files->n) {
+        if (kind == OST_IMAGE_KIND_WINPE)
+            put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                     "the image is Windows PE (%s): it boots from the media's stores given with --bcd; its "
+                     "BCD-Template has no effect", evidence);
+        return read_given(pol, bcd_files, err);
+    }
+    if (!img)
+        return OST_OK;
+    if (kind == OST_IMAGE_KIND_INSTALLED) {
+        put(pol->testsigning_source, sizeof pol->testsigning_source,
+                 "unknown: give --bcd (the system partition's Boot\\BCD or EFI\\Microsoft\\Boot\\BCD)");
+        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                 "testsigning unknown: give --bcd (the system partition's Boot\\BCD or EFI\\Microsoft\\Boot\\BCD): "
+                 "the image is an installed system (%s), which boots from that store, never from its BCD-Template",
+                 evidence);
+        return OST_OK;
+    }
+    if (kind == OST_IMAGE_KIND_WINPE) {
+        put(pol->testsigning_source, sizeof pol->testsigning_source,
+                 "unknown: give --bcd with the media's boot\\BCD and efi\\microsoft\\boot\\bcd");
+        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                 "testsigning unknown: give --bcd with the media's boot\\BCD (BIOS) and efi\\microsoft\\boot\\bcd "
+                 "(UEFI): the image is Windows PE (%s), which boots from those; its BCD-Template has no effect",
+                 evidence);
+        return OST_OK;
+    }
+    ost_status st = ost_image_testsigning(img, &pol->testsigning, err);
+    if (st != OST_OK || pol->testsigning == OST_UNKNOWN)
+        return st;
+    pol->template_decides = true;
+    struct ost_boot_store *s = &pol->stores[pol->nstores++];
+    put(s->path, sizeof s->path, "the image's BCD-Template");
+    s->testsigning = pol->testsigning;
+    s->is_template = true;
+    put(s->loaders, sizeof s->loaders, "{bootloadersettings} and the loaders it holds");
+    put(pol->testsigning_source, sizeof pol->testsigning_source, "the image's BCD-Template");
+    if (kind == OST_IMAGE_KIND_GENERALIZED)
+        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat, "%s; the image is generalized (%s)",
+                 TEMPLATE_CAVEAT, evidence);
+    else
+        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                 "%s; the image does not say whether it is installed (%s): if it is, it boots from its system "
+                 "partition's store instead, so give --bcd", TEMPLATE_CAVEAT, evidence);
+    return OST_OK;
+}
+
+void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_verdict_input *in,
+                          struct ost_verdict *v)
+{
+    const char *caveat = pol->testsigning_caveat;
+    if (!caveat[0] || !v->summary || strstr(v->summary, caveat))
+        return;
+    struct ost_verdict_input on = *in, off = *in;
+    on.testsigning = OST_YES, off.testsigning = OST_NO;
+    struct ost_verdict a, b;
+    ost_verdict_decide(&on, &a);
+    ost_verdict_decide(&off, &b);
+    bool rests = a.kind != b.kind || strcmp(a.summary, b.summary) != 0;
+    ost_verdict_free(&a);
+    ost_verdict_free(&b);
+    if (!rests)
+        return;
+    char *summary = ost_xasprintf("%s; %s", v->summary, caveat);
+    free(v->summary);
+    v->summary = summary;
 }
 
 /* Every PE file a boot-critical package copies carries its own signature. */
@@ -96,6 +261,7 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .microsoft_root = res->microsoft_root,
         .testsigning = pol->testsigning,
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
+        .testsigning_caveat = pol->testsigning_caveat[0] ? pol->testsigning_caveat : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = drivers_embed_signatures(pa),
     };
@@ -113,4 +279,5 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         }
     }
     ost_verdict_decide(&in, out);
+    ost_boot_policy_note(pol, &in, out);
 }

@@ -12,12 +12,51 @@
 #include "catalog.h"
 #include "catpkg.h"
 #include "image.h"
+#include "imagekind.h"
 #include "verdict.h"
 
-/* What is known of the boot and trust policy of the target. */
+#define OST_BOOT_MAX_STORES 8
+
+/* One BCD store read for testsigning. */
+struct ost_boot_store {
+    char path[512];            /* the --bcd file, or "the image's BCD-Template" */
+    ost_tristate testsigning;  /* on for every loader it holds (a template: also {bootloadersettings}) */
+    bool is_template;          /* no loader, or a BCD-Template: loaders are created from it */
+    char loaders[256];         /* what was asked: "{default}, {733b62e6-...}" or "{bootloadersettings}" */
+};
+
+/* What is known of the boot and trust policy of the target. Which store
+ * decides testsigning depends on what the image is (imagekind.h):
+ *   --bcd stores given: those, for every kind; testsigning is on only when
+ *     it is on in every one (install media carry a BIOS and a UEFI store,
+ *     and either may boot);
+ *   an installed system: its system partition's Boot\BCD or
+ *     EFI\Microsoft\Boot\BCD, never its BCD-Template: unknown without --bcd;
+ *   Windows PE (boot.wim): the media's boot\BCD and efi\microsoft\boot\bcd;
+ *     its BCD-Template has no effect: unknown without --bcd;
+ *   a generalized image (install.wim), or one that does not say: the
+ *     BCD-Template bcdboot builds the installed store from, with the caveat
+ *     that Windows 7 Setup's keeping of the template's {bootloadersettings}
+ *     is not documented (BCDboot Command-Line Options,
+ *     https://learn.microsoft.com/en-us/windows-hardware/manufacture/desktop/bcdboot-command-line-options-techref-di),
+ *     and the way that does not rest on it: bcdedit /set {default}
+ *     testsigning on in SetupComplete.cmd, which Setup runs once at its end
+ *     (Microsoft, "Add a Custom Script to Windows Setup",
+ *     https://learn.microsoft.com/en-us/windows-hardware/manufacture/desktop/add-a-custom-script-to-windows-setup;
+ *     "The TESTSIGNING Boot Configuration Option"). */
 struct ost_boot_policy {
     ost_tristate testsigning;
-    char testsigning_source[160]; /* "the image's BCD-Template", "BCD store FILE" */
+    /* "the image's BCD-Template", "BCD store FILE", "BCD stores A and B";
+     * when off in some of several: those, "(on in ...)"; "unknown: give
+     * --bcd (...)" when no store decides */
+    char testsigning_source[1200];
+    /* What a verdict resting on testsigning must say besides ("" when
+     * nothing): the template caveat, or why the template was not read. */
+    char testsigning_caveat[900];
+    bool template_decides;              /* the image's BCD-Template stands for the boot store */
+    struct ost_image_kind_info kind;    /* filled when img is given */
+    struct ost_boot_store stores[OST_BOOT_MAX_STORES];
+    size_t nstores;
     /* Certificate stores to look in. NULL: the certificates the caller
      * trusted (--trust) stand for what the target will have in ROOT and
      * TrustedPublisher. */
@@ -37,12 +76,19 @@ ost_status ost_image_testsigning(struct ost_image *img, ost_tristate *out, struc
 /* testsigning of every Windows Boot Loader in a BCD store file. */
 ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct ost_error *err);
 
-/* Whether testsigning is on for the loaders that will boot the image, into
- * pol->testsigning and pol->testsigning_source: from the BCD store file
- * when one is given (the installed system's Boot\BCD), else from the
- * image's BCD-Template; OST_UNKNOWN with neither. */
-ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
-                                struct ost_error *err);
+/* Whether testsigning is on for the loaders that will boot the image, by
+ * the rules above: reads every store of bcd_files (NULL or empty: none
+ * given) and, for the kinds that boot from it, img's BCD-Template. Keeps
+ * pol->img and pol->planned_thumbprint. An unreadable store is an error. */
+ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,
+                                struct ost_image *img, struct ost_error *err);
+/* The stores read, for a message: "BCD stores A and B", "the image's
+ * BCD-Template"; "" when none. */
+void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, size_t size);
+/* Appends the policy's caveat to a verdict that rests on testsigning (one
+ * that would differ were testsigning the other way), once. */
+void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_verdict_input *in,
+                          struct ost_verdict *v);
 
 /* The verdict for one architecture of a checked package. */
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,

@@ -460,6 +460,65 @@ static bool is_empty_dir(const char *dir)
     return empty;
 }
 
+bool ost_test_image_state_parse(const char *name, enum ost_test_image_state *out)
+{
+    static const char *const names[] = {"none", "installed", "generalized", "winpe"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(name, names[i]))
+            return *out = (enum ost_test_image_state)i, true;
+    return false;
+}
+
+/* Opens a hive built above for more edits; finish_hive writes it whole again. */
+static ost_status reopen_hive(const char *path, struct hb *b, struct ost_error *err)
+{
+    struct ost_hive_open_options o = {.writable = true};
+    b->err = err;
+    b->h = NULL;
+    return b->st = ost_hive_open(path, &o, &b->h, err);
+}
+
+/* The Setup state keys, as imagekind.h reads them: SYSTEM\Setup as the
+ * real Windows 7 SP1 hive has it once Setup is done, or as Setup and
+ * Windows PE leave it before. */
+static ost_status write_state(const char *root, const char *system, const char *software,
+                              enum ost_test_image_state state, struct ost_error *err)
+{
+    if (state == OST_TEST_STATE_NONE)
+        return OST_OK;
+    struct hb b;
+    if (reopen_hive(system, &b, err) != OST_OK)
+        return finish_hive(&b, system);
+    ost_hkey setup = key(&b, 0, "Setup");
+    bool done = state == OST_TEST_STATE_INSTALLED;
+    dw(&b, setup, "SystemSetupInProgress", done ? 0 : 1);
+    dw(&b, setup, "SetupType", done ? 0 : state == OST_TEST_STATE_WINPE ? 1 : 2);
+    dw(&b, setup, "OOBEInProgress", state == OST_TEST_STATE_GENERALIZED ? 1 : 0);
+    sz(&b, setup, "CmdLine", OST_REG_SZ, done ? "" : state == OST_TEST_STATE_WINPE ? "winpeshl.exe"
+                                                                                  : "oobe\\windeploy.exe");
+    if (state == OST_TEST_STATE_WINPE)
+        key(&b, 0, "ControlSet001\\Control\\MiniNT");
+    ost_status st = finish_hive(&b, system);
+    if (st != OST_OK || state == OST_TEST_STATE_WINPE)
+        return st;
+    const char *value = done ? "IMAGE_STATE_COMPLETE" : "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE";
+    if (reopen_hive(software, &b, err) != OST_OK)
+        return finish_hive(&b, software);
+    sz(&b, key(&b, 0, "Microsoft\\Windows\\CurrentVersion\\Setup\\State"), "ImageState", OST_REG_SZ, value);
+    if ((st = finish_hive(&b, software)) != OST_OK)
+        return st;
+    char *dir = ost_path_join(root, "Windows/Setup");
+    char *state_dir = ost_path_join(root, "Windows/Setup/State");
+    char *ini = ost_path_join(root, "Windows/Setup/State/State.ini");
+    char *text = ost_xasprintf("[State]\r\nImageState=%s\r\n", value);
+    if ((mkdir(dir, 0755) != 0 && errno != EEXIST) || mkdir(state_dir, 0755) != 0)
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", state_dir, strerror(errno));
+    else
+        st = write_text(ini, text, err);
+    free(dir), free(state_dir), free(ini), free(text);
+    return st;
+}
+
 ost_status ost_make_test_image(const char *dir, const struct ost_test_image_options *o, struct ost_error *err)
 {
     if (o->arch != OST_ARCH_X86 && o->arch != OST_ARCH_AMD64)
@@ -486,6 +545,8 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
         s = build_system(system, o, err);
     if (s == OST_OK)
         s = build_software(software, o, err);
+    if (s == OST_OK)
+        s = write_state(tmp, system, software, o->state, err);
     if (s == OST_OK)
         s = build_bcd(bcd, err);
     if (s == OST_OK)

@@ -25,6 +25,8 @@
 #ifndef OST_TESTIMAGE_H
 #define OST_TESTIMAGE_H
 
+#include <stdbool.h>
+
 #include "arch.h"
 #include "error.h"
 #include "hwid.h"
@@ -46,8 +48,21 @@ struct ost_test_device {
     bool failed;
 };
 
+/* What Setup has done to the image (make-test-image --state), written
+ * where imagekind.h reads it. NONE writes none of it: such an image does
+ * not say, like one whose origin is unknown. */
+enum ost_test_image_state {
+    OST_TEST_STATE_NONE,
+    OST_TEST_STATE_INSTALLED,   /* ImageState IMAGE_STATE_COMPLETE, State.ini, SYSTEM\Setup all 0 */
+    OST_TEST_STATE_GENERALIZED, /* IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE, SYSTEM\Setup pending windeploy */
+    OST_TEST_STATE_WINPE,       /* Control\MiniNT, SYSTEM\Setup CmdLine winpeshl.exe */
+};
+/* "none", "installed", "generalized", "winpe"; false for another word. */
+bool ost_test_image_state_parse(const char *name, enum ost_test_image_state *out);
+
 struct ost_test_image_options {
     ost_arch arch;              /* x86 or amd64 */
+    enum ost_test_image_state state;
     const char *edition;        /* EditionID, default "Ultimate" */
     const struct ost_test_device *devices; /* devnodes to add under Enum\PCI */
     size_t ndevices;
