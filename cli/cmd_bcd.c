@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* offstage bcd: read a BCD store, and turn testsigning / nointegritychecks on or off. */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,9 +44,19 @@ static const char help[] =
     "                    changes not yet written to it).\n"
     "  --json            machine-readable result (offstage.bcd/1).\n"
     "\n"
-    "testsigning lets Windows load drivers signed with a test certificate that\n"
-    "the machine trusts (ROOT and TrustedPublisher); nointegritychecks turns off\n"
-    "code integrity checks altogether (Windows Vista/7; ignored by later ones).\n"
+    "testsigning makes the loader and the kernel load drivers signed by any\n"
+    "certificate, with no chain to a trusted root (Microsoft, \"The TESTSIGNING\n"
+    "Boot Configuration Option\"); every driver must still carry a signature.\n"
+    "Installing a test-signed package without a prompt is a separate check:\n"
+    "its signer in the machine's ROOT and TrustedPublisher stores (add-cert).\n"
+    "nointegritychecks is ignored by Windows 7 and Windows 8 (Microsoft,\n"
+    "\"BCDEdit /set\"): setting it on such an image, or on a store whose\n"
+    "Windows offstage cannot tell, warns; use testsigning there.\n"
+    "\n"
+    "Which store boots: an installed Windows its system partition's Boot\\BCD\n"
+    "(BIOS) or EFI\\Microsoft\\Boot\\BCD (UEFI), install media their boot\\BCD\n"
+    "and efi\\microsoft\\boot\\bcd; BCD-Template is only what bcdboot builds\n"
+    "a new store from when Windows is installed.\n"
     "\n"
     "The store is written to a temporary file beside it and renamed into place;\n"
     "on any failure it is left byte-identical. A WIM is updated once, after\n"
@@ -168,6 +179,27 @@ static int parse(int argc, char **argv, struct options *o)
 }
 
 /* ---- editing ----------------------------------------------------------------- */
+
+/* Windows 7 (6.1) and 8 (6.2) ignore nointegritychecks (Microsoft,
+ * "BCDEdit /set", https://learn.microsoft.com/en-us/windows-hardware/drivers/devtest/bcdedit--set):
+ * turning it on there changes nothing at boot. */
+static void warn_nointegritychecks(const struct unit *u, const struct options *o)
+{
+    bool asked = false;
+    for (size_t i = 0; i < o->nsets; i++)
+        asked = asked || (o->sets[i].flag == OST_BCD_NOINTEGRITYCHECKS && o->sets[i].value);
+    if (!asked)
+        return;
+    if (!u->img)
+        fprintf(stderr, "offstage bcd: warning: %s: nointegritychecks is ignored by Windows 7 and Windows 8 "
+                "(Microsoft, \"BCDEdit /set\"); a store does not say which Windows it boots, so this is assumed: "
+                "to load test-signed drivers, set testsigning on instead\n", o->store);
+    else if (u->img->info.major == 6 && (u->img->info.minor == 1 || u->img->info.minor == 2))
+        fprintf(stderr, "offstage bcd: warning: %s: the image is Windows %s (%u.%u), which ignores "
+                "nointegritychecks (Microsoft, \"BCDEdit /set\"): to load test-signed drivers, set testsigning on "
+                "instead\n", u->img->target->name, u->img->info.minor == 1 ? "7" : "8", u->img->info.major,
+                u->img->info.minor);
+}
 
 static ost_status apply_sets(struct unit *u, const struct options *o, struct ost_error *err)
 {
@@ -424,6 +456,8 @@ static int prepare(struct unit *units, size_t n, const struct options *o)
         ost_status st = open_unit(u, o, o->nsets > 0, &err);
         if (st == OST_OK && o->nsets)
             st = apply_sets(u, o, &err);
+        if (st == OST_OK)
+            warn_nointegritychecks(u, o);
         if (st != OST_OK) {
             if (st == OST_NEGATIVE)
                 fprintf(stderr, "offstage bcd: nothing written: %s\n", err.message);
