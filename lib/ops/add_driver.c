@@ -95,6 +95,12 @@ static ost_status check_setup_complete(struct ost_add_driver_job *j, struct ost_
                             "nothing was changed. Stage without --setup-complete (Plug and Play installs the "
                             "packages from DevicePath), or give the generalized image (install.wim) instead",
                             j->set.v[i]->target->name, k.evidence);
+        if (k.kind == OST_IMAGE_KIND_WINPE)
+            ost_strlist_add_owned(&j->set.notices, ost_xasprintf(
+                "warning: %s: --setup-complete: the image is Windows PE (%s), which runs startnet.cmd, not "
+                "SetupComplete.cmd: the lines written there never run (it belongs in the image Setup installs, "
+                "install.wim)",
+                j->set.v[i]->target->name, k.evidence));
         if (k.kind == OST_IMAGE_KIND_UNKNOWN)
             ost_strlist_add_owned(&j->set.notices, ost_xasprintf(
                 "warning: %s: --setup-complete: the image does not say whether Setup will still run (%s); "
