@@ -254,6 +254,13 @@ static void testsign_print(const struct ost_add_driver_job *j, size_t i, bool dr
     else
         printf("      BCD-Template: testsigning %s\n", t->testsigning_on ? "already on" : dry_run ? "would be turned on"
                                                                                                   : "turned on");
+    struct ost_image_kind_info kind;
+    ost_image_kind_read(j->images[i].img, &kind);
+    if (t->has_template && !j->opts.bcd.n &&
+        (kind.kind == OST_IMAGE_KIND_INSTALLED || kind.kind == OST_IMAGE_KIND_WINPE))
+        printf("      (no effect at boot: %s boots from %s, not its BCD-Template; give --bcd)\n",
+               kind.kind == OST_IMAGE_KIND_INSTALLED ? "an installed system" : "Windows PE",
+               kind.kind == OST_IMAGE_KIND_INSTALLED ? "its system partition's store" : "the media's stores");
 }
 
 static json_t *testsign_json(const struct ost_add_driver_job *j, size_t i)

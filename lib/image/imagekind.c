@@ -36,20 +36,11 @@ static void copy(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* State.ini's [State] ImageState= value; "" when the file is absent or
- * holds none. Windows writes it as UTF-16LE with a byte-order mark; ANSI
- * is read too. */
-static void read_state_ini(struct ost_image *img, char *out, size_t size)
+void ost_state_ini_image_state(const uint8_t *data, size_t n, char *out, size_t size)
 {
-    uint8_t *data = NULL;
-    size_t n = 0;
-    struct ost_error ignored;
     out[0] = '\0';
-    if (ost_target_read_file(img->target, OST_STATE_INI, STATE_INI_MAX, &data, &n, &ignored) != OST_OK)
-        return;
     char *text = n >= 2 && data[0] == 0xFF && data[1] == 0xFE ? ost_utf16le_to_utf8(data + 2, n - 2)
                                                               : ost_xstrndup((const char *)data, n);
-    free(data);
     for (char *line = text, *next; line && *line; line = next) {
         next = strpbrk(line, "\r\n");
         if (next)
@@ -64,6 +55,18 @@ static void read_state_ini(struct ost_image *img, char *out, size_t size)
         }
     }
     free(text);
+}
+
+static void read_state_ini(struct ost_image *img, char *out, size_t size)
+{
+    uint8_t *data = NULL;
+    size_t n = 0;
+    struct ost_error ignored;
+    out[0] = '\0';
+    if (ost_target_read_file(img->target, OST_STATE_INI, STATE_INI_MAX, &data, &n, &ignored) != OST_OK)
+        return;
+    ost_state_ini_image_state(data, n, out, size);
+    free(data);
 }
 
 /* SYSTEM\Setup: pending or done, and the words for the evidence. */

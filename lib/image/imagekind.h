@@ -32,6 +32,8 @@
 #define OST_IMAGEKIND_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "image.h"
 
@@ -61,6 +63,10 @@ struct ost_image_kind_info {
     char disagreement[200];
 };
 
+/* State.ini's [State] ImageState= value into out ("" when it has none).
+ * Windows writes the file as UTF-16LE with a byte-order mark; without one
+ * it is read as 8-bit text. */
+void ost_state_ini_image_state(const uint8_t *data, size_t n, char *out, size_t size);
 /* Reads the signals; never fails on their absence (UNKNOWN then). */
 void ost_image_kind_read(struct ost_image *img, struct ost_image_kind_info *out);
 /* "installed", "generalized", "winpe", "unknown" */

@@ -197,3 +197,9 @@ if [ "$LOADER" != "$BLS" ]; then
     [ "$(element_byte "$T" "$BLS" 16000049)" = 01 ] && ok "add-driver --test-sign, template with a loader: {bootloadersettings} on" ||
         not_ok "add-driver --test-sign, template with a loader" "$(element_byte "$T" "$BLS" 16000049)"
 fi
+
+# add-driver --test-sign on an installed system: turning testsigning on in its
+# template is said to have no effect at boot
+cp -a "$TMP/installed" "$TMP/inst6"
+run add-driver --image "$TMP/inst6" --driver "$PKG" --test-sign --test-sign-dir "$TMP/cert"
+expect_out "add-driver --test-sign, installed: the template edit is said to have no effect" "no effect at boot: an installed system boots from its system partition's store, not its BCD-Template; give --bcd"
