@@ -202,7 +202,7 @@ static void judge_into(struct ost_image *img, const struct ost_staged *rec, cons
         v->problem = ost_xasprintf("the staged copy could not be read back: %s", err.message);
 }
 
-ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strlist *bcd,
+ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strlist *bcd, const char *folder,
                                     struct ost_staged_verdicts *out, struct ost_error *err)
 {
     *out = (struct ost_staged_verdicts){0};
@@ -217,7 +217,8 @@ ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strl
     if (st == OST_OK && m.n && ost_staged_boot_policy(img, bcd, &out->policy, &perr) != OST_OK)
         out->policy_problem = ost_xstrdup(perr.message);
     for (size_t i = 0; st == OST_OK && i < m.n; i++)
-        judge_into(img, &m.items[i], &out->policy, trust, out);
+        if (!folder || ost_streq_ci(folder, m.items[i].folder))
+            judge_into(img, &m.items[i], &out->policy, trust, out);
     ost_cat_trust_free(trust);
     ost_manifest_free(&m);
     return st;

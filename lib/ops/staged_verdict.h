@@ -68,12 +68,13 @@ ost_status ost_staged_judge(struct ost_image *img, const struct ost_staged *rec,
 ost_status ost_staged_boot_policy(struct ost_image *img, const struct ost_strlist *bcd, struct ost_boot_policy *pol,
                                   struct ost_error *err);
 
-/* Every package offstage staged in the image, in manifest order, judged
+/* Every package offstage staged in the image (only the one in folder,
+ * unless NULL), in manifest order, judged
  * with the image's ROOT and TrustedPublisher stores and
  * ost_staged_boot_policy. Fails only when the manifest or the trust
  * stores cannot be read; a copy that cannot be read back has a problem,
  * a BCD store that cannot be read gives policy_problem. */
-ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strlist *bcd,
+ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strlist *bcd, const char *folder,
                                     struct ost_staged_verdicts *out, struct ost_error *err);
 
 /* The staged copies of the package whose INF is inf_path (a host path):
