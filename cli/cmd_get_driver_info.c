@@ -30,20 +30,20 @@ static const char help[] =
     "\n"
     "Exit status: 0 present; 1 not present; 2 error.\n";
 
-/* What the first boot will find in the staged copy of e. */
-static json_t *staged_copy(struct ost_image *img, const struct ost_store_entry *e, const struct ost_strlist *bcd,
-                           bool print)
+/* What the first boot will find in the staged copy of e (sv: its verdict,
+ * read back). */
+static json_t *staged_copy(const struct ost_store_entry *e, const struct ost_staged_verdicts *sv, bool print)
 {
-    struct ost_staged_verdicts sv;
-    struct ost_error err;
-    if (ost_staged_verdicts_read(img, bcd, e->published_name, &sv, &err) != OST_OK || !sv.n) {
-        const char *why = sv.n ? err.message : "it is not in the manifest";
+    if (!sv->n) {
+        const char *why = "the manifest lists no such package";
         if (print)
             printf("First boot:     unknown: %s\n", why);
-        return json_pack("{s:s, s:s}", "folder", e->folder, "problem", why);
+        return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:s, s:n}", "folder", e->folder, "catalog",
+                         "signer", "digest", "member_digest", "testsigning_source", "first_boot", "problem", why,
+                         "policy_problem");
     }
-    const struct ost_staged_verdict *v = &sv.v[0];
-    const struct ost_boot_policy *pol = &sv.policy;
+    const struct ost_staged_verdict *v = &sv->v[0];
+    const struct ost_boot_policy *pol = &sv->policy;
     if (print) {
         printf("Staged copy:    %s\n", v->folder_path);
         if (!v->problem) {
@@ -57,8 +57,8 @@ static json_t *staged_copy(struct ost_image *img, const struct ost_store_entry *
                 printf("Digest:         %s (signature), %s (member hashes)\n", v->digest ? v->digest : "none",
                        v->member_digest ? v->member_digest : "none");
         }
-        if (sv.policy_problem)
-            printf("Testsigning:    unknown: %s\n", sv.policy_problem);
+        if (sv->policy_problem)
+            printf("Testsigning:    unknown: %s\n", sv->policy_problem);
         else
             printf("Testsigning:    %s%s%s\n", pol->testsigning == OST_YES ? "on" : pol->testsigning == OST_NO ? "off"
                                                                                    : "unknown",
@@ -81,8 +81,7 @@ static json_t *staged_copy(struct ost_image *img, const struct ost_store_entry *
                             "testsigning_source", ost_json_str(pol->testsigning_source[0] ? pol->testsigning_source
                                                                                           : NULL),
                             "first_boot", ost_cli_staged_verdict_json(v, pol), "problem", ost_json_str(v->problem),
-                            "policy_problem", ost_json_str(sv.policy_problem));
-    ost_staged_verdicts_free(&sv);
+                            "policy_problem", ost_json_str(sv->policy_problem));
     return doc;
 }
 
@@ -120,6 +119,9 @@ static int show_one(struct ost_image *img, const char *name, const struct ost_st
     } else if (ost_store_model(img, e->inf_path, &m, &err) != OST_OK) {
         rc = ost_cli_report_error("get-driver-info", &err);
     }
+    struct ost_staged_verdicts sv = {0};
+    if (rc == 0 && e && e->staged && ost_staged_verdicts_read(img, bcd, e->published_name, &sv, &err) != OST_OK)
+        rc = ost_cli_report_error("get-driver-info", &err);
     if (rc == 0 && e) {
         const struct ost_arch_model *am = &m->arches[0];
         json_t *ids = json_array(), *services = json_array(), *files = json_array();
@@ -141,7 +143,7 @@ static int show_one(struct ost_image *img, const char *name, const struct ost_st
             "date", ost_json_str(e->date), "version", ost_json_str(e->version), "catalog", e->has_catalog,
             "boot_critical", e->boot_critical, "devices", ids, "services", services, "files", files);
         if (json) {
-            json_object_set_new(doc, "staged_copy", e->staged ? staged_copy(img, e, bcd, false) : json_null());
+            json_object_set_new(doc, "staged_copy", e->staged ? staged_copy(e, &sv, false) : json_null());
             ost_cli_print_json(doc);
         } else {
             printf("Published name: %s\nOriginal name:  %s\nState:          %s\nINF:            %s\n",
@@ -160,10 +162,11 @@ static int show_one(struct ost_image *img, const char *name, const struct ost_st
             for (size_t i = 0; i < am->nfiles; i++)
                 printf("File:           %s -> %s\n", am->files[i].name, am->files[i].dest_path);
             if (e->staged)
-                json_decref(staged_copy(img, e, bcd, true));
+                json_decref(staged_copy(e, &sv, true));
         }
         json_decref(doc);
     }
+    ost_staged_verdicts_free(&sv);
     ost_driver_model_free(m);
     ost_store_free(&s);
     return rc;

@@ -213,9 +213,15 @@ ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strl
     struct ost_cat_trust *trust = ost_cat_trust_new();
     if (m.n)
         st = ost_image_add_trust(img, trust, err);
+    /* a store the user named must be read; the image's own BCD-Template
+     * that cannot be leaves the listing standing, testsigning unknown */
     struct ost_error perr;
-    if (st == OST_OK && m.n && ost_staged_boot_policy(img, bcd, &out->policy, &perr) != OST_OK)
-        out->policy_problem = ost_xstrdup(perr.message);
+    if (st == OST_OK && (m.n || (bcd && bcd->n)) && ost_staged_boot_policy(img, bcd, &out->policy, &perr) != OST_OK) {
+        if (bcd && bcd->n)
+            st = ost_fail(err, perr.status, "%s", perr.message);
+        else
+            out->policy_problem = ost_xstrdup(perr.message);
+    }
     for (size_t i = 0; st == OST_OK && i < m.n; i++)
         if (!folder || ost_streq_ci(folder, m.items[i].folder))
             judge_into(img, &m.items[i], &out->policy, trust, out);

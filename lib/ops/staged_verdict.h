@@ -71,9 +71,9 @@ ost_status ost_staged_boot_policy(struct ost_image *img, const struct ost_strlis
 /* Every package offstage staged in the image (only the one in folder,
  * unless NULL), in manifest order, judged
  * with the image's ROOT and TrustedPublisher stores and
- * ost_staged_boot_policy. Fails only when the manifest or the trust
- * stores cannot be read; a copy that cannot be read back has a problem,
- * a BCD store that cannot be read gives policy_problem. */
+ * ost_staged_boot_policy. Fails when the manifest, the trust stores or
+ * a BCD store given cannot be read; a copy that cannot be read back has a
+ * problem, a BCD-Template that cannot be read gives policy_problem. */
 ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strlist *bcd, const char *folder,
                                     struct ost_staged_verdicts *out, struct ost_error *err);
 

@@ -95,6 +95,13 @@ else
     echo "skip: ../shared/fixtures/bcd absent; --bcd not checked"
 fi
 
+run get-driver-info --image "$IMG" --driver aero_virtio_snd.inf --bcd "$TMP/no-such.bcd"
+expect_status "get-driver-info: a --bcd store that cannot be read is an error" 2
+expect_err "get-driver-info: names the store" "no-such.bcd"
+run get-drivers --image "$IMG" --bcd "$TMP/no-such.bcd" --json
+expect_status "get-drivers: a --bcd store that cannot be read is an error" 2
+expect_err "get-drivers: names the store" "no-such.bcd"
+
 # ---- the verdict follows the image: the signer removed from ROOT -----------
 run remove-cert --image "$IMG" --thumbprint "$TP" --store ROOT
 expect_status "remove-cert from ROOT" 0
