@@ -49,6 +49,15 @@ static const char help[] =
     "TrustedPublisher stores; without, the --trust certificates) and\n"
     "test-signing (the --bcd stores, else as the image's kind says: see --bcd).\n"
     "\n"
+    "With --image, a package the image already holds staged (same INF name,\n"
+    "for the image's architecture) is judged again as staged: the copy is read\n"
+    "back from the image (add-driver --test-sign signs a catalog into the copy\n"
+    "only) and a \"staged copy: FOLDER (this package): first boot ...\" line\n"
+    "follows the package's own verdict, one per copy. \"this package\" is the\n"
+    "copy add-driver made of these very files (the same folder name); its\n"
+    "verdict, not the folder's, is what the first boot does and what the exit\n"
+    "status weighs. A copy of another package with that INF name is shown too.\n"
+    "\n"
     "Findings name the INF line that causes them. Severities: note, warning,\n"
     "severe (stages, but will not work unattended), error (cannot be staged).\n"
     "\n"
@@ -382,6 +391,54 @@ struct tally {
     ost_verdict_kind worst;
 };
 
+/* The copies of this INF the image holds staged: the first boot installs
+ * those, not the folder checked. When one is this very package, its
+ * verdict and signature stand for the package's (*worst, *untrusted). */
+static json_t *staged_copies(const struct options *o, const struct context *ctx, const char *inf,
+                             ost_verdict_kind *worst, bool *untrusted)
+{
+    struct ost_staged_verdicts sv;
+    struct ost_error err;
+    json_t *a = json_array();
+    if (ost_staged_copies_of(ctx->pol.img, inf, &ctx->pol, o->trust, &sv, &err) != OST_OK) {
+        if (!o->json)
+            printf("  staged copy: unknown: %s\n", err.message);
+        return a;
+    }
+    ost_verdict_kind same_worst = OST_VERDICT_LOADS;
+    bool same = false, same_untrusted = false;
+    for (size_t i = 0; i < sv.n; i++) {
+        const struct ost_staged_verdict *v = &sv.v[i];
+        if (!o->json) {
+            printf("  staged copy: %s (%s)", v->folder_path,
+                   v->same_package ? "this package" : "another package of that INF name: its files differ");
+            if (v->problem)
+                printf(": unknown: %s\n", v->problem);
+            else if (!v->judged)
+                printf(": no verdict for %s\n", ost_arch_name(v->arch));
+            else
+                printf(": first boot (%s): %s\n", ost_arch_name(v->arch), v->verdict.summary);
+            if (v->judged && v->verdict.fix)
+                printf("    to change: %s\n", v->verdict.fix);
+        }
+        if (v->same_package && v->judged && !v->problem) {
+            same = true;
+            same_untrusted = same_untrusted || v->signature != OST_SIG_TRUSTED;
+            if (v->verdict.kind > same_worst)
+                same_worst = v->verdict.kind;
+        }
+        json_array_append_new(a, json_pack("{s:s, s:b, s:o, s:o}", "folder", v->folder_path, "same_package",
+                                           v->same_package, "first_boot", ost_cli_staged_verdict_json(v, &ctx->pol),
+                                           "problem", ost_json_str(v->problem)));
+    }
+    if (same) {
+        *worst = same_worst;
+        *untrusted = same_untrusted;
+    }
+    ost_staged_verdicts_free(&sv);
+    return a;
+}
+
 static void check_one(const struct options *o, const struct context *ctx, const char *inf, json_t *packages,
                       json_t *errors, struct tally *t)
 {
@@ -395,14 +452,21 @@ static void check_one(const struct options *o, const struct context *ctx, const 
     struct ost_cat_arch_result *results = ost_xcalloc(r->narches ? r->narches : 1, sizeof *results);
     bool trusted = ost_cat_check_package(r, o->trust, &o->pkg.model.os, results);
     t->unstageable = t->unstageable || !ost_package_stageable(r);
-    t->untrusted = t->untrusted || (ost_cat_trust_count(o->trust) && !trusted);
+    bool untrusted = ost_cat_trust_count(o->trust) && !trusted;
     if (!o->json)
         print_report(r, o->verbose);
+    ost_verdict_kind source_worst = OST_VERDICT_LOADS;
     json_t *verdicts = ost_cli_firstboot(r, results, &ctx->pol, OST_ARCH_UNKNOWN, o->json ? NULL : stdout, "  ",
-                                         &t->worst);
+                                         &source_worst);
+    json_t *staged = ctx->pol.img ? staged_copies(o, ctx, inf, &source_worst, &untrusted) : NULL;
+    if (source_worst > t->worst)
+        t->worst = source_worst;
+    t->untrusted = t->untrusted || untrusted;
     if (o->json) {
         json_t *doc = report_json(r);
         json_object_set_new(doc, "first_boot", verdicts);
+        if (staged)
+            json_object_set_new(doc, "staged_copies", staged);
         json_array_append_new(packages, doc);
     } else {
         json_decref(verdicts);

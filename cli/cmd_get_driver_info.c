@@ -3,19 +3,89 @@
 #include <stdlib.h>
 
 #include "offstage.h"
+#include "firstboot_cli.h"
 #include "image_cli.h"
 
 static const char help[] =
-    "usage: offstage get-driver-info --image DIR|FILE.wim [--index N|all] --driver NAME [--json]\n"
+    "usage: offstage get-driver-info --image DIR|FILE.wim [--index N|all] --driver NAME\n"
+    "              [--bcd FILE]... [--json]\n"
     "\n"
     "Shows one driver package of an offline Windows: NAME is an original INF\n"
     "name (aero_virtio_snd.inf), a published name (oem3.inf) or a staged folder\n"
     "name. Prints where it is, its state, architecture, hardware IDs, services\n"
     "with start types, the files it installs, and whether it has a catalog.\n"
     "\n"
+    "For a package offstage staged, it reads the staged copy back from the\n"
+    "image and shows what the first boot will find there: its catalog, the\n"
+    "catalog's signer (subject and SHA-1 thumbprint), the digest algorithm of\n"
+    "the signature and of the member hashes, and the first-boot verdict for\n"
+    "the image's architecture (as check-package gives it), weighed against\n"
+    "the certificates in the image's ROOT and TrustedPublisher stores and\n"
+    "testsigning in the image's BCD-Template, or in the --bcd stores.\n"
+    "\n"
+    "Options:\n"
+    "  --bcd FILE   a BCD store the system boots with (an installed system's\n"
+    "               Boot\\BCD; repeatable: testsigning counts as on only\n"
+    "               when every store has it on).\n"
+    "\n"
     "Exit status: 0 present; 1 not present; 2 error.\n";
 
-static int show_one(struct ost_image *img, const char *name, bool json)
+/* What the first boot will find in the staged copy of e (sv: its verdict,
+ * read back). */
+static json_t *staged_copy(const struct ost_store_entry *e, const struct ost_staged_verdicts *sv, bool print)
+{
+    if (!sv->n) {
+        const char *why = "the manifest lists no such package";
+        if (print)
+            printf("First boot:     unknown: %s\n", why);
+        return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:s, s:n}", "folder", e->folder, "catalog",
+                         "signer", "digest", "member_digest", "testsigning_source", "first_boot", "problem", why,
+                         "policy_problem");
+    }
+    const struct ost_staged_verdict *v = &sv->v[0];
+    const struct ost_boot_policy *pol = &sv->policy;
+    if (print) {
+        printf("Staged copy:    %s\n", v->folder_path);
+        if (!v->problem) {
+            printf("Catalog:        %s\n", v->catalog ? v->catalog : "none");
+            if (v->signer)
+                printf("Signer:         %s (thumbprint %s)\n", v->signer,
+                       v->signer_thumbprint ? v->signer_thumbprint : "unknown");
+            else if (v->catalog)
+                printf("Signer:         none (the catalog is not signed)\n");
+            if (v->digest || v->member_digest)
+                printf("Digest:         %s (signature), %s (member hashes)\n", v->digest ? v->digest : "none",
+                       v->member_digest ? v->member_digest : "none");
+        }
+        if (sv->policy_problem)
+            printf("Testsigning:    unknown: %s\n", sv->policy_problem);
+        else
+            printf("Testsigning:    %s%s%s\n", pol->testsigning == OST_YES ? "on" : pol->testsigning == OST_NO ? "off"
+                                                                                   : "unknown",
+                   pol->testsigning_source[0] ? " in " : "", pol->testsigning_source);
+        if (v->problem)
+            printf("First boot:     unknown: %s\n", v->problem);
+        else if (!v->judged)
+            printf("First boot:     no verdict: the INF installs nothing on %s\n", ost_arch_name(v->arch));
+        else
+            printf("First boot (%s): %s\n", ost_arch_name(v->arch), v->verdict.summary);
+        if (v->judged && v->verdict.fix)
+            printf("  to change: %s\n", v->verdict.fix);
+    }
+    json_t *signer = v->signer ? json_pack("{s:s, s:o}", "subject", v->signer, "thumbprint",
+                                           ost_json_str(v->signer_thumbprint))
+                               : json_null();
+    json_t *doc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "folder", v->folder_path,
+                            "catalog", ost_json_str(v->catalog), "signer", signer, "digest", ost_json_str(v->digest),
+                            "member_digest", ost_json_str(v->member_digest),
+                            "testsigning_source", ost_json_str(pol->testsigning_source[0] ? pol->testsigning_source
+                                                                                          : NULL),
+                            "first_boot", ost_cli_staged_verdict_json(v, pol), "problem", ost_json_str(v->problem),
+                            "policy_problem", ost_json_str(sv->policy_problem));
+    return doc;
+}
+
+static int show_one(struct ost_image *img, const char *name, const struct ost_strlist *bcd, bool json)
 {
     int rc = 0;
     struct ost_store s;
@@ -49,6 +119,9 @@ static int show_one(struct ost_image *img, const char *name, bool json)
     } else if (ost_store_model(img, e->inf_path, &m, &err) != OST_OK) {
         rc = ost_cli_report_error("get-driver-info", &err);
     }
+    struct ost_staged_verdicts sv = {0};
+    if (rc == 0 && e && e->staged && ost_staged_verdicts_read(img, bcd, e->published_name, &sv, &err) != OST_OK)
+        rc = ost_cli_report_error("get-driver-info", &err);
     if (rc == 0 && e) {
         const struct ost_arch_model *am = &m->arches[0];
         json_t *ids = json_array(), *services = json_array(), *files = json_array();
@@ -70,6 +143,7 @@ static int show_one(struct ost_image *img, const char *name, bool json)
             "date", ost_json_str(e->date), "version", ost_json_str(e->version), "catalog", e->has_catalog,
             "boot_critical", e->boot_critical, "devices", ids, "services", services, "files", files);
         if (json) {
+            json_object_set_new(doc, "staged_copy", e->staged ? staged_copy(e, &sv, false) : json_null());
             ost_cli_print_json(doc);
         } else {
             printf("Published name: %s\nOriginal name:  %s\nState:          %s\nINF:            %s\n",
@@ -87,9 +161,12 @@ static int show_one(struct ost_image *img, const char *name, bool json)
                        ost_start_type_name(am->services[i].start_type));
             for (size_t i = 0; i < am->nfiles; i++)
                 printf("File:           %s -> %s\n", am->files[i].name, am->files[i].dest_path);
+            if (e->staged)
+                json_decref(staged_copy(e, &sv, true));
         }
         json_decref(doc);
     }
+    ost_staged_verdicts_free(&sv);
     ost_driver_model_free(m);
     ost_store_free(&s);
     return rc;
@@ -99,17 +176,23 @@ static int show_one(struct ost_image *img, const char *name, bool json)
 static int run(int argc, char **argv)
 {
     struct ost_image_args a;
-    int parsed = ost_cli_parse_image_args("get-driver-info", help, argc, argv, true, &a);
-    if (parsed)
+    struct ost_strlist bcd = {0};
+    int parsed = ost_cli_take_bcd("get-driver-info", &argc, argv, &bcd);
+    if (!parsed)
+        parsed = ost_cli_parse_image_args("get-driver-info", help, argc, argv, true, &a);
+    if (parsed) {
+        ost_strlist_free(&bcd);
         return parsed < 0 ? OST_EXIT_OK : parsed;
+    }
     struct ost_image_set imgs;
     int rc = ost_cli_open_images("get-driver-info", a.image, a.index, false, true, &imgs);
     int worst = rc;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
-        int one = show_one(imgs.v[i], a.driver, a.json);
+        int one = show_one(imgs.v[i], a.driver, &bcd, a.json);
         worst = one > worst ? one : worst;
     }
     ost_cli_close_images(&imgs);
+    ost_strlist_free(&bcd);
     return worst;
 }
 

@@ -29,3 +29,13 @@ json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_c
     }
     return a;
 }
+
+json_t *ost_cli_staged_verdict_json(const struct ost_staged_verdict *v, const struct ost_boot_policy *pol)
+{
+    if (!v->judged)
+        return json_null();
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "arch", ost_arch_name(v->arch), "verdict",
+                     ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary, "fix",
+                     ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature), "testsigning",
+                     pol->testsigning == OST_UNKNOWN ? json_null() : json_boolean(pol->testsigning));
+}

@@ -15,4 +15,8 @@ json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_c
                           const struct ost_boot_policy *pol, ost_arch arch, FILE *out, const char *indent,
                           ost_verdict_kind *worst);
 
+/* A staged copy's verdict (staged_verdict.h) in the shape of the entries
+ * above; null when it was not judged. */
+json_t *ost_cli_staged_verdict_json(const struct ost_staged_verdict *v, const struct ost_boot_policy *pol);
+
 #endif

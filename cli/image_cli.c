@@ -2,6 +2,7 @@
 /* Opening the --image (and --index) of the image commands. */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "image_cli.h"
@@ -84,5 +85,30 @@ int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char *
         return ost_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (need_driver && !a->driver)
         return ost_cli_usage_error(cmd, "name the package with --driver NAME");
+    return 0;
+}
+
+int ost_cli_take_bcd(const char *cmd, int *argc, char **argv, struct ost_strlist *bcd)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            while (i < *argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (!strncmp(a, "--bcd=", 6) && a[6]) {
+            ost_strlist_add(bcd, a + 6);
+        } else if (!strcmp(a, "--bcd")) {
+            if (i + 1 >= *argc)
+                return ost_cli_usage_error(cmd, "--bcd needs a FILE (a BCD store)");
+            ost_strlist_add(bcd, argv[++i]);
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
     return 0;
 }

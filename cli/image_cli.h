@@ -32,5 +32,9 @@ struct ost_image_args {
  * need_driver, --driver is required. */
 int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char **argv, bool need_driver,
                              struct ost_image_args *a);
+/* Takes every --bcd FILE (or --bcd=FILE) out of argv into bcd, for the
+ * commands whose verdicts weigh the boot stores (repeatable: media boot
+ * from two); returns 0, or an exit code. */
+int ost_cli_take_bcd(const char *cmd, int *argc, char **argv, struct ost_strlist *bcd);
 
 #endif

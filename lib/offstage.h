@@ -65,6 +65,7 @@
 #include "package.h"
 #include "set_param.h"
 #include "stage.h"
+#include "staged_verdict.h"
 #include "testimage.h"
 
 #endif

@@ -5,15 +5,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "interrupt.h"
 #include "manifest.h"
-#include "scratch.h"
 #include "fileutil.h"
-
-#define STAGED_FILE_MAX (1u << 30)
+#include "staged_verdict.h"
 
 /* ---- planning ------------------------------------------------------------ */
 
@@ -261,102 +258,23 @@ ost_status ost_add_driver_apply(struct ost_add_driver_job *j, struct ost_error *
 
 /* ---- verdicts -------------------------------------------------------------- */
 
-/* A path below the staged folder that stays below a host folder: plain
- * names only (the manifest is input like any file in the image). */
-static char *host_relative(const char *path, const char *folder)
-{
-    size_t n = strlen(folder);
-    if (!ost_has_prefix_ci(path, folder) || path[n] != '\\' || !path[n + 1])
-        return NULL;
-    char *rel = ost_xstrdup(path + n + 1);
-    bool ok = true;
-    for (char *part = rel, *end; ok && part; part = end ? end + 1 : NULL) {
-        end = strchr(part, '\\');
-        size_t len = end ? (size_t)(end - part) : strlen(part);
-        ok = len && !(len == 1 && part[0] == '.') && !(len == 2 && !strncmp(part, "..", 2)) &&
-             !memchr(part, '/', len);
-        if (end)
-            *end = '/';
-    }
-    if (!ok) {
-        free(rel);
-        return NULL;
-    }
-    return rel;
-}
-
-/* Copies what the manifest says is staged in rec's folder, read through
- * the target, into dir. */
-static ost_status copy_staged(struct ost_image *img, const struct ost_staged *rec, const char *dir,
-                              struct ost_error *err)
-{
-    char *folder = ost_winpath_join(OST_STAGING_ROOT, rec->folder);
-    ost_status st = OST_OK;
-    for (size_t i = 0; i < rec->files.n && st == OST_OK; i++) {
-        char *rel = host_relative(rec->files.v[i], folder);
-        if (!rel)
-            continue;
-        char *dest = ost_path_join(dir, rel);
-        for (char *c = dest + strlen(dir) + 1; (c = strchr(c, '/')); c++) {
-            *c = '\0';
-            if (mkdir(dest, 0700) != 0 && errno != EEXIST)
-                st = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", dest, strerror(errno));
-            *c = '/';
-        }
-        uint8_t *data = NULL;
-        size_t size = 0;
-        if (st == OST_OK)
-            st = ost_target_read_file(img->target, rec->files.v[i], STAGED_FILE_MAX, &data, &size, err);
-        if (st == OST_OK)
-            st = ost_write_new_file(dest, data, size, err);
-        free(data), free(dest), free(rel);
-    }
-    free(folder);
-    return st;
-}
-
-/* The verdict of the staged copy: its INF, catalog and files read back
- * through the target and checked as any package is, against what the
- * image trusts now. */
+/* The verdict of the staged copy, read back through the target against
+ * what the image trusts now (staged_verdict.h). */
 static ost_status judge_staged(struct ost_add_driver_image *im, const struct ost_manifest *m,
                                const struct ost_boot_policy *pol, const struct ost_cat_trust *trust,
                                struct ost_add_driver_verdict *v, struct ost_error *err)
 {
-    struct ost_image *img = im->img;
     const struct ost_staged *rec = ost_manifest_find(m, v->package->folder);
     if (!rec)
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: %s lists no package in %s", img->target->name, OST_MANIFEST_PATH,
-                        v->package->folder);
-    char *dir = ost_scratch_dir_create("staged-copy", err);
-    if (!dir)
-        return err->status;
-    ost_status st = copy_staged(img, rec, dir, err);
-    char *inf = st == OST_OK ? ost_find_ci(dir, rec->inf_name) : NULL;
-    if (st == OST_OK && !inf)
-        st = ost_fail(err, OST_ERR_CORRUPT, "%s: %s is not in the staged copy", v->package->folder_path,
-                      rec->inf_name);
-    struct ost_os_version os = {img->info.major, img->info.minor, img->info.build, 1};
-    struct ost_package_options po = {.model = {.arches = {img->info.arch}, .narches = 1, .os = os}};
-    struct ost_package_report *rep = NULL;
-    if (st == OST_OK)
-        st = ost_package_check(inf, &po, &rep, err);
-    if (st == OST_OK) {
-        struct ost_cat_arch_result *results = ost_xcalloc(rep->narches ? rep->narches : 1, sizeof *results);
-        ost_cat_check_package(rep, trust, &os, results);
-        for (size_t i = 0; i < rep->narches && !v->judged; i++) {
-            if (rep->arches[i].arch != img->info.arch || !results[i].checked || !rep->arches[i].stageable)
-                continue;
-            ost_firstboot_verdict(&rep->arches[i], &results[i], pol, &v->verdict);
-            ost_verdict_name_files(&v->verdict, dir, v->package->folder_path);
-            v->judged = true;
-            v->signature = results[i].signature;
-        }
-        free(results);
-    }
-    ost_package_report_free(rep);
-    free(inf);
-    ost_scratch_dir_remove(dir);
-    free(dir);
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: %s lists no package in %s", im->img->target->name,
+                        OST_MANIFEST_PATH, v->package->folder);
+    struct ost_staged_verdict sv;
+    ost_status st = ost_staged_judge(im->img, rec, pol, trust, &sv, err);
+    v->judged = sv.judged;
+    v->signature = sv.signature;
+    v->verdict = sv.verdict;
+    sv.verdict = (struct ost_verdict){0};
+    ost_staged_verdict_free(&sv);
     return st;
 }
 
