@@ -231,6 +231,7 @@ static void print_result(ost_outcome result, size_t nimages)
     }
 }
 
+/* dry_run: nothing is done, the run was a dry run or refused. */
 static void testsign_print(const struct ost_add_driver_job *j, size_t i, bool dry_run)
 {
     const struct ost_testsign_plan *t = &j->images[i].test_sign;
@@ -297,25 +298,31 @@ static void report(const struct ost_add_driver_job *j, bool json)
         for (size_t i = 0; i < j->nimages; i++) {
             json_t *im = plan_json(j->images[i].img, j->images[i].plan);
             json_object_set_new(im, "verdicts", verdicts(&j->images[i], NULL));
-            json_object_set_new(im, "test_signing", j->signer ? testsign_json(j, i) : json_null());
+            json_t *ts = j->signer ? testsign_json(j, i) : json_null();
+            if (j->signer)
+                json_object_set_new(ts, "done", json_boolean(j->applied && j->images[i].test_sign.changes));
+            json_object_set_new(im, "test_signing", ts);
             json_array_append_new(list, im);
         }
         json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result",
                                 ost_outcome_name(j->outcome), "images", list);
         if (o->bcd && j->signer)
-            json_object_set_new(doc, "bcd", json_pack("{s:s, s:b}", "store", o->bcd, "changed", j->bcd_changes));
+            json_object_set_new(doc, "bcd", json_pack("{s:s, s:b, s:b}", "store", o->bcd, "changed", j->bcd_changes,
+                                                    "done", j->applied && j->bcd_changes));
         ost_cli_print_json_per_image(doc, "images");
         return;
     }
+    /* a refused run did nothing: its plan reads as a dry run's */
+    bool not_done = o->dry_run || j->refused;
     for (size_t i = 0; i < j->nimages; i++) {
-        print_plan(j->images[i].img, j->images[i].plan, o->dry_run);
+        print_plan(j->images[i].img, j->images[i].plan, not_done);
         if (j->signer)
-            testsign_print(j, i, o->dry_run);
+            testsign_print(j, i, not_done);
         json_decref(verdicts(&j->images[i], stdout));
     }
     if (o->bcd && j->signer)
         printf("BCD store %s: testsigning %s\n", o->bcd,
-               !j->bcd_changes ? "already on" : o->dry_run ? "would be turned on" : "turned on");
+               !j->bcd_changes ? "already on" : not_done ? "would be turned on" : "turned on");
     print_result(j->outcome, j->nimages);
 }
 
