@@ -146,7 +146,7 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
     for (size_t i = 0; i < j->nimages; i++) {
         struct ost_add_driver_image *im = &j->images[i];
         bool staging = im->plan->changes || o->setup_complete;
-        if (!staging && !im->test_sign.changes)
+        if (!staging && !im->test_sign.changes && !j->bcd_changes)
             continue;
         struct ost_stage_options so = stage_options(j, im->trust);
         ost_status st = OST_OK;
@@ -154,8 +154,8 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
             st = ost_stage_test_sign(im->img, im->plan, &so, err);
         if (st == OST_OK && staging)
             st = ost_stage_apply(im->img, im->plan, &so, err);
-        if (st == OST_OK && im->test_sign.changes)
-            st = ost_testsign_apply(im->img, &j->cert, &im->test_sign, err);
+        if (st == OST_OK && (im->test_sign.changes || j->bcd_changes))
+            st = ost_testsign_apply(im->img, &j->cert, &im->test_sign, &j->bcd_record, err);
         if (st == OST_OK)
             st = ost_image_commit(im->img, err);
         if (st != OST_OK)
@@ -180,7 +180,7 @@ ost_status ost_add_driver_apply(struct ost_add_driver_job *j, struct ost_error *
      * removed, or renamed into place once the image is written */
     ost_interrupt_defer_begin();
     ost_status st = OST_OK;
-    if (j->bcd_changes && (st = ost_testsign_bcd_prepare(o->bcd, o->force, &bcd_tmp, err)) != OST_OK) {
+    if (j->bcd_changes && (st = ost_testsign_bcd_prepare_recorded(o->bcd, o->force, &bcd_tmp, &j->bcd_record, err)) != OST_OK) {
         ost_interrupt_defer_end();
         char *why = ost_xstrdup(err->message);
         ost_fail(err, st, "%s; nothing was changed", why);
@@ -439,5 +439,6 @@ void ost_add_driver_free(struct ost_add_driver_job *j)
     ost_strlist_free(&j->infs);
     ost_signer_free(j->signer);
     ost_cert_free(&j->cert);
+    ost_manifest_trust_free(&j->bcd_record);
     free(j);
 }

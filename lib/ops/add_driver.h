@@ -82,6 +82,7 @@ struct ost_add_driver_job {
     struct ost_signer *signer;          /* with --test-sign */
     struct ost_cert cert;               /* the signer's certificate */
     bool bcd_changes;                   /* testsigning must be turned on in opts.bcd */
+    struct ost_manifest_trust bcd_record; /* what turning it on there changed, for each image's manifest */
     bool refused;                       /* a package was refused: nothing is written */
     bool changes;                       /* something to write */
     bool applied;
