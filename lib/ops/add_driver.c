@@ -81,6 +81,35 @@ static struct ost_stage_options stage_options(const struct ost_add_driver_job *j
                                       .recurse = o->recurse};
 }
 
+/* Packages named one by one for a set of images of both architectures go
+ * where they fit, as with --recurse: one built for another architecture
+ * than an image is skipped there when another image of the set takes it,
+ * and refused only when none does. */
+static void skip_other_arches(struct ost_add_driver_job *j)
+{
+    if (j->opts.recurse)
+        return;
+    for (size_t k = 0; k < j->infs.n; k++) {
+        bool fits = false;
+        for (size_t i = 0; i < j->nimages; i++) {
+            enum ost_stage_action a = j->images[i].plan->packages[k].action;
+            fits = fits || a == OST_STAGE_COPY || a == OST_STAGE_PRESENT;
+        }
+        for (size_t i = 0; fits && i < j->nimages; i++) {
+            struct ost_stage_package *p = &j->images[i].plan->packages[k];
+            if (p->action != OST_STAGE_REFUSED || !p->other_arch)
+                continue;
+            free(p->reason);
+            p->reason = ost_xasprintf("built for another architecture than this %s image (staged into the images "
+                                      "of its own)", ost_arch_name(j->images[i].img->info.arch));
+            p->action = OST_STAGE_SKIP_ARCH;
+        }
+    }
+    j->refused = false;
+    for (size_t i = 0; i < j->nimages; i++)
+        j->refused = j->refused || ost_stage_plan_refused(j->images[i].plan);
+}
+
 static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *err)
 {
     const struct ost_add_driver_options *o = &j->opts;
@@ -100,6 +129,7 @@ static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *er
         j->refused = j->refused || ost_stage_plan_refused(im->plan);
         j->changes = j->changes || im->plan->changes || im->test_sign.changes;
     }
+    skip_other_arches(j);
     if (j->signer && o->bcd) {
         ost_status st = ost_testsign_bcd_plan(o->bcd, o->force, &j->bcd_changes, err);
         if (st != OST_OK)

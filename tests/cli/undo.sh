@@ -121,3 +121,22 @@ if [ -f "$SHARED/fixtures/bcd/regipy-BCD.xz" ]; then
 else
     echo "skip: ../shared/fixtures/bcd absent; --bcd undo not checked"
 fi
+
+# ---- an x86 and an amd64 INF for a set holding both architectures ------------------
+"$OFFSTAGE" make-test-image --arch x86 "$TMP/mix32" >/dev/null
+"$OFFSTAGE" make-test-image --arch amd64 "$TMP/mix64" >/dev/null
+wimlib-imagex capture "$TMP/mix32" "$TMP/mix.wim" "Windows 7 x86" --compress=LZX >/dev/null
+wimlib-imagex append "$TMP/mix64" "$TMP/mix.wim" "Windows 7 x64" >/dev/null
+run add-driver --image "$TMP/mix.wim" --index all --driver "$EXAMPLE/x86/aero_virtio_snd.inf" \
+    --driver "$EXAMPLE/amd64/aero_virtio_snd.inf" --force-unsigned
+expect_status "mixed x86 and amd64 INFs on a two-architecture WIM: staged" 0
+expect_out "mixed: the x86 INF staged into the x86 image" "stage .*x86/aero_virtio_snd.inf -> .*aero_virtio_snd.inf_x86_neutral_"
+expect_out "mixed: the amd64 INF staged into the amd64 image" "stage .*amd64/aero_virtio_snd.inf -> .*aero_virtio_snd.inf_amd64_neutral_"
+expect_out "mixed: each skipped where it does not fit, saying why" "skipped: .*x86/aero_virtio_snd.inf: built for another architecture than this amd64 image"
+run get-drivers --image "$TMP/mix.wim" --index 2
+expect_out "mixed: get-drivers lists the amd64 copy in image 2" "aero_virtio_snd.inf_amd64_neutral_"
+expect_no_out "mixed: no x86 copy in image 2" "aero_virtio_snd.inf_x86_neutral_"
+# an INF that fits no image of the set is still refused, with the reason
+run add-driver --image "$TMP/mix64" --driver "$EXAMPLE/x86/aero_virtio_snd.inf" --driver "$EXAMPLE/amd64/aero_virtio_snd.inf" --force-unsigned
+expect_status "an x86 INF for an amd64 image alone: refused" 1
+expect_out "refused: names the reason" "REFUSED: .*x86/aero_virtio_snd.inf: cannot be staged on amd64"
