@@ -140,3 +140,15 @@ expect_no_out "mixed: no x86 copy in image 2" "aero_virtio_snd.inf_x86_neutral_"
 run add-driver --image "$TMP/mix64" --driver "$EXAMPLE/x86/aero_virtio_snd.inf" --driver "$EXAMPLE/amd64/aero_virtio_snd.inf" --force-unsigned
 expect_status "an x86 INF for an amd64 image alone: refused" 1
 expect_out "refused: names the reason" "REFUSED: .*x86/aero_virtio_snd.inf: cannot be staged on amd64"
+
+# ---- check-package: the architecture of the package's .sys files by default ----------
+run check-package "$EXAMPLE/amd64"
+expect_status "amd64 folder, no --arch: passes (not failed for x86)" 0
+expect_out "amd64 folder: says which architecture and why" "^architecture amd64: every \.sys in the folder is AMD64"
+expect_no_out "amd64 folder: x86 not checked" "^  x86 "
+run check-package "$EXAMPLE/x86" --json
+expect_json "x86 folder --json: checks x86 only and says why" \
+    "all([a['arch'] for a in p['architectures']] == ['x86'] and 'every .sys in the folder is I386' in p['architecture_chosen'] for p in d['packages'])"
+run check-package "$EXAMPLE/amd64" --arch x86
+expect_status "--arch x86 on the amd64 folder: as asked, fails" 1
+expect_no_out "--arch given: no architecture chosen" "^architecture "
