@@ -26,9 +26,10 @@ static const char help[] =
     "below a folder):\n"
     "  1. it is checked against the image's architecture and version (the\n"
     "     check-package rules); a package with errors is not staged. A package\n"
-    "     named directly that is built for another architecture is an error;\n"
-    "     with --recurse such packages are skipped (decided by the INF and the\n"
-    "     .sys machine type, not folder names);\n"
+    "     built for another architecture is skipped on an image when another\n"
+    "     image of the set takes it, and refused when none does (with\n"
+    "     --recurse, skipped); decided by the INF and the .sys machine type,\n"
+    "     not folder names;\n"
     "  2. unsigned packages (no catalog) are refused unless --force-unsigned;\n"
     "  3. the INF, catalog and exactly the files the INF copies are copied to\n"
     "     Windows\\offstage\\drivers\\<inf>_<arch>_neutral_<hash>\\;\n"
@@ -240,6 +241,7 @@ static void print_result(ost_outcome result, size_t nimages)
     }
 }
 
+/* dry_run: nothing is done, the run was a dry run or refused. */
 static void testsign_print(const struct ost_add_driver_job *j, size_t i, bool dry_run)
 {
     const struct ost_testsign_plan *t = &j->images[i].test_sign;
@@ -313,7 +315,10 @@ static void report(const struct ost_add_driver_job *j, bool json)
         for (size_t i = 0; i < j->nimages; i++) {
             json_t *im = plan_json(j->images[i].img, j->images[i].plan);
             json_object_set_new(im, "verdicts", verdicts(&j->images[i], NULL));
-            json_object_set_new(im, "test_signing", j->signer ? testsign_json(j, i) : json_null());
+            json_t *ts = j->signer ? testsign_json(j, i) : json_null();
+            if (j->signer)
+                json_object_set_new(ts, "done", json_boolean(j->applied && j->images[i].test_sign.changes));
+            json_object_set_new(im, "test_signing", ts);
             json_array_append_new(list, im);
         }
         json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result",
@@ -321,23 +326,25 @@ static void report(const struct ost_add_driver_job *j, bool json)
         if (o->bcd.n && j->signer) {
             json_t *stores = json_array();
             for (size_t i = 0; i < o->bcd.n; i++)
-                json_array_append_new(stores, json_pack("{s:s, s:b}", "store", o->bcd.v[i], "changed",
-                                                        j->bcd_needed[i]));
+                json_array_append_new(stores, json_pack("{s:s, s:b, s:b}", "store", o->bcd.v[i], "changed",
+                                                        j->bcd_needed[i], "done", j->applied && j->bcd_needed[i]));
             json_object_set_new(doc, "bcd", json_incref(json_array_get(stores, 0)));
             json_object_set_new(doc, "bcd_stores", stores);
         }
         ost_cli_print_json_per_image(doc, "images");
         return;
     }
+    /* a refused run did nothing: its plan reads as a dry run's */
+    bool not_done = o->dry_run || j->refused;
     for (size_t i = 0; i < j->nimages; i++) {
-        print_plan(j->images[i].img, j->images[i].plan, o->dry_run);
+        print_plan(j->images[i].img, j->images[i].plan, not_done);
         if (j->signer)
-            testsign_print(j, i, o->dry_run);
+            testsign_print(j, i, not_done);
         json_decref(verdicts(&j->images[i], stdout));
     }
     for (size_t i = 0; j->signer && i < o->bcd.n; i++)
         printf("BCD store %s: testsigning %s\n", o->bcd.v[i],
-               !j->bcd_needed[i] ? "already on" : o->dry_run ? "would be turned on" : "turned on");
+               !j->bcd_needed[i] ? "already on" : not_done ? "would be turned on" : "turned on");
     print_result(j->outcome, j->nimages);
 }
 

@@ -63,7 +63,9 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  --arch A       check for architecture A (x86, amd64; repeatable).\n"
-    "                 Default: every architecture the INF declares.\n"
+    "                 Default: the image's; else the one every .sys in the\n"
+    "                 package folder is built for (said so); else every\n"
+    "                 architecture the INF declares.\n"
     "  --os V         target Windows version for decorations (default 6.1,\n"
     "                 Windows 7; e.g. 6.0, 6.1.7601).\n"
     "  --locale ID    use [Strings.ID] (e.g. 0409) for %strkey% substitution.\n"
@@ -444,13 +446,20 @@ static void check_one(const struct options *o, const struct context *ctx, const 
 {
     struct ost_package_report *r;
     struct ost_error err;
-    if (ost_package_check(inf, &o->pkg, &r, &err) != OST_OK) {
+    struct ost_package_options po = o->pkg;
+    char *chosen = NULL;
+    if (po.model.narches == 0 && (po.model.arches[0] = ost_package_sys_arch(inf, &chosen)) != OST_ARCH_UNKNOWN)
+        po.model.narches = 1;
+    if (chosen && !o->json)
+        printf("architecture %s (--arch to check another)\n", chosen);
+    if (ost_package_check(inf, &po, &r, &err) != OST_OK) {
+        free(chosen);
         t->error = true;
         report_error(o, errors, inf, &err);
         return;
     }
     struct ost_cat_arch_result *results = ost_xcalloc(r->narches ? r->narches : 1, sizeof *results);
-    bool trusted = ost_cat_check_package(r, o->trust, &o->pkg.model.os, results);
+    bool trusted = ost_cat_check_package(r, o->trust, &po.model.os, results);
     t->unstageable = t->unstageable || !ost_package_stageable(r);
     bool untrusted = ost_cat_trust_count(o->trust) && !trusted;
     if (!o->json)
@@ -467,11 +476,12 @@ static void check_one(const struct options *o, const struct context *ctx, const 
         json_object_set_new(doc, "first_boot", verdicts);
         if (staged)
             json_object_set_new(doc, "staged_copies", staged);
+        json_object_set_new(doc, "architecture_chosen", ost_json_str(chosen));
         json_array_append_new(packages, doc);
     } else {
         json_decref(verdicts);
     }
-    free(results);
+    free(results), free(chosen);
     ost_package_report_free(r);
 }
 

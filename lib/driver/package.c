@@ -386,3 +386,43 @@ ost_status ost_package_find_infs(const char *path, bool recurse, struct ost_strl
                         recurse ? " or below it" : " (use --recurse to search subfolders)");
     return s;
 }
+
+ost_arch ost_package_sys_arch(const char *inf_path, char **reason)
+{
+    *reason = NULL;
+    char *dir = ost_path_dirname(inf_path);
+    DIR *d = opendir(dir);
+    ost_arch arch = OST_ARCH_UNKNOWN;
+    const char *machine = NULL;
+    size_t n = 0;
+    bool mixed = false;
+    for (struct dirent *e; d && !mixed && (e = readdir(d));) {
+        if (!ost_has_suffix_ci(e->d_name, ".sys"))
+            continue;
+        char *path = ost_path_join(dir, e->d_name);
+        struct stat sb;
+        struct ost_pe_info pe;
+        struct ost_error err;
+        bool read = lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && ost_pe_read_file(path, &pe, &err) == OST_OK;
+        if (read) {
+            mixed = pe.arch == OST_ARCH_UNKNOWN || (n && pe.arch != arch);
+            arch = pe.arch, machine = pe.machine_name;
+            ost_pe_info_free(&pe);
+            n++;
+        } else {
+            mixed = true; /* a .sys that is not a PE image decides nothing */
+        }
+        free(path);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    if (mixed || n == 0)
+        return OST_ARCH_UNKNOWN;
+    char *upper = ost_xstrdup(machine);
+    for (char *c = upper; *c; c++)
+        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+    *reason = ost_xasprintf("%s: every .sys in the folder is %s", ost_arch_name(arch), upper);
+    free(upper);
+    return arch;
+}

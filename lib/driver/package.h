@@ -61,6 +61,14 @@ ost_status ost_package_check(const char *inf_path, const struct ost_package_opti
 void ost_package_report_free(struct ost_package_report *r);
 bool ost_package_stageable(const struct ost_package_report *r);
 
+/* The architecture to check a package for when none is asked: the one
+ * every .sys file in the INF's folder is built for (by its PE machine
+ * type), with *reason saying so ("every .sys in the folder is AMD64",
+ * caller frees). OST_ARCH_UNKNOWN (and *reason NULL) when the folder has
+ * no .sys, an unreadable one, or several machine types: then every
+ * architecture the INF declares is checked. */
+ost_arch ost_package_sys_arch(const char *inf_path, char **reason);
+
 /* PATH is an INF file or a folder: fills infs with the INF paths (a
  * folder's *.inf files, sorted; with recurse, of every subfolder too). */
 ost_status ost_package_find_infs(const char *path, bool recurse, struct ost_strlist *infs,

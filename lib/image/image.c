@@ -198,6 +198,7 @@ void ost_image_close(struct ost_image *img)
     free(in->csd_version), free(in->installation_type), free(in->processor_architecture);
     ost_hive_close(img->system);
     ost_hive_close(img->software);
+    free(img->manifest_text);
     ost_target_close(img->target);
     free(img);
 }

@@ -45,6 +45,10 @@ struct ost_image {
     bool allow_dirty;
     bool writable;
     bool system_writable; /* SYSTEM is opened for writing only when needed */
+    /* The manifest as this transaction last wrote it (manifest.h): the
+     * target reads the file as it was before */
+    bool manifest_written;
+    char *manifest_text;  /* NULL when written as removed */
 };
 
 struct ost_image_options {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certstore.h"
 #include "jsonutil.h"
 
 #define MANIFEST_MAX (16u * 1024 * 1024)
@@ -151,6 +152,140 @@ static ost_status read_package(const struct manifest_reader *r, json_t *p, struc
     return st;
 }
 
+/* ---- the trust record ------------------------------------------------------ */
+
+static ost_status trust_error(const char *where, const char *place, const json_t *v, const char *expected,
+                              struct ost_error *err)
+{
+    return ost_fail(err, OST_ERR_CORRUPT, "%s: test_signing%s: %s where %s is expected; %s", where, place,
+                    json_kind(v), expected, MANIFEST_FIX);
+}
+
+static bool is_trust_store(const char *s)
+{
+    return ost_streq_ci(s, "ROOT") || ost_streq_ci(s, "TrustedPublisher");
+}
+
+/* A list of the two stores test-signing uses, by their key names. */
+static ost_status read_stores(const char *where, const char *place, json_t *a, struct ost_strlist *out,
+                              struct ost_error *err)
+{
+    if (!a || json_is_null(a))
+        return OST_OK;
+    if (!json_is_array(a))
+        return trust_error(where, place, a, "an array of store names", err);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        if (!json_is_string(v) || !is_trust_store(json_string_value(v))) {
+            char at[96];
+            snprintf(at, sizeof at, "%s[%zu]", place, i);
+            return trust_error(where, at, v, "\"ROOT\" or \"TrustedPublisher\"", err);
+        }
+        ost_strlist_add(out, json_string_value(v));
+    }
+    return OST_OK;
+}
+
+static bool is_guid(const char *s)
+{
+    if (strlen(s) != 38 || s[0] != '{' || s[37] != '}')
+        return false;
+    for (size_t i = 1; i < 37; i++)
+        if (i == 9 || i == 14 || i == 19 || i == 24 ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+            return false;
+    return true;
+}
+
+static ost_status read_trust(const char *where, json_t *t, struct ost_manifest_trust *out, struct ost_error *err)
+{
+    if (!t || json_is_null(t))
+        return OST_OK;
+    if (!json_is_object(t))
+        return trust_error(where, "", t, "an object", err);
+    json_t *certs = json_object_get(t, "certificates"), *ts = json_object_get(t, "testsigning_before"), *v;
+    if (certs && !json_is_array(certs))
+        return trust_error(where, ".certificates", certs, "an array", err);
+    if (ts && !json_is_array(ts))
+        return trust_error(where, ".testsigning_before", ts, "an array", err);
+    size_t i;
+    char place[96];
+    ost_status st = OST_OK;
+    json_array_foreach(certs, i, v) {
+        snprintf(place, sizeof place, ".certificates[%zu]", i);
+        json_t *tp = json_object_get(v, "thumbprint");
+        char hex[41];
+        if (!json_is_object(v))
+            return trust_error(where, place, v, "an object", err);
+        if (!json_is_string(tp) || strlen(json_string_value(tp)) != 40 || !ost_thumbprint_parse(json_string_value(tp), hex)) {
+            snprintf(place, sizeof place, ".certificates[%zu].thumbprint", i);
+            return trust_error(where, place, tp, "a SHA-1 thumbprint of 40 hex digits", err);
+        }
+        ost_grow(&out->certs, &out->certs_cap, out->ncerts + 1, sizeof *out->certs);
+        struct ost_trusted_cert *c = &out->certs[out->ncerts++];
+        memset(c, 0, sizeof *c);
+        memcpy(c->thumbprint, hex, sizeof hex);
+        snprintf(place, sizeof place, ".certificates[%zu].added_to", i);
+        st = read_stores(where, place, json_object_get(v, "added_to"), &c->added_to, err);
+        snprintf(place, sizeof place, ".certificates[%zu].already_in", i);
+        if (st == OST_OK)
+            st = read_stores(where, place, json_object_get(v, "already_in"), &c->already_in, err);
+        if (st != OST_OK)
+            return st;
+    }
+    json_array_foreach(ts, i, v) {
+        snprintf(place, sizeof place, ".testsigning_before[%zu]", i);
+        if (!json_is_object(v))
+            return trust_error(where, place, v, "an object", err);
+        json_t *store = json_object_get(v, "store"), *obj = json_object_get(v, "object"),
+               *before = json_object_get(v, "before");
+        const char *sv = json_is_string(store) ? json_string_value(store) : NULL;
+        if (!sv || !(strcmp(sv, OST_TEMPLATE_STORE) == 0 || (sv[0] == '/' && !strstr(sv, "/../"))))
+            return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].store", i), place),
+                               store, "\"" OST_TEMPLATE_STORE "\" or an absolute path", err);
+        if (!json_is_string(obj) || !is_guid(json_string_value(obj)))
+            return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].object", i), place),
+                               obj, "a BCD object GUID", err);
+        const char *bv = json_is_string(before) ? json_string_value(before) : "";
+        if (strcmp(bv, "absent") && strcmp(bv, "off"))
+            return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].before", i), place),
+                               before, "\"absent\" or \"off\"", err);
+        ost_grow(&out->testsigning, &out->testsigning_cap, out->ntestsigning + 1, sizeof *out->testsigning);
+        out->testsigning[out->ntestsigning++] = (struct ost_testsigning_change){
+            ost_xstrdup(sv), ost_xstrdup(json_string_value(obj)), !strcmp(bv, "off")};
+    }
+    return OST_OK;
+}
+
+static json_t *trust_json(const struct ost_manifest_trust *t)
+{
+    json_t *certs = json_array(), *ts = json_array();
+    for (size_t i = 0; i < t->ncerts; i++)
+        json_array_append_new(certs, json_pack("{s:s, s:o, s:o}", "thumbprint", t->certs[i].thumbprint,
+                                               "added_to", ost_strlist_json(&t->certs[i].added_to),
+                                               "already_in", ost_strlist_json(&t->certs[i].already_in)));
+    for (size_t i = 0; i < t->ntestsigning; i++)
+        json_array_append_new(ts, json_pack("{s:s, s:s, s:s}", "store", t->testsigning[i].store, "object",
+                                            t->testsigning[i].object, "before",
+                                            t->testsigning[i].was_set ? "off" : "absent"));
+    return json_pack("{s:o, s:o}", "certificates", certs, "testsigning_before", ts);
+}
+
+bool ost_manifest_trust_empty(const struct ost_manifest_trust *t)
+{
+    return t->ncerts == 0 && t->ntestsigning == 0;
+}
+
+void ost_manifest_trust_free(struct ost_manifest_trust *t)
+{
+    for (size_t i = 0; i < t->ncerts; i++)
+        ost_strlist_free(&t->certs[i].added_to), ost_strlist_free(&t->certs[i].already_in);
+    for (size_t i = 0; i < t->ntestsigning; i++)
+        free(t->testsigning[i].store), free(t->testsigning[i].object);
+    free(t->certs), free(t->testsigning);
+    memset(t, 0, sizeof *t);
+}
+
 ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
                               struct ost_error *err)
 {
@@ -190,6 +325,8 @@ ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *wher
                 break;
         }
     }
+    if (st == OST_OK)
+        st = read_trust(where, json_object_get(doc, "test_signing"), &m->trust, err);
     json_decref(doc);
     if (st != OST_OK)
         ost_manifest_free(m);
@@ -199,6 +336,15 @@ ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *wher
 ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, struct ost_error *err)
 {
     memset(m, 0, sizeof *m);
+    if (img->manifest_written) {
+        if (!img->manifest_text)
+            return OST_OK;
+        char *where = ost_xasprintf("%s: %s", img->target->name, OST_MANIFEST_PATH);
+        ost_status st = ost_manifest_parse((const uint8_t *)img->manifest_text, strlen(img->manifest_text), where,
+                                           m, err);
+        free(where);
+        return st;
+    }
     if (ost_target_stat(img->target, OST_MANIFEST_PATH) == 0)
         return OST_OK; /* anything else than a file there is an error reading it */
     uint8_t *data;
@@ -226,14 +372,22 @@ void ost_manifest_free(struct ost_manifest *m)
     for (size_t i = 0; i < m->n; i++)
         ost_staged_free(&m->items[i]);
     free(m->items);
+    ost_manifest_trust_free(&m->trust);
     memset(m, 0, sizeof *m);
 }
 
 ost_status ost_manifest_write(struct ost_image *img, const struct ost_manifest *m, struct ost_error *err)
 {
-    if (m->n == 0)
-        return ost_target_stat(img->target, OST_MANIFEST_PATH) == 1
-                   ? ost_target_remove_file(img->target, OST_MANIFEST_PATH, err) : OST_OK;
+    if (m->n == 0 && ost_manifest_trust_empty(&m->trust)) {
+        ost_status st = ost_target_stat(img->target, OST_MANIFEST_PATH) == 1
+                            ? ost_target_remove_file(img->target, OST_MANIFEST_PATH, err) : OST_OK;
+        if (st == OST_OK) {
+            free(img->manifest_text);
+            img->manifest_text = NULL;
+            img->manifest_written = true;
+        }
+        return st;
+    }
     json_t *pkgs = json_array();
     for (size_t i = 0; i < m->n; i++) {
         const struct ost_staged *s = &m->items[i];
@@ -253,10 +407,18 @@ ost_status ost_manifest_write(struct ost_image *img, const struct ost_manifest *
     json_t *doc = json_pack("{s:s, s:s, s:b, s:o}", "schema", "offstage.manifest/1", "comment",
                             "Driver packages staged by offstage; read by offstage get-drivers and remove-driver.",
                             "setup_complete_created", m->setup_complete_created, "packages", pkgs);
+    if (!ost_manifest_trust_empty(&m->trust))
+        json_object_set_new(doc, "test_signing", trust_json(&m->trust));
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(doc);
     ost_status st = ost_target_write_bytes(img->target, OST_MANIFEST_PATH, text, strlen(text), err);
-    free(text);
+    if (st == OST_OK) {
+        free(img->manifest_text);
+        img->manifest_text = text;
+        img->manifest_written = true;
+    } else {
+        free(text);
+    }
     return st;
 }
 

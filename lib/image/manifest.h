@@ -26,10 +26,31 @@ struct ost_staged {
     struct ost_strlist boot_hashes;
 };
 
+/* What add-driver --test-sign changed besides the packages, so that
+ * remove-driver --with-trust takes back exactly that. */
+struct ost_trusted_cert {
+    char thumbprint[41];
+    struct ost_strlist added_to;   /* stores offstage added it to ("ROOT", "TrustedPublisher") */
+    struct ost_strlist already_in; /* stores that held it before offstage */
+};
+#define OST_TEMPLATE_STORE "BCD-Template" /* ost_testsigning_change.store of the image's template */
+struct ost_testsigning_change {
+    char *store;   /* OST_TEMPLATE_STORE, or the absolute host path of a --bcd store */
+    char *object;  /* the object's GUID */
+    bool was_set;  /* it had its own testsigning element (then off), else none */
+};
+struct ost_manifest_trust {
+    struct ost_trusted_cert *certs;
+    size_t ncerts, certs_cap;
+    struct ost_testsigning_change *testsigning;
+    size_t ntestsigning, testsigning_cap;
+};
+
 struct ost_manifest {
     struct ost_staged *items;
     size_t n, cap;
     bool setup_complete_created; /* SetupComplete.cmd did not exist before offstage */
+    struct ost_manifest_trust trust;
 };
 
 /* The manifest is part of the image, so it is input: its shape is checked
@@ -41,11 +62,15 @@ ost_status ost_manifest_read(struct ost_image *img, struct ost_manifest *m, stru
 ost_status ost_manifest_parse(const uint8_t *data, size_t size, const char *where, struct ost_manifest *m,
                               struct ost_error *err);
 void ost_manifest_free(struct ost_manifest *m);
-/* Writes the manifest through the image's target; an empty one removes the
- * file. */
+/* Writes the manifest through the image's target; an empty one (no
+ * package, no trust record) removes the file. Later reads of the same
+ * image read what was written, before it is committed. */
 ost_status ost_manifest_write(struct ost_image *img, const struct ost_manifest *m, struct ost_error *err);
 /* The entry staged in `folder` (compared as Windows does, ignoring case), or NULL. */
 struct ost_staged *ost_manifest_find(const struct ost_manifest *m, const char *folder);
 void ost_staged_free(struct ost_staged *s);
+/* Whether the record holds anything to undo. */
+bool ost_manifest_trust_empty(const struct ost_manifest_trust *t);
+void ost_manifest_trust_free(struct ost_manifest_trust *t);
 
 #endif

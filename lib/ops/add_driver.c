@@ -107,6 +107,35 @@ static ost_status check_setup_complete(struct ost_add_driver_job *j, struct ost_
     return OST_OK;
 }
 
+/* Packages named one by one for a set of images of both architectures go
+ * where they fit, as with --recurse: one built for another architecture
+ * than an image is skipped there when another image of the set takes it,
+ * and refused only when none does. */
+static void skip_other_arches(struct ost_add_driver_job *j)
+{
+    if (j->opts.recurse)
+        return;
+    for (size_t k = 0; k < j->infs.n; k++) {
+        bool fits = false;
+        for (size_t i = 0; i < j->nimages; i++) {
+            enum ost_stage_action a = j->images[i].plan->packages[k].action;
+            fits = fits || a == OST_STAGE_COPY || a == OST_STAGE_PRESENT;
+        }
+        for (size_t i = 0; fits && i < j->nimages; i++) {
+            struct ost_stage_package *p = &j->images[i].plan->packages[k];
+            if (p->action != OST_STAGE_REFUSED || !p->other_arch)
+                continue;
+            free(p->reason);
+            p->reason = ost_xasprintf("built for another architecture than this %s image (staged into the images "
+                                      "of its own)", ost_arch_name(j->images[i].img->info.arch));
+            p->action = OST_STAGE_SKIP_ARCH;
+        }
+    }
+    j->refused = false;
+    for (size_t i = 0; i < j->nimages; i++)
+        j->refused = j->refused || ost_stage_plan_refused(j->images[i].plan);
+}
+
 static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *err)
 {
     const struct ost_add_driver_options *o = &j->opts;
@@ -129,6 +158,7 @@ static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *er
         j->refused = j->refused || ost_stage_plan_refused(im->plan);
         j->changes = j->changes || im->plan->changes || im->test_sign.changes;
     }
+    skip_other_arches(j);
     if (o->bcd.n > OST_BOOT_MAX_STORES)
         return ost_fail(err, OST_ERR_USAGE, "--bcd given %zu times; at most %d stores are read", o->bcd.n,
                         OST_BOOT_MAX_STORES);
@@ -182,7 +212,7 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
     for (size_t i = 0; i < j->nimages; i++) {
         struct ost_add_driver_image *im = &j->images[i];
         bool staging = im->plan->changes || o->setup_complete;
-        if (!staging && !im->test_sign.changes)
+        if (!staging && !im->test_sign.changes && !j->bcd_changes)
             continue;
         struct ost_stage_options so = stage_options(j, im->trust);
         ost_status st = OST_OK;
@@ -190,8 +220,8 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
             st = ost_stage_test_sign(im->img, im->plan, &so, err);
         if (st == OST_OK && staging)
             st = ost_stage_apply(im->img, im->plan, &so, err);
-        if (st == OST_OK && im->test_sign.changes)
-            st = ost_testsign_apply(im->img, &j->cert, &im->test_sign, err);
+        if (st == OST_OK && (im->test_sign.changes || j->bcd_changes))
+            st = ost_testsign_apply(im->img, &j->cert, &im->test_sign, &j->bcd_record, err);
         if (st == OST_OK)
             st = ost_image_commit(im->img, err);
         if (st != OST_OK)
@@ -219,7 +249,7 @@ ost_status ost_add_driver_apply(struct ost_add_driver_job *j, struct ost_error *
     ost_status st = OST_OK;
     for (size_t i = 0; st == OST_OK && i < nstores; i++)
         if (j->bcd_needed[i])
-            st = ost_testsign_bcd_prepare(o->bcd.v[i], o->force, &bcd_tmp[i], err);
+            st = ost_testsign_bcd_prepare_recorded(o->bcd.v[i], o->force, &bcd_tmp[i], &j->bcd_record, err);
     if (st != OST_OK) {
         for (size_t i = 0; i < nstores; i++)
             if (bcd_tmp[i])
@@ -415,5 +445,6 @@ void ost_add_driver_free(struct ost_add_driver_job *j)
     ost_strlist_free(&j->infs);
     ost_signer_free(j->signer);
     ost_cert_free(&j->cert);
+    ost_manifest_trust_free(&j->bcd_record);
     free(j);
 }

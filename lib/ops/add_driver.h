@@ -83,6 +83,7 @@ struct ost_add_driver_job {
     struct ost_cert cert;               /* the signer's certificate */
     bool bcd_changes;                   /* testsigning must be turned on in some store of opts.bcd */
     bool bcd_needed[OST_BOOT_MAX_STORES]; /* ... in opts.bcd.v[i] */
+    struct ost_manifest_trust bcd_record; /* what turning it on there changed, for each image's manifest */
     bool refused;                       /* a package was refused: nothing is written */
     bool changes;                       /* something to write */
     bool applied;

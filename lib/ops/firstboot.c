@@ -251,6 +251,19 @@ static bool drivers_embed_signatures(const struct ost_package_arch *pa)
     return true;
 }
 
+/* An INF that names no catalog cannot be test-signed as it is (add-driver
+ * --test-sign makes the catalog CatalogFile names, and refuses without
+ * one), so the fix starts with the line that makes it possible. */
+static void fix_for_no_catalog_file(const struct ost_package_arch *pa, struct ost_verdict *v)
+{
+    if (pa->model->catalog_file || !v->fix || !strstr(v->fix, "--test-sign"))
+        return;
+    free(v->fix);
+    v->fix = ost_xstrdup("name a catalog in the INF: add the line CatalogFile=NAME.cat (any name) to its "
+                         "[Version] section, then add-driver --test-sign (it makes and signs NAME.cat into the "
+                         "staged copy), or make-cat, then sign");
+}
+
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
                            const struct ost_boot_policy *pol, struct ost_verdict *out)
 {
@@ -280,4 +293,5 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
     }
     ost_verdict_decide(&in, out);
     ost_boot_policy_note(pol, &in, out);
+    fix_for_no_catalog_file(pa, out);
 }

@@ -335,6 +335,7 @@ static ost_status plan_package(struct ost_image *img, const char *inf, const str
     bool machine;
     if (!pa->stageable) {
         bool arch_only = only_machine_errors(p->report, arch, &machine) && machine;
+        p->other_arch = arch_only;
         if (arch_only && opts->recurse)
             refuse(p, OST_STAGE_SKIP_ARCH, "built for another architecture than this %s image", ost_arch_name(arch));
         else

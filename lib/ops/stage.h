@@ -75,6 +75,7 @@ struct ost_stage_package {
     char *inf_path;
     enum ost_stage_action action;
     char *reason;           /* why skipped or refused */
+    bool other_arch;        /* refused only for being built for another architecture than the image's */
     struct ost_package_report *report;
     char *folder;           /* <inf>_<arch>_neutral_<hash> */
     char *folder_path;      /* Windows\offstage\drivers\<folder> */

@@ -22,6 +22,7 @@
 
 #include "certstore.h"
 #include "image.h"
+#include "manifest.h"
 
 struct ost_testsign_plan {
     enum ost_cert_action root, trusted_publisher;
@@ -32,8 +33,13 @@ struct ost_testsign_plan {
 
 ost_status ost_testsign_plan(struct ost_image *img, const struct ost_cert *cert, struct ost_testsign_plan *out,
                              struct ost_error *err);
+/* Also records in the manifest what it changed (the stores it added the
+ * certificate to, which held it already, and testsigning's previous value
+ * on each object it turned on), with `also` (may be NULL): what was
+ * turned on in a --bcd store outside the image. */
 ost_status ost_testsign_apply(struct ost_image *img, const struct ost_cert *cert,
-                              const struct ost_testsign_plan *plan, struct ost_error *err);
+                              const struct ost_testsign_plan *plan, const struct ost_manifest_trust *also,
+                              struct ost_error *err);
 
 /* A BCD store file (e.g. an installed system's Boot\BCD): whether
  * testsigning must still be turned on there (every Windows Boot Loader, or
@@ -48,5 +54,39 @@ ost_status ost_testsign_bcd_plan(const char *path, bool allow_dirty, bool *neede
  * written: a store that cannot be written stops the command before the
  * image is touched, and the last step, a rename, needs no space. */
 ost_status ost_testsign_bcd_prepare(const char *path, bool allow_dirty, char **tmp, struct ost_error *err);
+/* The same, adding to *changes (may be NULL) each object it turns
+ * testsigning on in, with its previous value, for the manifest. */
+ost_status ost_testsign_bcd_prepare_recorded(const char *path, bool allow_dirty, char **tmp,
+                                             struct ost_manifest_trust *changes, struct ost_error *err);
+
+/* remove-driver, after the packages are removed (ost_stage_remove) in the
+ * same transaction: what the manifest's trust record says offstage changed
+ * is left as it is and said so, or with `with_trust` taken back: the
+ * certificate removed from the stores offstage added it to, unless a
+ * package still staged is signed by it (its catalog chains to it), and
+ * testsigning set back to its previous value on every object offstage
+ * turned it on in, unless such a package needs it. A --bcd store (outside
+ * the image) is restored only when it is named in `bcd`: written to a
+ * synced temporary beside it, which the caller renames into place after
+ * the image is committed (bcd_tmp, parallel to `bcd`; NULL where nothing
+ * changes). On a dry run nothing is saved; the image's changes are only
+ * staged (the caller does not commit). */
+struct ost_untrust_options {
+    bool with_trust, dry_run, allow_dirty;
+    const struct ost_strlist *bcd; /* --bcd stores given; may be NULL */
+};
+struct ost_untrust_result {
+    struct ost_strlist undone; /* one line per change taken back */
+    struct ost_strlist left;   /* one line per change left, with why and how to take it back */
+    char **bcd_tmp;            /* parallel to options.bcd */
+    size_t nbcd;
+};
+ost_status ost_testsign_undo(struct ost_image *img, const struct ost_untrust_options *o, struct ost_untrust_result *r,
+                             struct ost_error *err);
+/* After the image is committed: renames each --bcd store's temporary into
+ * place. */
+ost_status ost_testsign_undo_finish(struct ost_untrust_result *r, const struct ost_strlist *bcd,
+                                    struct ost_error *err);
+void ost_untrust_result_free(struct ost_untrust_result *r);
 
 #endif

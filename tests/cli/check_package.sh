@@ -7,8 +7,8 @@ expect_out "both INFs of the folder are packages" "aero-virtio-snd-legacy.inf"
 expect_out "amd64 verdict" "amd64 +can be staged"
 expect_out "missing catalog is severe on x64 with its consequence" "severe \[amd64\]: .*aero_virtio_snd.cat.*Code 52"
 
-run check-package "$EXAMPLE/x86/aero_virtio_snd.inf"
-expect_status "example INF, every declared arch (sys is x86) fails on amd64" 1
+run check-package "$EXAMPLE/x86/aero_virtio_snd.inf" --arch x86 --arch amd64
+expect_status "example INF, both arches asked (sys is x86) fails on amd64" 1
 expect_out "x86 stageable" "x86 +can be staged"
 expect_out "amd64 not stageable" "amd64 +CANNOT be staged"
 expect_out "wrong machine names the line and the fix" "aero_virtio_snd.inf:[0-9]+: error \[amd64\]: aero_virtio_snd.sys is built for i386.*amd64 build"

@@ -145,7 +145,7 @@ for bad in 6.1junk " 6.1" 6.-1 6 6.1. 6.1.2.3 65536.1 6.1.4294967296; do
     expect_status "match --os '$bad': exit 2" 2
 done
 run check-package "$PKG" --os 6.1.7601
-expect_status "check-package --os 6.1.7601: taken (an unsigned x64 package: exit 1)" 1
+expect_status "check-package --os 6.1.7601: taken (the amd64 folder checked for amd64: exit 0)" 0
 
 for bad in +5 " 5" 5x 0 36501 18446744073709551617; do
     run make-test-cert --out "$TMP/days" --days "$bad"
