@@ -164,32 +164,14 @@ ost_status ost_staged_judge(struct ost_image *img, const struct ost_staged *rec,
     return st;
 }
 
-/* Off is the worst a store can say and unknown the next: the verdict must
- * hold whichever of the stores boots. */
-static int testsigning_rank(ost_tristate t)
-{
-    return t == OST_NO ? 0 : t == OST_UNKNOWN ? 1 : 2;
-}
-
 ost_status ost_staged_boot_policy(struct ost_image *img, const struct ost_strlist *bcd, struct ost_boot_policy *pol,
                                   struct ost_error *err)
 {
     *pol = (struct ost_boot_policy){.img = img};
-    if (!bcd || !bcd->n)
-        return ost_boot_policy_read(pol, NULL, img, err);
-    for (size_t i = 0; i < bcd->n; i++) {
-        struct ost_boot_policy one = {.img = img};
-        ost_status st = ost_boot_policy_read(&one, bcd->v[i], img, err);
-        if (st != OST_OK) {
-            pol->testsigning = OST_UNKNOWN;
-            return st;
-        }
-        if (i == 0 || testsigning_rank(one.testsigning) < testsigning_rank(pol->testsigning)) {
-            pol->testsigning = one.testsigning;
-            memcpy(pol->testsigning_source, one.testsigning_source, sizeof pol->testsigning_source);
-        }
-    }
-    return OST_OK;
+    ost_status st = ost_boot_policy_read(pol, bcd, img, err);
+    if (st != OST_OK)
+        pol->testsigning = OST_UNKNOWN;
+    return st;
 }
 
 static void judge_into(struct ost_image *img, const struct ost_staged *rec, const struct ost_boot_policy *pol,

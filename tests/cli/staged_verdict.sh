@@ -43,7 +43,7 @@ DIGEST=$(openssl pkcs7 -inform DER -in "$STAGED/aero_virtio_snd.cat" -print 2>/d
 if [ "$DIGEST" = sha1 ]; then ok "openssl reads a sha1 signature on the staged catalog"; else not_ok "openssl digest" "'$DIGEST'"; fi
 expect_out "digest of the signature and member hashes" "^Digest: +$DIGEST \(signature\), sha1 \(member hashes\)$"
 expect_out "testsigning and where it was read" "^Testsigning: +on in the image's BCD-Template$"
-verdict_line "test-signed, trusted, testsigning on: loads" "^First boot \(amd64\): will install and load \(test-signed, testsigning on\)$"
+verdict_line "test-signed, trusted, testsigning on: loads" "^First boot \(amd64\): will install and load \(test-signed, testsigning on\)"
 run get-driver-info --image "$IMG" --driver aero_virtio_snd.inf --json
 expect_json "json: staged_copy signer, digests, verdict" \
     "s['signer']=={'subject':'CN=offstage Test Signing','thumbprint':'$TP'} and s['digest']=='sha1' and s['member_digest']=='sha1' and s['first_boot']['verdict']=='loads' and s['first_boot']['signature']=='trusted' and s['first_boot']['testsigning'] is True and s['folder'].endswith('$FOLDER') and s['problem'] is None if (s:=d['staged_copy']) else False"
