@@ -77,6 +77,14 @@ char *ost_xvasprintf(const char *fmt, va_list ap)
     return p;
 }
 
+void ost_format_into(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, size, fmt, ap);
+    va_end(ap);
+}
+
 char *ost_xasprintf(const char *fmt, ...)
 {
     va_list ap;

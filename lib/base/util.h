@@ -27,6 +27,9 @@ char *ost_xstrdup(const char *s);
 char *ost_xstrndup(const char *s, size_t n);
 char *ost_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *ost_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* Formats into a fixed buffer of size bytes, cutting what does not fit
+ * (for fields sized for their text; no truncation warning to silence). */
+void ost_format_into(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* A growable byte string, always NUL-terminated. */
 struct ost_buf {

@@ -33,7 +33,7 @@ static enum ost_image_kind state_kind(const char *v)
 
 static void copy(char *dst, size_t size, const char *src)
 {
-    snprintf(dst, size, "%s", src ? src : "");
+    ost_format_into(dst, size, "%s", src ? src : "");
 }
 
 void ost_state_ini_image_state(const uint8_t *data, size_t n, char *out, size_t size)
@@ -86,10 +86,10 @@ static void read_setup_key(struct ost_image *img, struct ost_image_kind_info *ou
     out->setup_pending = !*winpe && ((has_progress && in_progress) || (has_type && type) || windeploy);
     out->setup_done = !*winpe && has_progress && !in_progress && (!has_type || !type) && (!cmd || !*cmd);
     if (has_progress || has_type || cmd)
-        snprintf(words, size, "SYSTEM\\Setup: SystemSetupInProgress = %s, SetupType = %s, CmdLine = \"%s\"",
-                 has_progress ? (in_progress ? "1" : "0") : "absent",
-                 has_type ? (type == 0 ? "0" : type == 1 ? "1" : type == 2 ? "2" : "other") : "absent",
-                 cmd ? cmd : "");
+        ost_format_into(words, size, "SYSTEM\\Setup: SystemSetupInProgress = %s, SetupType = %s, CmdLine = \"%s\"",
+                        has_progress ? (in_progress ? "1" : "0") : "absent",
+                        has_type ? (type == 0 ? "0" : type == 1 ? "1" : type == 2 ? "2" : "other") : "absent",
+                        cmd ? cmd : "");
     free(cmd);
 }
 
@@ -113,36 +113,37 @@ void ost_image_kind_read(struct ost_image *img, struct ost_image_kind_info *out)
         out->kind = OST_IMAGE_KIND_WINPE;
         out->documented = minint;
         if (minint)
-            snprintf(out->evidence, sizeof out->evidence, "SYSTEM\\%s\\Control\\MiniNT exists (Windows PE)",
-                     img->info.control_set_name);
+            ost_format_into(out->evidence, sizeof out->evidence, "SYSTEM\\%s\\Control\\MiniNT exists (Windows PE)",
+                            img->info.control_set_name);
         else
-            snprintf(out->evidence, sizeof out->evidence, "%s (Windows PE starts winpeshl.exe)", setup);
+            ost_format_into(out->evidence, sizeof out->evidence, "%s (Windows PE starts winpeshl.exe)", setup);
     } else if (out->image_state[0] && state_kind(out->image_state) != OST_IMAGE_KIND_UNKNOWN) {
         out->kind = state_kind(out->image_state);
         out->documented = true;
-        snprintf(out->evidence, sizeof out->evidence, "SOFTWARE\\%s\\ImageState = %s (%s)", OST_IMAGE_STATE_KEY,
-                 out->image_state, out->kind == OST_IMAGE_KIND_INSTALLED ? "Setup is done" : "Setup will still run");
+        ost_format_into(out->evidence, sizeof out->evidence, "SOFTWARE\\%s\\ImageState = %s (%s)",
+                        OST_IMAGE_STATE_KEY, out->image_state,
+                        out->kind == OST_IMAGE_KIND_INSTALLED ? "Setup is done" : "Setup will still run");
     } else if (out->state_ini[0] && state_kind(out->state_ini) != OST_IMAGE_KIND_UNKNOWN) {
         out->kind = state_kind(out->state_ini);
         out->documented = true;
-        snprintf(out->evidence, sizeof out->evidence, "%s: ImageState=%s (%s)", OST_STATE_INI, out->state_ini,
-                 out->kind == OST_IMAGE_KIND_INSTALLED ? "Setup is done" : "Setup will still run");
+        ost_format_into(out->evidence, sizeof out->evidence, "%s: ImageState=%s (%s)", OST_STATE_INI, out->state_ini,
+                        out->kind == OST_IMAGE_KIND_INSTALLED ? "Setup is done" : "Setup will still run");
     } else if (out->setup_pending || out->setup_done) {
         out->kind = out->setup_pending ? OST_IMAGE_KIND_GENERALIZED : OST_IMAGE_KIND_INSTALLED;
-        snprintf(out->evidence, sizeof out->evidence, "%s (%s; no ImageState, so medium confidence)", setup,
-                 out->setup_pending ? "Setup is pending" : "Setup has run");
+        ost_format_into(out->evidence, sizeof out->evidence, "%s (%s; no ImageState, so medium confidence)", setup,
+                        out->setup_pending ? "Setup is pending" : "Setup has run");
     } else {
-        snprintf(out->evidence, sizeof out->evidence, "%s%s%s%s",
-                 out->image_state[0] ? "ImageState = " : "no ImageState in SOFTWARE\\" OST_IMAGE_STATE_KEY,
-                 out->image_state, setup[0] ? "; " : ", no MiniNT, no SYSTEM\\Setup values", setup);
+        ost_format_into(out->evidence, sizeof out->evidence, "%s%s%s%s",
+                        out->image_state[0] ? "ImageState = " : "no ImageState in SOFTWARE\\" OST_IMAGE_STATE_KEY,
+                        out->image_state, setup[0] ? "; " : ", no MiniNT, no SYSTEM\\Setup values", setup);
     }
 
     /* the cross-checks: State.ini mirrors ImageState, SYSTEM\Setup agrees */
     if (out->image_state[0] && out->state_ini[0] && !ost_streq_ci(out->image_state, out->state_ini))
-        snprintf(out->disagreement, sizeof out->disagreement, "%s says ImageState=%s", OST_STATE_INI,
-                 out->state_ini);
+        ost_format_into(out->disagreement, sizeof out->disagreement, "%s says ImageState=%s", OST_STATE_INI,
+                        out->state_ini);
     else if (out->kind == OST_IMAGE_KIND_INSTALLED && out->setup_pending)
-        snprintf(out->disagreement, sizeof out->disagreement, "%s (Setup is pending)", setup);
+        ost_format_into(out->disagreement, sizeof out->disagreement, "%s (Setup is pending)", setup);
     else if (out->kind == OST_IMAGE_KIND_GENERALIZED && out->setup_done && out->documented)
-        snprintf(out->disagreement, sizeof out->disagreement, "%s (Setup has run)", setup);
+        ost_format_into(out->disagreement, sizeof out->disagreement, "%s (Setup has run)", setup);
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "firstboot.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +62,6 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
     return st;
 }
 
-/* Writes into a fixed field of the policy; text past its end is cut
- * (the fields are sized for every path the command line can give). */
-static void put(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void put(char *dst, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, size, fmt, ap);
-    va_end(ap);
-}
-
 /* The store's testsigning and the objects asked, into s. */
 static ost_status read_store(struct ost_bcd *b, struct ost_boot_store *s, struct ost_error *err)
 {
@@ -82,7 +70,7 @@ static ost_status read_store(struct ost_bcd *b, struct ost_boot_store *s, struct
     ost_status st = ost_bcd_targets(b, NULL, &idx, &n, &scope, err);
     if (st == OST_NEGATIVE) { /* nothing loaders use or are created from: nothing can be on */
         s->testsigning = OST_NO;
-        put(s->loaders, sizeof s->loaders, "no loader and no {bootloadersettings}");
+        ost_format_into(s->loaders, sizeof s->loaders, "no loader and no {bootloadersettings}");
         return OST_OK;
     }
     size_t used = 0;
@@ -114,11 +102,11 @@ void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, s
     char paths[1000];
     join_paths(pol, OST_UNKNOWN, paths, sizeof paths);
     if (!pol->nstores)
-        put(buf, size, "%s", "");
+        ost_format_into(buf, size, "%s", "");
     else if (pol->template_decides)
-        put(buf, size, "%s", paths);
+        ost_format_into(buf, size, "%s", paths);
     else
-        put(buf, size, "BCD store%s %s", pol->nstores > 1 ? "s" : "", paths);
+        ost_format_into(buf, size, "BCD store%s %s", pol->nstores > 1 ? "s" : "", paths);
 }
 
 #define TEMPLATE_CAVEAT                                                                                            \
@@ -136,7 +124,7 @@ static ost_status read_given(struct ost_boot_policy *pol, const struct ost_strli
     size_t on = 0, off = 0;
     for (size_t i = 0; i < files->n; i++) {
         struct ost_boot_store *s = &pol->stores[pol->nstores++];
-        put(s->path, sizeof s->path, "%s", files->v[i]);
+        ost_format_into(s->path, sizeof s->path, "%s", files->v[i]);
         struct ost_bcd *b;
         ost_status st = ost_bcd_open(files->v[i], false, true, &b, err);
         if (st == OST_OK)
@@ -153,14 +141,14 @@ static ost_status read_given(struct ost_boot_policy *pol, const struct ost_strli
     join_paths(pol, OST_YES, ons, sizeof ons);
     pol->testsigning = off ? OST_NO : OST_YES;
     if (!off)
-        put(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s", files->n > 1 ? "s" : "",
-                 all);
+        ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s",
+                        files->n > 1 ? "s" : "", all);
     else if (!on)
-        put(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s", off > 1 ? "s" : "",
-                 offs);
+        ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s",
+                        off > 1 ? "s" : "", offs);
     else
-        put(pol->testsigning_source, sizeof pol->testsigning_source,
-                 "BCD store%s %s (on in %s; the media may boot from either)", off > 1 ? "s" : "", offs, ons);
+        ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source,
+                        "BCD store%s %s (on in %s; the media may boot from either)", off > 1 ? "s" : "", offs, ons);
     return OST_OK;
 }
 
@@ -176,29 +164,31 @@ ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_st
     const char *evidence = pol->kind.evidence;
     if (bcd_files && bcd_files->n) {
         if (kind == OST_IMAGE_KIND_WINPE)
-            put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
-                     "the image is Windows PE (%s): it boots from the media's stores given with --bcd; its "
-                     "BCD-Template has no effect", evidence);
+            ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                            "the image is Windows PE (%s): it boots from the media's stores given with --bcd; its "
+                            "BCD-Template has no effect", evidence);
         return read_given(pol, bcd_files, err);
     }
     if (!img)
         return OST_OK;
     if (kind == OST_IMAGE_KIND_INSTALLED) {
-        put(pol->testsigning_source, sizeof pol->testsigning_source,
-                 "unknown: give --bcd (the system partition's Boot\\BCD or EFI\\Microsoft\\Boot\\BCD)");
-        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
-                 "testsigning unknown: give --bcd (the system partition's Boot\\BCD or EFI\\Microsoft\\Boot\\BCD): "
-                 "the image is an installed system (%s), which boots from that store, never from its BCD-Template",
-                 evidence);
+        ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source,
+                        "unknown: give --bcd (the system partition's Boot\\BCD or EFI\\Microsoft\\Boot\\BCD)");
+        ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                        "testsigning unknown: give --bcd (the system partition's Boot\\BCD or "
+                        "EFI\\Microsoft\\Boot\\BCD): the image is an installed system (%s), which boots from that "
+                        "store, never from its BCD-Template",
+                        evidence);
         return OST_OK;
     }
     if (kind == OST_IMAGE_KIND_WINPE) {
-        put(pol->testsigning_source, sizeof pol->testsigning_source,
-                 "unknown: give --bcd with the media's boot\\BCD and efi\\microsoft\\boot\\bcd");
-        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
-                 "testsigning unknown: give --bcd with the media's boot\\BCD (BIOS) and efi\\microsoft\\boot\\bcd "
-                 "(UEFI): the image is Windows PE (%s), which boots from those; its BCD-Template has no effect",
-                 evidence);
+        ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source,
+                        "unknown: give --bcd with the media's boot\\BCD and efi\\microsoft\\boot\\bcd");
+        ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                        "testsigning unknown: give --bcd with the media's boot\\BCD (BIOS) and "
+                        "efi\\microsoft\\boot\\bcd (UEFI): the image is Windows PE (%s), which boots from those; "
+                        "its BCD-Template has no effect",
+                        evidence);
         return OST_OK;
     }
     ost_status st = ost_image_testsigning(img, &pol->testsigning, err);
@@ -206,18 +196,18 @@ ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_st
         return st;
     pol->template_decides = true;
     struct ost_boot_store *s = &pol->stores[pol->nstores++];
-    put(s->path, sizeof s->path, "the image's BCD-Template");
+    ost_format_into(s->path, sizeof s->path, "the image's BCD-Template");
     s->testsigning = pol->testsigning;
     s->is_template = true;
-    put(s->loaders, sizeof s->loaders, "{bootloadersettings} and the loaders it holds");
-    put(pol->testsigning_source, sizeof pol->testsigning_source, "the image's BCD-Template");
+    ost_format_into(s->loaders, sizeof s->loaders, "{bootloadersettings} and the loaders it holds");
+    ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source, "the image's BCD-Template");
     if (kind == OST_IMAGE_KIND_GENERALIZED)
-        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat, "%s; the image is generalized (%s)",
-                 TEMPLATE_CAVEAT, evidence);
+        ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat, "%s; the image is generalized (%s)",
+                        TEMPLATE_CAVEAT, evidence);
     else
-        put(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
-                 "%s; the image does not say whether it is installed (%s): if it is, it boots from its system "
-                 "partition's store instead, so give --bcd", TEMPLATE_CAVEAT, evidence);
+        ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                        "%s; the image does not say whether it is installed (%s): if it is, it boots from its system "
+                        "partition's store instead, so give --bcd", TEMPLATE_CAVEAT, evidence);
     return OST_OK;
 }
 
