@@ -480,6 +480,7 @@ static void check_one(const struct options *o, const struct context *ctx, const 
         json_array_append_new(packages, doc);
     } else {
         json_decref(verdicts);
+        json_decref(staged);
     }
     free(results), free(chosen);
     ost_package_report_free(r);
