@@ -349,6 +349,7 @@ static int open_context(struct options *o, struct context *ctx)
         ctx->pol.img = img;
         if (ost_image_add_trust(img, o->trust, &err) != OST_OK)
             return ost_cli_report_error("check-package", &err);
+        o->pkg.inf.locale = o->pkg.inf.locale ? o->pkg.inf.locale : ost_image_language(img);
         if (o->pkg.model.narches == 0 && img->info.arch != OST_ARCH_UNKNOWN)
             o->pkg.model.arches[o->pkg.model.narches++] = img->info.arch;
     }

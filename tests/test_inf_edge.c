@@ -2,11 +2,15 @@
 /* INF reading where an independent reader (Wine's setupapi, whose tests
  * pass on Windows) and Windows agree and offstage once did not: the first
  * definition of a string wins, a NUL is a space, a file without a BOM is
- * ANSI, [Strings.0409] before [Strings]. */
+ * ANSI, [Strings.0409] before [Strings]; and the language of an image. */
 #include "testutil.h"
 
 #include "encoding.h"
+#include "fileutil.h"
+#include "hive.h"
+#include "imagelang.h"
 #include "inf.h"
+#include "testimage.h"
 
 static struct ost_inf *parse_with(const void *text, size_t n, const char *locale, struct ost_diags *d)
 {
@@ -242,6 +246,90 @@ static void test_language_fallback(void **state)
     ost_inf_free(inf);
 }
 
+/* ---- the image's language ------------------------------------------------ */
+
+static char *test_image(void)
+{
+    char *parent = t_mkdtemp();
+    char *dir = ost_path_join(parent, "img");
+    struct ost_test_image_options o = {.arch = OST_ARCH_AMD64};
+    struct ost_error err;
+    if (ost_make_test_image(dir, &o, &err) != OST_OK)
+        fail_msg("%s", err.message);
+    free(parent);
+    return dir;
+}
+
+static void remove_image(char *dir)
+{
+    char *parent = ost_path_dirname(dir);
+    t_rm_rf(parent);
+    free(parent);
+    free(dir);
+}
+
+static void set_language(const char *dir, const char *def, const char *install)
+{
+    char *path = ost_path_join(dir, "Windows/System32/config/SYSTEM");
+    struct ost_hive *h;
+    struct ost_error err;
+    struct ost_hive_open_options o = {.writable = true};
+    assert_ost_ok(ost_hive_open(path, &o, &h, &err), &err);
+    ost_hkey k;
+    assert_ost_ok(ost_hive_create_key(h, 0, "ControlSet001\\Control\\Nls\\Language", &k, &err), &err);
+    if (def)
+        assert_ost_ok(ost_hive_set_string(h, k, "Default", OST_REG_SZ, def, &err), &err);
+    if (install)
+        assert_ost_ok(ost_hive_set_string(h, k, "InstallLanguage", OST_REG_SZ, install, &err), &err);
+    assert_ost_ok(ost_hive_save(h, path, &err), &err);
+    ost_hive_close(h);
+    free(path);
+}
+
+static const char *language_of(const char *dir, char out[5])
+{
+    struct ost_image *img;
+    struct ost_error err;
+    struct ost_image_options o = {0};
+    assert_ost_ok(ost_image_open_dir(dir, &o, &img, &err), &err);
+    const char *lang = ost_image_language(img);
+    if (lang)
+        memcpy(out, lang, 5);
+    ost_image_close(img);
+    return lang ? out : NULL;
+}
+
+static void test_image_language(void **state)
+{
+    (void)state;
+    char buf[5];
+    char *dir = test_image();
+    assert_null(language_of(dir, buf)); /* no Nls\Language: the INF's English default */
+    set_language(dir, "0407", "0409");
+    assert_string_equal(language_of(dir, buf), "0407"); /* Default first */
+    set_language(dir, "garbage", NULL);
+    assert_string_equal(language_of(dir, buf), "0409"); /* then InstallLanguage */
+    remove_image(dir);
+
+    /* the real Windows 7 SP1 SYSTEM hive */
+    char *xz = t_shared_path("fixtures/hives/win7sp1-SYSTEM.xz");
+    if (!xz)
+        return;
+    char *tmp = t_mkdtemp();
+    char *hive = ost_path_join(tmp, "SYSTEM");
+    char *cmd = ost_xasprintf("xz -dc '%s' > '%s'", xz, hive);
+    assert_int_equal(system(cmd), 0);
+    struct ost_hive *h;
+    struct ost_error err;
+    struct ost_hive_open_options o = {0};
+    assert_ost_ok(ost_hive_open(hive, &o, &h, &err), &err);
+    assert_true(ost_system_language(h, ost_hive_key(h, 0, "ControlSet001"), buf));
+    assert_string_equal(buf, "0409");
+    ost_hive_close(h);
+    t_rm_rf(tmp);
+    free(cmd), free(hive), free(tmp), free(xz);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_no_bom_is_ansi),
         cmocka_unit_test(test_english_by_default),
         cmocka_unit_test(test_language_fallback),
+        cmocka_unit_test(test_image_language),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

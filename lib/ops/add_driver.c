@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "imagelang.h"
 #include "interrupt.h"
 #include "manifest.h"
 #include "scratch.h"
@@ -281,6 +282,7 @@ static ost_status judge_staged(struct ost_add_driver_image *im, const struct ost
                       rec->inf_name);
     struct ost_os_version os = {img->info.major, img->info.minor, img->info.build, 1};
     struct ost_package_options po = {.model = {.arches = {img->info.arch}, .narches = 1, .os = os}};
+    po.inf.locale = ost_image_language(img);
     struct ost_package_report *rep = NULL;
     if (st == OST_OK)
         st = ost_package_check(inf, &po, &rep, err);
