@@ -68,7 +68,10 @@ static const char help[] =
     "                 architecture the INF declares.\n"
     "  --os V         target Windows version for decorations (default 6.1,\n"
     "                 Windows 7; e.g. 6.0, 6.1.7601).\n"
-    "  --locale ID    use [Strings.ID] (e.g. 0409) for %strkey% substitution.\n"
+    "  --locale ID    the language of the Windows that reads the INF, a LANGID\n"
+    "                 (e.g. 0407): %strkey% comes from [Strings.0407], then\n"
+    "                 [Strings.0007], then [Strings]. Default: the image's\n"
+    "                 language with --image, else 0409 (English).\n"
     "  --trust CERT   a certificate the target trusts (DER or PEM; repeatable;\n"
     "                 every certificate of a PEM bundle): a catalog's signer\n"
     "                 must chain to one of them.\n"
@@ -371,6 +374,7 @@ static int open_context(struct options *o, struct context *ctx)
         ctx->pol.img = img;
         if (ost_image_add_trust(img, o->trust, &err) != OST_OK)
             return ost_cli_report_error("check-package", &err);
+        o->pkg.inf.locale = o->pkg.inf.locale ? o->pkg.inf.locale : ost_image_language(img);
         if (o->pkg.model.narches == 0 && img->info.arch != OST_ARCH_UNKNOWN)
             o->pkg.model.arches[o->pkg.model.narches++] = img->info.arch;
     }

@@ -52,6 +52,7 @@
 #include "bcd.h"
 #include "certstore.h"
 #include "devparam.h"
+#include "imagelang.h"
 #include "imageset.h"
 #include "wim.h"
 

@@ -146,6 +146,18 @@ unsigned ost_utf16_stream_end(struct ost_utf16_stream *s, uint32_t cp[2])
     return n;
 }
 
+/* ---- Windows-1252 ---- */
+
+uint32_t ost_cp1252_decode(uint8_t byte)
+{
+    static const uint16_t high[32] = {
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+    };
+    return byte >= 0x80 && byte < 0xA0 ? high[byte - 0x80] : byte;
+}
+
 /* ---- whole strings ---- */
 
 char *ost_utf16_to_utf8(const uint8_t *p, size_t n, enum ost_utf16_order o, bool *well_formed)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * encoding.h — UTF-8 and UTF-16 (little- and big-endian): the one codec
- * for Windows text, whoever reads or writes it (registry names and
- * strings, INF files, SetupAPI logs, catalog attributes).
+ * encoding.h — UTF-8, UTF-16 (little- and big-endian) and the Windows-1252
+ * ANSI code page: the one codec for Windows text, whoever reads or writes
+ * it (registry names and strings, INF files, SetupAPI logs, catalog
+ * attributes).
  *
  * Well-formed is as the Unicode Standard defines it (chapter 3, section
  * 3.9, D91-D92; also RFC 3629 and RFC 2781): UTF-8 has no overlong form,
@@ -77,6 +78,16 @@ unsigned ost_utf16_stream_byte(struct ost_utf16_stream *s, uint8_t byte, uint32_
 /* The end of the input: how many U+FFFD (in cp) stand for what was left,
  * a high surrogate and an odd byte one each. The stream is empty again. */
 unsigned ost_utf16_stream_end(struct ost_utf16_stream *s, uint32_t cp[2]);
+
+/* ---- Windows-1252 ---- */
+
+/* The code point MultiByteToWideChar gives a Windows-1252 byte: Latin-1,
+ * except 0x80-0x9F, which hold typographic characters. The five bytes the
+ * code page leaves undefined (0x81 0x8D 0x8F 0x90 0x9D) become the C1
+ * control of the same value, as in Microsoft's table for the code page
+ * (https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WindowsBestFit/bestfit1252.txt,
+ * MBTABLE): every byte decodes, none to U+FFFD. */
+uint32_t ost_cp1252_decode(uint8_t byte);
 
 /* ---- whole strings ---- */
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imagelang.h"
 #include "manifest.h"
 
 #define REPOSITORY "Windows\\System32\\DriverStore\\FileRepository"
@@ -29,7 +30,7 @@ ost_status ost_store_model(struct ost_image *img, const char *inf_path, struct o
     if (st != OST_OK)
         return st;
     struct ost_inf *inf;
-    st = ost_inf_parse(data, size, inf_path, NULL, &inf, NULL, err);
+    st = ost_inf_parse(data, size, inf_path, &(struct ost_inf_options){ost_image_language(img)}, &inf, NULL, err);
     free(data);
     if (st != OST_OK)
         return st;

@@ -14,13 +14,6 @@
  * Decoding: everything becomes UTF-8 before it is tokenised.
  */
 
-/* Windows-1252 code points for 0x80..0x9F; 0 where the code page has none. */
-static const uint16_t cp1252_high[32] = {
-    0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
-};
-
 static unsigned line_at(const uint8_t *text, size_t off, size_t unit)
 {
     unsigned line = 1;
@@ -31,15 +24,36 @@ static unsigned line_at(const uint8_t *text, size_t off, size_t unit)
 }
 
 /* Control characters other than tab, newlines, form feed and vertical tab
- * mean the file is not text. */
+ * mean the file is not text. NUL is not among them: see struct decoded. */
 static bool is_binary_char(uint32_t c)
 {
-    return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
+    return (c < 0x20 && c != 0 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
            c == 0x7F;
 }
 
+/* What decoding found that the file's reader should be told of. A NUL is
+ * read as a space, as Windows' parser reads it: Wine's tests of
+ * SetupOpenInfFile, which pass on Windows, expect "ef\0gh" to give the
+ * field "ef gh" and a NUL at the end of a [Strings] value to be dropped
+ * with the trailing blanks (dlls/setupapi/tests/parser.c, key_names,
+ * "nulls"). */
+struct decoded {
+    size_t nuls;
+    unsigned nul_line;       /* of the first NUL */
+    bool utf8;               /* BOM-less, well-formed UTF-8 with a byte beyond ASCII, read as ANSI */
+};
+
+static uint32_t take_nul(uint32_t cp, const uint8_t *text, size_t off, size_t unit, struct decoded *d)
+{
+    if (cp)
+        return cp;
+    if (!d->nuls++)
+        d->nul_line = line_at(text, off, unit);
+    return ' ';
+}
+
 static ost_status decode_utf16le(const uint8_t *data, size_t size, const char *path,
-                                 struct ost_buf *out, struct ost_error *err)
+                                 struct ost_buf *out, struct decoded *d, struct ost_error *err)
 {
     if (size % 2)
         return ost_fail(err, OST_ERR_CORRUPT,
@@ -62,41 +76,62 @@ static ost_status decode_utf16le(const uint8_t *data, size_t size, const char *p
             return ost_fail(err, OST_ERR_CORRUPT,
                             "%s: offset %zu (line %u): character U+%04X is not text; this is not an INF file",
                             path, i, line_at(data, i, 2), (unsigned)cp);
-        ost_buf_add_utf8(out, cp);
+        ost_buf_add_utf8(out, take_nul(cp, data, i, 2, d));
     }
     return OST_OK;
 }
 
-static ost_status decode_8bit(const uint8_t *data, size_t size, const char *path, bool utf8,
-                              struct ost_buf *out, struct ost_error *err)
+/* Two ASCII characters each followed by a zero byte: UTF-16LE whose BOM is
+ * missing, not ANSI text with NULs in it. */
+static bool looks_like_utf16le(const uint8_t *data, size_t size)
 {
+    return size >= 4 && data[0] && data[0] < 0x80 && !data[1] && data[2] && data[2] < 0x80 && !data[3];
+}
+
+static ost_status decode_8bit(const uint8_t *data, size_t size, const char *path, bool utf8,
+                              struct ost_buf *out, struct decoded *d, struct ost_error *err)
+{
+    if (!utf8 && looks_like_utf16le(data, size))
+        return ost_fail(err, OST_ERR_CORRUPT,
+                        "%s: offset 1 (line 1): byte 0x00 is not text; this is not an INF file (UTF-16 without "
+                        "a byte-order mark? Windows needs the BOM)", path);
     for (size_t i = 0; i < size; i++) {
         uint8_t c = data[i];
         if (c == 0x1A)
             break;
-        if (is_binary_char(c)) {
-            bool utf16_hint = c == 0 && i > 0 && (i % 2) == 1;
+        if (is_binary_char(c))
             return ost_fail(err, OST_ERR_CORRUPT,
-                            "%s: offset %zu (line %u): byte 0x%02X is not text; this is not an INF file%s",
-                            path, i, line_at(data, i, 1), c,
-                            utf16_hint ? " (UTF-16 without a byte-order mark? Windows needs the BOM)" : "");
-        }
-        if (utf8 || c < 0x80) {
+                            "%s: offset %zu (line %u): byte 0x%02X is not text; this is not an INF file",
+                            path, i, line_at(data, i, 1), c);
+        if (c == 0)
+            ost_buf_addc(out, (char)take_nul(c, data, i, 1, d));
+        else if (utf8 || c < 0x80)
             ost_buf_addc(out, (char)c);
-        } else {
-            uint32_t cp = c < 0xA0 ? cp1252_high[c - 0x80] : c;
-            ost_buf_add_utf8(out, cp ? cp : OST_REPLACEMENT_CHARACTER);
-        }
+        else
+            ost_buf_add_utf8(out, ost_cp1252_decode(c));
     }
     return OST_OK;
 }
 
+/* Whether the text (up to a Ctrl-Z) is well-formed UTF-8 with a byte
+ * beyond ASCII. */
+static bool utf8_beyond_ascii(const uint8_t *data, size_t size)
+{
+    size_t end = 0;
+    while (end < size && data[end] != 0x1A)
+        end++;
+    size_t first = 0;
+    while (first < end && data[first] < 0x80)
+        first++;
+    return first < end && ost_utf8_valid((const char *)data + first, end - first);
+}
+
 static ost_status decode(const uint8_t *data, size_t size, const char *path, struct ost_buf *out,
-                         const char **encoding, struct ost_error *err)
+                         const char **encoding, struct decoded *d, struct ost_error *err)
 {
     if (size >= 2 && data[0] == 0xFF && data[1] == 0xFE) {
         *encoding = "utf-16le";
-        return decode_utf16le(data, size, path, out, err);
+        return decode_utf16le(data, size, path, out, d, err);
     }
     if (size >= 2 && data[0] == 0xFE && data[1] == 0xFF)
         return ost_fail(err, OST_ERR_UNSUPPORTED,
@@ -107,11 +142,64 @@ static ost_status decode(const uint8_t *data, size_t size, const char *path, str
         *encoding = "utf-8-bom";
         if (!ost_utf8_valid((const char *)data + 3, size - 3))
             return ost_fail(err, OST_ERR_CORRUPT, "%s: has a UTF-8 byte-order mark but is not valid UTF-8", path);
-        return decode_8bit(data + 3, size - 3, path, true, out, err);
+        return decode_8bit(data + 3, size - 3, path, true, out, d, err);
     }
-    bool utf8 = ost_utf8_valid((const char *)data, size);
-    *encoding = utf8 ? "utf-8" : "ansi";
-    return decode_8bit(data, size, path, utf8, out, err);
+    /* Without a byte-order mark SetupAPI converts the file from the ANSI
+     * code page (Wine's parse_file: CP_ACP unless the UTF-8 BOM is there),
+     * Windows-1252 on English and Western European Windows: UTF-8 text
+     * there is read as two or three characters per letter. */
+    *encoding = "ansi";
+    d->utf8 = utf8_beyond_ascii(data, size);
+    return decode_8bit(data, size, path, false, out, d, err);
+}
+
+static void report_decoding(const struct decoded *d, const char *path, struct ost_diags *diags)
+{
+    if (d->nuls)
+        ost_diag_add(diags, OST_SEV_WARNING, path, d->nul_line, "nul-character",
+                     "%zu NUL character%s (the first on this line) read as a space, as Windows reads %s; "
+                     "remove %s from the file",
+                     d->nuls, d->nuls == 1 ? "" : "s", d->nuls == 1 ? "it" : "them", d->nuls == 1 ? "it" : "them");
+}
+
+static bool has_non_ascii(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return true;
+    return false;
+}
+
+/* The first line whose section name, key or values hold a character
+ * beyond ASCII, 0 if none: text in comments only is never read. */
+static unsigned first_non_ascii_line(const struct ost_inf *inf)
+{
+    unsigned first = 0;
+    for (size_t i = 0; i < inf->nsections; i++) {
+        const struct ost_inf_section *s = &inf->sections[i];
+        if (has_non_ascii(s->name) && (!first || s->lineno < first))
+            first = s->lineno;
+        for (size_t j = 0; j < s->nlines; j++) {
+            const struct ost_inf_line *l = &s->lines[j];
+            bool hit = has_non_ascii(l->key);
+            for (size_t k = 0; k < l->nvalues && !hit; k++)
+                hit = has_non_ascii(l->values[k]);
+            if (hit && (!first || l->lineno < first))
+                first = l->lineno;
+        }
+    }
+    return first;
+}
+
+/* UTF-8 read as ANSI changes only what is outside comments. */
+static void report_utf8_as_ansi(const struct decoded *d, const struct ost_inf *inf, struct ost_diags *diags)
+{
+    unsigned line = d->utf8 ? first_non_ascii_line(inf) : 0;
+    if (line)
+        ost_diag_add(diags, OST_SEV_WARNING, inf->path, line, "utf8-without-bom",
+                     "the file is UTF-8 without a byte-order mark; Windows reads such a file in the ANSI code "
+                     "page (Windows-1252), so its non-ASCII text (the first on this line) reads as other "
+                     "characters: save it as UTF-16LE with a byte-order mark, or keep it ASCII");
 }
 
 /* ------------------------------------------------------------------------
@@ -408,8 +496,15 @@ static bool is_strings_section(const char *name)
     return ost_streq_ci(name, "Strings") || ost_has_prefix_ci(name, "Strings.");
 }
 
-/* Adds the section's strings to the map; later calls override earlier
- * ones, so callers go from least to most preferred section. */
+/* Adds the section's strings the map does not hold yet: the first
+ * definition of a key wins, so callers go from the most to the least
+ * preferred section. Windows' lookup scans [Strings] from the top and
+ * stops at the first line whose key matches, and a section written twice
+ * is one section, the lines of its second header after those of its
+ * first (Microsoft, "General Syntax Rules for INF Files": entries of
+ * sections with the same name are merged; Wine's setupapi parser.c,
+ * get_string_subst and add_section_from_token, whose test "multiple
+ * sections with same name" passes on Windows). */
 static void add_strings(struct ost_cimap *map, const struct ost_inf *inf, const char *section_name,
                         struct ost_diags *diags, bool report)
 {
@@ -452,19 +547,24 @@ static void add_strings(struct ost_cimap *map, const struct ost_inf *inf, const 
             free(self);
             free(lower);
         }
-        ost_cimap_put(map, l->key, l->values[0]);
+        const struct ost_inf_line *first = ost_cimap_get(map, l->key);
+        if (!first)
+            ost_cimap_put(map, l->key, l);
+        else if (report)
+            ost_diag_add(diags, OST_SEV_WARNING, inf->path, l->lineno, "duplicate-string",
+                         "string %%%s%% is defined again in [%s]; Windows uses the first definition "
+                         "(line %u, \"%s\") and ignores this one",
+                         l->key, s->name, first->lineno, first->values[0]);
     }
 }
 
 static void build_string_table(const struct ost_inf *inf, const char *locale, struct ost_cimap *map,
                                struct ost_diags *diags)
 {
-    char *primary = NULL, *exact = NULL;
-    if (locale) {
-        unsigned long langid = strtoul(locale, NULL, 16);
-        exact = ost_xasprintf("Strings.%04lx", langid & 0xFFFF);
-        primary = ost_xasprintf("Strings.%04lx", langid & 0x3FF);
-    }
+    /* With no language named, the one of an English Windows. */
+    unsigned long langid = strtoul(locale && *locale ? locale : "0409", NULL, 16);
+    char *exact = ost_xasprintf("Strings.%04lx", langid & 0xFFFF);
+    char *primary = ost_xasprintf("Strings.%04lx", langid & 0x3FF);
     /* Every Strings section is checked once, whichever one is used. */
     for (size_t i = 0; i < inf->nsections; i++) {
         const char *n = inf->sections[i].name;
@@ -474,14 +574,9 @@ static void build_string_table(const struct ost_inf *inf, const char *locale, st
         add_strings(&scratch, inf, n, diags, true);
         ost_cimap_free(&scratch);
     }
-    if (locale) {
-        add_strings(map, inf, "Strings", diags, false);
-        add_strings(map, inf, primary, diags, false);
-        add_strings(map, inf, exact, diags, false);
-    } else {
-        add_strings(map, inf, "Strings.0409", diags, false);
-        add_strings(map, inf, "Strings", diags, false);
-    }
+    add_strings(map, inf, exact, diags, false);
+    add_strings(map, inf, primary, diags, false);
+    add_strings(map, inf, "Strings", diags, false);
     free(primary);
     free(exact);
 }
@@ -519,9 +614,9 @@ static char *substitute(const char *in, const struct ost_cimap *strings, const c
         }
         size_t n = (size_t)(close - p - 1);
         char *key = ost_xstrndup(p + 1, n);
-        const char *value = ost_cimap_get(strings, key);
+        const struct ost_inf_line *value = ost_cimap_get(strings, key);
         if (value) {
-            ost_buf_adds(&out, value);
+            ost_buf_adds(&out, value->values[0]);
         } else {
             if (!all_digits(key, n))
                 ost_diag_add(diags, OST_SEV_WARNING, path, lineno, "undefined-string",
@@ -570,7 +665,8 @@ ost_status ost_inf_parse(const uint8_t *data, size_t size, const char *path,
         diags = &scratch;
     struct ost_buf text = {0};
     const char *encoding = "ansi";
-    ost_status st = decode(data, size, path, &text, &encoding, err);
+    struct decoded decoded = {0};
+    ost_status st = decode(data, size, path, &text, &encoding, &decoded, err);
     if (st != OST_OK) {
         ost_buf_free(&text);
         ost_diags_free(&scratch);
@@ -579,6 +675,7 @@ ost_status ost_inf_parse(const uint8_t *data, size_t size, const char *path,
     struct ost_inf *inf = ost_xcalloc(1, sizeof *inf);
     inf->path = ost_xstrdup(path);
     inf->encoding = encoding;
+    report_decoding(&decoded, path, diags);
 
     struct lexer lx = {
         .inf = inf, .diags = diags, .err = err, .lineno = 1,
@@ -587,6 +684,8 @@ ost_status ost_inf_parse(const uint8_t *data, size_t size, const char *path,
     while (st == OST_OK && lx.p < lx.end)
         st = lex_logical_line(&lx);
     ost_buf_free(&text);
+    if (st == OST_OK)
+        report_utf8_as_ansi(&decoded, inf, diags);
     if (st == OST_OK && inf->nsections == 0)
         st = ost_fail(err, OST_ERR_CORRUPT, "%s: no [section] header found; this is not an INF file", path);
     if (st != OST_OK) {

@@ -5,26 +5,33 @@
  * infmodel.h.
  *
  * What is read, as Windows' SetupAPI reads it:
- *   - ANSI (Windows-1252), UTF-8 with or without BOM, UTF-16LE with BOM;
- *     everything is converted to UTF-8. A Ctrl-Z (0x1A) ends the file.
+ *   - UTF-16LE with BOM, UTF-8 with BOM, and anything else as ANSI
+ *     (Windows-1252), which is what Windows makes of a file without a BOM,
+ *     UTF-8 text included (reported: "utf8-without-bom"); everything is
+ *     converted to UTF-8. A Ctrl-Z (0x1A) ends the file; a NUL is read as a
+ *     space (reported: "nul-character").
  *   - [section] headers; a section that appears twice is one section whose
- *     lines are concatenated. Names compare case-insensitively.
+ *     lines are concatenated. Names compare case-insensitively. A key
+ *     looked up (ost_inf_find_key, [Strings]) is its first definition.
  *   - key = value, value, ...   or   value, value, ...   (no key)
  *   - "quoted" fields keep spaces, commas and semicolons; "" inside quotes
  *     is one quote character. ; starts a comment outside quotes.
  *   - a line whose last character outside quotes and comments is \
  *     continues on the next line.
  *   - %key% is replaced by the [Strings] value (locale sections first, see
- *     ost_inf_options), %% by %. Numeric %N% are directory IDs and stay.
- *     An unknown key stays as written and is reported. Substitution is one
- *     level deep, as in Windows: a string value is not expanded again.
+ *     ost_inf_options; a key defined twice is its first definition, and
+ *     the second is reported: "duplicate-string"), %% by %. Numeric %N%
+ *     are directory IDs and stay. An unknown key stays as written and is
+ *     reported. Substitution is one level deep, as in Windows: a string
+ *     value is not expanded again.
  *
  * Problems that leave the file meaningful (a malformed line, an undefined
  * string, an unterminated quote) become diagnostics with the line number.
- * Problems that make it not an INF at all (binary data, an odd-length
- * UTF-16 file, a line beyond Windows' limit, more lines or fields than
- * OST_INF_MAX_LINES or OST_INF_MAX_FIELDS) fail the load with
- * OST_ERR_CORRUPT or OST_ERR_LIMIT and a message naming file and place.
+ * Problems that make it not an INF at all (control characters other than
+ * NUL, UTF-16 without its byte-order mark, an odd-length UTF-16 file, a
+ * line beyond Windows' limit, more lines or fields than OST_INF_MAX_LINES
+ * or OST_INF_MAX_FIELDS) fail the load with OST_ERR_CORRUPT or
+ * OST_ERR_LIMIT and a message naming file and place.
  */
 #ifndef OST_INF_H
 #define OST_INF_H
@@ -64,9 +71,10 @@ struct ost_inf_section {
 };
 
 struct ost_inf_options {
-    /* LANGID as 4 hex digits ("0409"), or NULL for the neutral [Strings].
-     * Lookup order: [Strings.<locale>], [Strings.<primary language>],
-     * [Strings]; with no locale: [Strings], then [Strings.0409]. */
+    /* The language of the Windows that reads the INF, a LANGID as 4 hex
+     * digits ("0407"); NULL or "" for an English one (0409). Each key is
+     * looked up in [Strings.<LANGID>], then [Strings.<primary language>]
+     * (sublanguage 0: [Strings.0007] for 0407), then [Strings]. */
     const char *locale;
 };
 

@@ -28,6 +28,7 @@
 
 struct ost_image_info {
     char *product_name, *edition_id, *current_version, *current_build, *csd_version, *installation_type;
+    char language[5];             /* LANGID INF strings are read in, "" until imagelang.h reads it */
     unsigned major, minor, build;
     char *processor_architecture; /* as the hive says: "x86", "AMD64" */
     ost_arch arch;

@@ -8,6 +8,7 @@
 
 #include "doctor_internal.h"
 #include "firstboot.h"
+#include "imagelang.h"
 #include "package.h"
 #include "fileutil.h"
 
@@ -144,6 +145,7 @@ static ost_status decide(struct ost_image *img, const struct ost_boot_policy *po
 {
     struct ost_os_version os = {img->info.major, img->info.minor, img->info.build, 1};
     struct ost_package_options po = {.model = {.arches = {img->info.arch}, .narches = 1, .os = os}};
+    po.inf.locale = ost_image_language(img);
     struct ost_package_report *rep;
     ost_status st = ost_package_check(inf, &po, &rep, err);
     if (st != OST_OK)

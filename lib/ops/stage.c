@@ -12,6 +12,7 @@
 #include "cimap.h"
 #include "devnode.h"
 #include "hive.h"
+#include "imagelang.h"
 #include "pe.h"
 #include "fileutil.h"
 
@@ -325,6 +326,7 @@ static ost_status plan_package(struct ost_image *img, const char *inf, const str
 {
     ost_arch arch = img->info.arch;
     struct ost_package_options po = {.model = {.arches = {arch}, .narches = 1, .os = image_os(img)}};
+    po.inf.locale = ost_image_language(img);
     struct ost_error perr;
     p->inf_path = ost_xstrdup(inf);
     if (ost_package_check(inf, &po, &p->report, &perr) != OST_OK) {

@@ -9,6 +9,7 @@
 
 #include "catpkg.h"
 #include "fileutil.h"
+#include "imagelang.h"
 #include "manifest.h"
 #include "package.h"
 #include "scratch.h"
@@ -136,6 +137,7 @@ ost_status ost_staged_judge(struct ost_image *img, const struct ost_staged *rec,
         st = ost_fail(err, OST_ERR_CORRUPT, "%s: %s is not in the staged copy", out->folder_path, rec->inf_name);
     struct ost_os_version os = {img->info.major, img->info.minor, img->info.build, 1};
     struct ost_package_options po = {.model = {.arches = {img->info.arch}, .narches = 1, .os = os}};
+    po.inf.locale = ost_image_language(img);
     struct ost_package_report *rep = NULL;
     if (st == OST_OK)
         st = ost_package_check(inf, &po, &rep, err);
