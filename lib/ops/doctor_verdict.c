@@ -214,16 +214,21 @@ static void decide_miss(struct ost_doctor_device *d, const struct ost_near_miss 
     char *fix = NULL, *line = NULL;
     enum ost_doctor_kind kind = OST_DOCTOR_MISS;
     switch (x->reason) {
-    case OST_MISS_REVISION:
+    case OST_MISS_REVISION: {
+        /* QEMU's x-pci-revision takes effect on a modern virtio ID only
+         * when the legacy interface is off (the seed's recipe). */
+        bool transitional = false;
+        bool modern_virtio = inf.vendor == 0x1AF4 && ost_virtio_type(inf.device, &transitional) && !transitional;
         line = dev.has_revision
                    ? ost_xasprintf("unbound: %s matches only REV_%02X, the device is REV_%02X", name, inf.revision,
                                    dev.revision)
                    : ost_xasprintf("unbound: %s matches only REV_%02X, the device reports no revision", name,
                                    inf.revision);
-        fix = ost_xasprintf("give the device revision %02X (QEMU virtio devices: x-pci-revision=0x%02x), or stage a "
+        fix = ost_xasprintf("give the device revision %02X (QEMU virtio devices: %sx-pci-revision=0x%02x), or stage a "
                             "package built for the device's revision",
-                            inf.revision, inf.revision);
+                            inf.revision, modern_virtio ? "disable-legacy=on," : "", inf.revision);
         break;
+    }
     case OST_MISS_TRANSITIONAL: {
         bool transitional;
         ost_virtio_type(dev.device, &transitional);
@@ -245,9 +250,14 @@ static void decide_miss(struct ost_doctor_device *d, const struct ost_near_miss 
                             ost_arch_inf_suffix(arch));
         break;
     case OST_MISS_SUBSYSTEM:
-        line = ost_xasprintf("unbound: %s requires subsystem SUBSYS_%08X, the device reports %s", name, inf.subsys,
-                             dev.has_subsys ? "another" : "none");
-        fix = ost_xasprintf("stage a package whose INF lists the device's subsystem, or a model line without SUBSYS");
+        line = dev.has_subsys ? ost_xasprintf("unbound: %s requires subsystem SUBSYS_%08X, the device is SUBSYS_%08X",
+                                              name, inf.subsys, dev.subsys)
+                              : ost_xasprintf("unbound: %s requires subsystem SUBSYS_%08X, the device reports none",
+                                              name, inf.subsys);
+        fix = dev.has_subsys ? ost_xasprintf("stage a package whose INF lists the device's subsystem (SUBSYS_%08X), "
+                                             "or a model line without SUBSYS",
+                                             dev.subsys)
+                             : ost_xstrdup("stage a package whose INF lists the device without SUBSYS");
         break;
     case OST_MISS_DEVICE:
         kind = OST_DOCTOR_NO_PACKAGE;

@@ -85,7 +85,7 @@ snapshot "$TMP/seed" > "$TMP/seed.snap"
 run doctor --image "$TMP/seed"
 expect_status "seed devices, unsigned package: exit 1" 1
 expect_out "REV_00: names the revision" '^FAIL +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_00.*: unbound: aero_virtio_snd.inf matches only REV_01, the device is REV_00$'
-expect_out "REV_00: fix" 'to change: give the device revision 01 \(QEMU virtio devices: x-pci-revision=0x01\)'
+expect_out "REV_00: fix" 'to change: give the device revision 01 \(QEMU virtio devices: disable-legacy=on,x-pci-revision=0x01\)'
 expect_out "REV_00: ConfigFlags decoded" 'ConfigFlags: 0x00000040 \(FAILEDINSTALL\)'
 expect_out "DEV_1018: transitional" '^FAIL +PCI.VEN_1AF4&DEV_1018.*: unbound: transitional ID DEV_1018, no package in the image lists it \(aero_virtio_snd.inf binds only DEV_1059\)$'
 expect_out "DEV_1018: fix names the legacy package" 'to change: stage the package for the transitional device .*legacy package.*disable-legacy=on'
