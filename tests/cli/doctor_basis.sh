@@ -119,6 +119,22 @@ else
     echo "skip re-armed: hivexregedit absent"
 fi
 
+# bound to another driver that the staged package matches: re-arm, then WAIT
+image other 1af4:1059:00191af4:01,bound=othersnd,inf=oem9.inf
+signed "$TMP/other" "$MODERN"
+run doctor --image "$TMP/other"
+expect_status "bound to another driver: exit 1" 1
+expect_out "bound to another driver: the fix names the re-arm" 'to change: .*if this package ranks better, run add-driver again for this package: it re-arms the device \(ConfigFlags \|= 0x20 REINSTALL\)'
+if command -v hivexregedit >/dev/null; then
+    printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+        '[\ControlSet001\Enum\PCI\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\3&267a616a&0&18]' \
+        '"ConfigFlags"=dword:00000020' >"$TMP/rearm-other.reg"
+    hivexregedit --merge "$TMP/other/Windows/System32/config/SYSTEM" "$TMP/rearm-other.reg" || echo "not ok hivexregedit"
+    run doctor --image "$TMP/other"
+    expect_status "bound to another driver, re-armed: exit 0" 0
+    expect_out "bound to another driver, re-armed: WAIT" '^WAIT +PCI.*REV_01.*: bound to another driver \(service othersnd via oem9.inf\), re-armed \(ConfigFlags REINSTALL\): Windows installs the device again on the next boot, and staged aero_virtio_snd.inf matches it'
+fi
+
 run doctor --help
 expect_out "--help: WAIT is no failure" 'WAIT +unbound: not installed yet'
 expect_out "--help: exit codes" 'Exit status: 0 every device is bound to the intended driver, or not'
