@@ -170,9 +170,9 @@ static void decide_bound(struct ost_doctor_device *d, ost_arch arch)
         if (rearmed(d))
             set_verdict(d, OST_DOCTOR_PENDING,
                         ost_xasprintf("bound to another driver (%s), re-armed (ConfigFlags REINSTALL): Windows "
-                                      "installs the device again on the next boot, and %s matches it",
-                                      via, label),
-                        NULL);
+                                      "installs the device again on the next boot, and %s matches it%s%s",
+                                      via, label, d->expected ? "; expected: " : "", d->expected ? d->expected : ""),
+                        d->expected ? ost_doctor_verdict_package(d->intended)->verdict.fix : NULL);
         else
             set_verdict(d, OST_DOCTOR_BOUND_OTHER,
                         ost_xasprintf("bound to another driver (%s); %s matches it", via, label),
