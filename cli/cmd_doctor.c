@@ -40,15 +40,27 @@ static const char help[] =
     "Each device gets one verdict line, then its evidence:\n"
     "  OK    bound as intended (service X via oemN.inf = staged pkg.inf)\n"
     "  OK    bound (service X via Y); no package in the image matches it\n"
+    "  WAIT  unbound: not installed yet; pkg.inf matches (next boot)\n"
     "  FAIL  bound to another driver (service Y via oemM.inf); pkg.inf matches it\n"
-    "  FAIL  bound but the driver did not load: signature (Code 52)\n"
+    "  FAIL  bound but the driver did not load: signature (Code 52); seen: ...\n"
+    "  FAIL  bound (...); expected: Code 52 because ...\n"
     "  FAIL  unbound: install failed (ConfigFlags 0x40) although pkg.inf matches\n"
-    "  FAIL  unbound: not installed yet; pkg.inf matches (next boot)\n"
+    "  FAIL  unbound: not installed yet; pkg.inf matches ...; expected: Code 52 ...\n"
     "  FAIL  unbound: pkg.inf matches only REV_01, the device is REV_00\n"
     "  FAIL  unbound: transitional ID DEV_1018, no package in the image lists it\n"
     "  FAIL  unbound: no package for this device\n"
     "with the one thing to change. The intended driver is --driver's package\n"
-    "when it matches the device, else the package that matches it best.\n"
+    "when it matches the device, else the package that matches it best. An\n"
+    "unbound device is explained by its nearest miss over every package, in\n"
+    "the order `match` gives: revision, subsystem, transitional vs modern ID,\n"
+    "another device of the vendor.\n"
+    "\n"
+    "A failure is either expected (predicted from the signature policy's\n"
+    "verdict, before or without Windows saying so) or seen (recorded by\n"
+    "Windows: setupapi.dev.log's sig: lines, ConfigFlags FAILEDINSTALL); each\n"
+    "device says which (basis: predicted or evidence; JSON verdict.basis). A\n"
+    "device that already failed to install is not new hardware to Windows:\n"
+    "add-driver re-arms it (ConfigFlags |= 0x20 REINSTALL), and doctor says so.\n"
     "\n"
     "Options:\n"
     "  --image DIR|FILE.wim  the offline Windows (a WIM needs --index when it\n"
@@ -67,8 +79,11 @@ static const char help[] =
     "                 image's comes from its BCD-Template, with the caveat.\n"
     "  --json         machine-readable report (schema offstage.doctor/1).\n"
     "\n"
-    "Exit status: 0 every device is bound to the intended driver; 1 some is\n"
-    "not, or no device matches (the image has not booted with it yet); 2 error.\n"
+    "Exit status: 0 every device is bound to the intended driver, or not\n"
+    "installed yet (WAIT: the image has not booted with it, or no devnode is\n"
+    "found) with nothing predicting a failure; 1 some device fails (a FAIL\n"
+    "line, expected or seen), or no device was found and a package waiting\n"
+    "for one is expected to fail; 2 error.\n"
     "\n"
     "Examples:\n"
     "  offstage doctor --image /mnt/win7\n"
@@ -125,7 +140,7 @@ static int run(int argc, char **argv)
     struct ost_image_set imgs;
     rc = ost_cli_open_images("doctor", o.image, o.index, false, true, &imgs);
     json_t *images = json_array();
-    bool all_bound = true;
+    bool all_bound = true, healthy = true;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
         struct ost_error err;
         struct ost_doctor_report *r;
@@ -134,6 +149,7 @@ static int run(int argc, char **argv)
             break;
         }
         all_bound = all_bound && ost_doctor_all_bound(r);
+        healthy = healthy && ost_doctor_healthy(r);
         if (o.json) {
             json_t *im = ost_cli_doctor_json(imgs.v[i], r);
             json_object_set_new(im, "boot_policy", ost_cli_boot_policy_json(&r->policy));
@@ -145,14 +161,14 @@ static int run(int argc, char **argv)
         ost_doctor_report_free(r);
     }
     if (rc == 0 && o.json) {
-        json_t *doc = json_pack("{s:s, s:b, s:O}", "schema", "offstage.doctor/1", "all_bound", all_bound, "images",
-                                images);
+        json_t *doc = json_pack("{s:s, s:b, s:b, s:O}", "schema", "offstage.doctor/1", "all_bound", all_bound,
+                                "healthy", healthy, "images", images);
         ost_cli_print_json_per_image(doc, "images");
     }
     json_decref(images);
     ost_cli_close_images(&imgs);
     ost_strlist_free(&o.doctor.bcd);
-    return rc ? rc : all_bound ? OST_EXIT_OK : OST_EXIT_NEGATIVE;
+    return rc ? rc : healthy ? OST_EXIT_OK : OST_EXIT_NEGATIVE;
 }
 
 const struct ost_command ost_cmd_doctor = {

@@ -35,10 +35,22 @@ static void print_driver(FILE *out, const struct ost_doctor_device *d)
     }
 }
 
+/* OK bound; WAIT not installed yet, nothing predicts a failure; FAIL. */
+static const char *status_label(const struct ost_doctor_device *d)
+{
+    return ost_doctor_kind_ok(d->kind) ? "OK" : ost_doctor_device_fails(d) ? "FAIL" : "WAIT";
+}
+
 static void print_device(FILE *out, const struct ost_doctor_device *d)
 {
-    fprintf(out, "%-4s  %s\n      %s\n", ost_doctor_kind_ok(d->kind) ? "OK" : "FAIL", d->node->instance_path,
-            d->verdict);
+    fprintf(out, "%-4s  %s\n      %s\n", status_label(d), d->node->instance_path, d->verdict);
+    fprintf(out, "  basis: %s\n", d->basis == OST_DOCTOR_EVIDENCE
+                                      ? "evidence (what Windows recorded: the devnode, the log)"
+                                      : "predicted (inferred by offstage; Windows has recorded no such outcome)");
+    if (d->expected)
+        fprintf(out, "  expected: %s\n", d->expected);
+    if (d->seen)
+        fprintf(out, "  seen: %s\n", d->seen);
     if (d->fix)
         fprintf(out, "  to change: %s\n", d->fix);
     print_list(out, "hardware IDs", &d->node->hardware_ids);
@@ -110,8 +122,8 @@ void ost_cli_print_doctor(FILE *out, const struct ost_image *img, const struct o
     else
         fprintf(out, "Devices: %s\n", r->selection);
     for (size_t i = 0; i < r->ndevices; i++)
-        fprintf(out, "%-4s  %s: %s\n", ost_doctor_kind_ok(r->devices[i].kind) ? "OK" : "FAIL",
-                r->devices[i].node->instance_path, r->devices[i].verdict);
+        fprintf(out, "%-4s  %s: %s\n", status_label(&r->devices[i]), r->devices[i].node->instance_path,
+                r->devices[i].verdict);
     for (size_t i = 0; i < r->ndevices; i++) {
         fputc('\n', out);
         print_device(out, &r->devices[i]);
@@ -176,11 +188,13 @@ static json_t *device_json(const struct ost_doctor_report *r, const struct ost_d
     for (size_t i = 0; i < d->nsections; i++)
         json_array_append_new(sections, ost_cli_setupapi_section_json(d->sections[i]));
     json_object_update_new(
-        dev, json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:b, s:s, s:o}, s:o, s:o, s:o, s:o, s:i}", "device_desc",
-                       ost_json_str(d->node->device_desc), "bound_inf", ost_json_str(ost_doctor_bound_inf(d)),
-                       "driver_key", driver_key_json(d), "bound_package", label_json(d->bound), "verdict", "kind",
-                       ost_doctor_kind_name(d->kind), "ok", ost_doctor_kind_ok(d->kind), "text", d->verdict, "fix",
-                       ost_json_str(d->fix), "intended_package", label_json(d->intended), "matches",
+        dev, json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:b, s:b, s:s, s:o, s:s, s:o, s:o}, s:o, s:o, s:o, s:o, s:i}",
+                       "device_desc", ost_json_str(d->node->device_desc), "bound_inf",
+                       ost_json_str(ost_doctor_bound_inf(d)), "driver_key", driver_key_json(d), "bound_package",
+                       label_json(d->bound), "verdict", "kind", ost_doctor_kind_name(d->kind), "ok",
+                       ost_doctor_kind_ok(d->kind), "fails", ost_doctor_device_fails(d), "text", d->verdict, "fix",
+                       ost_json_str(d->fix), "basis", ost_doctor_basis_name(d->basis), "expected",
+                       ost_json_str(d->expected), "seen", ost_json_str(d->seen), "intended_package", label_json(d->intended), "matches",
                        matches_json(r, d), "near_misses", misses_json(r, d), "log_sections", sections,
                        "log_sections_dropped", (json_int_t)d->sections_dropped));
     json_object_set_new(dev, "evidence", ost_strlist_json(&d->evidence));
@@ -211,7 +225,7 @@ json_t *ost_cli_doctor_json(const struct ost_image *img, const struct ost_doctor
     json_t *log = json_pack("{s:o, s:o, s:o, s:I}", "path", ost_json_str(r->log_name), "encoding",
                             ost_json_str(r->log_encoding), "problem", ost_json_str(r->log_problem), "sections",
                             (json_int_t)r->log_sections_total);
-    return json_pack("{s:o, s:s, s:I, s:b, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "selection",
+    return json_pack("{s:o, s:s, s:I, s:b, s:b, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "selection",
                      r->selection, "devnodes_total", (json_int_t)r->devnodes.n, "all_bound", ost_doctor_all_bound(r),
-                     "devices", devices, "packages", packages, "log", log);
+                     "healthy", ost_doctor_healthy(r), "devices", devices, "packages", packages, "log", log);
 }

@@ -17,6 +17,21 @@ const char *ost_miss_reason_name(enum ost_miss_reason r)
     return names[r];
 }
 
+/* How far a reason is from a fix, nearest first (match.h). */
+static int miss_distance(enum ost_miss_reason r)
+{
+    static const int distance[] = {
+        [OST_MISS_ARCHITECTURE] = 0, [OST_MISS_REVISION] = 1, [OST_MISS_SUBSYSTEM] = 2,
+        [OST_MISS_TRANSITIONAL] = 3, [OST_MISS_DEVICE] = 4,
+    };
+    return distance[r];
+}
+
+int ost_near_miss_compare(const struct ost_near_miss *a, const struct ost_near_miss *b)
+{
+    return miss_distance(a->reason) - miss_distance(b->reason);
+}
+
 /* The model line's IDs: index 0 the hardware ID, then the compatible IDs. */
 static const char *inf_id_at(const struct ost_model_line *ml, size_t k)
 {
@@ -235,7 +250,8 @@ static void consider_line(const struct ost_device_ids *dev, const struct ost_mod
                 if (!ost_pci_id_split(lists[l]->v[i], &dp) || !compare_pci(&ip, &dp, &r))
                     continue;
                 /* at equal distance, cite the line the architecture uses */
-                if (!best->found || r < best->reason || (r == best->reason && in_use && !best->in_use))
+                int nearer = best->found ? miss_distance(r) - miss_distance(best->reason) : -1;
+                if (nearer < 0 || (nearer == 0 && in_use && !best->in_use))
                     *best = (struct miss_candidate){true, in_use, r, ml, inf_id_at(ml, k), ip, dp};
             }
         }
@@ -264,10 +280,16 @@ static bool nearest_miss(const struct ost_device_ids *dev, const struct ost_driv
     return true;
 }
 
-static int compare_misses(const void *pa, const void *pb)
+/* Stable, so that misses as near as each other keep the packages' order. */
+static void sort_misses(struct ost_near_miss *v, size_t n)
 {
-    const struct ost_near_miss *a = pa, *b = pb;
-    return (int)a->reason - (int)b->reason;
+    for (size_t i = 1; i < n; i++) {
+        struct ost_near_miss x = v[i];
+        size_t j = i;
+        for (; j > 0 && ost_near_miss_compare(&v[j - 1], &x) > 0; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 /* ---- entry point ---------------------------------------------------------- */
@@ -311,8 +333,7 @@ void ost_match_device(const struct ost_device_ids *device, const struct ost_matc
         qsort(out->matches, out->nmatches, sizeof *out->matches, compare_matches);
         out->matches[0].best = true;
     }
-    if (out->nmisses)
-        qsort(out->misses, out->nmisses, sizeof *out->misses, compare_misses);
+    sort_misses(out->misses, out->nmisses);
 }
 
 void ost_match_result_free(struct ost_match_result *r)

@@ -19,6 +19,14 @@
  * words: the models section does not apply to the architecture, the device
  * is the transitional (or modern) virtio ID, the revision or the subsystem
  * differs, or only the vendor is the same.
+ *
+ * Misses are ordered by how a user fixes them, nearest first: an ID that
+ * matches in a models section for another architecture (stage the other
+ * build), then the revision, then the subsystem (a device setting or a
+ * one-line INF change), then virtio transitional vs modern (another
+ * package or another device mode), then another device of the vendor (no
+ * package for it at all). `match` and `doctor` both print them in this
+ * order, and doctor's headline is the first.
  */
 #ifndef OST_MATCH_H
 #define OST_MATCH_H
@@ -83,5 +91,8 @@ void ost_match_result_free(struct ost_match_result *r);
 
 const char *ost_match_kind_name(enum ost_match_kind k);
 const char *ost_miss_reason_name(enum ost_miss_reason r);
+/* The order above: negative when a is the nearer miss, 0 when they are as
+ * near as each other. */
+int ost_near_miss_compare(const struct ost_near_miss *a, const struct ost_near_miss *b);
 
 #endif

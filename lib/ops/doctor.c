@@ -326,6 +326,8 @@ ost_status ost_doctor_run(struct ost_image *img, const struct ost_doctor_options
                         "offstage get-drivers lists them",
                         o->driver);
     }
+    if (driver)
+        ((struct ost_doctor_package *)driver)->targeted = true;
     select_devices(r, o, driver);
     size_t ninputs;
     struct ost_match_input *inputs = match_inputs(r, &ninputs);
@@ -342,6 +344,11 @@ ost_status ost_doctor_run(struct ost_image *img, const struct ost_doctor_options
             package_verdict(img, &r->policy, (struct ost_doctor_package *)ost_doctor_verdict_package(d->intended));
     }
     free(inputs);
+    /* No device yet: the packages waiting for one are judged, so that a
+     * failure the policy predicts is said before the first boot. */
+    for (size_t i = 0; !r->ndevices && i < r->npackages; i++)
+        if (ost_doctor_package_waits(&r->packages[i]))
+            package_verdict(img, &r->policy, &r->packages[i]);
     st = ost_doctor_read_log(img, r, o->setupapi_log, err);
     for (size_t i = 0; st == OST_OK && i < r->ndevices; i++)
         ost_doctor_decide(img, r, &r->devices[i], driver);
@@ -359,7 +366,7 @@ static void free_device(struct ost_doctor_device *d)
     free(d->provider), free(d->driver_version);
     ost_strlist_free(&d->config_flags);
     ost_match_result_free(&d->match);
-    free(d->verdict), free(d->fix);
+    free(d->verdict), free(d->fix), free(d->expected), free(d->seen);
     ost_strlist_free(&d->evidence);
     ost_doctor_free_sections(d);
 }

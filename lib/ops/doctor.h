@@ -46,6 +46,13 @@ enum ost_doctor_kind {
     OST_DOCTOR_NO_PACKAGE,     /* no package has an ID of this vendor */
 };
 
+/* What a device's verdict rests on. A wrong "will load" is worse than
+ * none, so a failure doctor infers is told apart from one Windows wrote. */
+enum ost_doctor_basis {
+    OST_DOCTOR_PREDICTED, /* inferred: the match analysis, the signature policy's verdict */
+    OST_DOCTOR_EVIDENCE,  /* recorded by Windows: the devnode's binding or ConfigFlags, setupapi.dev.log */
+};
+
 /* A package of the image, as get-drivers lists it, with what doctor
  * learnt about it. */
 struct ost_doctor_package {
@@ -72,6 +79,9 @@ struct ost_doctor_device {
     enum ost_doctor_kind kind;
     char *verdict;                          /* one line */
     char *fix;                              /* the one thing to change, or NULL */
+    enum ost_doctor_basis basis;
+    char *expected;                         /* a failure the policy predicts: "Code 52 because ...", or NULL */
+    char *seen;                             /* a failure Windows recorded: the log's sig: lines, ConfigFlags; or NULL */
     struct ost_strlist evidence;            /* lines, most telling first */
     struct ost_setupapi_section **sections; /* log sections about it, oldest first */
     size_t nsections, sections_dropped;     /* beyond OST_DOCTOR_MAX_SECTIONS, oldest dropped */
@@ -113,8 +123,18 @@ void ost_doctor_report_free(struct ost_doctor_report *r);
  * intended (or bound with nothing in the image to contradict it). */
 bool ost_doctor_all_bound(const struct ost_doctor_report *r);
 bool ost_doctor_kind_ok(enum ost_doctor_kind k);
+/* Whether the device is a failure: anything but bound, except a device
+ * not installed yet whose package nothing predicts to fail (before the
+ * first boot with it, that is the expected state). */
+bool ost_doctor_device_fails(const struct ost_doctor_device *d);
+/* Nothing wrong is known or predicted: no device fails, and when no
+ * device was found (the image has not booted with one), every package
+ * waiting for it is predicted to install and load. doctor's exit status. */
+bool ost_doctor_healthy(const struct ost_doctor_report *r);
 /* "bound-intended", "bound", "bound-other", "no-load", "failed", "pending", "miss", "no-package" */
 const char *ost_doctor_kind_name(enum ost_doctor_kind k);
+/* "predicted", "evidence" */
+const char *ost_doctor_basis_name(enum ost_doctor_basis b);
 /* How people know a package: "staged aero_virtio_snd.inf", "oem3.inf =
  * staged aero_virtio_snd.inf", "oem11.inf (vmci.inf)", "oem4.inf". */
 char *ost_doctor_package_label(const struct ost_doctor_package *p);

@@ -24,6 +24,9 @@ void ost_doctor_choose_intended(const struct ost_doctor_report *r, struct ost_do
 /* Sets d->kind, d->verdict, d->fix and d->evidence. */
 void ost_doctor_decide(struct ost_image *img, const struct ost_doctor_report *r, struct ost_doctor_device *d,
                        const struct ost_doctor_package *driver);
+/* A package that waits for its device: staged by offstage and not yet
+ * imported by Windows, or --driver's. */
+bool ost_doctor_package_waits(const struct ost_doctor_package *p);
 /* The package whose files the signature policy judges for p. */
 const struct ost_doctor_package *ost_doctor_verdict_package(const struct ost_doctor_package *p);
 

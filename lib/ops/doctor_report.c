@@ -22,6 +22,38 @@ bool ost_doctor_kind_ok(enum ost_doctor_kind k)
     return k == OST_DOCTOR_BOUND_INTENDED || k == OST_DOCTOR_BOUND;
 }
 
+const char *ost_doctor_basis_name(enum ost_doctor_basis b)
+{
+    return b == OST_DOCTOR_EVIDENCE ? "evidence" : "predicted";
+}
+
+bool ost_doctor_device_fails(const struct ost_doctor_device *d)
+{
+    return !ost_doctor_kind_ok(d->kind) && !(d->kind == OST_DOCTOR_PENDING && !d->expected);
+}
+
+bool ost_doctor_package_waits(const struct ost_doctor_package *p)
+{
+    return p->targeted || (p->entry->staged && !p->entry->imported);
+}
+
+bool ost_doctor_healthy(const struct ost_doctor_report *r)
+{
+    for (size_t i = 0; i < r->ndevices; i++)
+        if (ost_doctor_device_fails(&r->devices[i]))
+            return false;
+    if (r->ndevices)
+        return true;
+    if (r->selection_empty)
+        return false;
+    for (size_t i = 0; i < r->npackages; i++) {
+        const struct ost_doctor_package *p = &r->packages[i];
+        if (ost_doctor_package_waits(p) && (p->verdict_problem || (p->has_verdict && p->verdict.kind != OST_VERDICT_LOADS)))
+            return false;
+    }
+    return true;
+}
+
 bool ost_doctor_all_bound(const struct ost_doctor_report *r)
 {
     for (size_t i = 0; i < r->ndevices; i++)

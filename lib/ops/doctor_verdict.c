@@ -119,6 +119,31 @@ static void set_verdict(struct ost_doctor_device *d, enum ost_doctor_kind kind, 
     d->fix = fix ? ost_xstrdup(fix) : NULL;
 }
 
+/* What add-driver does for a device Windows already gave up on (or bound
+ * to another driver): it is not new hardware, so staging alone does not
+ * make Windows look again. */
+#define REARM_FIX                                                                                                   \
+    "run add-driver again for this package: it re-arms the device (ConfigFlags |= 0x20 REINSTALL) so Windows "   \
+    "installs it on the next boot"
+
+static bool rearmed(const struct ost_doctor_device *d)
+{
+    return d->node->has_config_flags && (d->node->config_flags & OST_CONFIGFLAG_REINSTALL);
+}
+
+/* The failure the signature policy predicts for the package, or NULL. */
+static char *predicted_failure(const struct ost_doctor_package *vp)
+{
+    if (!vp || !vp->has_verdict || vp->verdict.kind == OST_VERDICT_LOADS)
+        return NULL;
+    const char *what = "the driver may not load";
+    if (vp->verdict.kind == OST_VERDICT_NO_LOAD)
+        what = strstr(vp->verdict.summary, "Code 52") ? "Code 52" : "the driver does not load";
+    else if (vp->verdict.kind == OST_VERDICT_PROMPT)
+        what = "a prompt that no one answers on an unattended first boot, so the device stays uninstalled";
+    return ost_xasprintf("%s because the signature policy's verdict is: %s", what, vp->verdict.summary);
+}
+
 static const char *code52_fix(const struct ost_doctor_package *vp)
 {
     if (vp->has_verdict && vp->verdict.kind == OST_VERDICT_LOADS)
@@ -142,9 +167,17 @@ static void decide_bound(struct ost_doctor_device *d, ost_arch arch)
         set_verdict(d, OST_DOCTOR_BOUND, ost_xasprintf("bound (%s: %s)", via, why), NULL);
     } else if (!bound_as_intended(d, arch, &by_service)) {
         char *label = ost_doctor_package_label(d->intended);
-        set_verdict(d, OST_DOCTOR_BOUND_OTHER, ost_xasprintf("bound to another driver (%s); %s matches it", via, label),
-                    "Windows installed the other driver first or ranked it better (the log's sections below say "
-                    "which); remove the other package, or update the device's driver once Windows runs");
+        if (rearmed(d))
+            set_verdict(d, OST_DOCTOR_PENDING,
+                        ost_xasprintf("bound to another driver (%s), re-armed (ConfigFlags REINSTALL): Windows "
+                                      "installs the device again on the next boot, and %s matches it%s%s",
+                                      via, label, d->expected ? "; expected: " : "", d->expected ? d->expected : ""),
+                        d->expected ? ost_doctor_verdict_package(d->intended)->verdict.fix : NULL);
+        else
+            set_verdict(d, OST_DOCTOR_BOUND_OTHER,
+                        ost_xasprintf("bound to another driver (%s); %s matches it", via, label),
+                        "Windows installed the other driver first or ranked it better (the log's sections below "
+                        "say which); remove the other package, or, if this package ranks better, " REARM_FIX);
         free(label);
     } else {
         const struct ost_doctor_package *vp = ost_doctor_verdict_package(d->intended);
@@ -153,10 +186,14 @@ static void decide_bound(struct ost_doctor_device *d, ost_arch arch)
         free(name);
         bool policy = vp->has_verdict && vp->verdict.kind == OST_VERDICT_NO_LOAD;
         bool logged = arch == OST_ARCH_AMD64 && ost_doctor_signature_failed(ost_doctor_latest_section(d));
-        if (policy || logged)
+        if (logged)
             set_verdict(d, OST_DOCTOR_NO_LOAD,
-                        ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s%s)%s", via, label,
-                                      logged ? "; the log's sig: lines report the failure" : ""),
+                        ost_xasprintf("bound but the driver did not load: signature (Code 52) (%s%s); seen: the "
+                                      "log's sig: lines report the failure",
+                                      via, label),
+                        code52_fix(vp));
+        else if (policy)
+            set_verdict(d, OST_DOCTOR_NO_LOAD, ost_xasprintf("bound (%s%s); expected: %s", via, label, d->expected),
                         code52_fix(vp));
         else
             set_verdict(d, OST_DOCTOR_BOUND_INTENDED, ost_xasprintf("bound as intended (%s%s)", via, label), NULL);
@@ -171,25 +208,30 @@ static void decide_matched_unbound(struct ost_doctor_device *d)
     char *label = ost_doctor_package_label(d->intended);
     bool failed = d->node->has_config_flags && (d->node->config_flags & OST_CONFIGFLAG_FAILEDINSTALL);
     bool refused = vp->has_verdict && vp->verdict.kind != OST_VERDICT_LOADS;
-    if (failed) {
+    if (failed && !rearmed(d)) {
         char *flags = ost_config_flags_describe(d->node->config_flags);
         const struct ost_setupapi_section *s = ost_doctor_latest_section(d);
         char *logged = s ? ost_doctor_section_summary(s) : NULL;
         char *why = refused ? ost_xasprintf(": %s", vp->verdict.summary)
                     : logged ? ost_xasprintf("; the log's latest install: %s", logged)
                              : ost_xstrdup(" (no log section says why)");
+        char *fix = refused && vp->verdict.fix ? ost_xasprintf("%s; then " REARM_FIX, vp->verdict.fix)
+                                               : ost_xstrdup(REARM_FIX);
         set_verdict(d, OST_DOCTOR_FAILED,
                     ost_xasprintf("unbound: install failed (ConfigFlags %s) although %s matches%s", flags, label, why),
-                    refused ? vp->verdict.fix
-                            : "read the log's sections for the device below; if the package was staged after this "
-                              "boot, Windows tries again when the device is reinstalled");
-        free(flags), free(logged), free(why);
+                    fix);
+        free(flags), free(logged), free(why), free(fix);
     } else {
+        char *expected = d->expected ? ost_xasprintf("; expected: %s", d->expected) : ost_xstrdup("");
         set_verdict(d, OST_DOCTOR_PENDING,
-                    ost_xasprintf("unbound: not installed yet; %s matches and Plug and Play installs it on the next "
-                                  "boot with the device%s%s",
-                                  label, refused ? ", but: " : "", refused ? vp->verdict.summary : ""),
+                    failed ? ost_xasprintf("unbound: re-armed after a failed install (ConfigFlags REINSTALL); %s "
+                                           "matches and Windows installs it on the next boot with the device%s",
+                                           label, expected)
+                           : ost_xasprintf("unbound: not installed yet; %s matches and Plug and Play installs it on "
+                                           "the next boot with the device%s",
+                                           label, expected),
                     refused ? vp->verdict.fix : NULL);
+        free(expected);
     }
     free(label);
 }
@@ -214,16 +256,21 @@ static void decide_miss(struct ost_doctor_device *d, const struct ost_near_miss 
     char *fix = NULL, *line = NULL;
     enum ost_doctor_kind kind = OST_DOCTOR_MISS;
     switch (x->reason) {
-    case OST_MISS_REVISION:
+    case OST_MISS_REVISION: {
+        /* QEMU's x-pci-revision takes effect on a modern virtio ID only
+         * when the legacy interface is off (the seed's recipe). */
+        bool transitional = false;
+        bool modern_virtio = inf.vendor == 0x1AF4 && ost_virtio_type(inf.device, &transitional) && !transitional;
         line = dev.has_revision
                    ? ost_xasprintf("unbound: %s matches only REV_%02X, the device is REV_%02X", name, inf.revision,
                                    dev.revision)
                    : ost_xasprintf("unbound: %s matches only REV_%02X, the device reports no revision", name,
                                    inf.revision);
-        fix = ost_xasprintf("give the device revision %02X (QEMU virtio devices: x-pci-revision=0x%02x), or stage a "
+        fix = ost_xasprintf("give the device revision %02X (QEMU virtio devices: %sx-pci-revision=0x%02x), or stage a "
                             "package built for the device's revision",
-                            inf.revision, inf.revision);
+                            inf.revision, modern_virtio ? "disable-legacy=on," : "", inf.revision);
         break;
+    }
     case OST_MISS_TRANSITIONAL: {
         bool transitional;
         ost_virtio_type(dev.device, &transitional);
@@ -245,9 +292,14 @@ static void decide_miss(struct ost_doctor_device *d, const struct ost_near_miss 
                             ost_arch_inf_suffix(arch));
         break;
     case OST_MISS_SUBSYSTEM:
-        line = ost_xasprintf("unbound: %s requires subsystem SUBSYS_%08X, the device reports %s", name, inf.subsys,
-                             dev.has_subsys ? "another" : "none");
-        fix = ost_xasprintf("stage a package whose INF lists the device's subsystem, or a model line without SUBSYS");
+        line = dev.has_subsys ? ost_xasprintf("unbound: %s requires subsystem SUBSYS_%08X, the device is SUBSYS_%08X",
+                                              name, inf.subsys, dev.subsys)
+                              : ost_xasprintf("unbound: %s requires subsystem SUBSYS_%08X, the device reports none",
+                                              name, inf.subsys);
+        fix = dev.has_subsys ? ost_xasprintf("stage a package whose INF lists the device's subsystem (SUBSYS_%08X), "
+                                             "or a model line without SUBSYS",
+                                             dev.subsys)
+                             : ost_xstrdup("stage a package whose INF lists the device without SUBSYS");
         break;
     case OST_MISS_DEVICE:
         kind = OST_DOCTOR_NO_PACKAGE;
@@ -260,12 +312,35 @@ static void decide_miss(struct ost_doctor_device *d, const struct ost_near_miss 
     d->fix = fix;
 }
 
+/* What Windows recorded of a failure, and so what the verdict rests on. */
+static void record_seen(struct ost_doctor_device *d, bool bound, ost_arch arch)
+{
+    const struct ost_setupapi_section *s = ost_doctor_latest_section(d);
+    bool failed = d->node->has_config_flags && (d->node->config_flags & OST_CONFIGFLAG_FAILEDINSTALL);
+    if (s && ost_doctor_signature_failed(s) && (arch == OST_ARCH_AMD64 || !bound)) {
+        char *summary = ost_doctor_section_summary(s);
+        d->seen = ost_xasprintf("setupapi.dev.log, the latest install section %s: its sig: lines report a signature "
+                                "failure",
+                                summary);
+        free(summary);
+    } else if (failed && !bound && d->kind != OST_DOCTOR_PENDING) {
+        d->seen = ost_xstrdup(d->intended ? "ConfigFlags FAILEDINSTALL (0x40, Device Manager: Code 28): Windows tried "
+                                            "to install the device and failed"
+                                          : "ConfigFlags FAILEDINSTALL (0x40, Device Manager: Code 28): on a boot with "
+                                            "the device Windows found no driver it could install");
+    }
+    /* A binding is recorded; a Code 52 inferred for a bound device is not. */
+    bool recorded = ost_doctor_kind_ok(d->kind) || d->kind == OST_DOCTOR_BOUND_OTHER;
+    d->basis = d->kind != OST_DOCTOR_PENDING && (d->seen || recorded) ? OST_DOCTOR_EVIDENCE : OST_DOCTOR_PREDICTED;
+}
+
 void ost_doctor_decide(struct ost_image *img, const struct ost_doctor_report *r, struct ost_doctor_device *d,
                        const struct ost_doctor_package *driver)
 {
     ost_arch arch = img->info.arch;
     bool bound = d->node->service || d->node->driver;
     const struct ost_near_miss *x;
+    d->expected = predicted_failure(d->intended ? ost_doctor_verdict_package(d->intended) : NULL);
     if (bound)
         decide_bound(d, arch);
     else if (d->intended)
@@ -277,8 +352,11 @@ void ost_doctor_decide(struct ost_image *img, const struct ost_doctor_report *r,
     if (!d->fix && d->kind == OST_DOCTOR_NO_PACKAGE)
         d->fix = ost_xasprintf("stage a package whose INF lists one of the device's hardware IDs (%s)",
                                d->node->hardware_ids.n ? d->node->hardware_ids.v[0] : d->node->instance_path);
-    if (!bound && d->node->has_config_flags && (d->node->config_flags & OST_CONFIGFLAG_FAILEDINSTALL) && !d->intended)
-        evidence(d, ost_xstrdup("ConfigFlags FAILEDINSTALL: on that boot Windows found no driver it could install"));
+    if (d->kind != OST_DOCTOR_NO_LOAD && d->kind != OST_DOCTOR_FAILED && d->kind != OST_DOCTOR_PENDING) {
+        free(d->expected);
+        d->expected = NULL;
+    }
+    record_seen(d, bound, arch);
     match_evidence(r, d);
     signature_evidence(d, arch);
     log_evidence(d);
