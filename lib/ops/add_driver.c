@@ -78,7 +78,7 @@ static struct ost_stage_options stage_options(const struct ost_add_driver_job *j
     const struct ost_add_driver_options *o = &j->opts;
     return (struct ost_stage_options){.trust = trust, .test_signer = j->signer, .test_digest = o->digest,
                                       .force_unsigned = o->force_unsigned, .setup_complete = o->setup_complete,
-                                      .recurse = o->recurse};
+                                      .recurse = o->recurse, .no_rearm = o->no_rearm};
 }
 
 static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *err)

@@ -13,6 +13,7 @@
 #include "devnode.h"
 #include "hive.h"
 #include "inf.h"
+#include "match.h"
 #include "pe.h"
 #include "fileutil.h"
 
@@ -203,6 +204,9 @@ static bool only_machine_errors(const struct ost_package_report *r, ost_arch arc
     return true;
 }
 
+static void plan_registry_notes(struct ost_image *img, struct ost_stage_package *p, const struct ost_package_arch *pa);
+static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const struct ost_stage_options *opts);
+
 static void plan_boot_critical(struct ost_image *img, struct ost_stage_package *p, const struct ost_package_arch *pa)
 {
     p->boot_critical = true;
@@ -230,6 +234,8 @@ static void plan_boot_critical(struct ost_image *img, struct ost_stage_package *
             ost_strlist_add(&p->cdd_keys, k);
         free(k);
     }
+    if (p->action != OST_STAGE_REFUSED)
+        plan_registry_notes(img, p, pa);
 }
 
 static void plan_copies(struct ost_stage_package *p, const struct ost_package_arch *pa)
@@ -530,6 +536,8 @@ ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs,
                                               : "");
     free(odd);
     plan->changes = any_copy;
+    if (any_copy && !ost_stage_plan_refused(plan))
+        plan_rearm(img, plan, opts);
     ost_manifest_free(&manifest);
     *out = plan;
     return OST_OK;
@@ -555,6 +563,9 @@ void ost_stage_plan_free(struct ost_stage_plan *p)
         free(s->copies);
         ost_strlist_free(&s->cdd_keys);
         ost_strlist_free(&s->notes);
+        for (size_t k = 0; k < s->nrearm; k++)
+            free(s->rearm[k].instance), free(s->rearm[k].why);
+        free(s->rearm);
         ost_package_report_free(s->report);
     }
     free(p->packages);
@@ -745,6 +756,120 @@ static ost_status apply_addreg(struct ost_image *img, const struct ost_service *
     ost_reg_state_free(&before);
     free(rel);
     return st;
+}
+
+/* What the plan says about the SYSTEM entries of a boot-critical package. */
+static void plan_registry_notes(struct ost_image *img, struct ost_stage_package *p, const struct ost_package_arch *pa)
+{
+    const struct ost_arch_model *am = pa->model;
+    size_t hw = 0;
+    for (size_t i = 0; i < am->nservices; i++) {
+        const struct ost_service *s = &am->services[i];
+        if (s->start_type != 0)
+            continue;
+        size_t applied = 0;
+        for (size_t k = 0; k < am->nregs; k++) {
+            const struct ost_reg_entry *e = &am->regs[k];
+            if (!is_service_addreg(e, s))
+                continue;
+            const char *why = addreg_unsupported(e);
+            if (why)
+                note(p, "warning: %s:%u: AddReg line of service %s not preinstalled: %s; Windows applies it when it "
+                        "installs the service", p->report->model->inf_name, e->line, s->name, why);
+            else
+                applied++;
+        }
+        if (applied)
+            note(p, "service %s: %zu value%s of its service-install AddReg written under Services\\%s, as Windows "
+                    "writes them when it installs the service", s->name, applied, applied == 1 ? "" : "s", s->name);
+    }
+    for (size_t k = 0; k < am->nregs; k++)
+        hw += am->regs[k].context == OST_REG_HARDWARE;
+    if (hw)
+        note(p, "the device's .HW AddReg (%zu value%s) is applied by Windows when it finishes installing the device; "
+                "it cannot be written before the device exists", hw, hw == 1 ? "" : "s");
+    /* today's policy: an entry for the same ID is taken over, and what it
+     * held is put back by remove-driver */
+    for (size_t i = 0; i < p->cdd_keys.n; i++) {
+        char *path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", p->cdd_keys.v[i]);
+        ost_hkey k = ost_hive_key(img->system, img->control_set, path);
+        char *svc = k ? ost_hive_get_string(img->system, k, "Service") : NULL;
+        if (k)
+            note(p, "CriticalDeviceDatabase\\%s exists (service %s): offstage's entry replaces it, and remove-driver "
+                    "puts it back", p->cdd_keys.v[i], svc ? svc : "none");
+        free(svc), free(path);
+    }
+}
+
+/* The rank Windows gave the driver bound to dn: its MatchingDeviceId's
+ * place in the devnode's IDs, taken as signed with the default feature
+ * score. False when that cannot be read. */
+static bool bound_rank(struct ost_image *img, const struct ost_devnode *dn, uint32_t *rank)
+{
+    if (!dn->driver || !ost_driver_value_wellformed(dn->driver))
+        return false;
+    char *path = ost_xasprintf("Control\\Class\\%s", dn->driver);
+    ost_hkey k = ost_hive_key(img->system, img->control_set, path);
+    char *id = k ? ost_hive_get_string(img->system, k, "MatchingDeviceId") : NULL;
+    bool found = false;
+    for (size_t i = 0; id && i < dn->hardware_ids.n && !found; i++)
+        if ((found = ost_hwid_equal(id, dn->hardware_ids.v[i])))
+            *rank = 0x00FF0000u | (uint32_t)i;
+    for (size_t j = 0; id && j < dn->compatible_ids.n && !found; j++)
+        if ((found = ost_hwid_equal(id, dn->compatible_ids.v[j])))
+            *rank = 0x00FF2000u | (uint32_t)j;
+    free(id), free(path);
+    return found;
+}
+
+static const char *function_service(const struct ost_arch_model *am);
+
+/* Devices the image has already seen are not new hardware: one that failed
+ * to install, has no driver, or has a driver the package outranks is
+ * re-armed so that Windows installs it on the next boot. */
+static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const struct ost_stage_options *opts)
+{
+    struct ost_devnodes dns = {0};
+    struct ost_error ignore;
+    if (img->info.windows8_or_later || ost_devnodes_list(img, &dns, &ignore) != OST_OK)
+        return;
+    for (size_t d = 0; d < dns.n; d++) {
+        const struct ost_devnode *dn = &dns.v[d];
+        uint32_t flags = dn->has_config_flags ? dn->config_flags : 0;
+        if (flags & OST_CONFIGFLAG_REINSTALL)
+            continue;
+        struct ost_device_ids ids = {dn->hardware_ids, dn->compatible_ids}; /* borrowed */
+        for (size_t i = 0; i < plan->npackages; i++) {
+            struct ost_stage_package *p = &plan->packages[i];
+            if (p->action != OST_STAGE_COPY)
+                continue;
+            struct ost_match_input in = {p->report->model, p->signature.signature == OST_SIG_TRUSTED};
+            struct ost_match_result m = {0};
+            ost_match_device(&ids, &in, 1, img->info.arch, &m);
+            uint32_t theirs = 0;
+            const char *svc = function_service(p->report->arches[0].model);
+            char *why = NULL;
+            if (!m.nmatches)
+                ;
+            else if (flags & OST_CONFIGFLAG_FAILEDINSTALL)
+                why = ost_xstrdup("it failed to install before (ConfigFlags FAILEDINSTALL, Code 28)");
+            else if (!dn->driver && !dn->service)
+                why = ost_xstrdup("it has no driver installed");
+            else if (dn->service && svc && !ost_streq_ci(dn->service, svc) && bound_rank(img, dn, &theirs) &&
+                     m.matches[0].rank < theirs)
+                why = ost_xasprintf("it is bound to service %s, and this package matches it better (rank 0x%08x "
+                                    "against 0x%08x)", dn->service, m.matches[0].rank, theirs);
+            ost_match_result_free(&m);
+            if (!why)
+                continue;
+            p->rearm = ost_xrealloc(p->rearm, (p->nrearm + 1) * sizeof *p->rearm);
+            p->rearm[p->nrearm++] = (struct ost_stage_rearm){ost_xstrdup(dn->instance_path), dn->has_config_flags,
+                                                             flags, flags | OST_CONFIGFLAG_REINSTALL, why,
+                                                             !opts->no_rearm};
+            break; /* one package re-arms a device once */
+        }
+    }
+    ost_devnodes_free(&dns);
 }
 
 static const struct ost_package_file *service_binary(const struct ost_package_arch *pa, const struct ost_service *s)
@@ -941,6 +1066,16 @@ ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *p
         record_package(p, rec);
         if (st == OST_OK && p->boot_critical)
             st = apply_boot_critical(img, p, rec, err);
+        for (size_t k = 0; k < p->nrearm && st == OST_OK; k++) {
+            if (!p->rearm[k].done)
+                continue;
+            char *rel = ost_xasprintf("Enum\\%s", p->rearm[k].instance);
+            ost_hkey key = ost_hive_key(img->system, img->control_set, rel);
+            st = ost_image_edit_system(img, err);
+            if (st == OST_OK && key)
+                st = set_dword_recorded(img, rec, rel, key, "ConfigFlags", p->rearm[k].after, err);
+            free(rel);
+        }
     }
     if (st == OST_OK && plan->devicepath_after) {
         ost_hkey k;
