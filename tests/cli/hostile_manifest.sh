@@ -199,6 +199,7 @@ shape "inf a number" 'P[1]["inf"] = 5' 'packages\[1\]\.inf: .*string'
 shape "boot_critical a string" 'P[0]["boot_critical"] = "yes"' 'packages\[0\]\.boot_critical: .*true or false'
 shape "hash not a string" 'P[0]["boot_file_sha256"] = {"Windows\\System32\\drivers\\testdrv.sys": 7}' 'packages\[0\]\.boot_file_sha256\["Windows.System32.drivers.testdrv.sys"\]: a number'
 shape "a package a list" 'P[0] = []' 'packages\[0\]: .*object'
+shape "registry data not hex" 'P[0]["registry"]["values"][0]["after"]["data"] = "zz"' 'packages\[0\]\.registry\.values\[0\]\.after\.data: .*hex digit pairs'
 fresh
 printf '{"packages": [\n{"inf": "a.inf",\n' > "$W/Windows/offstage/manifest.json"
 bytes "$W" > "$TMP/before.bytes"
