@@ -12,7 +12,7 @@ static const char help[] =
     "usage: offstage add-driver --image DIR|FILE.wim [--index N|all] --driver PATH...\n"
     "              [--recurse] [--force-unsigned] [--setup-complete]\n"
     "              [--test-sign (--cert CERT --key KEY | --test-sign-dir DIR)]\n"
-    "              [--trust CERT]... [--bcd FILE]... [--force] [--dry-run] [--json]\n"
+    "              [--trust CERT]... [--bcd FILE]... [--no-rearm] [--force] [--dry-run] [--json]\n"
     "\n"
     "Stages driver packages into an offline Windows so that Plug and Play binds\n"
     "them on first boot, without Windows, DISM or a mount. The image is a\n"
@@ -37,7 +37,12 @@ static const char help[] =
     "     entry): on first boot Windows finds the package there and installs it;\n"
     "  5. boot-critical packages (StartType 0) are also preinstalled: the .sys in\n"
     "     System32\\drivers, Services\\<name>, CriticalDeviceDatabase entries;\n"
-    "  6. included inbox INFs (ks.inf, ...) are checked in Windows\\inf;\n"
+    "     (with the service-install AddReg; the device's .HW AddReg is applied by\n"
+    "     Windows when it finishes the install);\n"
+    "  6. included inbox INFs (ks.inf, ...) are checked in Windows\\inf; a device\n"
+    "     the image already saw (Enum) that failed to install, has no driver, or\n"
+    "     has one the package outranks is re-armed (ConfigFlags |= 0x20\n"
+    "     REINSTALL) so Windows installs it on the next boot, unless --no-rearm;\n"
     "  7. with --setup-complete, pnputil -i -a lines are appended to\n"
     "     Windows\\Setup\\Scripts\\SetupComplete.cmd (for images that run Setup;\n"
     "     refused on an installed system, which never runs it again);\n"
@@ -88,6 +93,7 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  --dry-run         print the plan, write nothing.\n"
+    "  --no-rearm        leave devices the image already saw as they are.\n"
     "  --compression-level N  for WIMs: how hard libwim compresses the data added\n"
     "                    (1-100; default 30; libwim's own default is 50, about 8%\n"
     "                    smaller and 4x slower). The compression type is kept.\n"
@@ -113,6 +119,7 @@ static int parse(int argc, char **argv, struct options *o)
         {"test-sign", no_argument, NULL, 'T'}, {"cert", required_argument, NULL, 'C'}, {"key", required_argument, NULL, 'K'},
         {"test-sign-dir", required_argument, NULL, 'D'}, {"digest", required_argument, NULL, 'G'},
         {"trust", required_argument, NULL, 't'}, {"bcd", required_argument, NULL, 'b'},
+        {"no-rearm", no_argument, NULL, 'R'},
         {0, 0, 0, 0},
     };
     int c;
@@ -125,6 +132,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'D': o->job.sign_dir = optarg; break;
         case 't': ost_strlist_add(&o->job.trust, optarg); break;
         case 'b': ost_strlist_add(&o->job.bcd, optarg); break;
+        case 'R': o->job.no_rearm = true; break;
         case 'G':
             if (!ost_digest_parse(optarg, &o->job.digest))
                 return ost_cli_usage_error("add-driver", "--digest is sha1 or sha256, not '%s'", optarg);
@@ -195,6 +203,15 @@ static void print_plan(const struct ost_image *img, const struct ost_stage_plan 
         }
         for (size_t k = 0; k < p->notes.n; k++)
             printf("      %s\n", p->notes.v[k]);
+        for (size_t k = 0; k < p->nrearm; k++) {
+            const struct ost_stage_rearm *r = &p->rearm[k];
+            if (r->done)
+                printf("      %s %s: ConfigFlags 0x%x -> 0x%x: %s; Windows installs it on the next boot\n",
+                       dry_run ? "would re-arm" : "re-armed", r->instance, r->before, r->after, r->why);
+            else
+                printf("      not re-armed (--no-rearm): %s: %s; Windows will not install it again by itself\n",
+                       r->instance, r->why);
+        }
     }
     if (plan->devicepath_after)
         printf("  DevicePath: %s -> %s\n", plan->devicepath_before ? plan->devicepath_before : "(unset)",
@@ -215,10 +232,16 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_stage_pla
             json_array_append_new(cdd, json_string(p->cdd_keys.v[k]));
         for (size_t k = 0; k < p->notes.n; k++)
             json_array_append_new(notes, json_string(p->notes.v[k]));
-        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o}", "inf", p->inf_path,
+        json_t *rearm = json_array();
+        for (size_t k = 0; k < p->nrearm; k++)
+            json_array_append_new(rearm, json_pack("{s:s, s:o, s:I, s:s, s:b}", "instance", p->rearm[k].instance,
+                "config_flags_before", p->rearm[k].had_flags ? json_integer(p->rearm[k].before) : json_null(),
+                "config_flags_after", (json_int_t)p->rearm[k].after, "reason", p->rearm[k].why,
+                "rearmed", p->rearm[k].done));
+        json_array_append_new(pkgs, json_pack("{s:s, s:s, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o}", "inf", p->inf_path,
             "action", ost_stage_action_name(p->action), "reason", ost_json_str(p->reason),
             "folder", ost_json_str(p->folder_path), "signed", p->signed_, "boot_critical", p->boot_critical,
-            "files", files, "critical_device_database", cdd, "notes", notes,
+            "files", files, "critical_device_database", cdd, "notes", notes, "rearm", rearm,
             "findings", p->report ? ost_cli_diags_json(&p->report->model->diags) : json_array()));
     }
     return json_pack("{s:o, s:o, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "packages", pkgs,

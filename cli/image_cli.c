@@ -51,12 +51,15 @@ void ost_cli_close_images(struct ost_image_set *imgs)
 json_t *ost_cli_image_json(const struct ost_image *img)
 {
     const struct ost_image_info *in = &img->info;
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:b}", "path", img->target->name,
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:b}", "path", img->target->name,
                      "product_name", ost_json_str(in->product_name), "edition", ost_json_str(in->edition_id),
                      "version", ost_json_str(in->current_version), "build", ost_json_str(in->current_build),
                      "arch", ost_arch_name(in->arch), "control_set", in->control_set,
                      "service_pack", in->csd_version ? in->csd_version : "", "windows8_or_later",
                      in->windows8_or_later);
+    if (in->control_set_note)
+        json_object_set_new(o, "control_set_note", json_string(in->control_set_note));
+    return o;
 }
 
 int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char **argv, bool need_driver,

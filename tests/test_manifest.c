@@ -75,6 +75,25 @@ static void test_names_the_place_of_a_wrong_shape(void **state)
          OST_ERR_UNSUPPORTED},
         {"{\"packages\": [\n{\"inf\": \"a\",\n", "line 3", OST_ERR_CORRUPT},
         {"{\"packages\": [{\"inf\": \"a\\u0000b\", \"folder\": \"f\"}]}", "line 1", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": []}]}",
+         "packages[0].registry: an array where an object", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": {\"created_keys\": [1]}}]}",
+         "packages[0].registry.created_keys[0]: a number where a string", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": {\"values\": {}}}]}",
+         "packages[0].registry.values: an object where an array", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": {\"values\": [{\"key\": \"k\"}]}}]}",
+         "packages[0].registry.values[0].name: nothing where a string", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": {\"values\": [{\"key\": \"k\", "
+         "\"name\": \"n\", \"before\": {\"type\": -1, \"data\": \"\"}}]}}]}",
+         "packages[0].registry.values[0].before.type: a number where a registry type", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": {\"values\": [{\"key\": \"k\", "
+         "\"name\": \"n\", \"after\": {\"type\": 4, \"data\": \"0g\"}}]}}]}",
+         "packages[0].registry.values[0].after.data: a string where a string of hex digit pairs", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": {\"values\": [{\"key\": \"k\", "
+         "\"name\": \"n\", \"after\": {\"type\": 4, \"data\": \"123\"}}]}}]}",
+         "packages[0].registry.values[0].after.data: a string where a string of hex digit pairs", OST_ERR_CORRUPT},
+        {"{\"packages\": [{\"inf\": \"a\", \"folder\": \"f\", \"registry\": {\"values\": [7]}}]}",
+         "packages[0].registry.values[0]: a number where an object", OST_ERR_CORRUPT},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct ost_manifest m;
@@ -85,6 +104,46 @@ static void test_names_the_place_of_a_wrong_shape(void **state)
         assert_int_equal(m.n, 0);
         assert_null(m.items);
     }
+}
+
+/* The registry record: what add-driver wrote in SYSTEM, read back as it
+ * was written, and absent in manifests of older versions. */
+static void test_registry_record_round_trip(void **state)
+{
+    (void)state;
+    const char *text =
+        "{\"packages\": [{\"inf\": \"a.inf\", \"folder\": \"f\", \"registry\": {"
+        "\"created_keys\": [\"ControlSet001\\\\services\\\\a\"],"
+        " \"values\": [{\"key\": \"ControlSet001\\\\Enum\\\\PCI\\\\X\\\\1\", \"name\": \"ConfigFlags\","
+        " \"before\": {\"type\": 4, \"data\": \"40000000\"}, \"after\": {\"type\": 4, \"data\": \"60000000\"}},"
+        " {\"key\": \"ControlSet001\\\\services\\\\a\", \"name\": \"\", \"before\": null, \"after\": {\"type\": 1, \"data\": \"\"}}]}},"
+        " {\"inf\": \"old.inf\", \"folder\": \"g\"}]}";
+    struct ost_manifest m;
+    struct ost_error err;
+    assert_ost_ok(parse(text, &m, &err), &err);
+    const struct ost_staged *a = &m.items[0];
+    assert_true(a->has_registry);
+    assert_false(m.items[1].has_registry);
+    assert_int_equal(a->created_keys.n, 1);
+    assert_string_equal(a->created_keys.v[0], "ControlSet001\\services\\a");
+    assert_int_equal(a->nchanges, 2);
+    const struct ost_reg_change *c = &a->changes[0];
+    assert_string_equal(c->name, "ConfigFlags");
+    assert_true(c->before.present && c->after.present);
+    assert_int_equal(c->before.type, 4);
+    assert_int_equal(c->before.size, 4);
+    assert_int_equal(c->before.data[0], 0x40);
+    assert_int_equal(c->after.data[0], 0x60);
+    assert_false(a->changes[1].before.present);
+    assert_true(a->changes[1].after.present);
+    assert_int_equal(a->changes[1].after.size, 0);
+    /* a value changed twice keeps what it held first */
+    struct ost_reg_state later = {true, 4, (uint8_t[]){0x61, 0, 0, 0}, 4};
+    ost_staged_record_change(&m.items[0], "controlset001\\enum\\pci\\x\\1", "configflags", &later, &later);
+    assert_int_equal(m.items[0].nchanges, 2);
+    assert_int_equal(m.items[0].changes[0].before.data[0], 0x40);
+    assert_int_equal(m.items[0].changes[0].after.data[0], 0x61);
+    ost_manifest_free(&m);
 }
 
 /* An empty package list is an empty manifest, not an error. */
@@ -105,6 +164,7 @@ int main(void)
         cmocka_unit_test(test_reads_entries_and_boot_hashes),
         cmocka_unit_test(test_names_the_place_of_a_wrong_shape),
         cmocka_unit_test(test_empty_package_list),
+        cmocka_unit_test(test_registry_record_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

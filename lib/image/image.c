@@ -81,21 +81,42 @@ static ost_status read_version(struct ost_image *img, struct ost_error *err)
     return OST_OK;
 }
 
-static ost_status read_system(struct ost_image *img, struct ost_error *err)
+/* Which control set a command works on, after Microsoft KB102984
+ * ("CurrentControlSet Key in Windows NT"): Select\Current is the set the
+ * last boot used, Select\Default the one the next boot uses (unless Last
+ * Known Good is chosen at boot). What writes SYSTEM, or plans to, works on
+ * Default, since an edit of Current would not be seen by the next boot
+ * when they differ; pure readers read Current, where the last boot left
+ * its devnodes. */
+static ost_status read_system(struct ost_image *img, bool next_boot, struct ost_error *err)
 {
     struct ost_image_info *in = &img->info;
     ost_hkey sel = ost_hive_key(img->system, 0, "Select");
-    uint32_t cur;
+    uint32_t cur, def;
     if (!sel || !ost_hive_get_dword(img->system, sel, "Current", &cur) || cur == 0 || cur > 999)
         return ost_fail(err, OST_ERR_CORRUPT, "%s: SYSTEM has no usable Select\\Current value (key Select)",
                         img->target->name);
-    in->control_set = cur;
-    snprintf(in->control_set_name, sizeof in->control_set_name, "ControlSet%03u", cur);
+    if (!ost_hive_get_dword(img->system, sel, "Default", &def) || def == 0 || def > 999)
+        def = cur; /* hives without Default boot Current */
+    in->control_set_current = cur;
+    in->control_set_default = def;
+    uint32_t used = next_boot ? def : cur;
+    in->control_set = used;
+    snprintf(in->control_set_name, sizeof in->control_set_name, "ControlSet%03u", used);
+    if (cur != def)
+        in->control_set_note = next_boot
+            ? ost_xasprintf("%s: SYSTEM's Select\\Current is %u (the set the last boot used) but Select\\Default is "
+                            "%u (the set the next boot uses, Microsoft KB102984): editing ControlSet%03u",
+                            img->target->name, cur, def, def)
+            : ost_xasprintf("%s: SYSTEM's Select\\Current is %u (the set the last boot used, read here) but "
+                            "Select\\Default is %u: the next boot uses ControlSet%03u (Microsoft KB102984)",
+                            img->target->name, cur, def, def);
     img->control_set = ost_hive_key(img->system, 0, in->control_set_name);
     if (!img->control_set) {
         char *note = ost_hive_missing_note(img->system, 0, in->control_set_name);
-        ost_status st = ost_fail(err, OST_ERR_CORRUPT, "%s: Select\\Current is %u but SYSTEM has no key %s%s",
-                                 img->target->name, cur, in->control_set_name, note);
+        ost_status st = ost_fail(err, OST_ERR_CORRUPT, "%s: Select\\%s is %u but SYSTEM has no key %s%s",
+                                 img->target->name, used == cur ? "Current" : "Default", used,
+                                 in->control_set_name, note);
         free(note);
         return st;
     }
@@ -148,7 +169,7 @@ ost_status ost_image_open(struct ost_target *t, const struct ost_image_options *
     if (st == OST_OK)
         st = ost_image_open_hive(img, OST_SOFTWARE_HIVE, writable, &img->software, err);
     if (st == OST_OK)
-        st = read_system(img, err);
+        st = read_system(img, writable || (opts && opts->next_boot), err);
     if (st == OST_OK)
         st = read_version(img, err);
     if (st == OST_OK)
@@ -196,6 +217,7 @@ void ost_image_close(struct ost_image *img)
     struct ost_image_info *in = &img->info;
     free(in->product_name), free(in->edition_id), free(in->current_version), free(in->current_build);
     free(in->csd_version), free(in->installation_type), free(in->processor_architecture);
+    free(in->control_set_note);
     ost_hive_close(img->system);
     ost_hive_close(img->software);
     free(img->manifest_text);

@@ -3,9 +3,18 @@
  * image.h — an offline Windows installation opened through a target: what
  * it is (version, build, service pack, edition, product name from SOFTWARE;
  * architecture from SYSTEM's PROCESSOR_ARCHITECTURE, cross-checked with the
- * machine type of ntoskrnl.exe; the active control set from Select\Current)
- * and its SYSTEM and SOFTWARE hives, opened once and saved back through the
- * target on commit.
+ * machine type of ntoskrnl.exe; the control set, below) and its SYSTEM and
+ * SOFTWARE hives, opened once and saved back through the target on commit.
+ *
+ * The control set: Select\Current is the one the last boot used,
+ * Select\Default the one the next boot uses (Microsoft KB102984,
+ * "CurrentControlSet Key in Windows NT"); they differ after a Last Known
+ * Good boot. Commands that write SYSTEM (add-driver, remove-driver,
+ * set-param, and their dry runs through next_boot) work on Default, so the
+ * next boot sees the edit; readers (doctor, get-param, get-drivers,
+ * check-package) read Current, where the last boot left its devnodes and
+ * driver keys. When the two differ, control_set_note says which is used
+ * and why, and every command prints it.
  *
  * Only Windows NT 6.x is accepted. Windows 8 and later (6.2+) are flagged:
  * they have no CriticalDeviceDatabase (their DriverDatabase is used for
@@ -33,8 +42,13 @@ struct ost_image_info {
     char *processor_architecture; /* as the hive says: "x86", "AMD64" */
     ost_arch arch;
     bool kernel_checked;          /* ntoskrnl.exe was found and agrees */
+    /* The control set worked on: Select\Default (the next boot's, Microsoft
+     * KB102984) when the image is opened to write or with next_boot, else
+     * Select\Current (the last boot's, where its devnodes are). */
     unsigned control_set;
     char control_set_name[16];    /* "ControlSet001" */
+    unsigned control_set_current, control_set_default;
+    char *control_set_note;       /* they differ: which one is used and why; else NULL */
     bool windows8_or_later;
 };
 
@@ -42,7 +56,7 @@ struct ost_image {
     struct ost_target *target;
     struct ost_image_info info;
     struct ost_hive *system, *software;
-    ost_hkey control_set; /* key of the active control set in SYSTEM */
+    ost_hkey control_set; /* key of info.control_set in SYSTEM */
     bool allow_dirty;
     bool writable;
     bool system_writable; /* SYSTEM is opened for writing only when needed */
@@ -55,6 +69,7 @@ struct ost_image {
 struct ost_image_options {
     bool writable;
     bool allow_dirty; /* --force */
+    bool next_boot;   /* read-only, but for a plan of writes (a dry run): the next boot's control set */
 };
 
 /* Takes ownership of the target. */

@@ -26,6 +26,8 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
         out->v = ost_xcalloc(1, sizeof *out->v);
         st = ost_image_open(t, opts, &out->v[0], err);
         out->n = st == OST_OK;
+        if (st == OST_OK && out->v[0]->info.control_set_note)
+            ost_strlist_add(&out->notices, out->v[0]->info.control_set_note);
         return st;
     }
     ost_status st = ost_wim_session_open(path, opts->writable, &out->wim, err);
@@ -39,6 +41,8 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
         st = ost_wim_target(out->wim, images[i], &t, err);
         if (st == OST_OK && (st = ost_image_open(t, opts, &out->v[out->n], err)) == OST_OK)
             out->n++;
+        if (st == OST_OK && out->v[out->n - 1]->info.control_set_note)
+            ost_strlist_add(&out->notices, out->v[out->n - 1]->info.control_set_note);
     }
     free(images);
     return st;

@@ -72,11 +72,13 @@ static ost_status read_bool(const struct manifest_reader *r, json_t *o, const ch
     return !v || json_is_boolean(v) ? OST_OK : shape_error(r, place, v, "true or false");
 }
 
-static ost_status read_strlist(const struct manifest_reader *r, json_t *o, const char *key, struct ost_strlist *l)
+/* An array of strings at o.key; `in` names where o is (".registry"). */
+static ost_status read_strlist_in(const struct manifest_reader *r, json_t *o, const char *in, const char *key,
+                                  struct ost_strlist *l)
 {
     json_t *a = json_object_get(o, key), *v;
-    char place[64];
-    snprintf(place, sizeof place, ".%s", key);
+    char place[96];
+    snprintf(place, sizeof place, "%s.%s", in, key);
     if (!a || json_is_null(a))
         return OST_OK;
     if (!json_is_array(a))
@@ -84,12 +86,17 @@ static ost_status read_strlist(const struct manifest_reader *r, json_t *o, const
     size_t i;
     json_array_foreach(a, i, v) {
         if (!json_is_string(v)) {
-            snprintf(place, sizeof place, ".%s[%zu]", key, i);
+            snprintf(place, sizeof place, "%s.%s[%zu]", in, key, i);
             return shape_error(r, place, v, "a string");
         }
         ost_strlist_add(l, json_string_value(v));
     }
     return OST_OK;
+}
+
+static ost_status read_strlist(const struct manifest_reader *r, json_t *o, const char *key, struct ost_strlist *l)
+{
+    return read_strlist_in(r, o, "", key, l);
 }
 
 static bool is_sha256_hex(const char *s)
@@ -122,6 +129,90 @@ static ost_status read_boot_hashes(const struct manifest_reader *r, json_t *o, s
     return OST_OK;
 }
 
+#define REG_DATA_MAX (1u << 20) /* far above any value an INF or a re-arm writes */
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* null (absent) or {"type": N, "data": "HEX"} */
+static ost_status read_reg_state(const struct manifest_reader *r, json_t *v, const char *place,
+                                 struct ost_reg_state *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!v || json_is_null(v))
+        return OST_OK;
+    json_t *type = json_object_get(v, "type"), *data = json_object_get(v, "data");
+    char where[128];
+    if (!json_is_object(v))
+        return shape_error(r, place, v, "null or an object with type and data");
+    snprintf(where, sizeof where, "%s.type", place);
+    if (!json_is_integer(type) || json_integer_value(type) < 0 || json_integer_value(type) > 0xFFFFFFFFll)
+        return shape_error(r, where, type, "a registry type number (0 to 4294967295)");
+    snprintf(where, sizeof where, "%s.data", place);
+    const char *hex = json_is_string(data) ? json_string_value(data) : NULL;
+    size_t n = hex ? strlen(hex) : 0;
+    bool ok = hex && n % 2 == 0 && n / 2 <= REG_DATA_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = hex_digit(hex[i]) >= 0;
+    if (!ok)
+        return shape_error(r, where, data, "a string of hex digit pairs (at most 1 MiB of data)");
+    out->present = true;
+    out->type = (uint32_t)json_integer_value(type);
+    out->size = n / 2;
+    out->data = ost_xmalloc(out->size ? out->size : 1);
+    for (size_t i = 0; i < out->size; i++)
+        out->data[i] = (uint8_t)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
+    return OST_OK;
+}
+
+/* "registry": {"created_keys": [KEY...], "values": [{"key", "name", "before", "after"}...]} */
+static ost_status read_registry(const struct manifest_reader *r, json_t *o, struct ost_staged *s)
+{
+    json_t *reg = json_object_get(o, "registry"), *values, *v;
+    if (!reg || json_is_null(reg))
+        return OST_OK;
+    if (!json_is_object(reg))
+        return shape_error(r, ".registry", reg, "an object");
+    s->has_registry = true;
+    ost_status st = read_strlist_in(r, reg, ".registry", "created_keys", &s->created_keys);
+    if (st != OST_OK)
+        return st;
+    values = json_object_get(reg, "values");
+    if (values && !json_is_null(values) && !json_is_array(values))
+        return shape_error(r, ".registry.values", values, "an array");
+    size_t i;
+    json_array_foreach(values, i, v) {
+        char place[96];
+        snprintf(place, sizeof place, ".registry.values[%zu]", i);
+        json_t *key = json_object_get(v, "key"), *name = json_object_get(v, "name");
+        if (!json_is_object(v))
+            return shape_error(r, place, v, "an object");
+        char sub[128];
+        snprintf(sub, sizeof sub, "%s.key", place);
+        if (!json_is_string(key))
+            return shape_error(r, sub, key, "a string");
+        snprintf(sub, sizeof sub, "%s.name", place);
+        if (!json_is_string(name))
+            return shape_error(r, sub, name, "a string");
+        struct ost_reg_state before, after;
+        snprintf(sub, sizeof sub, "%s.before", place);
+        st = read_reg_state(r, json_object_get(v, "before"), sub, &before);
+        snprintf(sub, sizeof sub, "%s.after", place);
+        if (st == OST_OK)
+            st = read_reg_state(r, json_object_get(v, "after"), sub, &after);
+        if (st != OST_OK) {
+            ost_reg_state_free(&before);
+            return st;
+        }
+        ost_grow(&s->changes, &s->changes_cap, s->nchanges + 1, sizeof *s->changes);
+        s->changes[s->nchanges++] = (struct ost_reg_change){ost_xstrdup(json_string_value(key)),
+                                                            ost_xstrdup(json_string_value(name)), before, after};
+    }
+    return OST_OK;
+}
+
 static ost_status read_package(const struct manifest_reader *r, json_t *p, struct ost_staged *s)
 {
     memset(s, 0, sizeof *s);
@@ -149,6 +240,8 @@ static ost_status read_package(const struct manifest_reader *r, json_t *p, struc
         st = read_strlist(r, p, lists[i].key, lists[i].l);
     if (st == OST_OK)
         st = read_boot_hashes(r, p, s);
+    if (st == OST_OK)
+        st = read_registry(r, p, s);
     return st;
 }
 
@@ -365,6 +458,73 @@ void ost_staged_free(struct ost_staged *s)
     free(s->provider), free(s->driver_ver), free(s->catalog), free(s->setup_complete_line);
     ost_strlist_free(&s->hardware_ids), ost_strlist_free(&s->files), ost_strlist_free(&s->services);
     ost_strlist_free(&s->boot_files), ost_strlist_free(&s->cdd_keys), ost_strlist_free(&s->boot_hashes);
+    ost_strlist_free(&s->created_keys);
+    for (size_t i = 0; i < s->nchanges; i++) {
+        free(s->changes[i].key), free(s->changes[i].name);
+        ost_reg_state_free(&s->changes[i].before), ost_reg_state_free(&s->changes[i].after);
+    }
+    free(s->changes);
+}
+
+void ost_reg_state_free(struct ost_reg_state *v)
+{
+    free(v->data);
+    memset(v, 0, sizeof *v);
+}
+
+static void reg_state_copy(struct ost_reg_state *to, const struct ost_reg_state *from)
+{
+    *to = *from;
+    to->data = NULL;
+    if (from->present) {
+        to->data = ost_xmalloc(from->size ? from->size : 1);
+        if (from->size)
+            memcpy(to->data, from->data, from->size);
+    }
+}
+
+void ost_staged_record_change(struct ost_staged *s, const char *key, const char *name,
+                              const struct ost_reg_state *before, const struct ost_reg_state *after)
+{
+    s->has_registry = true;
+    for (size_t i = 0; i < s->nchanges; i++) {
+        struct ost_reg_change *c = &s->changes[i];
+        if (ost_streq_ci(c->key, key) && ost_streq_ci(c->name, name)) {
+            ost_reg_state_free(&c->after);
+            reg_state_copy(&c->after, after);
+            return;
+        }
+    }
+    ost_grow(&s->changes, &s->changes_cap, s->nchanges + 1, sizeof *s->changes);
+    struct ost_reg_change *c = &s->changes[s->nchanges++];
+    c->key = ost_xstrdup(key);
+    c->name = ost_xstrdup(name);
+    reg_state_copy(&c->before, before);
+    reg_state_copy(&c->after, after);
+}
+
+static json_t *reg_state_json(const struct ost_reg_state *v)
+{
+    if (!v->present)
+        return json_null();
+    char *hex = ost_xmalloc(2 * v->size + 1);
+    for (size_t i = 0; i < v->size; i++)
+        snprintf(hex + 2 * i, 3, "%02x", v->data[i]);
+    hex[2 * v->size] = '\0';
+    json_t *o = json_pack("{s:I, s:s}", "type", (json_int_t)v->type, "data", hex);
+    free(hex);
+    return o;
+}
+
+static json_t *registry_json(const struct ost_staged *s)
+{
+    json_t *values = json_array();
+    for (size_t i = 0; i < s->nchanges; i++) {
+        const struct ost_reg_change *c = &s->changes[i];
+        json_array_append_new(values, json_pack("{s:s, s:s, s:o, s:o}", "key", c->key, "name", c->name, "before",
+                                                reg_state_json(&c->before), "after", reg_state_json(&c->after)));
+    }
+    return json_pack("{s:o, s:o}", "created_keys", ost_strlist_json(&s->created_keys), "values", values);
 }
 
 void ost_manifest_free(struct ost_manifest *m)
@@ -403,6 +563,8 @@ ost_status ost_manifest_write(struct ost_image *img, const struct ost_manifest *
             "files", ost_strlist_json(&s->files), "services", ost_strlist_json(&s->services),
             "boot_files", ost_strlist_json(&s->boot_files), "boot_file_sha256", hashes,
             "critical_device_database", ost_strlist_json(&s->cdd_keys)));
+        if (s->has_registry)
+            json_object_set_new(json_array_get(pkgs, json_array_size(pkgs) - 1), "registry", registry_json(s));
     }
     json_t *doc = json_pack("{s:s, s:s, s:b, s:o}", "schema", "offstage.manifest/1", "comment",
                             "Driver packages staged by offstage; read by offstage get-drivers and remove-driver.",

@@ -16,6 +16,21 @@
 #define OST_STAGING_ROOT "Windows\\offstage\\drivers"
 #define OST_MANIFEST_PATH "Windows\\offstage\\manifest.json"
 
+/* A registry value as offstage found it or left it. */
+struct ost_reg_state {
+    bool present;
+    uint32_t type;
+    uint8_t *data;
+    size_t size;
+};
+
+/* One value offstage changed in SYSTEM, for an exact undo. */
+struct ost_reg_change {
+    char *key;   /* from the hive's root: "ControlSet001\services\viostor\Parameters" */
+    char *name;  /* "" is the key's default value */
+    struct ost_reg_state before, after;
+};
+
 struct ost_staged {
     char *inf_name, *folder, *arch, *class_name, *class_guid, *provider, *driver_ver, *catalog;
     bool signed_, boot_critical;
@@ -24,6 +39,14 @@ struct ost_staged {
     /* SHA-256 (hex) of each boot file as offstage copied it, parallel to
      * boot_files; "" where an older offstage recorded none. */
     struct ost_strlist boot_hashes;
+    /* What offstage wrote in SYSTEM ("registry"): the keys it created (a
+     * parent before its subkeys) and every value it changed, with what was
+     * there before. has_registry false: staged by a version that marked
+     * its keys with DriverPackageId instead and recorded only names. */
+    bool has_registry;
+    struct ost_strlist created_keys;
+    struct ost_reg_change *changes;
+    size_t nchanges, changes_cap;
 };
 
 /* What add-driver --test-sign changed besides the packages, so that
@@ -72,5 +95,10 @@ void ost_staged_free(struct ost_staged *s);
 /* Whether the record holds anything to undo. */
 bool ost_manifest_trust_empty(const struct ost_manifest_trust *t);
 void ost_manifest_trust_free(struct ost_manifest_trust *t);
+/* Records a change of value name of key (found as before, left as after:
+ * either may be absent); a value changed twice keeps its first before. */
+void ost_staged_record_change(struct ost_staged *s, const char *key, const char *name,
+                              const struct ost_reg_state *before, const struct ost_reg_state *after);
+void ost_reg_state_free(struct ost_reg_state *v);
 
 #endif

@@ -75,7 +75,7 @@ static struct ost_stage_options stage_options(const struct ost_add_driver_job *j
     const struct ost_add_driver_options *o = &j->opts;
     return (struct ost_stage_options){.trust = trust, .test_signer = j->signer, .test_digest = o->digest,
                                       .force_unsigned = o->force_unsigned, .setup_complete = o->setup_complete,
-                                      .recurse = o->recurse};
+                                      .recurse = o->recurse, .no_rearm = o->no_rearm};
 }
 
 /* SetupComplete.cmd runs once, at the end of Setup: an installed system
@@ -191,7 +191,7 @@ ost_status ost_add_driver_plan(const struct ost_add_driver_options *opts, struct
         st = ost_package_find_infs(opts->drivers.v[i], opts->recurse, &j->infs, err);
     if (st == OST_OK && opts->test_sign)
         st = load_signer(j, err);
-    struct ost_image_options io = {.writable = !opts->dry_run, .allow_dirty = opts->force};
+    struct ost_image_options io = {.writable = !opts->dry_run, .allow_dirty = opts->force, .next_boot = true};
     if (st == OST_OK)
         st = ost_image_set_open(opts->image, opts->index, &io, &j->set, err);
     if (st == OST_OK)

@@ -37,6 +37,7 @@ struct ost_add_driver_options {
     const char *index;                /* WIM images: "2", "1,3", "all"; NULL for a directory */
     struct ost_strlist drivers;       /* INFs or package folders */
     bool recurse, force_unsigned, setup_complete;
+    bool no_rearm;                    /* leave devices the image already saw as they are */
     /* --test-sign: with cert and key, or sign_dir (make-test-cert's folder,
      * holding one .cer and one .key) */
     bool test_sign;

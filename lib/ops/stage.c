@@ -13,6 +13,8 @@
 #include "devnode.h"
 #include "hive.h"
 #include "imagelang.h"
+#include "inf.h"
+#include "match.h"
 #include "pe.h"
 #include "fileutil.h"
 
@@ -203,6 +205,9 @@ static bool only_machine_errors(const struct ost_package_report *r, ost_arch arc
     return true;
 }
 
+static void plan_registry_notes(struct ost_image *img, struct ost_stage_package *p, const struct ost_package_arch *pa);
+static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const struct ost_stage_options *opts);
+
 static void plan_boot_critical(struct ost_image *img, struct ost_stage_package *p, const struct ost_package_arch *pa)
 {
     p->boot_critical = true;
@@ -230,6 +235,8 @@ static void plan_boot_critical(struct ost_image *img, struct ost_stage_package *
             ost_strlist_add(&p->cdd_keys, k);
         free(k);
     }
+    if (p->action != OST_STAGE_REFUSED)
+        plan_registry_notes(img, p, pa);
 }
 
 static void plan_copies(struct ost_stage_package *p, const struct ost_package_arch *pa)
@@ -532,6 +539,8 @@ ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs,
                                               : "");
     free(odd);
     plan->changes = any_copy;
+    if (any_copy && !ost_stage_plan_refused(plan))
+        plan_rearm(img, plan, opts);
     ost_manifest_free(&manifest);
     *out = plan;
     return OST_OK;
@@ -557,6 +566,9 @@ void ost_stage_plan_free(struct ost_stage_plan *p)
         free(s->copies);
         ost_strlist_free(&s->cdd_keys);
         ost_strlist_free(&s->notes);
+        for (size_t k = 0; k < s->nrearm; k++)
+            free(s->rearm[k].instance), free(s->rearm[k].why);
+        free(s->rearm);
         ost_package_report_free(s->report);
     }
     free(p->packages);
@@ -565,6 +577,304 @@ void ost_stage_plan_free(struct ost_stage_plan *p)
 }
 
 /* ---- applying ------------------------------------------------------------------ */
+
+/* ---- SYSTEM writes, recorded for an exact undo ------------------------------ */
+
+/* Every key and value offstage writes in SYSTEM is recorded in the
+ * manifest with what was there before, so removal undoes exactly that and
+ * nothing else: Windows writes no DriverPackageId for a preinstalled entry
+ * (it names a driver store folder, which a package staged offline does not
+ * have yet), so no mark in the key can say whose it is. */
+
+static char *cs_key(const struct ost_image *img, const char *rel)
+{
+    return ost_xasprintf("%s\\%s", img->info.control_set_name, rel);
+}
+
+static void reg_read(struct ost_image *img, ost_hkey k, const char *name, struct ost_reg_state *out)
+{
+    memset(out, 0, sizeof *out);
+    out->present = k && ost_hive_get_raw(img->system, k, name, &out->type, &out->data, &out->size);
+}
+
+/* Creates rel (below the control set) and every missing parent, recording
+ * each one created. */
+static ost_status create_key_recorded(struct ost_image *img, struct ost_staged *rec, const char *rel, ost_hkey *out,
+                                      struct ost_error *err)
+{
+    char *path = ost_xstrdup(rel);
+    for (char *c = path;; c++) {
+        if (*c != '\\' && *c != '\0')
+            continue;
+        char saved = *c;
+        *c = '\0';
+        if (!ost_hive_key(img->system, img->control_set, path)) {
+            char *full = cs_key(img, path);
+            if (!ost_strlist_contains_ci(&rec->created_keys, full))
+                ost_strlist_add(&rec->created_keys, full);
+            free(full);
+        }
+        *c = saved;
+        if (!saved)
+            break;
+    }
+    free(path);
+    rec->has_registry = true;
+    return ost_hive_create_key(img->system, img->control_set, rel, out, err);
+}
+
+/* Records the value as it was (before) and as the write left it. */
+static void record_value(struct ost_image *img, struct ost_staged *rec, const char *rel, ost_hkey k, const char *name,
+                         const struct ost_reg_state *before)
+{
+    struct ost_reg_state after;
+    reg_read(img, k, name, &after);
+    char *full = cs_key(img, rel);
+    ost_staged_record_change(rec, full, name, before, &after);
+    free(full);
+    ost_reg_state_free(&after);
+}
+
+static ost_status set_string_recorded(struct ost_image *img, struct ost_staged *rec, const char *rel, ost_hkey k,
+                                      const char *name, uint32_t type, const char *value, struct ost_error *err)
+{
+    struct ost_reg_state before;
+    reg_read(img, k, name, &before);
+    ost_status st = ost_hive_set_string(img->system, k, name, type, value, err);
+    if (st == OST_OK)
+        record_value(img, rec, rel, k, name, &before);
+    ost_reg_state_free(&before);
+    return st;
+}
+
+static ost_status set_dword_recorded(struct ost_image *img, struct ost_staged *rec, const char *rel, ost_hkey k,
+                                     const char *name, uint32_t value, struct ost_error *err)
+{
+    struct ost_reg_state before;
+    reg_read(img, k, name, &before);
+    ost_status st = ost_hive_set_dword(img->system, k, name, value, err);
+    if (st == OST_OK)
+        record_value(img, rec, rel, k, name, &before);
+    ost_reg_state_free(&before);
+    return st;
+}
+
+/* ---- the service-install section's AddReg ----------------------------------- */
+
+/* AddReg flags (setupapi.h; "INF AddReg Directive",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/inf-addreg-directive). */
+#define ADDREG_BINVALUETYPE 0x00000001u
+#define ADDREG_NOCLOBBER 0x00000002u
+#define ADDREG_DELVAL 0x00000004u
+#define ADDREG_APPEND 0x00000008u
+#define ADDREG_KEYONLY 0x00000010u
+#define ADDREG_OVERWRITEONLY 0x00000020u
+#define ADDREG_TYPE_MASK 0xFFFF0001u
+#define ADDREG_TYPE_SZ 0x00000000u
+#define ADDREG_TYPE_MULTI_SZ 0x00010000u
+#define ADDREG_TYPE_EXPAND_SZ 0x00020000u
+#define ADDREG_TYPE_BINARY 0x00000001u
+#define ADDREG_TYPE_DWORD 0x00010001u
+
+/* Why offstage does not apply this line itself, or NULL when it does. */
+static const char *addreg_unsupported(const struct ost_reg_entry *e)
+{
+    uint32_t f = e->has_flags ? e->flags : 0;
+    uint32_t type = f & ADDREG_TYPE_MASK;
+    if (!ost_streq_ci(e->root, "HKR"))
+        return "its root is not HKR (the service's key)";
+    if (f & ~(ADDREG_TYPE_MASK | ADDREG_NOCLOBBER | ADDREG_DELVAL | ADDREG_APPEND | ADDREG_KEYONLY |
+              ADDREG_OVERWRITEONLY))
+        return "it has flags offstage does not apply (64BITKEY, 32BITKEY, KEYONLY_COMMON or unknown ones)";
+    if (f & (ADDREG_DELVAL | ADDREG_KEYONLY))
+        return NULL;
+    if (type != ADDREG_TYPE_SZ && type != ADDREG_TYPE_MULTI_SZ && type != ADDREG_TYPE_EXPAND_SZ &&
+        type != ADDREG_TYPE_BINARY && type != ADDREG_TYPE_DWORD)
+        return "its value type is not REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_BINARY or REG_DWORD";
+    if ((f & ADDREG_APPEND) && type != ADDREG_TYPE_MULTI_SZ)
+        return "APPEND is for REG_MULTI_SZ values";
+    if (type == ADDREG_TYPE_DWORD && e->data.n != 1 && e->data.n != 4)
+        return "a REG_DWORD takes one number or four bytes";
+    uint32_t v;
+    for (size_t i = 0; type == ADDREG_TYPE_DWORD && i < e->data.n; i++)
+        if (ost_inf_parse_u32(e->data.v[i], &v) != 0 || (e->data.n == 4 && v > 0xff))
+            return "its REG_DWORD data is not a number";
+    for (size_t i = 0; type == ADDREG_TYPE_BINARY && i < e->data.n; i++) {
+        char *end;
+        unsigned long b = strtoul(e->data.v[i], &end, 16);
+        if (!e->data.v[i][0] || *end || b > 0xff)
+            return "its REG_BINARY data is not hex bytes";
+    }
+    return NULL;
+}
+
+/* The lines of service s's install-section AddReg (HKR = Services\<name>). */
+static bool is_service_addreg(const struct ost_reg_entry *e, const struct ost_service *s)
+{
+    return e->context == OST_REG_SERVICE && e->owner && ost_streq_ci(e->owner, s->name);
+}
+
+static ost_status apply_addreg(struct ost_image *img, const struct ost_service *s, const struct ost_reg_entry *e,
+                               struct ost_staged *rec, struct ost_error *err)
+{
+    uint32_t f = e->has_flags ? e->flags : 0, type = f & ADDREG_TYPE_MASK;
+    char *rel = e->subkey[0] ? ost_xasprintf("services\\%s\\%s", s->name, e->subkey)
+                             : ost_xasprintf("services\\%s", s->name);
+    ost_hkey k;
+    ost_status st = create_key_recorded(img, rec, rel, &k, err);
+    struct ost_reg_state before;
+    reg_read(img, k, e->value_name, &before);
+    bool skip = st != OST_OK || (f & ADDREG_KEYONLY) || ((f & ADDREG_NOCLOBBER) && before.present) ||
+                ((f & ADDREG_OVERWRITEONLY) && !before.present) || ((f & ADDREG_DELVAL) && !before.present);
+    if (!skip && (f & ADDREG_DELVAL)) {
+        st = ost_hive_delete_value(img->system, k, e->value_name, err);
+    } else if (!skip && type == ADDREG_TYPE_DWORD) {
+        uint32_t v = 0, b;
+        for (size_t i = 0; i < e->data.n; i++)
+            if (ost_inf_parse_u32(e->data.v[i], &b) == 0)
+                v = e->data.n == 1 ? b : v | b << (8 * i);
+        st = ost_hive_set_dword(img->system, k, e->value_name, v, err);
+    } else if (!skip && type == ADDREG_TYPE_BINARY) {
+        uint8_t *bytes = ost_xmalloc(e->data.n + 1);
+        for (size_t i = 0; i < e->data.n; i++)
+            bytes[i] = (uint8_t)strtoul(e->data.v[i], NULL, 16);
+        st = ost_hive_set_raw(img->system, k, e->value_name, OST_REG_BINARY, bytes, e->data.n, err);
+        free(bytes);
+    } else if (!skip && type == ADDREG_TYPE_MULTI_SZ) {
+        struct ost_strlist v = {0};
+        if (f & ADDREG_APPEND)
+            ost_hive_get_multi_string(img->system, k, e->value_name, &v);
+        for (size_t i = 0; i < e->data.n; i++)
+            if (!(f & ADDREG_APPEND) || !ost_strlist_contains_ci(&v, e->data.v[i]))
+                ost_strlist_add(&v, e->data.v[i]);
+        st = ost_hive_set_multi_string(img->system, k, e->value_name, &v, err);
+        ost_strlist_free(&v);
+    } else if (!skip) {
+        st = ost_hive_set_string(img->system, k, e->value_name,
+                                 type == ADDREG_TYPE_EXPAND_SZ ? OST_REG_EXPAND_SZ : OST_REG_SZ,
+                                 e->data.n ? e->data.v[0] : "", err);
+    }
+    if (st == OST_OK && !skip)
+        record_value(img, rec, rel, k, e->value_name, &before);
+    ost_reg_state_free(&before);
+    free(rel);
+    return st;
+}
+
+/* What the plan says about the SYSTEM entries of a boot-critical package. */
+static void plan_registry_notes(struct ost_image *img, struct ost_stage_package *p, const struct ost_package_arch *pa)
+{
+    const struct ost_arch_model *am = pa->model;
+    size_t hw = 0;
+    for (size_t i = 0; i < am->nservices; i++) {
+        const struct ost_service *s = &am->services[i];
+        if (s->start_type != 0)
+            continue;
+        size_t applied = 0;
+        for (size_t k = 0; k < am->nregs; k++) {
+            const struct ost_reg_entry *e = &am->regs[k];
+            if (!is_service_addreg(e, s))
+                continue;
+            const char *why = addreg_unsupported(e);
+            if (why)
+                note(p, "warning: %s:%u: AddReg line of service %s not preinstalled: %s; Windows applies it when it "
+                        "installs the service", p->report->model->inf_name, e->line, s->name, why);
+            else
+                applied++;
+        }
+        if (applied)
+            note(p, "service %s: %zu value%s of its service-install AddReg written under Services\\%s, as Windows "
+                    "writes them when it installs the service", s->name, applied, applied == 1 ? "" : "s", s->name);
+    }
+    for (size_t k = 0; k < am->nregs; k++)
+        hw += am->regs[k].context == OST_REG_HARDWARE;
+    if (hw)
+        note(p, "the device's .HW AddReg (%zu value%s) is applied by Windows when it finishes installing the device; "
+                "it cannot be written before the device exists", hw, hw == 1 ? "" : "s");
+    /* today's policy: an entry for the same ID is taken over, and what it
+     * held is put back by remove-driver */
+    for (size_t i = 0; i < p->cdd_keys.n; i++) {
+        char *path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", p->cdd_keys.v[i]);
+        ost_hkey k = ost_hive_key(img->system, img->control_set, path);
+        char *svc = k ? ost_hive_get_string(img->system, k, "Service") : NULL;
+        if (k)
+            note(p, "CriticalDeviceDatabase\\%s exists (service %s): offstage's entry replaces it, and remove-driver "
+                    "puts it back", p->cdd_keys.v[i], svc ? svc : "none");
+        free(svc), free(path);
+    }
+}
+
+/* The rank Windows gave the driver bound to dn: its MatchingDeviceId's
+ * place in the devnode's IDs, taken as signed with the default feature
+ * score. False when that cannot be read. */
+static bool bound_rank(struct ost_image *img, const struct ost_devnode *dn, uint32_t *rank)
+{
+    if (!dn->driver || !ost_driver_value_wellformed(dn->driver))
+        return false;
+    char *path = ost_xasprintf("Control\\Class\\%s", dn->driver);
+    ost_hkey k = ost_hive_key(img->system, img->control_set, path);
+    char *id = k ? ost_hive_get_string(img->system, k, "MatchingDeviceId") : NULL;
+    bool found = false;
+    for (size_t i = 0; id && i < dn->hardware_ids.n && !found; i++)
+        if ((found = ost_hwid_equal(id, dn->hardware_ids.v[i])))
+            *rank = 0x00FF0000u | (uint32_t)i;
+    for (size_t j = 0; id && j < dn->compatible_ids.n && !found; j++)
+        if ((found = ost_hwid_equal(id, dn->compatible_ids.v[j])))
+            *rank = 0x00FF2000u | (uint32_t)j;
+    free(id), free(path);
+    return found;
+}
+
+static const char *function_service(const struct ost_arch_model *am);
+
+/* Devices the image has already seen are not new hardware: one that failed
+ * to install, has no driver, or has a driver the package outranks is
+ * re-armed so that Windows installs it on the next boot. */
+static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const struct ost_stage_options *opts)
+{
+    struct ost_devnodes dns = {0};
+    struct ost_error ignore;
+    if (img->info.windows8_or_later || ost_devnodes_list(img, &dns, &ignore) != OST_OK)
+        return;
+    for (size_t d = 0; d < dns.n; d++) {
+        const struct ost_devnode *dn = &dns.v[d];
+        uint32_t flags = dn->has_config_flags ? dn->config_flags : 0;
+        if (flags & OST_CONFIGFLAG_REINSTALL)
+            continue;
+        struct ost_device_ids ids = {dn->hardware_ids, dn->compatible_ids}; /* borrowed */
+        for (size_t i = 0; i < plan->npackages; i++) {
+            struct ost_stage_package *p = &plan->packages[i];
+            if (p->action != OST_STAGE_COPY)
+                continue;
+            /* a package test-signed here is signed by a certificate the image will trust */
+            struct ost_match_input in = {p->report->model, p->signature.signature == OST_SIG_TRUSTED || p->test_sign};
+            struct ost_match_result m = {0};
+            ost_match_device(&ids, &in, 1, img->info.arch, &m);
+            uint32_t theirs = 0;
+            const char *svc = function_service(p->report->arches[0].model);
+            char *why = NULL;
+            if (!m.nmatches)
+                ;
+            else if (flags & OST_CONFIGFLAG_FAILEDINSTALL)
+                why = ost_xstrdup("it failed to install before (ConfigFlags FAILEDINSTALL, Code 28)");
+            else if (!dn->driver && !dn->service)
+                why = ost_xstrdup("it has no driver installed");
+            else if (dn->service && svc && !ost_streq_ci(dn->service, svc) && bound_rank(img, dn, &theirs) &&
+                     m.matches[0].rank < theirs)
+                why = ost_xasprintf("it is bound to service %s, and this package matches it better (rank 0x%08x "
+                                    "against 0x%08x)", dn->service, m.matches[0].rank, theirs);
+            ost_match_result_free(&m);
+            if (!why)
+                continue;
+            p->rearm = ost_xrealloc(p->rearm, (p->nrearm + 1) * sizeof *p->rearm);
+            p->rearm[p->nrearm++] = (struct ost_stage_rearm){ost_xstrdup(dn->instance_path), dn->has_config_flags,
+                                                             flags, flags | OST_CONFIGFLAG_REINSTALL, why,
+                                                             !opts->no_rearm};
+            break; /* one package re-arms a device once */
+        }
+    }
+    ost_devnodes_free(&dns);
+}
 
 static const struct ost_package_file *service_binary(const struct ost_package_arch *pa, const struct ost_service *s)
 {
@@ -601,22 +911,26 @@ static ost_status apply_service(struct ost_image *img, const struct ost_stage_pa
     char *path = ost_xasprintf("services\\%s", s->name);
     ost_hkey k = 0;
     if (st == OST_OK)
-        st = ost_hive_create_key(img->system, img->control_set, path, &k, err);
+        st = create_key_recorded(img, rec, path, &k, err);
     char *image_path = ost_xasprintf("\\SystemRoot\\system32\\drivers\\%s", bin->copy->name);
     if (st == OST_OK && s->display_name)
-        st = ost_hive_set_string(img->system, k, "DisplayName", OST_REG_SZ, s->display_name, err);
+        st = set_string_recorded(img, rec, path, k, "DisplayName", OST_REG_SZ, s->display_name, err);
     if (st == OST_OK)
-        st = ost_hive_set_dword(img->system, k, "Type", s->service_type, err);
+        st = set_dword_recorded(img, rec, path, k, "Type", s->service_type, err);
     if (st == OST_OK)
-        st = ost_hive_set_dword(img->system, k, "Start", s->start_type, err);
+        st = set_dword_recorded(img, rec, path, k, "Start", s->start_type, err);
     if (st == OST_OK)
-        st = ost_hive_set_dword(img->system, k, "ErrorControl", s->error_control, err);
+        st = set_dword_recorded(img, rec, path, k, "ErrorControl", s->error_control, err);
     if (st == OST_OK)
-        st = ost_hive_set_string(img->system, k, "ImagePath", OST_REG_EXPAND_SZ, image_path, err);
+        st = set_string_recorded(img, rec, path, k, "ImagePath", OST_REG_EXPAND_SZ, image_path, err);
     if (st == OST_OK && s->load_order_group)
-        st = ost_hive_set_string(img->system, k, "Group", OST_REG_SZ, s->load_order_group, err);
-    if (st == OST_OK)
-        st = ost_hive_set_string(img->system, k, "DriverPackageId", OST_REG_SZ, p->folder, err);
+        st = set_string_recorded(img, rec, path, k, "Group", OST_REG_SZ, s->load_order_group, err);
+    /* the service-install section's AddReg, as Windows applies it when it
+     * installs the service (e.g. Parameters\PnpInterface\5, which every
+     * inbox storage miniport of a Windows 7 SYSTEM hive has) */
+    for (size_t i = 0; i < pa->model->nregs && st == OST_OK; i++)
+        if (is_service_addreg(&pa->model->regs[i], s) && !addreg_unsupported(&pa->model->regs[i]))
+            st = apply_addreg(img, s, &pa->model->regs[i], rec, err);
     ost_strlist_add(&rec->services, s->name);
     free(path), free(image_path);
     return st;
@@ -644,13 +958,11 @@ static ost_status apply_boot_critical(struct ost_image *img, const struct ost_st
     for (size_t i = 0; i < p->cdd_keys.n && st == OST_OK; i++) {
         char *path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", p->cdd_keys.v[i]);
         ost_hkey k;
-        st = ost_hive_create_key(img->system, img->control_set, path, &k, err);
+        st = create_key_recorded(img, rec, path, &k, err);
         if (st == OST_OK)
-            st = ost_hive_set_string(img->system, k, "Service", OST_REG_SZ, service ? service : "", err);
+            st = set_string_recorded(img, rec, path, k, "Service", OST_REG_SZ, service ? service : "", err);
         if (st == OST_OK)
-            st = ost_hive_set_string(img->system, k, "ClassGUID", OST_REG_SZ, guid, err);
-        if (st == OST_OK)
-            st = ost_hive_set_string(img->system, k, "DriverPackageId", OST_REG_SZ, p->folder, err);
+            st = set_string_recorded(img, rec, path, k, "ClassGUID", OST_REG_SZ, guid, err);
         ost_strlist_add(&rec->cdd_keys, p->cdd_keys.v[i]);
         free(path);
     }
@@ -673,6 +985,7 @@ static void record_package(const struct ost_stage_package *p, struct ost_staged 
     s->catalog = pa->model->catalog_file ? ost_xstrdup(pa->model->catalog_file) : NULL;
     s->signed_ = p->signed_;
     s->boot_critical = p->boot_critical;
+    s->has_registry = true;
     for (size_t i = 0; i < pa->model->ndevices; i++) {
         const char *id = pa->model->devices[i].model->hardware_id;
         if (id[0] && !ost_strlist_contains_ci(&s->hardware_ids, id))
@@ -757,6 +1070,16 @@ ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *p
         record_package(p, rec);
         if (st == OST_OK && p->boot_critical)
             st = apply_boot_critical(img, p, rec, err);
+        for (size_t k = 0; k < p->nrearm && st == OST_OK; k++) {
+            if (!p->rearm[k].done)
+                continue;
+            char *rel = ost_xasprintf("Enum\\%s", p->rearm[k].instance);
+            ost_hkey key = ost_hive_key(img->system, img->control_set, rel);
+            st = ost_image_edit_system(img, err);
+            if (st == OST_OK && key)
+                st = set_dword_recorded(img, rec, rel, key, "ConfigFlags", p->rearm[k].after, err);
+            free(rel);
+        }
     }
     if (st == OST_OK && plan->devicepath_after) {
         ost_hkey k;
@@ -873,12 +1196,19 @@ static void leave_end(struct left_alone *la)
  * offstage wrote for it, whatever the manifest names. */
 struct removal {
     struct ost_strlist files, boot_files, services, cdd_keys;
+    /* recorded packages: values to put back as they were (indexes into
+     * the package's changes) and created keys to delete (paths from the
+     * hive's root, subkeys before their parents) */
+    size_t *restore, nrestore;
+    struct ost_strlist delete_keys;
 };
 
 static void removal_free(struct removal *r)
 {
     ost_strlist_free(&r->files), ost_strlist_free(&r->boot_files);
     ost_strlist_free(&r->services), ost_strlist_free(&r->cdd_keys);
+    free(r->restore);
+    ost_strlist_free(&r->delete_keys);
 }
 
 static bool same_content(struct ost_image *img, const char *path, const uint8_t *data, size_t size)
@@ -999,6 +1329,216 @@ static void check_cdd_key(struct ost_image *img, const struct ost_staged *s, con
         ost_strlist_add(&r->cdd_keys, name);
 }
 
+/* ---- removal of what the manifest recorded in SYSTEM ------------------------- */
+
+static bool reg_same(const struct ost_reg_state *a, const struct ost_reg_state *b)
+{
+    return a->present == b->present &&
+           (!a->present || (a->type == b->type && a->size == b->size && !memcmp(a->data, b->data, a->size)));
+}
+
+/* "ControlSet001\services\NAME\..." -> "services\NAME\..." when the key is
+ * one offstage writes for package s: below Services\<one of its
+ * services>, CriticalDeviceDatabase\<one of its entries>, or (for a
+ * re-armed device's ConfigFlags) an Enum instance. NULL otherwise. */
+static const char *recorded_key_ok(const struct ost_staged *s, const char *key, bool enum_ok)
+{
+    if (strncmp(key, "ControlSet", 10) || strlen(key) < 14 || !strchr("0123456789", key[10]) ||
+        !strchr("0123456789", key[11]) || !strchr("0123456789", key[12]) || key[13] != '\\')
+        return NULL;
+    const char *rel = key + 14;
+    char *copy = ost_xstrdup(rel);
+    size_t n = 0;
+    bool ok = !strstr(rel, "\\\\") && rel[0] && rel[strlen(rel) - 1] != '\\';
+    char *parts[4] = {0}, *save = NULL;
+    for (char *c = strtok_r(copy, "\\", &save); c && ok; c = strtok_r(NULL, "\\", &save), n++) {
+        ok = key_name_ok(c) && strcmp(c, ".") && strcmp(c, "..");
+        if (n < 4)
+            parts[n] = c;
+    }
+    if (ok && n >= 2 && ost_streq_ci(parts[0], "services"))
+        ok = ost_strlist_contains_ci(&s->services, parts[1]);
+    else if (ok && n == 3 && ost_streq_ci(parts[0], "Control") && ost_streq_ci(parts[1], "CriticalDeviceDatabase"))
+        ok = ost_strlist_contains_ci(&s->cdd_keys, parts[2]);
+    else
+        ok = ok && enum_ok && n == 4 && ost_streq_ci(parts[0], "Enum");
+    free(copy);
+    return ok ? rel : NULL;
+}
+
+/* How a recorded key is named to the user. */
+static char *key_words(const char *key)
+{
+    const char *rel = strchr(key, '\\') ? strchr(key, '\\') + 1 : key;
+    if (ost_has_prefix_ci(rel, "services\\") && !strchr(rel + 9, '\\'))
+        return ost_xasprintf("service \"%s\"", rel + 9);
+    if (ost_has_prefix_ci(rel, "Control\\CriticalDeviceDatabase\\"))
+        return ost_xasprintf("CriticalDeviceDatabase key \"%s\"", rel + 31);
+    return ost_xasprintf("registry key \"%s\"", key);
+}
+
+/* Marks key and every parent kept. */
+static void keep_key(struct ost_cimap *kept_keys, const char *key)
+{
+    static char mark;
+    char *k = ost_xstrdup(key);
+    for (char *cut; k[0]; *cut = '\0') {
+        ost_cimap_put(kept_keys, k, &mark);
+        if (!(cut = strrchr(k, '\\')))
+            break;
+    }
+    free(k);
+}
+
+static void plan_registry_removal(struct ost_image *img, const struct ost_staged *s, const struct ost_cimap *kept,
+                                  struct removal *r, struct left_alone *la)
+{
+    struct ost_cimap created = {0}, kept_keys = {0}, recorded = {0};
+    static char mark;
+    for (size_t i = 0; i < s->created_keys.n; i++)
+        ost_cimap_put(&created, s->created_keys.v[i], &mark);
+    r->restore = ost_xcalloc(s->nchanges + 1, sizeof *r->restore);
+    for (size_t i = 0; i < s->nchanges; i++) {
+        const struct ost_reg_change *c = &s->changes[i];
+        char *id = ost_xasprintf("reg:%s|%s", c->key, c->name);
+        bool other = ost_cimap_get(kept, id) != NULL;
+        ost_cimap_put(&recorded, id, &mark);
+        free(id);
+        if (other)
+            continue;
+        if (!recorded_key_ok(s, c->key, ost_streq_ci(c->name, "ConfigFlags"))) {
+            leave(la, "registry value \"%s\" of \"%s\" left alone: not a key offstage writes for this package", c->name,
+                  c->key);
+            continue;
+        }
+        ost_hkey k = ost_hive_key(img->system, 0, c->key);
+        if (!k)
+            continue;
+        struct ost_reg_state now;
+        reg_read(img, k, c->name, &now);
+        bool same = reg_same(&now, &c->after);
+        ost_reg_state_free(&now);
+        if (!same) {
+            char *what = key_words(c->key);
+            leave(la, "%s: value \"%s\" left alone: it is no longer what offstage wrote (changed since)", what, c->name);
+            free(what);
+            keep_key(&kept_keys, c->key);
+        } else if (!ost_cimap_get(&created, c->key)) {
+            r->restore[r->nrestore++] = i;
+        }
+    }
+    /* subkeys were recorded after their parents: seen first here */
+    for (size_t i = s->created_keys.n; i-- > 0;) {
+        const char *key = s->created_keys.v[i];
+        char *id = ost_xasprintf("regkey:%s", key);
+        bool other = ost_cimap_get(kept, id) != NULL;
+        free(id);
+        if (other) {
+            keep_key(&kept_keys, key);
+            continue;
+        }
+        char *what = key_words(key);
+        ost_hkey k = recorded_key_ok(s, key, false) ? ost_hive_key(img->system, 0, key) : 0;
+        if (!recorded_key_ok(s, key, false)) {
+            leave(la, "%s left alone: not a key offstage writes for this package", what);
+        } else if (k && !ost_cimap_get(&kept_keys, key)) {
+            struct ost_strlist names = {0}, subkeys = {0};
+            ost_hive_value_names(img->system, k, &names);
+            ost_hive_subkeys(img->system, k, &subkeys);
+            const char *foreign = NULL;
+            for (size_t v = 0; v < names.n && !foreign; v++) {
+                char *vid = ost_xasprintf("reg:%s|%s", key, names.v[v]);
+                if (!ost_cimap_get(&recorded, vid))
+                    foreign = names.v[v];
+                free(vid);
+            }
+            if (foreign && ost_streq_ci(foreign, "DriverPackageId")) {
+                char *dpid = ost_hive_get_string(img->system, k, foreign);
+                leave(la, "%s left alone: its DriverPackageId is \"%s\", which offstage does not write (Windows "
+                          "installed a package from its driver store since)", what, dpid ? dpid : "");
+                free(dpid);
+            } else if (foreign) {
+                leave(la, "%s left alone: it holds value \"%s\", which offstage did not write", what, foreign);
+            }
+            const char *sub = NULL;
+            for (size_t v = 0; v < subkeys.n && !foreign && !sub; v++) {
+                char *child = ost_xasprintf("%s\\%s", key, subkeys.v[v]);
+                if (!ost_cimap_get(&created, child))
+                    sub = subkeys.v[v];
+                free(child);
+            }
+            if (sub)
+                leave(la, "%s left alone: it holds subkey \"%s\", which offstage did not create", what, sub);
+            if (foreign || sub)
+                keep_key(&kept_keys, key);
+            else
+                ost_strlist_add(&r->delete_keys, key);
+            ost_strlist_free(&names), ost_strlist_free(&subkeys);
+        } else if (k) {
+            leave(la, "%s left alone: a value in it was changed since offstage wrote it", what);
+        }
+        free(what);
+    }
+    /* a key kept for a subkey's sake is kept whole */
+    size_t n = 0;
+    for (size_t i = 0; i < r->delete_keys.n; i++) {
+        if (ost_cimap_get(&kept_keys, r->delete_keys.v[i]))
+            free(r->delete_keys.v[i]);
+        else
+            r->delete_keys.v[n++] = r->delete_keys.v[i];
+    }
+    r->delete_keys.n = n;
+    /* names the manifest lists that no record covers: nothing of them is touched */
+    for (size_t i = 0; i < s->services.n; i++) {
+        char *key = ost_xasprintf("%s\\services\\%s", img->info.control_set_name, s->services.v[i]);
+        bool named = false;
+        for (size_t k = 0; k < s->created_keys.n && !named; k++)
+            named = ost_has_suffix_ci(s->created_keys.v[k], key + strlen(img->info.control_set_name));
+        if (!key_name_ok(s->services.v[i]))
+            leave(la, "service \"%s\" left alone: not a key name (offstage writes one Services\\NAME)", s->services.v[i]);
+        else if (!named)
+            leave(la, "service \"%s\" left alone: the manifest records no key offstage created for it", s->services.v[i]);
+        free(key);
+    }
+    for (size_t i = 0; i < s->cdd_keys.n; i++) {
+        if (!key_name_ok(s->cdd_keys.v[i]))
+            leave(la, "CriticalDeviceDatabase key \"%s\" left alone: not a key name", s->cdd_keys.v[i]);
+        else {
+            bool named = false;
+            char *rel = ost_xasprintf("\\Control\\CriticalDeviceDatabase\\%s", s->cdd_keys.v[i]);
+            for (size_t k = 0; k < s->created_keys.n && !named; k++)
+                named = ost_has_suffix_ci(s->created_keys.v[k], rel);
+            for (size_t k = 0; k < s->nchanges && !named; k++)
+                named = ost_has_suffix_ci(s->changes[k].key, rel);
+            if (!named)
+                leave(la, "CriticalDeviceDatabase key \"%s\" left alone: the manifest records no write of offstage to it",
+                      s->cdd_keys.v[i]);
+            free(rel);
+        }
+    }
+    ost_cimap_free(&created), ost_cimap_free(&kept_keys), ost_cimap_free(&recorded);
+}
+
+static ost_status apply_registry_removal(struct ost_image *img, const struct ost_staged *s, const struct removal *r,
+                                         struct ost_error *err)
+{
+    ost_status st = OST_OK;
+    for (size_t i = r->nrestore; i-- > 0 && st == OST_OK;) {
+        const struct ost_reg_change *c = &s->changes[r->restore[i]];
+        ost_hkey k = ost_hive_key(img->system, 0, c->key);
+        if (k && c->before.present)
+            st = ost_hive_set_raw(img->system, k, c->name, c->before.type, c->before.data, c->before.size, err);
+        else if (k)
+            st = ost_hive_delete_value(img->system, k, c->name, err);
+    }
+    for (size_t i = 0; i < r->delete_keys.n && st == OST_OK; i++) {
+        ost_hkey k = ost_hive_key(img->system, 0, r->delete_keys.v[i]);
+        if (k)
+            st = ost_hive_delete_key(img->system, k, err);
+    }
+    return st;
+}
+
 /* Decides, reading only, what of package idx may go. `kept` holds what the
  * packages that stay still name: that stays too. */
 static void plan_removal(struct ost_image *img, const struct ost_staged *s, const struct ost_cimap *kept,
@@ -1029,6 +1569,13 @@ static void plan_removal(struct ost_image *img, const struct ost_staged *s, cons
         if (!ost_cimap_get(kept, s->boot_files.v[i]))
             check_boot_file(img, s, i, r, r, la);
     }
+    if (s->has_registry) {
+        plan_registry_removal(img, s, kept, r, la);
+        removal_free(&named);
+        return;
+    }
+    /* staged by a version that recorded names only: its keys carry the
+     * package's folder as DriverPackageId */
     for (size_t i = 0; i < s->services.n; i++) {
         char *id = ost_xasprintf("service:%s", s->services.v[i]);
         if (!ost_cimap_get(kept, id))
@@ -1063,8 +1610,10 @@ static ost_status apply_removal(struct ost_image *img, const struct ost_staged *
         free(dir);
     }
     free(folder);
-    if (st == OST_OK && (r->services.n || r->cdd_keys.n))
+    if (st == OST_OK && (r->services.n || r->cdd_keys.n || r->nrestore || r->delete_keys.n))
         st = ost_image_edit_system(img, err);
+    if (st == OST_OK)
+        st = apply_registry_removal(img, s, r, err);
     for (size_t i = 0; i < r->boot_files.n && st == OST_OK; i++)
         if (ost_target_stat(img->target, r->boot_files.v[i]) == 1)
             st = ost_target_remove_file(img->target, r->boot_files.v[i], err);
@@ -1172,6 +1721,16 @@ ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_
         }
         for (size_t k = 0; k < s->cdd_keys.n; k++) {
             char *id = ost_xasprintf("cdd:%s", s->cdd_keys.v[k]);
+            ost_cimap_put(&kept, id, &used);
+            free(id);
+        }
+        for (size_t k = 0; k < s->created_keys.n; k++) {
+            char *id = ost_xasprintf("regkey:%s", s->created_keys.v[k]);
+            ost_cimap_put(&kept, id, &used);
+            free(id);
+        }
+        for (size_t k = 0; k < s->nchanges; k++) {
+            char *id = ost_xasprintf("reg:%s|%s", s->changes[k].key, s->changes[k].name);
             ost_cimap_put(&kept, id, &used);
             free(id);
         }

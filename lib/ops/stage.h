@@ -20,8 +20,16 @@
  *     imports the package into its driver store;
  *   - boot-critical packages (a service with StartType 0) are also
  *     preinstalled as Windows 7 does: the .sys in System32\drivers, a
- *     Services\<name> key and a CriticalDeviceDatabase entry per hardware
- *     ID (Windows 8 and later have no CriticalDeviceDatabase: refused);
+ *     Services\<name> key with the service-install section's AddReg, and
+ *     a CriticalDeviceDatabase entry per hardware ID, with no
+ *     DriverPackageId (Windows writes one only for a package in its driver
+ *     store; Windows 8 and later have no CriticalDeviceDatabase: refused);
+ *     the device's .HW AddReg is left to Windows, which applies it when it
+ *     finishes installing the device;
+ *   - devices the image has seen that failed to install, or that the
+ *     package outranks their driver for, are re-armed (ost_stage_rearm);
+ *   - every key and value written in SYSTEM is recorded in the manifest
+ *     with what was there, so removal puts exactly that back;
  *   - Windows\offstage\manifest.json records what was staged, so listing,
  *     removal and re-runs are exact.
  *
@@ -57,6 +65,7 @@ struct ost_stage_options {
     bool force_unsigned;
     bool setup_complete;   /* append pnputil lines to SetupComplete.cmd */
     bool recurse;          /* packages found by --recurse: other arches are skipped, not errors */
+    bool no_rearm;         /* --no-rearm: devices the image already saw are left as they are */
 };
 
 enum ost_stage_action {
@@ -69,6 +78,22 @@ enum ost_stage_action {
 struct ost_stage_copy {
     char *source; /* host path */
     char *dest;   /* image path */
+};
+
+/* A device the image has seen (a devnode under Enum) that failed to
+ * install, has no driver, or is bound to a driver the package outranks:
+ * Windows does not install it again by itself, since it is not new
+ * hardware. OR-ing CONFIGFLAG_REINSTALL into its ConfigFlags makes Windows
+ * reinstall it when it is next enumerated (Microsoft, "Determining
+ * Whether a Device Is Plugged In",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/determining-whether-a-device-is-plugged-in,
+ * and the CONFIGFLAG_ values of regstr.h). */
+struct ost_stage_rearm {
+    char *instance;        /* "PCI\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_00\3&267a616a&0&18" */
+    bool had_flags;        /* ConfigFlags existed */
+    uint32_t before, after;
+    char *why;             /* "it failed to install before (FAILEDINSTALL)" */
+    bool done;             /* false with --no-rearm: said, not written */
 };
 
 struct ost_stage_package {
@@ -92,6 +117,8 @@ struct ost_stage_package {
     bool boot_critical;
     struct ost_strlist cdd_keys;      /* CriticalDeviceDatabase key names */
     struct ost_strlist notes;         /* what the user should know, in words */
+    struct ost_stage_rearm *rearm;    /* devices this package re-arms (see above) */
+    size_t nrearm;
 };
 
 struct ost_stage_plan {
@@ -126,13 +153,17 @@ bool ost_stage_plan_refused(const struct ost_stage_plan *p);
 const char *ost_stage_action_name(enum ost_stage_action a);
 
 /* Removes staged packages whose INF name, folder or "all" matches name:
- * files, boot-critical entries, the manifest entry, and DevicePath once
- * no package is left. Only what offstage itself wrote is removed: files in
- * the package's staging folder, boot files in System32\drivers whose
- * content is what it copied, Services and CriticalDeviceDatabase keys
- * whose DriverPackageId is the package's folder. Every other entry is left
- * alone and said so in `left_alone`, one line each. Fails with
- * OST_NEGATIVE when nothing matches. */
+ * files, boot-critical entries, re-armed devices, the manifest entry, and
+ * DevicePath once no package is left. Only what offstage itself wrote is
+ * removed: files in the package's staging folder, boot files in
+ * System32\drivers whose content is what it copied, and the SYSTEM keys
+ * and values the manifest records it wrote, while they still hold what
+ * it wrote (values it changed get back what they held; keys it created go
+ * when they hold nothing else). Packages staged by versions that recorded
+ * no registry writes: Services and CriticalDeviceDatabase keys whose
+ * DriverPackageId is the package's folder. Every other entry is left alone
+ * and said so in `left_alone`, one line each. Fails with OST_NEGATIVE when
+ * nothing matches. */
 ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_strlist *removed,
                             struct ost_strlist *left_alone, struct ost_error *err);
 

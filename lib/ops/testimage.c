@@ -77,17 +77,17 @@ static ost_status finish_hive(struct hb *b, const char *path)
 /* ---- SYSTEM ----------------------------------------------------------------- */
 
 struct inbox_service {
-    const char *name, *image, *group, *hwid, *class_guid, *package;
+    const char *name, *image, *group, *hwid, *class_guid;
     uint32_t start;
 };
 
-/* A few inbox boot-critical storage drivers, as Windows 7 installs them. */
+/* A few inbox boot-critical storage drivers, as Windows 7 installs them;
+ * their CriticalDeviceDatabase entries carry no DriverPackageId, as the
+ * preinstalled ones of a real Windows 7 SYSTEM hive (intelide, i8042prt). */
 static const struct inbox_service inbox[] = {
-    {"pciide", "system32\\drivers\\pciide.sys", "Boot Bus Extender", "pci#cc_0101", CLASS_HDC, "mshdc.inf", 0},
-    {"intelide", "system32\\drivers\\intelide.sys", "System Bus Extender", "pci#ven_8086&dev_7111", CLASS_HDC,
-     "mshdc.inf", 0},
-    {"LSI_SCSI", "system32\\drivers\\lsi_scsi.sys", "SCSI miniport", "pci#ven_1000&dev_0030", CLASS_SCSI,
-     "lsi_scsi.inf", 0},
+    {"pciide", "system32\\drivers\\pciide.sys", "Boot Bus Extender", "pci#cc_0101", CLASS_HDC, 0},
+    {"intelide", "system32\\drivers\\intelide.sys", "System Bus Extender", "pci#ven_8086&dev_7111", CLASS_HDC, 0},
+    {"LSI_SCSI", "system32\\drivers\\lsi_scsi.sys", "SCSI miniport", "pci#ven_1000&dev_0030", CLASS_SCSI, 0},
 };
 
 /* The n-th device's (0-based) instance ID: PCI slot n + 3 of bus 0. */
@@ -220,21 +220,18 @@ static ost_status build_system(const char *path, const struct ost_test_image_opt
     sz(&b, env, "PROCESSOR_ARCHITECTURE", OST_REG_SZ, o->arch == OST_ARCH_X86 ? "x86" : "AMD64");
     sz(&b, env, "NUMBER_OF_PROCESSORS", OST_REG_SZ, "1");
     sz(&b, env, "OS", OST_REG_SZ, "Windows_NT");
-    const char *arch = o->arch == OST_ARCH_X86 ? "x86" : "amd64";
     for (size_t i = 0; i < sizeof inbox / sizeof inbox[0]; i++) {
         const struct inbox_service *s = &inbox[i];
         char *cdd_path = ost_xasprintf("Control\\CriticalDeviceDatabase\\%s", s->hwid);
         ost_hkey cdd = key(&b, cs, cdd_path);
         sz(&b, cdd, "Service", OST_REG_SZ, s->name);
         sz(&b, cdd, "ClassGUID", OST_REG_SZ, s->class_guid);
-        char *pkg = ost_xasprintf("%s_%s_neutral_%016llx", s->package, arch, 0x5eed0000ull + i);
-        sz(&b, cdd, "DriverPackageId", OST_REG_SZ, pkg);
         char *svc_path = ost_xasprintf("services\\%s", s->name);
         ost_hkey svc = key(&b, cs, svc_path);
         dw(&b, svc, "Type", 1), dw(&b, svc, "Start", s->start), dw(&b, svc, "ErrorControl", 3);
         sz(&b, svc, "ImagePath", OST_REG_EXPAND_SZ, s->image);
         sz(&b, svc, "Group", OST_REG_SZ, s->group);
-        free(cdd_path), free(pkg), free(svc_path);
+        free(cdd_path), free(svc_path);
     }
     ost_hkey media = key(&b, cs, "Control\\Class\\" CLASS_MEDIA);
     sz(&b, media, "", OST_REG_SZ, "Sound, video and game controllers");

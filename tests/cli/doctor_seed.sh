@@ -21,8 +21,10 @@ image() {
     "$OFFSTAGE" make-test-image --arch amd64 "$@" "$TMP/$name" >/dev/null || echo "not ok make-test-image $name"
 }
 # stage_folder IMG DIR: the whole folder, test-signed, as the README does it
-stage_folder() {
-    "$OFFSTAGE" add-driver --image "$1" --driver "$2" --recurse --test-sign --test-sign-dir "$CERT" >/dev/null 2>&1 ||
+stage_folder() { # IMAGE FOLDER [ADD-DRIVER OPTION...]
+    img=$1 pkg=$2
+    shift 2
+    "$OFFSTAGE" add-driver --image "$img" --driver "$pkg" --recurse --test-sign --test-sign-dir "$CERT" "$@" >/dev/null 2>&1 ||
         echo "not ok add-driver --recurse $2"
 }
 # device_line NAME PREFIX PATTERN: the headline of the device whose instance path starts with PREFIX
@@ -62,10 +64,14 @@ expect_json "json: REV_01 and DEV_1018 intended packages" \
 
 # the same devices after a boot that found no driver for them
 image failed 1af4:1059:00191af4:00,failed 1af4:1018:00191af4:00,failed
-stage_folder "$TMP/failed" "$PKG"
+cp -a "$TMP/failed" "$TMP/failed-rearmed"
+stage_folder "$TMP/failed" "$PKG" --no-rearm
 run doctor --image "$TMP/failed"
 device_line "failed REV_00: still the revision" "$R00" ': unbound: aero_virtio_snd.inf matches only REV_01, the device is REV_00$'
 device_line "failed DEV_1018: the transitional INF matches" "$T18" 'install failed .* although staged aero-virtio-snd-legacy.inf matches'
+stage_folder "$TMP/failed-rearmed" "$PKG"
+run doctor --image "$TMP/failed-rearmed"
+device_line "failed DEV_1018, re-armed by add-driver: installs on the next boot" "$T18" 're-armed after a failed install .* staged aero-virtio-snd-legacy.inf matches'
 
 # ---- a subsystem-only difference: before the transitional INF -----------------
 image subsys 1af4:1059:00191af4:01

@@ -1,8 +1,9 @@
 # CLI tests: Windows\offstage\manifest.json is part of the image, so it may
 # be damaged or hostile. remove-driver acts only on what offstage itself
 # wrote (files in the package's staging folder, boot files whose content is
-# what it copied, Services and CriticalDeviceDatabase keys carrying the
-# package's DriverPackageId) and names every entry it leaves alone; a
+# what it copied, the Services and CriticalDeviceDatabase keys and values
+# its registry record says it wrote, still as it wrote them) and names
+# every entry it leaves alone; a
 # manifest of the wrong shape stops every command with exit 2. What stays
 # is read back with hivexregedit and sha256sum, not through offstage.
 # Also: DevicePath of a type Windows cannot read is reported, not silently
@@ -84,7 +85,7 @@ expect_err "empty CDD name named as left alone" 'CriticalDeviceDatabase key "" l
 fresh
 edit_manifest "$W" 'P[0]["services"] += ["LSI_SCSI", "pciide"]; P[0]["critical_device_database"] += ["pci#ven_1000&dev_0030"]'
 remove_all_pristine "inbox service named"
-expect_err "inbox service named as left alone" 'service "LSI_SCSI" left alone: .*DriverPackageId'
+expect_err "inbox service named as left alone" 'service "LSI_SCSI" left alone: the manifest records no key offstage created'
 expect_err "inbox CDD entry named as left alone" 'CriticalDeviceDatabase key "pci#ven_1000&dev_0030" left alone'
 
 # a key path instead of a name: services\teststor\..\LSI_SCSI, Enum
@@ -198,6 +199,7 @@ shape "inf a number" 'P[1]["inf"] = 5' 'packages\[1\]\.inf: .*string'
 shape "boot_critical a string" 'P[0]["boot_critical"] = "yes"' 'packages\[0\]\.boot_critical: .*true or false'
 shape "hash not a string" 'P[0]["boot_file_sha256"] = {"Windows\\System32\\drivers\\testdrv.sys": 7}' 'packages\[0\]\.boot_file_sha256\["Windows.System32.drivers.testdrv.sys"\]: a number'
 shape "a package a list" 'P[0] = []' 'packages\[0\]: .*object'
+shape "registry data not hex" 'P[0]["registry"]["values"][0]["after"]["data"] = "zz"' 'packages\[0\]\.registry\.values\[0\]\.after\.data: .*hex digit pairs'
 fresh
 printf '{"packages": [\n{"inf": "a.inf",\n' > "$W/Windows/offstage/manifest.json"
 bytes "$W" > "$TMP/before.bytes"
