@@ -40,10 +40,14 @@ static const char help[] =
     "  - inbox INFs pulled in with Include/Needs (ks.inf, wdmaudio.inf, ...).\n"
     "\n"
     "It ends, per architecture, with what the first boot of Windows 7 will do\n"
-    "with the package: \"will install and load\", \"needs a user prompt\" (which\n"
-    "an unattended first boot cannot answer), \"will install, will not load\n"
-    "(Code 52)\", or \"loads only if\" a setting offstage could not read is right;\n"
-    "each with the one thing to change. It weighs the catalog check, whom\n"
+    "with the package, in two parts: \"installs: silently\", \"after a prompt\" or\n"
+    "\"never unattended\" (an unattended first boot answers no prompt), and\n"
+    "\"loads: yes\", \"Code 52\" or \"boot stops\"; \"unknown\" when it rests on a\n"
+    "setting offstage could not read. Installing needs the signer trusted in\n"
+    "ROOT and TrustedPublisher; loading a test signature needs testsigning on\n"
+    "and no trusted root; Windows 7 verifies SHA-256 signatures only with\n"
+    "KB3033929 or KB4474419. Each comes with the one thing to change.\n"
+    "It weighs the catalog check, whom\n"
     "the target trusts (with --image, the certificates in the image's ROOT and\n"
     "TrustedPublisher stores; without, the --trust certificates) and\n"
     "test-signing (--bcd FILE, else the image's BCD-Template).\n"
@@ -354,6 +358,7 @@ static int open_context(struct options *o, struct context *ctx)
     }
     if (ost_boot_policy_read(&ctx->pol, o->bcd, ctx->pol.img, &err) != OST_OK)
         return ost_cli_report_error("check-package", &err);
+    ost_boot_policy_read_sha2(&ctx->pol, ctx->pol.img);
     return 0;
 }
 

@@ -15,4 +15,8 @@ json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_c
                           const struct ost_boot_policy *pol, ost_arch arch, FILE *out, const char *indent,
                           ost_verdict_kind *worst);
 
+/* Sets the verdict's two parts on a JSON object that carries its kind:
+ * "installs" (ost_install_part_name) and "loads" (ost_load_part_name). */
+void ost_cli_verdict_parts(json_t *o, const struct ost_verdict *v);
+
 #endif

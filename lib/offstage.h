@@ -53,6 +53,7 @@
 #include "certstore.h"
 #include "devparam.h"
 #include "imageset.h"
+#include "sha2support.h"
 #include "wim.h"
 
 /* drivers and the jobs */

@@ -324,6 +324,10 @@ static void predict_test_signed(const struct ost_add_driver_job *j, const struct
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = embedded || p->test_sign_embed,
+        .digest = ost_digest_name(j->opts.digest),
+        .embedded_digest = p->test_sign_embed ? ost_digest_name(j->opts.digest) : NULL,
+        .sha2 = pol->sha2.state == OST_SHA2_NO ? OST_NO : pol->sha2.state == OST_SHA2_YES ? OST_YES : OST_UNKNOWN,
+        .sha2_source = pol->sha2.evidence,
     };
     ost_verdict_decide(&in, &v->verdict);
     const char *where = j->opts.bcd ? pol->testsigning_source
@@ -365,6 +369,7 @@ static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_i
     struct ost_error perr;
     if (ost_boot_policy_read(&pol, j->opts.bcd, img, &perr) != OST_OK)
         im->policy_problem = ost_xstrdup(perr.message);
+    ost_boot_policy_read_sha2(&pol, img);
     struct ost_boot_policy planned = pol;
     if (j->signer && !j->applied) {
         /* what this command would add and turn on, on a dry run */

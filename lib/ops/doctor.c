@@ -153,6 +153,7 @@ static ost_status decide(struct ost_image *img, const char *inf, struct ost_verd
     st = ost_image_add_trust(img, trust, err);
     if (st == OST_OK)
         st = ost_image_testsigning(img, &pol.testsigning, err);
+    ost_boot_policy_read_sha2(&pol, img);
     if (st == OST_OK) {
         ost_cat_check_package(rep, trust, &os, results);
         st = ost_fail(err, OST_ERR_UNSUPPORTED, "%s: no models section applies to %s", ost_path_basename(inf),

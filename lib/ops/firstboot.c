@@ -77,6 +77,13 @@ ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const char *bcd_fil
     return OST_OK;
 }
 
+void ost_boot_policy_read_sha2(struct ost_boot_policy *pol, struct ost_image *img)
+{
+    pol->sha2_read = img != NULL;
+    if (img)
+        ost_image_sha2_support(img, &pol->sha2);
+}
+
 /* Every PE file a boot-critical package copies carries its own signature. */
 static bool drivers_embed_signatures(const struct ost_package_arch *pa)
 {
@@ -98,6 +105,13 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = drivers_embed_signatures(pa),
+        .digest = res->digest[0] ? res->digest : NULL,
+        .embedded_digest = res->embedded_digest[0] ? res->embedded_digest : NULL,
+        .sha2 = !pol->sha2_read ? OST_YES
+                : pol->sha2.state == OST_SHA2_YES ? OST_YES
+                : pol->sha2.state == OST_SHA2_NO  ? OST_NO
+                                                  : OST_UNKNOWN,
+        .sha2_source = pol->sha2_read ? pol->sha2.evidence : NULL,
     };
     if (res->signature == OST_SIG_TRUSTED) {
         const char *planned = pol->planned_thumbprint;

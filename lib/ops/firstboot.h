@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "catpkg.h"
 #include "image.h"
+#include "sha2support.h"
 #include "verdict.h"
 
 /* What is known of the boot and trust policy of the target. */
@@ -25,6 +26,10 @@ struct ost_boot_policy {
     /* A certificate about to be added to both stores (add-driver
      * --test-sign): counted as there, so a dry run predicts the result. */
     const char *planned_thumbprint;
+    /* Whether the image verifies SHA-256 signatures; not weighed until
+     * ost_boot_policy_read_sha2 has read it. */
+    bool sha2_read;
+    struct ost_sha2_support sha2;
 };
 
 /* Adds the certificates of the image's ROOT and TrustedPublisher stores to
@@ -43,6 +48,10 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
  * image's BCD-Template; OST_UNKNOWN with neither. */
 ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const char *bcd_file, struct ost_image *img,
                                 struct ost_error *err);
+
+/* Reads the image's SHA-2 support into the policy (nothing without an
+ * image: a target that is not known is not weighed). */
+void ost_boot_policy_read_sha2(struct ost_boot_policy *pol, struct ost_image *img);
 
 /* The verdict for one architecture of a checked package. */
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
