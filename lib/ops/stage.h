@@ -91,6 +91,7 @@ struct ost_stage_package {
     bool boot_critical;
     struct ost_strlist cdd_keys;      /* CriticalDeviceDatabase key names */
     struct ost_strlist notes;         /* what the user should know, in words */
+    bool no_setup_complete;           /* gets no SetupComplete.cmd line (a note says why) */
 };
 
 struct ost_stage_plan {

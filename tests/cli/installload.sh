@@ -2,7 +2,8 @@
 # loading, in text and JSON: a signer in TrustedPublisher but not ROOT with
 # testsigning on installs after a prompt and loads (the kernel needs no
 # trusted root); add-cert warns that a CA certificate in TrustedPublisher
-# trusts nothing there.
+# trusts nothing there; --setup-complete writes pnputil lines only for
+# packages that install silently.
 . tests/cli/lib.sh
 
 verdict() { # NAME PATTERN: the amd64 first-boot line matches
@@ -62,3 +63,23 @@ expect_json "CA: JSON warns for TrustedPublisher only" \
     "[e['warning'] is None for e in d['images'][0]['entries'] if e['store']=='ROOT'] == [True] and [('CA certificate' in e['warning']) for e in d['images'][0]['entries'] if e['store']=='TrustedPublisher'] == [True]"
 run add-cert --image "$TMP/img-ca" --cert "$CER" --store TrustedPublisher
 if [ -s "$ERR" ]; then not_ok "end-entity in TrustedPublisher: no warning" "stderr: $(cat "$ERR")"; else ok "end-entity in TrustedPublisher: no warning"; fi
+
+# ---- --setup-complete: a line only for what installs silently -------------------
+SC="Windows/Setup/Scripts/SetupComplete.cmd"
+"$OFFSTAGE" make-test-image --arch amd64 "$TMP/img-sc" >/dev/null
+run add-driver --image "$TMP/img-sc" --driver "$TMP/pkg" --setup-complete --json
+expect_status "prompting package: staged (exit 0)" 0
+if grep -qs pnputil "$TMP/img-sc/$SC"; then not_ok "prompting package: no pnputil line" "$(cat "$TMP/img-sc/$SC")"; else ok "prompting package: no pnputil line"; fi
+expect_json "prompting package: the note gives the reason" \
+    "[n for n in d['packages'][0]['notes'] if n.startswith('no pnputil line in SetupComplete.cmd: it does not install silently (its signer is not trusted') and 'nothing answers a prompt there' in n]"
+run remove-driver --image "$TMP/img-sc" --driver aero_virtio_snd.inf
+mkdir -p "$TMP/unsigned"
+cp "$EXAMPLE/amd64/aero_virtio_snd.inf" "$EXAMPLE/amd64/aero_virtio_snd.sys" "$TMP/unsigned/"
+run add-driver --image "$TMP/img-sc" --driver "$TMP/unsigned" --test-sign --cert "$CER" --key "$KEY" --setup-complete
+expect_status "test-signed package: staged (exit 0)" 0
+if grep -q 'pnputil -i -a "%SystemRoot%\\offstage\\drivers\\aero_virtio_snd.inf_amd64_neutral_.*\\aero_virtio_snd.inf"' "$TMP/img-sc/$SC"; then
+    ok "test-signed package (silent): pnputil line written"
+else not_ok "test-signed package (silent): pnputil line written" "$(cat "$TMP/img-sc/$SC" 2>&1)"; fi
+expect_no_out "test-signed package: no refusal note" "no pnputil line"
+run remove-driver --image "$TMP/img-sc" --driver aero_virtio_snd.inf
+if grep -qs pnputil "$TMP/img-sc/$SC"; then not_ok "remove-driver takes the line out" "left"; else ok "remove-driver takes the line out"; fi
