@@ -18,8 +18,11 @@ static const char help[] =
     "certificate). Missing store keys (Certificates, CRLs, CTLs) are created.\n"
     "\n"
     "Without --store the certificate goes to ROOT and TrustedPublisher: the pair\n"
-    "a test-signed driver needs (with testsigning on in the boot loader) to\n"
-    "install silently and load.\n"
+    "a test-signed package needs to install silently (loading it needs only\n"
+    "testsigning on in the boot loader, no trusted root).\n"
+    "A CA certificate (basicConstraints CA:TRUE) in TrustedPublisher trusts\n"
+    "nothing there: Windows counts only end-entity signer certificates. It is\n"
+    "added with a warning (stderr, and \"warning\" in --json) naming the fix.\n"
     "\n"
     "A certificate file is DER or PEM. A PEM file must hold one certificate\n"
     "(other blocks, e.g. a private key, are ignored); a bundle of several is\n"
@@ -52,6 +55,7 @@ struct entry {
     char *store;
     enum ost_cert_action action;
     char *reason;
+    char *warning; /* the certificate will not do what the store is for */
 };
 
 struct image_plan {
@@ -74,6 +78,9 @@ static int plan_image(struct ost_image *img, const struct ost_cert_args *a, cons
             p->n++;
             if (ost_certstore_plan_add(img, e->store, &certs[c], &e->action, &e->reason, &err) != OST_OK)
                 rc = ost_cli_report_error("add-cert", &err);
+            e->warning = ost_certstore_add_warning(e->store, &certs[c]);
+            if (e->warning)
+                fprintf(stderr, "offstage add-cert: warning: %s\n", e->warning);
             p->changes = p->changes || e->action != OST_CERT_PRESENT;
         }
     ost_strlist_free(&stores);
@@ -117,10 +124,11 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_cert *cer
 {
     json_t *entries = json_array();
     for (size_t i = 0; i < p->n; i++)
-        json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:o}", "store", p->v[i].store, "thumbprint",
+        json_array_append_new(entries, json_pack("{s:s, s:s, s:s, s:o, s:o}", "store", p->v[i].store, "thumbprint",
                                                  certs[p->v[i].cert].thumbprint, "action",
                                                  ost_cert_action_name(p->v[i].action), "reason",
-                                                 ost_json_str(p->v[i].reason)));
+                                                 ost_json_str(p->v[i].reason), "warning",
+                                                 ost_json_str(p->v[i].warning)));
     return json_pack("{s:o, s:o}", "image", ost_cli_image_json(img), "entries", entries);
 }
 
@@ -158,7 +166,7 @@ static void free_plans(struct image_plan *plans, size_t n)
 {
     for (size_t i = 0; plans && i < n; i++) {
         for (size_t k = 0; k < plans[i].n; k++)
-            free(plans[i].v[k].store), free(plans[i].v[k].reason);
+            free(plans[i].v[k].store), free(plans[i].v[k].reason), free(plans[i].v[k].warning);
         free(plans[i].v);
     }
     free(plans);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "offstage.h"
+#include "firstboot_cli.h"
 #include "image_cli.h"
 
 static const char help[] =
@@ -45,16 +46,19 @@ static const char help[] =
     "     REINSTALL) so Windows installs it on the next boot, unless --no-rearm;\n"
     "  7. with --setup-complete, pnputil -i -a lines are appended to\n"
     "     Windows\\Setup\\Scripts\\SetupComplete.cmd (for images that run Setup;\n"
-    "     refused on an installed system, which never runs it again);\n"
+    "     refused on an installed system, which never runs it again), only for\n"
+    "     packages that install silently: no one answers a prompt there, so the\n"
+    "     others are staged without a line and a note says why;\n"
     "  8. Windows\\offstage\\manifest.json records what was staged.\n"
     "\n"
-    "It ends with a verdict per package for the first boot: \"will install and\n"
-    "load\", \"needs a user prompt\", \"will install, will not load (Code 52)\"\n"
-    "or \"loads only if\" a setting offstage could not read is right, with the\n"
-    "one thing to change. It weighs the catalog (coverage, OS, signature, and\n"
+    "It ends with a verdict per package for the first boot, in two parts:\n"
+    "\"installs: silently / after a prompt / never unattended; loads: yes /\n"
+    "Code 52 / boot stops\" (or \"unknown\": a setting offstage could not read),\n"
+    "with the one thing to change. It weighs the catalog (coverage, OS, signature, and\n"
     "whether the signer chains to a certificate in the image's ROOT or\n"
-    "TrustedPublisher store or given with --trust) and test-signing (the --bcd\n"
-    "stores, else as the image's kind says: see --bcd).\n"
+    "TrustedPublisher store or given with --trust), test-signing (the --bcd\n"
+    "stores, else as the image's kind says: see --bcd) and the image's SHA-2\n"
+    "support.\n"
     "\n"
     "Test-signing (Windows 7 x64 loads no unsigned driver):\n"
     "  --test-sign       for each package without a valid catalog, make the\n"
@@ -316,11 +320,13 @@ static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
                 if (v->verdict.fix)
                     fprintf(out, "      to change: %s\n", v->verdict.fix);
             }
-            json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:b}", "arch", ost_arch_name(v->arch),
+            json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:b}", "arch", ost_arch_name(v->arch),
                 "verdict", ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary,
                 "fix", ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature),
                 "testsigning", v->testsigning == OST_UNKNOWN ? json_null() : json_boolean(v->testsigning),
-                "predicted", v->predicted));
+                "predicted", v->predicted);
+            ost_cli_verdict_parts(o, &v->verdict);
+            json_array_append_new(a, o);
         }
         json_t *entry = json_pack("{s:s, s:o}", "inf", v->package->inf_path, "first_boot", a);
         if (v->problem)

@@ -2,13 +2,14 @@
 /* offstage make-test-image: a stand-in offline Windows 7 SP1 tree. */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "offstage.h"
 
 static const char help[] =
     "usage: offstage make-test-image --arch x86|amd64 [--edition NAME]\n"
-    "                                [--with-device DEVICE]... [--state STATE] DIR\n"
+    "                                [--with-device DEVICE]... [--state STATE] [--sha2-update STATE] DIR\n"
     "\n"
     "Writes a skeleton offline Windows 7 SP1 installation to DIR, for trying\n"
     "offstage and for tests, since real Windows images cannot be shipped.\n"
@@ -44,6 +45,12 @@ static const char help[] =
     "                    (IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE, Setup pending:\n"
     "                    install.wim), winpe (Control\\MiniNT: boot.wim), or none\n"
     "                    (the default: the image does not say).\n"
+    "  --sha2-update installed|staged|absent\n"
+    "                    record the SHA-2 code signing update in SOFTWARE's\n"
+    "                    Component Based Servicing\\Packages: KB4474419\n"
+    "                    installed (CurrentState 0x70), staged (0x40), or absent\n"
+    "                    (other packages only). Default: no such key, so whether\n"
+    "                    the image verifies SHA-256 signatures is unknown.\n"
     "\n"
     "Examples:\n"
     "  offstage make-test-image --arch amd64 \\\n"
@@ -59,7 +66,7 @@ static int run(int argc, char **argv)
     static const struct option longopts[] = {
         {"arch", required_argument, NULL, 'a'}, {"edition", required_argument, NULL, 'e'},
         {"with-device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-        {"state", required_argument, NULL, 's'}, {0, 0, 0, 0},
+        {"state", required_argument, NULL, 's'}, {"sha2-update", required_argument, NULL, 'u'}, {0, 0, 0, 0},
     };
     struct ost_test_image_options o = {0};
     struct ost_test_device *devices = NULL;
@@ -67,7 +74,7 @@ static int run(int argc, char **argv)
     struct ost_error err;
     int c, rc = OST_EXIT_OK;
     optind = 1;
-    while (rc == OST_EXIT_OK && (c = getopt_long(argc, argv, "a:e:d:s:h", longopts, NULL)) != -1) {
+    while (rc == OST_EXIT_OK && (c = getopt_long(argc, argv, "a:e:d:s:u:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'a':
             o.arch = ost_arch_parse(optarg);
@@ -85,6 +92,15 @@ static int run(int argc, char **argv)
             if (ost_test_device_parse(optarg, &devices[o.ndevices], &err) != OST_OK)
                 rc = ost_cli_usage_error("make-test-image", "%s", err.message);
             o.ndevices++;
+            break;
+        case 'u':
+            o.sha2_update = !strcmp(optarg, "installed") ? OST_TEST_SHA2_INSTALLED
+                            : !strcmp(optarg, "staged")  ? OST_TEST_SHA2_STAGED
+                            : !strcmp(optarg, "absent")  ? OST_TEST_SHA2_ABSENT
+                                                         : OST_TEST_SHA2_UNRECORDED;
+            if (!o.sha2_update)
+                rc = ost_cli_usage_error("make-test-image", "--sha2-update is installed, staged or absent, not '%s'",
+                                         optarg);
             break;
         case 'h': fputs(help, stdout); free(devices); return OST_EXIT_OK;
         default: rc = ost_cli_usage_error("make-test-image", "unknown option");

@@ -4,6 +4,7 @@
 
 #include "device_cli.h"
 #include "doctor_cli.h"
+#include "firstboot_cli.h"
 #include "image_cli.h"
 #include "setupapi_print.h"
 
@@ -207,6 +208,8 @@ static json_t *package_json(const struct ost_doctor_package *p)
     json_t *fb = p->has_verdict ? json_pack("{s:s, s:s, s:o}", "verdict", ost_verdict_kind_name(p->verdict.kind),
                                             "summary", p->verdict.summary, "fix", ost_json_str(p->verdict.fix))
                                 : json_null();
+    if (p->has_verdict)
+        ost_cli_verdict_parts(fb, &p->verdict);
     return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "published_name", e->published_name,
                      "original_name", ost_json_str(e->original_name), "state", ost_doctor_package_state(e), "inf",
                      ost_json_str(e->inf_path), "folder", ost_json_str(e->folder), "twin",

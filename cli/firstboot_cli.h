@@ -18,5 +18,8 @@ json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_c
 /* A staged copy's verdict (staged_verdict.h) in the shape of the entries
  * above; null when it was not judged. */
 json_t *ost_cli_staged_verdict_json(const struct ost_staged_verdict *v, const struct ost_boot_policy *pol);
+/* Sets the verdict's two parts on a JSON object that carries its kind:
+ * "installs" (ost_install_part_name) and "loads" (ost_load_part_name). */
+void ost_cli_verdict_parts(json_t *o, const struct ost_verdict *v);
 
 #endif

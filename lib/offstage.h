@@ -54,6 +54,7 @@
 #include "devparam.h"
 #include "imagelang.h"
 #include "imageset.h"
+#include "sha2support.h"
 #include "wim.h"
 
 /* drivers and the jobs */

@@ -202,6 +202,12 @@ ost_status ost_signed_data_verify(const uint8_t *der, size_t size, const char *n
                                   const struct ost_cat_trust *trust, struct ost_cat_verdict *out,
                                   struct ost_error *err);
 void ost_cat_verdict_free(struct ost_cat_verdict *v);
+/* The digest algorithm ("sha1", "sha256", ...) of the first signer of a
+ * DER PKCS#7 SignedData, such as a PE image's embedded signature, into
+ * out: what Windows must be able to verify. OST_ERR_CORRUPT when der is
+ * not SignedData or has no signer. */
+ost_status ost_signed_data_digest(const uint8_t *der, size_t size, const char *name_for_messages, char *out,
+                                  size_t out_size, struct ost_error *err);
 const char *ost_cat_sig_status_name(enum ost_cat_sig_status s);
 
 #endif

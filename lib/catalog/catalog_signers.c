@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* catalog: the certificates and signer infos of the PKCS#7 envelope, read
  * with OpenSSL into the model. */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <openssl/bio.h>
@@ -94,4 +96,25 @@ ost_status ost_cat_read_signers(struct ost_catalog *c, struct ost_error *err)
     }
     PKCS7_free(p7);
     return OST_OK;
+}
+
+ost_status ost_signed_data_digest(const uint8_t *der, size_t size, const char *name, char *out, size_t out_size,
+                                  struct ost_error *err)
+{
+    const unsigned char *p = der;
+    PKCS7 *p7 = size <= LONG_MAX ? d2i_PKCS7(NULL, &p, (long)size) : NULL;
+    STACK_OF(PKCS7_SIGNER_INFO) *sis = p7 && PKCS7_type_is_signed(p7) && p7->d.sign ? PKCS7_get_signer_info(p7) : NULL;
+    PKCS7_SIGNER_INFO *si = sis && sk_PKCS7_SIGNER_INFO_num(sis) > 0 ? sk_PKCS7_SIGNER_INFO_value(sis, 0) : NULL;
+    ost_status st = OST_OK;
+    if (!si) {
+        st = ost_fail(err, OST_ERR_CORRUPT, "%s: the signature is not a PKCS#7 SignedData with a signer: %s", name,
+                      ost_openssl_reason("no signer info"));
+        ERR_clear_error();
+    } else {
+        char alg[128];
+        OBJ_obj2txt(alg, sizeof alg, si->digest_alg->algorithm, 1);
+        snprintf(out, out_size, "%s", ost_oid_digest_name(alg));
+    }
+    PKCS7_free(p7);
+    return st;
 }

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "digest.h"
 #include "openssl_error.h"
@@ -49,6 +50,7 @@ ost_status ost_cert_from_der(const uint8_t *der, size_t len, const char *name, s
     out->serial = ost_x509_serial_text(X509_get0_serialNumber(x));
     out->not_before = or_empty(ost_x509_time_text(X509_get0_notBefore(x)));
     out->not_after = or_empty(ost_x509_time_text(X509_get0_notAfter(x)));
+    out->is_ca = (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
     X509_free(x);
     return OST_OK;
 }

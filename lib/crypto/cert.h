@@ -10,6 +10,7 @@
 #ifndef OST_CERT_H
 #define OST_CERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ struct ost_cert {
     char *subject, *issuer;  /* RFC 2253 ("CN=x,O=y"), as `openssl x509 -nameopt RFC2253` */
     char *serial;            /* uppercase hex, as `openssl x509 -serial` */
     char *not_before, *not_after; /* "2026-01-10T12:00:00Z" */
+    bool is_ca;              /* basicConstraints CA:TRUE */
 };
 
 /* Parses one DER certificate; every byte must belong to it. `name` (a file

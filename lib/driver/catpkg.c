@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "catpkg.h"
 #include "fileutil.h"
+#include "pe.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -494,6 +495,42 @@ static void check_os(struct coverage *c, const struct ost_os_version *os)
     ost_strlist_free(&tokens);
 }
 
+/* Keeps in `have` the digest that needs more of Windows: anything but SHA-1
+ * (and MD5) needs SHA-2 support. */
+static void stronger_digest(char *have, size_t size, const char *alg)
+{
+    if (alg && *alg && (!*have || ost_streq_ci(have, "sha1") || ost_streq_ci(have, "md5")))
+        snprintf(have, size, "%s", alg);
+}
+
+/* The digests of the embedded signatures of a boot-start package's PE
+ * files: winload verifies those, not the catalog. */
+static void embedded_digests(const struct ost_package_arch *pa, struct ost_cat_arch_result *res)
+{
+    for (size_t i = 0; pa->boot_critical && i < pa->nfiles; i++) {
+        const struct ost_package_file *f = &pa->files[i];
+        if (!f->host_path || !f->is_pe || !f->embedded_signature)
+            continue;
+        uint8_t *data = NULL;
+        size_t size = 0;
+        struct ost_pe_info pe = {0};
+        struct ost_error err;
+        char alg[16] = "";
+        if (ost_read_file(f->host_path, OST_PE_MAX_FILE, &data, &size, &err) == OST_OK &&
+            ost_pe_parse(data, size, f->host_path, &pe, &err) == OST_OK && pe.has_certificate_table &&
+            pe.cert_table_size > 8 && (uint64_t)pe.cert_table_offset + pe.cert_table_size <= size) {
+            /* WIN_CERTIFICATE: dwLength, wRevision, wCertificateType, then the PKCS#7 */
+            const uint8_t *wc = data + pe.cert_table_offset;
+            uint32_t len = (uint32_t)wc[0] | (uint32_t)wc[1] << 8 | (uint32_t)wc[2] << 16 | (uint32_t)wc[3] << 24;
+            if (len > 8 && len <= pe.cert_table_size &&
+                ost_signed_data_digest(wc + 8, len - 8, f->host_path, alg, sizeof alg, &err) == OST_OK)
+                stronger_digest(res->embedded_digest, sizeof res->embedded_digest, alg);
+        }
+        ost_pe_info_free(&pe);
+        free(data);
+    }
+}
+
 static void check_signature(struct coverage *c, const struct ost_cat_trust *trust)
 {
     unsigned line = c->pa->model->catalog_line;
@@ -516,6 +553,10 @@ static void check_signature(struct coverage *c, const struct ost_cat_trust *trus
     snprintf(res->signer_thumbprint, sizeof res->signer_thumbprint, "%s", v.signer_thumbprint ? v.signer_thumbprint : "");
     snprintf(res->anchor_thumbprint, sizeof res->anchor_thumbprint, "%s", v.anchor_thumbprint ? v.anchor_thumbprint : "");
     res->microsoft_root = v.status == OST_CAT_SIG_TRUSTED && v.microsoft_root;
+    const char *member_alg = c->cat->nmembers ? c->cat->members[0].hash_alg : NULL;
+    const char *signer_alg = c->cat->nsigners ? c->cat->signers[0].digest_alg : NULL;
+    stronger_digest(res->digest, sizeof res->digest, signer_alg);
+    stronger_digest(res->digest, sizeof res->digest, member_alg);
     switch (v.status) {
     case OST_CAT_SIG_UNSIGNED:
         unsigned_finding(c, line, "catalog-unsigned", "%s is not signed; %s (sign it, e.g. with "
@@ -527,8 +568,10 @@ static void check_signature(struct coverage *c, const struct ost_cat_trust *trus
         break;
     case OST_CAT_SIG_UNTRUSTED:
         unsigned_finding(c, line, "catalog-untrusted",
-                    "%s: %s; unless the image trusts it (ROOT and TrustedPublisher), %s", c->cat_name, v.reason,
-                    unsigned_consequence(c->pa->arch));
+                    "%s: %s; unless the image trusts it (ROOT and TrustedPublisher), Windows 7 asks before "
+                    "installing the package, which an unattended first boot cannot answer%s", c->cat_name, v.reason,
+                    c->pa->arch == OST_ARCH_X86 ? ""
+                                                : "; x64 loads it as a test signature only with testsigning on");
         break;
     case OST_CAT_SIG_UNVERIFIED:
         cat_finding(c, OST_SEV_NOTE, line, "catalog-signed", "%s: %s (give --trust CERT to check the chain)",
@@ -566,6 +609,7 @@ static void check_arch(struct ost_package_report *r, const struct ost_package_ar
     c.used = ost_xcalloc(cat->nmembers ? cat->nmembers : 1, sizeof *c.used);
     index_members(&c);
     check_signature(&c, trust);
+    embedded_digests(pa, res);
     c.first_problem[0] = 0; /* from here on: coverage */
     check_os(&c, target);
     check_members(&c);

@@ -67,6 +67,11 @@ struct ost_cat_arch_result {
     char detail[1200];         /* why it is not trusted, or who signed it */
     char signer_thumbprint[41], anchor_thumbprint[41]; /* "" when unknown */
     bool microsoft_root;
+    /* What the image must verify: the catalog signer's digest or its
+     * member hash algorithm, the stronger ("sha1", "sha256"); for a
+     * boot-start package, the strongest digest of the .sys files'
+     * embedded signatures. "" when there is none. */
+    char digest[16], embedded_digest[16];
 };
 
 /* Checks each architecture's catalog in the report and adds findings to

@@ -9,19 +9,31 @@
 
 #define FIX_SIGN "sign it for test: add-driver --test-sign (or make-cat, then sign)"
 #define FIX_TRUST "trust its signer in the image: add-cert --cert CERT (ROOT and TrustedPublisher)"
+#define FIX_PUBLISHER "trust its signer as a publisher: add-cert --cert CERT --store TrustedPublisher"
 #define FIX_TESTSIGNING "turn test-signing on: offstage bcd --image TARGET --set testsigning on " \
                         "(and --store for an installed system's Boot\\BCD)"
+#define FIX_BCD "give the boot store with --bcd FILE (an installed system's Boot\\BCD), or turn testsigning " \
+                "on there: offstage bcd --store FILE --set testsigning on"
+#define FIX_EMBED "sign the .sys itself: offstage sign --key KEY --cert CERT FILE.sys"
+#define FIX_SHA2 "sign with SHA-1 (add-driver --test-sign --digest sha1, or sign --digest sha1), or slipstream " \
+                 "KB4474419 (or KB3033929) into the image"
 
-static void set(struct ost_verdict *v, ost_verdict_kind kind, const char *fix, const char *fmt, ...)
+struct part {
+    int state;
+    char *reason;
+    const char *fix;
+};
+
+static void part_set(struct part *p, int state, const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void set(struct ost_verdict *v, ost_verdict_kind kind, const char *fix, const char *fmt, ...)
+static void part_set(struct part *p, int state, const char *fix, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    v->kind = kind;
-    v->summary = ost_xvasprintf(fmt, ap);
-    v->fix = fix ? ost_xstrdup(fix) : NULL;
+    p->state = state;
+    p->reason = ost_xvasprintf(fmt, ap);
+    p->fix = fix;
     va_end(ap);
 }
 
@@ -30,100 +42,193 @@ static const char *why(const struct ost_verdict_input *in, const char *fallback)
     return in->signature_detail ? in->signature_detail : fallback;
 }
 
-static void decide_x86(const struct ost_verdict_input *in, struct ost_verdict *v)
+static bool needs_sha2(const char *digest)
 {
-    switch (in->signature) {
-    case OST_SIG_NONE:
-        set(v, OST_VERDICT_PROMPT, FIX_SIGN, "needs a user prompt: the package is unsigned, and Windows asks "
-                                             "before installing it");
-        return;
-    case OST_SIG_BROKEN:
-        set(v, OST_VERDICT_PROMPT, FIX_SIGN, "needs a user prompt: its signature is not valid (%s)",
-            why(in, "the catalog does not match the files"));
-        return;
-    case OST_SIG_UNTRUSTED:
-        set(v, OST_VERDICT_PROMPT, FIX_TRUST, "needs a user prompt: its signer is not trusted (%s)",
-            why(in, "no trusted certificate in its chain"));
-        return;
-    case OST_SIG_TRUSTED:
-        break;
-    }
-    if (!in->microsoft_root && !(in->signer_in_root && in->signer_in_trusted_publisher)) {
-        set(v, OST_VERDICT_PROMPT, FIX_TRUST, "needs a user prompt: its signer is not in the image's %s store",
-            in->signer_in_root ? "TrustedPublisher" : "ROOT");
-        return;
-    }
-    set(v, OST_VERDICT_LOADS, NULL, "will install and load");
+    return digest && *digest && !ost_streq_ci(digest, "sha1") && !ost_streq_ci(digest, "md5");
 }
 
-static void decide_x64(const struct ost_verdict_input *in, struct ost_verdict *v)
+static const char *sha2_evidence(const struct ost_verdict_input *in)
+{
+    return in->sha2_source ? in->sha2_source : "the image's servicing packages";
+}
+
+/* A signature the image cannot verify: OST_NO, OST_UNKNOWN, or OST_YES
+ * when it needs no SHA-2 or the image has it. */
+static ost_tristate sha2_blocks(const struct ost_verdict_input *in, const char *digest)
+{
+    if (!needs_sha2(digest) || in->sha2 == OST_YES)
+        return OST_YES;
+    return in->sha2;
+}
+
+static void decide_install(const struct ost_verdict_input *in, struct part *p)
 {
     switch (in->signature) {
     case OST_SIG_NONE:
-        set(v, OST_VERDICT_NO_LOAD, FIX_SIGN,
-            "will install only after a user prompt, will not load (Code 52): the package is unsigned");
+        part_set(p, OST_INSTALL_NEVER_UNATTENDED, FIX_SIGN,
+                 "the package is unsigned: Windows warns it cannot verify the publisher and asks the user");
         return;
     case OST_SIG_BROKEN:
-        set(v, OST_VERDICT_NO_LOAD, FIX_SIGN, "will not load (Code 52): its signature is not valid (%s)",
-            why(in, "the catalog does not match the files"));
+        part_set(p, OST_INSTALL_NEVER_UNATTENDED, FIX_SIGN,
+                 "its signature is not valid (%s): Windows warns it cannot verify the publisher and asks the user",
+                 why(in, "the catalog does not match the files"));
         return;
     case OST_SIG_UNTRUSTED:
-        set(v, OST_VERDICT_NO_LOAD, FIX_TRUST " and " FIX_TESTSIGNING ", or both with add-driver --test-sign",
-            "will install only after a user prompt, will not load (Code 52): its signer is not trusted (%s)",
-            why(in, "no trusted certificate in its chain"));
-        return;
     case OST_SIG_TRUSTED:
         break;
     }
-    if (in->boot_critical && !in->driver_embedded_signature) {
-        set(v, OST_VERDICT_NO_LOAD, "sign the .sys itself: offstage sign --key KEY --cert CERT FILE.sys",
-            "will not load (the system will not start): a boot-start driver needs a signature embedded in its "
-            ".sys, and winload reads no catalog");
+    ost_tristate sha2 = sha2_blocks(in, in->digest);
+    if (sha2 == OST_NO) {
+        part_set(p, OST_INSTALL_NEVER_UNATTENDED, FIX_SHA2,
+                 "its catalog is signed with %s, which this Windows 7 cannot verify (%s): Windows treats it as "
+                 "unsigned and asks the user", in->digest, sha2_evidence(in));
+        return;
+    }
+    if (sha2 == OST_UNKNOWN) {
+        part_set(p, OST_INSTALL_UNKNOWN, FIX_SHA2,
+                 "its catalog is signed with %s, which Windows 7 verifies only with KB3033929 or KB4474419; "
+                 "whether the image has one is not known (%s); without it Windows asks the user", in->digest,
+                 sha2_evidence(in));
+        return;
+    }
+    if (in->signature == OST_SIG_UNTRUSTED) {
+        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST, "its signer is not trusted (%s): Windows asks the user",
+                 why(in, "no trusted certificate in its chain"));
         return;
     }
     if (in->microsoft_root) {
-        set(v, OST_VERDICT_LOADS, NULL, "will install and load");
+        part_set(p, OST_INSTALL_SILENT, NULL, "its signature chains to a Microsoft root");
         return;
     }
     if (!in->signer_in_root) {
-        set(v, OST_VERDICT_NO_LOAD, FIX_TRUST,
-            "will install only after a user prompt, will not load (Code 52): its test signer is not in the "
-            "image's ROOT store");
-        return;
-    }
-    if (in->testsigning == OST_NO) {
-        set(v, OST_VERDICT_NO_LOAD, FIX_TESTSIGNING,
-            "will install, will not load (Code 52): it is test-signed and testsigning is off%s%s",
-            in->testsigning_source ? " in " : "", in->testsigning_source ? in->testsigning_source : "");
+        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST,
+                 "its signer's chain ends at no certificate of the image's ROOT store: Windows asks the user");
         return;
     }
     if (!in->signer_in_trusted_publisher) {
-        set(v, OST_VERDICT_PROMPT, "trust its signer as a publisher: add-cert --cert CERT --store TrustedPublisher",
-            "needs a user prompt: its signer is not in the image's TrustedPublisher store");
+        part_set(p, OST_INSTALL_PROMPT, FIX_PUBLISHER,
+                 "its signer is not in the image's TrustedPublisher store: Windows asks whether to trust the "
+                 "publisher");
         return;
     }
-    if (in->testsigning == OST_UNKNOWN) {
-        set(v, OST_VERDICT_DEPENDS, "give the boot store with --bcd FILE (an installed system's Boot\\BCD), or "
-                                    "turn testsigning on there: offstage bcd --store FILE --set testsigning on",
-            "will install; loads only if testsigning is on in the boot store, which was not given");
+    part_set(p, OST_INSTALL_SILENT, NULL, "its signer is in the image's ROOT and TrustedPublisher stores");
+}
+
+/* On x64 a driver winload refuses at boot stops the boot; one the kernel
+ * refuses later is Code 52. */
+static int refused(const struct ost_verdict_input *in)
+{
+    return in->boot_critical ? OST_LOAD_BOOT_STOPS : OST_LOAD_CODE_52;
+}
+
+static void decide_load_x64(const struct ost_verdict_input *in, struct part *p)
+{
+    const char *boot = in->boot_critical ? "; it is a boot-start driver, so winload stops the boot" : "";
+    if (in->boot_critical && !in->driver_embedded_signature) {
+        part_set(p, OST_LOAD_BOOT_STOPS, FIX_EMBED,
+                 "a boot-start driver needs a signature embedded in its .sys, and winload reads no catalog");
         return;
     }
-    set(v, OST_VERDICT_LOADS, NULL, "will install and load (test-signed, testsigning on)");
+    if (in->signature == OST_SIG_NONE) {
+        part_set(p, refused(in), FIX_SIGN, "x64 loads no unsigned driver%s", boot);
+        return;
+    }
+    if (in->signature == OST_SIG_BROKEN) {
+        part_set(p, refused(in), FIX_SIGN, "its signature is not valid (%s)%s",
+                 why(in, "the catalog does not match the files"), boot);
+        return;
+    }
+    const char *digest = in->digest;
+    ost_tristate sha2 = sha2_blocks(in, digest);
+    if (sha2 == OST_YES && in->boot_critical) {
+        digest = in->embedded_digest;
+        sha2 = sha2_blocks(in, digest);
+    }
+    if (sha2 == OST_NO) {
+        part_set(p, refused(in), FIX_SHA2,
+                 "it is signed with %s, which Windows 7 verifies only with KB3033929 or KB4474419, and the image "
+                 "has neither (%s)%s", digest, sha2_evidence(in), boot);
+        return;
+    }
+    const char *in_source = in->testsigning_source ? " in " : "";
+    const char *source = in->testsigning_source ? in->testsigning_source : "";
+    if (!(in->signature == OST_SIG_TRUSTED && in->microsoft_root)) {
+        if (in->testsigning == OST_NO) {
+            part_set(p, refused(in), FIX_TESTSIGNING, "it is test-signed and testsigning is off%s%s%s", in_source,
+                     source, boot);
+            return;
+        }
+        if (in->testsigning == OST_UNKNOWN) {
+            part_set(p, OST_LOAD_UNKNOWN, FIX_BCD,
+                     "it is test-signed: it loads only if testsigning is on in the boot store, which was not given");
+            return;
+        }
+    }
+    if (sha2 == OST_UNKNOWN) {
+        part_set(p, OST_LOAD_UNKNOWN, FIX_SHA2,
+                 "it is signed with %s: it loads only if the image has KB3033929 or KB4474419, which is not known "
+                 "(%s)", digest, sha2_evidence(in));
+        return;
+    }
+    if (in->signature == OST_SIG_TRUSTED && in->microsoft_root)
+        part_set(p, OST_LOAD_YES, NULL, "a release signature chaining to a Microsoft root");
+    else
+        part_set(p, OST_LOAD_YES, NULL, "test-signed, testsigning on%s%s; the kernel needs no trusted root",
+                 in_source, source);
+}
+
+static const char *install_words(ost_install_part p)
+{
+    static const char *const w[] = {"silently", "after a prompt", "never unattended", "unknown"};
+    return (unsigned)p < 4 ? w[p] : "unknown";
+}
+
+static const char *load_words(ost_load_part p)
+{
+    static const char *const w[] = {"yes", "Code 52", "boot stops", "unknown"};
+    return (unsigned)p < 4 ? w[p] : "unknown";
+}
+
+static ost_verdict_kind kind_of(ost_install_part i, ost_load_part l)
+{
+    if (l == OST_LOAD_CODE_52 || l == OST_LOAD_BOOT_STOPS)
+        return OST_VERDICT_NO_LOAD;
+    if (i == OST_INSTALL_PROMPT || i == OST_INSTALL_NEVER_UNATTENDED)
+        return OST_VERDICT_PROMPT;
+    if (i == OST_INSTALL_UNKNOWN || l == OST_LOAD_UNKNOWN)
+        return OST_VERDICT_DEPENDS;
+    return OST_VERDICT_LOADS;
 }
 
 void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *out)
 {
-    *out = (struct ost_verdict){0};
+    struct part inst = {0}, load = {0};
+    decide_install(in, &inst);
     if (in->arch == OST_ARCH_X86)
-        decide_x86(in, out);
+        part_set(&load, OST_LOAD_YES, NULL, "x86 loads drivers whatever their signature");
     else
-        decide_x64(in, out);
+        decide_load_x64(in, &load);
+    *out = (struct ost_verdict){
+        .installs = (ost_install_part)inst.state,
+        .loads = (ost_load_part)load.state,
+        .install_reason = inst.reason,
+        .load_reason = load.reason,
+    };
+    out->kind = kind_of(out->installs, out->loads);
+    out->summary = ost_xasprintf("installs: %s (%s); loads: %s (%s)", install_words(out->installs), inst.reason,
+                                 load_words(out->loads), load.reason);
+    if (inst.fix && load.fix && strcmp(inst.fix, load.fix))
+        out->fix = ost_xasprintf("to install silently, %s; to load, %s", inst.fix, load.fix);
+    else if (inst.fix || load.fix)
+        out->fix = ost_xstrdup(inst.fix ? inst.fix : load.fix);
 }
 
 void ost_verdict_free(struct ost_verdict *v)
 {
     free(v->summary);
     free(v->fix);
+    free(v->install_reason);
+    free(v->load_reason);
     *v = (struct ost_verdict){0};
 }
 
@@ -140,6 +245,18 @@ const char *ost_verdict_kind_name(ost_verdict_kind k)
         return "no-load";
     }
     return "unknown";
+}
+
+const char *ost_install_part_name(ost_install_part p)
+{
+    static const char *const names[] = {"silently", "prompt", "never-unattended", "unknown"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "unknown";
+}
+
+const char *ost_load_part_name(ost_load_part p)
+{
+    static const char *const names[] = {"yes", "code-52", "boot-stops", "unknown"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "unknown";
 }
 
 const char *ost_sig_state_name(ost_sig_state s)
@@ -170,4 +287,6 @@ void ost_verdict_name_files(struct ost_verdict *v, const char *dir, const char *
 {
     name_files(&v->summary, dir, folder);
     name_files(&v->fix, dir, folder);
+    name_files(&v->install_reason, dir, folder);
+    name_files(&v->load_reason, dir, folder);
 }

@@ -8,20 +8,35 @@
  * catalog check, the image's certificate stores, the BCD) and it decides,
  * naming the one thing to change.
  *
- * The policy, for a package whose catalog covers its files:
- *   x64 loads a kernel driver only with a signature Windows trusts for
- *     kernel mode; a test signature counts when the BCD loader has
- *     testsigning on and the signer is in ROOT. Installing is silent when
- *     the signer is also in TrustedPublisher. A boot-start driver needs its
- *     signature embedded in the .sys: the loader reads no catalog then.
- *   x86 loads any driver; installing is silent only when the signature is
- *     valid and its signer trusted in ROOT and TrustedPublisher.
+ * Installing and loading are separate checks (brief §7), and a verdict
+ * states both:
+ *   installs: silently when the signature is valid, its chain ends at a
+ *     certificate of the image's ROOT store and the signer is in
+ *     TrustedPublisher (or the chain ends at a Microsoft root: WHQL, a
+ *     cross-signed release signature). A valid signature whose signer is
+ *     not trusted so installs after a prompt; an unsigned package, or a
+ *     signature that is broken or that the image cannot verify, only after
+ *     the user accepts Windows' warning that it cannot verify the
+ *     publisher. An unattended first boot answers neither, so both are
+ *     "never unattended" in practice; the words say which dialog it is.
+ *   loads: x86 loads any driver. x64 loads a release (Microsoft-rooted)
+ *     signature, and a test signature ("signed by any certificate", no
+ *     trusted root needed) when the BCD loader that boots has testsigning
+ *     on; an unsigned or broken one gets Code 52. A boot-start driver needs
+ *     its signature embedded in the .sys (winload reads no catalog); where
+ *     winload refuses one, the boot stops.
+ *   SHA-2: Windows 7 verifies SHA-256 signatures only with KB3033929 or
+ *     KB4474419 (sha2support.h); without it a SHA-256 signature counts as
+ *     one that does not verify, for installing and for loading.
  * (Microsoft: "Kernel-Mode Code Signing Requirements",
  * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/kernel-mode-code-signing-requirements--windows-vista-and-later-;
  * "The TESTSIGNING Boot Configuration Option",
  * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/the-testsigning-boot-configuration-option;
  * "Trusted Publishers Certificate Store",
- * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/trusted-publishers-certificate-store.)
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/trusted-publishers-certificate-store;
+ * "Microsoft security advisory 3033929",
+ * https://support.microsoft.com/kb/3033929; "KB4474419",
+ * https://support.microsoft.com/kb/4474419.)
  */
 #ifndef OST_VERDICT_H
 #define OST_VERDICT_H
@@ -58,7 +73,29 @@ struct ost_verdict_input {
     const char *testsigning_caveat; /* what a verdict resting on testsigning must also say; may be NULL */
     bool boot_critical;       /* StartType 0: loaded by winload */
     bool driver_embedded_signature; /* every .sys of a boot-critical package carries one */
+    /* Digests that need SHA-2 support: "sha1", "sha256", ...; NULL: SHA-1.
+     * digest: the catalog's signature or member hashes, the stronger;
+     * embedded_digest: the boot-start .sys files' embedded signatures. */
+    const char *digest, *embedded_digest;
+    ost_tristate sha2;          /* the image verifies SHA-256 signatures */
+    const char *sha2_source;    /* the evidence, for the message; may be NULL */
 };
+
+/* The install part: what Windows does when the package's device is found. */
+typedef enum {
+    OST_INSTALL_SILENT,           /* no prompt: it can install at an unattended first boot */
+    OST_INSTALL_PROMPT,           /* valid signature, publisher not trusted: Windows asks */
+    OST_INSTALL_NEVER_UNATTENDED, /* unsigned or unverifiable: Windows warns and asks */
+    OST_INSTALL_UNKNOWN,          /* rests on a fact offstage could not read */
+} ost_install_part;
+
+/* The load part: what the kernel (or winload, for boot-start) does. */
+typedef enum {
+    OST_LOAD_YES,
+    OST_LOAD_CODE_52,    /* refused by the signature policy: Device Manager's Code 52 */
+    OST_LOAD_BOOT_STOPS, /* a boot-start driver winload refuses */
+    OST_LOAD_UNKNOWN,    /* rests on a fact offstage could not read */
+} ost_load_part;
 
 typedef enum {
     OST_VERDICT_LOADS,   /* will install and load */
@@ -68,9 +105,12 @@ typedef enum {
 } ost_verdict_kind;
 
 struct ost_verdict {
-    ost_verdict_kind kind;
-    char *summary; /* "will install, will not load (Code 52): ..." */
-    char *fix;     /* the one thing to change; NULL for OST_VERDICT_LOADS */
+    ost_verdict_kind kind;         /* derived from the two parts */
+    ost_install_part installs;
+    ost_load_part loads;
+    char *install_reason, *load_reason; /* the fact each part rests on */
+    char *summary; /* "installs: silently (...); loads: Code 52 (...)" */
+    char *fix;     /* the one thing to change for each failing part; NULL for OST_VERDICT_LOADS */
 };
 
 void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *out);
@@ -81,5 +121,9 @@ void ost_verdict_free(struct ost_verdict *v);
 void ost_verdict_name_files(struct ost_verdict *v, const char *dir, const char *folder);
 /* "loads", "prompt", "depends", "no-load" */
 const char *ost_verdict_kind_name(ost_verdict_kind k);
+/* JSON words: "silently", "prompt", "never-unattended", "unknown" */
+const char *ost_install_part_name(ost_install_part p);
+/* JSON words: "yes", "code-52", "boot-stops", "unknown" */
+const char *ost_load_part_name(ost_load_part p);
 
 #endif

@@ -334,3 +334,13 @@ void ost_certstore_list_free(struct ost_certstore_list *l)
     free(l->v);
     *l = (struct ost_certstore_list){0};
 }
+
+char *ost_certstore_add_warning(const char *store, const struct ost_cert *c)
+{
+    if (!c->is_ca || !ost_streq_ci(store, "TrustedPublisher"))
+        return NULL;
+    return ost_xasprintf("%s (%s) is a CA certificate (basicConstraints CA:TRUE): in TrustedPublisher it trusts "
+                         "nothing, since Windows counts only the end-entity certificate that signed the package "
+                         "there; put that signer certificate in TrustedPublisher (add-cert --cert SIGNER.cer "
+                         "--store TrustedPublisher) and this CA in ROOT", c->subject, c->thumbprint);
+}

@@ -75,6 +75,14 @@ enum ost_cert_action {
 };
 const char *ost_cert_action_name(enum ost_cert_action a);
 
+/* Why adding c to store would not do what it is for, or NULL: a CA
+ * certificate (basicConstraints CA:TRUE) in TrustedPublisher trusts
+ * nothing there, since Windows counts only the end-entity certificate
+ * that signed (Microsoft, "Trusted Publishers Certificate Store",
+ * https://learn.microsoft.com/en-us/windows-hardware/drivers/install/trusted-publishers-certificate-store).
+ * The caller frees it. */
+char *ost_certstore_add_warning(const char *store, const struct ost_cert *c);
+
 /* What adding c to store would do; *reason (caller frees, may be NULL) says
  * why an existing entry would be replaced. Changes nothing. */
 ost_status ost_certstore_plan_add(struct ost_image *img, const char *store, const struct ost_cert *c,

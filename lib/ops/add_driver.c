@@ -203,6 +203,36 @@ ost_status ost_add_driver_plan(const struct ost_add_driver_options *opts, struct
 
 /* ---- applying -------------------------------------------------------------- */
 
+/* SetupComplete.cmd runs unattended at the end of Setup: a pnputil line for
+ * a package Windows would ask about waits for an answer no one gives, so
+ * only packages that install silently get one. Decided on the catalog
+ * that is staged (the test-signed one after ost_stage_test_sign), with the
+ * --test-sign certificate counted as trusted as it will be. */
+static void setup_complete_silent_only(const struct ost_add_driver_job *j, struct ost_add_driver_image *im)
+{
+    struct ost_boot_policy pol = {.img = im->img, .planned_thumbprint = j->signer ? j->cert.thumbprint : NULL};
+    ost_boot_policy_read_sha2(&pol, im->img);
+    for (size_t k = 0; k < im->plan->npackages; k++) {
+        struct ost_stage_package *p = &im->plan->packages[k];
+        if (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT)
+            continue;
+        struct ost_verdict v = {.installs = OST_INSTALL_UNKNOWN};
+        if (p->signature.checked)
+            ost_firstboot_verdict(&p->report->arches[0], &p->signature, &pol, &v);
+        if (v.installs == OST_INSTALL_SILENT) {
+            ost_verdict_free(&v);
+            continue;
+        }
+        p->no_setup_complete = true;
+        ost_strlist_add_owned(&p->notes,
+                              ost_xasprintf("no pnputil line in SetupComplete.cmd: it does not install silently "
+                                            "(%s), and nothing answers a prompt there; it stays staged for Plug "
+                                            "and Play", v.install_reason ? v.install_reason
+                                                        : "its signature was not checked for this architecture"));
+        ost_verdict_free(&v);
+    }
+}
+
 /* Applies every image's plan and writes the images (a WIM once). */
 static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *err)
 {
@@ -218,6 +248,8 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
         ost_status st = OST_OK;
         if (staging && j->signer)
             st = ost_stage_test_sign(im->img, im->plan, &so, err);
+        if (st == OST_OK && staging && o->setup_complete)
+            setup_complete_silent_only(j, im);
         if (st == OST_OK && staging)
             st = ost_stage_apply(im->img, im->plan, &so, err);
         if (st == OST_OK && (im->test_sign.changes || j->bcd_changes))
@@ -328,6 +360,10 @@ static void predict_test_signed(const struct ost_add_driver_job *j,
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = embedded || p->test_sign_embed,
+        .digest = ost_digest_name(j->opts.digest),
+        .embedded_digest = p->test_sign_embed ? ost_digest_name(j->opts.digest) : NULL,
+        .sha2 = pol->sha2.state == OST_SHA2_NO ? OST_NO : pol->sha2.state == OST_SHA2_YES ? OST_YES : OST_UNKNOWN,
+        .sha2_source = pol->sha2.evidence,
     };
     ost_verdict_decide(&in, &v->verdict);
     ost_boot_policy_note(pol, &in, &v->verdict);

@@ -152,8 +152,8 @@ static ost_status read_given(struct ost_boot_policy *pol, const struct ost_strli
     return OST_OK;
 }
 
-ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,
-                                struct ost_image *img, struct ost_error *err)
+static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,
+                                   struct ost_image *img, struct ost_error *err)
 {
     struct ost_image *keep_img = pol->img;
     const char *keep_planned = pol->planned_thumbprint;
@@ -209,6 +209,21 @@ ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_st
                         "%s; the image does not say whether it is installed (%s): if it is, it boots from its system "
                         "partition's store instead, so give --bcd", TEMPLATE_CAVEAT, evidence);
     return OST_OK;
+}
+
+void ost_boot_policy_read_sha2(struct ost_boot_policy *pol, struct ost_image *img)
+{
+    pol->sha2_read = img != NULL;
+    if (img)
+        ost_image_sha2_support(img, &pol->sha2);
+}
+
+ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,
+                                struct ost_image *img, struct ost_error *err)
+{
+    ost_status st = read_testsigning(pol, bcd_files, img, err);
+    ost_boot_policy_read_sha2(pol, img);
+    return st;
 }
 
 void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_verdict_input *in,
@@ -267,6 +282,13 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .testsigning_caveat = pol->testsigning_caveat[0] ? pol->testsigning_caveat : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = drivers_embed_signatures(pa),
+        .digest = res->digest[0] ? res->digest : NULL,
+        .embedded_digest = res->embedded_digest[0] ? res->embedded_digest : NULL,
+        .sha2 = !pol->sha2_read ? OST_YES
+                : pol->sha2.state == OST_SHA2_YES ? OST_YES
+                : pol->sha2.state == OST_SHA2_NO  ? OST_NO
+                                                  : OST_UNKNOWN,
+        .sha2_source = pol->sha2_read ? pol->sha2.evidence : NULL,
     };
     if (res->signature == OST_SIG_TRUSTED) {
         const char *planned = pol->planned_thumbprint;

@@ -13,6 +13,7 @@
 #include "catpkg.h"
 #include "image.h"
 #include "imagekind.h"
+#include "sha2support.h"
 #include "verdict.h"
 
 #define OST_BOOT_MAX_STORES 8
@@ -64,6 +65,10 @@ struct ost_boot_policy {
     /* A certificate about to be added to both stores (add-driver
      * --test-sign): counted as there, so a dry run predicts the result. */
     const char *planned_thumbprint;
+    /* Whether the image verifies SHA-256 signatures; not weighed until
+     * ost_boot_policy_read or ost_boot_policy_read_sha2 has read it. */
+    bool sha2_read;
+    struct ost_sha2_support sha2;
 };
 
 /* Adds the certificates of the image's ROOT and TrustedPublisher stores to
@@ -79,7 +84,8 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
 /* Whether testsigning is on for the loaders that will boot the image, by
  * the rules above: reads every store of bcd_files (NULL or empty: none
  * given) and, for the kinds that boot from it, img's BCD-Template. Keeps
- * pol->img and pol->planned_thumbprint. An unreadable store is an error. */
+ * pol->img and pol->planned_thumbprint. An unreadable store is an error.
+ * Reads the image's SHA-2 support too (ost_boot_policy_read_sha2). */
 ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,
                                 struct ost_image *img, struct ost_error *err);
 /* The stores read, for a message: "BCD stores A and B", "the image's
@@ -89,6 +95,10 @@ void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, s
  * that would differ were testsigning the other way), once. */
 void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_verdict_input *in,
                           struct ost_verdict *v);
+
+/* Reads the image's SHA-2 support into the policy (nothing without an
+ * image: a target that is not known is not weighed). */
+void ost_boot_policy_read_sha2(struct ost_boot_policy *pol, struct ost_image *img);
 
 /* The verdict for one architecture of a checked package. */
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,

@@ -1027,7 +1027,7 @@ static ost_status apply_setup_complete(struct ost_image *img, const struct ost_s
     for (size_t i = 0; i < plan->npackages; i++) {
         const struct ost_stage_package *p = &plan->packages[i];
         struct ost_staged *rec = p->folder ? ost_manifest_find(m, p->folder) : NULL;
-        if (!rec || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT))
+        if (!rec || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT) || p->no_setup_complete)
             continue;
         char *line = ost_xasprintf("pnputil -i -a \"%%SystemRoot%%\\offstage\\drivers\\%s\\%s\"", p->folder,
                                    p->report->model->inf_name);

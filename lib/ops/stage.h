@@ -119,6 +119,7 @@ struct ost_stage_package {
     struct ost_strlist notes;         /* what the user should know, in words */
     struct ost_stage_rearm *rearm;    /* devices this package re-arms (see above) */
     size_t nrearm;
+    bool no_setup_complete;           /* gets no SetupComplete.cmd line (a note says why) */
 };
 
 struct ost_stage_plan {

@@ -246,6 +246,21 @@ static ost_status build_system(const char *path, const struct ost_test_image_opt
 
 /* ---- SOFTWARE ----------------------------------------------------------------- */
 
+/* Names as Windows Update writes them: package~public key token~arch~~version. */
+static void servicing_packages(struct hb *b, const struct ost_test_image_options *o)
+{
+    ost_hkey packages = key(b, 0, "Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\Packages");
+    const char *arch = o->arch == OST_ARCH_X86 ? "x86" : "amd64";
+    char *sp1 = ost_xasprintf("Package_for_KB976902~31bf3856ad364e35~%s~~6.1.1.17514", arch);
+    dw(b, key(b, packages, sp1), "CurrentState", 0x70);
+    free(sp1);
+    if (o->sha2_update == OST_TEST_SHA2_ABSENT)
+        return;
+    char *kb = ost_xasprintf("Package_for_KB4474419~31bf3856ad364e35~%s~~6.1.4.0", arch);
+    dw(b, key(b, packages, kb), "CurrentState", o->sha2_update == OST_TEST_SHA2_INSTALLED ? 0x70 : 0x40);
+    free(kb);
+}
+
 static ost_status build_software(const char *path, const struct ost_test_image_options *o, struct ost_error *err)
 {
     struct hb b;
@@ -275,6 +290,8 @@ static ost_status build_software(const char *path, const struct ost_test_image_o
         key(&b, store, "CRLs");
         key(&b, store, "CTLs");
     }
+    if (o->sha2_update != OST_TEST_SHA2_UNRECORDED)
+        servicing_packages(&b, o);
     ost_hkey mark = key(&b, 0, "offstage");
     sz(&b, mark, "TestImage", OST_REG_SZ, "made by offstage make-test-image; this is not Windows");
     return finish_hive(&b, path);

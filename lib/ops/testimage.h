@@ -59,6 +59,14 @@ enum ost_test_image_state {
 };
 /* "none", "installed", "generalized", "winpe"; false for another word. */
 bool ost_test_image_state_parse(const char *name, enum ost_test_image_state *out);
+/* What SOFTWARE's servicing packages record of the SHA-2 code signing
+ * update (sha2support.h). */
+enum ost_test_sha2_update {
+    OST_TEST_SHA2_UNRECORDED, /* no Component Based Servicing key at all */
+    OST_TEST_SHA2_INSTALLED,  /* Package_for_KB4474419~..., CurrentState 0x70 */
+    OST_TEST_SHA2_STAGED,     /* the same, CurrentState 0x40 (Staged) */
+    OST_TEST_SHA2_ABSENT,     /* other packages, not this one */
+};
 
 struct ost_test_image_options {
     ost_arch arch;              /* x86 or amd64 */
@@ -66,6 +74,7 @@ struct ost_test_image_options {
     const char *edition;        /* EditionID, default "Ultimate" */
     const struct ost_test_device *devices; /* devnodes to add under Enum\PCI */
     size_t ndevices;
+    enum ost_test_sha2_update sha2_update;
 };
 
 /* "VEN:DEV[:SUBSYS[:REV]][,cc=CCCCCC][,bound=SERVICE[,inf=oemN.inf]][,failed]"

@@ -52,7 +52,7 @@ expect_out "verdict line: bound as intended, service, INF, package" \
     '^OK +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.3&267a616a&0&18: bound as intended \(service aero_virtio_snd via oem3.inf, the service staged aero_virtio_snd.inf installs\)'
 expect_out "driver key evidence" 'InfPath oem3.inf, InfSection aero_virtio_snd, MatchingDeviceId pci.ven_1af4&dev_1059&subsys_00191af4&rev_01'
 expect_out "match analysis" 'matches staged aero_virtio_snd.inf: \[VirtioSnd.NTamd64\] line 29: device compatible ID #1 PCI.VEN_1AF4&DEV_1059&REV_01'
-expect_out "signature policy: loads" 'first boot \(amd64\): will install and load'
+expect_out "signature policy: loads" 'first boot \(amd64\): installs: silently.*; loads: yes'
 expect_out "packages: staged" '^  staged +aero_virtio_snd.inf_amd64_neutral_'
 expect_out "packages: the installed oemN.inf" '^  installed oem3.inf'
 same_as_before "doctor writes nothing (directory)" "$TMP/ok" "$TMP/ok.snap"
@@ -91,7 +91,7 @@ expect_out "DEV_1018: transitional" '^FAIL +PCI.VEN_1AF4&DEV_1018.*: unbound: tr
 expect_out "DEV_1018: fix names the legacy package" 'to change: stage the package for the transitional device .*legacy package.*disable-legacy=on'
 expect_out "REV_01: Code 52, predicted without a log" '^FAIL +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*: bound \(service aero_virtio_snd via oem3.inf, .*\); expected: Code 52 because '
 expect_out "Code 52: the one thing to change" 'to change: sign it for test: add-driver --test-sign'
-expect_out "Code 52: the policy's verdict" 'first boot \(amd64\): will install only after a user prompt, will not load \(Code 52\): the package is unsigned'
+expect_out "Code 52: the policy's verdict" 'first boot \(amd64\): installs: never unattended \(the package is unsigned.*; loads: Code 52 \(x64 loads no unsigned driver\)'
 same_as_before "seed image unchanged" "$TMP/seed" "$TMP/seed.snap"
 run doctor --image "$TMP/seed" --json
 expect_json "json kinds" "sorted(x['verdict']['kind'] for x in d['devices'])==['miss','miss','no-load'] and not d['all_bound']"
@@ -125,7 +125,7 @@ image x86 x86 --with-device 1af4:1059:00191af4:01,failed
 "$OFFSTAGE" add-driver --image "$TMP/x86" --driver "$EXAMPLE/x86/aero_virtio_snd.inf" --force-unsigned --no-rearm >/dev/null 2>&1 || echo "not ok add-driver --no-rearm x86"
 run doctor --image "$TMP/x86"
 expect_status "x86 unsigned, install failed: exit 1" 1
-expect_out "x86: the prompt explains the failure" 'install failed .* although staged aero_virtio_snd.inf matches: needs a user prompt'
+expect_out "x86: the prompt explains the failure" 'install failed .* although staged aero_virtio_snd.inf matches: installs: never unattended'
 
 # ---- Windows imported the staged package ------------------------------------------------
 cp -a "$TMP/ok" "$TMP/imported"
@@ -248,7 +248,7 @@ if command -v wimlib-imagex >/dev/null; then
     run doctor --image "$WIM" --index 2
     expect_status "WIM image 2 (bound, test-signed): exit 0" 0
     expect_out "WIM: verdict" 'bound as intended'
-    expect_out "WIM: the signature policy read from the WIM" 'will install and load'
+    expect_out "WIM: the signature policy read from the WIM" 'installs: silently.*; loads: yes'
     run doctor --image "$WIM" --index all --json
     expect_status "WIM, every image: exit 1 (image 1 has failures)" 1
     expect_json "WIM json: two images" "len(d['images'])==2 and not d['images'][0]['all_bound'] and d['images'][1]['all_bound']"

@@ -27,26 +27,26 @@ TP=$(openssl x509 -in "$PEM" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
 # ---- verdicts of check-package, one fact changed at a time ----------------
 run check-package "$TMP/pkg-amd64" --image "$TMP/img64"
 expect_status "unsigned x64: exit 1" 1
-verdict "unsigned x64: will not load (Code 52)" amd64 "will not load \(Code 52\).*unsigned"
+verdict "unsigned x64: never installs unattended, will not load (Code 52)" amd64 "installs: never unattended \(the package is unsigned.*; loads: Code 52"
 expect_out "unsigned x64: says what to change" "to change: .*--test-sign"
 run check-package "$TMP/pkg-x86" --image "$TMP/img32"
-verdict "unsigned x86: needs a user prompt" x86 "needs a user prompt.*unsigned"
+verdict "unsigned x86: never installs unattended, loads" x86 "installs: never unattended \(the package is unsigned.*; loads: yes"
 
 "$OFFSTAGE" make-cat "$TMP/pkg-amd64" >/dev/null
 "$OFFSTAGE" sign --key "$KEY" --cert "$CER" "$TMP/pkg-amd64/aero_virtio_snd.cat" >/dev/null
 run check-package "$TMP/pkg-amd64" --image "$TMP/img64"
-verdict "signer not trusted by the image: will not load" amd64 "will not load \(Code 52\).*not trusted"
+verdict "signer not trusted by the image: a prompt; testsigning off: Code 52" amd64 "installs: after a prompt \(its signer is not trusted.*; loads: Code 52 \(it is test-signed and testsigning is off"
 expect_out "untrusted: the fix trusts the signer and turns testsigning on" "add-cert.*testsigning"
 
 "$OFFSTAGE" add-cert --image "$TMP/img64" --cert "$CER" --store ROOT >/dev/null
 run check-package "$TMP/pkg-amd64" --image "$TMP/img64"
-verdict "trusted, testsigning off: will install, will not load" amd64 \
-    "will install, will not load \(Code 52\): it is test-signed and testsigning is off in the image's BCD-Template"
+verdict "in ROOT only, testsigning off: a prompt, will not load" amd64 \
+    "installs: after a prompt .*TrustedPublisher.*; loads: Code 52 \(it is test-signed and testsigning is off in the image's BCD-Template\)"
 expect_out "testsigning off: the fix is bcd --set testsigning on" "to change: .*bcd .*--set testsigning on"
 
 "$OFFSTAGE" bcd --image "$TMP/img64" --set testsigning on >/dev/null
 run check-package "$TMP/pkg-amd64" --image "$TMP/img64"
-verdict "in ROOT only: needs a user prompt" amd64 "needs a user prompt.*TrustedPublisher"
+verdict "in ROOT only, testsigning on: a prompt, loads" amd64 "installs: after a prompt \(its signer is not in the image's TrustedPublisher store.*; loads: yes"
 expect_status "a prompt: exit 1" 1
 
 "$OFFSTAGE" add-cert --image "$TMP/img64" --cert "$CER" --store TrustedPublisher >/dev/null
@@ -77,7 +77,7 @@ cp "$EXAMPLE/amd64/aero_virtio_snd.inf" "$EXAMPLE/amd64/aero_virtio_snd.sys" "$T
 run make-cat "$TMP/pkg-mc" --cert "$CER" --key "$KEY" --json
 expect_json "make-cat --cert --key: written signed" "d['catalogs'][0]['signed'] is True"
 run check-package "$TMP/pkg-mc" --image "$TMP/img64"
-verdict "make-cat's signed catalog: will install and load" amd64 "will install and load"
+verdict "make-cat's signed catalog: will install and load" amd64 "installs: silently.*; loads: yes"
 run make-cat "$TMP/pkg-mc" --cert "$CER"
 expect_status "make-cat --cert without --key: usage error" 2
 
@@ -115,7 +115,7 @@ for ac in with without; do
     cp "$X/s.cat" "$X/$ac/aero_virtio_snd.cat"
 done
 run check-package "$X/with" --image "$X/img"
-verdict "cross-signed release signature: loads with testsigning off" amd64 "will install and load"
+verdict "cross-signed release signature: loads with testsigning off" amd64 "installs: silently.*; loads: yes"
 run check-package "$X/without" --image "$X/img"
 verdict "the same chain without the cross-certificate: a test signature" amd64 "testsigning is off"
 
@@ -134,7 +134,7 @@ pkg_before=$(cd "$TMP/pkg-unsigned" && sha256sum * | sort)
 snapshot "$TMP/ts" > "$TMP/ts.snap"
 run add-driver --image "$TMP/ts" --driver "$TMP/pkg-unsigned" --test-sign --test-sign-dir "$TMP/cert" --dry-run
 expect_status "test-sign dry run" 0
-verdict "dry run predicts the result" amd64 "will install and load"
+verdict "dry run predicts the result" amd64 "installs: silently.*; loads: yes"
 verdict "dry run: the verdict says it is a prediction, and what would be signed" amd64 \
     "predicted: it would be test-signed by CN=offstage Test Signing \($TP\)"
 same_as_before "dry run writes nothing" "$TMP/ts" "$TMP/ts.snap"
@@ -145,7 +145,7 @@ same_as_before "dry run --json writes nothing" "$TMP/ts" "$TMP/ts.snap"
 
 run add-driver --image "$TMP/ts" --driver "$TMP/pkg-unsigned" --test-sign --cert "$CER" --key "$KEY"
 expect_status "test-sign an unsigned package" 0
-verdict "test-signed: will install and load" amd64 "will install and load"
+verdict "test-signed: will install and load" amd64 "installs: silently.*; loads: yes"
 expect_no_out "test-signed: the verdict is the staged copy's, not a prediction" "predicted"
 expect_out "test-signed: the plan's note says what is staged, as before" \
     "^      test-signed: a catalog made for amd64 and signed by CN=offstage Test Signing is staged with it"
@@ -190,10 +190,10 @@ cp tests/data/teststor/teststor.inf "$TMP/stor/"
 cp "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/stor/"
 "$OFFSTAGE" make-test-image "$TMP/bt" --arch amd64 >/dev/null
 run check-package "$TMP/stor" --image "$TMP/bt"
-verdict "boot-start, unsigned: will not load" amd64 "will not load"
+verdict "boot-start, unsigned: the boot stops" amd64 "loads: boot stops"
 run add-driver --image "$TMP/bt" --driver "$TMP/stor" --test-sign --test-sign-dir "$TMP/cert"
 expect_status "boot-start package test-signed" 0
-verdict "boot-start, test-signed: will install and load" amd64 "will install and load"
+verdict "boot-start, test-signed: will install and load" amd64 "installs: silently.*; loads: yes"
 expect_out "boot-start: says the .sys carries an embedded signature" "embedded signature"
 SYS="$TMP/bt/Windows/System32/drivers/testdrv.sys"
 if osslsigncode verify -CAfile "$PEM" -in "$SYS" >"$TMP/v" 2>&1; then
