@@ -283,8 +283,7 @@ const char *ost_staged_verdict_word(const struct ost_staged_verdict *v)
         break;
     }
     /* a boot-start driver winload refuses stops the boot: no device to show Code 52 on */
-    const char *s = v->verdict.summary;
-    return s && (strstr(s, "will not start") || strstr(s, "boot stops")) ? "boot stops" : "Code 52";
+    return v->verdict.loads == OST_LOAD_BOOT_STOPS ? "boot stops" : "Code 52";
 }
 
 void ost_staged_verdict_free(struct ost_staged_verdict *v)

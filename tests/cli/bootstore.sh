@@ -63,9 +63,9 @@ fi
 # ---- an installed system: its BCD-Template is not what boots ---------------------
 run check-package "$PKG" --image "$TMP/installed"
 expect_status "installed, no --bcd: check-package exits 0 (no verdict that fails)" 0
-expect_out "installed, no --bcd: the verdict says unknown: give --bcd" "first boot \(amd64\): will install; loads only if .*testsigning unknown: give --bcd \(the system partition's Boot\\\\BCD or EFI\\\\Microsoft\\\\Boot\\\\BCD\)"
+expect_out "installed, no --bcd: the verdict says unknown: give --bcd" "first boot \(amd64\): installs: silently .*; loads: unknown .*testsigning unknown: give --bcd \(the system partition's Boot\\\\BCD or EFI\\\\Microsoft\\\\Boot\\\\BCD\)"
 expect_out "installed: the evidence is named" "^image: installed \(SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Setup\\\\State\\\\ImageState = IMAGE_STATE_COMPLETE"
-expect_no_out "installed, no --bcd: no verdict says it will load" "will install and load"
+expect_no_out "installed, no --bcd: no verdict says it will load" "loads: yes"
 expect_no_out "installed, no --bcd: BCD-Template is not read" "read the image's BCD-Template"
 # turning testsigning on in its template changes nothing for an installed system
 "$OFFSTAGE" bcd --image "$TMP/installed" --set testsigning on >/dev/null
@@ -74,11 +74,11 @@ expect_json "installed, template on: still unknown (JSON)" "d['packages'][0]['fi
 
 run check-package "$PKG" --image "$TMP/installed" --bcd "$ON"
 expect_status "installed, --bcd with testsigning on: exit 0" 0
-expect_out "installed, --bcd on: will install and load" "first boot \(amd64\): will install and load \(test-signed, testsigning on\)$"
+expect_out "installed, --bcd on: will install and load" "first boot \(amd64\): installs: silently .*; loads: yes \(test-signed, testsigning on in BCD store"
 expect_out "installed, --bcd on: the store read is named" "^testsigning: on \(BCD store $ON\)"
 run check-package "$PKG" --image "$TMP/installed" --bcd "$OFF"
 expect_status "installed, --bcd with testsigning off: exit 1" 1
-expect_out "installed, --bcd off: Code 52, naming the store" "will not load \(Code 52\).*testsigning is off in BCD store $OFF"
+expect_out "installed, --bcd off: Code 52, naming the store" "loads: Code 52 \(it is test-signed and testsigning is off in BCD store $OFF"
 
 # ---- two stores: on only when on in both ---------------------------------------------
 run check-package "$PKG" --image "$TMP/installed" --bcd "$ON" --bcd "$OFF"
@@ -93,7 +93,7 @@ expect_json "two stores, both on: loads, both named (JSON)" "d['packages'][0]['f
 run check-package "$PKG" --image "$TMP/winpe"
 expect_out "winpe, no --bcd: the template has no effect, said" "its BCD-Template has no effect"
 expect_out "winpe, no --bcd: names the media's stores" "give --bcd with the media's boot\\\\BCD \(BIOS\) and efi\\\\microsoft\\\\boot\\\\bcd \(UEFI\)"
-expect_no_out "winpe, template on: no verdict says it will load" "will install and load"
+expect_no_out "winpe, template on: no verdict says it will load" "loads: yes"
 run check-package "$PKG" --image "$TMP/winpe" --bcd "$ON" --bcd "$OFF"
 expect_status "winpe, media stores one off: exit 1" 1
 expect_out "winpe with --bcd: the template is still said to have no effect" "BCD-Template has no effect"
@@ -102,7 +102,7 @@ expect_out "winpe with --bcd: the template is still said to have no effect" "BCD
 "$OFFSTAGE" bcd --image "$TMP/generalized" --set testsigning on >/dev/null
 run check-package "$PKG" --image "$TMP/generalized"
 expect_status "generalized, template on: exit 0" 0
-expect_out "generalized: the verdict says what it rests on" "will install and load \(test-signed, testsigning on\); this rests on Windows 7 Setup carrying the BCD-Template's \{bootloadersettings\} into the installed boot store, which Microsoft does not document"
+expect_out "generalized: the verdict says what it rests on" "loads: yes \(test-signed, testsigning on in the image.s BCD-Template; the kernel needs no trusted root\); this rests on Windows 7 Setup carrying the BCD-Template's \{bootloadersettings\} into the installed boot store, which Microsoft does not document"
 expect_out "generalized: the alternative is named" "bcdedit /set \{default\} testsigning on. in Windows\\\\Setup\\\\Scripts\\\\SetupComplete.cmd"
 expect_out "generalized: the evidence is named" "^image: generalized \(.*IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
 run check-package "$PKG" --image "$TMP/none"
@@ -113,7 +113,7 @@ expect_no_out "no verdict offers nointegritychecks" "nointegritychecks"
 cp -a "$TMP/installed" "$TMP/inst2"
 run add-driver --image "$TMP/inst2" --driver "$PKG"
 expect_status "add-driver, installed, no --bcd: staged" 0
-expect_out "add-driver, installed, no --bcd: unknown: give --bcd" "first boot \(amd64\): will install; loads only if .*give --bcd"
+expect_out "add-driver, installed, no --bcd: unknown: give --bcd" "first boot \(amd64\): installs: silently .*; loads: unknown .*give --bcd"
 cp "$TMP/media.BCD" "$TMP/media/b1"; cp "$TMP/media.BCD" "$TMP/media/b2"
 cp -a "$TMP/installed" "$TMP/inst3"
 run add-driver --image "$TMP/inst3" --driver "$PKG" --test-sign-dir "$TMP/cert" --test-sign --bcd "$TMP/media/b1" --bcd "$TMP/media/b2" --json
@@ -122,7 +122,7 @@ expect_json "add-driver: both stores in the JSON, both changed" "[s['store'] for
 [ "$(element_byte "$TMP/media/b1" "$LOADER" 16000049)" = 01 ] && [ "$(element_byte "$TMP/media/b2" "$LOADER" 16000049)" = 01 ] &&
     ok "add-driver: testsigning on in both stores (hivexget)" || not_ok "add-driver: both stores" "not 01"
 run add-driver --image "$TMP/inst3" --driver "$PKG" --test-sign-dir "$TMP/cert" --test-sign --bcd "$TMP/media/b1" --bcd "$TMP/media/b2"
-expect_out "add-driver again: the verdict weighs both stores" "will install and load"
+expect_out "add-driver again: the verdict weighs both stores" "installs: silently .*; loads: yes"
 expect_out "add-driver again: each store said already on" "BCD store $TMP/media/b2: testsigning already on"
 # a store that cannot be written stops the command before anything is written
 cp -a "$TMP/installed" "$TMP/inst4"; snapshot "$TMP/inst4" > "$TMP/inst4.snap"
@@ -134,10 +134,10 @@ cmp -s "$TMP/media/c1" "$TMP/media.BCD" && ok "add-driver, second --bcd missing:
 
 # ---- doctor --bcd ---------------------------------------------------------------------------
 run doctor --image "$TMP/inst2"
-expect_out "doctor, installed, no --bcd: unknown: give --bcd" "first boot: will install; loads only if .*give --bcd"
+expect_out "doctor, installed, no --bcd: unknown: give --bcd" "first boot: installs: silently .*; loads: unknown .*give --bcd"
 expect_out "doctor: the image's kind and the policy are printed" "^testsigning: unknown: give --bcd"
 run doctor --image "$TMP/inst2" --bcd "$ON"
-expect_out "doctor --bcd on: will install and load" "first boot: will install and load \(test-signed, testsigning on\)"
+expect_out "doctor --bcd on: will install and load" "first boot: installs: silently .*; loads: yes \(test-signed, testsigning on"
 expect_out "doctor --bcd: the store read is named" "^  read $ON: testsigning on"
 run doctor --image "$TMP/inst2" --bcd "$ON" --bcd "$OFF" --json
 expect_json "doctor, two --bcd, one off: Code 52 naming it (JSON)" "'testsigning is off in BCD store $OFF' in json.dumps(d) and d['images'][0]['boot_policy']['testsigning'] is False"

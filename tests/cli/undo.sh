@@ -35,7 +35,7 @@ expect_no_out "refused run: no certificate in the image" "$(openssl x509 -in "$T
 sed -i 's/^\[Version\]/[Version]\nCatalogFile=aero_virtio_snd.cat/' "$TMP/nocat/aero_virtio_snd.inf"
 run add-driver --image "$TMP/nocat-img" --driver "$TMP/nocat" --test-sign --test-sign-dir "$TMP/cert"
 expect_status "advice followed: add-driver --test-sign stages it" 0
-expect_out "advice followed: the staged copy will install and load" "first boot \(amd64\): will install and load"
+expect_out "advice followed: the staged copy will install and load" "first boot \(amd64\): installs: silently .*; loads: yes"
 
 # ---- remove-driver after add-driver --test-sign ---------------------------------
 TP=$(openssl x509 -in "$TMP/cert/offstage-test.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
