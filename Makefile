@@ -40,7 +40,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all demo check test test-asan fuzz bench soak deps clean examples
+.PHONY: all build-all demo check test test-asan fuzz bench soak deps clean examples
 all: $(BUILD)/offstage examples
 
 deps:
@@ -85,15 +85,23 @@ test: all $(TESTS)
 	@OST_BUILD=$(BUILD) sh tests/run.sh $(TESTS)
 
 # The whole suite again with AddressSanitizer and UBSan in a separate tree.
+ASAN_MAKE = $(MAKE) --no-print-directory BUILD=build/asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 test-asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    test
+	@$(ASAN_MAKE) test
 
-# Builds run two jobs at a time (the tests themselves run one by one).
+build-all: all $(TESTS)
+
+# Builds run two jobs at a time. The tests run one by one, mostly on one
+# core: the sanitizer tree is built on the other while the plain suite runs
+# (its log is shown only when that build fails).
 CHECK_JOBS ?= 2
 check: deps
-	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) test
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) build-all
+	@mkdir -p build/asan
+	@$(ASAN_MAKE) build-all >build/asan/build.log 2>&1 & asan=$$!; \
+	    $(MAKE) --no-print-directory test; rc=$$?; \
+	    wait $$asan || { cat build/asan/build.log; exit 1; }; exit $$rc
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(MAKE) --no-print-directory -j$(CHECK_JOBS) test-asan
 
