@@ -154,12 +154,12 @@ static void decide_load_x64(const struct ost_verdict_input *in, struct part *p)
     const char *source = in->testsigning_source ? in->testsigning_source : "";
     if (!(in->signature == OST_SIG_TRUSTED && in->microsoft_root)) {
         if (in->testsigning == OST_NO) {
-            part_set(p, refused(in), FIX_TESTSIGNING, "it is test-signed and testsigning is off%s%s%s", in_source,
-                     source, boot);
+            part_set(p, refused(in), in->testsigning_fix ? in->testsigning_fix : FIX_TESTSIGNING,
+                     "it is test-signed and testsigning is off%s%s%s", in_source, source, boot);
             return;
         }
         if (in->testsigning == OST_UNKNOWN) {
-            part_set(p, OST_LOAD_UNKNOWN, FIX_BCD,
+            part_set(p, OST_LOAD_UNKNOWN, in->testsigning_fix ? in->testsigning_fix : FIX_BCD,
                      "it is test-signed: it loads only if testsigning is on in the boot store, which was not given");
             return;
         }

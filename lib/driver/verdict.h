@@ -71,6 +71,9 @@ struct ost_verdict_input {
     ost_tristate testsigning; /* from the BCD given or the image's BCD-Template */
     const char *testsigning_source; /* which of them, for the message; may be NULL */
     const char *testsigning_caveat; /* what a verdict resting on testsigning must also say; may be NULL */
+    /* The step that turns testsigning on where it decides (or gives the
+     * store that decides), literally as run; NULL: the generic one. */
+    const char *testsigning_fix;
     bool boot_critical;       /* StartType 0: loaded by winload */
     bool driver_embedded_signature; /* every .sys of a boot-critical package carries one */
     /* Digests that need SHA-2 support: "sha1", "sha256", ...; NULL: SHA-1.

@@ -136,6 +136,12 @@ static ost_status read_given(struct ost_boot_policy *pol, const struct ost_strli
         off += s->testsigning == OST_NO;
     }
     char all[1000], offs[1000], ons[1000];
+    size_t used = 0;
+    for (size_t i = 0; i < pol->nstores && used < sizeof pol->testsigning_fix; i++)
+        if (pol->stores[i].testsigning != OST_YES)
+            used += (size_t)snprintf(pol->testsigning_fix + used, sizeof pol->testsigning_fix - used,
+                                     "%s offstage bcd --store %s --set testsigning on",
+                                     used ? ";" : "turn test-signing on in the boot store where it is off:", pol->stores[i].path);
     join_paths(pol, OST_UNKNOWN, all, sizeof all);
     join_paths(pol, OST_NO, offs, sizeof offs);
     join_paths(pol, OST_YES, ons, sizeof ons);
@@ -179,6 +185,10 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
                         "EFI\\Microsoft\\Boot\\BCD): the image is an installed system (%s), which boots from that "
                         "store, never from its BCD-Template",
                         evidence);
+        ost_format_into(pol->testsigning_fix, sizeof pol->testsigning_fix,
+                        "give the store it boots from: --bcd FILE (the system partition's Boot\\BCD or "
+                        "EFI\\Microsoft\\Boot\\BCD); where testsigning is off there: offstage bcd --store FILE "
+                        "--set testsigning on");
         return OST_OK;
     }
     if (kind == OST_IMAGE_KIND_WINPE) {
@@ -189,6 +199,10 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
                         "efi\\microsoft\\boot\\bcd (UEFI): the image is Windows PE (%s), which boots from those; "
                         "its BCD-Template has no effect",
                         evidence);
+        ost_format_into(pol->testsigning_fix, sizeof pol->testsigning_fix,
+                        "give the media's stores: --bcd boot\\BCD --bcd efi\\microsoft\\boot\\bcd (from the "
+                        "media's root); where testsigning is off there: offstage bcd --store FILE --set testsigning on "
+                        "for each (not the image's BCD-Template, which has no effect)");
         return OST_OK;
     }
     ost_status st = ost_image_testsigning(img, &pol->testsigning, err);
@@ -280,6 +294,7 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .testsigning = pol->testsigning,
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .testsigning_caveat = pol->testsigning_caveat[0] ? pol->testsigning_caveat : NULL,
+        .testsigning_fix = pol->testsigning_fix[0] ? pol->testsigning_fix : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = drivers_embed_signatures(pa),
         .digest = res->digest[0] ? res->digest : NULL,

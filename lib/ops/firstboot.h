@@ -54,6 +54,11 @@ struct ost_boot_policy {
     /* What a verdict resting on testsigning must say besides ("" when
      * nothing): the template caveat, or why the template was not read. */
     char testsigning_caveat[900];
+    /* The step that turns testsigning on in the store that decides, or
+     * that gives the stores to read ("" : verdict.h's generic one): a
+     * --bcd store off is turned on with bcd --store, not --image, whose
+     * template that system does not boot from. */
+    char testsigning_fix[1200];
     bool template_decides;              /* the image's BCD-Template stands for the boot store */
     struct ost_image_kind_info kind;    /* filled when img is given */
     struct ost_boot_store stores[OST_BOOT_MAX_STORES];

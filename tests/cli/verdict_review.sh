@@ -1,0 +1,64 @@
+# CLI tests that a first-boot verdict's fix is a step that works: run as
+# advised, it changes the verdict. The store that decides testsigning is
+# the one its fix edits (a --bcd store with bcd --store, never the
+# template an installed system or Windows PE does not boot from); a
+# staged copy's fix that changes the package removes the copy first (else
+# add-driver says "already staged"); doctor, check-package and add-driver
+# agree that a verdict resting on a fact not known (depends) predicts no
+# failure. Real stores: ../shared/fixtures/bcd when present.
+. tests/cli/lib.sh
+
+CER="$TMP/cert/offstage-test.cer"; KEY="$TMP/cert/offstage-test.key"
+"$OFFSTAGE" make-test-cert --out "$TMP/cert" >/dev/null
+PKG="$TMP/pkg"
+make_package "$PKG" amd64
+
+if [ -r "$SHARED/fixtures/bcd/usbboot-bios-BCD.xz" ]; then
+    xz -dc "$SHARED/fixtures/bcd/usbboot-bios-BCD.xz" > "$TMP/media.BCD"
+    xz -dc "$SHARED/fixtures/bcd/regipy-BCD.xz" > "$TMP/system.BCD"
+else
+    echo "skip: $SHARED/fixtures/bcd not present (../shared is absent in a user's clone); make-test-image's template stands in"
+    "$OFFSTAGE" make-test-image --arch amd64 "$TMP/tpl" >/dev/null
+    cp "$TMP/tpl/Windows/System32/config/BCD-Template" "$TMP/media.BCD"
+    cp "$TMP/media.BCD" "$TMP/system.BCD"
+fi
+
+# run_advised_bcd: runs the first "offstage bcd --store FILE --set testsigning
+# on" a "to change:" line of stdout advises, as written
+run_advised_bcd() {
+    set -- $(grep '^ *to change: ' "$OUT" | grep -o 'offstage bcd --store [^ ;]* --set testsigning on' | head -1)
+    [ "$1" = offstage ] && shift && "$OFFSTAGE" "$@" >/dev/null
+}
+
+# ---- an installed system, --bcd store off: the fix edits that store ---------------
+"$OFFSTAGE" make-test-image --arch amd64 --state installed "$TMP/inst" >/dev/null
+"$OFFSTAGE" add-driver --image "$TMP/inst" --driver "$PKG" --test-sign --cert "$CER" --key "$KEY" >/dev/null
+STORE="$TMP/system.BCD"
+run get-driver-info --image "$TMP/inst" --driver aero_virtio_snd.inf --bcd "$STORE"
+expect_out "installed, --bcd off: Code 52 from that store" "loads: Code 52 \(it is test-signed and testsigning is off in BCD store $STORE\)"
+expect_out "installed, --bcd off: the fix turns it on in that store" "to change: turn test-signing on in the boot store where it is off: offstage bcd --store $STORE --set testsigning on$"
+expect_no_out "installed, --bcd off: no fix edits the template" "to change: .*bcd --image"
+# the advice, run as given, changes the verdict
+run_advised_bcd
+run get-driver-info --image "$TMP/inst" --driver aero_virtio_snd.inf --bcd "$STORE"
+expect_out "installed, advice run: now loads" "loads: yes \(test-signed, testsigning on in BCD store $STORE"
+
+# without --bcd the fix names the system partition's store, not the media's
+run check-package "$PKG" --image "$TMP/inst"
+expect_out "installed, no --bcd: the fix gives the system partition's store" "to change: give the store it boots from: --bcd FILE \(the system partition's Boot\\\\BCD or EFI\\\\Microsoft\\\\Boot\\\\BCD\)"
+
+# ---- Windows PE: the fix names the media's two stores, never its template ---------
+"$OFFSTAGE" make-test-image --arch amd64 --state winpe "$TMP/pe" >/dev/null
+"$OFFSTAGE" add-driver --image "$TMP/pe" --driver "$PKG" --test-sign --cert "$CER" --key "$KEY" >/dev/null
+run check-package "$PKG" --image "$TMP/pe"
+expect_out "winpe, no --bcd: the fix gives the media's stores" "to change: give the media's stores: --bcd boot\\\\BCD --bcd efi\\\\microsoft\\\\boot\\\\bcd"
+expect_no_out "winpe, no --bcd: no fix names an installed system's store" "to change: .*installed system"
+mkdir -p "$TMP/media/boot" "$TMP/media/efi"
+cp "$TMP/media.BCD" "$TMP/media/boot/BCD"; cp "$TMP/media.BCD" "$TMP/media/efi/bcd"
+"$OFFSTAGE" bcd --store "$TMP/media/boot/BCD" --set testsigning on >/dev/null
+run check-package "$PKG" --image "$TMP/pe" --bcd "$TMP/media/boot/BCD" --bcd "$TMP/media/efi/bcd"
+expect_status "winpe, one of two stores off: exit 1" 1
+expect_out "winpe, one store off: the fix edits only that store" "to change: turn test-signing on in the boot store where it is off: offstage bcd --store $TMP/media/efi/bcd --set testsigning on$"
+run_advised_bcd
+run check-package "$PKG" --image "$TMP/pe" --bcd "$TMP/media/boot/BCD" --bcd "$TMP/media/efi/bcd"
+expect_status "winpe, advice run: both stores on, exit 0" 0
