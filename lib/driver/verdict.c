@@ -189,6 +189,11 @@ static const char *load_words(ost_load_part p)
     return (unsigned)p < 4 ? w[p] : "unknown";
 }
 
+static bool changes_package(const char *fix)
+{
+    return fix && (!strcmp(fix, FIX_SIGN) || !strcmp(fix, FIX_EMBED) || !strcmp(fix, FIX_SHA2));
+}
+
 static ost_verdict_kind kind_of(ost_install_part i, ost_load_part l)
 {
     if (l == OST_LOAD_CODE_52 || l == OST_LOAD_BOOT_STOPS)
@@ -215,6 +220,7 @@ void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *
         .load_reason = load.reason,
     };
     out->kind = kind_of(out->installs, out->loads);
+    out->fix_changes_package = changes_package(inst.fix) || changes_package(load.fix);
     out->summary = ost_xasprintf("installs: %s (%s); loads: %s (%s)", install_words(out->installs), inst.reason,
                                  load_words(out->loads), load.reason);
     if (inst.fix && load.fix && strcmp(inst.fix, load.fix))

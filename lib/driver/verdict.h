@@ -114,6 +114,9 @@ struct ost_verdict {
     char *install_reason, *load_reason; /* the fact each part rests on */
     char *summary; /* "installs: silently (...); loads: Code 52 (...)" */
     char *fix;     /* the one thing to change for each failing part; NULL for OST_VERDICT_LOADS */
+    /* The fix signs the package anew: a copy already staged has to be
+     * removed first, since add-driver leaves a staged package as it is. */
+    bool fix_changes_package;
 };
 
 void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *out);

@@ -283,6 +283,16 @@ static void fix_for_no_catalog_file(const struct ost_package_arch *pa, struct os
                          "staged copy), or make-cat, then sign");
 }
 
+void ost_verdict_fix_staged(struct ost_verdict *v, const char *folder)
+{
+    if (!v->fix || !v->fix_changes_package)
+        return;
+    char *fix = ost_xasprintf("remove the staged copy first (offstage remove-driver --image TARGET --driver %s: "
+                              "add-driver keeps a package already staged as it is), then %s", folder, v->fix);
+    free(v->fix);
+    v->fix = fix;
+}
+
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
                            const struct ost_boot_policy *pol, struct ost_verdict *out)
 {

@@ -105,6 +105,11 @@ void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_ve
  * image: a target that is not known is not weighed). */
 void ost_boot_policy_read_sha2(struct ost_boot_policy *pol, struct ost_image *img);
 
+/* A staged copy's verdict whose fix signs the package anew starts the fix
+ * with removing the copy in folder (add-driver keeps a staged package as
+ * it is, so the fix alone would change nothing). */
+void ost_verdict_fix_staged(struct ost_verdict *v, const char *folder);
+
 /* The verdict for one architecture of a checked package. */
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
                            const struct ost_boot_policy *pol, struct ost_verdict *out);

@@ -62,3 +62,27 @@ expect_out "winpe, one store off: the fix edits only that store" "to change: tur
 run_advised_bcd
 run check-package "$PKG" --image "$TMP/pe" --bcd "$TMP/media/boot/BCD" --bcd "$TMP/media/efi/bcd"
 expect_status "winpe, advice run: both stores on, exit 0" 0
+
+# ---- a staged copy's fix that signs the package anew removes the copy first -------
+"$OFFSTAGE" make-test-image --arch amd64 --state generalized --sha2-update absent "$TMP/nosha2" >/dev/null
+run add-driver --image "$TMP/nosha2" --driver "$PKG" --test-sign --digest sha256 --cert "$CER" --key "$KEY"
+expect_out "SHA-256 on an image without SHA-2: Code 52" "loads: Code 52 \(it is signed with sha256"
+FOLDER=$(ls "$TMP/nosha2/Windows/offstage/drivers")
+expect_out "add-driver: the fix removes the staged copy first" "to change: remove the staged copy first \(offstage remove-driver --image TARGET --driver $FOLDER: add-driver keeps a package already staged as it is\), then sign with SHA-1"
+run get-driver-info --image "$TMP/nosha2" --driver aero_virtio_snd.inf
+expect_out "get-driver-info: the same fix" "to change: remove the staged copy first \(offstage remove-driver --image TARGET --driver $FOLDER"
+run doctor --image "$TMP/nosha2"
+expect_out "doctor: the same fix for the staged package" "to change: remove the staged copy first \(offstage remove-driver --image TARGET --driver $FOLDER"
+# the fix's own step alone changes nothing (add-driver keeps the copy) ...
+run add-driver --image "$TMP/nosha2" --driver "$PKG" --test-sign --digest sha1 --cert "$CER" --key "$KEY"
+expect_out "without the removal: already staged, still Code 52" "already staged.*|loads: Code 52 \(it is signed with sha256"
+# ... and the whole fix, run as written, does
+"$OFFSTAGE" remove-driver --image "$TMP/nosha2" --driver "$FOLDER" >/dev/null
+run add-driver --image "$TMP/nosha2" --driver "$PKG" --test-sign --digest sha1 --cert "$CER" --key "$KEY"
+expect_out "removed, then signed with SHA-1: loads" "first boot \(amd64\): installs: silently .*; loads: yes"
+run check-package "$PKG" --image "$TMP/nosha2"
+expect_no_out "check-package: a staged copy that loads has no fix" "remove the staged copy first"
+# a file of the staged copy changed after staging: the same first step
+echo tampered >> "$TMP/nosha2/Windows/offstage/drivers/$FOLDER/aero_virtio_snd.sys"
+run get-driver-info --image "$TMP/nosha2" --driver aero_virtio_snd.inf
+expect_out "tampered staged file: the fix removes the copy, then signs" "to change: remove the staged copy first .*, then sign it for test: add-driver --test-sign"
