@@ -86,3 +86,29 @@ expect_no_out "check-package: a staged copy that loads has no fix" "remove the s
 echo tampered >> "$TMP/nosha2/Windows/offstage/drivers/$FOLDER/aero_virtio_snd.sys"
 run get-driver-info --image "$TMP/nosha2" --driver aero_virtio_snd.inf
 expect_out "tampered staged file: the fix removes the copy, then signs" "to change: remove the staged copy first .*, then sign it for test: add-driver --test-sign"
+
+# ---- a verdict that rests on a fact not known predicts no failure -------------------
+# an installed system without --bcd: testsigning unknown, so the verdict
+# depends; check-package and add-driver exit 0 on it, and so does doctor
+"$OFFSTAGE" make-test-image --arch amd64 --state installed --with-device 1af4:1059:00191af4:01 "$TMP/dep" >/dev/null
+"$OFFSTAGE" add-driver --image "$TMP/dep" --driver "$PKG" --test-sign --cert "$CER" --key "$KEY" >/dev/null
+run check-package "$PKG" --image "$TMP/dep" --json
+expect_json "depends: check-package's staged copy depends" "[c for c in d['packages'][0]['staged_copies'] if c['first_boot']['verdict']=='depends']"
+expect_status "depends: check-package exits 0" 0
+run doctor --image "$TMP/dep"
+expect_status "depends: doctor exits 0 too" 0
+expect_out "depends: a WAIT line that says it is not known" "^WAIT +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*: unbound: not installed yet; .*; not known yet whether it loads: installs: silently .*; loads: unknown"
+expect_no_out "depends: no FAIL line" "^FAIL "
+expect_out "depends: the fix gives the store" "to change: give the store it boots from: --bcd FILE"
+run doctor --image "$TMP/dep" --bcd "$STORE" # on: the advice above turned it on
+expect_status "store given, testsigning on: doctor exits 0" 0
+expect_out "store given, on: WAIT with nothing unknown" "^WAIT +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*: unbound: not installed yet; staged aero_virtio_snd.inf matches and Plug and Play installs it on the next boot with the device$"
+"$OFFSTAGE" bcd --store "$STORE" --set testsigning off >/dev/null
+run doctor --image "$TMP/dep" --bcd "$STORE"
+expect_status "store given, testsigning off: doctor exits 1" 1
+expect_out "store given, off: FAIL, expected Code 52" "^FAIL +PCI.VEN_1AF4&DEV_1059.*; expected: Code 52 because"
+# without a device, a staged package whose verdict depends waits too
+"$OFFSTAGE" make-test-image --arch amd64 --state installed "$TMP/dep0" >/dev/null
+"$OFFSTAGE" add-driver --image "$TMP/dep0" --driver "$PKG" --test-sign --cert "$CER" --key "$KEY" >/dev/null
+run doctor --image "$TMP/dep0"
+expect_status "depends, no device: doctor exits 0" 0
