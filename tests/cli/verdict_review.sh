@@ -44,6 +44,8 @@ run get-driver-info --image "$TMP/inst" --driver aero_virtio_snd.inf --bcd "$STO
 expect_out "installed, advice run: now loads" "loads: yes \(test-signed, testsigning on in BCD store $STORE"
 
 # without --bcd the fix names the system partition's store, not the media's
+run get-driver-info --image "$TMP/inst" --driver aero_virtio_snd.inf
+expect_out "get-driver-info, no --bcd: testsigning unknown, and why" "^Testsigning: +unknown: give --bcd \(the system partition's Boot\\\\BCD or EFI\\\\Microsoft\\\\Boot\\\\BCD\)$"
 run check-package "$PKG" --image "$TMP/inst"
 expect_out "installed, no --bcd: the fix gives the system partition's store" "to change: give the store it boots from: --bcd FILE \(the system partition's Boot\\\\BCD or EFI\\\\Microsoft\\\\Boot\\\\BCD\)"
 
