@@ -61,6 +61,33 @@ static ost_tristate sha2_blocks(const struct ost_verdict_input *in, const char *
     return in->sha2;
 }
 
+/* A signature that verifies: silently when the image trusts its signer
+ * as a publisher, else after a prompt. */
+static void decide_trust(const struct ost_verdict_input *in, struct part *p)
+{
+    if (in->signature == OST_SIG_UNTRUSTED) {
+        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST, "its signer is not trusted (%s): Windows asks the user",
+                 why(in, "no trusted certificate in its chain"));
+        return;
+    }
+    if (in->microsoft_root) {
+        part_set(p, OST_INSTALL_SILENT, NULL, "its signature chains to a Microsoft root");
+        return;
+    }
+    if (!in->signer_in_root) {
+        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST,
+                 "its signer's chain ends at no certificate of the image's ROOT store: Windows asks the user");
+        return;
+    }
+    if (!in->signer_in_trusted_publisher) {
+        part_set(p, OST_INSTALL_PROMPT, FIX_PUBLISHER,
+                 "its signer is not in the image's TrustedPublisher store: Windows asks whether to trust the "
+                 "publisher");
+        return;
+    }
+    part_set(p, OST_INSTALL_SILENT, NULL, "its signer is in the image's ROOT and TrustedPublisher stores");
+}
+
 static void decide_install(const struct ost_verdict_input *in, struct part *p)
 {
     switch (in->signature) {
@@ -84,34 +111,23 @@ static void decide_install(const struct ost_verdict_input *in, struct part *p)
                  "unsigned and asks the user", in->digest, sha2_evidence(in));
         return;
     }
-    if (sha2 == OST_UNKNOWN) {
-        part_set(p, OST_INSTALL_UNKNOWN, FIX_SHA2,
-                 "its catalog is signed with %s, which Windows 7 verifies only with KB3033929 or KB4474419; "
-                 "whether the image has one is not known (%s); without it Windows asks the user", in->digest,
-                 sha2_evidence(in));
+    decide_trust(in, p);
+    if (sha2 != OST_UNKNOWN)
+        return;
+    /* Not knowing the SHA-2 support only decides between silently and a
+     * dialog; a signer not trusted asks the user either way. */
+    if (p->state != OST_INSTALL_SILENT) {
+        char *reason = ost_xasprintf("%s (whether this Windows 7 verifies its %s catalog at all is not known: %s)",
+                                     p->reason, in->digest, sha2_evidence(in));
+        free(p->reason);
+        p->reason = reason;
         return;
     }
-    if (in->signature == OST_SIG_UNTRUSTED) {
-        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST, "its signer is not trusted (%s): Windows asks the user",
-                 why(in, "no trusted certificate in its chain"));
-        return;
-    }
-    if (in->microsoft_root) {
-        part_set(p, OST_INSTALL_SILENT, NULL, "its signature chains to a Microsoft root");
-        return;
-    }
-    if (!in->signer_in_root) {
-        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST,
-                 "its signer's chain ends at no certificate of the image's ROOT store: Windows asks the user");
-        return;
-    }
-    if (!in->signer_in_trusted_publisher) {
-        part_set(p, OST_INSTALL_PROMPT, FIX_PUBLISHER,
-                 "its signer is not in the image's TrustedPublisher store: Windows asks whether to trust the "
-                 "publisher");
-        return;
-    }
-    part_set(p, OST_INSTALL_SILENT, NULL, "its signer is in the image's ROOT and TrustedPublisher stores");
+    free(p->reason);
+    part_set(p, OST_INSTALL_UNKNOWN, FIX_SHA2,
+             "its catalog is signed with %s, which Windows 7 verifies only with KB3033929 or KB4474419; "
+             "whether the image has one is not known (%s); without it Windows asks the user", in->digest,
+             sha2_evidence(in));
 }
 
 /* On x64 a driver winload refuses at boot stops the boot; one the kernel

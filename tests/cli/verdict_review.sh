@@ -114,3 +114,16 @@ expect_out "store given, off: FAIL, expected Code 52" "^FAIL +PCI.VEN_1AF4&DEV_1
 "$OFFSTAGE" add-driver --image "$TMP/dep0" --driver "$PKG" --test-sign --cert "$CER" --key "$KEY" >/dev/null
 run doctor --image "$TMP/dep0"
 expect_status "depends, no device: doctor exits 0" 0
+
+# ---- a signer not trusted prompts whether or not SHA-2 support is known -----------
+# SHA-256, signer in no store, an image that records no servicing packages
+mkdir -p "$TMP/sha256"
+make_package "$TMP/sha256" amd64
+"$OFFSTAGE" make-cat "$TMP/sha256" --cert "$CER" --key "$KEY" --digest sha256 >/dev/null
+"$OFFSTAGE" make-test-image --arch amd64 --state generalized "$TMP/unk" >/dev/null
+"$OFFSTAGE" bcd --image "$TMP/unk" --set testsigning on >/dev/null
+run check-package "$TMP/sha256" --image "$TMP/unk"
+expect_status "SHA-2 unknown, signer not trusted: a prompt is certain, exit 1" 1
+expect_out "SHA-2 unknown, signer not trusted: installs after a prompt, and says what is not known" "first boot \(amd64\): installs: after a prompt \(its signer .*\(whether this Windows 7 verifies its sha256 catalog at all is not known: .*\)\); loads: unknown"
+run check-package "$TMP/sha256" --image "$TMP/unk" --json
+expect_json "SHA-2 unknown, signer not trusted: JSON prompt" "[v for v in d['packages'][0]['first_boot'] if v['verdict']=='prompt' and v['installs']=='prompt' and v['loads']=='unknown']"
