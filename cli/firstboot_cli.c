@@ -40,8 +40,10 @@ json_t *ost_cli_staged_verdict_json(const struct ost_staged_verdict *v, const st
 {
     if (!v->judged)
         return json_null();
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "arch", ost_arch_name(v->arch), "verdict",
-                     ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary, "fix",
-                     ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature), "testsigning",
-                     pol->testsigning == OST_UNKNOWN ? json_null() : json_boolean(pol->testsigning));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "arch", ost_arch_name(v->arch), "verdict",
+                          ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary, "fix",
+                          ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature), "testsigning",
+                          pol->testsigning == OST_UNKNOWN ? json_null() : json_boolean(pol->testsigning));
+    ost_cli_verdict_parts(o, &v->verdict);
+    return o;
 }

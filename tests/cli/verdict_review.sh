@@ -127,3 +127,12 @@ expect_status "SHA-2 unknown, signer not trusted: a prompt is certain, exit 1" 1
 expect_out "SHA-2 unknown, signer not trusted: installs after a prompt, and says what is not known" "first boot \(amd64\): installs: after a prompt \(its signer .*\(whether this Windows 7 verifies its sha256 catalog at all is not known: .*\)\); loads: unknown"
 run check-package "$TMP/sha256" --image "$TMP/unk" --json
 expect_json "SHA-2 unknown, signer not trusted: JSON prompt" "[v for v in d['packages'][0]['first_boot'] if v['verdict']=='prompt' and v['installs']=='prompt' and v['loads']=='unknown']"
+
+# ---- a staged copy's verdict in JSON has its two parts, as the text does ----------
+PARTS="v['installs']=='silently' and v['loads']=='unknown' and v['verdict']=='depends'"
+run get-drivers --image "$TMP/dep" --json
+expect_json "get-drivers JSON: installs and loads" "[1 for v in [r['verdict'] for i in d['images'] for r in i['drivers'] if r['state']=='staged'] if $PARTS]"
+run get-driver-info --image "$TMP/dep" --driver aero_virtio_snd.inf --json
+expect_json "get-driver-info JSON: installs and loads" "[1 for v in [d['staged_copy']['first_boot']] if $PARTS]"
+run check-package "$PKG" --image "$TMP/dep" --json
+expect_json "check-package staged copy JSON: installs and loads" "[1 for v in [c['first_boot'] for c in d['packages'][0]['staged_copies']] if $PARTS]"
