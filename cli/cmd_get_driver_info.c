@@ -72,6 +72,8 @@ static json_t *staged_copy(const struct ost_store_entry *e, const struct ost_sta
             printf("First boot (%s): %s\n", ost_arch_name(v->arch), v->verdict.summary);
         if (v->judged && v->verdict.fix)
             printf("  to change: %s\n", v->verdict.fix);
+        if (v->judged && v->verdict.caveat)
+            printf("  note (the verdict rests on testsigning): %s\n", v->verdict.caveat);
     }
     json_t *signer = v->signer ? json_pack("{s:s, s:o}", "subject", v->signer, "thumbprint",
                                            ost_json_str(v->signer_thumbprint))

@@ -5,6 +5,7 @@ void ost_cli_verdict_parts(json_t *o, const struct ost_verdict *v)
 {
     json_object_set_new(o, "installs", json_string(ost_install_part_name(v->installs)));
     json_object_set_new(o, "loads", json_string(ost_load_part_name(v->loads)));
+    json_object_set_new(o, "caveat", ost_json_str(v->caveat));
 }
 
 json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_cat_arch_result *results,

@@ -251,6 +251,7 @@ void ost_verdict_free(struct ost_verdict *v)
     free(v->fix);
     free(v->install_reason);
     free(v->load_reason);
+    free(v->caveat);
     *v = (struct ost_verdict){0};
 }
 

@@ -117,6 +117,11 @@ struct ost_verdict {
     /* The fix signs the package anew: a copy already staged has to be
      * removed first, since add-driver leaves a staged package as it is. */
     bool fix_changes_package;
+    /* What the verdict rests on besides its two parts (the boot store's
+     * caveat, firstboot.h), or NULL. The same for every verdict of an
+     * image, so text prints it once per image as a note; JSON keeps it
+     * per verdict. */
+    char *caveat;
 };
 
 void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *out);

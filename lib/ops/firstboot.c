@@ -244,7 +244,7 @@ void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_ve
                           struct ost_verdict *v)
 {
     const char *caveat = pol->testsigning_caveat;
-    if (!caveat[0] || !v->summary || strstr(v->summary, caveat))
+    if (!caveat[0] || !v->summary || v->caveat)
         return;
     struct ost_verdict_input on = *in, off = *in;
     on.testsigning = OST_YES, off.testsigning = OST_NO;
@@ -254,11 +254,8 @@ void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_ve
     bool rests = a.kind != b.kind || strcmp(a.summary, b.summary) != 0;
     ost_verdict_free(&a);
     ost_verdict_free(&b);
-    if (!rests)
-        return;
-    char *summary = ost_xasprintf("%s; %s", v->summary, caveat);
-    free(v->summary);
-    v->summary = summary;
+    if (rests)
+        v->caveat = ost_xstrdup(caveat);
 }
 
 /* Every PE file a boot-critical package copies carries its own signature. */

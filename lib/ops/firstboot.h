@@ -96,8 +96,8 @@ ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_st
 /* The stores read, for a message: "BCD stores A and B", "the image's
  * BCD-Template"; "" when none. */
 void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, size_t size);
-/* Appends the policy's caveat to a verdict that rests on testsigning (one
- * that would differ were testsigning the other way), once. */
+/* Gives a verdict that rests on testsigning (one that would differ were
+ * testsigning the other way) the policy's caveat. */
 void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_verdict_input *in,
                           struct ost_verdict *v);
 

@@ -136,3 +136,20 @@ run get-driver-info --image "$TMP/dep" --driver aero_virtio_snd.inf --json
 expect_json "get-driver-info JSON: installs and loads" "[1 for v in [d['staged_copy']['first_boot']] if $PARTS]"
 run check-package "$PKG" --image "$TMP/dep" --json
 expect_json "check-package staged copy JSON: installs and loads" "[1 for v in [c['first_boot'] for c in d['packages'][0]['staged_copies']] if $PARTS]"
+
+# ---- the boot store's caveat: once per image in text, per verdict in JSON ---------
+"$OFFSTAGE" make-test-image --arch amd64 --state generalized "$TMP/gen" >/dev/null
+run add-driver --image "$TMP/gen" --driver "$PKG" --test-sign --cert "$CER" --key "$KEY"
+expect_out "generalized: the verdict line ends with its parts" "first boot \(amd64\): installs: silently \(.*\); loads: yes \(test-signed, testsigning on in the image's BCD-Template; the kernel needs no trusted root\)$"
+expect_out "generalized: the caveat is a note" "^  note \(verdicts resting on testsigning\): this rests on Windows 7 Setup carrying the BCD-Template's \{bootloadersettings\}.*SetupComplete.cmd"
+run check-package "$PKG" --image "$TMP/gen" --json
+expect_json "generalized: JSON keeps the caveat per verdict, apart from the summary" \
+    "[v for v in [c['first_boot'] for c in d['packages'][0]['staged_copies']] if v['caveat'].startswith('this rests on Windows 7 Setup') and 'rests on' not in v['summary']]"
+run get-driver-info --image "$TMP/gen" --driver aero_virtio_snd.inf
+expect_out "get-driver-info: the caveat is a note under the verdict" "^  note \(the verdict rests on testsigning\): this rests on"
+# x86 loads whatever testsigning says: its verdict has no caveat
+"$OFFSTAGE" make-test-image --arch x86 --state generalized "$TMP/gen86" >/dev/null
+mkdir -p "$TMP/pkg86"
+make_package "$TMP/pkg86" x86
+run add-driver --image "$TMP/gen86" --driver "$TMP/pkg86" --test-sign --cert "$CER" --key "$KEY" --json
+expect_json "x86: no caveat on a verdict that does not rest on testsigning" "[v for v in d['images'][0]['verdicts'][0]['first_boot'] if v['caveat'] is None and v['verdict']=='loads']"
