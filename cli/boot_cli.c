@@ -26,6 +26,9 @@ void ost_cli_boot_policy_print(FILE *out, const struct ost_boot_policy *pol, con
     for (size_t i = 0; i < pol->nstores; i++)
         fprintf(out, "%s  read %s: testsigning %s for %s\n", indent, pol->stores[i].path,
                 tristate_word(pol->stores[i].testsigning), pol->stores[i].loaders);
+    /* said once here, not in every verdict that rests on it */
+    if (pol->testsigning_caveat[0])
+        fprintf(out, "%snote (verdicts resting on testsigning): %s\n", indent, pol->testsigning_caveat);
 }
 
 json_t *ost_cli_boot_policy_json(const struct ost_boot_policy *pol)

@@ -305,6 +305,7 @@ static json_t *testsign_json(const struct ost_add_driver_job *j, size_t i)
 static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
 {
     json_t *all = json_array();
+    const char *caveat = NULL; /* the same for every verdict of the image: said once, after them */
     if (im->policy_problem && out)
         fprintf(out, "  (testsigning could not be read: %s)\n", im->policy_problem);
     for (size_t k = 0; k < im->nverdicts; k++) {
@@ -320,6 +321,8 @@ static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
                 if (v->verdict.fix)
                     fprintf(out, "      to change: %s\n", v->verdict.fix);
             }
+            if (v->verdict.caveat)
+                caveat = v->verdict.caveat;
             json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:b}", "arch", ost_arch_name(v->arch),
                 "verdict", ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary,
                 "fix", ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature),
@@ -333,6 +336,8 @@ static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
             json_object_set_new(entry, "problem", json_string(v->problem));
         json_array_append_new(all, entry);
     }
+    if (caveat && out)
+        fprintf(out, "  note (verdicts resting on testsigning): %s\n", caveat);
     return all;
 }
 

@@ -59,9 +59,10 @@ static json_t *staged_copy(const struct ost_store_entry *e, const struct ost_sta
         }
         if (sv->policy_problem)
             printf("Testsigning:    unknown: %s\n", sv->policy_problem);
+        else if (pol->testsigning == OST_UNKNOWN) /* the source says why: "unknown: give --bcd (...)" */
+            printf("Testsigning:    %s\n", pol->testsigning_source[0] ? pol->testsigning_source : "unknown");
         else
-            printf("Testsigning:    %s%s%s\n", pol->testsigning == OST_YES ? "on" : pol->testsigning == OST_NO ? "off"
-                                                                                   : "unknown",
+            printf("Testsigning:    %s%s%s\n", pol->testsigning == OST_YES ? "on" : "off",
                    pol->testsigning_source[0] ? " in " : "", pol->testsigning_source);
         if (v->problem)
             printf("First boot:     unknown: %s\n", v->problem);
@@ -71,6 +72,8 @@ static json_t *staged_copy(const struct ost_store_entry *e, const struct ost_sta
             printf("First boot (%s): %s\n", ost_arch_name(v->arch), v->verdict.summary);
         if (v->judged && v->verdict.fix)
             printf("  to change: %s\n", v->verdict.fix);
+        if (v->judged && v->verdict.caveat)
+            printf("  note (the verdict rests on testsigning): %s\n", v->verdict.caveat);
     }
     json_t *signer = v->signer ? json_pack("{s:s, s:o}", "subject", v->signer, "thumbprint",
                                            ost_json_str(v->signer_thumbprint))

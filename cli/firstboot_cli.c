@@ -5,6 +5,7 @@ void ost_cli_verdict_parts(json_t *o, const struct ost_verdict *v)
 {
     json_object_set_new(o, "installs", json_string(ost_install_part_name(v->installs)));
     json_object_set_new(o, "loads", json_string(ost_load_part_name(v->loads)));
+    json_object_set_new(o, "caveat", ost_json_str(v->caveat));
 }
 
 json_t *ost_cli_firstboot(const struct ost_package_report *r, const struct ost_cat_arch_result *results,
@@ -40,8 +41,10 @@ json_t *ost_cli_staged_verdict_json(const struct ost_staged_verdict *v, const st
 {
     if (!v->judged)
         return json_null();
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "arch", ost_arch_name(v->arch), "verdict",
-                     ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary, "fix",
-                     ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature), "testsigning",
-                     pol->testsigning == OST_UNKNOWN ? json_null() : json_boolean(pol->testsigning));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "arch", ost_arch_name(v->arch), "verdict",
+                          ost_verdict_kind_name(v->verdict.kind), "summary", v->verdict.summary, "fix",
+                          ost_json_str(v->verdict.fix), "signature", ost_sig_state_name(v->signature), "testsigning",
+                          pol->testsigning == OST_UNKNOWN ? json_null() : json_boolean(pol->testsigning));
+    ost_cli_verdict_parts(o, &v->verdict);
+    return o;
 }

@@ -87,6 +87,12 @@ static const struct row rows[] = {
      NULL},
     {"x64 SHA-256, support unknown", A64, T, 1, 1, 0, Y, 0, 0, "sha256", 0, UNK, I_UNK, L_UNK, K_DEP,
      "whether the image has one is not known (E)", "--digest sha1"},
+    /* a signer not trusted asks the user whatever the SHA-2 support: a
+     * prompt, not "depends" */
+    {"x64 SHA-256 untrusted signer, support unknown", A64, U, 0, 0, 0, Y, 0, 0, "sha256", 0, UNK, I_PR, L_UNK,
+     K_PROMPT, "installs: after a prompt (its signer is not trusted (X.sys", "add-cert"},
+    {"x86 SHA-256 not in TrustedPublisher, support unknown", X86, T, 1, 0, 0, Y, 0, 0, "sha256", 0, UNK, I_PR, L_YES,
+     K_PROMPT, "verifies its sha256 catalog at all is not known: E)", "--store TrustedPublisher"},
     {"x64 SHA-1, no SHA-2 support", A64, T, 1, 1, 0, Y, 0, 0, "sha1", 0, NO, I_SIL, L_YES, K_LOADS, "loads: yes",
      NULL},
     {"x86 SHA-256, no SHA-2 support", X86, T, 1, 1, 0, Y, 0, 0, "sha256", 0, NO, I_NEV, L_YES, K_PROMPT,

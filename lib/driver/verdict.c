@@ -61,6 +61,33 @@ static ost_tristate sha2_blocks(const struct ost_verdict_input *in, const char *
     return in->sha2;
 }
 
+/* A signature that verifies: silently when the image trusts its signer
+ * as a publisher, else after a prompt. */
+static void decide_trust(const struct ost_verdict_input *in, struct part *p)
+{
+    if (in->signature == OST_SIG_UNTRUSTED) {
+        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST, "its signer is not trusted (%s): Windows asks the user",
+                 why(in, "no trusted certificate in its chain"));
+        return;
+    }
+    if (in->microsoft_root) {
+        part_set(p, OST_INSTALL_SILENT, NULL, "its signature chains to a Microsoft root");
+        return;
+    }
+    if (!in->signer_in_root) {
+        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST,
+                 "its signer's chain ends at no certificate of the image's ROOT store: Windows asks the user");
+        return;
+    }
+    if (!in->signer_in_trusted_publisher) {
+        part_set(p, OST_INSTALL_PROMPT, FIX_PUBLISHER,
+                 "its signer is not in the image's TrustedPublisher store: Windows asks whether to trust the "
+                 "publisher");
+        return;
+    }
+    part_set(p, OST_INSTALL_SILENT, NULL, "its signer is in the image's ROOT and TrustedPublisher stores");
+}
+
 static void decide_install(const struct ost_verdict_input *in, struct part *p)
 {
     switch (in->signature) {
@@ -84,34 +111,23 @@ static void decide_install(const struct ost_verdict_input *in, struct part *p)
                  "unsigned and asks the user", in->digest, sha2_evidence(in));
         return;
     }
-    if (sha2 == OST_UNKNOWN) {
-        part_set(p, OST_INSTALL_UNKNOWN, FIX_SHA2,
-                 "its catalog is signed with %s, which Windows 7 verifies only with KB3033929 or KB4474419; "
-                 "whether the image has one is not known (%s); without it Windows asks the user", in->digest,
-                 sha2_evidence(in));
+    decide_trust(in, p);
+    if (sha2 != OST_UNKNOWN)
+        return;
+    /* Not knowing the SHA-2 support only decides between silently and a
+     * dialog; a signer not trusted asks the user either way. */
+    if (p->state != OST_INSTALL_SILENT) {
+        char *reason = ost_xasprintf("%s (whether this Windows 7 verifies its %s catalog at all is not known: %s)",
+                                     p->reason, in->digest, sha2_evidence(in));
+        free(p->reason);
+        p->reason = reason;
         return;
     }
-    if (in->signature == OST_SIG_UNTRUSTED) {
-        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST, "its signer is not trusted (%s): Windows asks the user",
-                 why(in, "no trusted certificate in its chain"));
-        return;
-    }
-    if (in->microsoft_root) {
-        part_set(p, OST_INSTALL_SILENT, NULL, "its signature chains to a Microsoft root");
-        return;
-    }
-    if (!in->signer_in_root) {
-        part_set(p, OST_INSTALL_PROMPT, FIX_TRUST,
-                 "its signer's chain ends at no certificate of the image's ROOT store: Windows asks the user");
-        return;
-    }
-    if (!in->signer_in_trusted_publisher) {
-        part_set(p, OST_INSTALL_PROMPT, FIX_PUBLISHER,
-                 "its signer is not in the image's TrustedPublisher store: Windows asks whether to trust the "
-                 "publisher");
-        return;
-    }
-    part_set(p, OST_INSTALL_SILENT, NULL, "its signer is in the image's ROOT and TrustedPublisher stores");
+    free(p->reason);
+    part_set(p, OST_INSTALL_UNKNOWN, FIX_SHA2,
+             "its catalog is signed with %s, which Windows 7 verifies only with KB3033929 or KB4474419; "
+             "whether the image has one is not known (%s); without it Windows asks the user", in->digest,
+             sha2_evidence(in));
 }
 
 /* On x64 a driver winload refuses at boot stops the boot; one the kernel
@@ -154,12 +170,12 @@ static void decide_load_x64(const struct ost_verdict_input *in, struct part *p)
     const char *source = in->testsigning_source ? in->testsigning_source : "";
     if (!(in->signature == OST_SIG_TRUSTED && in->microsoft_root)) {
         if (in->testsigning == OST_NO) {
-            part_set(p, refused(in), FIX_TESTSIGNING, "it is test-signed and testsigning is off%s%s%s", in_source,
-                     source, boot);
+            part_set(p, refused(in), in->testsigning_fix ? in->testsigning_fix : FIX_TESTSIGNING,
+                     "it is test-signed and testsigning is off%s%s%s", in_source, source, boot);
             return;
         }
         if (in->testsigning == OST_UNKNOWN) {
-            part_set(p, OST_LOAD_UNKNOWN, FIX_BCD,
+            part_set(p, OST_LOAD_UNKNOWN, in->testsigning_fix ? in->testsigning_fix : FIX_BCD,
                      "it is test-signed: it loads only if testsigning is on in the boot store, which was not given");
             return;
         }
@@ -189,6 +205,11 @@ static const char *load_words(ost_load_part p)
     return (unsigned)p < 4 ? w[p] : "unknown";
 }
 
+static bool changes_package(const char *fix)
+{
+    return fix && (!strcmp(fix, FIX_SIGN) || !strcmp(fix, FIX_EMBED) || !strcmp(fix, FIX_SHA2));
+}
+
 static ost_verdict_kind kind_of(ost_install_part i, ost_load_part l)
 {
     if (l == OST_LOAD_CODE_52 || l == OST_LOAD_BOOT_STOPS)
@@ -215,6 +236,7 @@ void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *
         .load_reason = load.reason,
     };
     out->kind = kind_of(out->installs, out->loads);
+    out->fix_changes_package = changes_package(inst.fix) || changes_package(load.fix);
     out->summary = ost_xasprintf("installs: %s (%s); loads: %s (%s)", install_words(out->installs), inst.reason,
                                  load_words(out->loads), load.reason);
     if (inst.fix && load.fix && strcmp(inst.fix, load.fix))
@@ -229,6 +251,7 @@ void ost_verdict_free(struct ost_verdict *v)
     free(v->fix);
     free(v->install_reason);
     free(v->load_reason);
+    free(v->caveat);
     *v = (struct ost_verdict){0};
 }
 

@@ -71,6 +71,9 @@ struct ost_verdict_input {
     ost_tristate testsigning; /* from the BCD given or the image's BCD-Template */
     const char *testsigning_source; /* which of them, for the message; may be NULL */
     const char *testsigning_caveat; /* what a verdict resting on testsigning must also say; may be NULL */
+    /* The step that turns testsigning on where it decides (or gives the
+     * store that decides), literally as run; NULL: the generic one. */
+    const char *testsigning_fix;
     bool boot_critical;       /* StartType 0: loaded by winload */
     bool driver_embedded_signature; /* every .sys of a boot-critical package carries one */
     /* Digests that need SHA-2 support: "sha1", "sha256", ...; NULL: SHA-1.
@@ -111,6 +114,14 @@ struct ost_verdict {
     char *install_reason, *load_reason; /* the fact each part rests on */
     char *summary; /* "installs: silently (...); loads: Code 52 (...)" */
     char *fix;     /* the one thing to change for each failing part; NULL for OST_VERDICT_LOADS */
+    /* The fix signs the package anew: a copy already staged has to be
+     * removed first, since add-driver leaves a staged package as it is. */
+    bool fix_changes_package;
+    /* What the verdict rests on besides its two parts (the boot store's
+     * caveat, firstboot.h), or NULL. The same for every verdict of an
+     * image, so text prints it once per image as a note; JSON keeps it
+     * per verdict. */
+    char *caveat;
 };
 
 void ost_verdict_decide(const struct ost_verdict_input *in, struct ost_verdict *out);

@@ -194,6 +194,8 @@ static void package_verdict(struct ost_image *img, const struct ost_boot_policy 
         st = decide(img, policy, inf, &p->verdict, &err);
     if (st == OST_OK)
         ost_verdict_name_files(&p->verdict, scratch, e->folder);
+    if (st == OST_OK && e->staged && !e->imported && e->published_name)
+        ost_verdict_fix_staged(&p->verdict, e->published_name);
     p->has_verdict = st == OST_OK;
     if (st != OST_OK)
         p->verdict_problem = ost_xstrdup(err.message);

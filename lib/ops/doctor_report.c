@@ -48,7 +48,8 @@ bool ost_doctor_healthy(const struct ost_doctor_report *r)
         return false;
     for (size_t i = 0; i < r->npackages; i++) {
         const struct ost_doctor_package *p = &r->packages[i];
-        if (ost_doctor_package_waits(p) && (p->verdict_problem || (p->has_verdict && p->verdict.kind != OST_VERDICT_LOADS)))
+        bool fails = p->has_verdict && p->verdict.kind != OST_VERDICT_LOADS && p->verdict.kind != OST_VERDICT_DEPENDS;
+        if (ost_doctor_package_waits(p) && (p->verdict_problem || fails))
             return false;
     }
     return true;

@@ -134,9 +134,11 @@ static bool rearmed(const struct ost_doctor_device *d)
 /* The failure the signature policy predicts for the package, or NULL. */
 static char *predicted_failure(const struct ost_doctor_package *vp)
 {
-    if (!vp || !vp->has_verdict || vp->verdict.kind == OST_VERDICT_LOADS)
+    /* a verdict resting on a fact not known (depends) predicts no failure:
+     * check-package and add-driver do not count it as one either */
+    if (!vp || !vp->has_verdict || vp->verdict.kind == OST_VERDICT_LOADS || vp->verdict.kind == OST_VERDICT_DEPENDS)
         return NULL;
-    const char *what = "the driver may not load";
+    const char *what = "the driver does not load";
     if (vp->verdict.kind == OST_VERDICT_NO_LOAD)
         what = strstr(vp->verdict.summary, "Code 52") ? "Code 52" : "the driver does not load";
     else if (vp->verdict.kind == OST_VERDICT_PROMPT)
@@ -222,7 +224,10 @@ static void decide_matched_unbound(struct ost_doctor_device *d)
                     fix);
         free(flags), free(logged), free(why), free(fix);
     } else {
-        char *expected = d->expected ? ost_xasprintf("; expected: %s", d->expected) : ost_xstrdup("");
+        bool depends = vp->has_verdict && vp->verdict.kind == OST_VERDICT_DEPENDS;
+        char *expected = d->expected ? ost_xasprintf("; expected: %s", d->expected)
+                         : depends   ? ost_xasprintf("; not known yet whether it loads: %s", vp->verdict.summary)
+                                     : ost_xstrdup("");
         set_verdict(d, OST_DOCTOR_PENDING,
                     failed ? ost_xasprintf("unbound: re-armed after a failed install (ConfigFlags REINSTALL); %s "
                                            "matches and Windows installs it on the next boot with the device%s",

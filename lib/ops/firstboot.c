@@ -136,6 +136,12 @@ static ost_status read_given(struct ost_boot_policy *pol, const struct ost_strli
         off += s->testsigning == OST_NO;
     }
     char all[1000], offs[1000], ons[1000];
+    size_t used = 0;
+    for (size_t i = 0; i < pol->nstores && used < sizeof pol->testsigning_fix; i++)
+        if (pol->stores[i].testsigning != OST_YES)
+            used += (size_t)snprintf(pol->testsigning_fix + used, sizeof pol->testsigning_fix - used,
+                                     "%s offstage bcd --store %s --set testsigning on",
+                                     used ? ";" : "turn test-signing on in the boot store where it is off:", pol->stores[i].path);
     join_paths(pol, OST_UNKNOWN, all, sizeof all);
     join_paths(pol, OST_NO, offs, sizeof offs);
     join_paths(pol, OST_YES, ons, sizeof ons);
@@ -179,6 +185,10 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
                         "EFI\\Microsoft\\Boot\\BCD): the image is an installed system (%s), which boots from that "
                         "store, never from its BCD-Template",
                         evidence);
+        ost_format_into(pol->testsigning_fix, sizeof pol->testsigning_fix,
+                        "give the store it boots from: --bcd FILE (the system partition's Boot\\BCD or "
+                        "EFI\\Microsoft\\Boot\\BCD); where testsigning is off there: offstage bcd --store FILE "
+                        "--set testsigning on");
         return OST_OK;
     }
     if (kind == OST_IMAGE_KIND_WINPE) {
@@ -189,6 +199,10 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
                         "efi\\microsoft\\boot\\bcd (UEFI): the image is Windows PE (%s), which boots from those; "
                         "its BCD-Template has no effect",
                         evidence);
+        ost_format_into(pol->testsigning_fix, sizeof pol->testsigning_fix,
+                        "give the media's stores: --bcd boot\\BCD --bcd efi\\microsoft\\boot\\bcd (from the "
+                        "media's root); where testsigning is off there: offstage bcd --store FILE --set testsigning on "
+                        "for each (not the image's BCD-Template, which has no effect)");
         return OST_OK;
     }
     ost_status st = ost_image_testsigning(img, &pol->testsigning, err);
@@ -230,7 +244,7 @@ void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_ve
                           struct ost_verdict *v)
 {
     const char *caveat = pol->testsigning_caveat;
-    if (!caveat[0] || !v->summary || strstr(v->summary, caveat))
+    if (!caveat[0] || !v->summary || v->caveat)
         return;
     struct ost_verdict_input on = *in, off = *in;
     on.testsigning = OST_YES, off.testsigning = OST_NO;
@@ -240,11 +254,8 @@ void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_ve
     bool rests = a.kind != b.kind || strcmp(a.summary, b.summary) != 0;
     ost_verdict_free(&a);
     ost_verdict_free(&b);
-    if (!rests)
-        return;
-    char *summary = ost_xasprintf("%s; %s", v->summary, caveat);
-    free(v->summary);
-    v->summary = summary;
+    if (rests)
+        v->caveat = ost_xstrdup(caveat);
 }
 
 /* Every PE file a boot-critical package copies carries its own signature. */
@@ -269,6 +280,16 @@ static void fix_for_no_catalog_file(const struct ost_package_arch *pa, struct os
                          "staged copy), or make-cat, then sign");
 }
 
+void ost_verdict_fix_staged(struct ost_verdict *v, const char *folder)
+{
+    if (!v->fix || !v->fix_changes_package)
+        return;
+    char *fix = ost_xasprintf("remove the staged copy first (offstage remove-driver --image TARGET --driver %s: "
+                              "add-driver keeps a package already staged as it is), then %s", folder, v->fix);
+    free(v->fix);
+    v->fix = fix;
+}
+
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,
                            const struct ost_boot_policy *pol, struct ost_verdict *out)
 {
@@ -280,6 +301,7 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .testsigning = pol->testsigning,
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .testsigning_caveat = pol->testsigning_caveat[0] ? pol->testsigning_caveat : NULL,
+        .testsigning_fix = pol->testsigning_fix[0] ? pol->testsigning_fix : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = drivers_embed_signatures(pa),
         .digest = res->digest[0] ? res->digest : NULL,

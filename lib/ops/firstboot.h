@@ -54,6 +54,11 @@ struct ost_boot_policy {
     /* What a verdict resting on testsigning must say besides ("" when
      * nothing): the template caveat, or why the template was not read. */
     char testsigning_caveat[900];
+    /* The step that turns testsigning on in the store that decides, or
+     * that gives the stores to read ("" : verdict.h's generic one): a
+     * --bcd store off is turned on with bcd --store, not --image, whose
+     * template that system does not boot from. */
+    char testsigning_fix[1200];
     bool template_decides;              /* the image's BCD-Template stands for the boot store */
     struct ost_image_kind_info kind;    /* filled when img is given */
     struct ost_boot_store stores[OST_BOOT_MAX_STORES];
@@ -91,14 +96,19 @@ ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_st
 /* The stores read, for a message: "BCD stores A and B", "the image's
  * BCD-Template"; "" when none. */
 void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, size_t size);
-/* Appends the policy's caveat to a verdict that rests on testsigning (one
- * that would differ were testsigning the other way), once. */
+/* Gives a verdict that rests on testsigning (one that would differ were
+ * testsigning the other way) the policy's caveat. */
 void ost_boot_policy_note(const struct ost_boot_policy *pol, const struct ost_verdict_input *in,
                           struct ost_verdict *v);
 
 /* Reads the image's SHA-2 support into the policy (nothing without an
  * image: a target that is not known is not weighed). */
 void ost_boot_policy_read_sha2(struct ost_boot_policy *pol, struct ost_image *img);
+
+/* A staged copy's verdict whose fix signs the package anew starts the fix
+ * with removing the copy in folder (add-driver keeps a staged package as
+ * it is, so the fix alone would change nothing). */
+void ost_verdict_fix_staged(struct ost_verdict *v, const char *folder);
 
 /* The verdict for one architecture of a checked package. */
 void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_cat_arch_result *res,

@@ -150,6 +150,7 @@ ost_status ost_staged_judge(struct ost_image *img, const struct ost_staged *rec,
                 continue;
             ost_firstboot_verdict(pa, &results[i], pol, &out->verdict);
             ost_verdict_name_files(&out->verdict, dir, out->folder_path);
+            ost_verdict_fix_staged(&out->verdict, out->folder);
             out->judged = true;
             out->signature = results[i].signature;
             if (pa->catalog_path) {

@@ -90,7 +90,7 @@ expect_out "REV_00: ConfigFlags decoded" 'ConfigFlags: 0x00000040 \(FAILEDINSTAL
 expect_out "DEV_1018: transitional" '^FAIL +PCI.VEN_1AF4&DEV_1018.*: unbound: transitional ID DEV_1018, no package in the image lists it \(aero_virtio_snd.inf binds only DEV_1059\)$'
 expect_out "DEV_1018: fix names the legacy package" 'to change: stage the package for the transitional device .*legacy package.*disable-legacy=on'
 expect_out "REV_01: Code 52, predicted without a log" '^FAIL +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*: bound \(service aero_virtio_snd via oem3.inf, .*\); expected: Code 52 because '
-expect_out "Code 52: the one thing to change" 'to change: sign it for test: add-driver --test-sign'
+expect_out "Code 52: the one thing to change" 'to change: remove the staged copy first \(offstage remove-driver --image TARGET --driver aero_virtio_snd.inf_amd64_neutral_[0-9a-f]+: .*\), then sign it for test: add-driver --test-sign'
 expect_out "Code 52: the policy's verdict" 'first boot \(amd64\): installs: never unattended \(the package is unsigned.*; loads: Code 52 \(x64 loads no unsigned driver\)'
 same_as_before "seed image unchanged" "$TMP/seed" "$TMP/seed.snap"
 run doctor --image "$TMP/seed" --json
