@@ -472,7 +472,7 @@ void ost_reg_state_free(struct ost_reg_state *v)
     memset(v, 0, sizeof *v);
 }
 
-static void reg_state_copy(struct ost_reg_state *to, const struct ost_reg_state *from)
+void ost_reg_state_copy(struct ost_reg_state *to, const struct ost_reg_state *from)
 {
     *to = *from;
     to->data = NULL;
@@ -491,7 +491,7 @@ void ost_staged_record_change(struct ost_staged *s, const char *key, const char 
         struct ost_reg_change *c = &s->changes[i];
         if (ost_streq_ci(c->key, key) && ost_streq_ci(c->name, name)) {
             ost_reg_state_free(&c->after);
-            reg_state_copy(&c->after, after);
+            ost_reg_state_copy(&c->after, after);
             return;
         }
     }
@@ -499,8 +499,8 @@ void ost_staged_record_change(struct ost_staged *s, const char *key, const char 
     struct ost_reg_change *c = &s->changes[s->nchanges++];
     c->key = ost_xstrdup(key);
     c->name = ost_xstrdup(name);
-    reg_state_copy(&c->before, before);
-    reg_state_copy(&c->after, after);
+    ost_reg_state_copy(&c->before, before);
+    ost_reg_state_copy(&c->after, after);
 }
 
 static json_t *reg_state_json(const struct ost_reg_state *v)

