@@ -67,3 +67,41 @@ expect_status "shared CDD ID, all removed: exit 0" 0
 if [ -s "$ERR" ]; then not_ok "shared CDD ID, all removed: nothing left alone" "$(cat "$ERR")"; else ok "shared CDD ID, all removed: nothing left alone"; fi
 export_system "$W" > "$TMP/after.reg"
 same "shared CDD ID, all removed: SYSTEM as before (hivexregedit)" "$TMP/pristine.reg" "$TMP/after.reg"
+
+# ---- remove-driver --with-trust on a trust record edited by hand ------------------
+bytes() { (cd "$1" && find . -type f -exec sha256sum {} + | sort; find . -type d | sort); }
+"$OFFSTAGE" make-test-cert --out "$TMP/cert" >/dev/null
+TS="$TMP/ts"
+run make-test-image --arch amd64 "$TS"
+run add-driver --image "$TS" --driver "$EXAMPLE/amd64/aero_virtio_snd.inf" --test-sign --test-sign-dir "$TMP/cert"
+expect_status "test-signed package staged" 0
+# hostile NAME PLACE PYTHON: the edited record is refused, naming the place, and nothing is written
+hostile() {
+    rm -rf "$W"; cp -a "$TS" "$W"
+    python3 -c "import json,sys;p=sys.argv[1];d=json.load(open(p));t=d['test_signing'];exec(sys.argv[2]);open(p,'w').write(json.dumps(d))" \
+        "$W/Windows/offstage/manifest.json" "$3"
+    bytes "$W" > "$TMP/h.before"
+    run remove-driver --image "$W" --driver all --with-trust
+    expect_status "hostile trust record, $1: exit 2" 2
+    expect_err "hostile trust record, $1: the place is named" "manifest.json: test_signing$2"
+    bytes "$W" > "$TMP/h.after"
+    same "hostile trust record, $1: nothing written (sha256sum)" "$TMP/h.before" "$TMP/h.after"
+}
+hostile "a store in added_to and already_in" '\.certificates\[0\]\.already_in: "ROOT" is both' \
+    't["certificates"][0]["already_in"] = ["ROOT"]'
+hostile "a certificate recorded twice" '\.certificates\[1\]\.thumbprint: .* is recorded twice' \
+    't["certificates"].append(dict(t["certificates"][0]))'
+hostile "a store named twice" '\.certificates\[0\]\.added_to\[1\]: "ROOT" is named twice' \
+    't["certificates"][0]["added_to"] = ["ROOT", "ROOT", "TrustedPublisher"]'
+hostile "a testsigning object recorded twice" '\.testsigning_before\[1\]\.object: .* recorded twice' \
+    't["testsigning_before"].append(dict(t["testsigning_before"][0]))'
+hostile "a store path ending in .." '\.testsigning_before\[0\]\.store: ' 't["testsigning_before"][0]["store"] = "/tmp/x/.."'
+hostile "a store path with ." '\.testsigning_before\[0\]\.store: ' 't["testsigning_before"][0]["store"] = "/tmp/./x"'
+# a thumbprint of a certificate the image does not hold: nothing is said to be removed
+rm -rf "$W"; cp -a "$TS" "$W"
+python3 -c "import json,sys;p=sys.argv[1];d=json.load(open(p));d['test_signing']['certificates'][0]['thumbprint']='0'*40;open(p,'w').write(json.dumps(d))" \
+    "$W/Windows/offstage/manifest.json"
+run remove-driver --image "$W" --driver all --with-trust
+expect_status "a certificate no longer in the stores: exit 0" 0
+expect_no_out "a certificate no longer in the stores: not said to be removed" "0{40} removed from"
+expect_out "a certificate no longer in the stores: said so" "0{40} is no longer in ROOT \(removed since\)"
