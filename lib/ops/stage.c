@@ -676,6 +676,43 @@ static ost_status set_dword_recorded(struct ost_image *img, struct ost_staged *r
 #define ADDREG_TYPE_BINARY 0x00000001u
 #define ADDREG_TYPE_DWORD 0x00010001u
 
+/* A subkey path below the service's key as the registry names keys: plain
+ * components of at most 255 characters. The registry does not resolve
+ * "." or "..", so such a line names keys no one reads, and one that
+ * removal could not tell from a hostile record. */
+static bool addreg_subkey_ok(const char *subkey)
+{
+    if (!subkey[0])
+        return true;
+    if (subkey[0] == '\\' || subkey[strlen(subkey) - 1] == '\\' || strstr(subkey, "\\\\"))
+        return false;
+    size_t len = 0;
+    for (const char *c = subkey;; c++) {
+        if (*c == '\\' || !*c) {
+            if (len > 255 || (len == 1 && c[-1] == '.') || (len == 2 && c[-1] == '.' && c[-2] == '.'))
+                return false;
+            len = 0;
+            if (!*c)
+                return true;
+            continue;
+        }
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return false;
+        len++;
+    }
+}
+
+/* The service key's own values, which offstage writes from the
+ * service-install section and removal and the verdicts rest on. */
+static bool is_service_own_value(const char *name)
+{
+    static const char *const own[] = {"Type", "Start", "ErrorControl", "ImagePath", "Group", "DisplayName"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (ost_streq_ci(name, own[i]))
+            return true;
+    return false;
+}
+
 /* Why offstage does not apply this line itself, or NULL when it does. */
 static const char *addreg_unsupported(const struct ost_reg_entry *e)
 {
@@ -683,6 +720,13 @@ static const char *addreg_unsupported(const struct ost_reg_entry *e)
     uint32_t type = f & ADDREG_TYPE_MASK;
     if (!ost_streq_ci(e->root, "HKR"))
         return "its root is not HKR (the service's key)";
+    if (!addreg_subkey_ok(e->subkey))
+        return "its subkey is not a plain key path (an empty, \".\" or \"..\" component, or one longer than 255 "
+               "characters)";
+    if (strlen(e->value_name) > 16383)
+        return "its value name is longer than 16383 characters, the registry's limit";
+    if (!e->subkey[0] && is_service_own_value(e->value_name))
+        return "it would change the service's own value, which offstage writes from the service-install section";
     if (f & ~(ADDREG_TYPE_MASK | ADDREG_NOCLOBBER | ADDREG_DELVAL | ADDREG_APPEND | ADDREG_KEYONLY |
               ADDREG_OVERWRITEONLY))
         return "it has flags offstage does not apply (64BITKEY, 32BITKEY, KEYONLY_COMMON or unknown ones)";

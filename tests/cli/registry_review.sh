@@ -105,3 +105,59 @@ run remove-driver --image "$W" --driver all --with-trust
 expect_status "a certificate no longer in the stores: exit 0" 0
 expect_no_out "a certificate no longer in the stores: not said to be removed" "0{40} removed from"
 expect_out "a certificate no longer in the stores: said so" "0{40} is no longer in ROOT \(removed since\)"
+
+# ---- a service-install AddReg of every flag, and lines that name no plain key ------
+# ".." is no parent in the registry (it would make a key named ".."), an
+# empty component or one over 255 characters is no key name, and the
+# service's own values are offstage's to write from the service section
+mkdir -p "$TMP/r"
+python3 - "$TMP/r/regstor.inf" <<'PY'
+import sys
+src = open('tests/data/teststor/teststor.inf').read()
+src = src.replace('LoadOrderGroup = SCSI miniport', 'LoadOrderGroup = SCSI miniport\r\nAddReg = R_AddReg')
+lines = r'''[R_AddReg]
+HKR,"..\..\Control\Evil",X,0x00010001,1
+HKR,"Parameters\..\..\pciide",Start,0x00010001,4
+HKR,"Parameters\\Double",D,0x00010001,1
+HKR,"Parameters\%s",L,0x00010001,1
+HKR,,Start,0x00010001,3
+HKR,,ImagePath,0x00020000,"\??\C:\evil.sys"
+HKR,Parameters,Big,,"%s"
+HKR,Parameters,List,0x00010008,"a"
+HKR,Parameters,List,0x00010008,"b"
+HKR,Parameters,List,0x00010008,"a"
+HKR,Parameters,Gone,0x00000004
+HKR,Parameters\KeyOnly,,0x00000010
+HKR,Parameters,Name,0x00000002,"first"
+HKR,Parameters,Name,0x00000002,"second"
+HKR,Parameters,Bin,0x00000001,de,ad
+HKR,Parameters,Exp,0x00020000,"%%SystemRoot%%"
+
+''' % ('k' * 300, 'v' * 4000)
+open(sys.argv[1], 'w').write(src.replace('[Strings]', lines + '[Strings]'))
+PY
+cp "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/r/"
+printf 'placeholder catalog' > "$TMP/r/teststor.cat"
+rm -rf "$W"; cp -a "$IMG" "$W"
+run add-driver --image "$W" --driver "$TMP/r/regstor.inf"
+expect_status "AddReg of every flag: staged" 0
+for l in 49 50 51 52; do
+    expect_out "AddReg line $l (no plain key path): not preinstalled, said" "regstor.inf:$l: AddReg line of service teststor not preinstalled: its subkey is not a plain key path"
+done
+expect_out "AddReg of the service's own Start: not preinstalled, said" "regstor.inf:53: .*not preinstalled: it would change the service's own value"
+export_system "$W" > "$TMP/staged.reg"
+if grep -q '\\\.\.\]\|\\\.\.\\' "$TMP/staged.reg"; then not_ok "no key named .. written" "$(grep -F '..' "$TMP/staged.reg" | head -3)"
+else ok "no key named .. written (hivexregedit)"; fi
+[ "$(hivexget "$(SYS "$W")" '\ControlSet001\services\teststor' Start)" = 0 ] && ok "the service's Start stays 0 (hivexget)" ||
+    not_ok "service Start" "$(hivexget "$(SYS "$W")" '\ControlSet001\services\teststor' Start)"
+P='\ControlSet001\services\teststor\Parameters'
+[ "$(hivexget "$(SYS "$W")" "$P" Name)" = first ] && ok "NOCLOBBER keeps the first value (hivexget)" || not_ok "NOCLOBBER" "$(hivexget "$(SYS "$W")" "$P" Name)"
+hivexregedit --export "$(SYS "$W")" "$P" | grep -q '^"List"=hex(7):61,00,00,00,62,00,00,00,00,00' && ok "APPEND adds each string once (hivexregedit)" ||
+    not_ok "APPEND" "$(hivexregedit --export "$(SYS "$W")" "$P" | grep List)"
+[ "$(hivexget "$(SYS "$W")" "$P" Big | wc -c)" -gt 4000 ] && ok "a 4000-character value written whole (hivexget)" || not_ok "long value" "short"
+hivexregedit --export "$(SYS "$W")" "$P\\KeyOnly" >/dev/null 2>&1 && ok "KEYONLY makes the key (hivexregedit)" || not_ok "KEYONLY" "no key"
+run remove-driver --image "$W" --driver all
+expect_status "AddReg of every flag: removed" 0
+if [ -s "$ERR" ]; then not_ok "AddReg of every flag: nothing left alone" "$(head -3 "$ERR")"; else ok "AddReg of every flag: nothing left alone"; fi
+export_system "$W" > "$TMP/after.reg"
+same "AddReg of every flag: SYSTEM as before (hivexregedit)" "$TMP/pristine.reg" "$TMP/after.reg"
