@@ -880,11 +880,39 @@ static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const
     struct ost_error ignore;
     if (img->info.windows8_or_later || ost_devnodes_list(img, &dns, &ignore) != OST_OK)
         return;
+    /* devices a staged package re-armed, with ConfigFlags as it left them:
+     * a package that matches one too records it, so that removing the
+     * first does not disarm it while this one waits for it */
+    struct ost_manifest staged;
+    struct ost_cimap rearmed = {0};
+    if (ost_manifest_read(img, &staged, &ignore) != OST_OK)
+        memset(&staged, 0, sizeof staged);
+    for (size_t i = 0; i < staged.n; i++)
+        for (size_t k = 0; k < staged.items[i].nchanges; k++) {
+            struct ost_reg_change *c = &staged.items[i].changes[k];
+            if (ost_streq_ci(c->name, "ConfigFlags") && c->after.present && c->after.type == OST_REG_DWORD &&
+                c->after.size == 4)
+                ost_cimap_put(&rearmed, c->key, &staged.items[i]);
+        }
     for (size_t d = 0; d < dns.n; d++) {
         const struct ost_devnode *dn = &dns.v[d];
         uint32_t flags = dn->has_config_flags ? dn->config_flags : 0;
-        if (flags & OST_CONFIGFLAG_REINSTALL)
-            continue;
+        const struct ost_staged *by = NULL;
+        if (flags & OST_CONFIGFLAG_REINSTALL) {
+            char *rel = ost_xasprintf("Enum\\%s", dn->instance_path);
+            char *key = cs_key(img, rel);
+            by = ost_cimap_get(&rearmed, key);
+            bool as_left = false;
+            for (size_t k = 0; by && k < by->nchanges && !as_left; k++) {
+                const struct ost_reg_change *c = &by->changes[k];
+                as_left = ost_streq_ci(c->key, key) && ost_streq_ci(c->name, "ConfigFlags") && c->after.size == 4 &&
+                          (uint32_t)(c->after.data[0] | c->after.data[1] << 8 | c->after.data[2] << 16 |
+                                     (uint32_t)c->after.data[3] << 24) == flags;
+            }
+            free(rel), free(key);
+            if (!as_left)
+                continue;
+        }
         struct ost_device_ids ids = {dn->hardware_ids, dn->compatible_ids}; /* borrowed */
         for (size_t i = 0; i < plan->npackages; i++) {
             struct ost_stage_package *p = &plan->packages[i];
@@ -899,6 +927,9 @@ static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const
             char *why = NULL;
             if (!m.nmatches)
                 ;
+            else if (by)
+                why = ost_xasprintf("offstage re-armed it for %s, also staged; recorded for this package too, so that "
+                                    "it stays re-armed while either is staged", by->folder);
             else if (flags & OST_CONFIGFLAG_FAILEDINSTALL)
                 why = ost_xstrdup("it failed to install before (ConfigFlags FAILEDINSTALL, Code 28)");
             else if (!dn->driver && !dn->service)
@@ -917,6 +948,8 @@ static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const
             break; /* one package re-arms a device once */
         }
     }
+    ost_cimap_free(&rearmed);
+    ost_manifest_free(&staged);
     ost_devnodes_free(&dns);
 }
 

@@ -161,3 +161,37 @@ expect_status "AddReg of every flag: removed" 0
 if [ -s "$ERR" ]; then not_ok "AddReg of every flag: nothing left alone" "$(head -3 "$ERR")"; else ok "AddReg of every flag: nothing left alone"; fi
 export_system "$W" > "$TMP/after.reg"
 same "AddReg of every flag: SYSTEM as before (hivexregedit)" "$TMP/pristine.reg" "$TMP/after.reg"
+
+# ---- two packages matching one failed device ----------------------------------------
+INSTANCE='PCI\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\3&267a616a&0&18'
+flags() { hivexget "$(SYS "$W")" "\\ControlSet001\\Enum\\$INSTANCE" ConfigFlags; }
+FD="$TMP/failed"
+run make-test-image --arch amd64 --with-device 1af4:1059:00191af4:01,failed "$FD"
+export_system "$FD" > "$TMP/failed.reg"
+mkdir -p "$TMP/snd2"
+cp "$EXAMPLE/amd64/aero_virtio_snd.sys" "$TMP/snd2/"
+sed 's/^DriverVer.*/DriverVer = 01\/01\/2030,9.0.0.0/' "$EXAMPLE/amd64/aero_virtio_snd.inf" > "$TMP/snd2/other_snd.inf"
+two_rearmed() {
+    rm -rf "$W"; cp -a "$FD" "$W"
+    run add-driver --image "$W" --driver "$EXAMPLE/amd64/aero_virtio_snd.inf" --force-unsigned
+    run add-driver --image "$W" --driver "$TMP/snd2/other_snd.inf" --force-unsigned
+}
+two_rearmed
+expect_out "a device re-armed for another staged package: recorded for this one too, said" \
+    "re-armed PCI.VEN_1AF4.* ConfigFlags 0x60 -> 0x60: offstage re-armed it for aero_virtio_snd.inf_amd64_neutral_"
+run remove-driver --image "$W" --driver aero_virtio_snd.inf
+[ "$(flags)" = 96 ] && ok "first package removed: the device stays re-armed for the second (hivexget)" || not_ok "re-arm kept" "ConfigFlags $(flags)"
+run remove-driver --image "$W" --driver other_snd.inf
+[ "$(flags)" = 64 ] && ok "second package removed: ConfigFlags 0x40 again (hivexget)" || not_ok "re-arm undone" "ConfigFlags $(flags)"
+export_system "$W" > "$TMP/after.reg"
+same "two packages re-arming one device, removed in staging order: SYSTEM as before (hivexregedit)" "$TMP/failed.reg" "$TMP/after.reg"
+two_rearmed
+run remove-driver --image "$W" --driver other_snd.inf
+[ "$(flags)" = 96 ] && ok "second package removed first: the device stays re-armed for the first (hivexget)" || not_ok "re-arm kept" "ConfigFlags $(flags)"
+run remove-driver --image "$W" --driver aero_virtio_snd.inf
+export_system "$W" > "$TMP/after.reg"
+same "two packages re-arming one device, removed in reverse order: SYSTEM as before (hivexregedit)" "$TMP/failed.reg" "$TMP/after.reg"
+two_rearmed
+run remove-driver --image "$W" --driver all
+export_system "$W" > "$TMP/after.reg"
+same "two packages re-arming one device, removed together: SYSTEM as before (hivexregedit)" "$TMP/failed.reg" "$TMP/after.reg"
