@@ -221,9 +221,24 @@ static void plan_boot_critical(struct ost_image *img, struct ost_stage_package *
     for (size_t i = 0; i < pa->model->nservices; i++) {
         const struct ost_service *s = &pa->model->services[i];
         char *key = ost_xasprintf("services\\%s", s->name);
-        if (s->start_type == 0 && ost_hive_key(img->system, img->control_set, key))
-            refuse(p, OST_STAGE_REFUSED, "service %s already exists in the image and was not staged by offstage; "
-                   "refusing to overwrite it", s->name);
+        if (s->start_type == 0 && ost_hive_key(img->system, img->control_set, key)) {
+            /* a service another staged package installs is not the image's own */
+            struct ost_manifest m;
+            struct ost_error ignore;
+            const char *by = NULL;
+            if (ost_manifest_read(img, &m, &ignore) != OST_OK)
+                memset(&m, 0, sizeof m);
+            for (size_t k = 0; k < m.n && !by; k++)
+                if (ost_strlist_contains_ci(&m.items[k].services, s->name))
+                    by = m.items[k].folder;
+            if (by)
+                refuse(p, OST_STAGE_REFUSED, "service %s is the service of %s, which offstage staged; refusing to "
+                       "overwrite it (remove-driver --driver %s first to replace it)", s->name, by, by);
+            else
+                refuse(p, OST_STAGE_REFUSED, "service %s already exists in the image and was not staged by offstage; "
+                       "refusing to overwrite it", s->name);
+            ost_manifest_free(&m);
+        }
         free(key);
     }
     for (size_t i = 0; i < pa->model->ndevices; i++) {

@@ -195,3 +195,19 @@ two_rearmed
 run remove-driver --image "$W" --driver all
 export_system "$W" > "$TMP/after.reg"
 same "two packages re-arming one device, removed together: SYSTEM as before (hivexregedit)" "$TMP/failed.reg" "$TMP/after.reg"
+
+# ---- a second package for a service a staged package installs ------------------------
+mkdir -p "$TMP/c"
+sed 's/^CatalogFile.*/CatalogFile = samestor.cat/' tests/data/teststor/teststor.inf > "$TMP/c/samestor.inf"
+cp "$BUILD/testdrivers/amd64/testdrv.sys" "$TMP/c/"
+printf 'placeholder catalog' > "$TMP/c/samestor.cat"
+rm -rf "$W"; cp -a "$IMG" "$W"
+run add-driver --image "$W" --driver "$TMP/a/teststor.inf"
+export_system "$W" > "$TMP/one.reg"
+run add-driver --image "$W" --driver "$TMP/c/samestor.inf"
+expect_status "the same service again: refused" 1
+expect_out "the same service again: names the staged package it belongs to" \
+    "service teststor is the service of teststor.inf_amd64_neutral_[0-9a-f]+, which offstage staged; .*remove-driver --driver teststor.inf_amd64"
+expect_no_out "the same service again: not said to be the image's own" "was not staged by offstage"
+export_system "$W" > "$TMP/after.reg"
+same "the same service again: SYSTEM untouched (hivexregedit)" "$TMP/one.reg" "$TMP/after.reg"
