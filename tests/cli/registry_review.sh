@@ -211,3 +211,16 @@ expect_out "the same service again: names the staged package it belongs to" \
 expect_no_out "the same service again: not said to be the image's own" "was not staged by offstage"
 export_system "$W" > "$TMP/after.reg"
 same "the same service again: SYSTEM untouched (hivexregedit)" "$TMP/one.reg" "$TMP/after.reg"
+
+# ---- Select\Default names a control set SYSTEM does not have --------------------------
+bytes() { (cd "$1" && find . -type f -exec sha256sum {} + | sort; find . -type d | sort); }
+rm -rf "$W"; cp -a "$IMG" "$W"
+printf 'Windows Registry Editor Version 5.00\n\n[\\Select]\n"Default"=dword:00000003\n' > "$TMP/sel.reg"
+hivexregedit --merge "$(SYS "$W")" "$TMP/sel.reg"
+bytes "$W" > "$TMP/sel.before"
+run add-driver --image "$W" --driver "$TMP/a/teststor.inf"
+expect_status "Select\\Default 3 without ControlSet003: exit 2" 2
+expect_err "Select\\Default 3 without ControlSet003: names the key and what to do" \
+    'Select.Default is 3 but SYSTEM has no key ControlSet003; nothing was changed: point Select.Default at a ControlSetNNN key'
+bytes "$W" > "$TMP/sel.after"
+same "Select\\Default 3 without ControlSet003: nothing written (sha256sum)" "$TMP/sel.before" "$TMP/sel.after"
