@@ -114,9 +114,10 @@ static ost_status read_system(struct ost_image *img, bool next_boot, struct ost_
     img->control_set = ost_hive_key(img->system, 0, in->control_set_name);
     if (!img->control_set) {
         char *note = ost_hive_missing_note(img->system, 0, in->control_set_name);
-        ost_status st = ost_fail(err, OST_ERR_CORRUPT, "%s: Select\\%s is %u but SYSTEM has no key %s%s",
+        ost_status st = ost_fail(err, OST_ERR_CORRUPT, "%s: Select\\%s is %u but SYSTEM has no key %s%s; nothing "
+                                 "was changed: point Select\\%s at a ControlSetNNN key SYSTEM has",
                                  img->target->name, used == cur ? "Current" : "Default", used,
-                                 in->control_set_name, note);
+                                 in->control_set_name, note, used == cur ? "Current" : "Default");
         free(note);
         return st;
     }

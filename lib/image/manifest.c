@@ -259,6 +259,15 @@ static bool is_trust_store(const char *s)
     return ost_streq_ci(s, "ROOT") || ost_streq_ci(s, "TrustedPublisher");
 }
 
+/* A record that cannot be what offstage wrote: undoing it could take away
+ * what was there before offstage, so nothing is done. */
+static ost_status trust_conflict(const char *where, const char *place, const char *what, const char *why,
+                                 struct ost_error *err)
+{
+    return ost_fail(err, OST_ERR_CORRUPT, "%s: test_signing%s: \"%.200s\" %s, which offstage never writes; %s", where,
+                    place, what, why, MANIFEST_FIX);
+}
+
 /* A list of the two stores test-signing uses, by their key names. */
 static ost_status read_stores(const char *where, const char *place, json_t *a, struct ost_strlist *out,
                               struct ost_error *err)
@@ -270,14 +279,27 @@ static ost_status read_stores(const char *where, const char *place, json_t *a, s
     size_t i;
     json_t *v;
     json_array_foreach(a, i, v) {
-        if (!json_is_string(v) || !is_trust_store(json_string_value(v))) {
-            char at[96];
-            snprintf(at, sizeof at, "%s[%zu]", place, i);
+        char at[96];
+        snprintf(at, sizeof at, "%s[%zu]", place, i);
+        if (!json_is_string(v) || !is_trust_store(json_string_value(v)))
             return trust_error(where, at, v, "\"ROOT\" or \"TrustedPublisher\"", err);
-        }
+        if (ost_strlist_contains_ci(out, json_string_value(v)))
+            return trust_conflict(where, at, json_string_value(v), "is named twice in the list", err);
         ost_strlist_add(out, json_string_value(v));
     }
     return OST_OK;
+}
+
+/* An absolute host path without "." or ".." components or empty ones:
+ * what offstage records of a --bcd store (its real path). */
+static bool is_plain_absolute_path(const char *s)
+{
+    if (s[0] != '/' || strstr(s, "//"))
+        return false;
+    for (const char *c = s; *c; c++)
+        if (c[0] == '/' && c[1] == '.' && (c[2] == '/' || c[2] == '\0' || (c[2] == '.' && (c[3] == '/' || c[3] == '\0'))))
+            return false;
+    return true;
 }
 
 static bool is_guid(const char *s)
@@ -314,6 +336,10 @@ static ost_status read_trust(const char *where, json_t *t, struct ost_manifest_t
             snprintf(place, sizeof place, ".certificates[%zu].thumbprint", i);
             return trust_error(where, place, tp, "a SHA-1 thumbprint of 40 hex digits", err);
         }
+        for (size_t k = 0; k < out->ncerts; k++)
+            if (!strcmp(out->certs[k].thumbprint, hex))
+                return trust_conflict(where, (snprintf(place, sizeof place, ".certificates[%zu].thumbprint", i), place),
+                                      hex, "is recorded twice", err);
         ost_grow(&out->certs, &out->certs_cap, out->ncerts + 1, sizeof *out->certs);
         struct ost_trusted_cert *c = &out->certs[out->ncerts++];
         memset(c, 0, sizeof *c);
@@ -323,6 +349,10 @@ static ost_status read_trust(const char *where, json_t *t, struct ost_manifest_t
         snprintf(place, sizeof place, ".certificates[%zu].already_in", i);
         if (st == OST_OK)
             st = read_stores(where, place, json_object_get(v, "already_in"), &c->already_in, err);
+        for (size_t k = 0; st == OST_OK && k < c->added_to.n; k++)
+            if (ost_strlist_contains_ci(&c->already_in, c->added_to.v[k]))
+                st = trust_conflict(where, place, c->added_to.v[k],
+                                    "is both a store offstage added the certificate to and one it was in before", err);
         if (st != OST_OK)
             return st;
     }
@@ -333,12 +363,16 @@ static ost_status read_trust(const char *where, json_t *t, struct ost_manifest_t
         json_t *store = json_object_get(v, "store"), *obj = json_object_get(v, "object"),
                *before = json_object_get(v, "before");
         const char *sv = json_is_string(store) ? json_string_value(store) : NULL;
-        if (!sv || !(strcmp(sv, OST_TEMPLATE_STORE) == 0 || (sv[0] == '/' && !strstr(sv, "/../"))))
+        if (!sv || !(strcmp(sv, OST_TEMPLATE_STORE) == 0 || is_plain_absolute_path(sv)))
             return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].store", i), place),
-                               store, "\"" OST_TEMPLATE_STORE "\" or an absolute path", err);
+                               store, "\"" OST_TEMPLATE_STORE "\" or an absolute path without . or .. components", err);
         if (!json_is_string(obj) || !is_guid(json_string_value(obj)))
             return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].object", i), place),
                                obj, "a BCD object GUID", err);
+        for (size_t k = 0; json_is_string(obj) && k < out->ntestsigning; k++)
+            if (!strcmp(out->testsigning[k].store, sv) && ost_streq_ci(out->testsigning[k].object, json_string_value(obj)))
+                return trust_conflict(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].object", i), place),
+                                      json_string_value(obj), "is recorded twice for the same store", err);
         const char *bv = json_is_string(before) ? json_string_value(before) : "";
         if (strcmp(bv, "absent") && strcmp(bv, "off"))
             return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].before", i), place),
@@ -472,7 +506,7 @@ void ost_reg_state_free(struct ost_reg_state *v)
     memset(v, 0, sizeof *v);
 }
 
-static void reg_state_copy(struct ost_reg_state *to, const struct ost_reg_state *from)
+void ost_reg_state_copy(struct ost_reg_state *to, const struct ost_reg_state *from)
 {
     *to = *from;
     to->data = NULL;
@@ -491,7 +525,7 @@ void ost_staged_record_change(struct ost_staged *s, const char *key, const char 
         struct ost_reg_change *c = &s->changes[i];
         if (ost_streq_ci(c->key, key) && ost_streq_ci(c->name, name)) {
             ost_reg_state_free(&c->after);
-            reg_state_copy(&c->after, after);
+            ost_reg_state_copy(&c->after, after);
             return;
         }
     }
@@ -499,8 +533,8 @@ void ost_staged_record_change(struct ost_staged *s, const char *key, const char 
     struct ost_reg_change *c = &s->changes[s->nchanges++];
     c->key = ost_xstrdup(key);
     c->name = ost_xstrdup(name);
-    reg_state_copy(&c->before, before);
-    reg_state_copy(&c->after, after);
+    ost_reg_state_copy(&c->before, before);
+    ost_reg_state_copy(&c->after, after);
 }
 
 static json_t *reg_state_json(const struct ost_reg_state *v)

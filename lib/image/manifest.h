@@ -100,5 +100,6 @@ void ost_manifest_trust_free(struct ost_manifest_trust *t);
 void ost_staged_record_change(struct ost_staged *s, const char *key, const char *name,
                               const struct ost_reg_state *before, const struct ost_reg_state *after);
 void ost_reg_state_free(struct ost_reg_state *v);
+void ost_reg_state_copy(struct ost_reg_state *to, const struct ost_reg_state *from);
 
 #endif

@@ -221,9 +221,24 @@ static void plan_boot_critical(struct ost_image *img, struct ost_stage_package *
     for (size_t i = 0; i < pa->model->nservices; i++) {
         const struct ost_service *s = &pa->model->services[i];
         char *key = ost_xasprintf("services\\%s", s->name);
-        if (s->start_type == 0 && ost_hive_key(img->system, img->control_set, key))
-            refuse(p, OST_STAGE_REFUSED, "service %s already exists in the image and was not staged by offstage; "
-                   "refusing to overwrite it", s->name);
+        if (s->start_type == 0 && ost_hive_key(img->system, img->control_set, key)) {
+            /* a service another staged package installs is not the image's own */
+            struct ost_manifest m;
+            struct ost_error ignore;
+            const char *by = NULL;
+            if (ost_manifest_read(img, &m, &ignore) != OST_OK)
+                memset(&m, 0, sizeof m);
+            for (size_t k = 0; k < m.n && !by; k++)
+                if (ost_strlist_contains_ci(&m.items[k].services, s->name))
+                    by = m.items[k].folder;
+            if (by)
+                refuse(p, OST_STAGE_REFUSED, "service %s is the service of %s, which offstage staged; refusing to "
+                       "overwrite it (remove-driver --driver %s first to replace it)", s->name, by, by);
+            else
+                refuse(p, OST_STAGE_REFUSED, "service %s already exists in the image and was not staged by offstage; "
+                       "refusing to overwrite it", s->name);
+            ost_manifest_free(&m);
+        }
         free(key);
     }
     for (size_t i = 0; i < pa->model->ndevices; i++) {
@@ -676,6 +691,43 @@ static ost_status set_dword_recorded(struct ost_image *img, struct ost_staged *r
 #define ADDREG_TYPE_BINARY 0x00000001u
 #define ADDREG_TYPE_DWORD 0x00010001u
 
+/* A subkey path below the service's key as the registry names keys: plain
+ * components of at most 255 characters. The registry does not resolve
+ * "." or "..", so such a line names keys no one reads, and one that
+ * removal could not tell from a hostile record. */
+static bool addreg_subkey_ok(const char *subkey)
+{
+    if (!subkey[0])
+        return true;
+    if (subkey[0] == '\\' || subkey[strlen(subkey) - 1] == '\\' || strstr(subkey, "\\\\"))
+        return false;
+    size_t len = 0;
+    for (const char *c = subkey;; c++) {
+        if (*c == '\\' || !*c) {
+            if (len > 255 || (len == 1 && c[-1] == '.') || (len == 2 && c[-1] == '.' && c[-2] == '.'))
+                return false;
+            len = 0;
+            if (!*c)
+                return true;
+            continue;
+        }
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return false;
+        len++;
+    }
+}
+
+/* The service key's own values, which offstage writes from the
+ * service-install section and removal and the verdicts rest on. */
+static bool is_service_own_value(const char *name)
+{
+    static const char *const own[] = {"Type", "Start", "ErrorControl", "ImagePath", "Group", "DisplayName"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (ost_streq_ci(name, own[i]))
+            return true;
+    return false;
+}
+
 /* Why offstage does not apply this line itself, or NULL when it does. */
 static const char *addreg_unsupported(const struct ost_reg_entry *e)
 {
@@ -683,6 +735,13 @@ static const char *addreg_unsupported(const struct ost_reg_entry *e)
     uint32_t type = f & ADDREG_TYPE_MASK;
     if (!ost_streq_ci(e->root, "HKR"))
         return "its root is not HKR (the service's key)";
+    if (!addreg_subkey_ok(e->subkey))
+        return "its subkey is not a plain key path (an empty, \".\" or \"..\" component, or one longer than 255 "
+               "characters)";
+    if (strlen(e->value_name) > 16383)
+        return "its value name is longer than 16383 characters, the registry's limit";
+    if (!e->subkey[0] && is_service_own_value(e->value_name))
+        return "it would change the service's own value, which offstage writes from the service-install section";
     if (f & ~(ADDREG_TYPE_MASK | ADDREG_NOCLOBBER | ADDREG_DELVAL | ADDREG_APPEND | ADDREG_KEYONLY |
               ADDREG_OVERWRITEONLY))
         return "it has flags offstage does not apply (64BITKEY, 32BITKEY, KEYONLY_COMMON or unknown ones)";
@@ -836,11 +895,39 @@ static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const
     struct ost_error ignore;
     if (img->info.windows8_or_later || ost_devnodes_list(img, &dns, &ignore) != OST_OK)
         return;
+    /* devices a staged package re-armed, with ConfigFlags as it left them:
+     * a package that matches one too records it, so that removing the
+     * first does not disarm it while this one waits for it */
+    struct ost_manifest staged;
+    struct ost_cimap rearmed = {0};
+    if (ost_manifest_read(img, &staged, &ignore) != OST_OK)
+        memset(&staged, 0, sizeof staged);
+    for (size_t i = 0; i < staged.n; i++)
+        for (size_t k = 0; k < staged.items[i].nchanges; k++) {
+            struct ost_reg_change *c = &staged.items[i].changes[k];
+            if (ost_streq_ci(c->name, "ConfigFlags") && c->after.present && c->after.type == OST_REG_DWORD &&
+                c->after.size == 4)
+                ost_cimap_put(&rearmed, c->key, &staged.items[i]);
+        }
     for (size_t d = 0; d < dns.n; d++) {
         const struct ost_devnode *dn = &dns.v[d];
         uint32_t flags = dn->has_config_flags ? dn->config_flags : 0;
-        if (flags & OST_CONFIGFLAG_REINSTALL)
-            continue;
+        const struct ost_staged *by = NULL;
+        if (flags & OST_CONFIGFLAG_REINSTALL) {
+            char *rel = ost_xasprintf("Enum\\%s", dn->instance_path);
+            char *key = cs_key(img, rel);
+            by = ost_cimap_get(&rearmed, key);
+            bool as_left = false;
+            for (size_t k = 0; by && k < by->nchanges && !as_left; k++) {
+                const struct ost_reg_change *c = &by->changes[k];
+                as_left = ost_streq_ci(c->key, key) && ost_streq_ci(c->name, "ConfigFlags") && c->after.size == 4 &&
+                          (uint32_t)(c->after.data[0] | c->after.data[1] << 8 | c->after.data[2] << 16 |
+                                     (uint32_t)c->after.data[3] << 24) == flags;
+            }
+            free(rel), free(key);
+            if (!as_left)
+                continue;
+        }
         struct ost_device_ids ids = {dn->hardware_ids, dn->compatible_ids}; /* borrowed */
         for (size_t i = 0; i < plan->npackages; i++) {
             struct ost_stage_package *p = &plan->packages[i];
@@ -855,6 +942,9 @@ static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const
             char *why = NULL;
             if (!m.nmatches)
                 ;
+            else if (by)
+                why = ost_xasprintf("offstage re-armed it for %s, also staged; recorded for this package too, so that "
+                                    "it stays re-armed while either is staged", by->folder);
             else if (flags & OST_CONFIGFLAG_FAILEDINSTALL)
                 why = ost_xstrdup("it failed to install before (ConfigFlags FAILEDINSTALL, Code 28)");
             else if (!dn->driver && !dn->service)
@@ -873,6 +963,8 @@ static void plan_rearm(struct ost_image *img, struct ost_stage_plan *plan, const
             break; /* one package re-arms a device once */
         }
     }
+    ost_cimap_free(&rearmed);
+    ost_manifest_free(&staged);
     ost_devnodes_free(&dns);
 }
 
@@ -1200,6 +1292,7 @@ struct removal {
      * the package's changes) and created keys to delete (paths from the
      * hive's root, subkeys before their parents) */
     size_t *restore, nrestore;
+    const struct ost_reg_state **restore_to; /* parallel to restore */
     struct ost_strlist delete_keys;
 };
 
@@ -1207,7 +1300,7 @@ static void removal_free(struct removal *r)
 {
     ost_strlist_free(&r->files), ost_strlist_free(&r->boot_files);
     ost_strlist_free(&r->services), ost_strlist_free(&r->cdd_keys);
-    free(r->restore);
+    free(r->restore), free(r->restore_to);
     ost_strlist_free(&r->delete_keys);
 }
 
@@ -1390,22 +1483,74 @@ static void keep_key(struct ost_cimap *kept_keys, const char *key)
     free(k);
 }
 
-static void plan_registry_removal(struct ost_image *img, const struct ost_staged *s, const struct ost_cimap *kept,
-                                  struct removal *r, struct left_alone *la)
+/* Every recorded write of one value, in staging order. Packages that
+ * write the same value (two packages with one CriticalDeviceDatabase ID)
+ * form a chain: each one's before is the previous one's after. Removing
+ * some of them puts the value back only when the last writer goes, to
+ * what the first of the removed run found; a later package that stays
+ * inherits that as its before. */
+struct reg_writer {
+    size_t pkg, chg;
+    struct reg_writer *prev, *next, *run_start; /* run_start: first of the removed run ending here */
+};
+
+struct removal_ctx {
+    const bool *removing;         /* per package */
+    struct reg_writer **writers;  /* per package, parallel to its changes */
+    struct ost_cimap values;      /* "KEY|NAME" of every package being removed */
+    struct ost_cimap keys;        /* every key those packages created */
+};
+
+static void removal_ctx_init(struct removal_ctx *ctx, const struct ost_manifest *m, const bool *removing)
 {
-    struct ost_cimap created = {0}, kept_keys = {0}, recorded = {0};
     static char mark;
-    for (size_t i = 0; i < s->created_keys.n; i++)
-        ost_cimap_put(&created, s->created_keys.v[i], &mark);
+    struct ost_cimap last = {0};
+    memset(ctx, 0, sizeof *ctx);
+    ctx->removing = removing;
+    ctx->writers = ost_xcalloc(m->n ? m->n : 1, sizeof *ctx->writers);
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ost_staged *s = &m->items[i];
+        ctx->writers[i] = ost_xcalloc(s->nchanges ? s->nchanges : 1, sizeof **ctx->writers);
+        for (size_t k = 0; k < s->nchanges; k++) {
+            struct reg_writer *w = &ctx->writers[i][k];
+            char *id = ost_xasprintf("%s|%s", s->changes[k].key, s->changes[k].name);
+            *w = (struct reg_writer){i, k, ost_cimap_get(&last, id), NULL, NULL};
+            if (w->prev)
+                w->prev->next = w;
+            if (removing[i])
+                w->run_start = w->prev && removing[w->prev->pkg] ? w->prev->run_start : w;
+            ost_cimap_put(&last, id, w);
+            if (removing[i])
+                ost_cimap_put(&ctx->values, id, &mark);
+            free(id);
+        }
+        for (size_t k = 0; removing[i] && k < s->created_keys.n; k++)
+            ost_cimap_put(&ctx->keys, s->created_keys.v[k], &mark);
+    }
+    ost_cimap_free(&last);
+}
+
+static void removal_ctx_free(struct removal_ctx *ctx, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(ctx->writers[i]);
+    free(ctx->writers);
+    ost_cimap_free(&ctx->values), ost_cimap_free(&ctx->keys);
+}
+
+static void plan_registry_removal(struct ost_image *img, const struct ost_manifest *m, size_t idx,
+                                  const struct removal_ctx *ctx, const struct ost_cimap *kept, struct removal *r,
+                                  struct left_alone *la)
+{
+    const struct ost_staged *s = &m->items[idx];
+    struct ost_cimap kept_keys = {0};
     r->restore = ost_xcalloc(s->nchanges + 1, sizeof *r->restore);
+    r->restore_to = ost_xcalloc(s->nchanges + 1, sizeof *r->restore_to);
     for (size_t i = 0; i < s->nchanges; i++) {
         const struct ost_reg_change *c = &s->changes[i];
-        char *id = ost_xasprintf("reg:%s|%s", c->key, c->name);
-        bool other = ost_cimap_get(kept, id) != NULL;
-        ost_cimap_put(&recorded, id, &mark);
-        free(id);
-        if (other)
-            continue;
+        const struct reg_writer *w = &ctx->writers[idx][i];
+        if (w->next)
+            continue; /* a later package wrote it since: its record takes this one's place */
         if (!recorded_key_ok(s, c->key, ost_streq_ci(c->name, "ConfigFlags"))) {
             leave(la, "registry value \"%s\" of \"%s\" left alone: not a key offstage writes for this package", c->name,
                   c->key);
@@ -1423,7 +1568,8 @@ static void plan_registry_removal(struct ost_image *img, const struct ost_staged
             leave(la, "%s: value \"%s\" left alone: it is no longer what offstage wrote (changed since)", what, c->name);
             free(what);
             keep_key(&kept_keys, c->key);
-        } else if (!ost_cimap_get(&created, c->key)) {
+        } else {
+            r->restore_to[r->nrestore] = &m->items[w->run_start->pkg].changes[w->run_start->chg].before;
             r->restore[r->nrestore++] = i;
         }
     }
@@ -1447,8 +1593,8 @@ static void plan_registry_removal(struct ost_image *img, const struct ost_staged
             ost_hive_subkeys(img->system, k, &subkeys);
             const char *foreign = NULL;
             for (size_t v = 0; v < names.n && !foreign; v++) {
-                char *vid = ost_xasprintf("reg:%s|%s", key, names.v[v]);
-                if (!ost_cimap_get(&recorded, vid))
+                char *vid = ost_xasprintf("%s|%s", key, names.v[v]);
+                if (!ost_cimap_get(&ctx->values, vid))
                     foreign = names.v[v];
                 free(vid);
             }
@@ -1463,7 +1609,7 @@ static void plan_registry_removal(struct ost_image *img, const struct ost_staged
             const char *sub = NULL;
             for (size_t v = 0; v < subkeys.n && !foreign && !sub; v++) {
                 char *child = ost_xasprintf("%s\\%s", key, subkeys.v[v]);
-                if (!ost_cimap_get(&created, child))
+                if (!ost_cimap_get(&ctx->keys, child))
                     sub = subkeys.v[v];
                 free(child);
             }
@@ -1516,7 +1662,7 @@ static void plan_registry_removal(struct ost_image *img, const struct ost_staged
             free(rel);
         }
     }
-    ost_cimap_free(&created), ost_cimap_free(&kept_keys), ost_cimap_free(&recorded);
+    ost_cimap_free(&kept_keys);
 }
 
 static ost_status apply_registry_removal(struct ost_image *img, const struct ost_staged *s, const struct removal *r,
@@ -1525,9 +1671,10 @@ static ost_status apply_registry_removal(struct ost_image *img, const struct ost
     ost_status st = OST_OK;
     for (size_t i = r->nrestore; i-- > 0 && st == OST_OK;) {
         const struct ost_reg_change *c = &s->changes[r->restore[i]];
+        const struct ost_reg_state *to = r->restore_to[i];
         ost_hkey k = ost_hive_key(img->system, 0, c->key);
-        if (k && c->before.present)
-            st = ost_hive_set_raw(img->system, k, c->name, c->before.type, c->before.data, c->before.size, err);
+        if (k && to->present)
+            st = ost_hive_set_raw(img->system, k, c->name, to->type, to->data, to->size, err);
         else if (k)
             st = ost_hive_delete_value(img->system, k, c->name, err);
     }
@@ -1541,9 +1688,11 @@ static ost_status apply_registry_removal(struct ost_image *img, const struct ost
 
 /* Decides, reading only, what of package idx may go. `kept` holds what the
  * packages that stay still name: that stays too. */
-static void plan_removal(struct ost_image *img, const struct ost_staged *s, const struct ost_cimap *kept,
-                         struct removal *r, struct left_alone *la)
+static void plan_removal(struct ost_image *img, const struct ost_manifest *m, size_t idx,
+                         const struct removal_ctx *ctx, const struct ost_cimap *kept, struct removal *r,
+                         struct left_alone *la)
 {
+    const struct ost_staged *s = &m->items[idx];
     memset(r, 0, sizeof *r);
     if (!file_name_ok(s->folder)) {
         leave(la, "folder \"%s\" left alone: not a staging folder name offstage writes; none of the package's "
@@ -1570,7 +1719,7 @@ static void plan_removal(struct ost_image *img, const struct ost_staged *s, cons
             check_boot_file(img, s, i, r, r, la);
     }
     if (s->has_registry) {
-        plan_registry_removal(img, s, kept, r, la);
+        plan_registry_removal(img, m, idx, ctx, kept, r, la);
         removal_free(&named);
         return;
     }
@@ -1696,6 +1845,61 @@ static ost_status unapply_devicepath(struct ost_image *img, struct ost_strlist *
     return st;
 }
 
+/* Marks key and every parent as needed by package s (the first that
+ * needs it, in staging order). */
+static void keep_key_for(struct ost_cimap *kept, const char *key, struct ost_staged *s)
+{
+    char *k = ost_xasprintf("regkey:%s", key);
+    for (char *cut; k[7]; *cut = '\0') {
+        if (!ost_cimap_get(kept, k))
+            ost_cimap_put(kept, k, s);
+        if (!(cut = strrchr(k + 7, '\\')))
+            break;
+    }
+    free(k);
+}
+
+/* What the removed packages recorded that packages which stay still
+ * rest on passes to those: a key a removed package created, below which
+ * a staying one wrote, becomes the staying one's to delete; a value both
+ * wrote gets as before what the removed run found. */
+static void hand_over_records(struct ost_manifest *m, const bool *removing, const struct removal_ctx *ctx,
+                              const struct ost_cimap *kept)
+{
+    struct ost_strlist *inherit = ost_xcalloc(m->n ? m->n : 1, sizeof *inherit);
+    for (size_t i = 0; i < m->n; i++) {
+        for (size_t k = 0; removing[i] && k < m->items[i].created_keys.n; k++) {
+            char *id = ost_xasprintf("regkey:%s", m->items[i].created_keys.v[k]);
+            struct ost_staged *heir = ost_cimap_get(kept, id);
+            free(id);
+            if (heir && !ost_strlist_contains_ci(&heir->created_keys, m->items[i].created_keys.v[k]) &&
+                !ost_strlist_contains_ci(&inherit[heir - m->items], m->items[i].created_keys.v[k]))
+                ost_strlist_add(&inherit[heir - m->items], m->items[i].created_keys.v[k]);
+        }
+        for (size_t k = 0; !removing[i] && k < m->items[i].nchanges; k++) {
+            const struct reg_writer *prev = ctx->writers[i][k].prev;
+            if (!prev || !removing[prev->pkg])
+                continue;
+            const struct reg_writer *first = prev->run_start;
+            struct ost_reg_state *before = &m->items[i].changes[k].before;
+            const struct ost_reg_state *from = &m->items[first->pkg].changes[first->chg].before;
+            ost_reg_state_free(before);
+            ost_reg_state_copy(before, from);
+        }
+    }
+    /* parents before subkeys: the inherited keys are older than the heir's own */
+    for (size_t i = 0; i < m->n; i++) {
+        if (!inherit[i].n)
+            continue;
+        for (size_t k = 0; k < m->items[i].created_keys.n; k++)
+            ost_strlist_add(&inherit[i], m->items[i].created_keys.v[k]);
+        ost_strlist_free(&m->items[i].created_keys);
+        m->items[i].created_keys = inherit[i];
+        inherit[i] = (struct ost_strlist){0};
+    }
+    free(inherit);
+}
+
 ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_strlist *removed,
                             struct ost_strlist *left_alone, struct ost_error *err)
 {
@@ -1724,24 +1928,23 @@ ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_
             ost_cimap_put(&kept, id, &used);
             free(id);
         }
-        for (size_t k = 0; k < s->created_keys.n; k++) {
-            char *id = ost_xasprintf("regkey:%s", s->created_keys.v[k]);
-            ost_cimap_put(&kept, id, &used);
-            free(id);
-        }
-        for (size_t k = 0; k < s->nchanges; k++) {
-            char *id = ost_xasprintf("reg:%s|%s", s->changes[k].key, s->changes[k].name);
-            ost_cimap_put(&kept, id, &used);
-            free(id);
-        }
+        for (size_t k = 0; k < s->created_keys.n; k++)
+            keep_key_for(&kept, s->created_keys.v[k], &m.items[i]);
+        for (size_t k = 0; k < s->nchanges; k++)
+            keep_key_for(&kept, s->changes[k].key, &m.items[i]);
     }
+    bool *removing = ost_xcalloc(m.n ? m.n : 1, sizeof *removing);
+    for (size_t i = 0; i < m.n; i++)
+        removing[i] = staged_matches(&m.items[i], name);
+    struct removal_ctx ctx;
+    removal_ctx_init(&ctx, &m, removing);
     /* every check reads the image as it is, before anything is removed */
     struct removal *plans = ost_xcalloc(m.n ? m.n : 1, sizeof *plans);
     for (size_t i = 0; i < m.n; i++) {
         if (!staged_matches(&m.items[i], name))
             continue;
         struct left_alone la = {left_alone, img->target->name, i, m.items[i].inf_name, 0};
-        plan_removal(img, &m.items[i], &kept, &plans[i], &la);
+        plan_removal(img, &m, i, &ctx, &kept, &plans[i], &la);
         leave_end(&la);
     }
     struct ost_cimap named = {0};
@@ -1757,6 +1960,10 @@ ost_status ost_stage_remove(struct ost_image *img, const char *name, struct ost_
     for (size_t i = 0; i < m.n; i++)
         removal_free(&plans[i]);
     free(plans);
+    if (st == OST_OK)
+        hand_over_records(&m, removing, &ctx, &kept);
+    removal_ctx_free(&ctx, m.n);
+    free(removing);
     ost_cimap_free(&kept);
     if (st == OST_OK && removed->n)
         st = unapply_setup_complete(img, &m, name, err);

@@ -338,10 +338,13 @@ static ost_status undo_certs(struct ost_image *img, struct ost_manifest *m, cons
                              c->thumbprint, stores, user);
         for (size_t k = 0; !keep && k < c->added_to.n && st == OST_OK; k++) {
             st = ost_certstore_remove(img, c->added_to.v[k], c->thumbprint, err);
-            if (st == OST_NEGATIVE)
-                st = OST_OK; /* removed since: nothing left to take back */
-            if (st == OST_OK)
+            if (st == OST_NEGATIVE) /* removed since: nothing left to take back */
+                add_line(&r->undone, "certificate %s is no longer in %s (removed since); nothing to take back there",
+                         c->thumbprint, c->added_to.v[k]);
+            else if (st == OST_OK)
                 add_line(&r->undone, "certificate %s removed from %s", c->thumbprint, c->added_to.v[k]);
+            if (st == OST_NEGATIVE)
+                st = OST_OK;
         }
         if (st == OST_OK && c->already_in.n && o->with_trust) {
             char *before = join_stores(&c->already_in);

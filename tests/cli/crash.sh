@@ -70,7 +70,7 @@ sweep() {
             else
                 bad=$((bad + 1)); echo "# $name: $sc #$n: mixed image:"; diff "$TMP/old.snap" "$TMP/trial.snap" | head -8
             fi
-            n=$((n + EVERY))
+            n=$((n + ${STRIDE:-$EVERY}))
         done
     done
     T_OLD=$((T_OLD + old)) T_NEW=$((T_NEW + new)) T_BAD=$((T_BAD + bad)) T_ALL=$((T_ALL + tried))
@@ -89,6 +89,27 @@ sweep "remove-driver" "$TMP/added" remove-driver --image @IMG --driver aero_virt
 sweep "set-param" "$IMG0" set-param --image @IMG --device 'PCI\VEN_1AF4&DEV_1059' ForceNullBackend=1
 sweep "add-cert" "$IMG0" add-cert --image @IMG --cert "$TMP/cert/offstage-test.cer"
 sweep "add-driver --test-sign" "$IMG0" add-driver --image @IMG --driver "$PKG" --test-sign --test-sign-dir "$TMP/cert"
+# the SYSTEM writes of a boot-critical package (service, its AddReg, the
+# CriticalDeviceDatabase) and of a re-armed failed device, and
+# remove-driver --with-trust (certificates in SOFTWARE, testsigning in the
+# template): sampled more thinly in make check (every 5th point of the
+# stride), every point in make soak
+STRIDE=$EVERY; [ "$EVERY" -gt 1 ] && STRIDE=$((EVERY * 5))
+IMGF="$TMP/imgf"
+"$OFFSTAGE" make-test-image --arch amd64 --with-device 1af4:1059:00191af4:01,failed "$IMGF" >/dev/null
+BLK="$TMP/blk"
+mkdir -p "$BLK"
+sed -e 's/^LoadOrderGroup = SCSI miniport/&\r\nAddReg = Blk_AddReg/' \
+    -e 's/^\[Strings\]/[Blk_AddReg]\r\nHKR,"Parameters\\PnpInterface","5",0x00010001,1\r\n\r\n&/' \
+    tests/data/teststor/teststor.inf > "$BLK/teststor.inf"
+cp "$BUILD/testdrivers/amd64/testdrv.sys" "$BLK/"
+printf 'placeholder catalog' > "$BLK/teststor.cat"
+sweep "add-driver, boot-critical with AddReg" "$IMGF" add-driver --image @IMG --driver "$BLK/teststor.inf"
+sweep "add-driver, re-arm" "$IMGF" add-driver --image @IMG --driver "$PKG/aero_virtio_snd.inf" --force-unsigned
+cp -a "$IMGF" "$TMP/signed" &&
+    "$OFFSTAGE" add-driver --image "$TMP/signed" --driver "$PKG/aero_virtio_snd.inf" --test-sign --test-sign-dir "$TMP/cert" >/dev/null
+sweep "remove-driver --with-trust" "$TMP/signed" remove-driver --image @IMG --driver all --with-trust
+STRIDE=
 echo "# crash sweep: $T_ALL kills (every ${EVERY}th point): $T_OLD all-old, $T_NEW all-new, $T_BAD mixed"
 
 # The two cases seen before the journal, made deterministic.
