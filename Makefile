@@ -102,7 +102,10 @@ check: deps
 	@$(ASAN_MAKE) build-all >build/asan/build.log 2>&1 & asan=$$!; \
 	    $(MAKE) --no-print-directory test; rc=$$?; \
 	    wait $$asan || { cat build/asan/build.log; exit 1; }; exit $$rc
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@: "The sanitizer pass looks for memory errors: the plain pass already"; \
+	: "samples every 3rd kill point and 6 race rounds, so it samples half."; \
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    OFFSTAGE_CRASH_EVERY=6 OFFSTAGE_RACE_ROUNDS=3 \
 	    $(MAKE) --no-print-directory -j$(CHECK_JOBS) test-asan
 
 # --- demo ----------------------------------------------------------------------
