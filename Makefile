@@ -16,7 +16,7 @@
 CC       ?= cc
 CLANG    ?= clang
 BUILD    ?= build
-PKGS     := jansson hivex libcrypto wimlib libntfs-3g
+PKGS     := jansson hivex libcrypto wimlib libntfs-3g libnbd
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g

@@ -22,6 +22,12 @@ libssl-dev
 libwim-dev
 ntfs-3g
 ntfs-3g-dev
+qemu-utils
+libnbd-dev
+libnbd-bin
+mtools
+dosfstools
+fdisk
 wimtools
 7zip
 libhivex-bin

@@ -127,6 +127,8 @@ void ost_target_close(struct ost_target *t)
     if (!t)
         return;
     char *scratch = t->scratch;
+    ost_strlist_free(&t->boot_stores);
+    ost_strlist_free(&t->boot_store_names);
     t->ops->close(t);
     if (scratch) {
         ost_scratch_dir_remove(scratch);

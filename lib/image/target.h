@@ -73,7 +73,24 @@ struct ost_target {
     /* What opening it repaired (an interrupted commit completed or undone),
      * one line each, for the program to show; NULL when nothing was. */
     char *notice;
+    /* The BCD stores the Windows this target holds boots from, when the
+     * backend can find them (a disk: its system partition's Boot\BCD for
+     * BIOS, or the EFI system partition's EFI\Microsoft\Boot\BCD for UEFI;
+     * "Boot Configuration Data in Windows Vista",
+     * https://learn.microsoft.com/en-us/previous-versions/windows/hardware/design/dn653287(v=vs.85)),
+     * as paths that read_file, local_path and write_file take (a store on
+     * another volume of the disk starts with OST_TARGET_VOLUME_PREFIX);
+     * and, parallel, how a message names each ("partition 1 (System
+     * Reserved) \Boot\BCD of win7.qcow2"). Empty when the backend cannot
+     * know (a directory, a WIM image): --bcd names them then. */
+    struct ost_strlist boot_stores;
+    struct ost_strlist boot_store_names;
 };
+
+/* The first component of a path on another volume of the same disk:
+ * "<volume 1>\Boot\BCD". '<' and '>' cannot occur in a Windows file
+ * name, so no real path is taken for one. */
+#define OST_TARGET_VOLUME_PREFIX "<volume "
 
 /* Opens a directory holding an offline Windows root, locked (imagelock.h)
  * for writing or for reading, after finishing any change a stopped command
