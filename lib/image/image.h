@@ -66,10 +66,15 @@ struct ost_image {
     char *manifest_text;  /* NULL when written as removed */
 };
 
+struct ost_disk_options;
+
 struct ost_image_options {
     bool writable;
     bool allow_dirty; /* --force */
     bool next_boot;   /* read-only, but for a plan of writes (a dry run): the next boot's control set */
+    /* For a virtual disk (disk.h): --format, --partition, --output; NULL
+     * for the defaults */
+    const struct ost_disk_options *disk;
 };
 
 /* Takes ownership of the target. */

@@ -21,7 +21,7 @@ struct lock_entry {
     dev_t dev;
     ino_t ino;
     int fd;
-    bool is_dir;   /* flock; otherwise an OFD record lock */
+    bool use_flock; /* a directory or a disk; otherwise an OFD record lock */
     bool held_exclusive;
     unsigned refs, exclusive_refs;
     char *name;
@@ -47,7 +47,7 @@ static double wait_seconds(void)
 
 static int try_lock(struct lock_entry *e, bool exclusive)
 {
-    if (e->is_dir)
+    if (e->use_flock)
         return flock(e->fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB);
     struct flock fl = {.l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET};
     return fcntl(e->fd, F_OFD_SETLK, &fl);
@@ -165,7 +165,7 @@ static void drop_entry(struct lock_entry *e)
     free(e);
 }
 
-static ost_status take(int fd, bool is_dir, const char *name, bool exclusive, struct ost_imagelock **out,
+static ost_status take(int fd, bool use_flock, const char *name, bool exclusive, struct ost_imagelock **out,
                        struct ost_error *err)
 {
     struct stat st;
@@ -179,7 +179,7 @@ static ost_status take(int fd, bool is_dir, const char *name, bool exclusive, st
     bool fresh = !e;
     if (fresh) {
         e = ost_xcalloc(1, sizeof *e);
-        e->dev = st.st_dev, e->ino = st.st_ino, e->fd = fd, e->is_dir = is_dir;
+        e->dev = st.st_dev, e->ino = st.st_ino, e->fd = fd, e->use_flock = use_flock;
         e->name = ost_xstrdup(name);
         e->next = entries;
         entries = e;
@@ -220,12 +220,20 @@ ost_status ost_imagelock_file(const char *path, bool exclusive, struct ost_image
     return take(fd, false, path, exclusive, out, err);
 }
 
+ost_status ost_imagelock_disk(const char *path, bool exclusive, struct ost_imagelock **out, struct ost_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return ost_fail(err, OST_ERR_IO, "%s: %s", path, strerror(errno));
+    return take(fd, true, path, exclusive, out, err);
+}
+
 ost_status ost_imagelock_set_exclusive(struct ost_imagelock *l, bool exclusive, struct ost_error *err)
 {
     struct lock_entry *e = l->entry;
     if (l->exclusive == exclusive)
         return OST_OK;
-    if (exclusive && !e->is_dir && e->refs == 1) {
+    if (exclusive && !e->use_flock && e->refs == 1) {
         /* a record lock for writing needs a descriptor open for writing */
         int fd = open(e->name, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)

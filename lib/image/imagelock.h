@@ -17,6 +17,12 @@
  *    unlike a classic POSIX record lock it is not dropped when libwim
  *    closes one of its own descriptors of the file.
  *
+ *  - A virtual disk is locked with flock(2) on the disk file: qemu-img
+ *    and qemu-nbd take OFD record locks on bytes of the same file (QEMU's
+ *    image locking), which a whole-file record lock of ours would refuse
+ *    them; flock and record locks are independent on Linux, so each
+ *    excludes only its own kind.
+ *
  * A busy lock is retried until OFFSTAGE_LOCK_TIMEOUT seconds have passed
  * (default OST_LOCK_DEFAULT_WAIT; 0 refuses at once), then refused with
  * "in use by another offstage (pid N)", the holder found in /proc.
@@ -43,6 +49,8 @@ ost_status ost_imagelock_dir(int dirfd, const char *name, bool exclusive, struct
                              struct ost_error *err);
 /* Locks the file at path (a WIM); exclusive needs write access to it. */
 ost_status ost_imagelock_file(const char *path, bool exclusive, struct ost_imagelock **out, struct ost_error *err);
+/* Locks the disk file at path (a qcow2, VHD, VHDX, VMDK or raw disk). */
+ost_status ost_imagelock_disk(const char *path, bool exclusive, struct ost_imagelock **out, struct ost_error *err);
 /* Turns a shared lock into an exclusive one (to repair an image found with
  * an interrupted commit) or back; waits as the first lock does. */
 ost_status ost_imagelock_set_exclusive(struct ost_imagelock *l, bool exclusive, struct ost_error *err);

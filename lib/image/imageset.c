@@ -9,15 +9,45 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
 {
     struct ost_target *t;
     *out = (struct ost_image_set){0};
-    if (!ost_is_dir(path) && ost_check_input_file(path, err) != OST_OK) {
-        char *msg = ost_xasprintf("%s (--image is a folder or a WIM file)", err->message);
+    bool is_dir = ost_is_dir(path);
+    if (!is_dir && ost_check_input_file(path, err) != OST_OK) {
+        char *msg = ost_xasprintf("%s (--image is a folder, a WIM file or a virtual disk)", err->message);
         ost_status st = ost_fail(err, err->status, "%s", msg);
         free(msg);
         return st;
     }
-    if (!ost_is_wim_file(path)) {
+    bool is_wim = !is_dir && ost_is_wim_file(path);
+    bool is_disk = !is_dir && !is_wim && ost_is_disk_file(path);
+    const struct ost_disk_options *d = opts->disk;
+    if (!is_disk && d && (d->format || d->partition || d->output || d->output_format))
+        return ost_fail(err, OST_ERR_USAGE, "--%s is for virtual disks; %s is %s", d->format ? "format"
+                        : d->partition ? "partition" : d->output ? "output" : "output-format", path,
+                        is_dir ? "a folder" : is_wim ? "a WIM file" : "not a virtual disk");
+    if (is_disk) {
+        if (index)
+            return ost_fail(err, OST_ERR_USAGE, "--index is for WIM files; %s is a virtual disk (choose its "
+                            "Windows partition with --partition N)", path);
+        ost_status st = ost_disk_session_open(path, d, opts->writable, opts->allow_dirty, &out->disk, err);
+        if (st == OST_OK)
+            for (size_t i = 0; i < ost_disk_session_notices(out->disk)->n; i++)
+                ost_strlist_add(&out->notices, ost_disk_session_notices(out->disk)->v[i]);
+        if (st == OST_OK)
+            st = ost_disk_target(out->disk, &t, err);
+        if (st != OST_OK)
+            return st;
+        out->v = ost_xcalloc(1, sizeof *out->v);
+        st = ost_image_open(t, opts, &out->v[0], err);
+        out->n = st == OST_OK;
+        if (st == OST_OK && out->v[0]->info.control_set_note)
+            ost_strlist_add(&out->notices, out->v[0]->info.control_set_note);
+        return st;
+    }
+    if (!is_wim) {
         if (index)
             return ost_fail(err, OST_ERR_USAGE, "--index is for WIM files; %s is not one", path);
+        if (!is_dir)
+            return ost_fail(err, OST_ERR_USAGE, "%s: not a folder, a WIM file or a virtual disk (qcow2, VHD, VHDX, "
+                            "VMDK, or a raw disk with a partition table); --image names the offline Windows", path);
         ost_status st = ost_target_open_dir(path, opts->writable, &t, err);
         if (st != OST_OK)
             return st;
@@ -50,6 +80,8 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
 
 ost_status ost_image_set_commit(struct ost_image_set *s, ost_progress_fn progress, void *ctx, struct ost_error *err)
 {
+    if (s->disk)
+        return ost_disk_session_commit(s->disk, err);
     if (!s->wim)
         return OST_OK;
     if (progress)
@@ -63,6 +95,7 @@ void ost_image_set_close(struct ost_image_set *s)
         ost_image_close(s->v[i]);
     free(s->v);
     ost_wim_session_close(s->wim);
+    ost_disk_session_close(s->disk);
     ost_strlist_free(&s->notices);
     *s = (struct ost_image_set){0};
 }

@@ -10,11 +10,13 @@
 
 #include <stdbool.h>
 
+#include "disk.h"
 #include "image.h"
 #include "wim.h"
 
 struct ost_image_set {
-    struct ost_wim_session *wim; /* NULL for a directory */
+    struct ost_wim_session *wim; /* NULL for a directory or a disk */
+    struct ost_disk_session *disk; /* NULL for a directory or a WIM */
     struct ost_image **v;
     size_t n;
     /* What opening found and did, for the user (e.g. a stopped change
