@@ -148,7 +148,7 @@ static int parse(int argc, char **argv, struct options *o)
             o->job.compression_level = (unsigned)level;
             break;
         }
-        case 'i': o->job.image = optarg; break;
+        case 'i': o->job.image = optarg; o->job.disk = ost_cli_disk; break;
         case 'x': o->job.index = optarg; break;
         case 'd': ost_strlist_add(&o->job.drivers, optarg); break;
         case 'r': o->job.recurse = true; break;

@@ -11,10 +11,11 @@ int ost_cli_open_images(const char *cmd, const char *path, const char *index, bo
                         struct ost_image_set *out)
 {
     struct ost_error err;
-    struct ost_image_options o = {.writable = writable, .allow_dirty = force};
+    struct ost_image_options o = {.writable = writable, .allow_dirty = force, .disk = &ost_cli_disk};
     *out = (struct ost_image_set){0};
     if (!path)
-        return ost_cli_usage_error(cmd, "name the offline Windows with --image DIR or --image FILE.wim");
+        return ost_cli_usage_error(cmd, "name the offline Windows with --image DIR, --image FILE.wim or --image "
+                                   "DISK (qcow2, VHD, VHDX, VMDK, raw)");
     ost_status st = ost_image_set_open(path, index, &o, out, &err);
     for (size_t i = 0; i < out->notices.n; i++)
         fprintf(stderr, "offstage %s: %s\n", cmd, out->notices.v[i]);
@@ -113,5 +114,75 @@ int ost_cli_take_bcd(const char *cmd, int *argc, char **argv, struct ost_strlist
     }
     *argc = out;
     argv[out] = NULL;
+    return 0;
+}
+
+struct ost_disk_options ost_cli_disk;
+
+const char ost_cli_disk_help[] =
+    "\n"
+    "Virtual disks: --image also takes a VM disk holding an installed Windows\n"
+    "(qcow2, VHD, VHDX, VMDK or raw; recognised by its content). Nothing is\n"
+    "mounted and no root is needed: qemu-nbd serves the disk and every write\n"
+    "goes into an overlay beside it, written into the disk only once it is\n"
+    "complete and checked, so a failed or killed command leaves the disk as it\n"
+    "was (the next command finishes a change that was already committed). The\n"
+    "disk's own boot store (Boot\\BCD on the active partition, or\n"
+    "EFI\\Microsoft\\Boot\\BCD on the EFI system partition) is the one verdicts\n"
+    "and --test-sign use. Shut the VM down first: a disk in use is refused.\n"
+    "  --partition N     the Windows partition when the disk holds several\n"
+    "                    (numbered as Linux does: 1-4 primary, 5... logical)\n"
+    "  --format FMT      raw, qcow2, vpc (VHD), vhdx or vmdk, when the content\n"
+    "                    and the name disagree\n"
+    "  --output NEW      leave the disk as it is; write the result to NEW, a\n"
+    "                    qcow2 overlay backed by the disk (keep the disk beside\n"
+    "                    it), or with --output-format FMT a whole copy\n";
+
+int ost_cli_take_disk_options(const char *cmd, int *argc, char **argv)
+{
+    static const char *const names[] = {"--format", "--partition", "--output", "--output-format"};
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            while (i < *argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        int which = -1;
+        const char *value = NULL;
+        for (int k = 0; k < 4 && which < 0; k++) {
+            size_t n = strlen(names[k]);
+            if (!strcmp(a, names[k])) {
+                if (i + 1 >= *argc)
+                    return ost_cli_usage_error(cmd, "%s needs a value", names[k]);
+                which = k, value = argv[++i];
+            } else if (!strncmp(a, names[k], n) && a[n] == '=') {
+                which = k, value = a + n + 1;
+            }
+        }
+        if (which < 0) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (!value[0])
+            return ost_cli_usage_error(cmd, "%s needs a value", names[which]);
+        if (which == 0) {
+            ost_cli_disk.format = value;
+        } else if (which == 1) {
+            uint64_t n;
+            if (!ost_parse_uint(value, 1, 128, &n))
+                return ost_cli_usage_error(cmd, "--partition %s: give a partition number (1 to 128)", value);
+            ost_cli_disk.partition = (unsigned)n;
+        } else if (which == 2) {
+            ost_cli_disk.output = value;
+        } else {
+            ost_cli_disk.output_format = value;
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    if (ost_cli_disk.output_format && !ost_cli_disk.output)
+        return ost_cli_usage_error(cmd, "--output-format goes with --output NEW");
     return 0;
 }

@@ -8,6 +8,14 @@
 #include "cli.h"
 #include "offstage.h"
 
+/* --format, --partition, --output, --output-format: taken out of the
+ * arguments of every image command before it parses its own
+ * (ost_cli_take_disk_options), used by whatever it opens. */
+extern struct ost_disk_options ost_cli_disk;
+int ost_cli_take_disk_options(const char *cmd, int *argc, char **argv);
+/* The paragraph every image command's help ends with. */
+extern const char ost_cli_disk_help[];
+
 /* Opens every image --image/--index name (imageset.h), printing what
  * opening found; prints the error and returns its exit code on failure. */
 int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "image_cli.h"
 #include "offstage.h"
 
 static const struct ost_command *const commands[] = {
@@ -68,9 +69,25 @@ static void print_overview(FILE *out)
           out);
 }
 
+/* The commands whose --image may be a virtual disk. */
+static bool takes_disk(const struct ost_command *cmd)
+{
+    static const struct ost_command *const with_image[] = {
+        &ost_cmd_check_package, &ost_cmd_add_driver, &ost_cmd_get_drivers, &ost_cmd_get_driver_info,
+        &ost_cmd_remove_driver, &ost_cmd_add_cert, &ost_cmd_get_certs, &ost_cmd_remove_cert, &ost_cmd_bcd,
+        &ost_cmd_set_param, &ost_cmd_get_param, &ost_cmd_doctor,
+    };
+    for (size_t i = 0; i < sizeof with_image / sizeof *with_image; i++)
+        if (with_image[i] == cmd)
+            return true;
+    return false;
+}
+
 void ost_cli_print_help(FILE *out, const struct ost_command *cmd)
 {
     fputs(cmd->help, out);
+    if (takes_disk(cmd))
+        fputs(ost_cli_disk_help, out);
 }
 
 /* Ctrl-C, kill and a closed terminal end a command through its error path
@@ -117,5 +134,16 @@ int main(int argc, char **argv)
         return OST_EXIT_ERROR;
     }
     install_interrupt_handlers();
+    if (takes_disk(cmd)) {
+        for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                ost_cli_print_help(stdout, cmd);
+                return OST_EXIT_OK;
+            }
+        int n = argc - 1, rc = ost_cli_take_disk_options(name, &n, argv + 1);
+        if (rc)
+            return rc;
+        argc = n + 1;
+    }
     return cmd->run(argc - 1, argv + 1);
 }

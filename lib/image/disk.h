@@ -44,16 +44,10 @@
 
 #include "blockio.h"
 #include "error.h"
+#include "image.h"
 #include "parttable.h"
 #include "target.h"
 #include "util.h"
-
-struct ost_disk_options {
-    const char *format;        /* qemu's name (raw, qcow2, vpc, vhdx, vmdk); NULL: from the content */
-    unsigned partition;        /* the Windows volume's partition number; 0: the only one there is */
-    const char *output;        /* write the result here and leave the disk as it is */
-    const char *output_format; /* with output: a whole copy in this format; NULL: a qcow2 overlay */
-};
 
 /* Whether path's content is a virtual disk: a qcow2, VHD, VHDX or VMDK
  * header, or a raw disk (an MBR or GPT, or an NTFS boot sector). */

@@ -66,7 +66,14 @@ struct ost_image {
     char *manifest_text;  /* NULL when written as removed */
 };
 
-struct ost_disk_options;
+/* How a virtual disk is opened (disk.h): the image commands' --format,
+ * --partition, --output and --output-format. */
+struct ost_disk_options {
+    const char *format;        /* qemu's name (raw, qcow2, vpc, vhdx, vmdk); NULL: from the content */
+    unsigned partition;        /* the Windows volume's partition number; 0: the only one there is */
+    const char *output;        /* write the result here and leave the disk as it is */
+    const char *output_format; /* with output: a whole copy in this format; NULL: a qcow2 overlay */
+};
 
 struct ost_image_options {
     bool writable;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "imageset.h"
+#include "disk.h"
 #include "fileutil.h"
 
 #include <stdlib.h>

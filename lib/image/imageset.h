@@ -10,9 +10,10 @@
 
 #include <stdbool.h>
 
-#include "disk.h"
 #include "image.h"
 #include "wim.h"
+
+struct ost_disk_session;
 
 struct ost_image_set {
     struct ost_wim_session *wim; /* NULL for a directory or a disk */

@@ -191,7 +191,8 @@ ost_status ost_add_driver_plan(const struct ost_add_driver_options *opts, struct
         st = ost_package_find_infs(opts->drivers.v[i], opts->recurse, &j->infs, err);
     if (st == OST_OK && opts->test_sign)
         st = load_signer(j, err);
-    struct ost_image_options io = {.writable = !opts->dry_run, .allow_dirty = opts->force, .next_boot = true};
+    struct ost_image_options io = {.writable = !opts->dry_run, .allow_dirty = opts->force, .next_boot = true,
+                                   .disk = &j->opts.disk};
     if (st == OST_OK)
         st = ost_image_set_open(opts->image, opts->index, &io, &j->set, err);
     if (st == OST_OK)

@@ -33,7 +33,8 @@
 #include "testsign.h"
 
 struct ost_add_driver_options {
-    const char *image;                /* a directory or a WIM file */
+    const char *image;                /* a directory, a WIM file or a virtual disk */
+    struct ost_disk_options disk;     /* for a virtual disk: --format, --partition, --output */
     const char *index;                /* WIM images: "2", "1,3", "all"; NULL for a directory */
     struct ost_strlist drivers;       /* INFs or package folders */
     bool recurse, force_unsigned, setup_complete;
