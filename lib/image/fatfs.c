@@ -19,6 +19,10 @@ extern char **environ;
 #define CHUNK (1u << 20)
 /* what of a tool's stderr goes into a message */
 #define TOOL_MESSAGE_MAX 400
+/* The volume is copied whole to scratch space: an EFI system partition
+ * is 100-300 MiB as Windows makes it; far larger means the wrong
+ * partition was chosen, and it is not copied. */
+#define MAX_VOLUME (4ull << 30)
 
 struct ost_fatfs {
     const struct ost_blockio *vol;
@@ -27,6 +31,7 @@ struct ost_fatfs {
     uint32_t sector;    /* bytes per sector, the unit write_back compares */
     const char *fat_type;
     bool fsck_clean;    /* fsck.fat -n found nothing wrong with the copy as read */
+    bool dirty;         /* mtools was asked to change the copy since the last write-back */
 };
 
 /* ---- running a tool ---------------------------------------------------- */
@@ -262,6 +267,11 @@ ost_status ost_fatfs_open(const struct ost_blockio *vol, const char *scratch_dir
     if (vol->size < 512)
         return ost_fail(err, OST_ERR_UNSUPPORTED, "%s: not a FAT volume: %llu bytes, less than a boot sector",
                         vol->name, (unsigned long long)vol->size);
+    if (vol->size > MAX_VOLUME)
+        return ost_fail(err, OST_ERR_LIMIT,
+                        "%s: a FAT volume of %llu bytes is larger than an EFI system partition would be (at most "
+                        "%llu bytes are copied to be changed)",
+                        vol->name, (unsigned long long)vol->size, (unsigned long long)MAX_VOLUME);
     uint8_t boot[512];
     ost_status st = ost_blockio_read(vol, boot, sizeof boot, 0, err);
     if (st != OST_OK)
@@ -471,6 +481,7 @@ ost_status ost_fatfs_write_file(struct ost_fatfs *fs, const char *path, const ch
         free(m);
         return bad_path(fs, path, err);
     }
+    fs->dirty = true;
     ost_status st = ost_check_input_file(source, err);
     /* each missing folder on the way, one level at a time */
     for (char *sep = strchr(m + 3, '/'); st == OST_OK && sep; sep = strchr(sep + 1, '/')) {
@@ -612,32 +623,37 @@ static ost_status compare_volume(struct ost_fatfs *fs, bool write, uint64_t *byt
 ost_status ost_fatfs_write_back(struct ost_fatfs *fs, bool *changed, struct ost_error *err)
 {
     *changed = false;
+    if (!fs->dirty)
+        return OST_OK;
     uint64_t bytes;
-    ost_status st = compare_volume(fs, false, &bytes, err);
-    if (st != OST_OK || bytes == 0)
+    ost_status st;
+    if (!fs->vol->pwrite) {
+        st = compare_volume(fs, false, &bytes, err);
+        if (st == OST_OK && bytes)
+            st = ost_fail(err, OST_ERR_IO,
+                          "%s: the FAT volume was opened read-only; its %llu changed bytes cannot be written back",
+                          fs->vol->name, (unsigned long long)bytes);
         return st;
-    if (!fs->vol->pwrite)
-        return ost_fail(err, OST_ERR_IO,
-                        "%s: the FAT volume was opened read-only; its %llu changed bytes cannot be written back",
-                        fs->vol->name, (unsigned long long)bytes);
+    }
     if (fs->fsck_clean) {
         /* only a change of ours can have made a clean volume unclean */
         char *report;
         int status = fsck_status(fs, &report);
-        if (status > 0) {
+        if (status > 0)
             st = ost_fail(err, OST_ERR_CORRUPT,
                           "%s: after the change fsck.fat -n finds errors in the %s volume, which it did not "
                           "before; nothing was written back: %s",
                           fs->vol->name, fs->fat_type, report ? report : "no report");
-            free(report);
-            return st;
-        }
         free(report);
+        if (status > 0)
+            return st;
     }
     st = compare_volume(fs, true, &bytes, err);
-    if (st == OST_OK)
+    if (st == OST_OK && bytes)
         st = ost_blockio_flush(fs->vol, err);
-    if (st == OST_OK)
-        *changed = true;
+    if (st == OST_OK) {
+        *changed = bytes != 0;
+        fs->dirty = false;
+    }
     return st;
 }
