@@ -233,14 +233,18 @@ static ost_status start_server(struct nbd_ctx *c, const char *image, const struc
 }
 
 /* The error for a server that is gone or failed: its exit and stderr. */
-static ost_status server_failure(struct nbd_ctx *c, const char *what, const char *nbd_message, struct ost_error *err)
+static ost_status server_failure(struct nbd_ctx *c, const char *format, const char *what, const char *nbd_message,
+                                 struct ost_error *err)
 {
     int status = reap(c, EXIT_WAIT_MS);
     char *text = read_stderr(c);
     ost_status st;
     if (*text) {
         int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        st = ost_qemu_fail(err, c->name, "qemu-nbd", text, code);
+        /* the format is named: qemu's "Invalid argument" rarely says it */
+        char *tool = ost_xasprintf("qemu-nbd (as %s)", format);
+        st = ost_qemu_fail(err, c->name, tool, text, code);
+        free(tool);
     } else if (status >= 0 && WIFSIGNALED(status)) {
         st = ost_fail(err, OST_ERR_IO, "%s: %s: qemu-nbd was killed by signal %d", c->name, what, WTERMSIG(status));
     } else {
@@ -368,7 +372,7 @@ ost_status ost_nbd_open(const char *image, const struct ost_nbd_options *o, stru
     }
     if (rc == OST_OK && nbd_connect_unix(c->h, socket_path) != 0) {
         char *msg = ost_xstrdup(nbd_get_error() ? nbd_get_error() : "connection failed");
-        rc = server_failure(c, "cannot connect to qemu-nbd", msg, err);
+        rc = server_failure(c, o->format, "cannot connect to qemu-nbd", msg, err);
         free(msg);
     }
     free(socket_path);
