@@ -16,6 +16,10 @@
  * with qemu's own words. An image another qemu holds open for writing
  * (qemu's image locking, "Failed to get ... lock") is reported as "the
  * disk is in use (is its VM running?)".
+ *
+ * A file name qemu would read as a protocol ("nbd:x", "json:{...}": a
+ * colon before any slash) is passed as "./NAME"; commas need no escape in
+ * qemu-img's file arguments (only in option strings, nbdblock.c's).
  */
 #ifndef OST_QEMUIMG_H
 #define OST_QEMUIMG_H
@@ -25,6 +29,7 @@
 #endif
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -72,5 +77,25 @@ ost_status ost_qemu_convert(const char *src, const char *src_format, const char 
  * copied), for an --output overlay whose backing is named as given. */
 ost_status ost_qemu_rebase_unsafe(const char *overlay, const char *backing, const char *backing_format,
                                   struct ost_error *err);
+
+/* What qemu-img and qemu-nbd share (nbdblock.c runs qemu-nbd). */
+
+/* The tool's path found on $PATH (then /usr/bin, /bin), or NULL. */
+const char *ost_qemu_tool_path(const char *tool);
+/* Fills err from a qemu tool's stderr: the lock messages become "NAME:
+ * the disk is in use (is its VM running?): <qemu's first line>"
+ * (OST_ERR_IO); words that say the image is malformed OST_ERR_CORRUPT;
+ * anything else OST_ERR_IO, always with qemu's words. */
+ost_status ost_qemu_fail(struct ost_error *err, const char *name, const char *tool, const char *qemu_stderr,
+                         int exit_status);
+/* path, or "./path" when qemu would read it as a protocol; *owned is
+ * what the caller frees (NULL when path is returned). */
+const char *ost_qemu_filename(const char *path, char **owned);
+/* For a child about to exec: closes every descriptor from lowest up. */
+void ost_qemu_close_fds_from(int lowest);
+/* The environment for a qemu tool (ours with LC_ALL=C, so its messages are
+ * the English ones matched here, and no LISTEN_* variables), with `extra`
+ * NULL slots free at its end; the caller frees the array, not the strings. */
+char **ost_qemu_environment(size_t extra);
 
 #endif

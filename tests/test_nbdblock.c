@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A disk's bytes through qemu-nbd and libnbd (nbdblock.c): large and
+ * unaligned requests on every writable format, a window onto one part,
+ * read-only opens, disks another qemu holds, damaged images, and a killed
+ * command leaving no server behind. What was written is checked with
+ * qemu-img convert to raw and qemu-img check, not through this module. */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "nbdblock.h"
+#include "qemuimg.h"
+
+#define MiB (1024u * 1024u)
+
+static char *tmp_root;
+
+static bool have_tools(void)
+{
+    if (ost_qemu_available())
+        return true;
+    fprintf(stderr, "skip: qemu-img or qemu-nbd is not installed (qemu-utils)\n");
+    return false;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *cmd = ost_xvasprintf(fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    free(cmd);
+    return rc == -1 || !WIFEXITED(rc) ? -1 : WEXITSTATUS(rc);
+}
+
+static uint8_t *read_all(const char *path, size_t *n)
+{
+    uint8_t *data;
+    struct ost_error err;
+    assert_ost_ok(ost_read_file(path, 512u * MiB, &data, n, &err), &err);
+    return data;
+}
+
+/* The disk's bytes as qemu-img convert -O raw gives them. */
+static uint8_t *as_raw(const char *image, const char *format, size_t *n)
+{
+    char *raw = ost_xasprintf("%s.converted.raw", image);
+    assert_int_equal(sh("qemu-img convert -q -f %s -O raw '%s' '%s'", format, image, raw), 0);
+    uint8_t *data = read_all(raw, n);
+    unlink(raw);
+    free(raw);
+    return data;
+}
+
+static void fill_pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+    uint32_t x = seed | 1;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        p[i] = (uint8_t)x;
+    }
+}
+
+/* Whether a process is gone or only a zombie (its files, and so its image
+ * lock, are closed either way). */
+static bool process_gone(pid_t pid)
+{
+    char *path = ost_xasprintf("/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return true;
+    char line[512] = "";
+    bool gone = !fgets(line, sizeof line, f);
+    fclose(f);
+    char *end = strrchr(line, ')');
+    return gone || (end && end[1] == ' ' && end[2] == 'Z');
+}
+
+/* The qemu-nbd whose parent is `parent`, or 0. */
+static pid_t server_of(pid_t parent)
+{
+    DIR *d = opendir("/proc");
+    assert_non_null(d);
+    struct dirent *e;
+    pid_t found = 0;
+    while (!found && (e = readdir(d)) != NULL) {
+        long pid = atol(e->d_name);
+        if (pid <= 0)
+            continue;
+        char *path = ost_xasprintf("/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "r");
+        free(path);
+        char line[1024] = "";
+        if (!f)
+            continue;
+        if (!fgets(line, sizeof line, f))
+            line[0] = 0;
+        fclose(f);
+        char *end = strrchr(line, ')');
+        char state;
+        long ppid;
+        if (strstr(line, "(qemu-nbd)") && end && sscanf(end + 1, " %c %ld", &state, &ppid) == 2 && ppid == parent
+            && state != 'Z')
+            found = (pid_t)pid;
+    }
+    closedir(d);
+    return found;
+}
+
+static void wait_gone(pid_t pid)
+{
+    for (int i = 0; i < 3000 && !process_gone(pid); i++)
+        usleep(10000);
+    assert_true(process_gone(pid));
+}
+
+static const char *const writable_formats[] = {"raw", "qcow2", "vpc", "vhdx", "vmdk"};
+
+static void test_large_and_unaligned_requests_on_each_format(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    const size_t big_len = 40u * MiB;
+    const uint64_t big_off = 30u * MiB - 7;
+    const uint64_t small_off = 513;
+    uint8_t *big = ost_xmalloc(big_len), *back = ost_xmalloc(big_len);
+    fill_pattern(big, big_len, 0x2545f491);
+    const uint8_t small[3] = {0xde, 0xad, 0xbe};
+    for (size_t i = 0; i < sizeof writable_formats / sizeof writable_formats[0]; i++) {
+        const char *format = writable_formats[i];
+        char *image = ost_xasprintf("%s/disk.%s", dir, format);
+        assert_int_equal(sh("qemu-img create -q -f %s '%s' 96M", format, image), 0);
+        struct ost_disk_info info;
+        struct ost_error err;
+        assert_ost_ok(ost_qemu_info(image, format, &info, &err), &err);
+
+        struct ost_blockio b;
+        struct ost_nbd_options o = {.format = format, .writable = true};
+        assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+        assert_int_equal(b.size, info.virtual_size);
+        assert_string_equal(b.name, image);
+        assert_ost_ok(ost_blockio_write(&b, big, big_len, big_off, &err), &err);
+        assert_ost_ok(ost_blockio_write(&b, small, sizeof small, small_off, &err), &err);
+        memset(back, 0, big_len);
+        assert_ost_ok(ost_blockio_read(&b, back, big_len, big_off, &err), &err);
+        assert_memory_equal(back, big, big_len);
+        uint8_t around[5];
+        assert_ost_ok(ost_blockio_read(&b, around, sizeof around, small_off - 1, &err), &err);
+        static const uint8_t expect_around[5] = {0, 0xde, 0xad, 0xbe, 0};
+        assert_memory_equal(around, expect_around, sizeof around);
+        /* past the end is refused before it reaches the server */
+        assert_int_equal(ost_blockio_read(&b, around, 1, b.size, &err), OST_ERR_CORRUPT);
+        assert_ost_ok(ost_nbd_finish(&b, &err), &err);
+        assert_null(b.ctx);
+
+        o.writable = false;
+        assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+        assert_null(b.pwrite);
+        memset(back, 0, big_len);
+        assert_ost_ok(ost_blockio_read(&b, back, big_len, big_off, &err), &err);
+        assert_memory_equal(back, big, big_len);
+        assert_ost_ok(ost_nbd_finish(&b, &err), &err);
+
+        size_t n;
+        uint8_t *raw = as_raw(image, format, &n);
+        assert_int_equal(n, info.virtual_size);
+        assert_memory_equal(raw + big_off, big, big_len);
+        assert_memory_equal(raw + small_off - 1, expect_around, sizeof expect_around);
+        assert_int_equal(raw[big_off - 1], 0);
+        assert_int_equal(raw[big_off + big_len], 0);
+        free(raw);
+        assert_int_equal(sh("qemu-img check -q -f %s '%s' 2>/dev/null || [ $? -eq 63 ]", format, image), 0);
+        unlink(image);
+        free(image);
+    }
+    free(big), free(back);
+    t_rm_rf(dir);
+    free(dir);
+}
+
+/* A window shows one part of the image only: offset 0 in it is `offset`
+ * in the image, and nothing outside it can be reached. The file name has
+ * a comma, which qemu's option strings would otherwise split at. */
+static void test_window_onto_part_of_the_image(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    const char *formats[] = {"qcow2", "raw", "vhdx"};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        char *image = ost_xasprintf("%s/part,1:x.%s", dir, formats[i]);
+        assert_int_equal(sh("qemu-img create -q -f %s '%s' 16M", formats[i], image), 0);
+        struct ost_blockio b;
+        struct ost_error err;
+        struct ost_nbd_options o = {.format = formats[i], .writable = true, .offset = 1u * MiB, .size = 2u * MiB,
+                                    .name = "disk partition 1"};
+        assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+        assert_int_equal(b.size, 2u * MiB);
+        assert_string_equal(b.name, "disk partition 1");
+        assert_ost_ok(ost_blockio_write(&b, "WINDOW", 6, 0, &err), &err);
+        assert_ost_ok(ost_blockio_write(&b, "END", 3, 2u * MiB - 3, &err), &err);
+        assert_int_equal(ost_blockio_write(&b, "X", 1, 2u * MiB, &err), OST_ERR_CORRUPT);
+        assert_non_null(strstr(err.message, "disk partition 1"));
+        assert_ost_ok(ost_nbd_finish(&b, &err), &err);
+
+        size_t n;
+        uint8_t *raw = as_raw(image, formats[i], &n);
+        assert_int_equal(n, 16u * MiB);
+        assert_memory_equal(raw + MiB, "WINDOW", 6);
+        assert_memory_equal(raw + 3u * MiB - 3, "END", 3);
+        for (size_t k = 0; k < MiB; k++)
+            assert_int_equal(raw[k], 0);
+        assert_int_equal(raw[3u * MiB], 0);
+        free(raw);
+        free(image);
+    }
+    t_rm_rf(dir);
+    free(dir);
+}
+
+static void test_read_only_open_refuses_writes(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    char *image = ost_path_join(dir, "disk.qcow2");
+    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 4M", image), 0);
+    char *before = ost_path_join(dir, "before");
+    t_copy(image, before);
+    struct ost_blockio b;
+    struct ost_error err;
+    struct ost_nbd_options o = {.format = "qcow2"};
+    assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+    assert_null(b.pwrite);
+    assert_null(b.flush);
+    assert_int_equal(ost_blockio_write(&b, "x", 1, 0, &err), OST_ERR_IO);
+    assert_non_null(strstr(err.message, "read-only"));
+    uint8_t sector[512];
+    assert_ost_ok(ost_blockio_read(&b, sector, sizeof sector, 0, &err), &err);
+    /* two readers at once: a read-only open shares the image */
+    struct ost_blockio second;
+    assert_ost_ok(ost_nbd_open(image, &o, &second, &err), &err);
+    ost_blockio_close(&second);
+    ost_blockio_close(&b);
+    assert_int_equal(sh("cmp -s '%s' '%s'", image, before), 0);
+    t_rm_rf(dir);
+    free(dir), free(image), free(before);
+}
+
+static void test_disk_in_use_is_refused(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    char *image = ost_path_join(dir, "disk.qcow2");
+    char *pidfile = ost_path_join(dir, "pid");
+    char *sock = ost_path_join(dir, "sock");
+    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 4M", image), 0);
+    assert_int_equal(sh("qemu-nbd -f qcow2 --fork --pid-file='%s' --socket='%s' '%s'", pidfile, sock, image), 0);
+    size_t n;
+    char *pid_text = (char *)read_all(pidfile, &n);
+    pid_t holder = (pid_t)atol(pid_text);
+    free(pid_text);
+    assert_true(holder > 0);
+
+    struct ost_blockio b;
+    struct ost_error err;
+    struct ost_nbd_options o = {.format = "qcow2", .writable = true};
+    for (int writable = 1; writable >= 0; writable--) {
+        o.writable = writable;
+        assert_int_equal(ost_nbd_open(image, &o, &b, &err), OST_ERR_IO);
+        assert_non_null(strstr(err.message, image));
+        assert_non_null(strstr(err.message, "the disk is in use (is its VM running?)"));
+        assert_non_null(strstr(err.message, "lock"));
+        assert_null(b.ctx);
+    }
+    assert_int_equal(kill(holder, SIGTERM), 0);
+    wait_gone(holder);
+    o.writable = true;
+    assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+    assert_ost_ok(ost_nbd_finish(&b, &err), &err);
+    t_rm_rf(dir);
+    free(dir), free(image), free(pidfile), free(sock);
+}
+
+/* kill -9 of a command mid-write: the qemu-nbd it started dies with it
+ * (PR_SET_PDEATHSIG), so the disk is free for the next command. */
+static void test_killed_command_leaves_no_server(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    char *image = ost_path_join(dir, "disk.qcow2");
+    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 16M", image), 0);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(ready[0]);
+        struct ost_blockio b;
+        struct ost_error err;
+        struct ost_nbd_options o = {.format = "qcow2", .writable = true};
+        if (ost_nbd_open(image, &o, &b, &err) != OST_OK)
+            _exit(1);
+        uint8_t block[65536];
+        memset(block, 0x77, sizeof block);
+        for (uint64_t off = 0;; off = (off + sizeof block) % b.size) {
+            if (ost_blockio_write(&b, block, sizeof block, off, &err) != OST_OK)
+                _exit(1);
+            if (off == 4 * sizeof block && write(ready[1], "r", 1) != 1)
+                _exit(1);
+        }
+    }
+    close(ready[1]);
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    pid_t server = server_of(child);
+    assert_true(server > 0);
+    assert_int_equal(kill(child, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status));
+    wait_gone(server);
+
+    struct ost_blockio b;
+    struct ost_error err;
+    struct ost_nbd_options o = {.format = "qcow2", .writable = true};
+    assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+    assert_ost_ok(ost_nbd_finish(&b, &err), &err);
+    /* a qcow2 killed mid-write may leak clusters (exit 3), never corrupt */
+    int check = sh("qemu-img check -q -f qcow2 '%s' >/dev/null 2>&1", image);
+    assert_true(check == 0 || check == 3);
+    t_rm_rf(dir);
+    free(dir), free(image);
+}
+
+/* A server that dies under us is an error on the next request, not the
+ * end of the process (no SIGPIPE), and finish says what became of it. */
+static void test_server_dying_mid_session(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    char *image = ost_path_join(dir, "disk.raw");
+    assert_int_equal(sh("qemu-img create -q -f raw '%s' 4M", image), 0);
+    struct ost_blockio b;
+    struct ost_error err;
+    struct ost_nbd_options o = {.format = "raw", .writable = true};
+    assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+    pid_t server = server_of(getpid());
+    assert_true(server > 0);
+    assert_int_equal(kill(server, SIGKILL), 0);
+    uint8_t block[4096] = {1};
+    ost_status st = OST_OK;
+    for (int i = 0; i < 4 && st == OST_OK; i++)
+        st = ost_blockio_write(&b, block, sizeof block, 0, &err);
+    assert_int_equal(st, OST_ERR_IO);
+    assert_non_null(strstr(err.message, image));
+    assert_int_not_equal(ost_nbd_finish(&b, &err), OST_OK);
+    assert_null(b.ctx);
+    t_rm_rf(dir);
+    free(dir), free(image);
+}
+
+/* qemu-nbd gets fds 0-3 and nothing else of ours: no descriptor without
+ * close-on-exec leaks into it (a lock held by the server would outlive a
+ * command's own unlock). */
+static void test_no_descriptor_leaks_into_the_server(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    char *image = ost_path_join(dir, "disk.raw");
+    char *marker = ost_path_join(dir, "marker");
+    assert_int_equal(sh("qemu-img create -q -f raw '%s' 1M", image), 0);
+    t_write_str(marker, "m");
+    int leaky = open(marker, O_RDONLY);
+    assert_true(leaky >= 0);
+    struct ost_blockio b;
+    struct ost_error err;
+    struct ost_nbd_options o = {.format = "raw"};
+    assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+    pid_t server = server_of(getpid());
+    assert_true(server > 0);
+    char *fd_dir = ost_xasprintf("/proc/%ld/fd", (long)server);
+    DIR *d = opendir(fd_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *link = ost_path_join(fd_dir, e->d_name);
+        char target[4096];
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        free(link);
+        if (n <= 0)
+            continue;
+        target[n] = 0;
+        assert_null(strstr(target, "marker"));
+        /* its stdout and stderr are the one file it is given there */
+        if (atoi(e->d_name) > 2)
+            assert_null(strstr(target, "offstage-scratch"));
+        seen++;
+    }
+    closedir(d);
+    assert_true(seen >= 4);
+    free(fd_dir);
+    ost_blockio_close(&b);
+    assert_null(b.ctx);
+    wait_gone(server);
+    close(leaky);
+    t_rm_rf(dir);
+    free(dir), free(image), free(marker);
+}
+
+static void test_bad_images_and_arguments(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        return;
+    char *dir = t_mkdtemp();
+    char *garbage = ost_path_join(dir, "garbage.qcow2");
+    uint8_t header[4096];
+    memset(header, 0x5c, sizeof header);
+    memcpy(header, "QFI\xfb", 4);
+    t_write(garbage, header, sizeof header);
+    struct ost_blockio b;
+    struct ost_error err;
+    struct ost_nbd_options o = {.format = "qcow2", .writable = true};
+    assert_int_equal(ost_nbd_open(garbage, &o, &b, &err), OST_ERR_CORRUPT);
+    assert_non_null(strstr(err.message, garbage));
+    assert_non_null(strstr(err.message, "exit status 1"));
+    assert_non_null(strstr(err.message, "Unsupported qcow2 version"));
+    assert_null(b.ctx);
+    /* a raw disk named as another format */
+    char *raw = ost_path_join(dir, "disk.raw");
+    assert_int_equal(sh("qemu-img create -q -f raw '%s' 1M", raw), 0);
+    o.format = "vhdx";
+    assert_int_equal(ost_nbd_open(raw, &o, &b, &err), OST_ERR_CORRUPT);
+    assert_non_null(strstr(err.message, "vhdx"));
+    /* no format, a format that would smuggle options, a missing file, a folder */
+    o.format = NULL;
+    assert_int_equal(ost_nbd_open(raw, &o, &b, &err), OST_ERR_USAGE);
+    o.format = "raw,offset=4";
+    assert_int_equal(ost_nbd_open(raw, &o, &b, &err), OST_ERR_USAGE);
+    o.format = "raw";
+    char *missing = ost_path_join(dir, "missing.raw");
+    assert_int_equal(ost_nbd_open(missing, &o, &b, &err), OST_ERR_IO);
+    assert_non_null(strstr(err.message, "No such file or directory"));
+    assert_int_equal(ost_nbd_open(dir, &o, &b, &err), OST_ERR_IO);
+    assert_non_null(strstr(err.message, "folder"));
+    /* a window past the image's end: qemu refuses it */
+    o.offset = 512u * 1024, o.size = 1u * MiB;
+    assert_int_not_equal(ost_nbd_open(raw, &o, &b, &err), OST_OK);
+    assert_non_null(strstr(err.message, raw));
+    assert_null(b.ctx);
+    t_rm_rf(dir);
+    free(dir), free(garbage), free(raw), free(missing);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    /* every scratch folder, including those of the killed child, lands
+     * here and goes with it */
+    tmp_root = t_mkdtemp();
+    setenv("TMPDIR", tmp_root, 1);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    unsetenv("TMPDIR");
+    t_rm_rf(tmp_root);
+    free(tmp_root);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_large_and_unaligned_requests_on_each_format),
+        cmocka_unit_test(test_window_onto_part_of_the_image),
+        cmocka_unit_test(test_read_only_open_refuses_writes),
+        cmocka_unit_test(test_disk_in_use_is_refused),
+        cmocka_unit_test(test_killed_command_leaves_no_server),
+        cmocka_unit_test(test_server_dying_mid_session),
+        cmocka_unit_test(test_no_descriptor_leaks_into_the_server),
+        cmocka_unit_test(test_bad_images_and_arguments),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
