@@ -332,6 +332,8 @@ static ost_status mount_volume(struct ost_ntfsfs *fs, bool writable, struct ost_
         ntfs_umount(vol, FALSE);
         return ost_fail(err, OST_ERR_CORRUPT, "%s: the NTFS upper-case table cannot be used", fs->bio->name);
     }
+    /* a listing holds hidden files too, as Windows's own does for a program */
+    NVolSetShowHidFiles(vol);
     fs->vol = vol;
     fs->writable = writable;
     return OST_OK;
@@ -792,7 +794,12 @@ ost_status ost_ntfsfs_list_dir(struct ost_ntfsfs *fs, const char *path, struct o
     if (st == OST_OK) {
         struct dir_names d = {names};
         s64 pos = 0;
-        if (ntfs_readdir(w.ni, &pos, &d, add_name) != 0)
+        /* Case-insensitive, libntfs-3g lists names lower-cased; the names
+         * as stored are wanted, and lookups are not made while it lists. */
+        NVolSetCaseSensitive(fs->vol);
+        int r = ntfs_readdir(w.ni, &pos, &d, add_name);
+        NVolClearCaseSensitive(fs->vol);
+        if (r != 0)
             st = read_failed(fs, path, "list the folder", err);
     }
     walk_done(&w);
