@@ -45,7 +45,8 @@ static char *find_tool(const char *name)
     char *found = NULL, *save = NULL;
     for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
         char *p = ost_path_join(*d ? d : ".", name);
-        if (access(p, X_OK) == 0 && ost_is_regular_file(p))
+        struct stat sb;
+        if (access(p, X_OK) == 0 && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
             found = p;
         else
             free(p);
@@ -63,9 +64,13 @@ struct runner {
 static ost_status find_tools(struct runner *r, const bool need[NTOOLS], struct ost_error *err)
 {
     struct ost_buf missing = {0};
+    const char *last_package = "";
     for (int t = 0; t < NTOOLS; t++) {
         if (!need[t] || (r->path[t] = find_tool(tools[t].name)) != NULL)
             continue;
+        if (!strcmp(last_package, tools[t].package))
+            continue; /* mmd and mcopy: one package named once */
+        last_package = tools[t].package;
         ost_buf_addf(&missing, "%s%s (Debian package %s)", missing.len ? ", " : "", tools[t].name, tools[t].package);
     }
     if (!missing.len)
