@@ -10,6 +10,9 @@
 static const char help[] =
     "usage: offstage make-test-image --arch x86|amd64 [--edition NAME]\n"
     "                                [--with-device DEVICE]... [--state STATE] [--sha2-update STATE] DIR\n"
+    "       offstage make-test-image --disk FILE [--format raw|qcow2|vpc|vhdx|vmdk]\n"
+    "                                [--partitioning mbr|gpt] [--system-partition] [--json]\n"
+    "                                --arch x86|amd64 [the options above]\n"
     "\n"
     "Writes a skeleton offline Windows 7 SP1 installation to DIR, for trying\n"
     "offstage and for tests, since real Windows images cannot be shipped.\n"
@@ -52,22 +55,116 @@ static const char help[] =
     "                    (other packages only). Default: no such key, so whether\n"
     "                    the image verifies SHA-256 signatures is unknown.\n"
     "\n"
+    "A virtual disk (--disk FILE):\n"
+    "  --disk FILE       write the tree onto a partitioned virtual disk instead,\n"
+    "                    as an installed Windows (--state installed unless\n"
+    "                    --state says otherwise). Each volume is made on its own\n"
+    "                    (mkntfs with the partition's start as hidden sectors,\n"
+    "                    filled through libwim's NTFS-3G apply; mkfs.fat and\n"
+    "                    mtools for the ESP), the table written by sfdisk, then\n"
+    "                    qemu-img converts it. No root, no mount. Needs mkntfs\n"
+    "                    (ntfs-3g), sfdisk (fdisk), qemu-img (qemu-utils) but\n"
+    "                    for raw, mkfs.fat (dosfstools) and mtools for GPT.\n"
+    "  --format F        raw, qcow2 (the default), vpc (VHD, dynamic, the size\n"
+    "                    kept exact), vhdx or vmdk (monolithicSparse).\n"
+    "  --partitioning mbr|gpt\n"
+    "                    the layout (default mbr):\n"
+    "                    mbr: one active NTFS partition \"Windows\" (type 07)\n"
+    "                      holding the tree and Boot\\BCD (BIOS: the Windows\n"
+    "                      partition is the system partition); 256 MiB.\n"
+    "                    mbr --system-partition: 1 active NTFS \"System\n"
+    "                      Reserved\" (100 MiB, Boot\\BCD), 2 NTFS \"Windows\"\n"
+    "                      (the tree); 320 MiB.\n"
+    "                    gpt (a system partition always): 1 EFI system\n"
+    "                      partition (FAT32 \"SYSTEM\", 100 MiB,\n"
+    "                      EFI\\Microsoft\\Boot\\BCD), 2 Microsoft reserved\n"
+    "                      (16 MiB, no file system), 3 NTFS \"Windows\" (the\n"
+    "                      tree), 4 NTFS \"Recovery\" (32 MiB, type\n"
+    "                      DE94BBA4-06D1-4D40-A16A-BFD50179D6AC); 352 MiB.\n"
+    "                    Partitions are 1 MiB aligned; the files are sparse.\n"
+    "  --system-partition  for mbr: the separate System Reserved partition.\n"
+    "  --json            say what was made as JSON (offstage.test-disk/1).\n"
+    "                    The boot store is the one bcdboot leaves: {bootmgr} on\n"
+    "                    the system partition, its default a Windows Boot Loader\n"
+    "                    for the Windows partition, testsigning not set.\n"
+    "                    The BCD-Template stays in the tree, as on Windows.\n"
+    "\n"
     "Examples:\n"
     "  offstage make-test-image --arch amd64 \\\n"
     "      --with-device 1af4:1059:00191af4:01,bound=aeroviosnd,inf=oem3.inf \\\n"
     "      --with-device 1af4:1059:00191af4:00,failed \\\n"
     "      --with-device 1af4:1018:00191af4:00 img\n"
+    "  offstage make-test-image --arch amd64 --disk win7.qcow2 --partitioning gpt\n"
     "\n"
-    "DIR must not exist or be empty; on failure nothing is left behind.\n"
+    "DIR must not exist or be empty, FILE must not exist; on failure nothing is\n"
+    "left behind.\n"
     "Exit status: 0 written; 2 error.\n";
+
+static const char *size_text(uint64_t bytes, char buf[32])
+{
+    ost_format_into(buf, 32, "%llu MiB", (unsigned long long)(bytes >> 20));
+    return buf;
+}
+
+static void print_disk(const char *file, const struct ost_test_image_options *o, const struct ost_test_disk_options *d,
+                       const struct ost_test_disk_result *r, bool json)
+{
+    const char *edition = o->edition ? o->edition : "Ultimate";
+    const char *layout = d->partitioning == OST_TEST_DISK_GPT ? "gpt" : "mbr";
+    if (json) {
+        json_t *parts = json_array();
+        for (unsigned i = 0; i < r->npartitions; i++) {
+            const struct ost_test_disk_partition *p = &r->partitions[i];
+            json_array_append_new(parts, json_pack("{s:i, s:I, s:I, s:s, s:s, s:o, s:o, s:b, s:o}", "number",
+                                                   (int)p->number, "start", (json_int_t)p->start, "size",
+                                                   (json_int_t)p->size, "type", p->type, "role", p->role,
+                                                   "filesystem", ost_json_str(p->filesystem), "label",
+                                                   ost_json_str(p->label), "active", p->active, "holds",
+                                                   ost_json_str(p->holds)));
+        }
+        json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:i, s:i, s:s, s:s, s:s, s:s, s:i}",
+                                "schema", "offstage.test-disk/1", "file", file, "format", r->format, "size",
+                                (json_int_t)r->size, "partitioning", layout, "disk_id", r->disk_id, "partitions",
+                                parts, "system_partition", (int)r->system_partition, "windows_partition",
+                                (int)r->windows_partition, "boot_store", r->boot_store, "edition", edition, "arch",
+                                ost_arch_name(o->arch), "state", ost_test_image_state_name(o->state), "devices",
+                                (int)o->ndevices);
+        ost_cli_print_json(doc);
+        json_decref(doc);
+        return;
+    }
+    char sz[32];
+    printf("%s: %s disk, %s, %s (%s %s), Windows 7 %s SP1 %s test image (not Windows: a test tree), %s, %zu "
+           "device%s\n",
+           file, r->format, size_text(r->size, sz), d->partitioning == OST_TEST_DISK_GPT ? "GPT" : "MBR",
+           d->partitioning == OST_TEST_DISK_GPT ? "disk GUID" : "signature", r->disk_id, edition,
+           ost_arch_name(o->arch), ost_test_image_state_name(o->state), o->ndevices, o->ndevices == 1 ? "" : "s");
+    for (unsigned i = 0; i < r->npartitions; i++) {
+        const struct ost_test_disk_partition *p = &r->partitions[i];
+        char st[32];
+        printf("  partition %u: %s%s, type %s, %s%s%s%s, start %s (sector %llu), %s%s%s\n", p->number, p->role,
+               p->active ? " (active)" : "", p->type, p->filesystem ? p->filesystem : "no file system",
+               p->label ? " \"" : "", p->label ? p->label : "", p->label ? "\"" : "", size_text(p->start, st),
+               (unsigned long long)(p->start / 512), size_text(p->size, sz), p->holds ? ": " : "",
+               p->holds ? p->holds : "");
+    }
+    printf("  boot store: partition %u, %s (testsigning not set); Windows: partition %u\n", r->system_partition,
+           r->boot_store, r->windows_partition);
+}
 
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"arch", required_argument, NULL, 'a'}, {"edition", required_argument, NULL, 'e'},
         {"with-device", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-        {"state", required_argument, NULL, 's'}, {"sha2-update", required_argument, NULL, 'u'}, {0, 0, 0, 0},
+        {"state", required_argument, NULL, 's'}, {"sha2-update", required_argument, NULL, 'u'},
+        {"disk", required_argument, NULL, 'D'}, {"format", required_argument, NULL, 'f'},
+        {"partitioning", required_argument, NULL, 'p'}, {"system-partition", no_argument, NULL, 'S'},
+        {"json", no_argument, NULL, 'j'}, {0, 0, 0, 0},
     };
+    struct ost_test_disk_options disk = {0};
+    const char *disk_file = NULL;
+    bool state_given = false, json = false, disk_only = false;
     struct ost_test_image_options o = {0};
     struct ost_test_device *devices = NULL;
     size_t cap = 0;
@@ -82,7 +179,19 @@ static int run(int argc, char **argv)
                 rc = ost_cli_usage_error("make-test-image", "--arch is x86 or amd64, not '%s'", optarg);
             break;
         case 'e': o.edition = optarg; break;
+        case 'D': disk_file = optarg; break;
+        case 'f': disk.format = optarg, disk_only = true; break;
+        case 'p':
+            disk_only = true;
+            if (!strcmp(optarg, "gpt"))
+                disk.partitioning = OST_TEST_DISK_GPT;
+            else if (strcmp(optarg, "mbr"))
+                rc = ost_cli_usage_error("make-test-image", "--partitioning is mbr or gpt, not '%s'", optarg);
+            break;
+        case 'S': disk.system_partition = true, disk_only = true; break;
+        case 'j': json = true, disk_only = true; break;
         case 's':
+            state_given = true;
             if (!ost_test_image_state_parse(optarg, &o.state))
                 rc = ost_cli_usage_error("make-test-image", "--state is installed, generalized, winpe or none, "
                                          "not '%s'", optarg);
@@ -108,9 +217,23 @@ static int run(int argc, char **argv)
     }
     if (rc == OST_EXIT_OK && !o.arch)
         rc = ost_cli_usage_error("make-test-image", "--arch x86 or --arch amd64 is required");
-    if (rc == OST_EXIT_OK && optind != argc - 1)
+    if (rc == OST_EXIT_OK && disk_only && !disk_file)
+        rc = ost_cli_usage_error("make-test-image", "--format, --partitioning, --system-partition and --json "
+                                 "are for --disk FILE");
+    if (rc == OST_EXIT_OK && disk_file && optind != argc)
+        rc = ost_cli_usage_error("make-test-image", "--disk FILE names what to write; no DIR besides");
+    if (rc == OST_EXIT_OK && !disk_file && optind != argc - 1)
         rc = ost_cli_usage_error("make-test-image", "name one directory to create");
-    if (rc == OST_EXIT_OK) {
+    if (rc == OST_EXIT_OK && disk_file) {
+        struct ost_test_disk_result made;
+        o.devices = devices;
+        if (!state_given)
+            o.state = OST_TEST_STATE_INSTALLED;
+        if (ost_make_test_disk(disk_file, &o, &disk, &made, &err) != OST_OK)
+            rc = ost_cli_report_error("make-test-image", &err);
+        else
+            print_disk(disk_file, &o, &disk, &made, json);
+    } else if (rc == OST_EXIT_OK) {
         o.devices = devices;
         if (ost_make_test_image(argv[optind], &o, &err) != OST_OK)
             rc = ost_cli_report_error("make-test-image", &err);

@@ -484,6 +484,13 @@ static void test_device_elements(void **state)
     assert_string_equal(s, "partition {11111111-1111-1111-1111-111111111111} on disk "
                            "{aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa}");
     free(s);
+    /* MBR: the byte offset, style 1, the disk signature */
+    memset(pdata, 0, sizeof pdata);
+    put32(pdata, 0x00100000), put32(pdata + 16, 1), put32(pdata + 24, 0x12ab34cd);
+    n = 16 + put_descriptor(part + 16, 6, pdata, sizeof pdata);
+    s = ost_bcd_describe_device(part, n);
+    assert_string_equal(s, "partition at offset 1048576 on disk 0x12ab34cd");
+    free(s);
 
     uint8_t ram[160] = {0}, rdata[96] = {0};
     static const char path[] = "\\sources\\boot.wim";

@@ -218,7 +218,14 @@ static char *describe_descriptor(const uint8_t *p, size_t n, int depth);
 
 static char *describe_partition(const uint8_t *p, size_t size)
 {
-    /* data: partition id (16), u32 style (0 with GUIDs), u32, disk id (16) */
+    /* data: partition id (16), u32 style, u32, disk id (16). GUIDs with
+     * style 0 (GPT); style 1 (MBR): the partition's byte offset (u64) and
+     * the disk signature (u32), which is how a system partition's store
+     * names an MBR disk's partitions
+     * (http://www.mistyprojects.co.uk/documents/BCDEdit/files/device_partition.htm) */
+    if (size >= DESC_HEADER + 40 && ost_le32(p + DESC_HEADER + 16) == 1)
+        return ost_xasprintf("partition at offset %llu on disk 0x%08x",
+                             (unsigned long long)ost_le64(p + DESC_HEADER), ost_le32(p + DESC_HEADER + 24));
     if (size < DESC_HEADER + 40 || ost_le32(p + DESC_HEADER + 16) != 0)
         return ost_xstrdup("partition");
     char *part = guid_text(p + DESC_HEADER), *disk = guid_text(p + DESC_HEADER + 24);

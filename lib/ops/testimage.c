@@ -327,24 +327,65 @@ static void bcd_list(struct hb *b, ost_hkey objects, const char *guid, const cha
     free(p);
 }
 
+static void bcd_raw(struct hb *b, ost_hkey objects, const char *guid, const char *element, const void *data,
+                    size_t size)
+{
+    char *p = ost_xasprintf("%s\\Elements\\%s", guid, element);
+    ost_hkey k = key(b, objects, p);
+    if (b->st == OST_OK)
+        b->st = ost_hive_set_raw(b->h, k, "Element", OST_REG_BINARY, data, size, b->err);
+    free(p);
+}
+
 /* Booleans and integers are REG_BINARY: one byte, eight bytes little-endian. */
 static void bcd_binary(struct hb *b, ost_hkey objects, const char *guid, const char *element, uint64_t v,
                        size_t size)
 {
-    char *p = ost_xasprintf("%s\\Elements\\%s", guid, element);
     uint8_t bytes[8];
     for (size_t i = 0; i < 8; i++)
         bytes[i] = (uint8_t)(v >> (8 * i));
-    ost_hkey k = key(b, objects, p);
-    if (b->st == OST_OK)
-        b->st = ost_hive_set_raw(b->h, k, "Element", OST_REG_BINARY, bytes, size, b->err);
-    free(p);
+    bcd_raw(b, objects, guid, element, bytes, size);
 }
 
-/* Like Windows 7's: no Windows Boot Loader object (bcdboot creates it,
- * inheriting {bootloadersettings}), the boot manager and the settings
- * objects, with the serial debugger defaults. */
-static ost_status build_bcd(const char *path, struct ost_error *err)
+
+/* A partition device element as bcdedit writes one (partition=X:): 16
+ * bytes of options (none), then a partition descriptor (type 6, 0x48
+ * bytes). GPT names the partition and the disk by their GUIDs (style 0);
+ * MBR by the partition's byte offset and the disk signature (style 1).
+ * Layout: http://www.mistyprojects.co.uk/documents/BCDEdit/files/device_partition.htm */
+static void bcd_partition(struct hb *b, ost_hkey objects, const char *guid, const char *element,
+                          const struct ost_test_boot_partition *p)
+{
+    uint8_t e[16 + 0x48] = {0};
+    uint8_t *d = e + 16;
+    ost_put_le32(d, 6);
+    ost_put_le32(d + 8, 0x48);
+    if (p->gpt) {
+        memcpy(d + 16, p->partition_guid, 16);
+        memcpy(d + 40, p->disk_guid, 16);
+    } else {
+        ost_put_le32(d + 16, (uint32_t)p->offset);
+        ost_put_le32(d + 20, (uint32_t)(p->offset >> 32));
+        ost_put_le32(d + 32, 1);
+        ost_put_le32(d + 40, p->mbr_signature);
+    }
+    bcd_raw(b, objects, guid, element, e, sizeof e);
+}
+
+static char *guid_string(const uint8_t g[16])
+{
+    return ost_xasprintf("{%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x}", ost_le32(g), ost_le16(g + 4),
+                         ost_le16(g + 6), g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+}
+
+/* Like Windows 7's BCD-Template when sys is NULL: no Windows Boot Loader
+ * object (bcdboot creates it, inheriting {bootloadersettings}), the boot
+ * manager and the settings objects, with the serial debugger defaults.
+ * With sys, the store bcdboot leaves on an installed system's system
+ * partition: the same objects, {bootmgr} on the system partition with one
+ * Windows Boot Loader for the Windows partition as its default, and no
+ * testsigning anywhere. */
+static ost_status build_bcd(const char *path, const struct ost_test_boot_store *sys, struct ost_error *err)
 {
     static const char bootmgr[] = "{9dea862c-5cdd-4e70-acc1-f32b344d4795}";
     static const char loader_settings[] = "{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}";
@@ -356,13 +397,37 @@ static ost_status build_bcd(const char *path, struct ost_error *err)
     struct hb b;
     if (new_hive(path, "NewStoreRoot", &b, err) != OST_OK)
         return finish_hive(&b, path);
-    sz(&b, key(&b, 0, "Description"), "KeyName", OST_REG_SZ, "BCD00000000");
+    ost_hkey desc = key(&b, 0, "Description");
+    sz(&b, desc, "KeyName", OST_REG_SZ, "BCD00000000");
+    if (sys) {
+        dw(&b, desc, "System", 1);
+        dw(&b, desc, "TreatAsSystem", 1);
+    }
     ost_hkey objects = key(&b, 0, "Objects");
     bcd_object(&b, objects, bootmgr, 0x10100002);
     bcd_string(&b, objects, bootmgr, "12000004", "Windows Boot Manager");
     bcd_string(&b, objects, bootmgr, "12000005", "en-US");
     bcd_list(&b, objects, bootmgr, "14000006", global_settings, NULL, NULL);
     bcd_binary(&b, objects, bootmgr, "25000004", 30, 8);
+    if (sys) {
+        char *loader = guid_string(sys->loader_guid);
+        bcd_partition(&b, objects, bootmgr, "11000001", &sys->system);
+        if (sys->uefi)
+            bcd_string(&b, objects, bootmgr, "12000002", "\\EFI\\Microsoft\\Boot\\bootmgfw.efi");
+        bcd_string(&b, objects, bootmgr, "23000003", loader);
+        bcd_list(&b, objects, bootmgr, "24000001", loader, NULL, NULL);
+        bcd_object(&b, objects, loader, 0x10200003);
+        bcd_partition(&b, objects, loader, "11000001", &sys->windows);
+        bcd_string(&b, objects, loader, "12000002",
+                   sys->uefi ? "\\Windows\\system32\\winload.efi" : "\\Windows\\system32\\winload.exe");
+        bcd_string(&b, objects, loader, "12000004", "Windows 7");
+        bcd_string(&b, objects, loader, "12000005", "en-US");
+        bcd_list(&b, objects, loader, "14000006", loader_settings, NULL, NULL);
+        bcd_partition(&b, objects, loader, "21000001", &sys->windows);
+        bcd_string(&b, objects, loader, "22000002", "\\Windows");
+        bcd_binary(&b, objects, loader, "25000020", 0, 8); /* nx OptIn */
+        free(loader);
+    }
     bcd_object(&b, objects, ems_settings, 0x20100000);
     bcd_binary(&b, objects, ems_settings, "16000020", 0, 1);
     bcd_object(&b, objects, dbg_settings, 0x20100000);
@@ -379,6 +444,11 @@ static ost_status build_bcd(const char *path, struct ost_error *err)
     bcd_binary(&b, objects, hv_settings, "250000f4", 1, 8);
     bcd_binary(&b, objects, hv_settings, "250000f5", 115200, 8);
     return finish_hive(&b, path);
+}
+
+ost_status ost_write_test_boot_store(const char *path, const struct ost_test_boot_store *sys, struct ost_error *err)
+{
+    return build_bcd(path, sys, err);
 }
 
 /* ---- files ---------------------------------------------------------------------- */
@@ -474,10 +544,17 @@ static bool is_empty_dir(const char *dir)
     return empty;
 }
 
+static const char *const state_names[] = {"none", "installed", "generalized", "winpe"};
+
+const char *ost_test_image_state_name(enum ost_test_image_state state)
+{
+    return (size_t)state < sizeof state_names / sizeof state_names[0] ? state_names[state] : "none";
+}
+
 bool ost_test_image_state_parse(const char *name, enum ost_test_image_state *out)
 {
-    static const char *const names[] = {"none", "installed", "generalized", "winpe"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    const char *const *names = state_names;
+    for (size_t i = 0; i < sizeof state_names / sizeof state_names[0]; i++)
         if (!strcmp(name, names[i]))
             return *out = (enum ost_test_image_state)i, true;
     return false;
@@ -562,7 +639,7 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
     if (s == OST_OK)
         s = write_state(tmp, system, software, o->state, err);
     if (s == OST_OK)
-        s = build_bcd(bcd, err);
+        s = build_bcd(bcd, NULL, err);
     if (s == OST_OK)
         s = ost_write_pe_stub(kernel, o->arch, err);
     /* WIM tools read the architecture from kernel32.dll's machine type */

@@ -21,11 +21,24 @@
  *   Windows\inf\ks.inf, wdmaudio.inf   stubs with the sections INFs Need
  *
  * Hives start as empty hives (regf.h) and are filled through hivex.
+ *
+ * ost_make_test_disk puts the same tree on a virtual disk (raw, qcow2,
+ * VHD, VHDX, VMDK), partitioned as Windows Setup lays out a disk
+ * (https://learn.microsoft.com/windows-hardware/manufacture/desktop/
+ * configure-biosmbr-based-hard-drive-partitions and .../configure-uefigpt-
+ * based-hard-drive-partitions), without root: the partition table written
+ * by sfdisk on a file, each volume made apart (mkntfs with the partition's
+ * start as hidden sectors; mkfs.fat for the ESP), filled (libwim's NTFS-3G
+ * apply of the tree captured; mtools on the ESP), copied into the disk at
+ * its offset, then converted by qemu-img. Its system partition holds the
+ * boot store an installed system boots from (Boot\BCD, or
+ * EFI\Microsoft\Boot\BCD on the ESP).
  */
 #ifndef OST_TESTIMAGE_H
 #define OST_TESTIMAGE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "arch.h"
 #include "error.h"
@@ -59,6 +72,8 @@ enum ost_test_image_state {
 };
 /* "none", "installed", "generalized", "winpe"; false for another word. */
 bool ost_test_image_state_parse(const char *name, enum ost_test_image_state *out);
+/* The word for a state, as --state takes it. */
+const char *ost_test_image_state_name(enum ost_test_image_state state);
 /* What SOFTWARE's servicing packages record of the SHA-2 code signing
  * update (sha2support.h). */
 enum ost_test_sha2_update {
@@ -86,6 +101,72 @@ ost_status ost_test_device_parse(const char *spec, struct ost_test_device *out, 
  * sibling temporary directory and renamed into place, so a failure leaves
  * nothing behind. */
 ost_status ost_make_test_image(const char *dir, const struct ost_test_image_options *opts, struct ost_error *err);
+
+/* Where a BCD device element points: a partition by its GUID and its
+ * disk's GUID (GPT), or by its byte offset and the disk signature (MBR). */
+struct ost_test_boot_partition {
+    bool gpt;
+    uint8_t partition_guid[16], disk_guid[16]; /* GPT: as stored on disk (mixed-endian) */
+    uint64_t offset;                           /* MBR: bytes from the disk's start */
+    uint32_t mbr_signature;                    /* MBR: the disk signature at offset 440 */
+};
+
+/* An installed system's boot store: {bootmgr} on the system partition,
+ * its default a Windows Boot Loader (loader_guid) for the Windows
+ * partition, winload.efi when uefi, winload.exe otherwise. */
+struct ost_test_boot_store {
+    bool uefi;
+    struct ost_test_boot_partition system, windows;
+    uint8_t loader_guid[16];
+};
+
+/* Writes that store as a new hive at path; testsigning is in no object. */
+ost_status ost_write_test_boot_store(const char *path, const struct ost_test_boot_store *store,
+                                     struct ost_error *err);
+
+enum ost_test_disk_partitioning {
+    OST_TEST_DISK_MBR, /* BIOS */
+    OST_TEST_DISK_GPT, /* UEFI: ESP, MSR, Windows, Recovery */
+};
+
+struct ost_test_disk_options {
+    const char *format;  /* qemu's name: raw, qcow2, vpc, vhdx, vmdk; NULL = qcow2 */
+    enum ost_test_disk_partitioning partitioning;
+    bool system_partition; /* MBR: a separate active "System Reserved" NTFS partition; GPT always has the ESP */
+};
+
+struct ost_test_disk_partition {
+    unsigned number;        /* 1-based, as in the table */
+    uint64_t start, size;   /* bytes */
+    const char *type;       /* MBR "07"; GPT the type GUID */
+    const char *role;       /* "System Reserved", "Windows", "EFI system partition", "Microsoft reserved",
+                             * "Recovery" */
+    const char *filesystem; /* "NTFS", "FAT32", or NULL (no file system: the MSR) */
+    const char *label;      /* volume label; NULL for none */
+    bool active;            /* MBR boot indicator 0x80 */
+    const char *holds;      /* what was put there, for the report; NULL when empty */
+};
+
+struct ost_test_disk_result {
+    const char *format;
+    uint64_t size;                /* virtual size, bytes */
+    char disk_id[40];             /* GPT disk GUID, or MBR signature "0x1234abcd" */
+    unsigned npartitions;
+    struct ost_test_disk_partition partitions[4];
+    unsigned system_partition;    /* the number of the partition holding the boot store */
+    unsigned windows_partition;   /* the number of the one holding Windows */
+    const char *boot_store;       /* its path on that partition: "Boot\BCD" or "EFI\Microsoft\Boot\BCD" */
+};
+
+/* Writes a new virtual disk file holding the test tree made with img (its
+ * state as given: callers default disks to installed). Refuses a file that
+ * exists. Needs mkntfs, sfdisk, mkfs.fat and mtools (GPT), qemu-img (all
+ * but raw): OST_ERR_UNSUPPORTED naming the missing ones and their Debian
+ * packages. Written to FILE.tmp-XXXXXX beside it, synced and linked into
+ * place, so a failure leaves nothing behind. */
+ost_status ost_make_test_disk(const char *file, const struct ost_test_image_options *img,
+                              const struct ost_test_disk_options *disk, struct ost_test_disk_result *out,
+                              struct ost_error *err);
 
 /* Writes a minimal PE image of the given architecture (a native-subsystem
  * stub whose only code returns) to path. */
