@@ -34,10 +34,15 @@ void ost_cli_boot_policy_print(FILE *out, const struct ost_boot_policy *pol, con
 json_t *ost_cli_boot_policy_json(const struct ost_boot_policy *pol)
 {
     json_t *stores = json_array();
-    for (size_t i = 0; i < pol->nstores; i++)
-        json_array_append_new(stores, json_pack("{s:s, s:o, s:b, s:s}", "store", pol->stores[i].path, "testsigning",
-                                                tristate_json(pol->stores[i].testsigning), "template",
-                                                pol->stores[i].is_template, "objects", pol->stores[i].loaders));
+    for (size_t i = 0; i < pol->nstores; i++) {
+        json_t *s = json_pack("{s:s, s:o, s:b, s:s}", "store", pol->stores[i].path, "testsigning",
+                              tristate_json(pol->stores[i].testsigning), "template", pol->stores[i].is_template,
+                              "objects", pol->stores[i].loaders);
+        /* one of the target's own boot stores: where it is inside the target */
+        if (pol->stores[i].in_target)
+            json_object_set_new(s, "target_path", json_string(pol->stores[i].target_path));
+        json_array_append_new(stores, s);
+    }
     json_t *j = json_pack("{s:o, s:o, s:o, s:o}", "testsigning", tristate_json(pol->testsigning), "source",
                           ost_json_str(pol->testsigning_source[0] ? pol->testsigning_source : NULL), "caveat",
                           ost_json_str(pol->testsigning_caveat[0] ? pol->testsigning_caveat : NULL), "stores",

@@ -277,6 +277,13 @@ static void testsign_print(const struct ost_add_driver_job *j, size_t i, bool dr
     printf("      ROOT: %s%s; TrustedPublisher: %s%s\n", t->root == OST_CERT_PRESENT ? "" : will,
            ost_cert_action_name(t->root), t->trusted_publisher == OST_CERT_PRESENT ? "" : will,
            ost_cert_action_name(t->trusted_publisher));
+    const struct ost_target *tg = j->images[i].img->target;
+    for (size_t k = 0; k < t->nboot_stores; k++)
+        printf("      boot store %s: testsigning %s\n",
+               k < tg->boot_store_names.n ? tg->boot_store_names.v[k] : tg->boot_stores.v[k],
+               !t->boot_store_needed[k] ? "already on" : dry_run ? "would be turned on" : "turned on");
+    if (t->nboot_stores)
+        return; /* the store it boots from: its BCD-Template is not read */
     if (!t->has_template)
         printf("      BCD-Template: none in this image (a Windows image has one; set testsigning in the boot store "
                "with --bcd or `offstage bcd`)\n");
@@ -357,14 +364,27 @@ static void report(const struct ost_add_driver_job *j, bool json)
         }
         json_t *doc = json_pack("{s:s, s:s, s:o}", "schema", "offstage.add-driver/1", "result",
                                 ost_outcome_name(j->outcome), "images", list);
-        if (o->bcd.n && j->signer) {
-            json_t *stores = json_array();
-            for (size_t i = 0; i < o->bcd.n; i++)
-                json_array_append_new(stores, json_pack("{s:s, s:b, s:b}", "store", o->bcd.v[i], "changed",
-                                                        j->bcd_needed[i], "done", j->applied && j->bcd_needed[i]));
-            json_object_set_new(doc, "bcd", json_incref(json_array_get(stores, 0)));
-            json_object_set_new(doc, "bcd_stores", stores);
+        json_t *stores = json_array();
+        /* the targets' own boot stores first, by the names they give them */
+        for (size_t i = 0; j->signer && i < j->nimages; i++) {
+            const struct ost_testsign_plan *t = &j->images[i].test_sign;
+            const struct ost_target *tg = j->images[i].img->target;
+            for (size_t k = 0; k < t->nboot_stores; k++)
+                json_array_append_new(stores, json_pack("{s:s, s:s, s:b, s:b}", "store",
+                    k < tg->boot_store_names.n ? tg->boot_store_names.v[k] : tg->boot_stores.v[k], "target_path",
+                    tg->boot_stores.v[k], "changed", t->boot_store_needed[k], "done",
+                    j->applied && t->boot_store_needed[k]));
         }
+        size_t first_given = json_array_size(stores);
+        for (size_t i = 0; j->signer && i < o->bcd.n; i++)
+            json_array_append_new(stores, json_pack("{s:s, s:b, s:b}", "store", o->bcd.v[i], "changed",
+                                                    j->bcd_needed[i], "done", j->applied && j->bcd_needed[i]));
+        if (o->bcd.n && j->signer)
+            json_object_set_new(doc, "bcd", json_incref(json_array_get(stores, first_given)));
+        if (json_array_size(stores))
+            json_object_set_new(doc, "bcd_stores", stores);
+        else
+            json_decref(stores);
         ost_cli_print_json_per_image(doc, "images");
         return;
     }

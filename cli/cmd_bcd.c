@@ -17,7 +17,9 @@ static const char help[] =
     "(install media's boot\\BCD, a system partition's EFI\\Microsoft\\Boot\\BCD), or\n"
     "with --image the Windows\\System32\\config\\BCD-Template of an offline Windows\n"
     "(a directory or a WIM), from which Setup and bcdboot create the installed\n"
-    "system's boot store.\n"
+    "system's boot store. When the image is held where offstage finds that\n"
+    "boot store itself (a disk's system partition), --image edits it instead:\n"
+    "an installed system never reads its BCD-Template.\n"
     "\n"
     "  --enum            list the objects like `bcdedit /enum all`: heading,\n"
     "                    identifier (with the well-known aliases {bootmgr},\n"
@@ -92,9 +94,11 @@ struct change {
     bool value, changed, was_set, was;
 };
 
-/* One store: the --store file or one image's BCD-Template. */
+/* One store: the --store file, or one of an image's (its BCD-Template, or
+ * the boot stores its target knows: ost_image_bcd_open). */
 struct unit {
     struct ost_image *img; /* NULL for --store */
+    size_t store;          /* which of img's */
     struct ost_bcd *bcd;
     ost_bcd_scope scope;
     struct change *changes;
@@ -224,20 +228,20 @@ static ost_status open_unit(struct unit *u, const struct options *o, bool writab
 {
     if (!u->img)
         return ost_bcd_open(o->store, writable, o->force, &u->bcd, err);
-    ost_status st = ost_bcd_open_template(u->img, writable, &u->bcd, err);
+    ost_status st = ost_image_bcd_open(u->img, u->store, writable, &u->bcd, err);
     if (st == OST_NEGATIVE) /* asked about the template, so its absence is an error */
         st = err->status = OST_ERR_IO;
     return st;
 }
 
+/* An image's stores are staged through it, and written by its commit. */
 static ost_status write_unit(struct unit *u, struct ost_error *err)
 {
     if (!ost_bcd_modified(u->bcd))
         return OST_OK;
     if (!u->img)
         return ost_bcd_save(u->bcd, err);
-    ost_status st = ost_bcd_stage_template(u->img, u->bcd, err);
-    return st == OST_OK ? ost_image_commit(u->img, err) : st;
+    return ost_image_bcd_stage(u->img, u->store, u->bcd, err);
 }
 
 /* ---- text ----------------------------------------------------------------------- */
@@ -476,6 +480,14 @@ static int write_all(struct unit *units, size_t n, struct ost_image_set *imgs, c
         if (write_unit(&units[i], &err) != OST_OK)
             return ost_cli_report_error("bcd", &err);
     }
+    /* each image once, after all of its stores are staged */
+    for (size_t k = 0; k < imgs->n; k++) {
+        bool changed = false;
+        for (size_t i = 0; i < n; i++)
+            changed = changed || (units[i].img == imgs->v[k] && ost_bcd_modified(units[i].bcd));
+        if (changed && ost_image_commit(imgs->v[k], &err) != OST_OK)
+            return ost_cli_report_error("bcd", &err);
+    }
     return imgs->n && modified ? ost_cli_finish_images("bcd", imgs, o->json) : OST_EXIT_OK;
 }
 
@@ -512,10 +524,13 @@ static int run(int argc, char **argv)
     struct ost_image_set imgs = {0};
     if (o.image)
         rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0, o.nsets > 0 ? o.force : true, &imgs);
-    size_t n = o.image ? imgs.n : 1;
-    struct unit *units = ost_xcalloc(n ? n : 1, sizeof *units);
+    size_t n = o.image ? 0 : 1;
     for (size_t i = 0; o.image && i < imgs.n; i++)
-        units[i].img = imgs.v[i];
+        n += ost_image_bcd_count(imgs.v[i]);
+    struct unit *units = ost_xcalloc(n ? n : 1, sizeof *units);
+    for (size_t i = 0, u = 0; o.image && i < imgs.n; i++)
+        for (size_t k = 0; k < ost_image_bcd_count(imgs.v[i]); k++, u++)
+            units[u] = (struct unit){.img = imgs.v[i], .store = k};
     if (rc == 0)
         rc = prepare(units, n, &o);
     if (rc == 0 && o.nsets)

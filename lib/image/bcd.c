@@ -434,6 +434,34 @@ ost_status ost_bcd_stage_template(struct ost_image *img, struct ost_bcd *b, stru
     return ost_bcd_modified(b) ? ost_image_stage_hive(img, OST_BCD_TEMPLATE, b->hive, err) : OST_OK;
 }
 
+ost_status ost_bcd_open_in_image(struct ost_image *img, const char *path, const char *name, bool writable,
+                                 struct ost_bcd **out, struct ost_error *err)
+{
+    *out = NULL;
+    int kind = ost_target_stat(img->target, path);
+    if (kind == 0 || kind == 2)
+        return ost_fail(err, OST_ERR_IO, "%s: %s, so testsigning cannot be read or set there", name,
+                        kind == 0 ? "not found" : "a folder where the BCD store file should be");
+    char *local;
+    ost_status st = ost_target_local_path(img->target, path, OST_HIVE_MAX_SIZE, &local, err);
+    if (st != OST_OK)
+        return st;
+    /* reading a dirty store shows what the file holds; only writing would lose the log's changes */
+    struct ost_hive_open_options o = {.writable = writable, .allow_dirty = img->allow_dirty || !writable,
+                                      .name = name};
+    struct ost_hive *h;
+    st = ost_hive_open(local, &o, &h, err);
+    if (st != OST_OK)
+        ost_error_rename(err, local, name);
+    free(local);
+    return st == OST_OK ? ost_bcd_from_hive(h, name, out, err) : st;
+}
+
+ost_status ost_bcd_stage_in_image(struct ost_image *img, const char *path, struct ost_bcd *b, struct ost_error *err)
+{
+    return ost_bcd_modified(b) ? ost_image_stage_hive(img, path, b->hive, err) : OST_OK;
+}
+
 ost_status ost_bcd_open(const char *path, bool writable, bool allow_dirty, struct ost_bcd **out,
                         struct ost_error *err)
 {

@@ -110,6 +110,17 @@ ost_status ost_bcd_open_template(struct ost_image *img, bool writable, struct os
 /* Stages a template opened writable, with its edits, back into its image
  * (written when the image commits); nothing when it was not modified. */
 ost_status ost_bcd_stage_template(struct ost_image *img, struct ost_bcd *b, struct ost_error *err);
+/* Opens a BCD store inside the image's target by its target path (one
+ * of target->boot_stores: a system partition's Boot\BCD), named `name` in
+ * messages. Read through ost_target_local_path, so a disk's store is
+ * refused above OST_HIVE_MAX_SIZE before it is copied out; a writable one
+ * refuses a dirty hive unless the image was opened with allow_dirty. */
+ost_status ost_bcd_open_in_image(struct ost_image *img, const char *path, const char *name, bool writable,
+                                 struct ost_bcd **out, struct ost_error *err);
+/* Stages such a store, with its edits, back through the target at the
+ * same path (written when the image commits, in the same transaction);
+ * nothing when it was not modified. */
+ost_status ost_bcd_stage_in_image(struct ost_image *img, const char *path, struct ost_bcd *b, struct ost_error *err);
 void ost_bcd_close(struct ost_bcd *b);
 
 /* "Windows Boot Loader", "Boot Loader Settings" (aliases name settings

@@ -302,6 +302,13 @@ static bool is_plain_absolute_path(const char *s)
     return true;
 }
 
+/* One of the target's own boot stores: a path that stays inside it. */
+static bool is_target_store(const char *s)
+{
+    size_t n = strlen(OST_TARGET_STORE_PREFIX);
+    return strncmp(s, OST_TARGET_STORE_PREFIX, n) == 0 && ost_winpath_is_safe(s + n);
+}
+
 static bool is_guid(const char *s)
 {
     if (strlen(s) != 38 || s[0] != '{' || s[37] != '}')
@@ -363,9 +370,10 @@ static ost_status read_trust(const char *where, json_t *t, struct ost_manifest_t
         json_t *store = json_object_get(v, "store"), *obj = json_object_get(v, "object"),
                *before = json_object_get(v, "before");
         const char *sv = json_is_string(store) ? json_string_value(store) : NULL;
-        if (!sv || !(strcmp(sv, OST_TEMPLATE_STORE) == 0 || is_plain_absolute_path(sv)))
+        if (!sv || !(strcmp(sv, OST_TEMPLATE_STORE) == 0 || is_plain_absolute_path(sv) || is_target_store(sv)))
             return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].store", i), place),
-                               store, "\"" OST_TEMPLATE_STORE "\" or an absolute path without . or .. components", err);
+                               store, "\"" OST_TEMPLATE_STORE "\", \"" OST_TARGET_STORE_PREFIX "\" and a path inside "
+                               "the image, or an absolute path without . or .. components", err);
         if (!json_is_string(obj) || !is_guid(json_string_value(obj)))
             return trust_error(where, (snprintf(place, sizeof place, ".testsigning_before[%zu].object", i), place),
                                obj, "a BCD object GUID", err);

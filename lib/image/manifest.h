@@ -57,8 +57,13 @@ struct ost_trusted_cert {
     struct ost_strlist already_in; /* stores that held it before offstage */
 };
 #define OST_TEMPLATE_STORE "BCD-Template" /* ost_testsigning_change.store of the image's template */
+/* ost_testsigning_change.store of one of the target's own boot stores
+ * (target.h): this prefix, then its path inside the target,
+ * "target:Boot\BCD" or "target:<volume 1>\Boot\BCD" */
+#define OST_TARGET_STORE_PREFIX "target:"
 struct ost_testsigning_change {
-    char *store;   /* OST_TEMPLATE_STORE, or the absolute host path of a --bcd store */
+    char *store;   /* OST_TEMPLATE_STORE, OST_TARGET_STORE_PREFIX + a target path, or the absolute host path of a
+                    * --bcd store */
     char *object;  /* the object's GUID */
     bool was_set;  /* it had its own testsigning element (then off), else none */
 };

@@ -180,12 +180,17 @@ static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *er
     return OST_OK;
 }
 
-ost_status ost_add_driver_plan(const struct ost_add_driver_options *opts, struct ost_add_driver_job **out,
-                               struct ost_error *err)
+/* set: the images, opened by the caller; NULL: open opts->image. */
+static ost_status plan_job(const struct ost_add_driver_options *opts, struct ost_image_set *set,
+                           struct ost_add_driver_job **out, struct ost_error *err)
 {
     struct ost_add_driver_job *j = ost_xcalloc(1, sizeof *j);
     *out = j;
     j->opts = *opts;
+    if (set) {
+        j->set = *set;
+        *set = (struct ost_image_set){0};
+    }
     ost_status st = OST_OK;
     for (size_t i = 0; st == OST_OK && i < opts->drivers.n; i++)
         st = ost_package_find_infs(opts->drivers.v[i], opts->recurse, &j->infs, err);
@@ -193,13 +198,25 @@ ost_status ost_add_driver_plan(const struct ost_add_driver_options *opts, struct
         st = load_signer(j, err);
     struct ost_image_options io = {.writable = !opts->dry_run, .allow_dirty = opts->force, .next_boot = true,
                                    .disk = &j->opts.disk};
-    if (st == OST_OK)
+    if (st == OST_OK && !set)
         st = ost_image_set_open(opts->image, opts->index, &io, &j->set, err);
     if (st == OST_OK)
         st = plan_images(j, err);
     j->outcome = j->refused ? OST_OUTCOME_REFUSED : opts->dry_run ? OST_OUTCOME_DRY_RUN
                  : j->changes ? OST_OUTCOME_STAGED : OST_OUTCOME_UNCHANGED;
     return st;
+}
+
+ost_status ost_add_driver_plan(const struct ost_add_driver_options *opts, struct ost_add_driver_job **out,
+                               struct ost_error *err)
+{
+    return plan_job(opts, NULL, out, err);
+}
+
+ost_status ost_add_driver_plan_set(const struct ost_add_driver_options *opts, struct ost_image_set *set,
+                                   struct ost_add_driver_job **out, struct ost_error *err)
+{
+    return plan_job(opts, set, out, err);
 }
 
 /* ---- applying -------------------------------------------------------------- */
@@ -371,7 +388,8 @@ static void predict_test_signed(const struct ost_add_driver_job *j,
     ost_boot_policy_note(pol, &in, &v->verdict);
     char stores[1200];
     ost_boot_policy_stores_text(pol, stores, sizeof stores);
-    const char *where = j->opts.bcd.n || pol->template_decides ? stores : NULL;
+    bool own = pol->img && pol->img->target->boot_stores.n;
+    const char *where = j->opts.bcd.n || pol->template_decides || own ? stores : NULL;
     char *summary = ost_xasprintf("%s; predicted: it would be test-signed by %s (%s), which the image would then "
                                   "trust in ROOT and TrustedPublisher%s%s%s", v->verdict.summary, j->cert.subject,
                                   j->cert.thumbprint, where ? "; testsigning would be on in " : "",
@@ -413,7 +431,7 @@ static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_i
     if (j->signer && !j->applied) {
         /* what this command would add and turn on, on a dry run */
         planned.planned_thumbprint = j->cert.thumbprint;
-        if (j->opts.bcd.n || pol.template_decides)
+        if (j->opts.bcd.n || pol.template_decides || img->target->boot_stores.n)
             planned.testsigning = OST_YES;
     }
     struct ost_manifest m = {0};

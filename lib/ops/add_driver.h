@@ -97,6 +97,13 @@ struct ost_add_driver_job {
  * notices may be worth showing); free it with ost_add_driver_free. */
 ost_status ost_add_driver_plan(const struct ost_add_driver_options *opts, struct ost_add_driver_job **out,
                                struct ost_error *err);
+/* The same on images the caller opened (writable unless opts->dry_run,
+ * allow_dirty as opts->force, next_boot), for one that sets what the
+ * backend alone cannot know (a target's boot stores): the job takes them
+ * (*set is emptied, even on failure); opts->image still names them in
+ * messages. */
+ost_status ost_add_driver_plan_set(const struct ost_add_driver_options *opts, struct ost_image_set *set,
+                                   struct ost_add_driver_job **out, struct ost_error *err);
 /* Writes the plan; nothing to do on a dry run, a refused job or one with
  * no changes. On failure every image is as it was; when only the BCD
  * store's final rename fails, the message says the image is written and

@@ -115,46 +115,92 @@ void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, s
     "store after Setup, e.g. `bcdedit /set {default} testsigning on` in Windows\\Setup\\Scripts\\SetupComplete.cmd" \
     " (Microsoft: \"The TESTSIGNING Boot Configuration Option\", \"Add a Custom Script to Windows Setup\")"
 
-/* --bcd stores: every one must have testsigning on, since either may boot. */
-static ost_status read_given(struct ost_boot_policy *pol, const struct ost_strlist *files, struct ost_error *err)
+/* One store into pol->stores: a --bcd file (target_path NULL), or one of
+ * the target's own, read through it and named by `label`. */
+static ost_status read_one(struct ost_boot_policy *pol, struct ost_image *img, const char *target_path,
+                           const char *label, struct ost_error *err)
 {
-    if (files->n > OST_BOOT_MAX_STORES)
-        return ost_fail(err, OST_ERR_USAGE, "--bcd given %zu times; at most %d stores are read", files->n,
+    struct ost_boot_store *s = &pol->stores[pol->nstores++];
+    ost_format_into(s->path, sizeof s->path, "%s", label);
+    struct ost_bcd *b;
+    ost_status st;
+    if (target_path) {
+        s->in_target = true;
+        ost_format_into(s->target_path, sizeof s->target_path, "%s", target_path);
+        st = ost_bcd_open_in_image(img, target_path, label, false, &b, err);
+    } else {
+        st = ost_bcd_open(label, false, true, &b, err);
+    }
+    if (st == OST_OK)
+        st = read_store(b, s, err);
+    ost_bcd_close(b);
+    return st;
+}
+
+/* The step that turns testsigning on where it is off: the target's own
+ * stores all at once through the image (bcd --image edits them, not the
+ * template, on such a target), a --bcd store by its file. */
+static void fix_text(struct ost_boot_policy *pol, const struct ost_image *img)
+{
+    size_t used = 0, size = sizeof pol->testsigning_fix;
+    char *buf = pol->testsigning_fix;
+    const char *lead = "turn test-signing on in the boot store where it is off:";
+    bool target_off = false;
+    for (size_t i = 0; i < pol->nstores; i++)
+        target_off = target_off || (pol->stores[i].in_target && pol->stores[i].testsigning != OST_YES);
+    if (target_off)
+        used += (size_t)snprintf(buf, size, "%s offstage add-driver --test-sign (with the package) or offstage bcd "
+                                 "--image %s --set testsigning on (both set it in the target's own boot store%s)",
+                                 lead, img->target->name, img->target->boot_stores.n > 1 ? "s" : "");
+    for (size_t i = 0; i < pol->nstores && used < size; i++)
+        if (!pol->stores[i].in_target && pol->stores[i].testsigning != OST_YES)
+            used += (size_t)snprintf(buf + used, size - used, "%s offstage bcd --store %s --set testsigning on",
+                                     used ? ";" : lead, pol->stores[i].path);
+}
+
+/* The target's own boot stores and the --bcd ones: every one must have
+ * testsigning on, since either may boot. */
+static ost_status read_stores(struct ost_boot_policy *pol, struct ost_image *img, const struct ost_strlist *files,
+                              struct ost_error *err)
+{
+    const struct ost_strlist *own = img ? &img->target->boot_stores : NULL;
+    size_t nown = own ? own->n : 0, nfiles = files ? files->n : 0;
+    if (nown + nfiles > OST_BOOT_MAX_STORES && !nown)
+        return ost_fail(err, OST_ERR_USAGE, "--bcd given %zu times; at most %d stores are read", nfiles,
                         OST_BOOT_MAX_STORES);
+    if (nown + nfiles > OST_BOOT_MAX_STORES)
+        return ost_fail(err, OST_ERR_USAGE, "%s: %zu boot stores (%zu of its own, %zu given with --bcd); at most %d "
+                        "are read", img->target->name, nown + nfiles, nown, nfiles, OST_BOOT_MAX_STORES);
+    ost_status st = OST_OK;
+    for (size_t i = 0; st == OST_OK && i < nown; i++) {
+        const struct ost_strlist *names = &img->target->boot_store_names;
+        st = read_one(pol, img, own->v[i], i < names->n ? names->v[i] : own->v[i], err);
+    }
+    for (size_t i = 0; st == OST_OK && i < nfiles; i++)
+        st = read_one(pol, img, NULL, files->v[i], err);
+    if (st != OST_OK)
+        return st;
     size_t on = 0, off = 0;
-    for (size_t i = 0; i < files->n; i++) {
-        struct ost_boot_store *s = &pol->stores[pol->nstores++];
-        ost_format_into(s->path, sizeof s->path, "%s", files->v[i]);
-        struct ost_bcd *b;
-        ost_status st = ost_bcd_open(files->v[i], false, true, &b, err);
-        if (st == OST_OK)
-            st = read_store(b, s, err);
-        ost_bcd_close(b);
-        if (st != OST_OK)
-            return st;
-        on += s->testsigning == OST_YES;
-        off += s->testsigning == OST_NO;
+    for (size_t i = 0; i < pol->nstores; i++) {
+        on += pol->stores[i].testsigning == OST_YES;
+        off += pol->stores[i].testsigning == OST_NO;
     }
     char all[1000], offs[1000], ons[1000];
-    size_t used = 0;
-    for (size_t i = 0; i < pol->nstores && used < sizeof pol->testsigning_fix; i++)
-        if (pol->stores[i].testsigning != OST_YES)
-            used += (size_t)snprintf(pol->testsigning_fix + used, sizeof pol->testsigning_fix - used,
-                                     "%s offstage bcd --store %s --set testsigning on",
-                                     used ? ";" : "turn test-signing on in the boot store where it is off:", pol->stores[i].path);
+    fix_text(pol, img);
     join_paths(pol, OST_UNKNOWN, all, sizeof all);
     join_paths(pol, OST_NO, offs, sizeof offs);
     join_paths(pol, OST_YES, ons, sizeof ons);
     pol->testsigning = off ? OST_NO : OST_YES;
     if (!off)
         ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s",
-                        files->n > 1 ? "s" : "", all);
+                        pol->nstores > 1 ? "s" : "", all);
     else if (!on)
         ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s",
                         off > 1 ? "s" : "", offs);
     else
         ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source,
-                        "BCD store%s %s (on in %s; the media may boot from either)", off > 1 ? "s" : "", offs, ons);
+                        "BCD store%s %s (on in %s; the %s may boot from either)", off > 1 ? "s" : "", offs, ons,
+                        nown ? "system" : "media");
     return OST_OK;
 }
 
@@ -168,12 +214,14 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
         ost_image_kind_read(img, &pol->kind);
     enum ost_image_kind kind = img ? pol->kind.kind : OST_IMAGE_KIND_UNKNOWN;
     const char *evidence = pol->kind.evidence;
+    if (img && img->target->boot_stores.n)
+        return read_stores(pol, img, bcd_files, err);
     if (bcd_files && bcd_files->n) {
         if (kind == OST_IMAGE_KIND_WINPE)
             ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
                             "the image is Windows PE (%s): it boots from the media's stores given with --bcd; its "
                             "BCD-Template has no effect", evidence);
-        return read_given(pol, bcd_files, err);
+        return read_stores(pol, NULL, bcd_files, err);
     }
     if (!img)
         return OST_OK;

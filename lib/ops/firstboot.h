@@ -20,14 +20,23 @@
 
 /* One BCD store read for testsigning. */
 struct ost_boot_store {
-    char path[512];            /* the --bcd file, or "the image's BCD-Template" */
+    /* the --bcd file, "the image's BCD-Template", or how the target names
+     * one of its own boot stores ("partition 1 (System Reserved) \Boot\BCD
+     * of win7.qcow2") */
+    char path[512];
     ost_tristate testsigning;  /* on for every loader it holds (a template: also {bootloadersettings}) */
     bool is_template;          /* no loader, or a BCD-Template: loaders are created from it */
+    bool in_target;            /* one of the target's boot stores (target.h), read and written through it */
+    char target_path[512];     /* ... its path there ("Boot\BCD", "<volume 1>\Boot\BCD") */
     char loaders[256];         /* what was asked: "{default}, {733b62e6-...}" or "{bootloadersettings}" */
 };
 
 /* What is known of the boot and trust policy of the target. Which store
  * decides testsigning depends on what the image is (imagekind.h):
+ *   the target knows the stores its Windows boots from (a disk's system
+ *     partition, target->boot_stores): those, for every kind, with any
+ *     --bcd stores given besides; they are the real boot stores, so no
+ *     template caveat applies;
  *   --bcd stores given: those, for every kind; testsigning is on only when
  *     it is on in every one (install media carry a BIOS and a UEFI store,
  *     and either may boot);
@@ -87,8 +96,9 @@ ost_status ost_image_testsigning(struct ost_image *img, ost_tristate *out, struc
 ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct ost_error *err);
 
 /* Whether testsigning is on for the loaders that will boot the image, by
- * the rules above: reads every store of bcd_files (NULL or empty: none
- * given) and, for the kinds that boot from it, img's BCD-Template. Keeps
+ * the rules above: reads the target's own boot stores, every store of
+ * bcd_files (NULL or empty: none given) and, when neither is there and the
+ * kind boots from it, img's BCD-Template. Keeps
  * pol->img and pol->planned_thumbprint. An unreadable store is an error.
  * Reads the image's SHA-2 support too (ost_boot_policy_read_sha2). */
 ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,

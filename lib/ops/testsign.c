@@ -13,6 +13,67 @@
 #include "firstboot.h"
 #include "fileutil.h"
 
+/* ---- the stores of an image ------------------------------------------------- */
+
+static const char *own_store_name(const struct ost_image *img, size_t i)
+{
+    const struct ost_target *t = img->target;
+    return i < t->boot_store_names.n ? t->boot_store_names.v[i] : t->boot_stores.v[i];
+}
+
+size_t ost_image_bcd_count(const struct ost_image *img)
+{
+    return img->target->boot_stores.n ? img->target->boot_stores.n : 1;
+}
+
+ost_status ost_image_bcd_open(struct ost_image *img, size_t i, bool writable, struct ost_bcd **out,
+                              struct ost_error *err)
+{
+    if (!img->target->boot_stores.n)
+        return ost_bcd_open_template(img, writable, out, err);
+    return ost_bcd_open_in_image(img, img->target->boot_stores.v[i], own_store_name(img, i), writable, out, err);
+}
+
+ost_status ost_image_bcd_stage(struct ost_image *img, size_t i, struct ost_bcd *b, struct ost_error *err)
+{
+    if (!img->target->boot_stores.n)
+        return ost_bcd_stage_template(img, b, err);
+    return ost_bcd_stage_in_image(img, img->target->boot_stores.v[i], b, err);
+}
+
+/* How the manifest names a store of the target's own. */
+static char *own_store_id(const char *path)
+{
+    return ost_xasprintf("%s%s", OST_TARGET_STORE_PREFIX, path);
+}
+
+/* Whether testsigning must still be turned on in the target's i-th store;
+ * one that apply could not write (dirty, unless the image was opened with
+ * --force, or with nothing to turn it on in) is refused here, before
+ * anything is written. Opened writable only in memory: nothing is saved. */
+static ost_status plan_own_store(struct ost_image *img, size_t i, bool *needed, struct ost_error *err)
+{
+    struct ost_bcd *b;
+    *needed = false;
+    ost_status st = ost_image_bcd_open(img, i, true, &b, err);
+    if (st != OST_OK)
+        return st;
+    ost_bcd_scope scope;
+    st = ost_bcd_flag_on(b, OST_BCD_TESTSIGNING, &scope, err);
+    *needed = st == OST_NEGATIVE;
+    size_t *idx = NULL, n = 0;
+    if (st == OST_NEGATIVE)
+        st = ost_bcd_targets(b, NULL, &idx, &n, &scope, err);
+    if (st == OST_NEGATIVE) {
+        char *why = ost_xstrdup(err->message);
+        st = ost_fail(err, OST_ERR_UNSUPPORTED, "%s: testsigning cannot be turned on there; nothing was changed", why);
+        free(why);
+    }
+    free(idx);
+    ost_bcd_close(b);
+    return st;
+}
+
 ost_status ost_testsign_plan(struct ost_image *img, const struct ost_cert *cert, struct ost_testsign_plan *out,
                              struct ost_error *err)
 {
@@ -23,13 +84,24 @@ ost_status ost_testsign_plan(struct ost_image *img, const struct ost_cert *cert,
     if (st == OST_OK)
         st = ost_certstore_plan_add(img, "TrustedPublisher", cert, &out->trusted_publisher, &reason, err);
     free(reason);
+    size_t nown = img->target->boot_stores.n;
+    if (st == OST_OK && nown > OST_BOOT_MAX_STORES)
+        st = ost_fail(err, OST_ERR_UNSUPPORTED, "%s: %zu boot stores; at most %d are handled", img->target->name, nown,
+                      OST_BOOT_MAX_STORES);
+    bool own_changes = false;
+    for (size_t i = 0; st == OST_OK && i < nown; i++) {
+        st = plan_own_store(img, i, &out->boot_store_needed[i], err);
+        own_changes = own_changes || out->boot_store_needed[i];
+    }
+    out->nboot_stores = nown;
+    /* the store the system boots from is known: the template has no say */
     ost_tristate ts = OST_UNKNOWN;
-    if (st == OST_OK)
+    if (st == OST_OK && !nown)
         st = ost_image_testsigning(img, &ts, err);
     out->has_template = ts != OST_UNKNOWN;
     out->testsigning_on = ts == OST_YES;
     out->changes = out->root != OST_CERT_PRESENT || out->trusted_publisher != OST_CERT_PRESENT ||
-                   (out->has_template && !out->testsigning_on);
+                   (out->has_template && !out->testsigning_on) || own_changes;
     return st;
 }
 
@@ -81,6 +153,30 @@ static ost_status template_testsigning_on(struct ost_image *img, struct ost_mani
     if (st == OST_OK)
         st = ost_bcd_stage_template(img, b, err);
     ost_bcd_close(b);
+    return st;
+}
+
+/* Turns testsigning on in each of the target's stores the plan found off,
+ * staged through the target like the hives: the image's commit writes
+ * them, or nothing. */
+static ost_status own_stores_testsigning_on(struct ost_image *img, const struct ost_testsign_plan *plan,
+                                            struct ost_manifest_trust *rec, struct ost_error *err)
+{
+    ost_status st = OST_OK;
+    for (size_t i = 0; st == OST_OK && i < plan->nboot_stores && i < img->target->boot_stores.n; i++) {
+        if (!plan->boot_store_needed[i])
+            continue;
+        struct ost_bcd *b;
+        bool changed = false;
+        char *id = own_store_id(img->target->boot_stores.v[i]);
+        st = ost_image_bcd_open(img, i, true, &b, err);
+        if (st == OST_OK)
+            st = set_testsigning(b, &changed, rec, id, err);
+        if (st == OST_OK)
+            st = ost_image_bcd_stage(img, i, b, err);
+        ost_bcd_close(b);
+        free(id);
+    }
     return st;
 }
 
@@ -136,6 +232,8 @@ ost_status ost_testsign_apply(struct ost_image *img, const struct ost_cert *cert
         st = trust_in(img, "TrustedPublisher", plan->trusted_publisher, cert, rec, err);
     if (st == OST_OK && plan->has_template && !plan->testsigning_on)
         st = template_testsigning_on(img, &m.trust, err);
+    if (st == OST_OK)
+        st = own_stores_testsigning_on(img, plan, &m.trust, err);
     for (size_t i = 0; also && i < also->ntestsigning; i++)
         record_change(&m.trust, also->testsigning[i].store, also->testsigning[i].object, also->testsigning[i].was_set);
     if (st == OST_OK)
@@ -385,15 +483,29 @@ ost_status ost_testsign_undo(struct ost_image *img, const struct ost_untrust_opt
     for (size_t i = 0; i < stores.n && st == OST_OK; i++) {
         const char *store = stores.v[i];
         bool template = !strcmp(store, OST_TEMPLATE_STORE);
-        const char *where = template ? "the image's BCD-Template" : store;
+        size_t prefix = strlen(OST_TARGET_STORE_PREFIX);
+        const char *own = !strncmp(store, OST_TARGET_STORE_PREFIX, prefix) ? store + prefix : NULL;
+        long own_index = -1; /* among the stores the target names now */
+        for (size_t k = 0; own && k < img->target->boot_stores.n; k++)
+            if (ost_streq_ci(img->target->boot_stores.v[k], own))
+                own_index = (long)k;
+        const char *where = template ? "the image's BCD-Template"
+                            : own_index >= 0 ? own_store_name(img, (size_t)own_index)
+                            : own ? own : store;
         long given = -1;
-        for (size_t k = 0; !template && k < nbcd; k++) {
+        for (size_t k = 0; !template && !own && k < nbcd; k++) {
             char *id = store_id(o->bcd->v[k]);
             if (!strcmp(id, store))
                 given = (long)k;
             free(id);
         }
-        if (!restore || (!template && given < 0)) {
+        if (restore && own && own_index < 0) {
+            add_line(&r->left, "testsigning stays on in %s of %s: add-driver --test-sign turned it on there, and "
+                     "the target does not name it among its boot stores now, so it is left as it is", own,
+                     img->target->name);
+            continue;
+        }
+        if (!restore || (!template && !own && given < 0)) {
             add_line(&r->left, "testsigning stays on in %s%s", where,
                              !o->with_trust ? " (add-driver --test-sign turned it on; --with-trust turns it back)"
                              : needed ? ": a package still staged is test-signed"
@@ -401,11 +513,16 @@ ost_status ost_testsign_undo(struct ost_image *img, const struct ost_untrust_opt
             continue;
         }
         struct ost_bcd *b = NULL;
-        st = template ? ost_bcd_open_template(img, true, &b, err) : ost_bcd_open(store, true, o->allow_dirty, &b, err);
+        st = template ? ost_bcd_open_template(img, true, &b, err)
+             : own    ? ost_image_bcd_open(img, (size_t)own_index, true, &b, err)
+                      : ost_bcd_open(store, true, o->allow_dirty, &b, err);
         if (st == OST_OK)
             st = restore_testsigning(b, &m.trust, store, &r->undone, where, err);
+        /* the image's own stores are staged on a dry run too: the caller does not commit */
         if (st == OST_OK && template)
             st = ost_bcd_stage_template(img, b, err);
+        else if (st == OST_OK && own)
+            st = ost_image_bcd_stage(img, (size_t)own_index, b, err);
         else if (st == OST_OK && !o->dry_run && ost_bcd_modified(b))
             st = ost_bcd_save_beside(b, &r->bcd_tmp[given], err);
         ost_bcd_close(b);
