@@ -4,11 +4,18 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "image_cli.h"
 #include "setupapi_print.h"
+
+#define IMAGE_LOG "Windows\\inf\\setupapi.dev.log"
+/* A log is streamed, so any size reads in little memory; copying one out
+ * of an image is bounded by the scratch space it takes. */
+#define IMAGE_LOG_MAX (UINT64_C(4) << 30)
 
 static const char help[] =
     "usage: offstage setupapi-log FILE [--device INSTANCE] [--hwid-prefix PREFIX]\n"
     "                             [--failures] [--json]\n"
+    "       offstage setupapi-log --image DIR|FILE.wim|DISK [--index N] [the same options]\n"
     "\n"
     "Reads a SetupAPI device-install log (Windows\\inf\\setupapi.dev.log, copied\n"
     "out of a Windows that has booted) and shows its sections, one summary line\n"
@@ -28,6 +35,9 @@ static const char help[] =
     "                        (for PCI) has every part of that hardware ID:\n"
     "                        'PCI\\VEN_1AF4&DEV_1059&REV_01' matches the instance above\n"
     "  --failures            only sections that failed or logged a !!! error\n"
+    "  --image IMAGE         read the log of an offline Windows instead of FILE:\n"
+    "                        its Windows\\inf\\setupapi.dev.log (a folder, a WIM\n"
+    "                        image with --index N, or a VM disk after it booted)\n"
     "  --json                the sections as JSON (schema offstage.setupapi-log/1)\n"
     "All comparisons ignore case, as Windows does.\n"
     "\n"
@@ -42,6 +52,7 @@ static const char help[] =
 
 struct args {
     const char *path;
+    const char *image, *index;
     struct ost_setupapi_filter filter;
     bool json;
 };
@@ -71,12 +82,17 @@ static int parse_args(int argc, char **argv, struct args *a)
     static const struct option longopts[] = {
         {"device", required_argument, NULL, 'd'}, {"hwid-prefix", required_argument, NULL, 'p'},
         {"failures", no_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
+        {"image", required_argument, NULL, 'i'}, {"index", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:fjh", longopts, NULL)) != -1) {
-        if (c == 'd')
+    while ((c = getopt_long(argc, argv, "d:p:fjhi:x:", longopts, NULL)) != -1) {
+        if (c == 'i')
+            a->image = optarg;
+        else if (c == 'x')
+            a->index = optarg;
+        else if (c == 'd')
             a->filter.device = optarg;
         else if (c == 'p')
             a->filter.hwid_prefix = optarg;
@@ -89,11 +105,14 @@ static int parse_args(int argc, char **argv, struct args *a)
         else
             return ost_cli_usage_error("setupapi-log", "unknown option");
     }
-    if (optind != argc - 1)
-        return ost_cli_usage_error("setupapi-log", "name one log file");
+    if (a->index && !a->image)
+        return ost_cli_usage_error("setupapi-log", "--index goes with --image FILE.wim");
+    if (a->image ? optind != argc : optind != argc - 1)
+        return ost_cli_usage_error("setupapi-log", a->image ? "name the log with FILE or --image, not both"
+                                                            : "name one log file (or an image with --image)");
     if ((a->filter.device && !*a->filter.device) || (a->filter.hwid_prefix && !*a->filter.hwid_prefix))
         return ost_cli_usage_error("setupapi-log", "--device and --hwid-prefix need a non-empty value");
-    a->path = argv[optind];
+    a->path = a->image ? NULL : argv[optind];
     return 0;
 }
 
@@ -121,11 +140,41 @@ static int run(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc)
         return rc < 0 ? OST_EXIT_OK : rc;
+    struct ost_image_set imgs = {0};
+    struct ost_error err;
+    char *local = NULL, *shown_path = NULL;
+    if (a.image) {
+        if ((rc = ost_cli_open_images("setupapi-log", a.image, a.index, false, true, &imgs)) != OST_EXIT_OK)
+            return ost_cli_close_images(&imgs), rc;
+        if (imgs.n != 1) {
+            ost_cli_close_images(&imgs);
+            return ost_cli_usage_error("setupapi-log", "--image takes one image; name it with --index N");
+        }
+        struct ost_target *t = imgs.v[0]->target;
+        if (ost_target_stat(t, IMAGE_LOG) != 1) {
+            fprintf(stderr, "offstage setupapi-log: %s: %s is not there: the log is written when Windows installs a "
+                    "device, so this Windows has not booted since it was staged (doctor explains what it expects)\n",
+                    t->name, IMAGE_LOG);
+            ost_cli_close_images(&imgs);
+            return OST_EXIT_ERROR;
+        }
+        if (ost_target_local_path(t, IMAGE_LOG, IMAGE_LOG_MAX, &local, &err) != OST_OK) {
+            ost_cli_close_images(&imgs);
+            return ost_cli_report_error("setupapi-log", &err);
+        }
+        shown_path = ost_xasprintf("%s: %s", t->name, IMAGE_LOG);
+        a.path = shown_path;
+    }
     struct shown sh = {.a = &a, .sections = json_array()};
     struct ost_setupapi_log_info info;
-    struct ost_error err;
-    if (ost_setupapi_log_parse_file(a.path, show_section, &sh, &info, &err) != OST_OK) {
+    ost_status pst = ost_setupapi_log_parse_file(local ? local : a.path, show_section, &sh, &info, &err);
+    if (local)
+        ost_error_rename(&err, local, a.path);
+    free(local);
+    if (pst != OST_OK) {
+        ost_cli_close_images(&imgs);
         json_decref(sh.sections);
+        free(shown_path);
         return ost_cli_report_error("setupapi-log", &err);
     }
     if (a.json)
@@ -136,6 +185,8 @@ static int run(int argc, char **argv)
         printf("%lu of %llu sections shown (%s, %llu lines)\n", sh.matched, (unsigned long long)info.sections,
                info.encoding, (unsigned long long)info.lines);
     json_decref(sh.sections);
+    ost_cli_close_images(&imgs);
+    free(shown_path);
     return filtered(&a.filter) && !sh.matched ? OST_EXIT_NEGATIVE : OST_EXIT_OK;
 }
 

@@ -75,7 +75,7 @@ static bool takes_disk(const struct ost_command *cmd)
     static const struct ost_command *const with_image[] = {
         &ost_cmd_check_package, &ost_cmd_add_driver, &ost_cmd_get_drivers, &ost_cmd_get_driver_info,
         &ost_cmd_remove_driver, &ost_cmd_add_cert, &ost_cmd_get_certs, &ost_cmd_remove_cert, &ost_cmd_bcd,
-        &ost_cmd_set_param, &ost_cmd_get_param, &ost_cmd_doctor,
+        &ost_cmd_set_param, &ost_cmd_get_param, &ost_cmd_doctor, &ost_cmd_setupapi_log,
     };
     for (size_t i = 0; i < sizeof with_image / sizeof *with_image; i++)
         if (with_image[i] == cmd)
