@@ -188,6 +188,18 @@ same_as_before "log case: image unchanged" "$TMP/logged" "$TMP/logged.snap"
 run doctor --image "$TMP/logged" --json
 expect_json "json: sections attached to their devices" "[x for x in d['devices'] if x['instance_path']==r'$B01' and len(x['log_sections'])==1 and x['log_sections'][0]['exit_status']=='0xe0000242' and x['log_sections'][0]['entries'][2]['level']=='error'] and [x for x in d['devices'] if x['instance_path']==r'$B00' and x['log_sections'][0]['no_driver_found']] and d['log']['sections']==2"
 
+# setupapi-log reads the same log out of the image
+run setupapi-log --image "$TMP/logged" --failures
+expect_status "setupapi-log --image: exit 0" 0
+expect_out "setupapi-log --image: both failed sections" '^2 of 2 sections shown \(ansi'
+run setupapi-log --image "$TMP/logged" --json
+expect_json "setupapi-log --image --json: the path names the image and the log" "d['path'].endswith(r'logged: Windows\\inf\\setupapi.dev.log') and d['sections_total']==2"
+run setupapi-log --image "$TMP/seed"
+expect_status "setupapi-log --image without a log: exit 2" 2
+expect_err "setupapi-log --image without a log: says it has not booted" 'setupapi.dev.log is not there.*has not booted'
+run setupapi-log "$TMP/host.log" --image "$TMP/logged"
+expect_status "setupapi-log FILE and --image: usage error" 2
+
 # the same log from the host, in UTF-16LE with CRLF, its last section cut short
 { log_header; sig_failure_section "$B01"; no_driver_section "$B00" 12:02:00.000; printf '%s\n' ">>>  [Device Install (Hardware initiated) - $T18X]" '>>>  Section start 2026/01/10 12:03:00.000' '     ndv: Searching Driver Store and Device Path...'; } \
     | sed 's/$/\r/' | iconv -f UTF-8 -t UTF-16LE > "$TMP/host.log"
