@@ -422,6 +422,20 @@ static void test_no_descriptor_leaks_into_the_server(void **state)
     closedir(d);
     assert_true(seen >= 4);
     free(fd_dir);
+    /* in a process group of its own: a Ctrl-C at the terminal reaches the
+     * command, which then shuts its server down in order */
+    char *stat_path = ost_xasprintf("/proc/%ld/stat", (long)server);
+    FILE *f = fopen(stat_path, "r");
+    assert_non_null(f);
+    char line[1024];
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    free(stat_path);
+    char run_state;
+    long ppid, pgrp;
+    assert_int_equal(sscanf(strrchr(line, ')') + 1, " %c %ld %ld", &run_state, &ppid, &pgrp), 3);
+    assert_int_equal(ppid, getpid());
+    assert_int_not_equal(pgrp, getpgrp());
     ost_blockio_close(&b);
     assert_null(b.ctx);
     wait_gone(server);
@@ -461,6 +475,10 @@ static void test_bad_images_and_arguments(void **state)
     o.format = "raw,offset=4";
     assert_int_equal(ost_nbd_open(raw, &o, &b, &err), OST_ERR_USAGE);
     o.format = "raw";
+    o.offset = 4096;
+    assert_int_equal(ost_nbd_open(raw, &o, &b, &err), OST_ERR_USAGE);
+    assert_non_null(strstr(err.message, "needs its size"));
+    o.offset = 0;
     char *missing = ost_path_join(dir, "missing.raw");
     assert_int_equal(ost_nbd_open(missing, &o, &b, &err), OST_ERR_IO);
     assert_non_null(strstr(err.message, "No such file or directory"));

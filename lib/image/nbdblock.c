@@ -27,6 +27,8 @@
 /* How long qemu-nbd may take to exit once its client is gone: it only has
  * to close an image whose writes were already flushed. */
 #define EXIT_WAIT_MS 30000
+/* reap()'s answer when the exit status cannot be known */
+#define UNKNOWN_STATUS (-2)
 /* What is kept of qemu-nbd's stderr for a message. */
 #define MAX_STDERR (64u << 10)
 
@@ -75,6 +77,11 @@ static int reap(struct nbd_ctx *c, long wait_ms)
         if (r == c->pid) {
             c->pid = 0;
             return status;
+        }
+        if (r < 0 && errno == ECHILD) {
+            /* reaped by someone else (SIGCHLD ignored): its status is lost */
+            c->pid = 0;
+            return UNKNOWN_STATUS;
         }
         if (r < 0 && errno != EINTR) {
             c->pid = 0;
@@ -209,9 +216,14 @@ static ost_status start_server(struct nbd_ctx *c, const char *image, const struc
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        /* die with us, even if we were killed before this line ran */
+        /* die with us, even if we were killed before this line ran (the
+         * signal comes when the thread that forked ends: callers open
+         * disks from their main thread); and out of our process group, so
+         * a Ctrl-C reaches us alone and the command unwinds in order
+         * (interrupt.h) while its server still answers */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             _exit(127);
+        setpgid(0, 0);
         if (dup2(nullfd, 0) < 0 || dup2(errfd, 1) < 0 || dup2(errfd, 2) < 0 || dup2(lfd, 3) < 0)
             _exit(127);
         ost_qemu_close_fds_from(4);
@@ -256,6 +268,8 @@ static ost_status server_failure(struct nbd_ctx *c, const char *format, const ch
 
 /* ---- reads and writes ------------------------------------------------------- */
 
+/* libnbd sends with MSG_NOSIGNAL: a server gone mid-request is an error
+ * here, never a SIGPIPE. */
 static ost_status nbd_failed(struct nbd_ctx *c, const char *what, size_t len, uint64_t off, struct ost_error *err)
 {
     const char *msg = nbd_get_error();
@@ -347,6 +361,9 @@ ost_status ost_nbd_open(const char *image, const struct ost_nbd_options *o, stru
     const char *label = o->name ? o->name : image;
     if (!o->format || !*o->format)
         return ost_fail(err, OST_ERR_USAGE, "%s: the disk format must be given to serve it", label);
+    if (o->offset && !o->size)
+        return ost_fail(err, OST_ERR_USAGE, "%s: a window at offset %llu needs its size", label,
+                        (unsigned long long)o->offset);
     if (strchr(o->format, ','))
         return ost_fail(err, OST_ERR_USAGE, "%s: \"%s\" is not a disk format", label, o->format);
     struct stat st;
@@ -417,7 +434,7 @@ ost_status ost_nbd_finish(struct ost_blockio *b, struct ost_error *err)
     nbd_close(c->h);
     c->h = NULL;
     int status = reap(c, EXIT_WAIT_MS);
-    if (st == OST_OK && (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+    if (st == OST_OK && status != UNKNOWN_STATUS && (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
         char *text = read_stderr(c);
         if (status >= 0 && WIFSIGNALED(status))
             st = ost_fail(err, OST_ERR_IO, "%s: qemu-nbd was killed by signal %d%s%s", c->name, WTERMSIG(status),

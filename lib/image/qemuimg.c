@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -200,8 +201,15 @@ static ost_status run_qemu_img(char *const argv[], const char *name, struct run_
     }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     char **env = ost_qemu_environment(0);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
+        /* nothing of qemu-img outlives the command, and a Ctrl-C reaches
+         * the command alone, which decides whether a commit finishes
+         * (interrupt.h) */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(127);
+        setpgid(0, 0);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
             _exit(127);
         ost_qemu_close_fds_from(3);
