@@ -276,6 +276,38 @@ static void test_window(void **state)
     free(dir);
 }
 
+/* 4096-byte sectors, as on a 4Kn disk: write-back compares whole sectors */
+static void test_sector_4096(void **state)
+{
+    (void)state;
+    if (skip_without_tools())
+        return;
+    char *dir = t_mkdtemp();
+    char *img = make_esp(dir, "esp4k.img", "16 -S 4096", 65536);
+    struct ost_error err;
+    struct ost_blockio file, vol;
+    struct tally tally;
+    assert_ost_ok(ost_blockio_open_file(img, true, &file, &err), &err);
+    vol = tally_over(&tally, &file);
+    struct ost_fatfs *fs;
+    assert_ost_ok(ost_fatfs_open(&vol, dir, &fs, &err), &err);
+    char *src = ost_path_join(dir, "new.src");
+    t_write_str(src, NEW_BCD);
+    assert_ost_ok(ost_fatfs_write_file(fs, "EFI\\Microsoft\\Boot\\BCD", src, &err), &err);
+    bool changed;
+    assert_ost_ok(ost_fatfs_write_back(fs, &changed, &err), &err);
+    assert_true(changed);
+    assert_true(tally.written > 0 && tally.written % 4096 == 0);
+    ost_fatfs_close(fs);
+    ost_blockio_close(&file);
+    assert_int_equal(sh("fsck.fat -n '%s' >/dev/null 2>&1", img), 0);
+    char *text = sh_out("mtype -i '%s' ::/EFI/Microsoft/Boot/BCD", img);
+    assert_string_equal(text, NEW_BCD);
+    free(text), free(src), free(img);
+    t_rm_rf(dir);
+    free(dir);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -358,6 +390,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_write_back),
         cmocka_unit_test(test_window),
+        cmocka_unit_test(test_sector_4096),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_available),
     };

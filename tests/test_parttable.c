@@ -227,7 +227,10 @@ static void reseal_gpt(const char *path, uint64_t hdr, uint32_t ss)
     peek(path, hdr, h, sizeof h);
     uint64_t entries = ost_le64(h + 72) * ss;
     uint32_t n = ost_le32(h + 80), size = ost_le32(h + 84);
-    if ((uint64_t)n * size <= (1u << 20)) {
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    if ((uint64_t)n * size <= (1u << 20) && entries / ss < (uint64_t)sb.st_size / ss &&
+        entries + (uint64_t)n * size <= (uint64_t)sb.st_size) {
         uint8_t *e = ost_xmalloc((size_t)n * size);
         peek(path, entries, e, (size_t)n * size);
         ost_put_le32(h + 88, t_crc32(e, (size_t)n * size));
@@ -581,6 +584,14 @@ static void test_gpt_damage(void **state)
     reseal_gpt(disk, 512, 512);
     reseal_gpt(disk, last_lba_offset(disk), 512);
     EXPECT_FAILURE(disk, 0, OST_ERR_CORRUPT, "GPT entry 4", "usable LBAs");
+
+    /* an entry array placed where LBA arithmetic would wrap around */
+    t_copy(intact, disk);
+    patch_le64(disk, 512 + 72, UINT64_MAX);
+    reseal_gpt(disk, 512, 512);
+    patch_le64(disk, last_lba_offset(disk) + 72, UINT64_MAX);
+    reseal_gpt(disk, last_lba_offset(disk), 512);
+    EXPECT_FAILURE(disk, 0, OST_ERR_CORRUPT, "entry array (LBA 18446744073709551615", "backup");
 
     /* an entry size that is no multiple of 128 */
     t_copy(intact, disk);

@@ -436,8 +436,9 @@ static ost_status read_gpt_copy(const struct ost_blockio *disk, uint32_t ss, uin
     /* the array lies between the header and the usable area: after the
      * primary header and before first_usable, or after last_usable and
      * before the backup header */
-    bool placed = primary ? h->entries_lba >= 2 && h->entries_lba + sectors <= h->first_usable
-                          : h->entries_lba > h->last_usable && h->entries_lba + sectors <= lba;
+    bool placed = primary ? h->entries_lba >= 2 && h->entries_lba <= h->first_usable &&
+                                sectors <= h->first_usable - h->entries_lba
+                          : h->entries_lba > h->last_usable && h->entries_lba <= lba && sectors <= lba - h->entries_lba;
     if (!placed) {
         ost_format_into(reason, reason_size,
                         "header at LBA %llu: its entry array (LBA %llu, %llu sectors) overlaps the header or the "
