@@ -318,6 +318,11 @@ static ost_status read_volumes(struct ost_disk_session *s, struct ost_error *err
     ost_status st = ost_partition_table_read(&s->disk, 0, &s->table, err);
     if (st != OST_OK)
         return st;
+    if (s->table.used_backup_gpt)
+        ost_strlist_add_owned(&s->notices, ost_xasprintf("%s: the primary GPT is damaged; its backup at the end of the "
+                                                          "disk was read. Repair the primary (gdisk's recovery menu, "
+                                                          "or Windows' disk tools) before relying on the disk",
+                                                          s->path));
     if (s->table.scheme == OST_PART_NONE) {
         s->vols = ost_xcalloc(1, sizeof *s->vols);
         s->vols[0] = (struct ost_disk_volume_info){.number = 0, .offset = 0, .size = s->disk.size};
