@@ -80,6 +80,12 @@ ost_status ost_disk_target(struct ost_disk_session *s, struct ost_target **out, 
  * above. Nothing to do when nothing was written. */
 ost_status ost_disk_session_commit(struct ost_disk_session *s, struct ost_error *err);
 void ost_disk_session_close(struct ost_disk_session *s);
+/* After reading the disk failed: when qemu-img check finds its container
+ * damaged (a truncated qcow2 reads as zeros where clusters are missing, so
+ * the failure names a hive or a partition table), err is rewritten to say
+ * so, keeping what failed. Run only after a failure: the check reads all
+ * the metadata. Nothing for a raw disk. */
+void ost_disk_session_explain(const struct ost_disk_session *s, struct ost_error *err);
 
 /* ---- target_disk.c: the target over the disk's volumes ------------------- */
 

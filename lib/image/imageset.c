@@ -39,6 +39,8 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
         out->v = ost_xcalloc(1, sizeof *out->v);
         st = ost_image_open(t, opts, &out->v[0], err);
         out->n = st == OST_OK;
+        if (st == OST_ERR_CORRUPT)
+            ost_disk_session_explain(out->disk, err);
         if (st == OST_OK && out->v[0]->info.control_set_note)
             ost_strlist_add(&out->notices, out->v[0]->info.control_set_note);
         return st;
