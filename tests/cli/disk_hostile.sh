@@ -99,7 +99,22 @@ qemu-img convert -f raw -O qcow2 "$TMP/good.raw" "$TMP/good.qcow2"
 set -- $(partition "$TMP/good.raw" 1)
 [ "$1" = "$P1" ] || { echo "not ok layout: the Windows partition starts at $1, expected $P1"; exit 1; }
 WSIZE=$2
-dd if="$TMP/good.raw" of="$TMP/windows.ntfs" bs=1M skip=1 count=$((WSIZE >> 20)) status=none
+dd if="$TMP/good.raw" of="$TMP/windows.ntfs" bs=1M skip=1 count=$((WSIZE >> 20)) conv=sparse status=none
+
+# with_volume NTFS RAW: a new raw disk with good.raw's partition table and
+# the volume image NTFS as its partition 1 (written sparse into a new file)
+with_volume() {
+    rm -f "$2"
+    dd if="$TMP/good.raw" of="$2" bs=1M count=1 status=none
+    truncate -s "$(stat -c %s "$TMP/good.raw")" "$2"
+    dd if="$1" of="$2" bs=1M seek=1 conv=sparse,notrunc status=none
+}
+
+# same_bytes IMAGE FORMAT OFFSET SIZE FILE: the bytes at OFFSET in the
+# disk image are FILE's (qemu-img compare, which skips holes)
+same_bytes() {
+    qemu-img compare -q -f raw -F raw "json:{\"driver\":\"raw\",\"offset\":$3,\"size\":$4,\"file\":{\"driver\":\"$2\",\"file\":{\"driver\":\"file\",\"filename\":\"$1\"}}}" "$5"
+}
 
 # ---- containers -------------------------------------------------------------
 cp "$TMP/good.qcow2" "$D/half.qcow2"
@@ -115,7 +130,8 @@ dd if="$TMP/garbage" of="$D/garbage.qcow2" conv=notrunc status=none
 refused_rw "qcow2 with a garbage header" "$D/garbage.qcow2" "garbage.qcow2: .*(not|no) .*(qcow2|virtual disk)"
 cp "$TMP/good.raw" "$D/garbage.raw"
 dd if="$TMP/garbage" of="$D/garbage.raw" conv=notrunc status=none
-refused_rw "raw disk with a garbage first 4 KiB" "$D/garbage.raw" "not a folder, a WIM file or a virtual disk"
+refused "raw disk with a garbage first 4 KiB" "$D/garbage.raw" "not a folder, a WIM file or a virtual disk" \
+    add-driver --image "$D/garbage.raw" --driver "$PKG" --force-unsigned
 
 # A fixed VHD is the raw bytes and a footer: broken, it reads as a raw disk
 # whose name says VHD. A dynamic VHD also keeps a copy of the footer at
@@ -141,7 +157,8 @@ refused_rw "VHDX with damaged headers" "$D/header.vhdx" "No valid VHDX header"
 # ---- partition tables -------------------------------------------------------
 cp "$TMP/good.raw" "$D/past-end.raw"
 patch "$D/past-end.raw" $((446 + 12)) '\377\377\377\177'
-refused_rw "MBR entry past the end" "$D/past-end.raw" "MBR entry 1 .*runs past the end of the disk"
+refused "MBR entry past the end" "$D/past-end.raw" "MBR entry 1 .*runs past the end of the disk" \
+    add-driver --image "$D/past-end.raw" --driver "$PKG" --force-unsigned
 
 "$OFFSTAGE" make-test-image --arch amd64 --disk "$TMP/gpt.raw" --format raw --partitioning gpt >/dev/null
 cp "$TMP/gpt.raw" "$TMP/w.raw"
@@ -200,10 +217,9 @@ patch "$TMP/w.raw" $((P1 + 3)) '\055FVE-FS-'
 as_format "$TMP/w.raw" "$D/bitlocker.qcow2"
 refused_rw "BitLocker" "$D/bitlocker.qcow2" "^  partition 1: .*BitLocker.*manage-bde -off"
 
-cp "$TMP/good.raw" "$TMP/w.raw"
-dd if=/dev/zero of="$TMP/empty.ntfs" bs=1M count=$((WSIZE >> 20)) status=none
+truncate -s "$WSIZE" "$TMP/empty.ntfs"
 mkntfs -q -F -f -L Data "$TMP/empty.ntfs" >/dev/null 2>&1
-dd if="$TMP/empty.ntfs" of="$TMP/w.raw" bs=1M seek=1 conv=notrunc status=none
+with_volume "$TMP/empty.ntfs" "$TMP/w.raw"
 as_format "$TMP/w.raw" "$D/empty.qcow2"
 refused_rw "no partition holds Windows: the listing" "$D/empty.qcow2" \
     "^  partition 1: 255 MiB, data NTFS \"Data\": no Windows.System32.config.SYSTEM"
@@ -213,8 +229,7 @@ cp "$TMP/windows.ntfs" "$TMP/hib.ntfs"
 { printf hibr; head -c 4092 /dev/zero; } >"$TMP/hiberfil"
 ntfscp -q "$TMP/hib.ntfs" "$TMP/hiberfil" hiberfil.sys
 ntfsls "$TMP/hib.ntfs" | grep -qx hiberfil.sys || not_ok "ntfscp hiberfil.sys" "not in the volume"
-cp "$TMP/good.raw" "$TMP/w.raw"
-dd if="$TMP/hib.ntfs" of="$TMP/w.raw" bs=1M seek=1 conv=notrunc status=none
+with_volume "$TMP/hib.ntfs" "$TMP/w.raw"
 as_format "$TMP/w.raw" "$D/hibernated.qcow2"
 refused_rw "hibernated Windows" "$D/hibernated.qcow2" "partition 1: Windows is hibernated.*boot it and shut down fully"
 
@@ -332,31 +347,31 @@ expect_out "symlink: the real disk holds the package" "aero_virtio_snd.inf_amd64
 
 # ---- two Windows installs ---------------------------------------------------
 "$OFFSTAGE" make-test-image --arch amd64 --edition Professional --disk "$TMP/pro.raw" --format raw >/dev/null
-dd if="$TMP/pro.raw" of="$TMP/pro.ntfs" bs=1M skip=1 count=$((WSIZE >> 20)) status=none
+dd if="$TMP/pro.raw" of="$TMP/pro.ntfs" bs=1M skip=1 count=$((WSIZE >> 20)) conv=sparse status=none
 S=$((WSIZE / 512))
-truncate -s $((P1 + 2 * WSIZE + P1)) "$D/two.raw"
+truncate -s $((P1 + 2 * WSIZE + P1)) "$TMP/two.raw"
 printf 'label: dos\nstart=2048, size=%s, type=7, bootable\nstart=%s, size=%s, type=7\n' $S $((2048 + S)) $S |
-    sfdisk -q "$D/two.raw"
-dd if="$TMP/windows.ntfs" of="$D/two.raw" bs=1M seek=1 conv=notrunc status=none
-dd if="$TMP/pro.ntfs" of="$D/two.raw" bs=1M seek=$((1 + (WSIZE >> 20))) conv=notrunc status=none
-refused "two Windows: --partition needed" "$D/two.raw" "2 partitions hold Windows; choose one with --partition N" \
-    add-driver --image "$D/two.raw" --driver "$PKG" --force-unsigned
+    sfdisk -q "$TMP/two.raw"
+dd if="$TMP/windows.ntfs" of="$TMP/two.raw" bs=1M seek=1 conv=sparse,notrunc status=none
+dd if="$TMP/pro.ntfs" of="$TMP/two.raw" bs=1M seek=$((1 + (WSIZE >> 20))) conv=sparse,notrunc status=none
+as_format "$TMP/two.raw" "$D/two.qcow2"
+refused "two Windows: --partition needed" "$D/two.qcow2" "2 partitions hold Windows; choose one with --partition N" \
+    add-driver --image "$D/two.qcow2" --driver "$PKG" --force-unsigned
 if grep -q 'partition 1: 255 MiB, data NTFS "Windows": Windows 7 Ultimate 6.1.7601' "$ERR" &&
    grep -q 'partition 2: 255 MiB, data NTFS "Windows": Windows 7 Professional 6.1.7601' "$ERR"; then
     ok "two Windows: both listed with number, size, label and version"
 else
     not_ok "two Windows: both listed with number, size, label and version" "listing incomplete"
 fi
-attempt "$D/two.raw" add-driver --image "$D/two.raw" --partition 2 --driver "$PKG" --force-unsigned
+attempt "$D/two.qcow2" add-driver --image "$D/two.qcow2" --partition 2 --driver "$PKG" --force-unsigned
 expect_status "two Windows: add-driver --partition 2" 0
-dd if="$D/two.raw" of="$TMP/p1.ntfs" bs=1M skip=1 count=$((WSIZE >> 20)) status=none
-cmp -s "$TMP/p1.ntfs" "$TMP/windows.ntfs" && ok "two Windows: partition 1 byte-identical" ||
+same_bytes "$D/two.qcow2" qcow2 $P1 "$WSIZE" "$TMP/windows.ntfs" && ok "two Windows: partition 1 byte-identical" ||
     not_ok "two Windows: partition 1 byte-identical" "partition 1 changed"
-cmp -s "$D/two.raw" "$TMP/keep/disk" && not_ok "two Windows: partition 2 written" "the disk is unchanged" ||
-    ok "two Windows: partition 2 written"
-run get-drivers --image "$D/two.raw" --partition 2
+same_bytes "$D/two.qcow2" qcow2 $((P1 + WSIZE)) "$WSIZE" "$TMP/pro.ntfs" &&
+    not_ok "two Windows: partition 2 written" "partition 2 is unchanged" || ok "two Windows: partition 2 written"
+run get-drivers --image "$D/two.qcow2" --partition 2
 expect_out "two Windows: partition 2 holds the package" "aero_virtio_snd.inf_amd64"
-run get-drivers --image "$D/two.raw" --partition 1
+run get-drivers --image "$D/two.qcow2" --partition 1
 expect_no_out "two Windows: partition 1 does not" "aero_virtio_snd.inf_amd64"
-[ -z "$(leftovers "$D/two.raw")" ] && ok "two Windows: nothing left beside the disk" ||
-    not_ok "two Windows: nothing left beside the disk" "$(leftovers "$D/two.raw")"
+[ -z "$(leftovers "$D/two.qcow2")" ] && ok "two Windows: nothing left beside the disk" ||
+    not_ok "two Windows: nothing left beside the disk" "$(leftovers "$D/two.qcow2")"
