@@ -85,6 +85,21 @@ bool ost_is_disk_file(const char *path)
     return ost_disk_magic_format(path) || looks_like_raw_disk(path);
 }
 
+char *ost_disk_name_mismatch(const char *path)
+{
+    const char *f = format_of_extension(path);
+    if (!f)
+        return NULL;
+    if (!strcmp(f, "raw"))
+        return ost_xstrdup("its name says raw disk, but sector 0 holds no partition table (MBR or GPT: no 0x55AA "
+                           "at offset 510) and no NTFS boot sector: it is damaged there, or not a disk");
+    bool vhd = !strcmp(f, "vpc");
+    return ost_xasprintf("its name says %s, but it has no %s %s (%s): the %s is damaged, or it is not a disk",
+                         format_title(f), format_title(f), vhd ? "footer" : "header",
+                         vhd ? "neither in its last 512 bytes nor the copy at offset 0" : "at offset 0",
+                         vhd ? "footer" : "header");
+}
+
 const struct ost_strlist *ost_disk_session_notices(const struct ost_disk_session *s)
 {
     return &s->notices;

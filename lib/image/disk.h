@@ -52,6 +52,10 @@
 /* Whether path's content is a virtual disk: a qcow2, VHD, VHDX or VMDK
  * header, or a raw disk (an MBR or GPT, or an NTFS boot sector). */
 bool ost_is_disk_file(const char *path);
+/* When path's name says a disk format (.qcow2, .vhd, .img, ...) that its
+ * content is not, why, for the message that it is no disk (a damaged
+ * header reads as no disk at all); else NULL. Owned by the caller. */
+char *ost_disk_name_mismatch(const char *path);
 
 /* One of the disk's partitions, as listed when the Windows volume must be
  * chosen. */

@@ -127,10 +127,11 @@ refused_rw "qcow2 truncated to 100 bytes" "$D/tiny.qcow2" "header too short"
 head -c 4096 /dev/urandom >"$TMP/garbage"
 cp "$TMP/good.qcow2" "$D/garbage.qcow2"
 dd if="$TMP/garbage" of="$D/garbage.qcow2" conv=notrunc status=none
-refused_rw "qcow2 with a garbage header" "$D/garbage.qcow2" "garbage.qcow2: .*(not|no) .*(qcow2|virtual disk)"
+refused_rw "qcow2 with a garbage header" "$D/garbage.qcow2" "garbage.qcow2: not a .*virtual disk: its name says qcow2, but it has no qcow2 header \\(at offset 0\\)"
 cp "$TMP/good.raw" "$D/garbage.raw"
 dd if="$TMP/garbage" of="$D/garbage.raw" conv=notrunc status=none
-refused "raw disk with a garbage first 4 KiB" "$D/garbage.raw" "not a folder, a WIM file or a virtual disk" \
+refused "raw disk with a garbage first 4 KiB" "$D/garbage.raw" \
+    "garbage.raw: not a .*virtual disk: its name says raw disk, but sector 0 holds no partition table" \
     add-driver --image "$D/garbage.raw" --driver "$PKG" --force-unsigned
 
 # A fixed VHD is the raw bytes and a footer: broken, it reads as a raw disk
@@ -146,7 +147,7 @@ attempt "$D/dynamic.vhd" get-drivers --image "$D/dynamic.vhd"
 expect_status "dynamic VHD with a broken last footer: read from its first copy" 0
 unchanged "dynamic VHD with a broken last footer: get-drivers changes nothing" "$D/dynamic.vhd"
 patch "$D/dynamic.vhd" 0 'garbage!'
-refused_rw "dynamic VHD with both footers broken" "$D/dynamic.vhd" "not a folder, a WIM file or a virtual disk"
+refused_rw "dynamic VHD with both footers broken" "$D/dynamic.vhd" "its name says VHD, but it has no VHD footer"
 
 qemu-img convert -f raw -O vhdx "$TMP/good.raw" "$D/header.vhdx"
 for at in 65536 131072; do   # both VHDX headers (64 KiB and 128 KiB)
