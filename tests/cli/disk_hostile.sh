@@ -8,7 +8,7 @@
 # geometry, hibernated, dirty and BitLocker volumes, LDM, no Windows,
 # differencing / snapshotted / streamOptimized disks, a disk a running qemu
 # holds, things that are no disk file, a symlink, and two Windows installs.
-# Independent readers: cmp, sfdisk, ntfscp/ntfsls, qemu-img check.
+# Independent readers: cmp, sfdisk, ntfsls, qemu-img check and compare.
 . tests/cli/lib.sh
 
 for tool in qemu-img qemu-nbd sfdisk mkntfs ntfscp ntfsls python3 timeout; do
@@ -125,6 +125,7 @@ truncate -s 100 "$D/tiny.qcow2"
 refused_rw "qcow2 truncated to 100 bytes" "$D/tiny.qcow2" "header too short"
 
 head -c 4096 /dev/urandom >"$TMP/garbage"
+patch "$TMP/garbage" 510 '\0\0'   # never an MBR signature by chance
 cp "$TMP/good.qcow2" "$D/garbage.qcow2"
 dd if="$TMP/garbage" of="$D/garbage.qcow2" conv=notrunc status=none
 refused_rw "qcow2 with a garbage header" "$D/garbage.qcow2" "garbage.qcow2: not a .*virtual disk: its name says qcow2, but it has no qcow2 header \\(at offset 0\\)"
