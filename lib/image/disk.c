@@ -85,6 +85,21 @@ bool ost_is_disk_file(const char *path)
     return ost_disk_magic_format(path) || looks_like_raw_disk(path);
 }
 
+char *ost_disk_name_mismatch(const char *path)
+{
+    const char *f = format_of_extension(path);
+    if (!f)
+        return NULL;
+    if (!strcmp(f, "raw"))
+        return ost_xstrdup("its name says raw disk, but sector 0 holds no partition table (MBR or GPT: no 0x55AA "
+                           "at offset 510) and no NTFS boot sector: it is damaged there, or not a disk");
+    bool vhd = !strcmp(f, "vpc");
+    return ost_xasprintf("its name says %s, but it has no %s %s (%s): the %s is damaged, or it is not a disk",
+                         format_title(f), format_title(f), vhd ? "footer" : "header",
+                         vhd ? "neither in its last 512 bytes nor the copy at offset 0" : "at offset 0",
+                         vhd ? "footer" : "header");
+}
+
 const struct ost_strlist *ost_disk_session_notices(const struct ost_disk_session *s)
 {
     return &s->notices;
@@ -241,18 +256,28 @@ static void label_volume(struct ost_disk_session *s, struct ost_disk_volume_info
             v->has_windows = ost_ntfsfs_stat(fs, SYSTEM_HIVE) == 1;
             if (ost_ntfsfs_stat(fs, BIOS_STORE) == 1)
                 snprintf(v->boot_store, sizeof v->boot_store, "%s", BIOS_STORE);
-            if (v->has_windows)
-                snprintf(v->windows, sizeof v->windows, "Windows");
+            snprintf(v->windows, sizeof v->windows, "%s",
+                     v->has_windows ? "Windows" : "no Windows\\System32\\config\\SYSTEM");
             ost_ntfsfs_close(fs, NULL);
         }
-    } else if (ost_fatfs_available()) {
+    } else {
         struct ost_fatfs *fat;
-        char *scratch = ost_scratch_dir_create("fat", &why);
+        char *scratch = ost_fatfs_available() ? ost_scratch_dir_create("fat", &why) : NULL;
         if (scratch && ost_fatfs_open(&bio, scratch, &fat, &why) == OST_OK) {
             snprintf(v->filesystem, sizeof v->filesystem, "FAT");
             if (ost_fatfs_stat(fat, UEFI_STORE) == 1)
                 snprintf(v->boot_store, sizeof v->boot_store, "%s", UEFI_STORE);
             ost_fatfs_close(fat);
+        } else {
+            /* the listing says why a partition holds no Windows: NTFS's
+             * reason (a damaged boot sector's geometry, or no NTFS at all) */
+            struct ost_ntfsfs *fs;
+            if (ost_ntfsfs_open(&bio, false, true, &fs, &why) == OST_OK)
+                ost_ntfsfs_close(fs, NULL);
+            else
+                snprintf(v->windows, sizeof v->windows, "%s",
+                         strncmp(why.message, name, strlen(name)) || strncmp(why.message + strlen(name), ": ", 2)
+                             ? why.message : why.message + strlen(name) + 2);
         }
         if (scratch) {
             ost_scratch_dir_remove(scratch);
@@ -388,6 +413,23 @@ static ost_status choose_windows(struct ost_disk_session *s, unsigned wanted, st
     return OST_OK;
 }
 
+void ost_disk_session_explain(const struct ost_disk_session *s, struct ost_error *err)
+{
+    if (!s || !err || !strcmp(s->format, "raw"))
+        return;
+    struct ost_error why;
+    if (ost_qemu_check(s->abs, s->format, &why) != OST_ERR_CORRUPT)
+        return;
+    size_t n = strlen(s->abs);
+    const char *report = strncmp(why.message, s->abs, n) || strncmp(why.message + n, ": ", 2) ? why.message
+                                                                                           : why.message + n + 2;
+    char *was = ost_xstrdup(err->message);
+    ost_fail(err, OST_ERR_CORRUPT, "%s: the %s file is damaged (%s), so what is read from it is wrong: %s. Nothing "
+             "was changed; restore the disk from a backup (or repair a copy: qemu-img check -r all)", s->path,
+             format_title(s->format), report, was);
+    free(was);
+}
+
 ost_status ost_disk_session_open(const char *path, const struct ost_disk_options *o, bool writable, bool allow_dirty,
                                  struct ost_disk_session **out, struct ost_error *err)
 {
@@ -448,8 +490,10 @@ ost_status ost_disk_session_open(const char *path, const struct ost_disk_options
     }
     if ((st = start(s, err)) != OST_OK)
         goto fail;
-    if ((st = read_volumes(s, err)) != OST_OK || (st = choose_windows(s, o->partition, err)) != OST_OK)
+    if ((st = read_volumes(s, err)) != OST_OK || (st = choose_windows(s, o->partition, err)) != OST_OK) {
+        ost_disk_session_explain(s, err);
         goto fail;
+    }
     *out = s;
     return OST_OK;
 fail:

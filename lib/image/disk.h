@@ -52,6 +52,10 @@
 /* Whether path's content is a virtual disk: a qcow2, VHD, VHDX or VMDK
  * header, or a raw disk (an MBR or GPT, or an NTFS boot sector). */
 bool ost_is_disk_file(const char *path);
+/* When path's name says a disk format (.qcow2, .vhd, .img, ...) that its
+ * content is not, why, for the message that it is no disk (a damaged
+ * header reads as no disk at all); else NULL. Owned by the caller. */
+char *ost_disk_name_mismatch(const char *path);
 
 /* One of the disk's partitions, as listed when the Windows volume must be
  * chosen. */
@@ -80,6 +84,12 @@ ost_status ost_disk_target(struct ost_disk_session *s, struct ost_target **out, 
  * above. Nothing to do when nothing was written. */
 ost_status ost_disk_session_commit(struct ost_disk_session *s, struct ost_error *err);
 void ost_disk_session_close(struct ost_disk_session *s);
+/* After reading the disk failed: when qemu-img check finds its container
+ * damaged (a truncated qcow2 reads as zeros where clusters are missing, so
+ * the failure names a hive or a partition table), err is rewritten to say
+ * so, keeping what failed. Run only after a failure: the check reads all
+ * the metadata. Nothing for a raw disk. */
+void ost_disk_session_explain(const struct ost_disk_session *s, struct ost_error *err);
 
 /* ---- target_disk.c: the target over the disk's volumes ------------------- */
 

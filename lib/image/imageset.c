@@ -39,6 +39,8 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
         out->v = ost_xcalloc(1, sizeof *out->v);
         st = ost_image_open(t, opts, &out->v[0], err);
         out->n = st == OST_OK;
+        if (st == OST_ERR_CORRUPT)
+            ost_disk_session_explain(out->disk, err);
         if (st == OST_OK && out->v[0]->info.control_set_note)
             ost_strlist_add(&out->notices, out->v[0]->info.control_set_note);
         return st;
@@ -46,6 +48,13 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
     if (!is_wim) {
         if (index)
             return ost_fail(err, OST_ERR_USAGE, "--index is for WIM files; %s is not one", path);
+        char *mismatch = is_dir ? NULL : ost_disk_name_mismatch(path);
+        if (mismatch) {
+            ost_status st = ost_fail(err, OST_ERR_USAGE, "%s: not a folder, a WIM file or a virtual disk: %s; nothing "
+                                     "was read", path, mismatch);
+            free(mismatch);
+            return st;
+        }
         if (!is_dir)
             return ost_fail(err, OST_ERR_USAGE, "%s: not a folder, a WIM file or a virtual disk (qcow2, VHD, VHDX, "
                             "VMDK, or a raw disk with a partition table); --image names the offline Windows", path);

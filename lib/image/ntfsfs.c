@@ -466,7 +466,8 @@ ost_status ost_ntfsfs_open(const struct ost_blockio *vol, bool writable, bool al
         else if (dirty && !allow_dirty)
             st = ost_fail(err, OST_ERR_UNSUPPORTED,
                           "%s: the volume was not shut down cleanly (its dirty flag is set); boot Windows and "
-                          "shut it down, or run chkdsk",
+                          "shut it down, or run chkdsk. Or give --force to write it anyway: the flag stays set, so "
+                          "Windows checks the volume (chkdsk) at its next boot",
                           vol->name);
         if (st != OST_OK || writable) {
             ost_status ust = unmount_volume(fs, st == OST_OK ? err : &ignored);
