@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE /* SEEK_DATA */
 /* The test tree on a partitioned virtual disk (testimage.h), made without
  * root: every volume is a file of its own until it is copied into the disk. */
 #include "testimage.h"
@@ -349,8 +350,8 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
-/* Copies the volume into the disk at its offset, leaving all-zero blocks
- * as the disk's holes so the file stays sparse. */
+/* Copies the volume into the disk at its offset, leaving its holes and
+ * all-zero blocks as the disk's holes so the file stays sparse. */
 static ost_status copy_volume(int disk, const char *disk_name, const struct part *p, struct ost_error *err)
 {
     int fd = open(p->image, O_RDONLY | O_CLOEXEC);
@@ -360,6 +361,14 @@ static ost_status copy_volume(int disk, const char *disk_name, const struct part
     uint8_t *buf = ost_xmalloc(BLOCK);
     ost_status st = OST_OK;
     for (uint64_t off = 0; st == OST_OK && off < p->size;) {
+        /* the volume file is sparse too: jump over its holes */
+        off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+        if (data < 0 && errno == ENXIO)
+            break;
+        if (data > (off_t)off)
+            off = (uint64_t)data; /* EINVAL (no SEEK_DATA here): read on */
+        if (off >= p->size)
+            break;
         size_t want = p->size - off < BLOCK ? (size_t)(p->size - off) : BLOCK;
         ssize_t got = pread(fd, buf, want, (off_t)off);
         if (got <= 0) {
