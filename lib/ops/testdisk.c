@@ -18,6 +18,7 @@
 #include <wimlib.h>
 
 #include "fileutil.h"
+#include "interrupt.h"
 #include "scratch.h"
 #include "util.h"
 
@@ -491,6 +492,9 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
                          [QEMU_IMG] = !raw};
     struct runner r = {0};
     ost_status st = find_tools(&r, need, err);
+    /* SIGINT between the steps unwinds through the cleanup below rather
+     * than leaving FILE.tmp-XXXXXX; the tools it reaches too simply fail */
+    ost_interrupt_defer_begin();
     char *scratch = NULL, *tree = NULL, *bcd = NULL, *sysdir = NULL, *disk = NULL, *tmp = NULL, *script = NULL;
     if (st == OST_OK && !(scratch = ost_scratch_dir_create("test-disk", err)))
         st = err->status ? err->status : OST_ERR_IO;
@@ -536,7 +540,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
     if (st == OST_OK && l.p[l.system].fs == FS_NTFS)
         st = put_file(l.system == l.windows ? tree : sysdir, "Boot/BCD", bcd, err);
     for (unsigned i = 0; st == OST_OK && i < l.n; i++)
-        st = make_volume(&r, &l.p[i], bcd, err);
+        if ((st = ost_interrupt_check(file, err)) == OST_OK)
+            st = make_volume(&r, &l.p[i], bcd, err);
     /* the raw disk: beside the file when it is the result, else in scratch */
     if (st == OST_OK) {
         disk = raw ? ost_xasprintf("%s.tmp-XXXXXX", file) : ost_path_join(scratch, "disk.raw");
@@ -550,6 +555,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
             close(fd);
         }
     }
+    if (st == OST_OK)
+        st = ost_interrupt_check(file, err);
     if (st == OST_OK) {
         const char *args[] = {"--no-reread", "--no-tell-kernel", "-q", disk, NULL};
         script = sfdisk_script(&l);
@@ -567,6 +574,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
         if (fd >= 0)
             close(fd);
     }
+    if (st == OST_OK)
+        st = ost_interrupt_check(file, err);
     if (st == OST_OK && raw) {
         st = link_into_place(disk, file, err);
     } else if (st == OST_OK) {
@@ -587,6 +596,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
             if (st == OST_OK)
                 st = sync_path(tmp, err);
             if (st == OST_OK)
+                st = ost_interrupt_check(file, err);
+            if (st == OST_OK)
                 st = link_into_place(tmp, file, err);
         }
     }
@@ -600,6 +611,7 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
         free(l.p[i].image);
     if (scratch)
         ost_scratch_dir_remove(scratch);
+    ost_interrupt_defer_end();
     for (int t = 0; t < NTOOLS; t++)
         free(r.path[t]);
     free(r.env), free(scratch), free(tree), free(bcd), free(sysdir), free(disk), free(tmp), free(script);

@@ -212,6 +212,22 @@ expect_status "disk full while making it: exit 2" 2
 [ ! -e "$D/f.qcow2" ] && [ -z "$(ls "$TMP/scratch")" ] && ! ls "$D" | grep -q 'tmp-' && ok "disk full: nothing left behind" ||
     not_ok "disk full: nothing left behind" "$(ls "$D" "$TMP/scratch")"
 
+# SIGINT while it works: the disk is whole or absent, never a temporary
+mkdir -p "$D/int"
+"$OFFSTAGE" make-test-image --arch x86 --disk "$D/int/i.vhdx" --format vhdx --partitioning gpt >/dev/null 2>"$ERR" &
+pid=$!
+sleep 0.3
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+STATUS=$?
+if [ "$STATUS" -eq 0 ]; then
+    qemu-img check -f vhdx "$D/int/i.vhdx" >/dev/null 2>&1 && [ "$(ls "$D/int")" = i.vhdx ] &&
+        ok "SIGINT: finished first, the disk is whole" || not_ok "SIGINT: whole disk" "$(ls "$D/int")"
+else
+    [ "$STATUS" -eq 2 ] && [ -z "$(ls "$D/int")" ] && grep -q "interrupted; nothing was changed" "$ERR" &&
+        ok "SIGINT: stopped, nothing left behind, said so" || not_ok "SIGINT: nothing left" "exit $STATUS, $(ls "$D/int")"
+fi
+
 run make-test-image --help
 expect_out "--help explains --disk" "^  --disk FILE"
 expect_out "--help explains the GPT layout" "gpt \(a system partition always\)"
