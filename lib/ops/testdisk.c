@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE /* SEEK_DATA */
 /* The test tree on a partitioned virtual disk (testimage.h), made without
  * root: every volume is a file of its own until it is copied into the disk. */
 #include "testimage.h"
@@ -17,6 +18,7 @@
 #include <wimlib.h>
 
 #include "fileutil.h"
+#include "interrupt.h"
 #include "scratch.h"
 #include "util.h"
 
@@ -349,8 +351,8 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
-/* Copies the volume into the disk at its offset, leaving all-zero blocks
- * as the disk's holes so the file stays sparse. */
+/* Copies the volume into the disk at its offset, leaving its holes and
+ * all-zero blocks as the disk's holes so the file stays sparse. */
 static ost_status copy_volume(int disk, const char *disk_name, const struct part *p, struct ost_error *err)
 {
     int fd = open(p->image, O_RDONLY | O_CLOEXEC);
@@ -360,6 +362,14 @@ static ost_status copy_volume(int disk, const char *disk_name, const struct part
     uint8_t *buf = ost_xmalloc(BLOCK);
     ost_status st = OST_OK;
     for (uint64_t off = 0; st == OST_OK && off < p->size;) {
+        /* the volume file is sparse too: jump over its holes */
+        off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+        if (data < 0 && errno == ENXIO)
+            break;
+        if (data > (off_t)off)
+            off = (uint64_t)data; /* EINVAL (no SEEK_DATA here): read on */
+        if (off >= p->size)
+            break;
         size_t want = p->size - off < BLOCK ? (size_t)(p->size - off) : BLOCK;
         ssize_t got = pread(fd, buf, want, (off_t)off);
         if (got <= 0) {
@@ -405,7 +415,8 @@ static ost_status link_into_place(const char *tmp, const char *file, struct ost_
         return ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", file, strerror(errno));
     unlink(tmp);
     char *dir = ost_path_dirname(file);
-    sync_path(dir, err);
+    struct ost_error ignored; /* the disk is in place; a folder that cannot be synced changes nothing */
+    sync_path(dir, &ignored);
     free(dir);
     return OST_OK;
 }
@@ -482,6 +493,9 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
                          [QEMU_IMG] = !raw};
     struct runner r = {0};
     ost_status st = find_tools(&r, need, err);
+    /* SIGINT between the steps unwinds through the cleanup below rather
+     * than leaving FILE.tmp-XXXXXX; the tools it reaches too simply fail */
+    ost_interrupt_defer_begin();
     char *scratch = NULL, *tree = NULL, *bcd = NULL, *sysdir = NULL, *disk = NULL, *tmp = NULL, *script = NULL;
     if (st == OST_OK && !(scratch = ost_scratch_dir_create("test-disk", err)))
         st = err->status ? err->status : OST_ERR_IO;
@@ -527,7 +541,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
     if (st == OST_OK && l.p[l.system].fs == FS_NTFS)
         st = put_file(l.system == l.windows ? tree : sysdir, "Boot/BCD", bcd, err);
     for (unsigned i = 0; st == OST_OK && i < l.n; i++)
-        st = make_volume(&r, &l.p[i], bcd, err);
+        if ((st = ost_interrupt_check(file, err)) == OST_OK)
+            st = make_volume(&r, &l.p[i], bcd, err);
     /* the raw disk: beside the file when it is the result, else in scratch */
     if (st == OST_OK) {
         disk = raw ? ost_xasprintf("%s.tmp-XXXXXX", file) : ost_path_join(scratch, "disk.raw");
@@ -541,6 +556,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
             close(fd);
         }
     }
+    if (st == OST_OK)
+        st = ost_interrupt_check(file, err);
     if (st == OST_OK) {
         const char *args[] = {"--no-reread", "--no-tell-kernel", "-q", disk, NULL};
         script = sfdisk_script(&l);
@@ -558,6 +575,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
         if (fd >= 0)
             close(fd);
     }
+    if (st == OST_OK)
+        st = ost_interrupt_check(file, err);
     if (st == OST_OK && raw) {
         st = link_into_place(disk, file, err);
     } else if (st == OST_OK) {
@@ -578,6 +597,8 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
             if (st == OST_OK)
                 st = sync_path(tmp, err);
             if (st == OST_OK)
+                st = ost_interrupt_check(file, err);
+            if (st == OST_OK)
                 st = link_into_place(tmp, file, err);
         }
     }
@@ -591,6 +612,7 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
         free(l.p[i].image);
     if (scratch)
         ost_scratch_dir_remove(scratch);
+    ost_interrupt_defer_end();
     for (int t = 0; t < NTOOLS; t++)
         free(r.path[t]);
     free(r.env), free(scratch), free(tree), free(bcd), free(sysdir), free(disk), free(tmp), free(script);
