@@ -880,13 +880,27 @@ static le32 inherited_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
     return ntfs_inherited_id(&scx, dir, fordir);
 }
 
+/* A name Windows can open ("Naming Files, Paths, and Namespaces",
+ * https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file):
+ * no control characters, none of <>:"/\|?*, no trailing dot or space. */
+static bool win32_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || name[n - 1] == '.' || name[n - 1] == ' ')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || strchr("<>:\"/\\|?*", *p))
+            return false;
+    return true;
+}
+
 static ntfs_inode *create_child(struct ost_ntfsfs *fs, ntfs_inode *dir, const char *name, bool fordir,
                                 const char *shown, struct ost_error *err)
 {
     int len;
-    ntfschar *u = ntfs_name(name, &len);
+    ntfschar *u = win32_name(name) ? ntfs_name(name, &len) : NULL;
     if (!u) {
-        ost_fail(err, OST_ERR_USAGE, "%s: %s: not a valid NTFS name", fs->bio->name, shown);
+        ost_fail(err, OST_ERR_USAGE, "%s: %s: not a name Windows can open", fs->bio->name, shown);
         return NULL;
     }
     le32 securid = inherited_id(fs, dir, fordir);
