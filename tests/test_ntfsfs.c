@@ -461,6 +461,10 @@ static void test_write_new_file_inherits(void **state)
     assert_ost_ok(ost_ntfsfs_write_file(fs, path, src, &err), &err);
     assert_int_equal(ost_ntfsfs_stat(fs, path), 1);
     assert_int_equal(ost_ntfsfs_stat(fs, "Windows\\System32\\DriverStore\\FileRepository"), 2);
+    assert_int_equal(ost_ntfsfs_write_file(fs, "Windows\\bad:name\\x.inf", src, &err), OST_ERR_USAGE);
+    assert_non_null(strstr(err.message, "bad:name: not a name Windows can open"));
+    assert_int_equal(ost_ntfsfs_write_file(fs, "Windows\\trailing.", src, &err), OST_ERR_USAGE);
+    assert_int_equal(ost_ntfsfs_stat(fs, "Windows\\bad:name"), 0);
     close_fs(f, fs);
 
     assert_ntfsfix_clean(f->vol);
@@ -678,6 +682,62 @@ static void test_dirty_refused_unless_allowed(void **state)
     assert_int_equal(ost_ntfsfs_stat(fs, "Windows\\System32\\config\\SYSTEM"), 1);
     assert_ost_ok(ost_ntfsfs_close(fs, &err), &err);
     free(copy);
+}
+
+static void test_compressed_and_encrypted(void **state)
+{
+    SKIP_WITHOUT_TOOLS();
+    struct fixture *f = *state;
+    windows_volume(f);
+    ntfs_volume *v = mount_rw(f->vol);
+    ntfs_inode *dir = at(v, "Windows/Compressed", S_IFDIR);
+    le32 compressed = cpu_to_le32(0x800);
+    assert_int_equal(ntfs_set_ntfs_attrib(dir, (const char *)&compressed, sizeof compressed, 0), 0);
+    assert_int_equal(ntfs_inode_close(dir), 0);
+    size_t n = 200000;
+    uint8_t *content = ost_xmalloc(n);
+    for (size_t i = 0; i < n; i++)
+        content[i] = (uint8_t)("compressible text "[i % 18]);
+    put(v, "Windows/Compressed/log.txt", content, n); /* compressed: its folder says so */
+    put(v, "Windows/secret.txt", "s", 1);
+    ntfs_inode *secret = ntfs_pathname_to_inode(v, NULL, "Windows/secret.txt");
+    assert_non_null(secret);
+    secret->flags |= FILE_ATTR_ENCRYPTED;
+    NInoSetDirty(secret);
+    assert_int_equal(ntfs_inode_close(secret), 0);
+    assert_int_equal(ntfs_umount(v, FALSE), 0);
+
+    v = ntfs_mount(f->vol, NTFS_MNT_RDONLY);
+    uint8_t sd[512];
+    uint32_t attrs;
+    get_sd(v, "/Windows/Compressed/log.txt", sd, sizeof sd, &attrs);
+    ntfs_umount(v, FALSE);
+    assert_true(attrs & 0x800);
+
+    struct ost_ntfsfs *fs = open_fs(f, true);
+    struct ost_error err;
+    uint8_t *data;
+    size_t size;
+    assert_ost_ok(ost_ntfsfs_read_file(fs, "Windows\\Compressed\\log.txt", n, &data, &size, &err), &err);
+    assert_int_equal(size, n);
+    assert_memory_equal(data, content, n);
+    free(data);
+    for (size_t i = 0; i < n; i += 1000)
+        content[i] = 'X';
+    char *src = ost_path_join(f->dir, "log.new");
+    t_write(src, content, n);
+    assert_ost_ok(ost_ntfsfs_write_file(fs, "Windows\\Compressed\\log.txt", src, &err), &err);
+    assert_int_equal(ost_ntfsfs_read_file(fs, "Windows\\secret.txt", 100, &data, &size, &err), OST_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "encrypted (EFS)"));
+    assert_int_equal(ost_ntfsfs_write_file(fs, "Windows\\secret.txt", src, &err), OST_ERR_UNSUPPORTED);
+    close_fs(f, fs);
+    assert_ntfsfix_clean(f->vol);
+    size_t got_n;
+    char *got = ntfscat(f->vol, "/Windows/Compressed/log.txt", &got_n);
+    assert_non_null(got);
+    assert_int_equal(got_n, n);
+    assert_memory_equal(got, content, n);
+    free(got), free(src), free(content);
 }
 
 static void patch(const char *vol, uint64_t off, const void *bytes, size_t n)
@@ -1008,6 +1068,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_new_file_inherits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_keeps_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compressed_and_encrypted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hibernated_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dirty_refused_unless_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bitlocker, setup, teardown),

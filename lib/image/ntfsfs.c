@@ -43,6 +43,15 @@
 #define TAG_SYMLINK 0xA000000Cu
 #define TAG_WOF 0x80000017u
 
+/* Writes held in memory once the device has failed (see dev_pwrite). */
+struct held_write {
+    uint64_t off;
+    size_t len;
+    uint8_t *data;
+};
+
+#define HELD_MAX (64u << 20)
+
 /* What libntfs-3g's device calls reach: the blockio, a position for
  * seek/read/write, and the first failure, whose message libntfs-3g cannot
  * carry (it only sees errno). */
@@ -52,7 +61,30 @@ struct blockdev {
     bool failed;
     bool unflushed; /* written since the last successful flush */
     struct ost_error err;
+    struct held_write *held;
+    size_t n_held, cap_held, held_bytes;
 };
+
+static void release_held(struct blockdev *d)
+{
+    for (size_t i = 0; i < d->n_held; i++)
+        free(d->held[i].data);
+    free(d->held);
+    d->held = NULL;
+    d->n_held = d->cap_held = d->held_bytes = 0;
+}
+
+/* Later writes win: they are laid over the bytes read in order. */
+static void apply_held(const struct blockdev *d, uint8_t *buf, size_t len, uint64_t off)
+{
+    for (size_t i = 0; i < d->n_held; i++) {
+        const struct held_write *h = &d->held[i];
+        uint64_t lo = h->off > off ? h->off : off;
+        uint64_t hi = h->off + h->len < off + len ? h->off + h->len : off + len;
+        if (lo < hi)
+            memcpy(buf + (lo - off), h->data + (lo - h->off), (size_t)(hi - lo));
+    }
+}
 
 struct ost_ntfsfs {
     const struct ost_blockio *bio;
@@ -131,6 +163,7 @@ static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
         dev_failed(d, &e);
         return -1;
     }
+    apply_held(d, buf, (size_t)n, (uint64_t)offset);
     return (s64)n;
 }
 
@@ -154,6 +187,25 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 o
     uint64_t n = d->bio->size - (uint64_t)offset;
     if ((uint64_t)count < n)
         n = (uint64_t)count;
+    /* After a failed write the volume is lost: close reports the first
+     * failure, and the caller discards what was written. Later writes are
+     * held in memory and read back from there, so that libntfs-3g, which
+     * keeps an inode it could not write back allocated, sees a working
+     * device and unwinds, freeing everything. */
+    if (d->failed && d->held_bytes + n <= HELD_MAX) {
+        ost_grow(&d->held, &d->cap_held, d->n_held + 1, sizeof *d->held);
+        struct held_write *h = &d->held[d->n_held++];
+        h->off = (uint64_t)offset;
+        h->len = (size_t)n;
+        h->data = ost_xmalloc((size_t)n);
+        memcpy(h->data, buf, (size_t)n);
+        d->held_bytes += (size_t)n;
+        return (s64)n;
+    }
+    if (d->failed) {
+        errno = EIO;
+        return -1;
+    }
     struct ost_error e;
     NDevSetDirty(dev);
     d->unflushed = true;
@@ -185,7 +237,7 @@ static s64 dev_write(struct ntfs_device *dev, const void *buf, s64 count)
 static int dev_sync(struct ntfs_device *dev)
 {
     struct blockdev *d = dev->d_private;
-    if (NDevReadOnly(dev) || !d->unflushed)
+    if (NDevReadOnly(dev) || !d->unflushed || d->failed)
         return 0;
     struct ost_error e;
     if (ost_blockio_flush(d->bio, &e) != OST_OK) {
@@ -315,6 +367,7 @@ static ost_status mount_volume(struct ost_ntfsfs *fs, bool writable, struct ost_
     if (!vol) {
         int e = errno;
         ntfs_device_free(dev);
+        release_held(&fs->dev);
         if (fs->dev.failed) {
             if (err)
                 *err = fs->dev.err;
@@ -347,6 +400,7 @@ static ost_status unmount_volume(struct ost_ntfsfs *fs, struct ost_error *err)
         st = ost_fail(err, OST_ERR_IO, "%s: cannot write what the NTFS volume holds back: %s", fs->bio->name,
                       strerror(errno));
     fs->vol = NULL;
+    release_held(&fs->dev);
     if (fs->dev.failed) {
         if (err)
             *err = fs->dev.err;
@@ -827,13 +881,27 @@ static le32 inherited_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
     return ntfs_inherited_id(&scx, dir, fordir);
 }
 
+/* A name Windows can open ("Naming Files, Paths, and Namespaces",
+ * https://learn.microsoft.com/en-us/windows/win32/fileio/naming-a-file):
+ * no control characters, none of <>:"/\|?*, no trailing dot or space. */
+static bool win32_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || name[n - 1] == '.' || name[n - 1] == ' ')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || strchr("<>:\"/\\|?*", *p))
+            return false;
+    return true;
+}
+
 static ntfs_inode *create_child(struct ost_ntfsfs *fs, ntfs_inode *dir, const char *name, bool fordir,
                                 const char *shown, struct ost_error *err)
 {
     int len;
-    ntfschar *u = ntfs_name(name, &len);
+    ntfschar *u = win32_name(name) ? ntfs_name(name, &len) : NULL;
     if (!u) {
-        ost_fail(err, OST_ERR_USAGE, "%s: %s: not a valid NTFS name", fs->bio->name, shown);
+        ost_fail(err, OST_ERR_USAGE, "%s: %s: not a name Windows can open", fs->bio->name, shown);
         return NULL;
     }
     le32 securid = inherited_id(fs, dir, fordir);
