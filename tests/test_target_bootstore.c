@@ -12,8 +12,10 @@
 
 #include "add_driver.h"
 #include "bcd.h"
+#include "doctor.h"
 #include "imageset.h"
 #include "manifest.h"
+#include "staged_verdict.h"
 #include "testimage.h"
 
 #define LOADER "{3c2b1a0f-5e4d-4c3b-8a29-1f0e0d0c0b0a}"
@@ -370,6 +372,23 @@ static void test_add_driver_test_sign_and_undo(void **state)
     ost_add_driver_free(j);
     char *again = snapshot(f.image);
     assert_string_equal(again, staged);
+
+    /* get-drivers' and doctor's verdicts rest on the target's store, by its name */
+    struct ost_image *ro = open_image(&f, false, true);
+    struct ost_staged_verdicts sv;
+    assert_ost_ok(ost_staged_verdicts_read(ro, NULL, NULL, &sv, &err), &err);
+    assert_null(sv.policy_problem);
+    assert_int_equal(sv.n, 1);
+    assert_int_equal(sv.policy.testsigning, OST_YES);
+    assert_non_null(strstr(sv.v[0].verdict.summary, "testsigning on in BCD store " STORE_NAME));
+    ost_staged_verdicts_free(&sv);
+    struct ost_doctor_options dopt = {0};
+    struct ost_doctor_report *dr;
+    assert_ost_ok(ost_doctor_run(ro, &dopt, &dr, &err), &err);
+    assert_string_equal(dr->policy.testsigning_source, "BCD store " STORE_NAME);
+    assert_int_equal(dr->policy.testsigning, OST_YES);
+    ost_doctor_report_free(dr);
+    ost_image_close(ro);
 
     /* the target no longer naming the store: remove-driver leaves it, and says so */
     struct ost_image *img = open_image(&f, true, false);
