@@ -12,8 +12,10 @@
 
 #include "add_driver.h"
 #include "bcd.h"
+#include "doctor.h"
 #include "imageset.h"
 #include "manifest.h"
+#include "staged_verdict.h"
 #include "testimage.h"
 
 #define LOADER "{3c2b1a0f-5e4d-4c3b-8a29-1f0e0d0c0b0a}"
@@ -181,17 +183,24 @@ static char *file_text(const char *path)
     return text;
 }
 
-/* Every file's SHA-256 and every folder below dir, as one text. */
-static char *snapshot(const char *dir)
+/* Every file's SHA-256 and every folder below dir, as one text; but for
+ * the transaction folder of an open target when skip_txn. */
+static char *snapshot_of(const char *dir, bool skip_txn)
 {
     char *out = ost_xasprintf("%s.snapshot", dir);
-    char *cmd = ost_xasprintf("cd '%s' && { find . -type f -exec sha256sum {} + | sort; find . -type d | sort; } > '%s'",
-                              dir, out);
+    const char *prune = skip_txn ? "-path ./.offstage-txn -prune -o" : "";
+    char *cmd = ost_xasprintf("cd '%s' && { find . %s -type f -exec sha256sum {} + | sort; find . %s -type d -print | "
+                              "sort; } > '%s'", dir, prune, prune, out);
     assert_int_equal(system(cmd), 0);
     char *text = file_text(out);
     unlink(out);
     free(out), free(cmd);
     return text;
+}
+
+static char *snapshot(const char *dir)
+{
+    return snapshot_of(dir, false);
 }
 
 static bool have_hivexget(void)
@@ -371,6 +380,23 @@ static void test_add_driver_test_sign_and_undo(void **state)
     char *again = snapshot(f.image);
     assert_string_equal(again, staged);
 
+    /* get-drivers' and doctor's verdicts rest on the target's store, by its name */
+    struct ost_image *ro = open_image(&f, false, true);
+    struct ost_staged_verdicts sv;
+    assert_ost_ok(ost_staged_verdicts_read(ro, NULL, NULL, &sv, &err), &err);
+    assert_null(sv.policy_problem);
+    assert_int_equal(sv.n, 1);
+    assert_int_equal(sv.policy.testsigning, OST_YES);
+    assert_non_null(strstr(sv.v[0].verdict.summary, "testsigning on in BCD store " STORE_NAME));
+    ost_staged_verdicts_free(&sv);
+    struct ost_doctor_options dopt = {0};
+    struct ost_doctor_report *dr;
+    assert_ost_ok(ost_doctor_run(ro, &dopt, &dr, &err), &err);
+    assert_string_equal(dr->policy.testsigning_source, "BCD store " STORE_NAME);
+    assert_int_equal(dr->policy.testsigning, OST_YES);
+    ost_doctor_report_free(dr);
+    ost_image_close(ro);
+
     /* the target no longer naming the store: remove-driver leaves it, and says so */
     struct ost_image *img = open_image(&f, true, false);
     struct ost_strlist removed = {0}, left_alone = {0};
@@ -452,6 +478,41 @@ static void test_unwritable_store_changes_nothing(void **state)
     teardown(&f);
 }
 
+/* The store staged with the certificate stores, then unwritable at the
+ * commit: the commit fails, and neither the store nor SOFTWARE (the
+ * certificates) nor the manifest changed: one transaction. */
+static void test_store_in_the_image_commit(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup(&f);
+    char *cer = ost_path_join(f.cert, "offstage-test.cer");
+    struct ost_cert *certs;
+    size_t ncerts;
+    struct ost_error err;
+    assert_ost_ok(ost_cert_load(cer, OST_CERT_LOAD_ONE, &certs, &ncerts, &err), &err);
+    const struct ost_cert cert = certs[0];
+    struct ost_image *img = open_image(&f, true, true);
+    struct ost_testsign_plan plan;
+    assert_ost_ok(ost_testsign_plan(img, &cert, &plan, &err), &err);
+    assert_true(plan.boot_store_needed[0]);
+    assert_int_equal(plan.root, OST_CERT_ADD);
+    assert_ost_ok(ost_testsign_apply(img, &cert, &plan, NULL, &err), &err);
+    assert_int_equal(unlink(f.store), 0);
+    assert_int_equal(mkdir(f.store, 0755), 0);
+    char *inside = ost_path_join(f.store, "keep");
+    t_write_str(inside, "x");
+    char *before = snapshot_of(f.image, true);
+    assert_int_not_equal(ost_image_commit(img, &err), OST_OK);
+    assert_non_null(strstr(err.message, "nothing was changed"));
+    ost_image_close(img);
+    char *after = snapshot(f.image);
+    assert_string_equal(after, before);
+    ost_certs_free(certs, ncerts);
+    free(cer), free(inside), free(before), free(after);
+    teardown(&f);
+}
+
 /* bcd --image's library calls: on such a target they edit its own store. */
 static void test_bcd_image_edits_the_target_store(void **state)
 {
@@ -512,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_policy_reads_the_target_store),
         cmocka_unit_test(test_add_driver_test_sign_and_undo),
         cmocka_unit_test(test_unwritable_store_changes_nothing),
+        cmocka_unit_test(test_store_in_the_image_commit),
         cmocka_unit_test(test_bcd_image_edits_the_target_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

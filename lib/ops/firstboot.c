@@ -149,9 +149,9 @@ static void fix_text(struct ost_boot_policy *pol, const struct ost_image *img)
     for (size_t i = 0; i < pol->nstores; i++)
         target_off = target_off || (pol->stores[i].in_target && pol->stores[i].testsigning != OST_YES);
     if (target_off)
-        used += (size_t)snprintf(buf, size, "%s offstage add-driver --test-sign (with the package) or offstage bcd "
-                                 "--image %s --set testsigning on (both set it in the target's own boot store%s)",
-                                 lead, img->target->name, img->target->boot_stores.n > 1 ? "s" : "");
+        used += (size_t)snprintf(buf, size, "%s offstage bcd --image %s --set testsigning on (it sets it in the "
+                                 "target's own boot store%s, not its BCD-Template; offstage add-driver --test-sign "
+                                 "does so too)", lead, img->target->name, img->target->boot_stores.n > 1 ? "s" : "");
     for (size_t i = 0; i < pol->nstores && used < size; i++)
         if (!pol->stores[i].in_target && pol->stores[i].testsigning != OST_YES)
             used += (size_t)snprintf(buf + used, size - used, "%s offstage bcd --store %s --set testsigning on",

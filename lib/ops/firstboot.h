@@ -66,7 +66,8 @@ struct ost_boot_policy {
     /* The step that turns testsigning on in the store that decides, or
      * that gives the stores to read ("" : verdict.h's generic one): a
      * --bcd store off is turned on with bcd --store, not --image, whose
-     * template that system does not boot from. */
+     * template that system does not boot from; a target's own store with
+     * bcd --image, which edits those stores on such a target. */
     char testsigning_fix[1200];
     bool template_decides;              /* the image's BCD-Template stands for the boot store */
     struct ost_image_kind_info kind;    /* filled when img is given */

@@ -198,8 +198,10 @@ ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strl
     struct ost_cat_trust *trust = ost_cat_trust_new();
     if (m.n)
         st = ost_image_add_trust(img, trust, err);
-    /* a store the user named must be read; the image's own BCD-Template
-     * that cannot be leaves the listing standing, testsigning unknown */
+    /* a store the user named must be read; one of the image's own (its
+     * BCD-Template, or a boot store its target found) that cannot be
+     * leaves the listing standing, testsigning unknown, the problem naming
+     * the store */
     struct ost_error perr;
     if (st == OST_OK && (m.n || (bcd && bcd->n)) && ost_staged_boot_policy(img, bcd, &out->policy, &perr) != OST_OK) {
         if (bcd && bcd->n)
