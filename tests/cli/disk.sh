@@ -1,13 +1,17 @@
-# CLI tests of the image commands on virtual disks (qcow2, VHD, VHDX, VMDK,
-# raw) made by make-test-image --disk. Every result is read back with tools
-# that share no code with offstage: the disk is converted to raw by
-# qemu-img, its partitions cut out at the offsets sfdisk --json gives, the
-# NTFS ones read with ntfsls, ntfscat, ntfssecaudit, ntfsfix -n and 7zz,
-# the EFI system partition with mtype, and the hives with hivexget.
+# CLI tests of the image commands on virtual disks: qcow2, raw and an MBR
+# layout without a system partition made by make-test-image --disk, VHD,
+# VHDX and VMDK converted from the qcow2 ones by qemu-img. Every result is
+# read back with tools that share no code with offstage: partitions cut out
+# by qemu-img at the offsets sfdisk --json gives, the NTFS ones read with
+# ntfsls, ntfscat, ntfssecaudit, ntfsfix -n and 7zz, the EFI system
+# partition with mtype and fsck.fat -n, the hives with hivexget, the
+# containers with qemu-img check and info.
 #
-# By default the README's example runs on qcow2, VHD and VHDX (MBR with a
-# System Reserved partition, and GPT) and on one layout each of raw and
-# VMDK, and every other command on the qcow2 pair; OFFSTAGE_DISK_ALL=1
+# By default add-driver --test-sign, get-drivers and doctor run on qcow2,
+# VHD and VHDX (MBR with a System Reserved partition, and GPT), raw (MBR)
+# and VMDK (GPT); get-driver-info, set-param, remove-driver --with-trust
+# and bcd on the qcow2 pair; every other image command, --dry-run,
+# --output and the refusals on the qcow2 MBR disk. OFFSTAGE_DISK_ALL=1
 # (make soak) runs every command on every disk.
 . tests/cli/lib.sh
 
