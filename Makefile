@@ -5,8 +5,8 @@
 #   make check    all tests, then all tests again under ASan+UBSan
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make bench    benchmarks (ratios against a baseline measured in the run)
-#   make soak     the crash and concurrency tests in full: kill -9 at every
-#                 write, 50 rounds of each racing pair
+#   make soak     the crash, concurrency and disk tests in full: kill -9 at every
+#                 write, 50 rounds of each racing pair, every command on every disk
 #
 # Sources are picked up by wildcard: lib/LAYER/*.c is liboffstage (its
 # layers, lowest first, in LAYERS; lib/offstage.h its public header),
@@ -136,6 +136,7 @@ fuzz: deps $(FUZZERS)
 soak: deps all
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_CRASH_EVERY=1 sh tests/cli/crash.sh
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_RACE_ROUNDS=50 sh tests/cli/concurrency.sh
+	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_DISK_ALL=1 sh tests/cli/disk.sh
 
 # --- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.c $(BUILD)/liboffstage.a
