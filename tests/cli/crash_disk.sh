@@ -61,10 +61,11 @@ readback() {
     ntfsfix -n "$TMP/part.raw" >/dev/null 2>&1 && echo "ntfsfix: consistent"
 }
 
-# state DISK: what the next commands report (get-drivers --json, the boot
-# store's testsigning) and what an independent reader sees
+# state DISK JSON: what the next commands report (get-drivers --json, given
+# as the file JSON, and the boot store's testsigning) and what an
+# independent reader sees
 state() {
-    "$OFFSTAGE" get-drivers --image "$1" --json 2>/dev/null
+    cat "$2"
     "$OFFSTAGE" bcd --image "$1" --check testsigning 2>&1; echo "bcd --check testsigning: exit $?"
     readback "$1"
 }
@@ -81,11 +82,13 @@ setup() {
     PART_OFF=$1 PART_SIZE=$2
     rm -f "$TMP/d0.raw.img"
     cp "$D0" "$W"
-    state "$W" > "$TMP/old.state"
+    "$OFFSTAGE" get-drivers --image "$W" --json > "$TMP/old.json" 2>/dev/null
+    state "$W" "$TMP/old.json" > "$TMP/old.state"
     ADD="add-driver --image $W --driver $PKG --test-sign --test-sign-dir $TMP/cert"
     # shellcheck disable=SC2086
     "$OFFSTAGE" $ADD >/dev/null 2>&1 || { not_ok "$FMT: uninterrupted add-driver" "failed"; return 1; }
-    state "$W" > "$TMP/new.state"
+    "$OFFSTAGE" get-drivers --image "$W" --json > "$TMP/new.json" 2>/dev/null
+    state "$W" "$TMP/new.json" > "$TMP/new.state"
     if cmp -s "$TMP/old.state" "$TMP/new.state" || ! grep -q 'testsigning is on' "$TMP/new.state" ||
        ! grep -q 'offstage\\drivers' "$TMP/new.state"; then
         not_ok "$FMT: add-driver changes the disk" "$(diff "$TMP/old.state" "$TMP/new.state" | head -5)"
@@ -110,7 +113,7 @@ judge() {
         return
     fi
     pending=0; [ -e "$TMP/.w.$FMT.offstage-commit.qcow2" ] && pending=1
-    "$OFFSTAGE" get-drivers --image "$W" >/dev/null 2>"$TMP/next.err"
+    "$OFFSTAGE" get-drivers --image "$W" --json >"$TMP/next.json" 2>"$TMP/next.err"
     rc=$?
     if [ "$rc" -ne 0 ]; then
         bad=$((bad + 1)); echo "# $what: the next command failed (exit $rc): $(head -2 "$TMP/next.err")"
@@ -133,7 +136,7 @@ judge() {
         [ "$pending" -eq 0 ] || { bad=$((bad + 1)); old=$((old - 1)); T_OLD=$((T_OLD - 1)); echo "# $what: completed a pending commit, but the disk is the old one"; }
         return
     fi
-    state "$W" > "$TMP/trial.state"
+    state "$W" "$TMP/next.json" > "$TMP/trial.state"
     if ! cmp -s "$TMP/trial.state" "$TMP/new.state"; then
         bad=$((bad + 1)); echo "# $what: neither all-old nor all-new:"; diff "$TMP/new.state" "$TMP/trial.state" | head -8
     elif ! qemu-img check -q -f "$FMT" "$W" >/dev/null 2>&1 && [ "$FMT" != raw ]; then
@@ -249,8 +252,9 @@ for mode in group offstage $( [ "$EVERY" -le 1 ] && echo group offstage ); do
     while ! pgrep -f "qemu-img commit .*$TMP/\\.w\\.$FMT" >/dev/null && kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 3000 ]; do
         sleep 0.01; tries=$((tries + 1))
     done
-    if [ "$mode" = group ]; then kill -9 -- "-$pid" 2>/dev/null; else kill -9 "$pid" 2>/dev/null; fi
+    if [ "$mode" = group ]; then kill -KILL "-$pid" 2>/dev/null; else kill -9 "$pid" 2>/dev/null; fi
     wait "$pid" 2>/dev/null
+    [ $? -eq 137 ] || echo "# during qemu-img commit ($mode): add-driver ended before the kill"
     judge "during qemu-img commit, killed: $mode"
 done
 verdict "qcow2, kill during qemu-img commit"
@@ -271,8 +275,9 @@ while [ "$i" -lt "$N" ]; do
     setsid "$OFFSTAGE" $ADD >/dev/null 2>&1 &
     pid=$!
     sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
-    if [ $((i % 2)) -eq 0 ]; then kill -9 -- "-$pid" 2>/dev/null; mode=group; else kill -9 "$pid" 2>/dev/null; mode=offstage; fi
+    if [ $((i % 2)) -eq 0 ]; then kill -KILL "-$pid" 2>/dev/null; mode=group; else kill -9 "$pid" 2>/dev/null; mode=offstage; fi
     wait "$pid" 2>/dev/null
+    [ $? -eq 137 ] || echo "# after ${ms} ms: add-driver ended before the kill"
     judge "after ${ms} ms of ${dur}, killed: $mode"
     i=$((i + 1))
 done
