@@ -308,8 +308,9 @@ static ost_status apply_op(struct disk_target *d, const struct op *o, struct ost
                             d->base.name, o->path);
         return ost_fatfs_write_file(v->fat, rest, o->staged, err);
     }
+    /* a folder is asked to go once per file it held: gone is done */
     if (o->dir)
-        return ost_ntfsfs_remove_dir(v->ntfs, rest, err);
+        return ost_ntfsfs_stat(v->ntfs, rest) == 0 ? OST_OK : ost_ntfsfs_remove_dir(v->ntfs, rest, err);
     if (!o->staged)
         return ost_ntfsfs_stat(v->ntfs, rest) == 0 ? OST_OK : ost_ntfsfs_remove_file(v->ntfs, rest, err);
     return ost_ntfsfs_write_file(v->ntfs, rest, o->staged, err);
