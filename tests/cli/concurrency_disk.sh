@@ -91,6 +91,11 @@ if [ $half -eq 0 ] && [ $errors -eq 0 ] && [ $reads -gt 0 ]; then ok "disk: read
 # add-driver of one package racing remove-driver of another
 cp "$D0" "$TMP/with.qcow2"
 "$OFFSTAGE" add-driver --image "$TMP/with.qcow2" --driver "$PKG" --force-unsigned >/dev/null 2>&1
+# alone first: the package folder is asked to go once per file it held
+cp "$TMP/with.qcow2" "$D"
+run remove-driver --image "$D" --driver aero_virtio_snd.inf
+expect_status "disk: remove-driver of a package of several files" 0
+if [ "$(packages_in "$D")" = "aero-virtio-snd-legacy.inf" ]; then ok "disk: remove-driver leaves the other package"; else not_ok "disk: remove-driver" "staged: $(packages_in "$D")"; fi
 wrong=0 failed=0 unclean=0
 for r in $(seq "$ROUNDS"); do
     cp "$TMP/with.qcow2" "$D"
