@@ -139,7 +139,7 @@ judge() {
     state "$W" "$TMP/next.json" > "$TMP/trial.state"
     if ! cmp -s "$TMP/trial.state" "$TMP/new.state"; then
         bad=$((bad + 1)); echo "# $what: neither all-old nor all-new:"; diff "$TMP/new.state" "$TMP/trial.state" | head -8
-    elif ! qemu-img check -q -f "$FMT" "$W" >/dev/null 2>&1 && [ "$FMT" != raw ]; then
+    elif ! qemu-img check -q -f "$FMT" "$W" >/dev/null 2>"$TMP/check.err" && ! grep -q 'does not support checks' "$TMP/check.err"; then
         bad=$((bad + 1)); echo "# $what: qemu-img check: $(qemu-img check -f "$FMT" "$W" 2>&1 | head -2)"
     else
         new=$((new + 1)); T_NEW=$((T_NEW + 1))
@@ -182,105 +182,116 @@ inject() {
     done
 }
 
-setup qcow2 || exit 0
+# sweep FORMAT: every kind of kill on a test disk of that format
+sweep() {
+    setup "$1" || return 0
 
-# 1. offstage alone (strace without -f: its children run untraced)
-SYS1="rename unlink write fsync sendto clone"
-count "" $SYS1
-for sc in $SYS1; do
-    inject "offstage" "" "$sc" "$(calls "$sc")"
-done
-verdict "qcow2, kill offstage at its Nth call"
-
-# 2. the children: qemu-img commit at its Nth write or flush of the disk
-# (the disk half written: the next command must redo the commit), qemu-nbd
-# or qemu-img create at their Nth write into the overlay, qemu-nbd at its
-# Nth reply; strace -P keeps the count to calls on that file
-OVL="$TMP/.w.$FMT.offstage-overlay.qcow2"
-count "-f -P $W" pwrite64 fdatasync
-inject "commit into the disk" "-f -P $W" pwrite64 "$(calls pwrite64 f)"
-inject "commit into the disk" "-f -P $W" fdatasync "$(calls fdatasync f)"
-count "-f -P $OVL" pwrite64
-inject "write into the overlay" "-f -P $OVL" pwrite64 "$(calls pwrite64 f)"
-count "-f" sendmsg
-inject "NBD reply" "-f" sendmsg "$(calls sendmsg f)"
-# a child killed as it starts: qemu-nbd, and (in make soak) qemu-img
-for tool in qemu-nbd $( [ "$EVERY" -le 1 ] && echo qemu-img ); do
-    cp "$D0" "$W"
-    # shellcheck disable=SC2086
-    strace -f -qq -o /dev/null -P "/usr/bin/$tool" -e trace=execve -e inject=execve:signal=KILL "$OFFSTAGE" $ADD >/dev/null 2>&1
-    judge "$tool killed at its start"
-done
-verdict "qcow2, kill qemu-img or qemu-nbd at its Nth call"
-
-# 3. the two sides of the commit point: the rename of the overlay to its
-# pending name (killed at it: all-old, the overlay discarded) and the fsync
-# just after (all-new, completed by the next command)
-cp "$D0" "$W"
-# shellcheck disable=SC2086
-strace -qq -o "$TMP/cp.log" -e trace=rename,fsync "$OFFSTAGE" $ADD >/dev/null 2>&1
-r=$(grep '^rename(' "$TMP/cp.log" | grep -n 'offstage-commit' | cut -d: -f1 | head -1)
-f=$(awk '/^rename\(.*offstage-commit/ { print n + 1; exit } /^fsync\(/ { n++ }' "$TMP/cp.log")
-if [ -n "$r" ] && [ -n "$f" ]; then
-    cp "$D0" "$W"
-    # shellcheck disable=SC2086
-    strace -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when="$r" "$OFFSTAGE" $ADD >/dev/null 2>&1
-    if [ -e "$TMP/.w.qcow2.offstage-overlay.qcow2" ] && cmp -s "$W" "$D0"; then ok "killed at the commit rename: the overlay is left, the disk unchanged"; else not_ok "killed at the commit rename" "$(ls -A "$TMP")"; fi
-    run get-drivers --image "$W"
-    expect_err "the next command discards the stopped command's overlay" "discarded the unfinished change of a stopped command"
-    judge "at the commit rename"
-    cp "$D0" "$W"
-    # shellcheck disable=SC2086
-    strace -qq -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL:when="$f" "$OFFSTAGE" $ADD >/dev/null 2>&1
-    if [ -e "$TMP/.w.qcow2.offstage-commit.qcow2" ] && cmp -s "$W" "$D0"; then ok "killed just after the commit point: pending overlay, disk not yet written"; else not_ok "killed just after the commit point" "$(ls -A "$TMP")"; fi
-    judge "just after the commit point"
-    verdict "qcow2, the commit point"
-else
-    not_ok "the commit point" "no rename to the pending name seen: $(grep rename "$TMP/cp.log" | head -3)"
-fi
-
-# 4. kills while qemu-img commit writes the disk: the whole group (the
-# commit is stopped half way: the next command redoes it), and offstage
-# alone (the commit goes on unowned: the next command must wait for it or
-# redo it, never fail or see half of it)
-for mode in group offstage $( [ "$EVERY" -le 1 ] && echo group offstage ); do
-    cp "$D0" "$W"
-    # shellcheck disable=SC2086
-    setsid "$OFFSTAGE" $ADD >/dev/null 2>&1 &
-    pid=$!
-    tries=0
-    while ! pgrep -f "qemu-img commit .*$TMP/\\.w\\.$FMT" >/dev/null && kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 3000 ]; do
-        sleep 0.01; tries=$((tries + 1))
+    # 1. offstage alone (strace without -f: its children run untraced)
+    SYS1="rename unlink write fsync sendto clone"
+    count "" $SYS1
+    for sc in $SYS1; do
+        inject "offstage" "" "$sc" "$(calls "$sc")"
     done
-    if [ "$mode" = group ]; then kill -KILL "-$pid" 2>/dev/null; else kill -9 "$pid" 2>/dev/null; fi
-    wait "$pid" 2>/dev/null
-    [ $? -eq 137 ] || echo "# during qemu-img commit ($mode): add-driver ended before the kill"
-    judge "during qemu-img commit, killed: $mode"
-done
-verdict "qcow2, kill during qemu-img commit"
+    verdict "$FMT, kill offstage at its Nth call"
 
-# 5. kills after delays swept over an uninterrupted run's time, alternately
-# the process group and offstage alone
-cp "$D0" "$W"
-t0=$(date +%s%N)
-# shellcheck disable=SC2086
-"$OFFSTAGE" $ADD >/dev/null 2>&1
-dur=$(( ($(date +%s%N) - t0) / 1000000 ))
-N=20; [ "$EVERY" -gt 1 ] && N=$(( 9 / EVERY ))
-i=0
-while [ "$i" -lt "$N" ]; do
+    # 2. the children: qemu-img commit at its Nth write or flush of the disk
+    # (the disk half written: the next command must redo the commit), qemu-nbd
+    # or qemu-img create at their Nth write into the overlay, qemu-nbd at its
+    # Nth reply; strace -P keeps the count to calls on that file
+    OVL="$TMP/.w.$FMT.offstage-overlay.qcow2"
+    count "-f -P $W" pwrite64 fdatasync
+    inject "commit into the disk" "-f -P $W" pwrite64 "$(calls pwrite64 f)"
+    inject "commit into the disk" "-f -P $W" fdatasync "$(calls fdatasync f)"
+    count "-f -P $OVL" pwrite64
+    inject "write into the overlay" "-f -P $OVL" pwrite64 "$(calls pwrite64 f)"
+    count "-f" sendmsg
+    inject "NBD reply" "-f" sendmsg "$(calls sendmsg f)"
+    # a child killed as it starts: qemu-nbd, and (in make soak) qemu-img
+    for tool in qemu-nbd $( [ "$EVERY" -le 1 ] && echo qemu-img ); do
+        cp "$D0" "$W"
+        # shellcheck disable=SC2086
+        strace -f -qq -o /dev/null -P "/usr/bin/$tool" -e trace=execve -e inject=execve:signal=KILL "$OFFSTAGE" $ADD >/dev/null 2>&1
+        judge "$tool killed at its start"
+    done
+    verdict "$FMT, kill qemu-img or qemu-nbd at its Nth call"
+
+    # 3. the two sides of the commit point: the rename of the overlay to its
+    # pending name (killed at it: all-old, the overlay discarded) and the fsync
+    # just after (all-new, completed by the next command)
     cp "$D0" "$W"
-    ms=$(( dur * i / N + dur / (2 * N) ))
     # shellcheck disable=SC2086
-    setsid "$OFFSTAGE" $ADD >/dev/null 2>&1 &
-    pid=$!
-    sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
-    if [ $((i % 2)) -eq 0 ]; then kill -KILL "-$pid" 2>/dev/null; mode=group; else kill -9 "$pid" 2>/dev/null; mode=offstage; fi
-    wait "$pid" 2>/dev/null
-    [ $? -eq 137 ] || echo "# after ${ms} ms: add-driver ended before the kill"
-    judge "after ${ms} ms of ${dur}, killed: $mode"
-    i=$((i + 1))
+    strace -qq -o "$TMP/cp.log" -e trace=rename,fsync "$OFFSTAGE" $ADD >/dev/null 2>&1
+    r=$(grep '^rename(' "$TMP/cp.log" | grep -n 'offstage-commit' | cut -d: -f1 | head -1)
+    f=$(awk '/^rename\(.*offstage-commit/ { print n + 1; exit } /^fsync\(/ { n++ }' "$TMP/cp.log")
+    if [ -n "$r" ] && [ -n "$f" ]; then
+        cp "$D0" "$W"
+        # shellcheck disable=SC2086
+        strace -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when="$r" "$OFFSTAGE" $ADD >/dev/null 2>&1
+        if [ -e "$TMP/.w.$FMT.offstage-overlay.qcow2" ] && cmp -s "$W" "$D0"; then ok "$FMT: killed at the commit rename: the overlay is left, the disk unchanged"; else not_ok "$FMT: killed at the commit rename" "$(ls -A "$TMP")"; fi
+        run get-drivers --image "$W"
+        expect_err "$FMT: the next command discards the stopped command's overlay" "discarded the unfinished change of a stopped command"
+        judge "at the commit rename"
+        cp "$D0" "$W"
+        # shellcheck disable=SC2086
+        strace -qq -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL:when="$f" "$OFFSTAGE" $ADD >/dev/null 2>&1
+        if [ -e "$TMP/.w.$FMT.offstage-commit.qcow2" ] && cmp -s "$W" "$D0"; then ok "$FMT: killed just after the commit point: pending overlay, disk not yet written"; else not_ok "$FMT: killed just after the commit point" "$(ls -A "$TMP")"; fi
+        judge "just after the commit point"
+        verdict "$FMT, the commit point"
+    else
+        not_ok "$FMT: the commit point" "no rename to the pending name seen: $(grep rename "$TMP/cp.log" | head -3)"
+    fi
+
+    # 4. kills while qemu-img commit writes the disk: the whole group (the
+    # commit is stopped half way: the next command redoes it), and offstage
+    # alone (the commit goes on unowned: the next command must wait for it or
+    # redo it, never fail or see half of it)
+    for mode in group offstage $( [ "$EVERY" -le 1 ] && echo group offstage ); do
+        cp "$D0" "$W"
+        # shellcheck disable=SC2086
+        setsid "$OFFSTAGE" $ADD >/dev/null 2>&1 &
+        pid=$!
+        tries=0
+        while ! pgrep -f "qemu-img commit .*$TMP/\\.w\\.$FMT" >/dev/null && kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 3000 ]; do
+            sleep 0.01; tries=$((tries + 1))
+        done
+        if [ "$mode" = group ]; then kill -KILL "-$pid" 2>/dev/null; else kill -9 "$pid" 2>/dev/null; fi
+        wait "$pid" 2>/dev/null
+        [ $? -eq 137 ] || echo "# during qemu-img commit ($mode): add-driver ended before the kill"
+        judge "during qemu-img commit, killed: $mode"
+    done
+    verdict "$FMT, kill during qemu-img commit"
+
+    # 5. kills after delays swept over an uninterrupted run's time, alternately
+    # the process group and offstage alone
+    cp "$D0" "$W"
+    t0=$(date +%s%N)
+    # shellcheck disable=SC2086
+    "$OFFSTAGE" $ADD >/dev/null 2>&1
+    dur=$(( ($(date +%s%N) - t0) / 1000000 ))
+    N=20; [ "$EVERY" -gt 1 ] && N=$(( 9 / EVERY ))
+    i=0
+    while [ "$i" -lt "$N" ]; do
+        cp "$D0" "$W"
+        ms=$(( dur * i / N + dur / (2 * N) ))
+        # shellcheck disable=SC2086
+        setsid "$OFFSTAGE" $ADD >/dev/null 2>&1 &
+        pid=$!
+        sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+        if [ $((i % 2)) -eq 0 ]; then kill -KILL "-$pid" 2>/dev/null; mode=group; else kill -9 "$pid" 2>/dev/null; mode=offstage; fi
+        wait "$pid" 2>/dev/null
+        [ $? -eq 137 ] || echo "# after ${ms} ms: add-driver ended before the kill"
+        judge "after ${ms} ms of ${dur}, killed: $mode"
+        i=$((i + 1))
+    done
+    verdict "$FMT, kill -9 after a delay"
+}
+
+# qcow2 in make check; every other format too in make soak (or as
+# OFFSTAGE_CRASH_FORMATS names)
+FORMATS=${OFFSTAGE_CRASH_FORMATS:-qcow2}
+[ "$EVERY" -le 1 ] && FORMATS=${OFFSTAGE_CRASH_FORMATS:-qcow2 raw vpc vhdx vmdk}
+for format in $FORMATS; do
+    sweep "$format"
 done
-verdict "qcow2, kill -9 after a delay"
 
 echo "# crash sweep on disks: $T_ALL kills: $T_OLD all-old, $T_NEW all-new, $T_BAD bad"
