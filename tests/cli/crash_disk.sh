@@ -251,8 +251,13 @@ sweep() {
         setsid "$OFFSTAGE" $ADD >/dev/null 2>&1 &
         pid=$!
         tries=0
-        while ! pgrep -f "qemu-img commit .*$TMP/\\.w\\.$FMT" >/dev/null && kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 3000 ]; do
-            sleep 0.01; tries=$((tries + 1))
+        # the pending overlay first (a cheap test), then its commit
+        while [ ! -e "$TMP/.w.$FMT.offstage-commit.qcow2" ] && kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 6000 ]; do
+            sleep 0.005; tries=$((tries + 1))
+        done
+        tries=0
+        while ! pgrep -f "qemu-img commit .*$TMP/\\.w\\.$FMT" >/dev/null && kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 100 ]; do
+            tries=$((tries + 1))
         done
         if [ "$mode" = group ]; then kill -KILL "-$pid" 2>/dev/null; else kill -9 "$pid" 2>/dev/null; fi
         wait "$pid" 2>/dev/null
