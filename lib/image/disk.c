@@ -141,6 +141,12 @@ static ost_status finish_pending(struct ost_disk_session *s, struct ost_error *e
             free(why);
             return st;
         }
+        /* the stopped commit may have allocated clusters in a qcow2 disk
+         * that nothing references yet: harmless, but qemu-img check
+         * reports them, so free them while the disk is still ours */
+        const char *fmt = ost_disk_magic_format(s->abs);
+        if (fmt && !strcmp(fmt, "qcow2") && (st = ost_qemu_repair_leaks(s->abs, err)) != OST_OK)
+            return st;
         unlink(s->pending);
         ost_interrupt_note_written();
         ost_strlist_add_owned(&s->notices, ost_xasprintf("%s: completed the change a stopped command had committed "

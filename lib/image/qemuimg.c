@@ -469,6 +469,17 @@ ost_status ost_qemu_commit(const char *overlay, struct ost_error *err)
     return st;
 }
 
+ost_status ost_qemu_repair_leaks(const char *path, struct ost_error *err)
+{
+    char *owned;
+    const char *file = ost_qemu_filename(path, &owned);
+    char *argv[] = {(char *)"qemu-img", (char *)"check", (char *)"-q", (char *)"-r", (char *)"leaks", (char *)"-f",
+                    (char *)"qcow2", (char *)file, NULL};
+    ost_status st = run_checked(argv, path, err);
+    free(owned);
+    return st;
+}
+
 ost_status ost_qemu_convert(const char *src, const char *src_format, const char *dst, const char *dst_format,
                             const char *dst_options, struct ost_error *err)
 {

@@ -68,6 +68,10 @@ ost_status ost_qemu_check(const char *path, const char *format, struct ost_error
  * its backing file and keeps the overlay (removed by the caller). Safe to
  * run again after it was interrupted: the overlay is not changed. */
 ost_status ost_qemu_commit(const char *overlay, struct ost_error *err);
+/* qemu-img check -r leaks -f qcow2 path: frees the clusters a killed
+ * qemu-img commit had allocated but not yet referenced (the commit run again
+ * allocates new ones); only unreferenced clusters are touched. */
+ost_status ost_qemu_repair_leaks(const char *path, struct ost_error *err);
 /* qemu-img convert -f src_format -O dst_format src dst; dst_options for
  * -o ("subformat=dynamic"), may be NULL. */
 ost_status ost_qemu_convert(const char *src, const char *src_format, const char *dst, const char *dst_format,
