@@ -181,3 +181,6 @@ NEEDED_FLOOR=$(blobs "$W/floor.wim" | awk 'NR==FNR { old[$1]=1; next } !($1 in o
 echo "bench wim: appended / new blobs ($NEEDED bytes): $(ratio "$APPENDED" "$NEEDED")x   (target <= 1.1)"
 echo "bench wim: appended / new blobs at libwim's default level ($NEEDED_FLOOR bytes): $(ratio "$APPENDED" "$NEEDED_FLOOR")x"
 if wimlib-imagex verify "$W/offstage.wim" > /dev/null 2>&1; then echo "bench wim: result verified by wimlib-imagex verify"; fi
+
+# ---- 3. virtual disks: add-driver on a qcow2 against qemu-img and libguestfs ----
+sh scripts/bench_disk.sh "$BUILD"
