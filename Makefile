@@ -92,9 +92,9 @@ test-asan:
 
 build-all: all $(TESTS)
 
-# Builds run two jobs at a time. The tests run one by one, mostly on one
-# core: the sanitizer tree is built on the other while the plain suite runs
-# (its log is shown only when that build fails).
+# Builds run two jobs at a time, and so do the tests (tests/run.sh); the
+# sanitizer tree is built while the plain suite runs (its log is shown only
+# when that build fails).
 CHECK_JOBS ?= 2
 check: deps
 	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) build-all
@@ -103,9 +103,9 @@ check: deps
 	    $(MAKE) --no-print-directory test; rc=$$?; \
 	    wait $$asan || { cat build/asan/build.log; exit 1; }; exit $$rc
 	@: "The sanitizer pass looks for memory errors: the plain pass already"; \
-	: "samples every 3rd kill point and 6 race rounds, so it samples half."; \
+	: "samples every 3rd kill point and 6 race rounds, so it samples fewer."; \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    OFFSTAGE_CRASH_EVERY=6 OFFSTAGE_RACE_ROUNDS=3 \
+	    OFFSTAGE_CRASH_EVERY=12 OFFSTAGE_RACE_ROUNDS=3 \
 	    $(MAKE) --no-print-directory -j$(CHECK_JOBS) test-asan
 
 # --- demo ----------------------------------------------------------------------

@@ -1,42 +1,68 @@
 #!/bin/sh
-# Runs every test binary given on the command line, then the CLI tests, and
-# ends with one summary line: "check: N passed, N failed".
+# Runs every test binary given on the command line and the CLI tests
+# (tests/cli/*.sh), OST_TEST_JOBS at a time (default 2: the tests spend most
+# of their time waiting on child programs and the disk, so two keep both
+# cores busy), then reports each in a fixed order and ends with one summary
+# line: "check: N passed, N failed".
 # Each cmocka binary prints its own report; a binary counts as one failure
 # when it exits non-zero (a crash, a sanitizer report or a failed test).
+# Each CLI test reports "ok NAME" / "not ok NAME" lines; one that exits
+# non-zero without a "not ok" line counts as one failure.
 set -u
 BUILD=${OST_BUILD:-build}
 export OST_BUILD="$BUILD"
+JOBS=${OST_TEST_JOBS:-2}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/offstage-run-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# The CLI tests first: they are the long ones, and starting them early
+# keeps the last job from running alone.
+n=0
+for t in tests/cli/*.sh "$@"; do
+    [ -f "$t" ] || continue
+    n=$((n + 1))
+    printf '%04d %s\n' "$n" "$t"
+done >"$WORK/list"
+# shellcheck disable=SC2016
+xargs -P "$JOBS" -L 1 sh -c '
+    case $2 in
+    *.sh) OFFSTAGE="$OST_BUILD/offstage" sh "$2" >"$0/$1.out" 2>&1 ;;
+    *) "$2" >"$0/$1.out" 2>&1 ;;
+    esac
+    echo $? >"$0/$1.rc"' "$WORK" <"$WORK/list"
+
 passed=0
 failed=0
 failed_names=""
-for t in "$@"; do
-    out=$("$t" 2>&1)
-    rc=$?
-    printf '%s\n' "$out" | grep -E '^\[  (PASSED|FAILED|  SKIPPED) \]|^\[==========\]|^skip:' | sed "s|^|$(basename "$t"): |"
-    n_pass=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-    n_fail=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+report_binary() { # NAME OUT RC
+    grep -E '^\[  (PASSED|FAILED|  SKIPPED) \]|^\[==========\]|^skip:' "$2" | sed "s|^|$1: |"
+    n_pass=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -1)
+    n_fail=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -1)
     passed=$((passed + ${n_pass:-0}))
-    if [ "$rc" -ne 0 ]; then
-        printf '%s\n' "$out" | tail -40
+    if [ "$3" -ne 0 ]; then
+        tail -40 "$2"
         failed=$((failed + ${n_fail:-1}))
-        failed_names="$failed_names $(basename "$t")"
+        failed_names="$failed_names $1"
     fi
-done
-# CLI tests: each tests/cli/*.sh reports "ok NAME" / "not ok NAME" lines.
-for s in tests/cli/*.sh; do
-    [ -f "$s" ] || continue
-    out=$(OFFSTAGE="$BUILD/offstage" sh "$s" 2>&1)
-    rc=$?
-    printf '%s\n' "$out" | grep -E '^(ok|not ok|skip)' | sed "s|^|$(basename "$s"): |"
-    p=$(printf '%s\n' "$out" | grep -c '^ok ')
-    f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+}
+report_script() { # NAME OUT RC
+    grep -E '^(ok|not ok|skip)' "$2" | sed "s|^|$1: |"
+    p=$(grep -c '^ok ' "$2")
+    f=$(grep -c '^not ok ' "$2")
     passed=$((passed + p))
     failed=$((failed + f))
-    if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
-        printf '%s\n' "$out" | grep -v '^ok ' | tail -40
+    if [ "$f" -ne 0 ] || [ "$3" -ne 0 ]; then
+        grep -v '^ok ' "$2" | tail -40
         [ "$f" -eq 0 ] && failed=$((failed + 1))
-        failed_names="$failed_names $(basename "$s")"
+        failed_names="$failed_names $1"
     fi
-done
+}
+while read -r i t; do
+    rc=$(cat "$WORK/$i.rc" 2>/dev/null || echo 127)
+    case $t in
+    *.sh) report_script "$(basename "$t")" "$WORK/$i.out" "$rc" ;;
+    *) report_binary "$(basename "$t")" "$WORK/$i.out" "$rc" ;;
+    esac
+done <"$WORK/list"
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "failing:$failed_names"; exit 1; }

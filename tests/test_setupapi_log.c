@@ -584,7 +584,13 @@ static void test_files(void **state)
 
 /* --- 300 MB through a pipe ------------------------------------------------ */
 
+/* The sanitizer pass looks for memory errors, which a sixth of the size
+ * finds as well; the bound on the peak is the plain pass's to measure. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BIG_BYTES (50ull << 20)
+#else
 #define BIG_BYTES (300ull << 20)
+#endif
 
 /* Writes BIG_BYTES of log to fd: sections of ~100 KB of ordinary lines with
  * a failure every tenth section; returns the number of sections. */
@@ -661,7 +667,7 @@ static void test_300mb_streamed(void **state)
         fail_msg("%s", err.message);
     long grew = max_rss_kb() - before;
     assert_true(info.bytes >= BIG_BYTES);
-    assert_true(c.sections > 2000);
+    assert_true(c.sections > BIG_BYTES / (200u << 10));
     assert_int_equal(c.sections, info.sections);
     assert_int_equal(c.failures, c.sections / 10);
     /* one line and one section at a time: the peak must not follow the size */

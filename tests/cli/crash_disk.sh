@@ -273,7 +273,7 @@ sweep() {
     # shellcheck disable=SC2086
     "$OFFSTAGE" $ADD >/dev/null 2>&1
     dur=$(( ($(date +%s%N) - t0) / 1000000 ))
-    N=20; [ "$EVERY" -gt 1 ] && N=$(( 9 / EVERY ))
+    N=20; [ "$EVERY" -gt 1 ] && N=$(( (9 + EVERY - 1) / EVERY ))
     i=0
     while [ "$i" -lt "$N" ]; do
         cp "$D0" "$W"
