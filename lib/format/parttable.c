@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc32.h"
 #include "encoding.h"
 #include "util.h"
 
@@ -18,28 +19,6 @@
 #define MAX_GPT_ENTRY_SIZE 4096u
 
 #define GPT_HEADER_MIN 92u
-
-/* ---- CRC32 (IEEE 802.3, reflected polynomial 0xEDB88320), as the UEFI
- * specification requires for the GPT header and entry array ---- */
-
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    static uint32_t table[256];
-    static int ready;
-    if (!ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = 1;
-    }
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++)
-        c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
 
 /* ---- names ---- */
 
@@ -382,7 +361,7 @@ static ost_status read_gpt_copy(const struct ost_blockio *disk, uint32_t ss, uin
     }
     uint32_t crc = ost_le32(s + 16);
     ost_put_le32(s + 16, 0);
-    uint32_t computed = crc32_ieee(s, hsize);
+    uint32_t computed = ost_crc32_ieee(s, hsize);
     if (crc != computed) {
         ost_format_into(reason, reason_size, "header at LBA %llu has a bad CRC32 (0x%08X stored, 0x%08X computed)",
                         (unsigned long long)lba, crc, computed);
@@ -453,7 +432,7 @@ static ost_status read_gpt_copy(const struct ost_blockio *disk, uint32_t ss, uin
         ost_format_into(reason, reason_size, "%s", err.message);
         goto out;
     }
-    computed = crc32_ieee(*entries, bytes);
+    computed = ost_crc32_ieee(*entries, bytes);
     if (computed != h->entries_crc) {
         ost_format_into(reason, reason_size,
                         "the entry array at LBA %llu has a bad CRC32 (0x%08X stored, 0x%08X computed)",

@@ -9,6 +9,7 @@
 #include "ntfsfs.h"
 #include "qemuimg.h"
 #include "scratch.h"
+#include "vhdxhdr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +124,37 @@ static char *beside(const char *abs, const char *suffix)
     return name;
 }
 
+/* A commit into a VHDX killed half way can leave its metadata log to
+ * replay, which qemu-img check does; or a header naming a log none of
+ * whose entries was complete, which nothing needs replaying from and
+ * qemu's writer refuses: that header is replaced by one recording the
+ * empty log (vhdxhdr.h). */
+static ost_status settle_vhdx_log(const char *path, struct ost_error *err)
+{
+    ost_status st = ost_qemu_replay_vhdx_log(path, err);
+    if (st != OST_OK)
+        return st;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return ost_fail(err, OST_ERR_IO, "%s: %s", path, strerror(errno));
+    uint8_t *head = ost_xmalloc(OST_VHDX_HEADERS_END);
+    ssize_t got = pread(fd, head, OST_VHDX_HEADERS_END, 0);
+    struct ost_vhdx_headers h;
+    if (got < 0)
+        st = ost_fail(err, OST_ERR_IO, "%s: %s", path, strerror(errno));
+    else
+        st = ost_vhdx_headers_parse(head, (size_t)got, path, &h, err);
+    if (st == OST_OK && h.log_named) {
+        uint8_t header[OST_VHDX_HEADER_SIZE];
+        uint64_t at = ost_vhdx_header_with_empty_log(head, &h, header);
+        if (pwrite(fd, header, sizeof header, (off_t)at) != (ssize_t)sizeof header || fsync(fd) != 0)
+            st = ost_fail(err, OST_ERR_IO, "%s: cannot write its VHDX header: %s", path, strerror(errno));
+    }
+    free(head);
+    close(fd);
+    return st;
+}
+
 static ost_status finish_pending(struct ost_disk_session *s, struct ost_error *err)
 {
     bool pending = access(s->pending, F_OK) == 0, stale = access(s->overlay, F_OK) == 0;
@@ -133,6 +165,9 @@ static ost_status finish_pending(struct ost_disk_session *s, struct ost_error *e
     if (st != OST_OK)
         return st;
     if (access(s->pending, F_OK) == 0) {
+        const char *fmt = ost_disk_magic_format(s->abs);
+        if (fmt && !strcmp(fmt, "vhdx") && (st = settle_vhdx_log(s->abs, err)) != OST_OK)
+            return st;
         if ((st = ost_qemu_commit(s->pending, err)) != OST_OK) {
             char *why = ost_xstrdup(err->message);
             ost_fail(err, st, "%s: a stopped offstage command's change, recorded in %s, could not be written into "
@@ -144,7 +179,6 @@ static ost_status finish_pending(struct ost_disk_session *s, struct ost_error *e
         /* the stopped commit may have allocated clusters in a qcow2 disk
          * that nothing references yet: harmless, but qemu-img check
          * reports them, so free them while the disk is still ours */
-        const char *fmt = ost_disk_magic_format(s->abs);
         if (fmt && !strcmp(fmt, "qcow2") && (st = ost_qemu_repair_leaks(s->abs, err)) != OST_OK)
             return st;
         unlink(s->pending);

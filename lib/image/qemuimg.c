@@ -469,15 +469,25 @@ ost_status ost_qemu_commit(const char *overlay, struct ost_error *err)
     return st;
 }
 
-ost_status ost_qemu_repair_leaks(const char *path, struct ost_error *err)
+static ost_status repair(const char *path, const char *format, const char *what, struct ost_error *err)
 {
     char *owned;
     const char *file = ost_qemu_filename(path, &owned);
-    char *argv[] = {(char *)"qemu-img", (char *)"check", (char *)"-q", (char *)"-r", (char *)"leaks", (char *)"-f",
-                    (char *)"qcow2", (char *)file, NULL};
+    char *argv[] = {(char *)"qemu-img", (char *)"check", (char *)"-q", (char *)"-r", (char *)what, (char *)"-f",
+                    (char *)format, (char *)file, NULL};
     ost_status st = run_checked(argv, path, err);
     free(owned);
     return st;
+}
+
+ost_status ost_qemu_repair_leaks(const char *path, struct ost_error *err)
+{
+    return repair(path, "qcow2", "leaks", err);
+}
+
+ost_status ost_qemu_replay_vhdx_log(const char *path, struct ost_error *err)
+{
+    return repair(path, "vhdx", "all", err);
 }
 
 ost_status ost_qemu_convert(const char *src, const char *src_format, const char *dst, const char *dst_format,

@@ -72,6 +72,13 @@ ost_status ost_qemu_commit(const char *overlay, struct ost_error *err);
  * qemu-img commit had allocated but not yet referenced (the commit run again
  * allocates new ones); only unreferenced clusters are touched. */
 ost_status ost_qemu_repair_leaks(const char *path, struct ost_error *err);
+/* qemu-img check -r all -f vhdx path: replays the metadata log a killed
+ * qemu-img commit left in a VHDX disk. The log is the format's own redo
+ * record of its metadata writes ([MS-VHDX], "Log"): replaying it
+ * applies each whole entry or none, so it is safe to repeat; qemu opens a
+ * VHDX holding a log read-only only after it is replayed, and qemu-img
+ * commit opens the backing file read-only first. */
+ost_status ost_qemu_replay_vhdx_log(const char *path, struct ost_error *err);
 /* qemu-img convert -f src_format -O dst_format src dst; dst_options for
  * -o ("subformat=dynamic"), may be NULL. */
 ost_status ost_qemu_convert(const char *src, const char *src_format, const char *dst, const char *dst_format,
