@@ -59,6 +59,14 @@ readback() {
     ntfscat "$TMP/part.raw" Windows/System32/config/SOFTWARE > "$TMP/sw" &&
         hivexget "$TMP/sw" 'Microsoft\Windows\CurrentVersion' DevicePath
     ntfsfix -n "$TMP/part.raw" >/dev/null 2>&1 && echo "ntfsfix: consistent"
+    [ -n "$ESP_OFF" ] || return 0
+    # the EFI system partition's store, read with mtools and hivex
+    rm -f "$TMP/esp.raw" "$TMP/esp.bcd"
+    qemu-img convert -O raw --image-opts \
+        "driver=raw,offset=$ESP_OFF,size=$ESP_SIZE,file.driver=$FMT,file.file.filename=$1" "$TMP/esp.raw" || return 1
+    fsck.fat -n "$TMP/esp.raw" >/dev/null 2>&1 && echo "fsck.fat: consistent"
+    mcopy -n -i "$TMP/esp.raw" ::/EFI/Microsoft/Boot/BCD "$TMP/esp.bcd" &&
+        hivexregedit --export "$TMP/esp.bcd" '\Objects' | grep -A1 -i '16000049' | sha256sum | cut -c1-16
 }
 
 # state DISK JSON: what the next commands report (get-drivers --json, given
@@ -76,10 +84,18 @@ setup() {
     FMT=$1
     D0="$TMP/d0.$FMT" W="$TMP/w.$FMT"
     rm -f "$D0" && "$OFFSTAGE" make-test-image --arch amd64 --with-device 1af4:1059:00191af4:01 \
-        --disk "$D0" --format "$FMT" >/dev/null || { not_ok "$FMT: make-test-image --disk" "failed"; return 1; }
+        --disk "$D0" --format "$FMT" --partitioning "${2:-mbr}" >/dev/null ||
+        { not_ok "$FMT: make-test-image --disk --partitioning ${2:-mbr}" "failed"; return 1; }
     qemu-img convert -f "$FMT" -O raw "$D0" "$TMP/d0.raw.img"
-    set -- $(sfdisk -J "$TMP/d0.raw.img" | python3 -c 'import json,sys; p=json.load(sys.stdin)["partitiontable"]["partitions"][0]; print(p["start"]*512, p["size"]*512)')
-    PART_OFF=$1 PART_SIZE=$2
+    # the Windows partition (the largest basic-data one) and the EFI system
+    # partition, if any
+    set -- $(sfdisk -J "$TMP/d0.raw.img" | python3 -c '
+import json, sys
+parts = json.load(sys.stdin)["partitiontable"]["partitions"]
+esp = [p for p in parts if p["type"].upper() == "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"]
+win = max((p for p in parts if p["type"].upper() in ("7", "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7")), key=lambda p: p["size"])
+print(win["start"] * 512, win["size"] * 512, *((esp[0]["start"] * 512, esp[0]["size"] * 512) if esp else ()))')
+    PART_OFF=$1 PART_SIZE=$2 ESP_OFF=${3:-} ESP_SIZE=${4:-}
     rm -f "$TMP/d0.raw.img"
     cp "$D0" "$W"
     "$OFFSTAGE" get-drivers --image "$W" --json > "$TMP/old.json" 2>/dev/null
@@ -293,11 +309,26 @@ sweep() {
 
 # qcow2 in make check; every other format too in make soak (or as
 # OFFSTAGE_CRASH_FORMATS names)
-FORMATS=${OFFSTAGE_CRASH_FORMATS:-qcow2}
+FORMATS=${OFFSTAGE_CRASH_FORMATS-qcow2}
 [ "$EVERY" -le 1 ] && FORMATS=${OFFSTAGE_CRASH_FORMATS:-qcow2 raw vpc vhdx vmdk}
 for format in $FORMATS; do
     sweep "$format"
 done
+
+# A GPT disk: --test-sign writes the EFI system partition's store through
+# mtools on a copy of the partition, written back into the overlay; kills
+# of offstage and of qemu-nbd's writes into the overlay, sampled
+if setup qcow2 gpt; then
+    for sc in write clone; do
+        count "" $sc
+        inject "gpt: offstage" "" "$sc" "$(calls "$sc")"
+    done
+    OVL="$TMP/.w.$FMT.offstage-overlay.qcow2"
+    count "-f -P $OVL" pwrite64
+    inject "gpt: write into the overlay" "-f -P $OVL" pwrite64 "$(calls pwrite64 f)"
+    verdict "qcow2 GPT with an EFI system partition, kills while its store is written"
+fi
+ESP_OFF= ESP_SIZE=
 
 # A commit into a VHDX killed half way leaves the format's metadata log,
 # which qemu must replay before it opens the disk to redo the commit: in
