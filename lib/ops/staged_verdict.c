@@ -275,16 +275,8 @@ const char *ost_staged_verdict_word(const struct ost_staged_verdict *v)
         return "unreadable";
     if (!v->judged)
         return "-";
-    switch (v->verdict.kind) {
-    case OST_VERDICT_LOADS:
-        return "loads";
-    case OST_VERDICT_PROMPT:
-        return "prompt";
-    case OST_VERDICT_DEPENDS:
-        return "depends";
-    case OST_VERDICT_NO_LOAD:
-        break;
-    }
+    if (v->verdict.kind != OST_VERDICT_NO_LOAD)
+        return ost_verdict_kind_name(v->verdict.kind);
     /* a boot-start driver winload refuses stops the boot: no device to show Code 52 on */
     return v->verdict.loads == OST_LOAD_BOOT_STOPS ? "boot stops" : "Code 52";
 }
