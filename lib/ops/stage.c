@@ -343,6 +343,28 @@ static void plan_test_sign(struct ost_image *img, struct ost_stage_package *p, c
                 "catalog)");
 }
 
+/* The same package is staged already: nothing is copied or signed now,
+ * so what the plan said about test-signing it gives way to what the staged
+ * copy carries. */
+static void keep_staged_signature(struct ost_stage_package *p, const struct ost_staged *rec)
+{
+    struct ost_strlist kept = {0};
+    for (size_t i = 0; i < p->notes.n; i++)
+        if (strncmp(p->notes.v[i], "test-signed:", 12) != 0)
+            ost_strlist_add(&kept, p->notes.v[i]);
+    ost_strlist_free(&p->notes);
+    p->notes = kept;
+    p->test_sign = p->test_sign_embed = false;
+    p->signed_ = rec->signed_;
+    if (rec->signed_)
+        note(p, "not signed again: the staged copy keeps the catalog it was staged with (%s)",
+             rec->catalog && rec->catalog[0] ? rec->catalog : "its own");
+    else
+        note(p, "not test-signed: the staged copy was staged unsigned and is kept as it is; to stage it "
+                "test-signed, remove it first (remove-driver --driver %s) and run add-driver --test-sign again",
+             rec->inf_name);
+}
+
 static ost_status plan_package(struct ost_image *img, const char *inf, const struct ost_stage_options *opts,
                                const struct ost_manifest *manifest, struct ost_stage_package *p, struct ost_error *err)
 {
@@ -396,8 +418,11 @@ static ost_status plan_package(struct ost_image *img, const char *inf, const str
     p->folder_path = ost_winpath_join(OST_STAGING_ROOT, p->folder);
     free(hash), free(inf_lower);
     check_includes(img, p, pa->model);
-    if (ost_manifest_find(manifest, p->folder)) {
+    const struct ost_staged *rec = ost_manifest_find(manifest, p->folder);
+    if (rec) {
         p->action = OST_STAGE_PRESENT;
+        if (p->test_sign)
+            keep_staged_signature(p, rec);
         return OST_OK;
     }
     p->action = OST_STAGE_COPY;

@@ -320,3 +320,14 @@ expect_status "--test-sign-dir with two .cer files: exit 2" 2
 expect_err "--test-sign-dir: says which files it found" "expected one .cer file.*found 2"
 same_as_before "bad options: image untouched" "$TMP/bad" "$TMP/bad.snap"
 
+
+# A package staged unsigned, then add-driver --test-sign again: nothing is
+# signed now, and the plan says so instead of claiming a catalog was made
+"$OFFSTAGE" make-test-image "$TMP/rerun" --arch amd64 >/dev/null
+"$OFFSTAGE" add-driver --image "$TMP/rerun" --driver "$TMP/pkg-unsigned" --force-unsigned >/dev/null 2>&1
+run add-driver --image "$TMP/rerun" --driver "$TMP/pkg-unsigned" --test-sign --test-sign-dir "$TMP/cert"
+expect_status "--test-sign over a package staged unsigned: exit 0" 0
+expect_out "--test-sign over a package staged unsigned: says it is not test-signed, and how to" \
+    "not test-signed: the staged copy was staged unsigned.*remove-driver --driver"
+expect_no_out "--test-sign over a package staged unsigned: claims no catalog made" "test-signed: a catalog made"
+expect_out "--test-sign over a package staged unsigned: the verdict is the unsigned copy's" "loads: Code 52"
