@@ -185,7 +185,7 @@ static int run(int argc, char **argv)
     if (rc == 0)
         rc = ost_cli_load_certs("add-cert", &a.certs, &certs, &ncerts);
     if (rc == 0)
-        rc = ost_cli_open_images("add-cert", a.image, a.index, !a.dry_run, a.force, &imgs);
+        rc = ost_cli_open_images("add-cert", a.image, a.index, !a.dry_run, true, a.force, &imgs);
     if (rc == 0)
         plans = ost_xcalloc(imgs.n ? imgs.n : 1, sizeof *plans);
     bool changes = false;

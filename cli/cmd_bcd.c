@@ -523,7 +523,8 @@ static int run(int argc, char **argv)
         return rc < 0 ? OST_EXIT_OK : rc;
     struct ost_image_set imgs = {0};
     if (o.image)
-        rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0, o.nsets > 0 ? o.force : true, &imgs);
+        rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0, o.nsets > 0, o.nsets > 0 ? o.force : true,
+                                 &imgs);
     size_t n = o.image ? 0 : 1;
     for (size_t i = 0; o.image && i < imgs.n; i++)
         n += ost_image_bcd_count(imgs.v[i]);

@@ -369,7 +369,7 @@ static int open_context(struct options *o, struct context *ctx)
     struct ost_error err;
     ctx->asked = o->image || o->bcd.n || ost_cat_trust_count(o->trust);
     if (o->image) {
-        int rc = ost_cli_open_images("check-package", o->image, o->index, false, false, &ctx->imgs);
+        int rc = ost_cli_open_images("check-package", o->image, o->index, false, false, false, &ctx->imgs);
         if (rc)
             return rc;
         if (ctx->imgs.n != 1)

@@ -140,7 +140,7 @@ static int run(int argc, char **argv)
     if (rc)
         return rc < 0 ? OST_EXIT_OK : rc;
     struct ost_image_set imgs;
-    rc = ost_cli_open_images("doctor", o.image, o.index, false, true, &imgs);
+    rc = ost_cli_open_images("doctor", o.image, o.index, false, false, true, &imgs);
     json_t *images = json_array();
     bool all_bound = true, healthy = true;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {

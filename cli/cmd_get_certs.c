@@ -100,7 +100,7 @@ static int run(int argc, char **argv)
     int rc = ost_cli_parse_cert_args("get-certs", help, "s", argc, argv, &a);
     struct ost_image_set imgs = {0};
     if (rc == 0)
-        rc = ost_cli_open_images("get-certs", a.image, a.index, false, true, &imgs);
+        rc = ost_cli_open_images("get-certs", a.image, a.index, false, false, true, &imgs);
     json_t *images = json_array();
     for (size_t i = 0; rc == 0 && i < imgs.n; i++)
         rc = list_image(imgs.v[i], &a, imgs.n > 1, images);

@@ -188,7 +188,7 @@ static int run(int argc, char **argv)
         return parsed < 0 ? OST_EXIT_OK : parsed;
     }
     struct ost_image_set imgs;
-    int rc = ost_cli_open_images("get-driver-info", a.image, a.index, false, true, &imgs);
+    int rc = ost_cli_open_images("get-driver-info", a.image, a.index, false, false, true, &imgs);
     int worst = rc;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
         int one = show_one(imgs.v[i], a.driver, &bcd, a.json);

@@ -96,7 +96,7 @@ static int run(int argc, char **argv)
         return parsed < 0 ? OST_EXIT_OK : parsed;
     }
     struct ost_image_set imgs;
-    int rc = ost_cli_open_images("get-drivers", a.image, a.index, false, true, &imgs);
+    int rc = ost_cli_open_images("get-drivers", a.image, a.index, false, false, true, &imgs);
     json_t *images = json_array();
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
         struct ost_error err;

@@ -240,7 +240,7 @@ static int run(int argc, char **argv)
     struct image_answer *answers = NULL;
     int rc = parse(argc, argv, &o);
     if (rc == 0)
-        rc = ost_cli_open_images("get-param", o.image, o.index, false, o.force, &imgs);
+        rc = ost_cli_open_images("get-param", o.image, o.index, false, false, o.force, &imgs);
     if (rc == 0)
         answers = ost_xcalloc(imgs.n, sizeof *answers);
     int worst = OST_EXIT_OK;

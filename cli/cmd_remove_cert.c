@@ -106,7 +106,7 @@ static int run(int argc, char **argv)
     if (rc == 0)
         rc = thumbprints(&a, &tps);
     if (rc == 0)
-        rc = ost_cli_open_images("remove-cert", a.image, a.index, true, a.force, &imgs);
+        rc = ost_cli_open_images("remove-cert", a.image, a.index, true, true, a.force, &imgs);
     size_t total = 0;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
         struct ost_error err;

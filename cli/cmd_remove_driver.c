@@ -100,7 +100,7 @@ static int run(int argc, char **argv)
         return parsed < 0 ? OST_EXIT_OK : parsed;
     }
     struct ost_image_set imgs;
-    int rc = ost_cli_open_images("remove-driver", a.image, a.index, true, a.force, &imgs);
+    int rc = ost_cli_open_images("remove-driver", a.image, a.index, true, true, a.force, &imgs);
     struct ost_strlist removed = {0}, left_alone = {0};
     struct ost_untrust_result trust = {0};
     struct ost_untrust_options uo = {.with_trust = a.with_trust, .dry_run = a.dry_run, .allow_dirty = a.force,

@@ -255,7 +255,7 @@ static int run(int argc, char **argv)
     struct ost_set_param_options job = {.device = o.device, .where = o.where, .values = o.values,
                                         .nvalues = o.nvalues};
     if (rc == 0)
-        rc = ost_cli_open_images("set-param", o.image, o.index, !o.dry_run, o.force, &imgs);
+        rc = ost_cli_open_images("set-param", o.image, o.index, !o.dry_run, true, o.force, &imgs);
     if (rc == 0)
         plans = ost_xcalloc(imgs.n, sizeof *plans);
     for (size_t i = 0; rc == 0 && i < imgs.n; i++)

@@ -144,7 +144,7 @@ static int run(int argc, char **argv)
     struct ost_error err;
     char *local = NULL, *shown_path = NULL;
     if (a.image) {
-        if ((rc = ost_cli_open_images("setupapi-log", a.image, a.index, false, true, &imgs)) != OST_EXIT_OK)
+        if ((rc = ost_cli_open_images("setupapi-log", a.image, a.index, false, false, true, &imgs)) != OST_EXIT_OK)
             return ost_cli_close_images(&imgs), rc;
         if (imgs.n != 1) {
             ost_cli_close_images(&imgs);

@@ -7,11 +7,12 @@
 
 #include "image_cli.h"
 
-int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
-                        struct ost_image_set *out)
+int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool plans_writes,
+                        bool force, struct ost_image_set *out)
 {
     struct ost_error err;
-    struct ost_image_options o = {.writable = writable, .allow_dirty = force, .disk = &ost_cli_disk};
+    struct ost_image_options o = {.writable = writable, .next_boot = plans_writes, .allow_dirty = force,
+                                  .disk = &ost_cli_disk};
     *out = (struct ost_image_set){0};
     if (!path)
         return ost_cli_usage_error(cmd, "name the offline Windows with --image DIR, --image FILE.wim or --image "

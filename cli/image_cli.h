@@ -18,8 +18,8 @@ extern const char ost_cli_disk_help[];
 
 /* Opens every image --image/--index name (imageset.h), printing what
  * opening found; prints the error and returns its exit code on failure. */
-int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool force,
-                        struct ost_image_set *out);
+int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool plans_writes,
+                        bool force, struct ost_image_set *out);
 /* After each image was committed: writes the WIM once (no-op for a
  * directory), with a progress bar on stderr when it is a terminal and not
  * quiet (--json). */

@@ -157,6 +157,11 @@ expect_err "a reader says it reads Current" 'read here.*the next boot uses Contr
 run remove-driver --image "$CS" --driver all
 expect_status "Current 1, Default 2: removed" 0
 if ! hivexregedit --export "$(SYS "$CS")" "\\ControlSet002\\services\\$SVC" >/dev/null 2>&1; then ok "removed from ControlSet002"; else not_ok "removed from Default" "left"; fi
+# a dry run plans on the set the real run writes
+run set-param --image "$CS" --device 'PCI\VEN_1AF4&DEV_1059' ForceNullBackend=1 --dry-run
+expect_err "set-param --dry-run: plans on Default, as the real run writes" 'Select.Default is 2 \(the set the next boot uses, Microsoft KB102984\): editing ControlSet002'
+run set-param --image "$CS" --device 'PCI\VEN_1AF4&DEV_1059' ForceNullBackend=1
+expect_err "set-param: writes Default" 'editing ControlSet002'
 
 # ---- re-arm a device that failed to install --------------------------------------
 INSTANCE='PCI\VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01\3&267a616a&0&18'
