@@ -13,6 +13,7 @@ static const char help[] =
     "       offstage make-test-image --disk FILE [--format raw|qcow2|vpc|vhdx|vmdk]\n"
     "                                [--partitioning mbr|gpt] [--system-partition] [--json]\n"
     "                                --arch x86|amd64 [the options above]\n"
+    "       offstage make-test-image --media DIR [--editions N] --arch x86|amd64 [--with-device DEVICE]...\n"
     "\n"
     "Writes a skeleton offline Windows 7 SP1 installation to DIR, for trying\n"
     "offstage and for tests, since real Windows images cannot be shipped.\n"
@@ -54,6 +55,21 @@ static const char help[] =
     "                    installed (CurrentState 0x70), staged (0x40), or absent\n"
     "                    (other packages only). Default: no such key, so whether\n"
     "                    the image verifies SHA-256 signatures is unknown.\n"
+    "\n"
+    "Install media (--media DIR):\n"
+    "  --media DIR       write a folder laid out like Windows 7 install media\n"
+    "                    instead, for offstage media: sources\\install.wim with one\n"
+    "                    generalized test image per edition (amd64: HomeBasic,\n"
+    "                    HomePremium, Professional, Ultimate; x86 also Starter;\n"
+    "                    LZX), sources\\boot.wim with a Windows PE and a Setup test\n"
+    "                    image (boot index 2, the one Setup boots), the media boot\n"
+    "                    stores boot\\BCD and (amd64) efi\\microsoft\\boot\\bcd (a\n"
+    "                    \"Windows Setup\" loader booting boot.wim from a ramdisk,\n"
+    "                    as on a real DVD), and stand-ins for boot\\etfsboot.com,\n"
+    "                    boot\\boot.sdi, bootmgr and efi\\microsoft\\boot\\efisys.bin.\n"
+    "                    --with-device devnodes go into every install image.\n"
+    "                    IT IS NOT WINDOWS MEDIA: nothing on it boots.\n"
+    "  --editions N      keep only the last N editions (default: all).\n"
     "\n"
     "A virtual disk (--disk FILE):\n"
     "  --disk FILE       write the tree onto a partitioned virtual disk instead,\n"
@@ -160,10 +176,12 @@ static int run(int argc, char **argv)
         {"state", required_argument, NULL, 's'}, {"sha2-update", required_argument, NULL, 'u'},
         {"disk", required_argument, NULL, 'D'}, {"format", required_argument, NULL, 'f'},
         {"partitioning", required_argument, NULL, 'p'}, {"system-partition", no_argument, NULL, 'S'},
-        {"json", no_argument, NULL, 'j'}, {0, 0, 0, 0},
+        {"json", no_argument, NULL, 'j'}, {"media", required_argument, NULL, 'M'},
+        {"editions", required_argument, NULL, 'E'}, {0, 0, 0, 0},
     };
     struct ost_test_disk_options disk = {0};
-    const char *disk_file = NULL;
+    const char *disk_file = NULL, *media_dir = NULL;
+    uint64_t editions = 0;
     bool state_given = false, json = false, disk_only = false;
     struct ost_test_image_options o = {0};
     struct ost_test_device *devices = NULL;
@@ -180,6 +198,11 @@ static int run(int argc, char **argv)
             break;
         case 'e': o.edition = optarg; break;
         case 'D': disk_file = optarg; break;
+        case 'M': media_dir = optarg; break;
+        case 'E':
+            if (!ost_parse_uint(optarg, 1, 5, &editions))
+                rc = ost_cli_usage_error("make-test-image", "--editions is a number from 1 to 5, not '%s'", optarg);
+            break;
         case 'f': disk.format = optarg, disk_only = true; break;
         case 'p':
             disk_only = true;
@@ -220,6 +243,24 @@ static int run(int argc, char **argv)
     if (rc == OST_EXIT_OK && disk_only && !disk_file)
         rc = ost_cli_usage_error("make-test-image", "--format, --partitioning, --system-partition and --json "
                                  "are for --disk FILE");
+    if (rc == OST_EXIT_OK && media_dir && (disk_file || disk_only || state_given || o.edition || o.sha2_update))
+        rc = ost_cli_usage_error("make-test-image", "--media DIR takes --arch, --editions and --with-device only");
+    if (rc == OST_EXIT_OK && editions && !media_dir)
+        rc = ost_cli_usage_error("make-test-image", "--editions is for --media DIR");
+    if (rc == OST_EXIT_OK && media_dir && optind != argc)
+        rc = ost_cli_usage_error("make-test-image", "--media DIR names what to write; no DIR besides");
+    if (rc == OST_EXIT_OK && media_dir) {
+        struct ost_test_media_options mo = {.arch = o.arch, .editions = (size_t)editions, .devices = devices,
+                                            .ndevices = o.ndevices};
+        if (ost_make_test_media(media_dir, &mo, &err) != OST_OK)
+            rc = ost_cli_report_error("make-test-image", &err);
+        else
+            printf("%s: Windows 7 SP1 %s install media stand-in (not Windows): sources\\install.wim, "
+                   "sources\\boot.wim (boot index 2), boot\\BCD%s\n",
+                   media_dir, ost_arch_name(o.arch), o.arch == OST_ARCH_AMD64 ? ", efi\\microsoft\\boot\\bcd" : "");
+        free(devices);
+        return rc;
+    }
     if (rc == OST_EXIT_OK && disk_file && optind != argc)
         rc = ost_cli_usage_error("make-test-image", "--disk FILE names what to write; no DIR besides");
     if (rc == OST_EXIT_OK && !disk_file && optind != argc - 1)

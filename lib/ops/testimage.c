@@ -385,6 +385,38 @@ static char *guid_string(const uint8_t g[16])
  * partition: the same objects, {bootmgr} on the system partition with one
  * Windows Boot Loader for the Windows partition as its default, and no
  * testsigning anywhere. */
+/* A boot device element (device "boot": the volume the boot manager was
+ * started from, type 5 with no descriptor), as the media stores hold. */
+static void bcd_boot_device(struct hb *b, ost_hkey objects, const char *guid, const char *element)
+{
+    uint8_t e[16 + 0x48] = {0};
+    ost_put_le32(e + 16, 5);
+    ost_put_le32(e + 24, 0x48);
+    bcd_raw(b, objects, guid, element, e, sizeof e);
+}
+
+/* A ramdisk device element: [boot]\sources\boot.wim with its options
+ * object, as Windows 7 media name Setup's image (type 3, the options
+ * GUID first, the image file's path after a boot device). */
+static void bcd_ramdisk(struct hb *b, ost_hkey objects, const char *guid, const char *element,
+                        const uint8_t options_guid[16])
+{
+    static const char wim[] = "\\sources\\boot.wim";
+    uint8_t e[0xb0] = {0};
+    memcpy(e, options_guid, 16);
+    ost_put_le32(e + 20, 1);
+    ost_put_le32(e + 24, 0xa0);
+    ost_put_le32(e + 32, 3);
+    ost_put_le32(e + 56, 1);
+    ost_put_le32(e + 60, 0x78);
+    ost_put_le32(e + 64, 5);
+    ost_put_le32(e + 68, 5);
+    ost_put_le32(e + 76, 0x48);
+    for (size_t i = 0; i + 1 < sizeof wim; i++)
+        e[140 + 2 * i] = (uint8_t)wim[i];
+    bcd_raw(b, objects, guid, element, e, sizeof e);
+}
+
 static ost_status build_bcd(const char *path, const struct ost_test_boot_store *sys, struct ost_error *err)
 {
     static const char bootmgr[] = "{9dea862c-5cdd-4e70-acc1-f32b344d4795}";
@@ -449,6 +481,82 @@ static ost_status build_bcd(const char *path, const struct ost_test_boot_store *
 ost_status ost_write_test_boot_store(const char *path, const struct ost_test_boot_store *sys, struct ost_error *err)
 {
     return build_bcd(path, sys, err);
+}
+
+/* Windows 7 media's boot\BCD (and efi\microsoft\boot\bcd): {bootmgr}
+ * defaulting to the "Windows Setup" loader, which boots sources\boot.wim
+ * as a ramdisk ({7619dcc8-...}: its options, boot.sdi) with winpe and
+ * detecthal on; and the memory diagnostic as a tool. */
+ost_status ost_write_test_media_store(const char *path, bool uefi, struct ost_error *err)
+{
+    static const char bootmgr[] = "{9dea862c-5cdd-4e70-acc1-f32b344d4795}";
+    static const char setup[] = "{7619dcc9-fafe-11d9-b411-000476eba25f}";
+    static const char ramdisk_options[] = "{7619dcc8-fafe-11d9-b411-000476eba25f}";
+    static const uint8_t ramdisk_options_guid[16] = {0xc8, 0xdc, 0x19, 0x76, 0xfe, 0xfa, 0xd9, 0x11,
+                                                     0xb4, 0x11, 0x00, 0x04, 0x76, 0xeb, 0xa2, 0x5f};
+    static const char memdiag[] = "{b2721d73-1db4-4c62-bf78-c548a880142d}";
+    static const char loader_settings[] = "{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}";
+    static const char global_settings[] = "{7ea2e1ac-2e61-4728-aaa3-896d9d0a9f0e}";
+    static const char dbg_settings[] = "{4636856e-540f-4170-a130-a84776f4c654}";
+    static const char ems_settings[] = "{0ce4991b-e6b3-4b16-b23c-5e0d9250e5d9}";
+    static const char hv_settings[] = "{7ff607e0-4395-11db-b0de-0800200c9a66}";
+    struct hb b;
+    if (new_hive(path, "NewStoreRoot", &b, err) != OST_OK)
+        return finish_hive(&b, path);
+    ost_hkey desc = key(&b, 0, "Description");
+    sz(&b, desc, "KeyName", OST_REG_SZ, "BCD00000000");
+    ost_hkey objects = key(&b, 0, "Objects");
+    bcd_object(&b, objects, bootmgr, 0x10100002);
+    if (uefi) {
+        bcd_boot_device(&b, objects, bootmgr, "11000001");
+        bcd_string(&b, objects, bootmgr, "12000002", "\\EFI\\Microsoft\\Boot\\bootmgfw.efi");
+    }
+    bcd_string(&b, objects, bootmgr, "12000004", "Windows Boot Manager");
+    bcd_string(&b, objects, bootmgr, "12000005", "en-US");
+    bcd_list(&b, objects, bootmgr, "14000006", global_settings, NULL, NULL);
+    bcd_string(&b, objects, bootmgr, "23000003", setup);
+    bcd_list(&b, objects, bootmgr, "24000001", setup, NULL, NULL);
+    bcd_list(&b, objects, bootmgr, "24000010", memdiag, NULL, NULL);
+    bcd_binary(&b, objects, bootmgr, "25000004", 30, 1);
+    bcd_object(&b, objects, setup, 0x10200003);
+    bcd_ramdisk(&b, objects, setup, "11000001", ramdisk_options_guid);
+    bcd_string(&b, objects, setup, "12000002",
+               uefi ? "\\windows\\system32\\boot\\winload.efi" : "\\windows\\system32\\boot\\winload.exe");
+    bcd_string(&b, objects, setup, "12000004", "Windows Setup");
+    bcd_string(&b, objects, setup, "12000005", "en-US");
+    bcd_list(&b, objects, setup, "14000006", loader_settings, NULL, NULL);
+    bcd_ramdisk(&b, objects, setup, "21000001", ramdisk_options_guid);
+    bcd_string(&b, objects, setup, "22000002", "\\windows");
+    bcd_binary(&b, objects, setup, "250000c2", 1, 8);
+    bcd_binary(&b, objects, setup, "26000010", 1, 1); /* detecthal */
+    bcd_binary(&b, objects, setup, "26000022", 1, 1); /* winpe */
+    bcd_binary(&b, objects, setup, "260000b0", 0, 1); /* ems */
+    bcd_object(&b, objects, ramdisk_options, 0x30000000);
+    bcd_boot_device(&b, objects, ramdisk_options, "31000003");
+    bcd_string(&b, objects, ramdisk_options, "32000004", "\\boot\\boot.sdi");
+    bcd_object(&b, objects, memdiag, 0x10200005);
+    bcd_boot_device(&b, objects, memdiag, "11000001");
+    bcd_string(&b, objects, memdiag, "12000002",
+               uefi ? "\\efi\\microsoft\\boot\\memtest.efi" : "\\boot\\memtest.exe");
+    bcd_string(&b, objects, memdiag, "12000004", "Windows Memory Diagnostic");
+    bcd_string(&b, objects, memdiag, "12000005", "en-US");
+    bcd_list(&b, objects, memdiag, "14000006", global_settings, NULL, NULL);
+    bcd_object(&b, objects, ems_settings, 0x20100000);
+    bcd_binary(&b, objects, ems_settings, "16000020", 0, 1);
+    bcd_object(&b, objects, dbg_settings, 0x20100000);
+    bcd_binary(&b, objects, dbg_settings, "15000011", 0, 1);
+    bcd_binary(&b, objects, dbg_settings, "15000013", 1, 1);
+    bcd_binary(&b, objects, dbg_settings, "15000014", 115200, 3);
+    bcd_object(&b, objects, global_settings, 0x20100000);
+    bcd_list(&b, objects, global_settings, "14000006", dbg_settings, ems_settings, NULL);
+    bcd_object(&b, objects, loader_settings, 0x20200003);
+    bcd_list(&b, objects, loader_settings, "14000006", global_settings, hv_settings, NULL);
+    bcd_object(&b, objects, hv_settings, 0x20200003);
+    bcd_string(&b, objects, hv_settings, "12000004", "Hypervisor Settings");
+    bcd_binary(&b, objects, hv_settings, "250000f3", 0, 8);
+    bcd_binary(&b, objects, hv_settings, "250000f4", 1, 8);
+    bcd_binary(&b, objects, hv_settings, "250000f5", 115200, 8);
+    return finish_hive(&b, path);
 }
 
 /* ---- files ---------------------------------------------------------------------- */

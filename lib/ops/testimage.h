@@ -102,6 +102,24 @@ ost_status ost_test_device_parse(const char *spec, struct ost_test_device *out, 
  * nothing behind. */
 ost_status ost_make_test_image(const char *dir, const struct ost_test_image_options *opts, struct ost_error *err);
 
+/* Windows 7 install media (make-test-image --media), NOT Windows: the
+ * layout of a retail DVD with test images inside. sources\install.wim
+ * holds one generalized test image per edition (x64: HomeBasic,
+ * HomePremium, Professional, Ultimate; x86 also Starter; editions > 0
+ * keeps the last that many), LZX like Microsoft's; sources\boot.wim holds
+ * a Windows PE test image and a Setup one (with sources\setup.exe), boot
+ * index 2; boot\BCD and (x64) efi\microsoft\boot\bcd are media stores
+ * (ost_write_test_media_store); boot\etfsboot.com, boot\boot.sdi,
+ * bootmgr and (x64) efi\microsoft\boot\efisys.bin are stand-ins whose
+ * bytes say so. Built in a sibling temporary folder and renamed. */
+struct ost_test_media_options {
+    ost_arch arch;
+    size_t editions;                       /* 0: all of the media's */
+    const struct ost_test_device *devices; /* devnodes in every install image */
+    size_t ndevices;
+};
+ost_status ost_make_test_media(const char *dir, const struct ost_test_media_options *opts, struct ost_error *err);
+
 /* Where a BCD device element points: a partition by its GUID and its
  * disk's GUID (GPT), or by its byte offset and the disk signature (MBR). */
 struct ost_test_boot_partition {
@@ -123,6 +141,11 @@ struct ost_test_boot_store {
 /* Writes that store as a new hive at path; testsigning is in no object. */
 ost_status ost_write_test_boot_store(const char *path, const struct ost_test_boot_store *store,
                                      struct ost_error *err);
+/* Writes the store Windows 7 install media boot from (boot\BCD, or with
+ * uefi efi\microsoft\boot\bcd), laid out like a real one: one Windows
+ * Setup loader booting sources\boot.wim from a ramdisk; testsigning in no
+ * object. */
+ost_status ost_write_test_media_store(const char *path, bool uefi, struct ost_error *err);
 
 enum ost_test_disk_partitioning {
     OST_TEST_DISK_MBR, /* BIOS */
