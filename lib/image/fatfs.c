@@ -3,18 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "run.h"
 #include "util.h"
-
-extern char **environ;
 
 #define CHUNK (1u << 20)
 /* what of a tool's stderr goes into a message */
@@ -36,42 +33,18 @@ struct ost_fatfs {
 
 /* ---- running a tool ---------------------------------------------------- */
 
-/* The program's path: PATH, then the sbin folders a user's PATH may lack
- * (fsck.fat lives in /usr/sbin on Debian). */
+/* fsck.fat lives in /usr/sbin on Debian, which a user's PATH may lack */
 static char *find_program(const char *name)
 {
-    const char *path = getenv("PATH");
-    struct ost_buf dirs = {0};
-    ost_buf_adds(&dirs, path && *path ? path : "/usr/bin:/bin");
-    ost_buf_adds(&dirs, ":/usr/sbin:/sbin");
-    char *save = NULL, *found = NULL;
-    for (char *d = strtok_r(dirs.data, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = ost_path_join(*d ? d : ".", name);
-        struct stat sb; /* mtools' commands are symbolic links to one program */
-        if (access(p, X_OK) == 0 && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
-            found = p;
-        else
-            free(p);
-    }
-    ost_buf_free(&dirs);
-    return found;
+    return ost_find_program(name, "/usr/sbin:/sbin");
 }
 
 /* mtools refuses images whose geometry it finds odd unless told not to
  * check; and a long name must stay a long name (no MTOOLS_NO_VFAT). */
 static char **tool_environment(void)
 {
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = ost_xcalloc(n + 2, sizeof *env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "MTOOLS_SKIP_CHECK=", 18) != 0 && strncmp(environ[i], "MTOOLS_NO_VFAT=", 15) != 0)
-            env[k++] = environ[i];
-    env[k++] = (char *)"MTOOLS_SKIP_CHECK=1";
-    env[k] = NULL;
-    return env;
+    static const char *const drop[] = {"MTOOLS_NO_VFAT=", NULL}, *const add[] = {"MTOOLS_SKIP_CHECK=1", NULL};
+    return ost_run_environment(drop, add, 0);
 }
 
 /* Runs argv (no shell: each argument is one argv element) with stdin
@@ -87,45 +60,22 @@ static ost_status run_tool(struct ost_fatfs *fs, char *const argv[], const char 
     if (!program)
         return ost_fail(err, OST_ERR_UNSUPPORTED, "%s: %s is not installed (Debian package %s)", fs->vol->name,
                         argv[0], strncmp(argv[0], "fsck", 4) == 0 ? "dosfstools" : "mtools");
-    char *err_path = ost_path_join(fs->dir, "tool.stderr");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     char **env = tool_environment();
-    pid_t pid;
-    int r = posix_spawn(&pid, program, &fa, NULL, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
+    struct ost_run job = {.path = program, .argv = argv, .env = env, .stdout_path = out_path};
+    struct ost_run_result r;
+    ost_status st = ost_run_program(&job, fs->vol->name, &r, err);
     free(env);
-    ost_status st = OST_OK;
-    if (r != 0) {
-        st = ost_fail(err, OST_ERR_IO, "%s: cannot run %s: %s", fs->vol->name, program, strerror(r));
-    } else {
-        int ws;
-        while (waitpid(pid, &ws, 0) < 0) {
-            if (errno != EINTR) {
-                ws = -1;
-                break;
-            }
-        }
-        *status = ws != -1 && WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-        uint8_t *text = NULL;
-        size_t n = 0;
-        struct ost_error ignored;
-        if (ost_read_file(err_path, 1u << 20, &text, &n, &ignored) == OST_OK) {
-            if (n > TOOL_MESSAGE_MAX)
-                text[TOOL_MESSAGE_MAX] = 0;
-            *errtext = ost_str_trim((char *)text);
-            for (char *c = *errtext; *c; c++)
-                if (*c == '\n')
-                    *c = ' ';
-        } else {
-            *errtext = ost_xstrdup("");
-        }
+    if (st == OST_OK) {
+        *status = r.exit_status;
+        if (strlen(r.errout) > TOOL_MESSAGE_MAX)
+            r.errout[TOOL_MESSAGE_MAX] = 0;
+        *errtext = ost_str_trim(r.errout);
+        r.errout = NULL;
+        for (char *c = *errtext; *c; c++)
+            if (*c == '\n')
+                *c = ' ';
     }
-    unlink(err_path);
-    free(err_path);
+    ost_run_result_free(&r);
     free(program);
     return st;
 }

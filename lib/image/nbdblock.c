@@ -19,6 +19,7 @@
 
 #include "fileutil.h"
 #include "qemuimg.h"
+#include "run.h"
 #include "scratch.h"
 #include "util.h"
 
@@ -226,7 +227,7 @@ static ost_status start_server(struct nbd_ctx *c, const char *image, const struc
         setpgid(0, 0);
         if (dup2(nullfd, 0) < 0 || dup2(errfd, 1) < 0 || dup2(errfd, 2) < 0 || dup2(lfd, 3) < 0)
             _exit(127);
-        ost_qemu_close_fds_from(4);
+        ost_close_fds_from(4);
         /* the variable names this process, known only after the fork */
         put_decimal(listen_pid + 11, (long)getpid());
         signal(SIGPIPE, SIG_DFL);

@@ -3,12 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ntfs-3g/types.h>
@@ -20,9 +18,8 @@
 #include <ntfs-3g/volume.h>
 
 #include "fileutil.h"
+#include "run.h"
 #include "util.h"
-
-extern char **environ;
 
 static const char *mkntfs_path(void)
 {
@@ -51,19 +48,16 @@ static ost_status make_volume(const char *path, uint64_t size, struct ost_error 
     const char *tool = mkntfs_path();
     char *argv[] = {(char *)"mkntfs", (char *)"-F", (char *)"-Q", (char *)"-q", (char *)"-s", (char *)"512",
                     (char *)path, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int r = tool ? posix_spawn(&pid, tool, &fa, NULL, argv, environ) : ENOENT;
-    posix_spawn_file_actions_destroy(&fa);
-    int status = 0;
-    if (r == 0 && waitpid(pid, &status, 0) < 0)
-        r = errno;
-    if (r != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return ost_fail(err, OST_ERR_IO, "%s: mkntfs failed (%s)", path, r ? strerror(r) : "exit status");
-    return OST_OK;
+    if (!tool)
+        return ost_fail(err, OST_ERR_IO, "%s: mkntfs failed (%s)", path, strerror(ENOENT));
+    struct ost_run job = {.path = tool, .argv = argv};
+    struct ost_run_result r;
+    ost_status st = ost_run_program(&job, path, &r, err);
+    if (st == OST_OK && r.exit_status != 0)
+        st = ost_fail(err, OST_ERR_IO, "%s: mkntfs failed (exit status %d)%s%s", path, r.exit_status,
+                      *r.errout ? ": " : "", ost_str_trim(r.errout));
+    ost_run_result_free(&r);
+    return st;
 }
 
 /* Copies fd to its end into the file's data; `label` names the source in

@@ -2,28 +2,18 @@
 #include "qemuimg.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "run.h"
 #include "util.h"
-
-extern char **environ;
-
-/* Output kept from one qemu-img run: its reports are a few lines, a
- * check of a badly broken image a few thousand. */
-#define MAX_OUTPUT (1u << 20)
 
 const char *ost_qemu_tool_path(const char *tool)
 {
@@ -31,27 +21,13 @@ const char *ost_qemu_tool_path(const char *tool)
     int slot = strcmp(tool, "qemu-nbd") == 0;
     if (found[slot][0])
         return found[slot];
-    const char *path = getenv("PATH");
-    struct ost_strlist dirs = {0};
-    if (path && *path) {
-        char *copy = ost_xstrdup(path), *save = NULL;
-        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
-            ost_strlist_add(&dirs, d);
-        free(copy);
-    }
-    ost_strlist_add(&dirs, "/usr/bin");
-    ost_strlist_add(&dirs, "/bin");
+    char *p = ost_find_program(tool, "/usr/bin:/bin");
     const char *result = NULL;
-    for (size_t i = 0; i < dirs.n && !result; i++) {
-        char *p = ost_xasprintf("%s/%s", dirs.v[i], tool);
-        struct stat st;
-        if (strlen(p) < PATH_MAX && stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
-            memcpy(found[slot], p, strlen(p) + 1);
-            result = found[slot];
-        }
-        free(p);
+    if (p && strlen(p) < PATH_MAX) {
+        memcpy(found[slot], p, strlen(p) + 1);
+        result = found[slot];
     }
-    ost_strlist_free(&dirs);
+    free(p);
     return result;
 }
 
@@ -60,33 +36,12 @@ bool ost_qemu_available(void)
     return ost_qemu_tool_path("qemu-img") && ost_qemu_tool_path("qemu-nbd");
 }
 
-void ost_qemu_close_fds_from(int lowest)
-{
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, (unsigned)lowest, ~0u, 0u) == 0)
-        return;
-#endif
-    long max = sysconf(_SC_OPEN_MAX);
-    if (max < 0 || max > 65536)
-        max = 65536;
-    for (int fd = lowest; fd < max; fd++)
-        close(fd);
-}
-
 char **ost_qemu_environment(size_t extra)
 {
-    size_t n = 0;
-    while (environ && environ[n])
-        n++;
-    char **env = ost_xcalloc(n + 2 + extra, sizeof *env);
-    size_t k = 0;
     /* qemu's messages are matched in English; a socket-activation request
      * is only ever the one this library makes */
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "LC_ALL=", 7) && strncmp(environ[i], "LISTEN_", 7))
-            env[k++] = environ[i];
-    env[k++] = (char *)"LC_ALL=C";
-    return env;
+    static const char *const drop[] = {"LISTEN_", NULL}, *const add[] = {"LC_ALL=C", NULL};
+    return ost_run_environment(drop, add, extra);
 }
 
 const char *ost_qemu_filename(const char *path, char **owned)
@@ -154,129 +109,36 @@ ost_status ost_qemu_fail(struct ost_error *err, const char *name, const char *to
     return st;
 }
 
-static int pipe_cloexec(int fds[2])
-{
-    if (pipe(fds) != 0)
-        return -1;
-    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    return 0;
-}
-
 /* ---- running qemu-img ------------------------------------------------------- */
 
-struct run_result {
-    int exit_status;    /* -1: killed by a signal */
-    char *out, *errout; /* NUL-terminated, cut at MAX_OUTPUT */
-};
-
-static void run_result_free(struct run_result *r)
-{
-    free(r->out), free(r->errout);
-    *r = (struct run_result){0};
-}
-
-static void keep(struct ost_buf *b, const char *data, size_t n)
-{
-    if (b->len < MAX_OUTPUT)
-        ost_buf_add(b, data, n < MAX_OUTPUT - b->len ? n : MAX_OUTPUT - b->len);
-}
-
 /* Runs qemu-img with argv (argv[0] is the tool's name), reading its stdout
- * and stderr to their ends; fails only when it could not be run at all. */
-static ost_status run_qemu_img(char *const argv[], const char *name, struct run_result *r, struct ost_error *err)
+ * and stderr to their ends; fails only when it could not be run at all.
+ * In a process group of its own: a Ctrl-C reaches the command alone,
+ * which decides whether a commit finishes (interrupt.h). */
+static ost_status run_qemu_img(char *const argv[], const char *name, struct ost_run_result *r, struct ost_error *err)
 {
-    *r = (struct run_result){0};
+    *r = (struct ost_run_result){0};
     const char *tool = ost_qemu_tool_path("qemu-img");
     if (!tool)
         return ost_fail(err, OST_ERR_UNSUPPORTED, "%s: qemu-img is not installed (Debian: apt-get install qemu-utils)",
                         name);
-    int out_pipe[2], err_pipe[2];
-    if (pipe_cloexec(out_pipe) != 0)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot run qemu-img: %s", name, strerror(errno));
-    if (pipe_cloexec(err_pipe) != 0) {
-        int e = errno;
-        close(out_pipe[0]), close(out_pipe[1]);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot run qemu-img: %s", name, strerror(e));
-    }
-    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     char **env = ost_qemu_environment(0);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* nothing of qemu-img outlives the command, and a Ctrl-C reaches
-         * the command alone, which decides whether a commit finishes
-         * (interrupt.h) */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-            _exit(127);
-        setpgid(0, 0);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_pipe[1], 1) < 0 || dup2(err_pipe[1], 2) < 0)
-            _exit(127);
-        ost_qemu_close_fds_from(3);
-        signal(SIGPIPE, SIG_DFL);
-        execve(tool, argv, env);
-        _exit(127);
-    }
-    int fork_errno = errno;
+    struct ost_run job = {.path = tool, .argv = argv, .env = env, .own_group = true};
+    ost_status st = ost_run_program(&job, name, r, err);
     free(env);
-    if (devnull >= 0)
-        close(devnull);
-    close(out_pipe[1]), close(err_pipe[1]);
-    if (pid < 0) {
-        close(out_pipe[0]), close(err_pipe[0]);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot run qemu-img: %s", name, strerror(fork_errno));
-    }
-    struct ost_buf out = {0}, errout = {0};
-    struct pollfd fds[2] = {{.fd = out_pipe[0], .events = POLLIN}, {.fd = err_pipe[0], .events = POLLIN}};
-    int open_fds = 2;
-    char chunk[8192];
-    while (open_fds > 0) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            keep(i == 0 ? &out : &errout, chunk, (size_t)n);
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0)
-            close(fds[i].fd);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    r->out = ost_buf_steal(&out);
-    r->errout = ost_buf_steal(&errout);
-    r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (r->exit_status == 127 && !*r->errout) {
-        run_result_free(r);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot run %s", name, tool);
-    }
-    return OST_OK;
+    return st;
 }
 
 /* Runs qemu-img and turns a non-zero exit into an error with its words. */
 static ost_status run_checked(char *const argv[], const char *name, struct ost_error *err)
 {
-    struct run_result r;
+    struct ost_run_result r;
     ost_status st = run_qemu_img(argv, name, &r, err);
     if (st != OST_OK)
         return st;
     if (r.exit_status != 0)
         st = ost_qemu_fail(err, name, "qemu-img", *r.errout ? r.errout : r.out, r.exit_status);
-    run_result_free(&r);
+    ost_run_result_free(&r);
     return st;
 }
 
@@ -352,14 +214,14 @@ ost_status ost_qemu_info(const char *path, const char *format, struct ost_disk_i
     }
     argv[k++] = (char *)file;
     argv[k] = NULL;
-    struct run_result r;
+    struct ost_run_result r;
     ost_status st = run_qemu_img(argv, path, &r, err);
     free(owned);
     if (st != OST_OK)
         return st;
     if (r.exit_status != 0) {
         st = ost_qemu_fail(err, path, "qemu-img info", r.errout, r.exit_status);
-        run_result_free(&r);
+        ost_run_result_free(&r);
         return st;
     }
     json_error_t jerr;
@@ -368,7 +230,7 @@ ost_status ost_qemu_info(const char *path, const char *format, struct ost_disk_i
         st = ost_fail(err, OST_ERR_IO, "%s: qemu-img info wrote what is not a JSON object (line %d: %s)", path,
                       jerr.line, jerr.text);
         json_decref(root);
-        run_result_free(&r);
+        ost_run_result_free(&r);
         return st;
     }
     const char *fmt = json_string_value(json_object_get(root, "format"));
@@ -393,7 +255,7 @@ ost_status ost_qemu_info(const char *path, const char *format, struct ost_disk_i
         out->read_only_format = create_type && !strcmp(create_type, "streamOptimized");
     }
     json_decref(root);
-    run_result_free(&r);
+    ost_run_result_free(&r);
     return st;
 }
 
@@ -427,7 +289,7 @@ ost_status ost_qemu_check(const char *path, const char *format, struct ost_error
     char *owned;
     const char *file = ost_qemu_filename(path, &owned);
     char *argv[] = {(char *)"qemu-img", (char *)"check", (char *)"-f", (char *)format, (char *)file, NULL};
-    struct run_result r;
+    struct ost_run_result r;
     st = run_qemu_img(argv, path, &r, err);
     free(owned);
     if (st != OST_OK)
@@ -454,7 +316,7 @@ ost_status ost_qemu_check(const char *path, const char *format, struct ost_error
         st = ost_qemu_fail(err, path, "qemu-img check", *r.errout ? r.errout : r.out, r.exit_status);
         break;
     }
-    run_result_free(&r);
+    ost_run_result_free(&r);
     return st;
 }
 

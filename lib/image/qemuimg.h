@@ -102,8 +102,6 @@ ost_status ost_qemu_fail(struct ost_error *err, const char *name, const char *to
 /* path, or "./path" when qemu would read it as a protocol; *owned is
  * what the caller frees (NULL when path is returned). */
 const char *ost_qemu_filename(const char *path, char **owned);
-/* For a child about to exec: closes every descriptor from lowest up. */
-void ost_qemu_close_fds_from(int lowest);
 /* The environment for a qemu tool (ours with LC_ALL=C, so its messages are
  * the English ones matched here, and no LISTEN_* variables), with `extra`
  * NULL slots free at its end; the caller frees the array, not the strings. */

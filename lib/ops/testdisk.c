@@ -6,28 +6,28 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <wimlib.h>
 
 #include "fileutil.h"
 #include "interrupt.h"
+#include "run.h"
 #include "scratch.h"
 #include "util.h"
-
-extern char **environ;
 
 #define MIB (1024u * 1024u)
 #define SECTOR 512u
 
 /* ---- the tools ------------------------------------------------------------------ */
+
+/* mkntfs, sfdisk and mkfs.fat live there and need no root on a file */
+#define SBIN "/usr/local/sbin:/usr/sbin:/sbin"
 
 enum tool { MKNTFS, SFDISK, MKFS_FAT, MMD, MCOPY, QEMU_IMG, NTOOLS };
 
@@ -38,28 +38,8 @@ static const struct {
     [MMD] = {"mmd", "mtools"},            [MCOPY] = {"mcopy", "mtools"},   [QEMU_IMG] = {"qemu-img", "qemu-utils"},
 };
 
-/* PATH, then the sbin folders a user's PATH often lacks (mkntfs, sfdisk
- * and mkfs.fat live there and need no root on a file). */
-static char *find_tool(const char *name)
-{
-    const char *path = getenv("PATH");
-    char *dirs = ost_xasprintf("%s:/usr/local/sbin:/usr/sbin:/sbin", path && *path ? path : "/usr/bin:/bin");
-    char *found = NULL, *save = NULL;
-    for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = ost_path_join(*d ? d : ".", name);
-        struct stat sb;
-        if (access(p, X_OK) == 0 && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
-            found = p;
-        else
-            free(p);
-    }
-    free(dirs);
-    return found;
-}
-
 struct runner {
     char *path[NTOOLS];
-    const char *scratch; /* where a tool's stdin and stderr files go */
     char **env;          /* environ with MTOOLS_SKIP_CHECK=1 and LC_ALL=C */
 };
 
@@ -68,7 +48,7 @@ static ost_status find_tools(struct runner *r, const bool need[NTOOLS], struct o
     struct ost_buf missing = {0};
     const char *last_package = "";
     for (int t = 0; t < NTOOLS; t++) {
-        if (!need[t] || (r->path[t] = find_tool(tools[t].name)) != NULL)
+        if (!need[t] || (r->path[t] = ost_find_program(tools[t].name, SBIN)) != NULL)
             continue;
         if (!strcmp(last_package, tools[t].package))
             continue; /* mmd and mcopy: one package named once */
@@ -86,21 +66,14 @@ static ost_status find_tools(struct runner *r, const bool need[NTOOLS], struct o
 
 static void make_env(struct runner *r)
 {
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    r->env = ost_xcalloc(n + 3, sizeof *r->env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "MTOOLS_SKIP_CHECK=", 18) && strncmp(environ[i], "LC_ALL=", 7))
-            r->env[k++] = environ[i];
     /* mtools refuses a FAT image whose geometry does not match a floppy's unless told */
-    r->env[k++] = (char *)"MTOOLS_SKIP_CHECK=1";
-    r->env[k++] = (char *)"LC_ALL=C";
+    static const char *const add[] = {"MTOOLS_SKIP_CHECK=1", "LC_ALL=C", NULL};
+    r->env = ost_run_environment(NULL, add, 0);
 }
 
 /* Runs a tool, its stdin from stdin_text (or /dev/null), its stdout
- * discarded; a failure quotes the end of its stderr. */
+ * dropped; a failure quotes the end of its stderr. It shares the command's
+ * process group: a Ctrl-C reaches it too, and it simply fails. */
 static ost_status run(struct runner *r, enum tool t, const char *const *args, const char *stdin_text,
                       const char *what, struct ost_error *err)
 {
@@ -110,45 +83,21 @@ static ost_status run(struct runner *r, enum tool t, const char *const *args, co
     const char **argv = ost_xcalloc(n + 2, sizeof *argv);
     argv[0] = tools[t].name;
     memcpy(argv + 1, args, n * sizeof *argv);
-    char *in = ost_path_join(r->scratch, "tool-stdin"), *errf = ost_path_join(r->scratch, "tool-stderr");
-    ost_status st = OST_OK;
-    if (stdin_text)
-        st = ost_write_new_file(in, stdin_text, strlen(stdin_text), err);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, stdin_text ? in : "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid;
-    int e = st == OST_OK ? posix_spawn(&pid, r->path[t], &fa, NULL, (char *const *)argv, r->env) : 0;
-    posix_spawn_file_actions_destroy(&fa);
-    int status = 0;
-    if (st == OST_OK && e == 0) {
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    if (st == OST_OK && (e != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-        uint8_t *text = NULL;
-        size_t size = 0;
-        struct ost_error ignored;
-        if (e == 0)
-            ost_read_file(errf, 1 << 20, &text, &size, &ignored);
-        char *msg = text ? ost_xstrndup((const char *)text, size) : ost_xstrdup("");
-        const char *tail = ost_str_trim(msg);
+    struct ost_run job = {.path = r->path[t], .argv = (char *const *)argv, .env = r->env, .stdin_text = stdin_text};
+    struct ost_run_result res;
+    ost_status st = ost_run_program(&job, what, &res, err);
+    if (st == OST_OK && res.exit_status != 0) {
+        char *tail = ost_str_trim(res.errout);
         if (strlen(tail) > 400)
             tail += strlen(tail) - 400;
-        for (char *c = (char *)tail; *c; c++)
+        for (char *c = tail; *c; c++)
             if (*c == '\n')
                 *c = ' ';
         st = ost_fail(err, OST_ERR_IO, "%s: %s failed (%s)%s%s", what, tools[t].name,
-                      e ? strerror(e)
-                      : WIFEXITED(status) ? "exit status"
-                                          : "killed by a signal",
-                      *tail ? ": " : "", tail);
-        free(msg), free(text);
+                      res.exit_status < 0 ? "killed by a signal" : "exit status", *tail ? ": " : "", tail);
     }
-    unlink(in), unlink(errf);
-    free(in), free(errf), free(argv);
+    ost_run_result_free(&res);
+    free(argv);
     return st;
 }
 
@@ -500,7 +449,6 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
     if (st == OST_OK && !(scratch = ost_scratch_dir_create("test-disk", err)))
         st = err->status ? err->status : OST_ERR_IO;
     if (st == OST_OK) {
-        r.scratch = scratch;
         make_env(&r);
         tree = ost_path_join(scratch, "tree");
         bcd = ost_path_join(scratch, "BCD");

@@ -126,6 +126,18 @@ run check-package "$TMP/pkg-changed" --image "$TMP/img64"
 verdict "a changed INF: will not load, names the file" amd64 "not valid.*aero_virtio_snd.inf does not match"
 
 # ---- add-driver --test-sign --------------------------------------------
+# --help says where --test-sign turns testsigning on, per image kind: the
+# --test-sign paragraph alone is read (the virtual-disk section appended to
+# every image command's help names the disk's store too)
+run add-driver --help
+sed -n '/^  --test-sign  /,/^  --cert /p' "$OUT" | tr -s ' \n' '  ' > "$TMP/help-ts"
+help_ts() { # NAME PATTERN: the --test-sign paragraph, joined into one line, matches
+    if grep -Eq -- "$2" "$TMP/help-ts"; then ok "$1"; else not_ok "$1" "--test-sign help lacks /$2/"; fi
+}
+help_ts "add-driver --help: --test-sign on a directory or WIM writes its BCD-Template" \
+    'directory or WIM: its BCD-Template'
+help_ts "add-driver --help: --test-sign on a disk writes the disk's own boot store, not its BCD-Template" \
+    "disk image: the disk's own boot stores.*Boot\\\\BCD on the active partition.*EFI\\\\Microsoft\\\\Boot\\\\BCD on the EFI system partition.*BCD-Template is left as it is"
 "$OFFSTAGE" make-test-image "$TMP/ts" --arch amd64 >/dev/null
 pkg_before=$(cd "$TMP/pkg-x86" && sha256sum * | sort)
 mkdir -p "$TMP/pkg-unsigned"
