@@ -29,6 +29,7 @@ extern const struct ost_command ost_cmd_check_package;
 extern const struct ost_command ost_cmd_match;
 extern const struct ost_command ost_cmd_make_test_image;
 extern const struct ost_command ost_cmd_add_driver;
+extern const struct ost_command ost_cmd_media;
 extern const struct ost_command ost_cmd_get_drivers;
 extern const struct ost_command ost_cmd_get_driver_info;
 extern const struct ost_command ost_cmd_remove_driver;

@@ -5,8 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "offstage.h"
+#include "add_driver_cli.h"
 #include "firstboot_cli.h"
+#include "offstage.h"
 #include "image_cli.h"
 
 static const char help[] =
@@ -128,47 +129,23 @@ struct options {
 static int parse(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"image", required_argument, NULL, 'i'}, {"driver", required_argument, NULL, 'd'},
-        {"index", required_argument, NULL, 'x'}, {"recurse", no_argument, NULL, 'r'}, {"force-unsigned", no_argument, NULL, 'u'},
-        {"setup-complete", no_argument, NULL, 's'}, {"force", no_argument, NULL, 'f'},
-        {"dry-run", no_argument, NULL, 'n'}, {"compression-level", required_argument, NULL, 'L'}, {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-        {"test-sign", no_argument, NULL, 'T'}, {"cert", required_argument, NULL, 'C'}, {"key", required_argument, NULL, 'K'},
-        {"test-sign-dir", required_argument, NULL, 'D'}, {"digest", required_argument, NULL, 'G'},
-        {"trust", required_argument, NULL, 't'}, {"bcd", required_argument, NULL, 'b'},
-        {"no-rearm", no_argument, NULL, 'R'},
+        OST_CLI_ADD_DRIVER_OPTIONS,
+        {"image", required_argument, NULL, 'i'}, {"index", required_argument, NULL, 'x'},
+        {"bcd", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:d:x:rusfnjL:h", longopts, NULL)) != -1) {
+        int used = ost_cli_add_driver_option("add-driver", c, optarg, &o->job, &o->json);
+        if (used < 0)
+            return OST_EXIT_ERROR;
+        if (used)
+            continue;
         switch (c) {
-        case 'T': o->job.test_sign = true; break;
-        case 'C': o->job.cert = optarg; break;
-        case 'K': o->job.key = optarg; break;
-        case 'D': o->job.sign_dir = optarg; break;
-        case 't': ost_strlist_add(&o->job.trust, optarg); break;
         case 'b': ost_strlist_add(&o->job.bcd, optarg); break;
-        case 'R': o->job.no_rearm = true; break;
-        case 'G':
-            if (!ost_digest_parse(optarg, &o->job.digest))
-                return ost_cli_usage_error("add-driver", "--digest is sha1 or sha256, not '%s'", optarg);
-            break;
-        case 'L': {
-            uint64_t level;
-            if (ost_cli_parse_uint("add-driver", "--compression-level", optarg, 1, 100, &level))
-                return OST_EXIT_ERROR;
-            o->job.compression_level = (unsigned)level;
-            break;
-        }
         case 'i': o->job.image = optarg; o->job.disk = ost_cli_disk; break;
         case 'x': o->job.index = optarg; break;
-        case 'd': ost_strlist_add(&o->job.drivers, optarg); break;
-        case 'r': o->job.recurse = true; break;
-        case 'u': o->job.force_unsigned = true; break;
-        case 's': o->job.setup_complete = true; break;
-        case 'f': o->job.force = true; break;
-        case 'n': o->job.dry_run = true; break;
-        case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
         default: return ost_cli_usage_error("add-driver", "unknown option");
         }
@@ -177,15 +154,52 @@ static int parse(int argc, char **argv, struct options *o)
         return ost_cli_usage_error("add-driver", "unexpected argument '%s'", argv[optind]);
     if (!o->job.image)
         return ost_cli_usage_error("add-driver", "name the offline Windows with --image DIR");
-    if (!o->job.drivers.n)
-        return ost_cli_usage_error("add-driver", "name the packages with --driver PATH");
-    if (!o->job.test_sign && (o->job.cert || o->job.key || o->job.sign_dir))
-        return ost_cli_usage_error("add-driver", "--cert, --key and --test-sign-dir go with --test-sign");
-    if (o->job.test_sign && !o->job.sign_dir && !(o->job.cert && o->job.key))
-        return ost_cli_usage_error("add-driver", "--test-sign needs --cert CERT and --key KEY, or --test-sign-dir DIR "
-                                                 "(make one with `offstage make-test-cert --out DIR`)");
-    if (o->job.test_sign && o->job.sign_dir && (o->job.cert || o->job.key))
-        return ost_cli_usage_error("add-driver", "give --test-sign-dir or --cert/--key, not both");
+    return ost_cli_add_driver_check("add-driver", &o->job);
+}
+
+int ost_cli_add_driver_option(const char *cmd, int c, const char *arg, struct ost_add_driver_options *job,
+                              bool *json)
+{
+    switch (c) {
+    case 'T': job->test_sign = true; return 1;
+    case 'C': job->cert = arg; return 1;
+    case 'K': job->key = arg; return 1;
+    case 'D': job->sign_dir = arg; return 1;
+    case 't': ost_strlist_add(&job->trust, arg); return 1;
+    case 'R': job->no_rearm = true; return 1;
+    case 'G':
+        if (!ost_digest_parse(arg, &job->digest))
+            return ost_cli_usage_error(cmd, "--digest is sha1 or sha256, not '%s'", arg), -1;
+        return 1;
+    case 'L': {
+        uint64_t level;
+        if (ost_cli_parse_uint(cmd, "--compression-level", arg, 1, 100, &level))
+            return -1;
+        job->compression_level = (unsigned)level;
+        return 1;
+    }
+    case 'd': ost_strlist_add(&job->drivers, arg); return 1;
+    case 'r': job->recurse = true; return 1;
+    case 'u': job->force_unsigned = true; return 1;
+    case 's': job->setup_complete = true; return 1;
+    case 'f': job->force = true; return 1;
+    case 'n': job->dry_run = true; return 1;
+    case 'j': *json = true; return 1;
+    }
+    return 0;
+}
+
+int ost_cli_add_driver_check(const char *cmd, const struct ost_add_driver_options *job)
+{
+    if (!job->drivers.n)
+        return ost_cli_usage_error(cmd, "name the packages with --driver PATH");
+    if (!job->test_sign && (job->cert || job->key || job->sign_dir))
+        return ost_cli_usage_error(cmd, "--cert, --key and --test-sign-dir go with --test-sign");
+    if (job->test_sign && !job->sign_dir && !(job->cert && job->key))
+        return ost_cli_usage_error(cmd, "--test-sign needs --cert CERT and --key KEY, or --test-sign-dir DIR "
+                                        "(make one with `offstage make-test-cert --out DIR`)");
+    if (job->test_sign && job->sign_dir && (job->cert || job->key))
+        return ost_cli_usage_error(cmd, "give --test-sign-dir or --cert/--key, not both");
     return 0;
 }
 
@@ -360,10 +374,10 @@ static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
     return all;
 }
 
-static void report(const struct ost_add_driver_job *j, bool json)
+json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j)
 {
     const struct ost_add_driver_options *o = &j->opts;
-    if (json) {
+    {
         json_t *list = json_array();
         for (size_t i = 0; i < j->nimages; i++) {
             json_t *im = plan_json(j->images[i].img, j->images[i].plan);
@@ -397,9 +411,13 @@ static void report(const struct ost_add_driver_job *j, bool json)
             json_object_set_new(doc, "bcd_stores", stores);
         else
             json_decref(stores);
-        ost_cli_print_json_per_image(doc, "images");
-        return;
+        return doc;
     }
+}
+
+void ost_cli_add_driver_print(const struct ost_add_driver_job *j)
+{
+    const struct ost_add_driver_options *o = &j->opts;
     /* a refused run did nothing: its plan reads as a dry run's */
     bool not_done = o->dry_run || j->refused;
     for (size_t i = 0; i < j->nimages; i++) {
@@ -437,7 +455,10 @@ static int run(int argc, char **argv)
     else if (rc == 0 && st != OST_OK)
         rc = ost_cli_report_error("add-driver", &err);
     if (rc == 0) {
-        report(j, o.json);
+        if (o.json)
+            ost_cli_print_json_per_image(ost_cli_add_driver_json(j), "images");
+        else
+            ost_cli_add_driver_print(j);
         if (j->refused)
             rc = OST_EXIT_NEGATIVE;
     }

@@ -14,6 +14,7 @@ static const struct ost_command *const commands[] = {
     &ost_cmd_cat_info,
     &ost_cmd_make_cat,
     &ost_cmd_add_driver,
+    &ost_cmd_media,
     &ost_cmd_get_drivers,
     &ost_cmd_get_driver_info,
     &ost_cmd_remove_driver,

@@ -64,6 +64,7 @@
 #include "driverstore.h"
 #include "firstboot.h"
 #include "match.h"
+#include "media.h"
 #include "package.h"
 #include "set_param.h"
 #include "stage.h"

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 typedef enum ost_digest {
     OST_DIGEST_SHA1 = 0, /* the default: what unpatched Windows 7 verifies */
     OST_DIGEST_SHA256,
@@ -34,5 +36,9 @@ bool ost_digest_parse(const char *name, ost_digest *out);
  * Windows shows and names the certificate-store key after. */
 #define OST_THUMBPRINT_LEN 40
 void ost_cert_thumbprint(const uint8_t *der, size_t size, char out[OST_THUMBPRINT_LEN + 1]);
+
+/* SHA-256 of a file's content, 64 lowercase hex digits (as sha256sum
+ * prints it), read in pieces: files of any size. */
+ost_status ost_sha256_file(const char *path, char out[65], struct ost_error *err);
 
 #endif

@@ -829,3 +829,17 @@ ost_status ost_wim_target(struct ost_wim_session *s, int image, struct ost_targe
     *out = &w->base;
     return OST_OK;
 }
+
+ost_status ost_wim_split(const char *path, const char *swm, uint64_t part_size, struct ost_error *err)
+{
+    wimlib_global_init(WIMLIB_INIT_FLAG_DEFAULT_CASE_INSENSITIVE);
+    WIMStruct *w = NULL;
+    int r = wimlib_open_wim(path, 0, &w);
+    if (r == 0)
+        r = wimlib_split(w, swm, part_size, 0);
+    wimlib_free(w);
+    if (r != 0)
+        return ost_fail(err, OST_ERR_IO, "%s: cannot split it into %s: %s", path, swm,
+                        wimlib_get_error_string((enum wimlib_error_code)r));
+    return OST_OK;
+}

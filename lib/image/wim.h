@@ -73,6 +73,12 @@ void ost_wim_session_set_level(struct ost_wim_session *s, unsigned level);
 ost_status ost_wim_session_commit(struct ost_wim_session *s, struct ost_error *err);
 void ost_wim_session_close(struct ost_wim_session *s);
 
+/* Splits the WIM at path into a split set (swm, then swm's name with 2,
+ * 3, ... before its extension, as Windows Setup expects install.swm,
+ * install2.swm, ...), each part at most part_size bytes but for one file
+ * larger than that (libwim's wimlib_split). path is left as it is. */
+ost_status ost_wim_split(const char *path, const char *swm, uint64_t part_size, struct ost_error *err);
+
 /* Whether path is a WIM file (by its signature). */
 bool ost_is_wim_file(const char *path);
 
