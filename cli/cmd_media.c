@@ -123,7 +123,7 @@ static int parse(int argc, char **argv, struct options *o)
             break;
         case 'W': m->winpe_driver_folder = true; break;
         case 'S':
-            if (ost_cli_parse_uint("media", "--split-above", optarg, 1 << 20, UINT64_C(1) << 40, &m->split_above))
+            if (ost_cli_parse_uint("media", "--split-above", optarg, 4096, UINT64_C(1) << 40, &m->split_above))
                 return OST_EXIT_ERROR;
             break;
         case 'h': fputs(help, stdout); return -1;

@@ -30,6 +30,7 @@ dosfstools
 fdisk
 wimtools
 7zip
+xorriso
 libhivex-bin
 libwin-hivex-perl
 reglookup

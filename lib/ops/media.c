@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,18 +115,43 @@ static ost_status copy_tree(const char *src, const char *dst, const char *rel, c
     return st;
 }
 
-/* A new folder beside `near` (a file or folder), for the private copy. */
-static char *make_work_beside(const char *near, struct ost_error *err)
+/* A new folder beside `near` (a file or folder), for the private copy,
+ * named after what it becomes (messages name the images in it), and
+ * beside it even when given as "media/". It holds a flock(2) on itself
+ * while in use; what a killed run left beside near (no lock held) is
+ * removed first. *lock_fd keeps the lock. */
+static char *make_work_beside(const char *near, int *lock_fd, struct ost_error *err)
 {
-    /* named after what it becomes (messages name the images in it), and
-     * beside it even when given as "media/" */
     char *base = ost_xstrdup(near);
     for (size_t n = strlen(base); n > 1 && base[n - 1] == '/'; n--)
         base[n - 1] = 0;
+    char *dir = ost_path_dirname(base), *prefix = ost_xasprintf("%s.offstage-work-", ost_path_basename(base));
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        char *stale = ost_path_join(dir, e->d_name);
+        int fd = open(stale, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            ost_rm_rf(stale);
+        if (fd >= 0)
+            close(fd);
+        free(stale);
+    }
+    if (d)
+        closedir(d);
     char *tmpl = ost_xasprintf("%s.offstage-work-XXXXXX", base);
-    free(base);
+    free(base), free(dir), free(prefix);
     if (!mkdtemp(tmpl)) {
         ost_fail(err, OST_ERR_IO, "%s: cannot create the working copy: %s", tmpl, strerror(errno));
+        free(tmpl);
+        return NULL;
+    }
+    *lock_fd = open(tmpl, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+    if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        ost_fail(err, OST_ERR_IO, "%s: cannot lock the working copy: %s", tmpl, strerror(errno));
+        ost_rm_rf(tmpl);
         free(tmpl);
         return NULL;
     }
@@ -159,6 +185,7 @@ ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media
 {
     struct ost_media_job *j = ost_xcalloc(1, sizeof *j);
     *out = j;
+    j->work_lock = -1;
     j->opts = *opts;
     j->install.role = "install.wim";
     j->boot.role = "boot.wim";
@@ -215,7 +242,7 @@ ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media
         if (st == OST_OK)
             st = ost_iso_label(o->source, j->label, sizeof j->label, err);
         if (st == OST_OK)
-            j->work = o->driver.dry_run ? ost_scratch_dir_create("media", err) : make_work_beside(o->output, err);
+            j->work = o->driver.dry_run ? ost_scratch_dir_create("media", err) : make_work_beside(o->output, &j->work_lock, err);
         if (st == OST_OK && !j->work)
             st = err->status;
         struct ost_strlist only = {0};
@@ -250,7 +277,7 @@ ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media
         if (o->driver.dry_run) {
             j->root = ost_xstrdup(o->source);
         } else {
-            j->work = make_work_beside(o->in_place ? o->source : o->output, err);
+            j->work = make_work_beside(o->in_place ? o->source : o->output, &j->work_lock, err);
             st = j->work ? copy_tree(o->source, j->work, "", &changed, 0, err) : err->status;
             j->root = j->work ? ost_xstrdup(j->work) : NULL;
         }
@@ -416,8 +443,8 @@ static ost_status sync_path(const char *path, struct ost_error *err)
  * synced, then renamed into place. */
 static ost_status write_iso(struct ost_media_job *j, struct ost_error *err)
 {
-    char *partial = ost_xasprintf("%s.offstage-partial", j->opts.output);
-    unlink(partial);
+    /* beside the output under the working copy's unique name: swept with it */
+    char *partial = ost_xasprintf("%s.iso", j->work);
     struct ost_iso_boot boot = {.bios = j->etfsboot, .uefi = j->efisys};
     ost_status st = ost_iso_write(j->root, j->label, &boot, partial, err);
     if (st == OST_OK)
@@ -518,6 +545,8 @@ void ost_media_free(struct ost_media_job *j)
         else
             ost_rm_rf(j->work);
     }
+    if (j->work_lock >= 0)
+        close(j->work_lock);
     free(j->work), free(j->root), free(j->stores[0]), free(j->stores[1]), free(j->etfsboot), free(j->efisys);
     free(j->split_note), free(j->source_sha256);
     ost_strlist_free(&j->boot_report);

@@ -69,6 +69,7 @@ struct ost_media_job {
     bool iso_source;
     char label[40];                  /* the source's volume label */
     char *work;                      /* the private copy being serviced (NULL on a dry run of a folder) */
+    int work_lock;                   /* its flock, -1 for none */
     char *root;                      /* the media root read: work, or the source folder */
     char *stores[2];                 /* the media's BIOS and UEFI boot stores, relative; NULL when absent */
     char *etfsboot, *efisys;         /* the boot images, relative; NULL when absent */

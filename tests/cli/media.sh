@@ -56,3 +56,138 @@ expect_status "--media with --edition: a usage error" 2
 run make-test-image --media "$TMP/m3" --arch amd64 --editions 9
 expect_err "--editions out of range names the range" "--editions is a number from 1 to 5"
 [ -e "$TMP/m3" ] && not_ok "refused --media writes nothing" "$TMP/m3 exists" || ok "refused --media writes nothing"
+
+# ---- offstage media: ISO in, ISO out --------------------------------------------
+if ! command -v xorriso >/dev/null 2>&1 || ! command -v 7zz >/dev/null 2>&1; then
+    echo "skip media: xorriso or 7zz not installed"
+    exit 0
+fi
+PKG="$EXAMPLE/amd64"
+"$OFFSTAGE" make-test-cert --out "$TMP/cert" >/dev/null
+openssl x509 -inform DER -in "$TMP/cert/offstage-test.cer" -out "$TMP/cert.pem"
+SRC="$TMP/src.iso"
+xorriso -as mkisofs -quiet -iso-level 3 -J -joliet-long -N -V GRMCULXFRER_EN_DVD -b boot/etfsboot.com -no-emul-boot \
+    -boot-load-size 8 -eltorito-alt-boot -e efi/microsoft/boot/efisys.bin -no-emul-boot -o "$SRC" "$M" 2>/dev/null
+src_sum=$(sha256sum "$SRC" | cut -d' ' -f1)
+OUTISO="$TMP/out.iso"
+run media "$SRC" --output "$OUTISO" --driver "$PKG" --test-sign --test-sign-dir "$TMP/cert"
+expect_status "media ISO -> ISO, --test-sign: exit 0" 0
+expect_out "media: every install.wim image and boot.wim index 2" 'install.wim:4: Windows 7 Ultimate'
+expect_out "media: boot.wim index 2 is serviced" 'sources/boot.wim:2: '
+expect_out "media: says it wrote the ISO, with both boot entries" 'wrote .*out.iso \(2 El Torito boot entries'
+[ "$(sha256sum "$SRC" | cut -d' ' -f1)" = "$src_sum" ] && ok "media: the source ISO is unchanged" ||
+    not_ok "media: the source ISO" "changed"
+ls -A "$TMP" | grep -q 'offstage-work\|offstage-partial' && not_ok "media: nothing left beside the output" "$(ls -A "$TMP")" ||
+    ok "media: nothing left beside the output"
+rep=$(xorriso -indev "$OUTISO" -report_el_torito plain 2>/dev/null)
+if echo "$rep" | grep -q 'El Torito boot img : *1 *BIOS *y *none .* 8 ' && echo "$rep" | grep -q 'El Torito boot img : *2 *UEFI' &&
+   echo "$rep" | grep -q 'img path : *1 */boot/etfsboot.com' && echo "$rep" | grep -q 'img path : *2 */efi/microsoft/boot/efisys.bin'; then
+    ok "output ISO: BIOS etfsboot.com (no emulation, 8 sectors) and UEFI efisys.bin (xorriso -report_el_torito)"
+else not_ok "output ISO boot catalog" "$rep"; fi
+xorriso -indev "$OUTISO" -pvd_info 2>/dev/null | grep -q 'Volume Id *: GRMCULXFRER_EN_DVD' &&
+    ok "output ISO: the source's volume label" || not_ok "output ISO label" "$(xorriso -indev "$OUTISO" -pvd_info 2>&1 | grep -i volume)"
+X="$TMP/outx"
+mkdir -p "$X" && 7zz x -y -bd '-x![BOOT]' -o"$X" "$OUTISO" >/dev/null 2>&1 || not_ok "7zz x of the output" "failed"
+if wimlib-imagex verify "$X/sources/install.wim" >/dev/null 2>&1 && wimlib-imagex verify "$X/sources/boot.wim" >/dev/null 2>&1; then
+    ok "output: install.wim and boot.wim verify (wimlib-imagex verify)"; else not_ok "output WIMs" "do not verify"; fi
+staged=0
+for i in 1 2 3 4; do
+    rm -rf "$TMP/e" && mkdir -p "$TMP/e"
+    wimlib-imagex extract "$X/sources/install.wim" "$i" /Windows/System32/config/SOFTWARE /Windows/System32/config/BCD-Template \
+        --dest-dir="$TMP/e" --no-acls >/dev/null 2>&1
+    dp=$(hivexget "$TMP/e/SOFTWARE" '\Microsoft\Windows\CurrentVersion' DevicePath 2>/dev/null)
+    if [ "$dp" = '%SystemRoot%\inf;%SystemRoot%\offstage\drivers' ] &&
+       wimlib-imagex dir "$X/sources/install.wim" "$i" --path=/Windows/offstage/drivers 2>/dev/null | grep -q 'aero_virtio_snd.inf_amd64_neutral_' &&
+       hivexregedit --export "$TMP/e/SOFTWARE" '\Microsoft\SystemCertificates\ROOT\Certificates' 2>/dev/null | grep -qi "$(openssl x509 -in "$TMP/cert.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')"; then
+        staged=$((staged + 1))
+    fi
+done
+[ "$staged" = 4 ] && ok "output install.wim: all four images staged, DevicePath changed, the certificate in ROOT (wimlib-imagex, hivexget, hivexregedit)" ||
+    not_ok "output install.wim images staged" "$staged of 4"
+wimlib-imagex dir "$X/sources/boot.wim" 2 --path=/Windows/offstage/drivers 2>/dev/null | grep -q 'aero_virtio_snd.inf_amd64_neutral_' &&
+    ! wimlib-imagex dir "$X/sources/boot.wim" 1 --path=/Windows/offstage/drivers >/dev/null 2>&1 &&
+    ok "output boot.wim: index 2 staged, index 1 not (wimlib-imagex dir)" || not_ok "output boot.wim" "indexes"
+for s in boot/BCD efi/microsoft/boot/bcd; do
+    el=$(hivexregedit --export "$X/$s" '\Objects\{7619dcc9-fafe-11d9-b411-000476eba25f}\Elements\16000049' 2>/dev/null)
+    echo "$el" | grep -qi '"Element"=hex(3):01' && ok "output $s: testsigning on in the Windows Setup loader (hivexregedit)" ||
+        not_ok "output $s testsigning" "$el"
+done
+rm -rf "$TMP/c" && mkdir -p "$TMP/c"
+wimlib-imagex extract "$X/sources/install.wim" 1 /Windows/offstage/drivers --dest-dir="$TMP/c" --no-acls >/dev/null 2>&1
+cat=$(find "$TMP/c" -name aero_virtio_snd.cat | head -1)
+sys=$(find "$TMP/c" -name aero_virtio_snd.sys | head -1)
+if [ -n "$cat" ] && osslsigncode verify -catalog "$cat" -CAfile "$TMP/cert.pem" -in "$sys" >"$TMP/v" 2>&1; then
+    ok "output: the staged catalog is signed by the test certificate and covers the driver (osslsigncode)"
+else not_ok "output catalog" "$(tail -3 "$TMP/v" 2>/dev/null)"; fi
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = d["schema"] == "offstage.media-manifest/1" and d["source"]["sha256"] == sys.argv[2] and d["certificate"]
+ok = ok and len(d["install"]["images"]) == 4 and all(len(i["packages"]) == 2 for i in d["install"]["images"])
+ok = ok and len(d["boot"]["images"]) == 1 and len(d["boot_stores"]) == 2
+sys.exit(0 if ok else 1)' "$X/offstage-media.json" "$src_sum" 2>/dev/null; then
+    ok "output: offstage-media.json names the source's SHA-256, the images, the packages, the stores, the certificate"
+else not_ok "offstage-media.json" "$(head -c 600 "$X/offstage-media.json")"; fi
+
+# re-running on the output changes no image and no store
+run media "$OUTISO" --output "$TMP/again.iso" --driver "$PKG" --test-sign --test-sign-dir "$TMP/cert"
+expect_status "media on its own output: exit 0" 0
+expect_no_out "media on its own output: stages nothing again" '^  stage '
+Y="$TMP/againx"
+mkdir -p "$Y" && 7zz x -y -bd '-x![BOOT]' -o"$Y" "$TMP/again.iso" >/dev/null 2>&1
+same_files=1
+for f in sources/install.wim sources/boot.wim boot/BCD efi/microsoft/boot/bcd; do
+    cmp -s "$X/$f" "$Y/$f" || same_files=0
+done
+[ "$same_files" = 1 ] && ok "media on its own output: the WIMs and stores are byte-identical" || not_ok "rerun" "files changed"
+
+# ---- a folder: --dry-run, --in-place, $WinPEDriver$, splitting ------------------
+F="$TMP/folder"
+cp -a "$M" "$F"
+snap() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k2); }
+snap "$F" >"$TMP/f.before"
+run media "$F" --in-place --driver "$PKG" --force-unsigned --dry-run
+expect_status "media folder --dry-run: exit 0" 0
+expect_out "media --dry-run: says nothing is written" 'dry run: nothing written'
+snap "$F" >"$TMP/f.after"
+cmp -s "$TMP/f.before" "$TMP/f.after" && ok "media --dry-run: the folder is unchanged" || not_ok "dry run" "changed"
+run media "$F" --in-place --driver "$PKG" --force-unsigned --winpe-driver-folder --split-above 16384
+expect_status "media folder --in-place --winpe-driver-folder --split-above: exit 0" 0
+expect_out "media --split-above: says it split install.wim" 'split into sources.install.swm, install2.swm'
+ls -A "$TMP" | grep -q 'folder.offstage-work' && not_ok "--in-place: no working copy left" "$(ls -A "$TMP")" ||
+    ok "--in-place: no working copy left"
+if [ ! -e "$F/sources/install.wim" ] && [ -e "$F/sources/install.swm" ] && [ -e "$F/sources/install2.swm" ] &&
+   wimlib-imagex info "$F/sources/install.swm" 2>/dev/null | grep -q '^Image Count: *4' &&
+   wimlib-imagex verify "$F/sources/install.swm" --ref="$F/sources/install*.swm" >/dev/null 2>&1; then
+    ok "--split-above: install.swm, install2.swm, ... hold the four images and verify (wimlib-imagex)"
+else not_ok "split set" "$(ls "$F/sources")"; fi
+[ -f "$F/\$WinPEDriver\$/amd64/aero_virtio_snd.inf" ] && ok "--winpe-driver-folder: the package is in \$WinPEDriver\$" ||
+    not_ok "\$WinPEDriver\$" "$(find "$F" -maxdepth 2 | head)"
+want=$(sha256sum "$M/sources/install.wim" | cut -d' ' -f1)
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["source"]["kind"] == "folder" and d["source"]["sha256"] == sys.argv[2] else 1)' \
+    "$F/offstage-media.json" "$want" 2>/dev/null && ok "manifest of a folder: the source install.wim's SHA-256" ||
+    not_ok "manifest of a folder" "$(head -c 300 "$F/offstage-media.json" 2>&1)"
+
+# ---- refusals: exit 2, the source untouched ---------------------------------------
+head -c 100000 /dev/urandom > "$TMP/noise.iso"
+run media "$TMP/noise.iso" --output "$TMP/n.iso" --driver "$PKG" --force-unsigned
+expect_status "media: a file that is no ISO: exit 2" 2
+expect_err "...says so" 'not an ISO image'
+head -c 300000 "$SRC" > "$TMP/cut.iso"
+run media "$TMP/cut.iso" --output "$TMP/n.iso" --driver "$PKG" --force-unsigned
+expect_status "media: a cut-short ISO: exit 2" 2
+mkdir -p "$TMP/nowim/sources"
+cp -a "$M/boot" "$TMP/nowim/"
+xorriso -as mkisofs -quiet -J -o "$TMP/nowim.iso" "$TMP/nowim" 2>/dev/null
+run media "$TMP/nowim.iso" --output "$TMP/n.iso" --driver "$PKG" --force-unsigned
+expect_status "media: an ISO without sources/install.wim: exit 2" 2
+expect_err "...names what is missing" 'no sources/install.wim in it'
+[ -e "$TMP/n.iso" ] && not_ok "refused media: no output" "n.iso exists" || ok "refused media: no output"
+run media "$SRC" --in-place --driver "$PKG" --force-unsigned
+expect_status "media ISO --in-place: a usage error" 2
+expect_err "...says an ISO is never written" 'an ISO is never written'
+run media "$SRC" --driver "$PKG" --force-unsigned
+expect_status "media without --output or --in-place: a usage error" 2
+run media "$SRC" --output "$SRC" --driver "$PKG" --force-unsigned
+expect_status "media --output SOURCE: a usage error" 2
+[ "$(sha256sum "$SRC" | cut -d' ' -f1)" = "$src_sum" ] && ok "refusals: the source ISO is unchanged" || not_ok "source after refusals" "changed"
