@@ -33,6 +33,7 @@
 
 #include "encoding.h"
 #include "fileutil.h"
+#include "secdesc.h"
 
 #define BOOT_SECTOR_SIZE 512
 #define MAX_CLUSTER_SIZE (2u << 20)
@@ -868,17 +869,56 @@ static ost_status write_failed(struct ost_ntfsfs *fs, const char *path, const ch
     return read_failed(fs, path, what, err);
 }
 
-/* The security id Windows would give a new child of dir (ACE inheritance
- * computed by libntfs-3g, as its driver's "inherit" option does). With
- * no user mapping and uid 0 the owner and group are Administrators, as for
- * a file an administrator creates. */
-static le32 inherited_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
+static struct SECURITY_CONTEXT security_context(struct ost_ntfsfs *fs)
 {
     struct SECURITY_CONTEXT scx;
     memset(&scx, 0, sizeof scx);
     scx.vol = fs->vol;
     scx.pseccache = &fs->seccache;
+    return scx;
+}
+
+/* A security id to create a child of dir with, before its own descriptor
+ * is set: the folder's own, which is in $Secure already, so nothing is
+ * added that no file uses. libntfs-3g's inherited id only when the folder
+ * has none (a descriptor of the NTFS 1.x kind, in the folder's record). */
+static le32 creation_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
+{
+    if (dir->security_id)
+        return dir->security_id;
+    struct SECURITY_CONTEXT scx = security_context(fs);
     return ntfs_inherited_id(&scx, dir, fordir);
+}
+
+/* Gives ni, new in dir, the descriptor Windows would (secdesc.h):
+ * libntfs-3g's ntfs_inherited_id leaves NO_PROPAGATE_INHERIT_ACE on
+ * inherited ACEs, maps no generic rights of CREATOR OWNER's ACEs, splits
+ * no ACE with generic rights, and inherits no SACL. With no user mapping,
+ * as libntfs-3g does for uid 0, the owner and group are Administrators, as
+ * for a file an administrator creates. */
+static ost_status set_inherited_descriptor(struct ost_ntfsfs *fs, ntfs_inode *dir, ntfs_inode *ni, bool fordir,
+                                           const char *shown, struct ost_error *err)
+{
+    struct SECURITY_CONTEXT scx = security_context(fs);
+    int n = ntfs_get_ntfs_acl(&scx, dir, NULL, 0);
+    if (n <= 0)
+        return write_failed(fs, shown, "read the security descriptor of its folder", err);
+    char *parent = ost_xmalloc((size_t)n);
+    ost_status st = OST_OK;
+    if (ntfs_get_ntfs_acl(&scx, dir, parent, (size_t)n) != n)
+        st = write_failed(fs, shown, "read the security descriptor of its folder", err);
+    uint8_t *sd = NULL;
+    size_t sd_n = 0;
+    if (st == OST_OK) {
+        char *name = ost_xasprintf("%s: %s: the security descriptor of its folder", fs->bio->name, shown);
+        st = ost_sd_inherit(name, (const uint8_t *)parent, (size_t)n, fordir, OST_SID_ADMINISTRATORS,
+                            OST_SID_ADMINISTRATORS, &sd, &sd_n, err);
+        free(name);
+    }
+    if (st == OST_OK && ntfs_set_ntfs_acl(&scx, ni, (const char *)sd, sd_n, 0) != 0)
+        st = write_failed(fs, shown, "set its security descriptor", err);
+    free(sd), free(parent);
+    return st;
 }
 
 /* A name Windows can open ("Naming Files, Paths, and Namespaces",
@@ -904,13 +944,18 @@ static ntfs_inode *create_child(struct ost_ntfsfs *fs, ntfs_inode *dir, const ch
         ost_fail(err, OST_ERR_USAGE, "%s: %s: not a name Windows can open", fs->bio->name, shown);
         return NULL;
     }
-    le32 securid = inherited_id(fs, dir, fordir);
+    le32 securid = creation_id(fs, dir, fordir);
     ntfs_inode *ni = NULL;
     if (!securid)
         write_failed(fs, shown, "compute the security descriptor inherited from its folder", err);
     else if (!(ni = ntfs_create(dir, securid, u, (u8)len, fordir ? S_IFDIR : S_IFREG)))
         write_failed(fs, shown, fordir ? "create the folder" : "create the file", err);
     free(u);
+    if (ni && set_inherited_descriptor(fs, dir, ni, fordir, shown, err) != OST_OK) {
+        /* the entry stays, with its folder's descriptor; the write fails */
+        ntfs_inode_close(ni);
+        return NULL;
+    }
     if (ni && fordir) {
         /* a folder Windows creates carries no archive bit */
         ni->flags &= ~FILE_ATTR_ARCHIVE;
