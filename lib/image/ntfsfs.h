@@ -21,11 +21,14 @@
  * file) is not followed: stat says -1, reading or writing says why.
  *
  * New files and folders get what Windows would give them there: the
- * security descriptor inherited from their folder (ACEs with
- * OBJECT_INHERIT/CONTAINER_INHERIT, per "How Security Descriptors and
- * ACLs Are Inherited", https://learn.microsoft.com/en-us/windows/win32/secauthz/ace-inheritance-rules)
- * and FILE_ATTRIBUTE_ARCHIVE; a replaced file keeps its descriptor and
- * attributes, and only its data changes.
+ * security descriptor inherited from their folder, computed by secdesc.h
+ * ("ACE Inheritance Rules",
+ * https://learn.microsoft.com/en-us/windows/win32/secauthz/ace-inheritance-rules:
+ * INHERITED_ACE, SE_DACL_AUTO_INHERITED, generic rights and CREATOR
+ * OWNER/GROUP mapped, an inherited SACL), owned by Administrators as an
+ * administrator's new file is, and FILE_ATTRIBUTE_ARCHIVE (a folder none);
+ * a replaced file keeps its descriptor and attributes, and only its data
+ * changes.
  */
 #ifndef OST_NTFSFS_H
 #define OST_NTFSFS_H
