@@ -890,14 +890,14 @@ static le32 creation_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
     return ntfs_inherited_id(&scx, dir, fordir);
 }
 
-/* Gives ni, new in dir, the descriptor Windows would (secdesc.h):
- * libntfs-3g's ntfs_inherited_id leaves NO_PROPAGATE_INHERIT_ACE on
+/* The descriptor Windows would give a new child of dir (secdesc.h), into
+ * *sd: libntfs-3g's ntfs_inherited_id leaves NO_PROPAGATE_INHERIT_ACE on
  * inherited ACEs, maps no generic rights of CREATOR OWNER's ACEs, splits
  * no ACE with generic rights, and inherits no SACL. With no user mapping,
  * as libntfs-3g does for uid 0, the owner and group are Administrators, as
  * for a file an administrator creates. */
-static ost_status set_inherited_descriptor(struct ost_ntfsfs *fs, ntfs_inode *dir, ntfs_inode *ni, bool fordir,
-                                           const char *shown, struct ost_error *err)
+static ost_status inherited_descriptor(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir, const char *shown,
+                                       uint8_t **sd, size_t *sd_n, struct ost_error *err)
 {
     struct SECURITY_CONTEXT scx = security_context(fs);
     int n = ntfs_get_ntfs_acl(&scx, dir, NULL, 0);
@@ -907,17 +907,13 @@ static ost_status set_inherited_descriptor(struct ost_ntfsfs *fs, ntfs_inode *di
     ost_status st = OST_OK;
     if (ntfs_get_ntfs_acl(&scx, dir, parent, (size_t)n) != n)
         st = write_failed(fs, shown, "read the security descriptor of its folder", err);
-    uint8_t *sd = NULL;
-    size_t sd_n = 0;
     if (st == OST_OK) {
         char *name = ost_xasprintf("%s: %s: the security descriptor of its folder", fs->bio->name, shown);
         st = ost_sd_inherit(name, (const uint8_t *)parent, (size_t)n, fordir, OST_SID_ADMINISTRATORS,
-                            OST_SID_ADMINISTRATORS, &sd, &sd_n, err);
+                            OST_SID_ADMINISTRATORS, sd, sd_n, err);
         free(name);
     }
-    if (st == OST_OK && ntfs_set_ntfs_acl(&scx, ni, (const char *)sd, sd_n, 0) != 0)
-        st = write_failed(fs, shown, "set its security descriptor", err);
-    free(sd), free(parent);
+    free(parent);
     return st;
 }
 
@@ -944,6 +940,15 @@ static ntfs_inode *create_child(struct ost_ntfsfs *fs, ntfs_inode *dir, const ch
         ost_fail(err, OST_ERR_USAGE, "%s: %s: not a name Windows can open", fs->bio->name, shown);
         return NULL;
     }
+    /* computed first: a folder whose descriptor cannot be read or is
+     * malformed gets no child at all */
+    uint8_t *sd = NULL;
+    size_t sd_n = 0;
+    if (inherited_descriptor(fs, dir, fordir, shown, &sd, &sd_n, err) != OST_OK) {
+        free(u);
+        return NULL;
+    }
+    struct SECURITY_CONTEXT scx = security_context(fs);
     le32 securid = creation_id(fs, dir, fordir);
     ntfs_inode *ni = NULL;
     if (!securid)
@@ -951,11 +956,13 @@ static ntfs_inode *create_child(struct ost_ntfsfs *fs, ntfs_inode *dir, const ch
     else if (!(ni = ntfs_create(dir, securid, u, (u8)len, fordir ? S_IFDIR : S_IFREG)))
         write_failed(fs, shown, fordir ? "create the folder" : "create the file", err);
     free(u);
-    if (ni && set_inherited_descriptor(fs, dir, ni, fordir, shown, err) != OST_OK) {
+    if (ni && ntfs_set_ntfs_acl(&scx, ni, (const char *)sd, sd_n, 0) != 0) {
         /* the entry stays, with its folder's descriptor; the write fails */
+        write_failed(fs, shown, "set its security descriptor", err);
         ntfs_inode_close(ni);
-        return NULL;
+        ni = NULL;
     }
+    free(sd);
     if (ni && fordir) {
         /* a folder Windows creates carries no archive bit */
         ni->flags &= ~FILE_ATTR_ARCHIVE;
