@@ -228,9 +228,10 @@ static size_t folder_sd(uint8_t *out)
      * Windows's own folders */
     ost_put_le16(p + 2, 0x8404);
     ost_put_le32(p + 16, (uint32_t)pos);
-    p[pos] = 2;
+    p[pos] = 2, p[pos + 1] = 0;
     ost_put_le16(p + pos + 2, (uint16_t)(8 + aces.len));
     ost_put_le16(p + pos + 4, 2);
+    ost_put_le16(p + pos + 6, 0);
     memcpy(p + pos + 8, aces.data, aces.len);
     pos += 8 + aces.len;
     ost_put_le32(p + 4, (uint32_t)pos);
@@ -816,6 +817,50 @@ static void test_new_entries_inherit_like_windows(void **state)
     free(src);
 }
 
+static void test_get_set_descriptor(void **state)
+{
+    SKIP_WITHOUT_TOOLS();
+    struct fixture *f = *state;
+    windows_volume(f);
+    uint8_t want[256];
+    size_t want_n = folder_sd(want);
+    struct ost_ntfsfs *fs = open_fs(f, true);
+    struct ost_error err;
+    uint8_t *sd;
+    size_t n;
+    assert_ost_ok(ost_ntfsfs_get_descriptor(fs, "WINDOWS", &sd, &n, &err), &err);
+    assert_int_equal(n, want_n);
+    assert_memory_equal(sd, want, n);
+    free(sd);
+    /* the hive gets the folder's descriptor with its first ACE inheritable by nothing */
+    want[20 + 8 + 1] = 0;
+    assert_ost_ok(ost_ntfsfs_set_descriptor(fs, "Windows\\System32\\config\\SYSTEM", want, want_n, &err), &err);
+    uint8_t bad[256];
+    memcpy(bad, want, want_n);
+    ost_put_le32(bad + 4, 250); /* the owner past the end */
+    assert_int_equal(ost_ntfsfs_set_descriptor(fs, "Windows", bad, want_n, &err), OST_ERR_USAGE);
+    assert_non_null(strstr(err.message, "not a valid security descriptor"));
+    assert_int_not_equal(ost_ntfsfs_get_descriptor(fs, "Windows\\absent", &sd, &n, &err), OST_OK);
+    assert_null(sd);
+    close_fs(f, fs);
+    fs = open_fs(f, false);
+    assert_int_equal(ost_ntfsfs_set_descriptor(fs, "Windows", want, want_n, &err), OST_ERR_USAGE);
+    close_fs(f, fs);
+
+    assert_ntfsfix_clean(f->vol);
+    ntfs_volume *v = ntfs_mount(f->vol, NTFS_MNT_RDONLY);
+    assert_non_null(v);
+    uint8_t got[512];
+    uint32_t attrs;
+    size_t got_n = get_sd(v, "/Windows/System32/config/SYSTEM", got, sizeof got, &attrs);
+    assert_int_equal(got_n, want_n);
+    assert_memory_equal(got, want, want_n);
+    got_n = get_sd(v, "/Windows", got, sizeof got, &attrs);
+    assert_int_equal(got_n, want_n);
+    assert_int_equal(got[20 + 8 + 1], OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE); /* unchanged */
+    assert_int_equal(ntfs_umount(v, FALSE), 0);
+}
+
 static void test_replace_keeps_descriptor(void **state)
 {
     SKIP_WITHOUT_TOOLS();
@@ -1374,6 +1419,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_dir_leaves_out_dos_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_new_file_inherits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_entries_inherit_like_windows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_set_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_keeps_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_and_encrypted, setup, teardown),

@@ -890,6 +890,25 @@ static le32 creation_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
     return ntfs_inherited_id(&scx, dir, fordir);
 }
 
+/* ni's self-relative descriptor, malloc'd. */
+static ost_status read_descriptor(struct ost_ntfsfs *fs, ntfs_inode *ni, const char *path, const char *whose,
+                                  char **sd, size_t *n, struct ost_error *err)
+{
+    struct SECURITY_CONTEXT scx = security_context(fs);
+    int len = ntfs_get_ntfs_acl(&scx, ni, NULL, 0);
+    char *buf = len > 0 ? ost_xmalloc((size_t)len) : NULL;
+    if (!buf || ntfs_get_ntfs_acl(&scx, ni, buf, (size_t)len) != len) {
+        free(buf);
+        char *what = ost_xasprintf("read the security descriptor of %s", whose);
+        ost_status st = read_failed(fs, path, what, err);
+        free(what);
+        return st;
+    }
+    *sd = buf;
+    *n = (size_t)len;
+    return OST_OK;
+}
+
 /* The descriptor Windows would give a new child of dir (secdesc.h), into
  * *sd: libntfs-3g's ntfs_inherited_id leaves NO_PROPAGATE_INHERIT_ACE on
  * inherited ACEs, maps no generic rights of CREATOR OWNER's ACEs, splits
@@ -899,21 +918,15 @@ static le32 creation_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
 static ost_status inherited_descriptor(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir, const char *shown,
                                        uint8_t **sd, size_t *sd_n, struct ost_error *err)
 {
-    struct SECURITY_CONTEXT scx = security_context(fs);
-    int n = ntfs_get_ntfs_acl(&scx, dir, NULL, 0);
-    if (n <= 0)
-        return write_failed(fs, shown, "read the security descriptor of its folder", err);
-    char *parent = ost_xmalloc((size_t)n);
-    ost_status st = OST_OK;
-    if (ntfs_get_ntfs_acl(&scx, dir, parent, (size_t)n) != n)
-        st = write_failed(fs, shown, "read the security descriptor of its folder", err);
-    if (st == OST_OK) {
-        char *name = ost_xasprintf("%s: %s: the security descriptor of its folder", fs->bio->name, shown);
-        st = ost_sd_inherit(name, (const uint8_t *)parent, (size_t)n, fordir, OST_SID_ADMINISTRATORS,
-                            OST_SID_ADMINISTRATORS, sd, sd_n, err);
-        free(name);
-    }
-    free(parent);
+    char *parent;
+    size_t n;
+    ost_status st = read_descriptor(fs, dir, shown, "its folder", &parent, &n, err);
+    if (st != OST_OK)
+        return st;
+    char *name = ost_xasprintf("%s: %s: the security descriptor of its folder", fs->bio->name, shown);
+    st = ost_sd_inherit(name, (const uint8_t *)parent, n, fordir, OST_SID_ADMINISTRATORS, OST_SID_ADMINISTRATORS, sd,
+                        sd_n, err);
+    free(name), free(parent);
     return st;
 }
 
@@ -1122,6 +1135,37 @@ ost_status ost_ntfsfs_remove_file(struct ost_ntfsfs *fs, const char *path, struc
 ost_status ost_ntfsfs_remove_dir(struct ost_ntfsfs *fs, const char *path, struct ost_error *err)
 {
     return remove_entry(fs, path, true, err);
+}
+
+ost_status ost_ntfsfs_get_descriptor(struct ost_ntfsfs *fs, const char *path, uint8_t **sd, size_t *n,
+                                    struct ost_error *err)
+{
+    *sd = NULL, *n = 0;
+    struct walk w;
+    walk_path(fs, path, &w);
+    ost_status st = w.end == WALK_FOUND ? OST_OK : walk_fail(fs, &w, path, err);
+    char *buf = NULL;
+    if (st == OST_OK && (st = read_descriptor(fs, w.ni, path, "it", &buf, n, err)) == OST_OK)
+        *sd = (uint8_t *)buf;
+    walk_done(&w);
+    return st;
+}
+
+ost_status ost_ntfsfs_set_descriptor(struct ost_ntfsfs *fs, const char *path, const uint8_t *sd, size_t n,
+                                    struct ost_error *err)
+{
+    if (!fs->writable)
+        return ost_fail(err, OST_ERR_USAGE, "%s: %s: the volume was opened read-only", fs->bio->name, path);
+    struct walk w;
+    walk_path(fs, path, &w);
+    ost_status st = w.end == WALK_FOUND ? OST_OK : walk_fail(fs, &w, path, err);
+    struct SECURITY_CONTEXT scx = security_context(fs);
+    if (st == OST_OK && ntfs_set_ntfs_acl(&scx, w.ni, (const char *)sd, n, 0) != 0)
+        st = !fs->dev.failed && errno == EINVAL
+                 ? ost_fail(err, OST_ERR_USAGE, "%s: %s: not a valid security descriptor", fs->bio->name, path)
+                 : write_failed(fs, path, "set its security descriptor", err);
+    walk_done(&w);
+    return st;
 }
 
 ost_status ost_ntfsfs_close(struct ost_ntfsfs *fs, struct ost_error *err)

@@ -82,6 +82,12 @@ ost_status ost_ntfsfs_write_file(struct ost_ntfsfs *fs, const char *path, const 
 ost_status ost_ntfsfs_remove_file(struct ost_ntfsfs *fs, const char *path, struct ost_error *err);
 /* Removes an empty folder; one that is not empty is left, and OST_OK. */
 ost_status ost_ntfsfs_remove_dir(struct ost_ntfsfs *fs, const char *path, struct ost_error *err);
+/* The self-relative security descriptor of path (malloc'd), and setting
+ * one (checked by libntfs-3g: OST_ERR_USAGE when malformed). */
+ost_status ost_ntfsfs_get_descriptor(struct ost_ntfsfs *fs, const char *path, uint8_t **sd, size_t *n,
+                                    struct ost_error *err);
+ost_status ost_ntfsfs_set_descriptor(struct ost_ntfsfs *fs, const char *path, const uint8_t *sd, size_t n,
+                                    struct ost_error *err);
 /* Unmounts (writing everything libntfs-3g holds) and flushes vol;
  * reports what failed. The handle is freed either way. */
 ost_status ost_ntfsfs_close(struct ost_ntfsfs *fs, struct ost_error *err);
