@@ -910,9 +910,11 @@ static ost_status read_descriptor(struct ost_ntfsfs *fs, ntfs_inode *ni, const c
 }
 
 /* The descriptor Windows would give a new child of dir (secdesc.h), into
- * *sd: libntfs-3g's ntfs_inherited_id leaves NO_PROPAGATE_INHERIT_ACE on
- * inherited ACEs, maps no generic rights of CREATOR OWNER's ACEs, splits
- * no ACE with generic rights, and inherits no SACL. With no user mapping,
+ * *sd: libntfs-3g's ntfs_inherited_id (2022.10) marks nothing
+ * INHERITED_ACE below a folder without SE_DACL_AUTO_INHERITED (one that
+ * libntfs-3g or wimlib made), leaves NO_PROPAGATE_INHERIT_ACE on inherited
+ * ACEs, maps no generic rights of CREATOR OWNER's ACEs, and inherits no
+ * SACL. With no user mapping,
  * as libntfs-3g does for uid 0, the owner and group are Administrators, as
  * for a file an administrator creates. */
 static ost_status inherited_descriptor(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir, const char *shown,
