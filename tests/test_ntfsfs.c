@@ -228,9 +228,10 @@ static size_t folder_sd(uint8_t *out)
      * Windows's own folders */
     ost_put_le16(p + 2, 0x8404);
     ost_put_le32(p + 16, (uint32_t)pos);
-    p[pos] = 2;
+    p[pos] = 2, p[pos + 1] = 0;
     ost_put_le16(p + pos + 2, (uint16_t)(8 + aces.len));
     ost_put_le16(p + pos + 4, 2);
+    ost_put_le16(p + pos + 6, 0);
     memcpy(p + pos + 8, aces.data, aces.len);
     pos += 8 + aces.len;
     ost_put_le32(p + 4, (uint32_t)pos);
@@ -507,6 +508,357 @@ static void test_write_new_file_inherits(void **state)
     assert_true(passes_on);
     assert_int_equal(ntfs_umount(v, FALSE), 0);
     free(content), free(src);
+}
+
+/* --- inheritance as Windows does it ---------------------------------------- */
+
+static const uint8_t SID_EVERYONE[] = {1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
+static const uint8_t SID_CREATOR_OWNER[] = {1, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0};
+static const uint8_t SID_CREATOR_GROUP[] = {1, 1, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0};
+/* ALL APPLICATION PACKAGES, S-1-15-2-1 */
+static const uint8_t SID_APP_PACKAGES[] = {1, 2, 0, 0, 0, 0, 0, 15, 2, 0, 0, 0, 1, 0, 0, 0};
+/* NT SERVICE\TrustedInstaller, S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464 */
+static const uint8_t SID_TRUSTED_INSTALLER[] = {1,    6,    0,    0,    0,    0,    0,    5,    80,   0,    0,    0,
+                                                0xb5, 0x89, 0xfb, 0x38, 0x19, 0x84, 0xc2, 0xcb, 0x5c, 0x6c, 0x23, 0x6d,
+                                                0x57, 0x00, 0x77, 0x6e, 0xc0, 0x02, 0x64, 0x87};
+
+#define SID(s) s, sizeof s
+#define GA 0x10000000u
+#define GX 0x20000000u
+#define GW 0x40000000u
+#define GR 0x80000000u
+#define FA 0x1F01FFu    /* FILE_ALL_ACCESS */
+#define FRX 0x1200A9u   /* FILE_GENERIC_READ | FILE_GENERIC_EXECUTE */
+#define FW 0x120116u    /* FILE_GENERIC_WRITE */
+#define ID INHERITED_ACE
+#define OI OBJECT_INHERIT_ACE
+#define CI CONTAINER_INHERIT_ACE
+#define NP NO_PROPAGATE_INHERIT_ACE
+#define IO INHERIT_ONLY_ACE
+#define FAILED 0x80 /* FAILED_ACCESS_ACE_FLAG */
+
+struct tace {
+    uint8_t type, flags;
+    uint32_t mask;
+    const uint8_t *sid;
+    size_t sid_len;
+};
+
+static void put_acl(uint8_t *sd, size_t *pos, unsigned field, const struct tace *a, size_t n)
+{
+    ost_put_le32(sd + field, (uint32_t)*pos);
+    uint8_t *acl = sd + *pos;
+    size_t at = 8;
+    for (size_t i = 0; i < n; i++) {
+        acl[at] = a[i].type, acl[at + 1] = a[i].flags;
+        ost_put_le16(acl + at + 2, (uint16_t)(8 + a[i].sid_len));
+        ost_put_le32(acl + at + 4, a[i].mask);
+        memcpy(acl + at + 8, a[i].sid, a[i].sid_len);
+        at += 8 + a[i].sid_len;
+    }
+    acl[0] = 2, acl[1] = 0;
+    ost_put_le16(acl + 2, (uint16_t)at);
+    ost_put_le16(acl + 4, (uint16_t)n);
+    ost_put_le16(acl + 6, 0);
+    *pos += at;
+}
+
+/* A self-relative descriptor as Windows lays it out: SACL, DACL, owner, group. */
+static size_t make_sd(uint8_t *sd, uint16_t control, const uint8_t *owner, size_t owner_len, const uint8_t *group,
+                      size_t group_len, const struct tace *dacl, size_t dn, const struct tace *sacl, size_t sn)
+{
+    memset(sd, 0, 20);
+    sd[0] = 1;
+    ost_put_le16(sd + 2, control);
+    size_t pos = 20;
+    if (sn)
+        put_acl(sd, &pos, 12, sacl, sn);
+    put_acl(sd, &pos, 16, dacl, dn);
+    ost_put_le32(sd + 4, (uint32_t)pos);
+    memcpy(sd + pos, owner, owner_len), pos += owner_len;
+    ost_put_le32(sd + 8, (uint32_t)pos);
+    memcpy(sd + pos, group, group_len), pos += group_len;
+    return pos;
+}
+
+static char *describe_acl(const uint8_t *sd, size_t n, unsigned field)
+{
+    struct ost_buf b = {0};
+    uint32_t off = ost_le32(sd + field);
+    if (!off) {
+        ost_buf_add(&b, "none", 5);
+        return ost_buf_steal(&b);
+    }
+    assert_true(off + 8 <= n);
+    unsigned count = ost_le16(sd + off + 4);
+    size_t pos = off + 8;
+    for (unsigned i = 0; i < count; i++) {
+        assert_true(pos + 8 <= n);
+        unsigned size = ost_le16(sd + pos + 2);
+        assert_true(size >= 8 && pos + size <= n);
+        char *one = ost_xasprintf("(type %u flags 0x%02x mask 0x%08x sid-len %u sub0 %u last %u) ", sd[pos],
+                                  sd[pos + 1], ost_le32(sd + pos + 4), size - 8, size >= 20 ? ost_le32(sd + pos + 16) : 0,
+                                  ost_le32(sd + pos + size - 4));
+        ost_buf_add(&b, one, strlen(one));
+        free(one);
+        pos += size;
+    }
+    ost_buf_add(&b, "", 1);
+    return ost_buf_steal(&b);
+}
+
+/* got must hold exactly these control bits, owner, group and ACEs in order. */
+static void assert_sd(const char *what, const uint8_t *got, size_t got_n, const uint8_t *want, size_t want_n)
+{
+    bool same_control = ost_le16(got + 2) == ost_le16(want + 2);
+    uint32_t go = ost_le32(got + 4), gg = ost_le32(got + 8), wo = ost_le32(want + 4), wg = ost_le32(want + 8);
+    size_t ol = 8 + 4u * want[wo + 1], gl = 8 + 4u * want[wg + 1];
+    bool same_owner = go && go + ol <= got_n && !memcmp(got + go, want + wo, ol);
+    bool same_group = gg && gg + gl <= got_n && !memcmp(got + gg, want + wg, gl);
+    char *gd = describe_acl(got, got_n, 16), *wd = describe_acl(want, want_n, 16);
+    char *gs = describe_acl(got, got_n, 12), *ws = describe_acl(want, want_n, 12);
+    if (!same_control || !same_owner || !same_group || strcmp(gd, wd) || strcmp(gs, ws))
+        fail_msg("%s: control 0x%04x (want 0x%04x), owner %s (S-1-%u-%u...-%u), group %s (S-1-%u-%u...-%u)\n"
+                 " DACL %s\n want %s\n SACL %s\n want %s",
+                 what, ost_le16(got + 2), ost_le16(want + 2), same_owner ? "ok" : "differs", got[go + 7],
+                 ost_le32(got + go + 8), ost_le32(got + go + 4 + 4u * got[go + 1]), same_group ? "ok" : "differs",
+                 got[gg + 7], ost_le32(got + gg + 8), ost_le32(got + gg + 4 + 4u * got[gg + 1]), gd, wd, gs, ws);
+    free(gd), free(wd), free(gs), free(ws);
+}
+
+/* ntfssecaudit (ntfs-3g), reading the volume on its own: the descriptor of
+ * path as it dumps it, in bytes. */
+static size_t secaudit_sd(const char *vol, const char *path, uint8_t *sd, size_t cap)
+{
+    char *cmd = ost_xasprintf("ntfssecaudit -v '%s' '%s' 2>&1", vol, path);
+    int rc;
+    char *out = run(cmd, &rc);
+    if (rc != 0)
+        fail_msg("%s: rc %d\n%s", cmd, rc, out);
+    /* hex dump lines: offset (6 hex digits), then groups of hex digits */
+    size_t n = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (p == line || strspn(p, "0123456789abcdef") != 6 || (p[6] != ' ' && p[6] != '\t'))
+            continue;
+        p += 6;
+        for (;;) {
+            while (*p == ' ' || *p == '\t')
+                p++;
+            size_t digits = strspn(p, "0123456789abcdef");
+            if (!digits || digits % 2)
+                break;
+            for (size_t k = 0; k < digits && n < cap; k += 2) {
+                char byte[3] = {p[k], p[k + 1], 0};
+                sd[n++] = (uint8_t)strtoul(byte, NULL, 16);
+            }
+            p += digits;
+        }
+    }
+    free(out), free(cmd);
+    return n;
+}
+
+/* C:\Windows as Windows ships it (its DACL read with icacls, protected) and
+ * a folder exercising every inheritance flag, with an audit SACL: what a
+ * new file and a new folder below each get, written out by hand from "ACE
+ * Inheritance Rules" (https://learn.microsoft.com/en-us/windows/win32/secauthz/ace-inheritance-rules):
+ * INHERITED_ACE on every inherited ACE, generic rights and CREATOR
+ * OWNER/GROUP mapped in effective ACEs, a folder given an inherit-only
+ * copy of an ACE with generic information, SE_DACL_AUTO_INHERITED and
+ * SE_SACL_AUTO_INHERITED in the control. */
+static void test_new_entries_inherit_like_windows(void **state)
+{
+    SKIP_WITHOUT_TOOLS();
+    struct fixture *f = *state;
+    f->vol = make_volume(f->dir, "vol.img", "TESTVOL");
+
+    static const struct tace windows[] = {
+        {0, 0, 0x1301BF, SID(SID_SYSTEM)},
+        {0, OI | CI | IO, GA, SID(SID_SYSTEM)},
+        {0, 0, 0x1301BF, SID(SID_ADMINS)},
+        {0, OI | CI | IO, GA, SID(SID_ADMINS)},
+        {0, 0, FRX, SID(SID_USERS)},
+        {0, OI | CI | IO, GR | GX, SID(SID_USERS)},
+        {0, OI | CI | IO, GA, SID(SID_CREATOR_OWNER)},
+        {0, 0, FRX, SID(SID_APP_PACKAGES)},
+        {0, OI | CI | IO, GR | GX, SID(SID_APP_PACKAGES)},
+        {0, 0, FA, SID(SID_TRUSTED_INSTALLER)},
+        {0, CI | IO, GA, SID(SID_TRUSTED_INSTALLER)},
+    };
+    static const struct tace windows_file[] = {
+        {0, ID, FA, SID(SID_SYSTEM)},           {0, ID, FA, SID(SID_ADMINS)},
+        {0, ID, FRX, SID(SID_USERS)},           {0, ID, FA, SID(SID_ADMINS)}, /* the owner */
+        {0, ID, FRX, SID(SID_APP_PACKAGES)},
+    };
+    static const struct tace windows_folder[] = {
+        {0, ID, FA, SID(SID_SYSTEM)},
+        {0, ID | OI | CI | IO, GA, SID(SID_SYSTEM)},
+        {0, ID, FA, SID(SID_ADMINS)},
+        {0, ID | OI | CI | IO, GA, SID(SID_ADMINS)},
+        {0, ID, FRX, SID(SID_USERS)},
+        {0, ID | OI | CI | IO, GR | GX, SID(SID_USERS)},
+        {0, ID, FA, SID(SID_ADMINS)}, /* the owner */
+        {0, ID | OI | CI | IO, GA, SID(SID_CREATOR_OWNER)},
+        {0, ID, FRX, SID(SID_APP_PACKAGES)},
+        {0, ID | OI | CI | IO, GR | GX, SID(SID_APP_PACKAGES)},
+        {0, ID, FA, SID(SID_TRUSTED_INSTALLER)},
+        {0, ID | CI | IO, GA, SID(SID_TRUSTED_INSTALLER)},
+    };
+    static const struct tace mixed[] = {
+        {1, OI | CI, 0x40000, SID(SID_USERS)}, /* a deny ACE keeps its place */
+        {0, OI, FRX, SID(SID_USERS)},
+        {0, CI, 0x1301BF, SID(SID_USERS)},
+        {0, OI | CI | NP, FA, SID(SID_ADMINS)},
+        {0, OI | NP, 0x120089, SID(SID_SYSTEM)},
+        {0, CI | NP, 0x120089, SID(SID_SYSTEM)},
+        {0, 0, FA, SID(SID_SYSTEM)},
+        {0, ID | OI | CI, FA, SID(SID_SYSTEM)},
+        {0, OI | CI | IO, FA, SID(SID_CREATOR_GROUP)},
+        {0, OI | CI | NP | IO, GW, SID(SID_CREATOR_OWNER)},
+    };
+    static const struct tace mixed_sacl[] = {
+        {2, OI | CI | FAILED, 0x10000, SID(SID_EVERYONE)},
+        {2, 0x40, 0x10000, SID(SID_EVERYONE)},
+    };
+    static const struct tace mixed_file[] = {
+        {1, ID, 0x40000, SID(SID_USERS)}, {0, ID, FRX, SID(SID_USERS)},     {0, ID, FA, SID(SID_ADMINS)},
+        {0, ID, 0x120089, SID(SID_SYSTEM)}, {0, ID, FA, SID(SID_SYSTEM)},   {0, ID, FA, SID(SID_ADMINS)}, /* the group */
+        {0, ID, FW, SID(SID_ADMINS)},                                        /* the owner */
+    };
+    static const struct tace mixed_folder[] = {
+        {1, ID | OI | CI, 0x40000, SID(SID_USERS)},
+        {0, ID | OI | IO, FRX, SID(SID_USERS)},
+        {0, ID | CI, 0x1301BF, SID(SID_USERS)},
+        {0, ID, FA, SID(SID_ADMINS)},
+        {0, ID, 0x120089, SID(SID_SYSTEM)},
+        {0, ID | OI | CI, FA, SID(SID_SYSTEM)},
+        {0, ID, FA, SID(SID_ADMINS)}, /* the group */
+        {0, ID | OI | CI | IO, FA, SID(SID_CREATOR_GROUP)},
+        {0, ID, FW, SID(SID_ADMINS)}, /* the owner; not passed on */
+    };
+    static const struct tace inherited_sacl_file[] = {{2, ID | FAILED, 0x10000, SID(SID_EVERYONE)}};
+    static const struct tace inherited_sacl_folder[] = {{2, ID | OI | CI | FAILED, 0x10000, SID(SID_EVERYONE)}};
+#define N(a) a, sizeof a / sizeof a[0]
+    uint8_t parent[1024], want[1024], got[1024];
+    ntfs_volume *v = mount_rw(f->vol);
+    /* SE_SELF_RELATIVE | SE_DACL_PROTECTED | SE_DACL_AUTO_INHERITED | SE_DACL_PRESENT */
+    size_t n = make_sd(parent, 0x9404, SID(SID_TRUSTED_INSTALLER), SID(SID_TRUSTED_INSTALLER), N(windows), NULL, 0);
+    set_sd(v, "Windows", S_IFDIR, parent, n);
+    /* the same with SE_SACL_PRESENT and SE_SACL_AUTO_INHERITED, not protected */
+    n = make_sd(parent, 0x8C14, SID(SID_ADMINS), SID(SID_SYSTEM), N(mixed), N(mixed_sacl));
+    set_sd(v, "Mixed", S_IFDIR, parent, n);
+    assert_int_equal(ntfs_umount(v, FALSE), 0);
+
+    char *src = ost_path_join(f->dir, "a.inf");
+    t_write(src, "x", 1);
+    struct ost_ntfsfs *fs = open_fs(f, true);
+    struct ost_error err;
+    assert_ost_ok(ost_ntfsfs_write_file(fs, "Windows\\INF\\a.inf", src, &err), &err);
+    assert_ost_ok(ost_ntfsfs_write_file(fs, "Windows\\b.inf", src, &err), &err);
+    assert_ost_ok(ost_ntfsfs_write_file(fs, "Mixed\\Sub\\a.inf", src, &err), &err);
+    assert_ost_ok(ost_ntfsfs_write_file(fs, "Mixed\\b.inf", src, &err), &err);
+    close_fs(f, fs);
+    assert_ntfsfix_clean(f->vol);
+
+    static const struct {
+        const char *path;
+        bool folder, in_windows;
+    } cases[] = {
+        {"/Windows/b.inf", false, true}, {"/Windows/INF", true, true}, {"/Mixed/b.inf", false, false},
+        {"/Mixed/Sub", true, false},
+    };
+    bool audit = access("/usr/bin/ntfssecaudit", X_OK) == 0;
+    if (!audit)
+        fprintf(stderr, "skip: ntfssecaudit (ntfs-3g) not installed; descriptors read with libntfs-3g only\n");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const bool d = cases[i].folder;
+        if (cases[i].in_windows)
+            n = d ? make_sd(want, 0x8404, SID(SID_ADMINS), SID(SID_ADMINS), N(windows_folder),
+                            NULL, 0)
+                  : make_sd(want, 0x8404, SID(SID_ADMINS), SID(SID_ADMINS), N(windows_file),
+                            NULL, 0);
+        else
+            n = d ? make_sd(want, 0x8C14, SID(SID_ADMINS), SID(SID_ADMINS), N(mixed_folder), N(inherited_sacl_folder))
+                  : make_sd(want, 0x8C14, SID(SID_ADMINS), SID(SID_ADMINS), N(mixed_file), N(inherited_sacl_file));
+        v = ntfs_mount(f->vol, NTFS_MNT_RDONLY);
+        assert_non_null(v);
+        uint32_t attrs;
+        size_t got_n = get_sd(v, cases[i].path, got, sizeof got, &attrs);
+        assert_int_equal(ntfs_umount(v, FALSE), 0);
+        assert_sd(cases[i].path, got, got_n, want, n);
+        if (audit) {
+            got_n = secaudit_sd(f->vol, cases[i].path, got, sizeof got);
+            char *what = ost_xasprintf("%s (ntfssecaudit)", cases[i].path);
+            assert_sd(what, got, got_n, want, n);
+            free(what);
+        }
+    }
+    /* the second level inherits from the first the same way */
+    v = ntfs_mount(f->vol, NTFS_MNT_RDONLY);
+    uint32_t attrs;
+    size_t got_n = get_sd(v, "/Windows/INF/a.inf", got, sizeof got, &attrs);
+    assert_int_equal(ntfs_umount(v, FALSE), 0);
+    n = make_sd(want, 0x8404, SID(SID_ADMINS), SID(SID_ADMINS), N(windows_file), NULL, 0);
+    assert_sd("/Windows/INF/a.inf", got, got_n, want, n);
+    v = ntfs_mount(f->vol, NTFS_MNT_RDONLY);
+    got_n = get_sd(v, "/Mixed/Sub/a.inf", got, sizeof got, &attrs);
+    assert_int_equal(ntfs_umount(v, FALSE), 0);
+    /* from Mixed\Sub: the deny ACE, SYSTEM's passed-on ACE and CREATOR GROUP's */
+    static const struct tace sub_file[] = {
+        {1, ID, 0x40000, SID(SID_USERS)}, {0, ID, FRX, SID(SID_USERS)}, {0, ID, FA, SID(SID_SYSTEM)},
+        {0, ID, FA, SID(SID_ADMINS)},
+    };
+    n = make_sd(want, 0x8C14, SID(SID_ADMINS), SID(SID_ADMINS), N(sub_file), N(inherited_sacl_file));
+    assert_sd("/Mixed/Sub/a.inf", got, got_n, want, n);
+#undef N
+    free(src);
+}
+
+static void test_get_set_descriptor(void **state)
+{
+    SKIP_WITHOUT_TOOLS();
+    struct fixture *f = *state;
+    windows_volume(f);
+    uint8_t want[256];
+    size_t want_n = folder_sd(want);
+    struct ost_ntfsfs *fs = open_fs(f, true);
+    struct ost_error err;
+    uint8_t *sd;
+    size_t n;
+    assert_ost_ok(ost_ntfsfs_get_descriptor(fs, "WINDOWS", &sd, &n, &err), &err);
+    assert_int_equal(n, want_n);
+    assert_memory_equal(sd, want, n);
+    free(sd);
+    /* the hive gets the folder's descriptor with its first ACE inheritable by nothing */
+    want[20 + 8 + 1] = 0;
+    assert_ost_ok(ost_ntfsfs_set_descriptor(fs, "Windows\\System32\\config\\SYSTEM", want, want_n, &err), &err);
+    uint8_t bad[256];
+    memcpy(bad, want, want_n);
+    ost_put_le32(bad + 4, 250); /* the owner past the end */
+    assert_int_equal(ost_ntfsfs_set_descriptor(fs, "Windows", bad, want_n, &err), OST_ERR_USAGE);
+    assert_non_null(strstr(err.message, "not a valid security descriptor"));
+    assert_int_not_equal(ost_ntfsfs_get_descriptor(fs, "Windows\\absent", &sd, &n, &err), OST_OK);
+    assert_null(sd);
+    close_fs(f, fs);
+    fs = open_fs(f, false);
+    assert_int_equal(ost_ntfsfs_set_descriptor(fs, "Windows", want, want_n, &err), OST_ERR_USAGE);
+    close_fs(f, fs);
+
+    assert_ntfsfix_clean(f->vol);
+    ntfs_volume *v = ntfs_mount(f->vol, NTFS_MNT_RDONLY);
+    assert_non_null(v);
+    uint8_t got[512];
+    uint32_t attrs;
+    size_t got_n = get_sd(v, "/Windows/System32/config/SYSTEM", got, sizeof got, &attrs);
+    assert_int_equal(got_n, want_n);
+    assert_memory_equal(got, want, want_n);
+    got_n = get_sd(v, "/Windows", got, sizeof got, &attrs);
+    assert_int_equal(got_n, want_n);
+    assert_int_equal(got[20 + 8 + 1], OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE); /* unchanged */
+    assert_int_equal(ntfs_umount(v, FALSE), 0);
 }
 
 static void test_replace_keeps_descriptor(void **state)
@@ -1066,6 +1418,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_case_insensitive_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_dir_leaves_out_dos_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_new_file_inherits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_entries_inherit_like_windows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_set_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_keeps_descriptor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_and_encrypted, setup, teardown),

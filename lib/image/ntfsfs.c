@@ -33,6 +33,7 @@
 
 #include "encoding.h"
 #include "fileutil.h"
+#include "secdesc.h"
 
 #define BOOT_SECTOR_SIZE 512
 #define MAX_CLUSTER_SIZE (2u << 20)
@@ -868,17 +869,67 @@ static ost_status write_failed(struct ost_ntfsfs *fs, const char *path, const ch
     return read_failed(fs, path, what, err);
 }
 
-/* The security id Windows would give a new child of dir (ACE inheritance
- * computed by libntfs-3g, as its driver's "inherit" option does). With
- * no user mapping and uid 0 the owner and group are Administrators, as for
- * a file an administrator creates. */
-static le32 inherited_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
+static struct SECURITY_CONTEXT security_context(struct ost_ntfsfs *fs)
 {
     struct SECURITY_CONTEXT scx;
     memset(&scx, 0, sizeof scx);
     scx.vol = fs->vol;
     scx.pseccache = &fs->seccache;
+    return scx;
+}
+
+/* A security id to create a child of dir with, before its own descriptor
+ * is set: the folder's own, which is in $Secure already, so nothing is
+ * added that no file uses. libntfs-3g's inherited id only when the folder
+ * has none (a descriptor of the NTFS 1.x kind, in the folder's record). */
+static le32 creation_id(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir)
+{
+    if (dir->security_id)
+        return dir->security_id;
+    struct SECURITY_CONTEXT scx = security_context(fs);
     return ntfs_inherited_id(&scx, dir, fordir);
+}
+
+/* ni's self-relative descriptor, malloc'd. */
+static ost_status read_descriptor(struct ost_ntfsfs *fs, ntfs_inode *ni, const char *path, const char *whose,
+                                  char **sd, size_t *n, struct ost_error *err)
+{
+    struct SECURITY_CONTEXT scx = security_context(fs);
+    int len = ntfs_get_ntfs_acl(&scx, ni, NULL, 0);
+    char *buf = len > 0 ? ost_xmalloc((size_t)len) : NULL;
+    if (!buf || ntfs_get_ntfs_acl(&scx, ni, buf, (size_t)len) != len) {
+        free(buf);
+        char *what = ost_xasprintf("read the security descriptor of %s", whose);
+        ost_status st = read_failed(fs, path, what, err);
+        free(what);
+        return st;
+    }
+    *sd = buf;
+    *n = (size_t)len;
+    return OST_OK;
+}
+
+/* The descriptor Windows would give a new child of dir (secdesc.h), into
+ * *sd: libntfs-3g's ntfs_inherited_id (2022.10) marks nothing
+ * INHERITED_ACE below a folder without SE_DACL_AUTO_INHERITED (one that
+ * libntfs-3g or wimlib made), leaves NO_PROPAGATE_INHERIT_ACE on inherited
+ * ACEs, maps no generic rights of CREATOR OWNER's ACEs, and inherits no
+ * SACL. With no user mapping,
+ * as libntfs-3g does for uid 0, the owner and group are Administrators, as
+ * for a file an administrator creates. */
+static ost_status inherited_descriptor(struct ost_ntfsfs *fs, ntfs_inode *dir, bool fordir, const char *shown,
+                                       uint8_t **sd, size_t *sd_n, struct ost_error *err)
+{
+    char *parent;
+    size_t n;
+    ost_status st = read_descriptor(fs, dir, shown, "its folder", &parent, &n, err);
+    if (st != OST_OK)
+        return st;
+    char *name = ost_xasprintf("%s: %s: the security descriptor of its folder", fs->bio->name, shown);
+    st = ost_sd_inherit(name, (const uint8_t *)parent, n, fordir, OST_SID_ADMINISTRATORS, OST_SID_ADMINISTRATORS, sd,
+                        sd_n, err);
+    free(name), free(parent);
+    return st;
 }
 
 /* A name Windows can open ("Naming Files, Paths, and Namespaces",
@@ -904,13 +955,29 @@ static ntfs_inode *create_child(struct ost_ntfsfs *fs, ntfs_inode *dir, const ch
         ost_fail(err, OST_ERR_USAGE, "%s: %s: not a name Windows can open", fs->bio->name, shown);
         return NULL;
     }
-    le32 securid = inherited_id(fs, dir, fordir);
+    /* computed first: a folder whose descriptor cannot be read or is
+     * malformed gets no child at all */
+    uint8_t *sd = NULL;
+    size_t sd_n = 0;
+    if (inherited_descriptor(fs, dir, fordir, shown, &sd, &sd_n, err) != OST_OK) {
+        free(u);
+        return NULL;
+    }
+    struct SECURITY_CONTEXT scx = security_context(fs);
+    le32 securid = creation_id(fs, dir, fordir);
     ntfs_inode *ni = NULL;
     if (!securid)
         write_failed(fs, shown, "compute the security descriptor inherited from its folder", err);
     else if (!(ni = ntfs_create(dir, securid, u, (u8)len, fordir ? S_IFDIR : S_IFREG)))
         write_failed(fs, shown, fordir ? "create the folder" : "create the file", err);
     free(u);
+    if (ni && ntfs_set_ntfs_acl(&scx, ni, (const char *)sd, sd_n, 0) != 0) {
+        /* the entry stays, with its folder's descriptor; the write fails */
+        write_failed(fs, shown, "set its security descriptor", err);
+        ntfs_inode_close(ni);
+        ni = NULL;
+    }
+    free(sd);
     if (ni && fordir) {
         /* a folder Windows creates carries no archive bit */
         ni->flags &= ~FILE_ATTR_ARCHIVE;
@@ -1070,6 +1137,37 @@ ost_status ost_ntfsfs_remove_file(struct ost_ntfsfs *fs, const char *path, struc
 ost_status ost_ntfsfs_remove_dir(struct ost_ntfsfs *fs, const char *path, struct ost_error *err)
 {
     return remove_entry(fs, path, true, err);
+}
+
+ost_status ost_ntfsfs_get_descriptor(struct ost_ntfsfs *fs, const char *path, uint8_t **sd, size_t *n,
+                                    struct ost_error *err)
+{
+    *sd = NULL, *n = 0;
+    struct walk w;
+    walk_path(fs, path, &w);
+    ost_status st = w.end == WALK_FOUND ? OST_OK : walk_fail(fs, &w, path, err);
+    char *buf = NULL;
+    if (st == OST_OK && (st = read_descriptor(fs, w.ni, path, "it", &buf, n, err)) == OST_OK)
+        *sd = (uint8_t *)buf;
+    walk_done(&w);
+    return st;
+}
+
+ost_status ost_ntfsfs_set_descriptor(struct ost_ntfsfs *fs, const char *path, const uint8_t *sd, size_t n,
+                                    struct ost_error *err)
+{
+    if (!fs->writable)
+        return ost_fail(err, OST_ERR_USAGE, "%s: %s: the volume was opened read-only", fs->bio->name, path);
+    struct walk w;
+    walk_path(fs, path, &w);
+    ost_status st = w.end == WALK_FOUND ? OST_OK : walk_fail(fs, &w, path, err);
+    struct SECURITY_CONTEXT scx = security_context(fs);
+    if (st == OST_OK && ntfs_set_ntfs_acl(&scx, w.ni, (const char *)sd, n, 0) != 0)
+        st = !fs->dev.failed && errno == EINVAL
+                 ? ost_fail(err, OST_ERR_USAGE, "%s: %s: not a valid security descriptor", fs->bio->name, path)
+                 : write_failed(fs, path, "set its security descriptor", err);
+    walk_done(&w);
+    return st;
 }
 
 ost_status ost_ntfsfs_close(struct ost_ntfsfs *fs, struct ost_error *err)

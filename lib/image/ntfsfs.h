@@ -21,11 +21,14 @@
  * file) is not followed: stat says -1, reading or writing says why.
  *
  * New files and folders get what Windows would give them there: the
- * security descriptor inherited from their folder (ACEs with
- * OBJECT_INHERIT/CONTAINER_INHERIT, per "How Security Descriptors and
- * ACLs Are Inherited", https://learn.microsoft.com/en-us/windows/win32/secauthz/ace-inheritance-rules)
- * and FILE_ATTRIBUTE_ARCHIVE; a replaced file keeps its descriptor and
- * attributes, and only its data changes.
+ * security descriptor inherited from their folder, computed by secdesc.h
+ * ("ACE Inheritance Rules",
+ * https://learn.microsoft.com/en-us/windows/win32/secauthz/ace-inheritance-rules:
+ * INHERITED_ACE, SE_DACL_AUTO_INHERITED, generic rights and CREATOR
+ * OWNER/GROUP mapped, an inherited SACL), owned by Administrators as an
+ * administrator's new file is, and FILE_ATTRIBUTE_ARCHIVE (a folder none);
+ * a replaced file keeps its descriptor and attributes, and only its data
+ * changes.
  */
 #ifndef OST_NTFSFS_H
 #define OST_NTFSFS_H
@@ -79,6 +82,12 @@ ost_status ost_ntfsfs_write_file(struct ost_ntfsfs *fs, const char *path, const 
 ost_status ost_ntfsfs_remove_file(struct ost_ntfsfs *fs, const char *path, struct ost_error *err);
 /* Removes an empty folder; one that is not empty is left, and OST_OK. */
 ost_status ost_ntfsfs_remove_dir(struct ost_ntfsfs *fs, const char *path, struct ost_error *err);
+/* The self-relative security descriptor of path (malloc'd), and setting
+ * one (checked by libntfs-3g: OST_ERR_USAGE when malformed). */
+ost_status ost_ntfsfs_get_descriptor(struct ost_ntfsfs *fs, const char *path, uint8_t **sd, size_t *n,
+                                    struct ost_error *err);
+ost_status ost_ntfsfs_set_descriptor(struct ost_ntfsfs *fs, const char *path, const uint8_t *sd, size_t n,
+                                    struct ost_error *err);
 /* Unmounts (writing everything libntfs-3g holds) and flushes vol;
  * reports what failed. The handle is freed either way. */
 ost_status ost_ntfsfs_close(struct ost_ntfsfs *fs, struct ost_error *err);

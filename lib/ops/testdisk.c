@@ -15,10 +15,13 @@
 
 #include <wimlib.h>
 
+#include "blockio.h"
 #include "fileutil.h"
 #include "interrupt.h"
+#include "ntfsfs.h"
 #include "run.h"
 #include "scratch.h"
+#include "secdesc.h"
 #include "util.h"
 
 #define MIB (1024u * 1024u)
@@ -262,6 +265,122 @@ static ost_status fill_ntfs(const char *volume, const char *source, struct ost_e
     return OST_OK;
 }
 
+/* ---- the descriptors of the Windows tree ------------------------------------- */
+
+/* NT SERVICE\TrustedInstaller, S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464 */
+static const uint8_t SID_TRUSTED_INSTALLER[] = {1,    6,    0,    0,    0,    0,    0,    5,    80,   0,    0,    0,
+                                                0xb5, 0x89, 0xfb, 0x38, 0x19, 0x84, 0xc2, 0xcb, 0x5c, 0x6c, 0x23, 0x6d,
+                                                0x57, 0x00, 0x77, 0x6e, 0xc0, 0x02, 0x64, 0x87};
+
+/* C:\Windows and C:\Windows\System32 as Windows ships them (icacls):
+ * owner and group TrustedInstaller, the DACL protected, and inherited by
+ * what lies below through inherit-only ACEs with generic rights and
+ * CREATOR OWNER. */
+static size_t windows_descriptor(uint8_t *sd)
+{
+    static const uint8_t sy[] = {1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0};
+    static const uint8_t bu[] = {1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x21, 2, 0, 0};
+    static const uint8_t co[] = {1, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0};
+    static const uint8_t ac[] = {1, 2, 0, 0, 0, 0, 0, 15, 2, 0, 0, 0, 1, 0, 0, 0}; /* ALL APPLICATION PACKAGES */
+    const uint8_t *ba = OST_SID_ADMINISTRATORS;
+    enum { OICIIO = 0x0B, CIIO = 0x0A };
+    static const uint32_t ga = 0x10000000u, grx = 0xA0000000u, modify = 0x1301BFu, rx = 0x1200A9u;
+    const struct {
+        uint8_t flags;
+        uint32_t mask;
+        const uint8_t *sid;
+        size_t len;
+    } aces[] = {
+        {0, modify, sy, sizeof sy},   {OICIIO, ga, sy, sizeof sy}, {0, modify, ba, 16},
+        {OICIIO, ga, ba, 16},         {0, rx, bu, sizeof bu},      {OICIIO, grx, bu, sizeof bu},
+        {OICIIO, ga, co, sizeof co},  {0, rx, ac, sizeof ac},      {OICIIO, grx, ac, sizeof ac},
+        {0, 0x1F01FF, SID_TRUSTED_INSTALLER, sizeof SID_TRUSTED_INSTALLER},
+        {CIIO, ga, SID_TRUSTED_INSTALLER, sizeof SID_TRUSTED_INSTALLER},
+    };
+    size_t n = sizeof aces / sizeof aces[0], pos = 28;
+    memset(sd, 0, pos);
+    sd[0] = 1;
+    ost_put_le16(sd + 2, 0x9404); /* self-relative, DACL protected, auto-inherited, present */
+    ost_put_le32(sd + 16, 20);
+    for (size_t i = 0; i < n; i++) {
+        sd[pos] = 0, sd[pos + 1] = aces[i].flags;
+        ost_put_le16(sd + pos + 2, (uint16_t)(8 + aces[i].len));
+        ost_put_le32(sd + pos + 4, aces[i].mask);
+        memcpy(sd + pos + 8, aces[i].sid, aces[i].len);
+        pos += 8 + aces[i].len;
+    }
+    sd[20] = 2;
+    ost_put_le16(sd + 22, (uint16_t)(pos - 20));
+    ost_put_le16(sd + 24, (uint16_t)n);
+    for (unsigned field = 4; field <= 8; field += 4) {
+        ost_put_le32(sd + field, (uint32_t)pos);
+        memcpy(sd + pos, SID_TRUSTED_INSTALLER, sizeof SID_TRUSTED_INSTALLER);
+        pos += sizeof SID_TRUSTED_INSTALLER;
+    }
+    return pos;
+}
+
+/* What lies in dir gets what Windows' inheritance gives it from sd (as
+ * if TrustedInstaller had created it), System32 Windows's own. */
+static ost_status inherit_below(struct ost_ntfsfs *fs, const char *dir, const uint8_t *sd, size_t n,
+                                struct ost_error *err)
+{
+    struct ost_strlist names = {0};
+    ost_status st = ost_ntfsfs_list_dir(fs, dir, &names, err);
+    for (size_t i = 0; st == OST_OK && i < names.n; i++) {
+        char *path = ost_xasprintf("%s\\%s", dir, names.v[i]);
+        bool folder = ost_ntfsfs_stat(fs, path) == 2;
+        uint8_t own[512], *child = NULL;
+        size_t child_n = 0;
+        if (folder && !ost_strcasecmp(path, "Windows\\System32")) {
+            child_n = windows_descriptor(own);
+        } else {
+            st = ost_sd_inherit(path, sd, n, folder, SID_TRUSTED_INSTALLER, SID_TRUSTED_INSTALLER, &child, &child_n,
+                                err);
+        }
+        const uint8_t *use = child ? child : own;
+        if (st == OST_OK)
+            st = ost_ntfsfs_set_descriptor(fs, path, use, child_n, err);
+        if (st == OST_OK && folder)
+            st = inherit_below(fs, path, use, child_n, err);
+        free(child), free(path);
+    }
+    ost_strlist_free(&names);
+    return st;
+}
+
+/* wimlib's NTFS-3G mode gives what it applies from a Linux folder the
+ * descriptor libntfs-3g makes up (Everyone: full control); the Windows
+ * tree gets Windows's, so that what offstage adds inherits as it would on
+ * an installed system. */
+static ost_status windows_descriptors(const char *volume, struct ost_error *err)
+{
+    struct ost_blockio bio;
+    ost_status st = ost_blockio_open_file(volume, true, &bio, err);
+    if (st != OST_OK)
+        return st;
+    struct ost_ntfsfs *fs;
+    st = ost_ntfsfs_open(&bio, true, false, &fs, err);
+    if (st == OST_OK) {
+        if (ost_ntfsfs_stat(fs, "Windows") == 2) {
+            uint8_t sd[512];
+            size_t n = windows_descriptor(sd);
+            st = ost_ntfsfs_set_descriptor(fs, "Windows", sd, n, err);
+            if (st == OST_OK)
+                st = inherit_below(fs, "Windows", sd, n, err);
+        }
+        struct ost_error close_err;
+        ost_status cst = ost_ntfsfs_close(fs, &close_err);
+        if (st == OST_OK && cst != OST_OK) {
+            st = cst;
+            if (err)
+                *err = close_err;
+        }
+    }
+    ost_blockio_close(&bio);
+    return st;
+}
+
 static ost_status make_volume(struct runner *r, const struct part *p, const char *bcd, struct ost_error *err)
 {
     char start[24], kib[24];
@@ -278,6 +397,8 @@ static ost_status make_volume(struct runner *r, const struct part *p, const char
             st = run(r, MKNTFS, args, NULL, p->image, err);
         if (st == OST_OK && p->source)
             st = fill_ntfs(p->image, p->source, err);
+        if (st == OST_OK && p->source)
+            st = windows_descriptors(p->image, err);
     } else if (p->fs == FS_FAT32) {
         const char *mkfs[] = {"-F", "32", "-S", "512", "-h", start, "-n", p->label, "-C", p->image, kib, NULL};
         const char *dirs[] = {"-i", p->image, "::/EFI", "::/EFI/Microsoft", "::/EFI/Microsoft/Boot", NULL};

@@ -29,7 +29,9 @@
  * based-hard-drive-partitions), without root: the partition table written
  * by sfdisk on a file, each volume made apart (mkntfs with the partition's
  * start as hidden sectors; mkfs.fat for the ESP), filled (libwim's NTFS-3G
- * apply of the tree captured; mtools on the ESP), copied into the disk at
+ * apply of the tree captured; mtools on the ESP; the Windows folder and
+ * System32 then given the descriptor Windows ships them with, and what lies
+ * below them what inheritance gives it, secdesc.h), copied into the disk at
  * its offset, then converted by qemu-img. Its system partition holds the
  * boot store an installed system boots from (Boot\BCD, or
  * EFI\Microsoft\Boot\BCD on the ESP).

@@ -260,8 +260,11 @@ service() {
 # descriptors NAME: on the opened disk, a staged file and the staged folder
 # carry what Windows' inheritance rules give a new object there
 # (https://learn.microsoft.com/en-us/windows/win32/secauthz/ace-inheritance-rules):
-# the owner and group of the folder above, and its ACEs that a file (OBJECT_INHERIT)
-# or a folder (CONTAINER_INHERIT; OBJECT_INHERIT alone as inherit-only) inherits,
+# owner and group Administrators (an administrator's new file), the ACEs of
+# the folder above that a file (OBJECT_INHERIT) or a folder (CONTAINER_INHERIT;
+# OBJECT_INHERIT alone as inherit-only) inherits, each marked INHERITED_ACE,
+# generic rights and CREATOR OWNER/GROUP mapped where the ACE is effective
+# (an inheritable one with them split in two), and SE_DACL_AUTO_INHERITED;
 # read with ntfssecaudit
 descriptors() {
     command -v ntfssecaudit >/dev/null 2>&1 || { echo "skip: ntfssecaudit absent; descriptors not checked"; return 0; }
@@ -287,33 +290,48 @@ def parse(b):
         size = le(o + 2, 2)
         aces.append((b[o], b[o + 1], le(o + 4, 4), bytes(b[o + 8:o + size])))
         o += size
-    return sid(b, owner), sid(b, group), aces
-OI, CI, NP, IO, INHERITED = 1, 2, 4, 8, 0x10
-def inherit(aces, folder):
+    return le(2, 2), sid(b, owner), sid(b, group), aces
+OI, CI, NP, IO, INHERITED, AUDIT = 1, 2, 4, 8, 0x10, 0xC0
+GENERIC = 0xF0000000
+ADMINS = bytes([1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0])
+CREATOR_OWNER, CREATOR_GROUP = bytes([1, 1, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0]), bytes([1, 1, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0])
+def effective(t, f, mask, s, owner, group):
+    m = mask & ~GENERIC
+    for bit, rights in ((0x10000000, 0x1F01FF), (0x80000000, 0x120089), (0x40000000, 0x120116), (0x20000000, 0x1200A0)):
+        if mask & bit:
+            m |= rights
+    s = owner if s == CREATOR_OWNER else group if s == CREATOR_GROUP else s
+    return (t, INHERITED | f & AUDIT, m, s)
+def inherit(aces, folder, owner, group):
     out = []
     for t, f, mask, s in aces:
-        if folder and f & CI:
-            nf = 0 if f & NP else f & (OI | CI)
-        elif folder and f & OI and not f & NP:
-            nf = OI | IO
-        elif not folder and f & OI:
-            nf = 0
-        else:
-            continue
-        out.append((t, nf, mask, s))
+        if not folder:
+            if f & OI:
+                out.append(effective(t, f, mask, s, owner, group))
+        elif f & CI and f & NP:
+            out.append(effective(t, f, mask, s, owner, group))
+        elif f & CI:
+            flags = INHERITED | f & (AUDIT | OI | CI)
+            if mask & GENERIC or s in (CREATOR_OWNER, CREATOR_GROUP):
+                out += [effective(t, f, mask, s, owner, group), (t, flags | IO, mask, s)]
+            else:
+                out.append((t, flags, mask, s))
+        elif f & OI and not f & NP:
+            out.append((t, INHERITED | f & AUDIT | OI | IO, mask, s))
     return out
 (parent, _), (dirb, dattr), (fileb, fattr) = (read(p) for p in sys.argv[1:4])
-po, pg, paces = parse(parent)
+_, po, pg, paces = parse(parent)
 for what, b, folder, attr, want_attr in (("folder", dirb, True, dattr, 0x10), ("file", fileb, False, fattr, 0x20)):
-    o, g, aces = parse(b)
-    # INHERITED_ACE marks an inherited ACE; it changes no access
-    got = [(t, f & ~INHERITED, m, s) for t, f, m, s in aces]
-    if not aces or (o, g) != (po, pg) or got != inherit(paces, folder):
-        sys.exit("%s: owner/group/ACEs %r, expected from the folder above %r" % (what, (o, g, aces), (po, pg, inherit(paces, folder))))
+    control, o, g, aces = parse(b)
+    want = inherit(paces, folder, ADMINS, ADMINS)
+    if not aces or (o, g) != (ADMINS, ADMINS) or aces != want:
+        sys.exit("%s: owner/group/ACEs %r, expected from the folder above %r" % (what, (o, g, aces), (ADMINS, want)))
+    if not control & 0x0400:
+        sys.exit("%s: control 0x%04x lacks SE_DACL_AUTO_INHERITED" % (what, control))
     if attr is not None and attr & 0x30 != want_attr:
         sys.exit("%s: attributes 0x%x" % (what, attr))
     # the staged folder's own children inherit from it the same way
-    po, pg, paces = o, g, aces
+    paces = aces
 PY
     then ok "$1: a staged folder and file carry the descriptor inherited from their folder (ntfssecaudit)"
     else not_ok "$1: inherited descriptors" "$(cat "$TMP/sdwhy")"; fi
