@@ -66,7 +66,7 @@ $(BUILD)/offstage: $(CLI_OBJ) $(BUILD)/liboffstage.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboffstage.a $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/liboffstage.a tests/testutil.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/liboffstage.a $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(LIB_CFLAGS) -Itests -o $@ $< $(BUILD)/liboffstage.a $(LIBS) -lcmocka

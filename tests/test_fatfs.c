@@ -3,69 +3,17 @@
  * filled by mcopy, read and changed through a blockio, and the result
  * checked by mtools' own mtype/mdir/mattrib and by fsck.fat -n; write-back
  * writes only the sectors that changed, and nothing outside the volume. */
-#include "testutil.h"
+#include "testdisk.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 
-#include "blockio.h"
 #include "fatfs.h"
-
-static bool have_tool(const char *name)
-{
-    char *cmd = ost_xasprintf("command -v %s >/dev/null 2>&1 || test -x /usr/sbin/%s || test -x /sbin/%s", name,
-                              name, name);
-    bool ok = system(cmd) == 0;
-    free(cmd);
-    return ok;
-}
 
 static bool skip_without_tools(void)
 {
-    static const char *const tools[] = {"mkfs.fat", "fsck.fat", "mcopy", "mtype", "mattrib"};
-    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (!have_tool(tools[i])) {
-            fprintf(stderr, "skip: %s is not installed\n", tools[i]);
-            return true;
-        }
-    return false;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = ost_xvasprintf(fmt, ap);
-    va_end(ap);
-    char *full = ost_xasprintf("PATH=\"$PATH:/usr/sbin:/sbin\" MTOOLS_SKIP_CHECK=1; export PATH MTOOLS_SKIP_CHECK; %s",
-                               cmd);
-    int r = system(full);
-    free(full);
-    free(cmd);
-    return r;
-}
-
-/* The output of a shell command, NUL-terminated (caller frees). */
-static char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sh_out(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = ost_xvasprintf(fmt, ap);
-    va_end(ap);
-    char *full = ost_xasprintf("MTOOLS_SKIP_CHECK=1; export MTOOLS_SKIP_CHECK; %s", cmd);
-    free(cmd);
-    FILE *f = popen(full, "r");
-    assert_non_null(f);
-    struct ost_buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        ost_buf_add(&b, chunk, n);
-    pclose(f);
-    free(full);
-    return ost_buf_steal(&b);
+    static const char *const tools[] = {"mkfs.fat", "fsck.fat", "mcopy", "mtype", "mattrib", NULL};
+    return !t_have_tools(tools, "dosfstools, mtools");
 }
 
 static const char OLD_BCD[] = "the old boot store";
@@ -78,49 +26,13 @@ static char *make_esp(const char *dir, const char *name, const char *fat_bits, u
     char *img = ost_path_join(dir, name);
     char *bcd = ost_path_join(dir, "bcd.src");
     t_write_str(bcd, OLD_BCD);
-    if (sh("mkfs.fat -F %s -C '%s' %u >/dev/null 2>&1 && mmd -i '%s' ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot "
-           "::/EFI/Boot && mcopy -i '%s' '%s' ::/EFI/Microsoft/Boot/BCD && mcopy -i '%s' '%s' "
-           "::/EFI/Boot/bootx64.efi && mattrib -i '%s' +s +h ::/EFI/Microsoft/Boot/BCD",
-           fat_bits, img, kib, img, img, bcd, img, bcd, img) != 0)
+    if (t_sh("mkfs.fat -F %s -C '%s' %u >/dev/null 2>&1 && mmd -i '%s' ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot "
+             "::/EFI/Boot && mcopy -i '%s' '%s' ::/EFI/Microsoft/Boot/BCD && mcopy -i '%s' '%s' "
+             "::/EFI/Boot/bootx64.efi && mattrib -i '%s' +s +h ::/EFI/Microsoft/Boot/BCD",
+             fat_bits, img, kib, img, img, bcd, img, bcd, img) != 0)
         fail_msg("could not make %s", img);
     free(bcd);
     return img;
-}
-
-/* A blockio that counts what passes through it to another. */
-struct tally {
-    const struct ost_blockio *inner;
-    uint64_t written, writes, flushes;
-};
-
-static ost_status tally_pread(void *ctx, void *buf, size_t len, uint64_t off, struct ost_error *err)
-{
-    struct tally *t = ctx;
-    return ost_blockio_read(t->inner, buf, len, off, err);
-}
-
-static ost_status tally_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, struct ost_error *err)
-{
-    struct tally *t = ctx;
-    t->written += len;
-    t->writes++;
-    return ost_blockio_write(t->inner, buf, len, off, err);
-}
-
-static ost_status tally_flush(void *ctx, struct ost_error *err)
-{
-    struct tally *t = ctx;
-    t->flushes++;
-    return ost_blockio_flush(t->inner, err);
-}
-
-static struct ost_blockio tally_over(struct tally *t, const struct ost_blockio *inner)
-{
-    *t = (struct tally){.inner = inner};
-    struct ost_blockio b = {.pread = tally_pread, .pwrite = inner->pwrite ? tally_pwrite : NULL,
-                            .flush = tally_flush, .ctx = t, .size = inner->size};
-    snprintf(b.name, sizeof b.name, "%s", inner->name);
-    return b;
 }
 
 static void test_read_write_back(void **state)
@@ -134,9 +46,9 @@ static void test_read_write_back(void **state)
     assert_int_equal(mkdir(scratch, 0700), 0);
     struct ost_error err;
     struct ost_blockio file, vol;
-    struct tally tally;
+    struct t_spy tally;
     assert_ost_ok(ost_blockio_open_file(img, true, &file, &err), &err);
-    vol = tally_over(&tally, &file);
+    vol = t_spy_over(&tally, &file, -1);
     struct ost_fatfs *fs;
     assert_ost_ok(ost_fatfs_open(&vol, scratch, &fs, &err), &err);
 
@@ -179,7 +91,7 @@ static void test_read_write_back(void **state)
     assert_int_equal(ost_fatfs_write_file(fs, "EFI\\x", "/nonexistent/file", &err), OST_ERR_IO);
 
     /* the volume itself is untouched until write-back */
-    char *before = sh_out("mtype -i '%s' ::/EFI/Microsoft/Boot/BCD", img);
+    char *before = t_sh_out(NULL, NULL, "mtype -i '%s' ::/EFI/Microsoft/Boot/BCD", img);
     assert_string_equal(before, OLD_BCD);
     free(before);
 
@@ -200,24 +112,24 @@ static void test_read_write_back(void **state)
 
     /* mtools and fsck.fat on the volume file itself */
     char *cmd = ost_xasprintf("mtype -i '%s' ::/EFI/Microsoft/Boot/BCD", img);
-    char *text = sh_out("%s", cmd);
+    char *text = t_sh_out(NULL, NULL, "%s", cmd);
     assert_string_equal(text, NEW_BCD);
     free(text), free(cmd);
     cmd = ost_xasprintf("mtype -i '%s' ::/efi/offstage/deep/NOTE.TXT", img);
-    text = sh_out("%s", cmd);
+    text = t_sh_out(NULL, NULL, "%s", cmd);
     assert_string_equal(text, NEW_BCD);
     free(text), free(cmd);
     cmd = ost_xasprintf("mattrib -i '%s' ::/EFI/Microsoft/Boot/BCD", img);
-    text = sh_out("%s", cmd);
+    text = t_sh_out(NULL, NULL, "%s", cmd);
     if (!strstr(text, "SH") || !strstr(text, "::/EFI/Microsoft/Boot/BCD"))
         fail_msg("BCD lost its attributes or its name: %s", text);
     free(text), free(cmd);
     cmd = ost_xasprintf("mdir -a -b -i '%s' ::/EFI/Microsoft/Boot", img);
-    text = sh_out("%s", cmd);
+    text = t_sh_out(NULL, NULL, "%s", cmd);
     if (!strstr(text, "/BCD\n"))
         fail_msg("BCD is no longer spelled BCD: %s", text);
     free(text), free(cmd);
-    assert_int_equal(sh("fsck.fat -n '%s' >/dev/null 2>&1", img), 0);
+    assert_int_equal(t_sh("fsck.fat -n '%s' >/dev/null 2>&1", img), 0);
     DIR *d = opendir(scratch);
     assert_non_null(d);
     size_t left = 0;
@@ -243,9 +155,9 @@ static void test_window(void **state)
     char *dir = t_mkdtemp();
     char *img = make_esp(dir, "esp16.img", "16", 16384);
     char *disk = ost_path_join(dir, "disk.img");
-    assert_int_equal(sh("{ head -c 1048576 /dev/zero | tr '\\000' '\\125'; cat '%s'; head -c 1048576 /dev/zero | "
-                        "tr '\\000' '\\252'; } > '%s'",
-                        img, disk),
+    assert_int_equal(t_sh("{ head -c 1048576 /dev/zero | tr '\\000' '\\125'; cat '%s'; head -c 1048576 /dev/zero | "
+                          "tr '\\000' '\\252'; } > '%s'",
+                          img, disk),
                      0);
     struct ost_error err;
     struct ost_blockio file, part;
@@ -262,14 +174,14 @@ static void test_window(void **state)
     ost_fatfs_close(fs);
     ost_blockio_close(&part);
     ost_blockio_close(&file);
-    assert_int_equal(sh("head -c 1048576 '%s' | tr -d '\\125' | wc -c | grep -qx 0", disk), 0);
-    assert_int_equal(sh("tail -c 1048576 '%s' | tr -d '\\252' | wc -c | grep -qx 0", disk), 0);
+    assert_int_equal(t_sh("head -c 1048576 '%s' | tr -d '\\125' | wc -c | grep -qx 0", disk), 0);
+    assert_int_equal(t_sh("tail -c 1048576 '%s' | tr -d '\\252' | wc -c | grep -qx 0", disk), 0);
     char *out = ost_path_join(dir, "out.img");
-    assert_int_equal(sh("dd if='%s' of='%s' bs=1M skip=1 count=16 2>/dev/null && fsck.fat -n '%s' >/dev/null 2>&1",
-                        disk, out, out),
+    assert_int_equal(t_sh("dd if='%s' of='%s' bs=1M skip=1 count=16 2>/dev/null && fsck.fat -n '%s' >/dev/null 2>&1",
+                          disk, out, out),
                      0);
     char *cmd = ost_xasprintf("mtype -i '%s' ::/EFI/Microsoft/Boot/BCD", out);
-    char *text = sh_out("%s", cmd);
+    char *text = t_sh_out(NULL, NULL, "%s", cmd);
     assert_string_equal(text, NEW_BCD);
     free(text), free(cmd), free(out), free(src), free(disk), free(img);
     t_rm_rf(dir);
@@ -286,9 +198,9 @@ static void test_sector_4096(void **state)
     char *img = make_esp(dir, "esp4k.img", "16 -S 4096", 65536);
     struct ost_error err;
     struct ost_blockio file, vol;
-    struct tally tally;
+    struct t_spy tally;
     assert_ost_ok(ost_blockio_open_file(img, true, &file, &err), &err);
-    vol = tally_over(&tally, &file);
+    vol = t_spy_over(&tally, &file, -1);
     struct ost_fatfs *fs;
     assert_ost_ok(ost_fatfs_open(&vol, dir, &fs, &err), &err);
     char *src = ost_path_join(dir, "new.src");
@@ -300,8 +212,8 @@ static void test_sector_4096(void **state)
     assert_true(tally.written > 0 && tally.written % 4096 == 0);
     ost_fatfs_close(fs);
     ost_blockio_close(&file);
-    assert_int_equal(sh("fsck.fat -n '%s' >/dev/null 2>&1", img), 0);
-    char *text = sh_out("mtype -i '%s' ::/EFI/Microsoft/Boot/BCD", img);
+    assert_int_equal(t_sh("fsck.fat -n '%s' >/dev/null 2>&1", img), 0);
+    char *text = t_sh_out(NULL, NULL, "mtype -i '%s' ::/EFI/Microsoft/Boot/BCD", img);
     assert_string_equal(text, NEW_BCD);
     free(text), free(src), free(img);
     t_rm_rf(dir);
@@ -358,7 +270,7 @@ static void test_refusals(void **state)
 
     /* read-only: the copy may change, the volume may not */
     img = make_esp(dir, "ro.img", "32", 65536);
-    char *sum_before = sh_out("sha256sum < '%s'", img);
+    char *sum_before = t_sh_out(NULL, NULL, "sha256sum < '%s'", img);
     assert_ost_ok(ost_blockio_open_file(img, false, &b, &err), &err);
     assert_ost_ok(ost_fatfs_open(&b, dir, &fs, &err), &err);
     char *src = ost_path_join(dir, "new.src");
@@ -371,7 +283,7 @@ static void test_refusals(void **state)
     assert_non_null(strstr(err.message, img));
     ost_fatfs_close(fs);
     ost_blockio_close(&b);
-    char *sum_after = sh_out("sha256sum < '%s'", img);
+    char *sum_after = t_sh_out(NULL, NULL, "sha256sum < '%s'", img);
     assert_string_equal(sum_before, sum_after);
     free(sum_before), free(sum_after), free(src), free(img), free(zero);
     t_rm_rf(dir);
@@ -381,12 +293,13 @@ static void test_refusals(void **state)
 static void test_available(void **state)
 {
     (void)state;
-    assert_true(ost_fatfs_available() == (have_tool("mcopy") && have_tool("mdir") && have_tool("mmd") &&
-                                          have_tool("mdel")));
+    assert_true(ost_fatfs_available() == (t_have_tool("mcopy") && t_have_tool("mdir") && t_have_tool("mmd") &&
+                                          t_have_tool("mdel")));
 }
 
 int main(void)
 {
+    t_disk_tools_env();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_write_back),
         cmocka_unit_test(test_window),

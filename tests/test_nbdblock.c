@@ -4,7 +4,7 @@
  * read-only opens, disks another qemu holds, damaged images, and a killed
  * command leaving no server behind. What was written is checked with
  * qemu-img convert to raw and qemu-img check, not through this module. */
-#include "testutil.h"
+#include "testdisk.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -12,46 +12,15 @@
 #include <sys/wait.h>
 
 #include "nbdblock.h"
-#include "qemuimg.h"
-
-#define MiB (1024u * 1024u)
 
 static char *tmp_root;
-
-static bool have_tools(void)
-{
-    if (ost_qemu_available())
-        return true;
-    fprintf(stderr, "skip: qemu-img or qemu-nbd is not installed (qemu-utils)\n");
-    return false;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = ost_xvasprintf(fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    free(cmd);
-    return rc == -1 || !WIFEXITED(rc) ? -1 : WEXITSTATUS(rc);
-}
-
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    uint8_t *data;
-    struct ost_error err;
-    assert_ost_ok(ost_read_file(path, 512u * MiB, &data, n, &err), &err);
-    return data;
-}
 
 /* The disk's bytes as qemu-img convert -O raw gives them. */
 static uint8_t *as_raw(const char *image, const char *format, size_t *n)
 {
     char *raw = ost_xasprintf("%s.converted.raw", image);
-    assert_int_equal(sh("qemu-img convert -q -f %s -O raw '%s' '%s'", format, image, raw), 0);
-    uint8_t *data = read_all(raw, n);
+    assert_int_equal(t_sh("qemu-img convert -q -f %s -O raw '%s' '%s'", format, image, raw), 0);
+    uint8_t *data = t_read_all(raw, 512u * MiB, n);
     unlink(raw);
     free(raw);
     return data;
@@ -64,22 +33,6 @@ static void fill_pattern(uint8_t *p, size_t n, uint32_t seed)
         x ^= x << 13, x ^= x >> 17, x ^= x << 5;
         p[i] = (uint8_t)x;
     }
-}
-
-/* Whether a process is gone or only a zombie (its files, and so its image
- * lock, are closed either way). */
-static bool process_gone(pid_t pid)
-{
-    char *path = ost_xasprintf("/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    free(path);
-    if (!f)
-        return true;
-    char line[512] = "";
-    bool gone = !fgets(line, sizeof line, f);
-    fclose(f);
-    char *end = strrchr(line, ')');
-    return gone || (end && end[1] == ' ' && end[2] == 'Z');
 }
 
 /* The qemu-nbd whose parent is `parent`, or 0. */
@@ -113,19 +66,12 @@ static pid_t server_of(pid_t parent)
     return found;
 }
 
-static void wait_gone(pid_t pid)
-{
-    for (int i = 0; i < 3000 && !process_gone(pid); i++)
-        usleep(10000);
-    assert_true(process_gone(pid));
-}
-
 static const char *const writable_formats[] = {"raw", "qcow2", "vpc", "vhdx", "vmdk"};
 
 static void test_large_and_unaligned_requests_on_each_format(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     const size_t big_len = 40u * MiB;
@@ -137,7 +83,7 @@ static void test_large_and_unaligned_requests_on_each_format(void **state)
     for (size_t i = 0; i < sizeof writable_formats / sizeof writable_formats[0]; i++) {
         const char *format = writable_formats[i];
         char *image = ost_xasprintf("%s/disk.%s", dir, format);
-        assert_int_equal(sh("qemu-img create -q -f %s '%s' 96M", format, image), 0);
+        assert_int_equal(t_sh("qemu-img create -q -f %s '%s' 96M", format, image), 0);
         struct ost_disk_info info;
         struct ost_error err;
         assert_ost_ok(ost_qemu_info(image, format, &info, &err), &err);
@@ -177,7 +123,7 @@ static void test_large_and_unaligned_requests_on_each_format(void **state)
         assert_int_equal(raw[big_off - 1], 0);
         assert_int_equal(raw[big_off + big_len], 0);
         free(raw);
-        assert_int_equal(sh("qemu-img check -q -f %s '%s' 2>/dev/null || [ $? -eq 63 ]", format, image), 0);
+        assert_int_equal(t_sh("qemu-img check -q -f %s '%s' 2>/dev/null || [ $? -eq 63 ]", format, image), 0);
         unlink(image);
         free(image);
     }
@@ -192,13 +138,13 @@ static void test_large_and_unaligned_requests_on_each_format(void **state)
 static void test_window_onto_part_of_the_image(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     const char *formats[] = {"qcow2", "raw", "vhdx"};
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         char *image = ost_xasprintf("%s/part,1:x.%s", dir, formats[i]);
-        assert_int_equal(sh("qemu-img create -q -f %s '%s' 16M", formats[i], image), 0);
+        assert_int_equal(t_sh("qemu-img create -q -f %s '%s' 16M", formats[i], image), 0);
         struct ost_blockio b;
         struct ost_error err;
         struct ost_nbd_options o = {.format = formats[i], .writable = true, .offset = 1u * MiB, .size = 2u * MiB,
@@ -230,11 +176,11 @@ static void test_window_onto_part_of_the_image(void **state)
 static void test_read_only_open_refuses_writes(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     char *image = ost_path_join(dir, "disk.qcow2");
-    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 4M", image), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f qcow2 '%s' 4M", image), 0);
     char *before = ost_path_join(dir, "before");
     t_copy(image, before);
     struct ost_blockio b;
@@ -252,7 +198,7 @@ static void test_read_only_open_refuses_writes(void **state)
     assert_ost_ok(ost_nbd_open(image, &o, &second, &err), &err);
     ost_blockio_close(&second);
     ost_blockio_close(&b);
-    assert_int_equal(sh("cmp -s '%s' '%s'", image, before), 0);
+    assert_int_equal(t_sh("cmp -s '%s' '%s'", image, before), 0);
     t_rm_rf(dir);
     free(dir), free(image), free(before);
 }
@@ -260,19 +206,12 @@ static void test_read_only_open_refuses_writes(void **state)
 static void test_disk_in_use_is_refused(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     char *image = ost_path_join(dir, "disk.qcow2");
-    char *pidfile = ost_path_join(dir, "pid");
-    char *sock = ost_path_join(dir, "sock");
-    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 4M", image), 0);
-    assert_int_equal(sh("qemu-nbd -f qcow2 --fork --pid-file='%s' --socket='%s' '%s'", pidfile, sock, image), 0);
-    size_t n;
-    char *pid_text = (char *)read_all(pidfile, &n);
-    pid_t holder = (pid_t)atol(pid_text);
-    free(pid_text);
-    assert_true(holder > 0);
+    assert_int_equal(t_sh("qemu-img create -q -f qcow2 '%s' 4M", image), 0);
+    pid_t holder = t_hold_disk(dir, image, "qcow2");
 
     struct ost_blockio b;
     struct ost_error err;
@@ -286,12 +225,12 @@ static void test_disk_in_use_is_refused(void **state)
         assert_null(b.ctx);
     }
     assert_int_equal(kill(holder, SIGTERM), 0);
-    wait_gone(holder);
+    t_wait_gone(holder);
     o.writable = true;
     assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
     assert_ost_ok(ost_nbd_finish(&b, &err), &err);
     t_rm_rf(dir);
-    free(dir), free(image), free(pidfile), free(sock);
+    free(dir), free(image);
 }
 
 /* kill -9 of a command mid-write: the qemu-nbd it started dies with it
@@ -299,11 +238,11 @@ static void test_disk_in_use_is_refused(void **state)
 static void test_killed_command_leaves_no_server(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     char *image = ost_path_join(dir, "disk.qcow2");
-    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 16M", image), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f qcow2 '%s' 16M", image), 0);
     int ready[2];
     assert_int_equal(pipe(ready), 0);
     pid_t child = fork();
@@ -334,7 +273,7 @@ static void test_killed_command_leaves_no_server(void **state)
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFSIGNALED(status));
-    wait_gone(server);
+    t_wait_gone(server);
 
     struct ost_blockio b;
     struct ost_error err;
@@ -342,7 +281,7 @@ static void test_killed_command_leaves_no_server(void **state)
     assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
     assert_ost_ok(ost_nbd_finish(&b, &err), &err);
     /* a qcow2 killed mid-write may leak clusters (exit 3), never corrupt */
-    int check = sh("qemu-img check -q -f qcow2 '%s' >/dev/null 2>&1", image);
+    int check = t_sh("qemu-img check -q -f qcow2 '%s' >/dev/null 2>&1", image);
     assert_true(check == 0 || check == 3);
     t_rm_rf(dir);
     free(dir), free(image);
@@ -353,11 +292,11 @@ static void test_killed_command_leaves_no_server(void **state)
 static void test_server_dying_mid_session(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     char *image = ost_path_join(dir, "disk.raw");
-    assert_int_equal(sh("qemu-img create -q -f raw '%s' 4M", image), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f raw '%s' 4M", image), 0);
     struct ost_blockio b;
     struct ost_error err;
     struct ost_nbd_options o = {.format = "raw", .writable = true};
@@ -383,12 +322,12 @@ static void test_server_dying_mid_session(void **state)
 static void test_no_descriptor_leaks_into_the_server(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     char *image = ost_path_join(dir, "disk.raw");
     char *marker = ost_path_join(dir, "marker");
-    assert_int_equal(sh("qemu-img create -q -f raw '%s' 1M", image), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f raw '%s' 1M", image), 0);
     t_write_str(marker, "m");
     int leaky = open(marker, O_RDONLY);
     assert_true(leaky >= 0);
@@ -438,7 +377,7 @@ static void test_no_descriptor_leaks_into_the_server(void **state)
     assert_int_not_equal(pgrp, getpgrp());
     ost_blockio_close(&b);
     assert_null(b.ctx);
-    wait_gone(server);
+    t_wait_gone(server);
     close(leaky);
     t_rm_rf(dir);
     free(dir), free(image), free(marker);
@@ -447,7 +386,7 @@ static void test_no_descriptor_leaks_into_the_server(void **state)
 static void test_bad_images_and_arguments(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(false))
         return;
     char *dir = t_mkdtemp();
     char *garbage = ost_path_join(dir, "garbage.qcow2");
@@ -465,7 +404,7 @@ static void test_bad_images_and_arguments(void **state)
     assert_null(b.ctx);
     /* a raw disk named as another format */
     char *raw = ost_path_join(dir, "disk.raw");
-    assert_int_equal(sh("qemu-img create -q -f raw '%s' 1M", raw), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f raw '%s' 1M", raw), 0);
     o.format = "vhdx";
     assert_int_equal(ost_nbd_open(raw, &o, &b, &err), OST_ERR_CORRUPT);
     assert_non_null(strstr(err.message, "vhdx"));

@@ -5,7 +5,7 @@
  * and checked afterwards with ntfs-3g's own tools (ntfscat, ntfsls,
  * ntfsfix -n) and with libntfs-3g reading descriptors back.
  */
-#include "testutil.h"
+#include "testdisk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,20 +21,14 @@
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
 
-#include "blockio.h"
 #include "ntfsfs.h"
 
 #define VOLUME_SIZE (64u << 20)
 
 static bool have_tools(void)
 {
-    static const char *const tools[] = {"/usr/sbin/mkntfs", "/usr/bin/ntfscat", "/usr/bin/ntfsls", "/usr/bin/ntfsfix"};
-    for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
-        if (access(tools[i], X_OK) != 0) {
-            fprintf(stderr, "skip: %s (ntfs-3g) not installed\n", tools[i]);
-            return false;
-        }
-    return true;
+    static const char *const tools[] = {"mkntfs", "ntfscat", "ntfsls", "ntfsfix", NULL};
+    return t_have_tools(tools, "ntfs-3g");
 }
 
 #define SKIP_WITHOUT_TOOLS()                                                                                           \
@@ -42,21 +36,6 @@ static bool have_tools(void)
         if (!have_tools())                                                                                             \
             skip();                                                                                                    \
     } while (0)
-
-/* Output of a shell command (exit status in *rc). */
-static char *run(const char *cmd, int *rc)
-{
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    struct ost_buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
-        ost_buf_add(&b, chunk, n);
-    int status = pclose(p);
-    *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return ost_buf_steal(&b);
-}
 
 static char *make_volume(const char *dir, const char *name, const char *label)
 {
@@ -72,7 +51,7 @@ static void assert_ntfsfix_clean(const char *vol)
 {
     char *cmd = ost_xasprintf("ntfsfix -n '%s' 2>&1", vol);
     int rc;
-    char *out = run(cmd, &rc);
+    char *out = t_sh_out(&rc, NULL, "%s", cmd);
     if (rc != 0 || !strstr(out, "processed successfully"))
         fail_msg("ntfsfix -n %s: rc %d\n%s", vol, rc, out);
     free(out), free(cmd);
@@ -81,19 +60,9 @@ static void assert_ntfsfix_clean(const char *vol)
 /* ntfscat's view of a file; NULL when it fails. */
 static char *ntfscat(const char *vol, const char *path, size_t *len)
 {
-    char *cmd = ost_xasprintf("ntfscat '%s' '%s' 2>/dev/null", vol, path);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    struct ost_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
-        ost_buf_add(&b, chunk, n);
-    int status = pclose(p);
-    free(cmd);
-    *len = b.len;
-    char *s = ost_buf_steal(&b);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    int rc;
+    char *s = t_sh_out(&rc, len, "ntfscat '%s' '%s' 2>/dev/null", vol, path);
+    if (rc != 0) {
         free(s);
         return NULL;
     }
@@ -104,7 +73,7 @@ static char *ntfsls(const char *vol, const char *path)
 {
     char *cmd = ost_xasprintf("ntfsls -a -p '%s' '%s' 2>&1", path, vol);
     int rc;
-    char *out = run(cmd, &rc);
+    char *out = t_sh_out(&rc, NULL, "%s", cmd);
     assert_int_equal(rc, 0);
     free(cmd);
     return out;
@@ -413,7 +382,7 @@ static void test_list_dir_leaves_out_dos_names(void **state)
     assert_int_equal(ntfs_umount(v, FALSE), 0);
     char *cmd = ost_xasprintf("ntfsls -x -p /Windows/INF '%s' 2>&1", f->vol);
     int rc;
-    char *ls = run(cmd, &rc);
+    char *ls = t_sh_out(&rc, NULL, "%s", cmd);
     assert_true(has_line(ls, "LONGFI~1.INF")); /* the alias exists */
     free(ls), free(cmd);
 
@@ -961,14 +930,6 @@ static void test_remove(void **state)
     free(ls);
 }
 
-static bool same_bytes(const char *a, const char *b)
-{
-    char *cmd = ost_xasprintf("cmp -s '%s' '%s'", a, b);
-    int r = system(cmd);
-    free(cmd);
-    return r == 0;
-}
-
 static void test_hibernated_refused(void **state)
 {
     SKIP_WITHOUT_TOOLS();
@@ -1003,7 +964,7 @@ static void test_hibernated_refused(void **state)
             assert_non_null(strstr(err.message, "boot it and shut down fully"));
         }
         ost_blockio_close(&f->bio);
-        assert_true(same_bytes(copy, f->vol));
+        assert_true(t_files_equal(copy, f->vol));
         free(copy);
     }
 }
@@ -1029,7 +990,7 @@ static void test_dirty_refused_unless_allowed(void **state)
     assert_non_null(strstr(err.message, "not shut down cleanly"));
     assert_non_null(strstr(err.message, "chkdsk"));
     assert_int_equal(ost_ntfsfs_open(&f->bio, false, false, &fs, &err), OST_ERR_UNSUPPORTED);
-    assert_true(same_bytes(copy, f->vol));
+    assert_true(t_files_equal(copy, f->vol));
     assert_ost_ok(ost_ntfsfs_open(&f->bio, true, true, &fs, &err), &err);
     assert_int_equal(ost_ntfsfs_stat(fs, "Windows\\System32\\config\\SYSTEM"), 1);
     assert_ost_ok(ost_ntfsfs_close(fs, &err), &err);
@@ -1274,34 +1235,6 @@ static void test_reparse_points_not_followed(void **state)
 }
 
 /* A file blockio whose writes fail once `left` have been let through. */
-struct failing {
-    struct ost_blockio inner;
-    int left;
-    int failures;
-};
-
-static ost_status failing_pread(void *ctx, void *buf, size_t len, uint64_t off, struct ost_error *err)
-{
-    struct failing *fl = ctx;
-    return ost_blockio_read(&fl->inner, buf, len, off, err);
-}
-
-static ost_status failing_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, struct ost_error *err)
-{
-    struct failing *fl = ctx;
-    if (fl->left-- <= 0) {
-        fl->failures++;
-        return ost_fail(err, OST_ERR_IO, "test.img: injected write failure at offset %llu", (unsigned long long)off);
-    }
-    return ost_blockio_write(&fl->inner, buf, len, off, err);
-}
-
-static ost_status failing_flush(void *ctx, struct ost_error *err)
-{
-    struct failing *fl = ctx;
-    return ost_blockio_flush(&fl->inner, err);
-}
-
 static void test_failing_writes(void **state)
 {
     SKIP_WITHOUT_TOOLS();
@@ -1316,17 +1249,18 @@ static void test_failing_writes(void **state)
     int reached_write = 0;
     for (int budget = 0; budget < 40; budget += (budget < 10 ? 1 : 5)) {
         t_copy(pristine, f->vol);
-        struct failing fl = {.left = budget};
+        struct ost_blockio file;
+        struct t_spy fl;
         struct ost_error err;
-        assert_ost_ok(ost_blockio_open_file(f->vol, true, &fl.inner, &err), &err);
-        struct ost_blockio bio = {failing_pread, failing_pwrite, failing_flush, NULL, &fl, fl.inner.size, "test.img"};
+        assert_ost_ok(ost_blockio_open_file(f->vol, true, &file, &err), &err);
+        struct ost_blockio bio = t_spy_over(&fl, &file, budget);
         struct ost_ntfsfs *fs = NULL;
         ost_status st = ost_ntfsfs_open(&bio, true, false, &fs, &err);
         if (st != OST_OK) {
             assert_null(fs);
             assert_true(fl.failures > 0);
             assert_non_null(strstr(err.message, "injected write failure"));
-            ost_blockio_close(&fl.inner);
+            ost_blockio_close(&file);
             continue;
         }
         reached_write++;
@@ -1343,7 +1277,7 @@ static void test_failing_writes(void **state)
             assert_int_equal(cst, OST_OK);
             assert_int_equal(wst, OST_OK);
         }
-        ost_blockio_close(&fl.inner);
+        ost_blockio_close(&file);
     }
     assert_true(reached_write > 0);
     free(src), free(pristine);
@@ -1432,5 +1366,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failing_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_volume_in_a_window, setup, teardown),
     };
+    t_disk_tools_env();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,35 +4,13 @@
  * damaged images and disks another qemu holds. The images are made by
  * qemu-img itself, written with qemu-io, and every result is read back
  * independently (qemu-img info's own text, a raw conversion, cmp). */
-#include "testutil.h"
+#include "testdisk.h"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include "qemuimg.h"
-
-#define MiB (1024u * 1024u)
-
-static bool have_tools(void)
-{
-    if (ost_qemu_available() && system("command -v qemu-io >/dev/null 2>&1") == 0)
-        return true;
-    fprintf(stderr, "skip: qemu-img, qemu-nbd or qemu-io is not installed (qemu-utils)\n");
-    return false;
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *cmd = ost_xvasprintf(fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    free(cmd);
-    return rc == -1 || !WIFEXITED(rc) ? -1 : WEXITSTATUS(rc);
-}
 
 /* What `qemu-img info` (its human text, not the JSON qemuimg.c reads)
  * says the virtual size is. */
@@ -53,35 +31,6 @@ static uint64_t independent_virtual_size(const char *path, const char *format)
     pclose(p);
     assert_true(size > 0);
     return size;
-}
-
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    uint8_t *data;
-    struct ost_error err;
-    assert_ost_ok(ost_read_file(path, 256u * MiB, &data, n, &err), &err);
-    return data;
-}
-
-/* Whether a process is gone or only a zombie (its files, and so its image
- * locks, are closed either way). */
-static bool process_gone(pid_t pid)
-{
-    char *path = ost_xasprintf("/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    free(path);
-    if (!f)
-        return true;
-    char line[512] = "";
-    bool gone = !fgets(line, sizeof line, f);
-    fclose(f);
-    char *end = strrchr(line, ')');
-    return gone || (end && end[1] == ' ' && end[2] == 'Z');
-}
-
-static bool files_equal(const char *a, const char *b)
-{
-    return sh("cmp -s '%s' '%s'", a, b) == 0;
 }
 
 struct format_case {
@@ -105,13 +54,13 @@ static char *make_image(const char *dir, const struct format_case *f, uint64_t s
     char *path = ost_xasprintf("%s/disk-%s%s.img", dir, f->format, f->read_only ? "-stream" : "");
     if (f->read_only) {
         char *raw = ost_xasprintf("%s/stream-source.raw", dir);
-        assert_int_equal(sh("qemu-img create -q -f raw '%s' %llu", raw, (unsigned long long)size), 0);
-        assert_int_equal(sh("qemu-img convert -q -f raw -O vmdk -o subformat=streamOptimized '%s' '%s'", raw, path),
+        assert_int_equal(t_sh("qemu-img create -q -f raw '%s' %llu", raw, (unsigned long long)size), 0);
+        assert_int_equal(t_sh("qemu-img convert -q -f raw -O vmdk -o subformat=streamOptimized '%s' '%s'", raw, path),
                          0);
         unlink(raw);
         free(raw);
     } else {
-        assert_int_equal(sh("qemu-img create -q -f %s '%s' %llu", f->format, path, (unsigned long long)size), 0);
+        assert_int_equal(t_sh("qemu-img create -q -f %s '%s' %llu", f->format, path, (unsigned long long)size), 0);
     }
     return path;
 }
@@ -119,7 +68,7 @@ static char *make_image(const char *dir, const struct format_case *f, uint64_t s
 static void test_info_and_magic_of_each_format(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
@@ -156,11 +105,11 @@ static void test_info_and_magic_of_each_format(void **state)
 static void test_fixed_vhd_is_known_by_its_footer(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     char *path = ost_path_join(dir, "fixed.vhd");
-    assert_int_equal(sh("qemu-img create -q -f vpc -o subformat=fixed '%s' 8M", path), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f vpc -o subformat=fixed '%s' 8M", path), 0);
     assert_string_equal(ost_disk_magic_format(path), "vpc");
     struct ost_disk_info info;
     struct ost_error err;
@@ -187,9 +136,9 @@ static bool raw_range_is(const char *dir, const char *image, const char *format,
                          uint8_t value)
 {
     char *raw = ost_path_join(dir, "converted.raw");
-    assert_int_equal(sh("qemu-img convert -q -f %s -O raw '%s' '%s'", format, image, raw), 0);
+    assert_int_equal(t_sh("qemu-img convert -q -f %s -O raw '%s' '%s'", format, image, raw), 0);
     size_t n;
-    uint8_t *data = read_all(raw, &n);
+    uint8_t *data = t_read_all(raw, 256u * MiB, &n);
     assert_true(off + len <= n);
     bool same = true;
     for (size_t i = 0; i < len; i++)
@@ -203,7 +152,7 @@ static bool raw_range_is(const char *dir, const char *image, const char *format,
 static void test_overlay_keeps_the_disk_until_commit(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     char cwd[4096];
@@ -230,13 +179,13 @@ static void test_overlay_keeps_the_disk_until_commit(void **state)
         assert_string_equal(info.backing, real);
         assert_int_equal(info.virtual_size, independent_virtual_size(disk, f->format));
 
-        assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0xab 4096 8k' '%s' >/dev/null", overlay), 0);
-        assert_true(files_equal(disk, before));
+        assert_int_equal(t_sh("qemu-io -f qcow2 -c 'write -P 0xab 4096 8k' '%s' >/dev/null", overlay), 0);
+        assert_true(t_files_equal(disk, before));
         assert_true(raw_range_is(dir, overlay, "qcow2", 4096, 8192, 0xab));
         assert_ost_ok(ost_qemu_check(overlay, "qcow2", &err), &err);
 
         assert_ost_ok(ost_qemu_commit(overlay, &err), &err);
-        assert_false(files_equal(disk, before));
+        assert_false(t_files_equal(disk, before));
         assert_true(raw_range_is(dir, disk, f->format, 4096, 8192, 0xab));
         assert_true(raw_range_is(dir, disk, f->format, 0, 4096, 0));
         assert_ost_ok(ost_qemu_check(disk, f->format, &err), &err);
@@ -256,18 +205,18 @@ static void test_overlay_keeps_the_disk_until_commit(void **state)
 static void test_convert_and_rebase(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     char *disk = ost_path_join(dir, "disk.qcow2");
     char *vhd = ost_path_join(dir, "disk.vhd");
     struct ost_error err;
-    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-io -f qcow2 -c 'write -P 0x5a 0 64k' '%s' "
-                        ">/dev/null", disk, disk), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-io -f qcow2 -c 'write -P 0x5a 0 64k' '%s' "
+                          ">/dev/null", disk, disk), 0);
     assert_ost_ok(ost_qemu_convert(disk, "qcow2", vhd, "vpc", "subformat=fixed", &err), &err);
     assert_string_equal(ost_disk_magic_format(vhd), "vpc");
     assert_true(raw_range_is(dir, vhd, "vpc", 0, 65536, 0x5a));
-    assert_int_equal(sh("qemu-img info -f vpc '%s' | grep -q 'format: vpc'", vhd), 0);
+    assert_int_equal(t_sh("qemu-img info -f vpc '%s' | grep -q 'format: vpc'", vhd), 0);
 
     /* an overlay pointed at its disk by another name, as --output does */
     char *overlay = ost_path_join(dir, "out.qcow2");
@@ -291,7 +240,7 @@ static void test_convert_and_rebase(void **state)
 static void test_names_with_colons_and_commas(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     char cwd[4096];
@@ -299,17 +248,17 @@ static void test_names_with_colons_and_commas(void **state)
     assert_int_equal(chdir(dir), 0);
     const char *disk = "nbd:host,port=1.raw";
     const char *overlay = "json:{x},y.qcow2";
-    assert_int_equal(sh("qemu-img create -q -f raw './%s' 4M", disk), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f raw './%s' 4M", disk), 0);
     struct ost_disk_info info;
     struct ost_error err;
     assert_ost_ok(ost_qemu_info(disk, "raw", &info, &err), &err);
     assert_int_equal(info.virtual_size, 4u * MiB);
     assert_ost_ok(ost_qemu_overlay_create(overlay, disk, "raw", &err), &err);
-    assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0x11 0 4k' './%s' >/dev/null", overlay), 0);
+    assert_int_equal(t_sh("qemu-io -f qcow2 -c 'write -P 0x11 0 4k' './%s' >/dev/null", overlay), 0);
     assert_ost_ok(ost_qemu_check(overlay, "qcow2", &err), &err);
     assert_ost_ok(ost_qemu_commit(overlay, &err), &err);
     size_t n;
-    uint8_t *data = read_all(disk, &n);
+    uint8_t *data = t_read_all(disk, 256u * MiB, &n);
     assert_int_equal(n, 4u * MiB);
     assert_int_equal(data[0], 0x11);
     assert_int_equal(data[4095], 0x11);
@@ -327,16 +276,16 @@ static void test_names_with_colons_and_commas(void **state)
 static void test_snapshots_are_counted(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     char *disk = ost_path_join(dir, "disk.qcow2");
-    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-img snapshot -c s1 '%s'", disk, disk), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f qcow2 '%s' 8M && qemu-img snapshot -c s1 '%s'", disk, disk), 0);
     struct ost_disk_info info;
     struct ost_error err;
     assert_ost_ok(ost_qemu_info(disk, "qcow2", &info, &err), &err);
     assert_int_equal(info.snapshots, 1);
-    assert_int_equal(sh("qemu-img snapshot -c s2 '%s'", disk), 0);
+    assert_int_equal(t_sh("qemu-img snapshot -c s2 '%s'", disk), 0);
     assert_ost_ok(ost_qemu_info(disk, NULL, &info, &err), &err);
     assert_int_equal(info.snapshots, 2);
     t_rm_rf(dir);
@@ -346,12 +295,12 @@ static void test_snapshots_are_counted(void **state)
 static void test_damaged_images_are_corrupt(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     char *disk = ost_path_join(dir, "disk.qcow2");
-    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 16M && qemu-io -f qcow2 -c 'write -P 0xab 0 128k' '%s' "
-                        ">/dev/null", disk, disk), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f qcow2 '%s' 16M && qemu-io -f qcow2 -c 'write -P 0xab 0 128k' '%s' "
+                          ">/dev/null", disk, disk), 0);
     struct ost_error err;
     assert_ost_ok(ost_qemu_check(disk, "qcow2", &err), &err);
     /* the L1 table offset pointed at a data cluster: qemu-img check
@@ -379,7 +328,7 @@ static void test_damaged_images_are_corrupt(void **state)
     assert_int_equal(ost_qemu_overlay_create(disk, garbage, "nosuch", &err), OST_ERR_USAGE);
     /* the wrong format named explicitly */
     char *raw = ost_path_join(dir, "disk.raw");
-    assert_int_equal(sh("qemu-img create -q -f raw '%s' 1M", raw), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f raw '%s' 1M", raw), 0);
     assert_int_equal(ost_qemu_info(raw, "vhdx", &info, &err), OST_ERR_CORRUPT);
     assert_non_null(strstr(err.message, raw));
     /* a missing file is an I/O error, not a damaged one */
@@ -396,23 +345,16 @@ static void test_damaged_images_are_corrupt(void **state)
 static void test_disk_in_use(void **state)
 {
     (void)state;
-    if (!have_tools())
+    if (!t_have_qemu(true))
         return;
     char *dir = t_mkdtemp();
     char *disk = ost_path_join(dir, "disk.qcow2");
     char *overlay = ost_path_join(dir, "overlay.qcow2");
-    char *pidfile = ost_path_join(dir, "pid");
-    char *sock = ost_path_join(dir, "sock");
     struct ost_error err;
-    assert_int_equal(sh("qemu-img create -q -f qcow2 '%s' 8M", disk), 0);
+    assert_int_equal(t_sh("qemu-img create -q -f qcow2 '%s' 8M", disk), 0);
     assert_ost_ok(ost_qemu_overlay_create(overlay, disk, "qcow2", &err), &err);
-    assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0xab 0 4k' '%s' >/dev/null", overlay), 0);
-    assert_int_equal(sh("qemu-nbd -f qcow2 --fork --pid-file='%s' --socket='%s' '%s'", pidfile, sock, disk), 0);
-    size_t n;
-    char *pid_text = (char *)read_all(pidfile, &n);
-    pid_t server = (pid_t)atol(pid_text);
-    free(pid_text);
-    assert_true(server > 0);
+    assert_int_equal(t_sh("qemu-io -f qcow2 -c 'write -P 0xab 0 4k' '%s' >/dev/null", overlay), 0);
+    pid_t server = t_hold_disk(dir, disk, "qcow2");
 
     struct ost_disk_info info;
     assert_int_equal(ost_qemu_info(disk, "qcow2", &info, &err), OST_ERR_IO);
@@ -424,14 +366,12 @@ static void test_disk_in_use(void **state)
 
     assert_int_equal(kill(server, SIGTERM), 0);
     /* qemu-nbd is not our child: wait for its lock to go by its pid */
-    for (int i = 0; i < 3000 && !process_gone(server); i++)
-        usleep(10000);
-    assert_true(process_gone(server));
+    t_wait_gone(server);
     assert_ost_ok(ost_qemu_info(disk, "qcow2", &info, &err), &err);
     assert_ost_ok(ost_qemu_commit(overlay, &err), &err);
     assert_true(raw_range_is(dir, disk, "qcow2", 0, 4096, 0xab));
     t_rm_rf(dir);
-    free(dir), free(disk), free(overlay), free(pidfile), free(sock);
+    free(dir), free(disk), free(overlay);
 }
 
 int main(void)

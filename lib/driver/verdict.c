@@ -175,8 +175,14 @@ static void decide_load_x64(const struct ost_verdict_input *in, struct part *p)
             return;
         }
         if (in->testsigning == OST_UNKNOWN) {
-            part_set(p, OST_LOAD_UNKNOWN, in->testsigning_fix ? in->testsigning_fix : FIX_BCD,
-                     "it is test-signed: it loads only if testsigning is on in the boot store, which was not given");
+            if (in->testsigning_problem)
+                part_set(p, OST_LOAD_UNKNOWN, in->testsigning_fix ? in->testsigning_fix : FIX_BCD,
+                         "it is test-signed: it loads only if testsigning is on in the boot store, and %s",
+                         in->testsigning_problem);
+            else
+                part_set(p, OST_LOAD_UNKNOWN, in->testsigning_fix ? in->testsigning_fix : FIX_BCD,
+                         "it is test-signed: it loads only if testsigning is on in the boot store, which was not "
+                         "given");
             return;
         }
     }

@@ -74,6 +74,9 @@ struct ost_verdict_input {
     /* The step that turns testsigning on where it decides (or gives the
      * store that decides), literally as run; NULL: the generic one. */
     const char *testsigning_fix;
+    /* "STORE cannot be read (why)" when testsigning is unknown because a
+     * store could not be read, not because none was given; may be NULL */
+    const char *testsigning_problem;
     bool boot_critical;       /* StartType 0: loaded by winload */
     bool driver_embedded_signature; /* every .sys of a boot-critical package carries one */
     /* Digests that need SHA-2 support: "sha1", "sha256", ...; NULL: SHA-1.

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,45 @@ ost_status ost_target_scratch_file(struct ost_target *t, const char *hint, char 
     }
     *path = ost_xasprintf("%s/%u-%s", t->scratch, ++counter, hint);
     return OST_OK;
+}
+
+struct ost_target_change *ost_target_changes_file(struct ost_target_changes *c, const char *path)
+{
+    char *key = ost_safe_relative_path(path); /* one spelling per path: '/' */
+    if (!key)
+        key = ost_xstrdup(path); /* the ost_target_* calls refuse such paths before */
+    uintptr_t slot = (uintptr_t)ost_cimap_get(&c->index, key);
+    if (slot) {
+        free(key);
+        return &c->v[slot - 1];
+    }
+    ost_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
+    struct ost_target_change *o = &c->v[c->n++];
+    *o = (struct ost_target_change){.path = ost_xstrdup(path)};
+    ost_cimap_put(&c->index, key, (void *)(uintptr_t)c->n);
+    free(key);
+    return o;
+}
+
+void ost_target_changes_add_dir(struct ost_target_changes *c, const char *path)
+{
+    ost_grow(&c->v, &c->cap, c->n + 1, sizeof *c->v);
+    c->v[c->n++] = (struct ost_target_change){.path = ost_xstrdup(path), .dir = true};
+}
+
+void ost_target_changes_clear(struct ost_target_changes *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i].path), free(c->v[i].staged);
+    c->n = 0;
+    ost_cimap_free(&c->index);
+}
+
+void ost_target_changes_free(struct ost_target_changes *c)
+{
+    ost_target_changes_clear(c);
+    free(c->v);
+    *c = (struct ost_target_changes){0};
 }
 
 char *ost_winpath_join(const char *a, const char *b)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cimap.h"
 #include "error.h"
 #include "util.h"
 
@@ -119,6 +120,39 @@ void ost_target_close(struct ost_target *t);
  * (OST_ERR_IO naming the folder when it cannot be: a full or read-only
  * $TMPDIR is an error to report, not a reason to stop the process). */
 ost_status ost_target_scratch_file(struct ost_target *t, const char *hint, char **path, struct ost_error *err);
+
+/* ---- for backends: the changes staged until commit ------------------------
+ * How each backend applies them differs: a directory through its journal
+ * (target_dir.c), a disk by writing its volumes in the session's overlay
+ * and reading them back (target_disk.c); what they stage is the same. */
+
+/* path := the file `staged` (the backend's own copy, named as it likes),
+ * path removed (staged NULL), or with dir, the folder removed if it is
+ * empty by then. */
+struct ost_target_change {
+    char *path;
+    char *staged;
+    bool dir;
+};
+
+/* The changes in the order they were staged. A file path staged again, in
+ * any spelling (case, '/' or '\'), is the same entry, found through a map
+ * so that staging a package of many files stays linear; each folder
+ * removal is an entry of its own. */
+struct ost_target_changes {
+    struct ost_target_change *v;
+    size_t n, cap;
+    struct ost_cimap index; /* file changes by path: index + 1 */
+};
+
+/* The entry for the file path, new (staged NULL) or the one staged
+ * before; valid until the next change is added. */
+struct ost_target_change *ost_target_changes_file(struct ost_target_changes *c, const char *path);
+void ost_target_changes_add_dir(struct ost_target_changes *c, const char *path);
+/* Forgets every change (the staged files are the caller's to remove
+ * first); the list can be used again. */
+void ost_target_changes_clear(struct ost_target_changes *c);
+void ost_target_changes_free(struct ost_target_changes *c);
 
 /* Joins Windows path parts with '\'. */
 char *ost_winpath_join(const char *a, const char *b);

@@ -55,12 +55,6 @@
 #define JOURNAL_TMP "journal.tmp"
 #define ROLLBACK_MARK "rollback"
 
-struct op {
-    char *path;    /* Windows path */
-    char *staged;  /* name in the transaction folder; NULL for removal */
-    bool dir;      /* remove this directory if it is empty */
-};
-
 /* What one directory holds, by case-insensitive name: the real name, or
  * "A\nB" when two entries differ only by case. */
 struct listing {
@@ -76,9 +70,7 @@ struct dir_target {
     int rootfd;
     int txnfd;
     struct ost_imagelock *lock;
-    struct op *ops;
-    size_t nops, cap;
-    struct ost_cimap op_index; /* file ops by path: index + 1 */
+    struct ost_target_changes ops; /* staged: names in the transaction folder */
     unsigned counter;
     struct listing *listings;
     int *held_fds; /* behind local_path's names */
@@ -424,27 +416,7 @@ static ost_status ensure_txn(struct dir_target *d, struct ost_error *err)
     return OST_OK;
 }
 
-/* The file op for path: staging a path again replaces its content. Found
- * through a map, so staging a package of many files stays linear. */
-static struct op *op_for(struct dir_target *d, const char *path)
-{
-    char *key = ost_safe_relative_path(path); /* one spelling per path: '/' */
-    if (!key)
-        key = ost_xstrdup(path); /* target.c refuses such paths before */
-    uintptr_t slot = (uintptr_t)ost_cimap_get(&d->op_index, key);
-    if (slot) {
-        free(key);
-        return &d->ops[slot - 1];
-    }
-    ost_grow(&d->ops, &d->cap, d->nops + 1, sizeof *d->ops);
-    struct op *o = &d->ops[d->nops++];
-    *o = (struct op){.path = ost_xstrdup(path)};
-    ost_cimap_put(&d->op_index, key, (void *)(uintptr_t)d->nops);
-    free(key);
-    return o;
-}
-
-static void drop_staged(struct dir_target *d, struct op *o)
+static void drop_staged(struct dir_target *d, struct ost_target_change *o)
 {
     if (o->staged)
         unlinkat(d->txnfd, o->staged, 0);
@@ -469,7 +441,7 @@ static ost_status dir_write_file(struct ost_target *t, const char *path, const c
         free(name);
         return st;
     }
-    struct op *o = op_for(d, path);
+    struct ost_target_change *o = ost_target_changes_file(&d->ops, path);
     drop_staged(d, o);
     o->staged = name;
     return OST_OK;
@@ -483,7 +455,7 @@ static ost_status dir_remove_file(struct ost_target *t, const char *path, struct
         st = ensure_txn(d, err);
     if (st != OST_OK)
         return st;
-    drop_staged(d, op_for(d, path));
+    drop_staged(d, ost_target_changes_file(&d->ops, path));
     return OST_OK;
 }
 
@@ -493,8 +465,7 @@ static ost_status dir_remove_dir(struct ost_target *t, const char *path, struct 
     ost_status st = ensure_txn(d, err);
     if (st != OST_OK)
         return st;
-    ost_grow(&d->ops, &d->cap, d->nops + 1, sizeof *d->ops);
-    d->ops[d->nops++] = (struct op){.path = ost_xstrdup(path), .dir = true};
+    ost_target_changes_add_dir(&d->ops, path);
     return OST_OK;
 }
 
@@ -722,10 +693,7 @@ static void end_txn(struct dir_target *d, bool remove)
         close(d->txnfd);
     d->txnfd = -1;
     ost_interrupt_defer_end();
-    for (size_t i = 0; i < d->nops; i++)
-        free(d->ops[i].path), free(d->ops[i].staged);
-    d->nops = 0;
-    ost_cimap_free(&d->op_index);
+    ost_target_changes_clear(&d->ops);
 }
 
 /* Writes the journal and makes it durable: the decision point. */
@@ -763,7 +731,7 @@ static char *plan_path(const struct walk *w, const struct ost_strlist *planned, 
     return p;
 }
 
-static ost_status plan_op(struct dir_target *d, const struct op *o, struct ost_journal *j,
+static ost_status plan_op(struct dir_target *d, const struct ost_target_change *o, struct ost_journal *j,
                           struct ost_strlist *planned, struct ost_error *err)
 {
     struct walk w;
@@ -822,8 +790,8 @@ static ost_status dir_commit(struct ost_target *t, struct ost_error *err)
     struct ost_journal j = {.pid = (long)getpid()};
     struct ost_strlist planned = {0};
     ost_status st = ost_interrupt_check(t->name, err);
-    for (size_t i = 0; i < d->nops && st == OST_OK; i++)
-        st = plan_op(d, &d->ops[i], &j, &planned, err);
+    for (size_t i = 0; i < d->ops.n && st == OST_OK; i++)
+        st = plan_op(d, &d->ops.v[i], &j, &planned, err);
     ost_strlist_free(&planned);
     free_listings(d);
     if (st == OST_OK && j.nops && decide(d->rootfd, d->txnfd, &j) != 0)
@@ -1047,8 +1015,7 @@ static void dir_close(struct ost_target *t)
         close(d->held_fds[i]);
     free(d->held_fds);
     free_listings(d);
-    free(d->ops);
-    ost_cimap_free(&d->op_index);
+    ost_target_changes_free(&d->ops);
     ost_imagelock_release(d->lock);
     if (d->rootfd >= 0)
         close(d->rootfd);

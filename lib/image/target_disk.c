@@ -29,12 +29,6 @@ struct volume {
     char name[600];
 };
 
-struct op {
-    char *path;    /* as given: "<volume N>\..." or a Windows path */
-    char *staged;  /* the new content; NULL for a removal */
-    bool dir;
-};
-
 struct cached {
     char *path, *local;
 };
@@ -45,9 +39,7 @@ struct disk_target {
     struct volume *vols;
     size_t nvols, windows;
     bool allow_dirty, wrote;
-    struct op *ops;
-    size_t nops, cap;
-    struct ost_cimap op_index;
+    struct ost_target_changes ops; /* paths as given: "<volume N>\..." or a Windows path */
     struct cached *cache;
     size_t ncache, cachecap;
     unsigned counter;
@@ -218,25 +210,7 @@ static ost_status disk_local_path(struct ost_target *t, const char *path, uint64
 
 /* ---- staging -------------------------------------------------------------- */
 
-static struct op *op_for(struct disk_target *d, const char *path)
-{
-    char *key = ost_safe_relative_path(path);
-    if (!key)
-        key = ost_xstrdup(path);
-    uintptr_t slot = (uintptr_t)ost_cimap_get(&d->op_index, key);
-    if (slot) {
-        free(key);
-        return &d->ops[slot - 1];
-    }
-    ost_grow(&d->ops, &d->cap, d->nops + 1, sizeof *d->ops);
-    struct op *o = &d->ops[d->nops++];
-    *o = (struct op){.path = ost_xstrdup(path)};
-    ost_cimap_put(&d->op_index, key, (void *)(uintptr_t)d->nops);
-    free(key);
-    return o;
-}
-
-static void drop_staged(struct op *o)
+static void drop_staged(struct ost_target_change *o)
 {
     if (o->staged)
         unlink(o->staged);
@@ -267,7 +241,7 @@ static ost_status disk_write_file(struct ost_target *t, const char *path, const 
         free(staged);
         return st;
     }
-    struct op *o = op_for(d, path);
+    struct ost_target_change *o = ost_target_changes_file(&d->ops, path);
     drop_staged(o);
     o->staged = staged;
     return OST_OK;
@@ -278,7 +252,7 @@ static ost_status disk_remove_file(struct ost_target *t, const char *path, struc
     struct disk_target *d = (struct disk_target *)t;
     ost_status st = check_path(d, path, err);
     if (st == OST_OK)
-        drop_staged(op_for(d, path));
+        drop_staged(ost_target_changes_file(&d->ops, path));
     return st;
 }
 
@@ -288,14 +262,13 @@ static ost_status disk_remove_dir(struct ost_target *t, const char *path, struct
     ost_status st = check_path(d, path, err);
     if (st != OST_OK)
         return st;
-    ost_grow(&d->ops, &d->cap, d->nops + 1, sizeof *d->ops);
-    d->ops[d->nops++] = (struct op){.path = ost_xstrdup(path), .dir = true};
+    ost_target_changes_add_dir(&d->ops, path);
     return OST_OK;
 }
 
 /* ---- commit --------------------------------------------------------------- */
 
-static ost_status apply_op(struct disk_target *d, const struct op *o, struct ost_error *err)
+static ost_status apply_op(struct disk_target *d, const struct ost_target_change *o, struct ost_error *err)
 {
     const char *rest;
     struct volume *v = volume_of(d, o->path, &rest);
@@ -320,8 +293,8 @@ static ost_status apply_op(struct disk_target *d, const struct op *o, struct ost
 /* Reads every change back through a new read-only mount. */
 static ost_status verify(struct disk_target *d, struct ost_error *err)
 {
-    for (size_t i = 0; i < d->nops; i++) {
-        const struct op *o = &d->ops[i];
+    for (size_t i = 0; i < d->ops.n; i++) {
+        const struct ost_target_change *o = &d->ops.v[i];
         if (o->dir)
             continue;
         const char *rest;
@@ -355,13 +328,13 @@ static ost_status verify(struct disk_target *d, struct ost_error *err)
 static ost_status disk_commit(struct ost_target *t, struct ost_error *err)
 {
     struct disk_target *d = (struct disk_target *)t;
-    if (!d->nops)
+    if (!d->ops.n)
         return OST_OK;
     if (!t->writable)
         return ost_fail(err, OST_ERR_USAGE, "%s: opened read-only", t->name);
     ost_status st = ost_interrupt_check(t->name, err);
-    for (size_t i = 0; st == OST_OK && i < d->nops; i++)
-        st = apply_op(d, &d->ops[i], err);
+    for (size_t i = 0; st == OST_OK && i < d->ops.n; i++)
+        st = apply_op(d, &d->ops.v[i], err);
     for (size_t i = 0; i < d->nvols; i++)
         if (d->vols[i].fat && st == OST_OK) {
             bool changed;
@@ -377,13 +350,9 @@ static ost_status disk_commit(struct ost_target *t, struct ost_error *err)
         st = verify(d, err);
     d->wrote = true; /* even on failure: the session must not keep the overlay */
     if (st == OST_OK) {
-        for (size_t i = 0; i < d->nops; i++) {
-            drop_staged(&d->ops[i]);
-            free(d->ops[i].path);
-        }
-        d->nops = 0;
-        ost_cimap_free(&d->op_index);
-        d->op_index = (struct ost_cimap){0};
+        for (size_t i = 0; i < d->ops.n; i++)
+            drop_staged(&d->ops.v[i]);
+        ost_target_changes_clear(&d->ops);
         for (size_t i = 0; i < d->ncache; i++) {
             unlink(d->cache[i].local);
             free(d->cache[i].path), free(d->cache[i].local);
@@ -398,15 +367,12 @@ static void disk_close(struct ost_target *t)
     struct disk_target *d = (struct disk_target *)t;
     for (size_t i = 0; i < d->nvols; i++)
         unmount(&d->vols[i], NULL, NULL);
-    for (size_t i = 0; i < d->nops; i++) {
-        drop_staged(&d->ops[i]);
-        free(d->ops[i].path);
-    }
+    for (size_t i = 0; i < d->ops.n; i++)
+        drop_staged(&d->ops.v[i]);
     for (size_t i = 0; i < d->ncache; i++)
         free(d->cache[i].path), free(d->cache[i].local);
     free(d->cache);
-    free(d->ops);
-    ost_cimap_free(&d->op_index);
+    ost_target_changes_free(&d->ops);
     free(d->vols);
     free(d->base.notice);
     free(d->base.name);

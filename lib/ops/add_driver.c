@@ -377,6 +377,7 @@ static void predict_test_signed(const struct ost_add_driver_job *j,
         .testsigning = pol->testsigning,
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .testsigning_fix = pol->testsigning_fix[0] ? pol->testsigning_fix : NULL,
+        .testsigning_problem = pol->testsigning_problem[0] ? pol->testsigning_problem : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = embedded || p->test_sign_embed,
         .digest = ost_digest_name(j->opts.digest),
@@ -427,6 +428,8 @@ static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_i
     struct ost_error perr;
     if (ost_boot_policy_read(&pol, &j->opts.bcd, img, &perr) != OST_OK)
         im->policy_problem = ost_xstrdup(perr.message);
+    else if (pol.testsigning_problem[0])
+        im->policy_problem = ost_xstrdup(pol.testsigning_problem);
     struct ost_boot_policy planned = pol;
     if (j->signer && !j->applied) {
         /* what this command would add and turn on, on a dry run */

@@ -115,6 +115,37 @@ void ost_boot_policy_stores_text(const struct ost_boot_policy *pol, char *buf, s
     "store after Setup, e.g. `bcdedit /set {default} testsigning on` in Windows\\Setup\\Scripts\\SetupComplete.cmd" \
     " (Microsoft: \"The TESTSIGNING Boot Configuration Option\", \"Add a Custom Script to Windows Setup\")"
 
+/* Notes that the image's own store `label` could not be read (the first
+ * such store is the one the message names). */
+static void unreadable(struct ost_boot_policy *pol, struct ost_boot_store *s, const char *label, const char *why)
+{
+    size_t n = strlen(label);
+    if (!strncmp(why, label, n) && why[n] == ':' && why[n + 1] == ' ')
+        why += n + 2; /* the message names the store already */
+    s->testsigning = OST_UNKNOWN;
+    ost_format_into(s->problem, sizeof s->problem, "%s", why);
+    if (!pol->testsigning_problem[0])
+        ost_format_into(pol->testsigning_problem, sizeof pol->testsigning_problem, "%s cannot be read (%s)", label,
+                        why);
+}
+
+/* What the policy says when a store of the image's own could not be read
+ * and no store has testsigning off: unknown, and repairing the store is
+ * the step (bcdboot rebuilds a system partition's store; a BCD-Template
+ * comes with the Windows release: "BCDboot Command-Line Options"). */
+static void unknown_unreadable(struct ost_boot_policy *pol, bool template)
+{
+    pol->testsigning = OST_UNKNOWN;
+    ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source, "unknown: %s",
+                    pol->testsigning_problem);
+    ost_format_into(pol->testsigning_fix, sizeof pol->testsigning_fix, "%s",
+                    template ? "replace Windows\\System32\\config\\BCD-Template with a readable one (the "
+                               "same Windows release's), or give the store the system boots from with --bcd; "
+                               "then check again"
+                             : "repair the boot store that cannot be read (from the installed Windows or its "
+                               "recovery console: bcdboot C:\\Windows rebuilds it), then check again");
+}
+
 /* One store into pol->stores: a --bcd file (target_path NULL), or one of
  * the target's own, read through it and named by `label`. */
 static ost_status read_one(struct ost_boot_policy *pol, struct ost_image *img, const char *target_path,
@@ -134,6 +165,11 @@ static ost_status read_one(struct ost_boot_policy *pol, struct ost_image *img, c
     if (st == OST_OK)
         st = read_store(b, s, err);
     ost_bcd_close(b);
+    /* a Ctrl-C is not a fact about the store */
+    if (st != OST_OK && st != OST_ERR_INTERRUPTED && target_path) {
+        unreadable(pol, s, label, err->message);
+        st = OST_OK;
+    }
     return st;
 }
 
@@ -147,7 +183,7 @@ static void fix_text(struct ost_boot_policy *pol, const struct ost_image *img)
     const char *lead = "turn test-signing on in the boot store where it is off:";
     bool target_off = false;
     for (size_t i = 0; i < pol->nstores; i++)
-        target_off = target_off || (pol->stores[i].in_target && pol->stores[i].testsigning != OST_YES);
+        target_off = target_off || (pol->stores[i].in_target && pol->stores[i].testsigning == OST_NO);
     if (target_off)
         used += (size_t)snprintf(buf, size, "%s offstage bcd --image %s --set testsigning on (it sets it in the "
                                  "target's own boot store%s, not its BCD-Template; offstage add-driver --test-sign "
@@ -191,7 +227,13 @@ static ost_status read_stores(struct ost_boot_policy *pol, struct ost_image *img
     join_paths(pol, OST_NO, offs, sizeof offs);
     join_paths(pol, OST_YES, ons, sizeof ons);
     pol->testsigning = off ? OST_NO : OST_YES;
-    if (!off)
+    if (pol->testsigning_problem[0])
+        ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat, "%s; it counts as unknown, %s",
+                        pol->testsigning_problem, off ? "and testsigning is off in another store anyway"
+                                                      : "so testsigning is unknown");
+    if (!off && pol->testsigning_problem[0])
+        unknown_unreadable(pol, false);
+    else if (!off)
         ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source, "BCD store%s %s",
                         pol->nstores > 1 ? "s" : "", all);
     else if (!on)
@@ -254,6 +296,17 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
         return OST_OK;
     }
     ost_status st = ost_image_testsigning(img, &pol->testsigning, err);
+    if (st != OST_OK && st != OST_ERR_INTERRUPTED) {
+        /* the image's own: the verdicts stand, testsigning unknown */
+        struct ost_boot_store *s = &pol->stores[pol->nstores++];
+        ost_format_into(s->path, sizeof s->path, "the image's BCD-Template");
+        s->is_template = true;
+        unreadable(pol, s, "the image's BCD-Template", err->message);
+        unknown_unreadable(pol, true);
+        ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat, "%s; testsigning is unknown",
+                        pol->testsigning_problem);
+        return OST_OK;
+    }
     if (st != OST_OK || pol->testsigning == OST_UNKNOWN)
         return st;
     pol->template_decides = true;
@@ -350,6 +403,7 @@ void ost_firstboot_verdict(const struct ost_package_arch *pa, const struct ost_c
         .testsigning_source = pol->testsigning_source[0] ? pol->testsigning_source : NULL,
         .testsigning_caveat = pol->testsigning_caveat[0] ? pol->testsigning_caveat : NULL,
         .testsigning_fix = pol->testsigning_fix[0] ? pol->testsigning_fix : NULL,
+        .testsigning_problem = pol->testsigning_problem[0] ? pol->testsigning_problem : NULL,
         .boot_critical = pa->boot_critical,
         .driver_embedded_signature = drivers_embed_signatures(pa),
         .digest = res->digest[0] ? res->digest : NULL,

@@ -29,6 +29,7 @@ struct ost_boot_store {
     bool in_target;            /* one of the target's boot stores (target.h), read and written through it */
     char target_path[512];     /* ... its path there ("Boot\BCD", "<volume 1>\Boot\BCD") */
     char loaders[256];         /* what was asked: "{default}, {733b62e6-...}" or "{bootloadersettings}" */
+    char problem[600];         /* why one of the image's own could not be read ("" read); testsigning unknown */
 };
 
 /* What is known of the boot and trust policy of the target. Which store
@@ -69,6 +70,11 @@ struct ost_boot_policy {
      * template that system does not boot from; a target's own store with
      * bcd --image, which edits those stores on such a target. */
     char testsigning_fix[1200];
+    /* "STORE cannot be read (why)" when a store of the image's own (its
+     * BCD-Template, or one its target found) could not be read: it counts
+     * as unknown, so testsigning is unknown unless another store has it
+     * off; "" when every store was read. */
+    char testsigning_problem[900];
     bool template_decides;              /* the image's BCD-Template stands for the boot store */
     struct ost_image_kind_info kind;    /* filled when img is given */
     struct ost_boot_store stores[OST_BOOT_MAX_STORES];
@@ -100,8 +106,11 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
  * the rules above: reads the target's own boot stores, every store of
  * bcd_files (NULL or empty: none given) and, when neither is there and the
  * kind boots from it, img's BCD-Template. Keeps
- * pol->img and pol->planned_thumbprint. An unreadable store is an error.
- * Reads the image's SHA-2 support too (ost_boot_policy_read_sha2). */
+ * pol->img and pol->planned_thumbprint. A --bcd store that cannot be read
+ * is an error (the user named it); one of the image's own is not: it is
+ * a fact about the image, reported with the verdicts (testsigning_problem,
+ * the source, caveat and fix say which store and why). Reads the image's
+ * SHA-2 support too (ost_boot_policy_read_sha2). */
 ost_status ost_boot_policy_read(struct ost_boot_policy *pol, const struct ost_strlist *bcd_files,
                                 struct ost_image *img, struct ost_error *err);
 /* The stores read, for a message: "BCD stores A and B", "the image's

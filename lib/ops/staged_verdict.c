@@ -208,6 +208,8 @@ ost_status ost_staged_verdicts_read(struct ost_image *img, const struct ost_strl
             st = ost_fail(err, perr.status, "%s", perr.message);
         else
             out->policy_problem = ost_xstrdup(perr.message);
+    } else if (out->policy.testsigning_problem[0]) {
+        out->policy_problem = ost_xstrdup(out->policy.testsigning_problem);
     }
     for (size_t i = 0; st == OST_OK && i < m.n; i++)
         if (!folder || ost_streq_ci(folder, m.items[i].folder))

@@ -148,6 +148,19 @@ run doctor --image "$TMP/inst2" --bcd "$ON" --bcd "$OFF" --json
 expect_json "doctor, two --bcd, one off: Code 52 naming it (JSON)" "'testsigning is off in BCD store $OFF' in json.dumps(d) and d['images'][0]['boot_policy']['testsigning'] is False"
 run doctor --image "$TMP/inst2" --bcd "$TMP/nowhere"
 expect_status "doctor, unreadable --bcd: exit 2" 2
+# the image's own BCD-Template unreadable: not a bad input but a fact about
+# the image; the verdicts stand with testsigning unknown, naming it
+cp -a "$TMP/generalized" "$TMP/gen-bad"
+head -c 8192 /dev/urandom > "$TMP/gen-bad/Windows/System32/config/BCD-Template"
+run doctor --image "$TMP/gen-bad"
+expect_status "doctor, garbage BCD-Template: a report, not an error" 1
+expect_out "doctor, garbage BCD-Template: testsigning unknown, the template and the reason named" \
+    "^testsigning: unknown: the image's BCD-Template cannot be read \(.*no 'regf' signature"
+run check-package "$PKG" --image "$TMP/gen-bad"
+expect_status "check-package, garbage BCD-Template: the verdict (exit 0: unknown predicts no failure)" 0
+expect_out "check-package, garbage BCD-Template: the verdict says why testsigning is unknown" \
+    "loads: unknown \(it is test-signed: it loads only if testsigning is on in the boot store, and the image's BCD-Template cannot be read"
+expect_out "check-package, garbage BCD-Template: the fix replaces the template" "to change: .*replace Windows.System32.config.BCD-Template"
 
 # ---- --setup-complete ------------------------------------------------------------------------
 cp -a "$TMP/installed" "$TMP/inst5"; snapshot "$TMP/inst5" > "$TMP/inst5.snap"

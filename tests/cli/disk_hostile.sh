@@ -7,11 +7,13 @@
 # point past the end, overlap or loop, NTFS boot sectors with impossible
 # geometry, hibernated, dirty and BitLocker volumes, LDM, no Windows,
 # differencing / snapshotted / streamOptimized disks, a disk a running qemu
-# holds, things that are no disk file, a symlink, and two Windows installs.
+# holds, things that are no disk file, a symlink, and two Windows installs;
+# and a garbage boot store, which the read-only commands report instead
+# (testsigning unknown, naming the store).
 # Independent readers: cmp, sfdisk, ntfsls, qemu-img check and compare.
 . tests/cli/lib.sh
 
-for tool in qemu-img qemu-nbd sfdisk mkntfs ntfscp ntfsls python3 timeout; do
+for tool in qemu-img qemu-nbd sfdisk mkntfs ntfscp ntfscat ntfsls python3 timeout; do
     command -v "$tool" >/dev/null 2>&1 || { echo "skip disk_hostile: $tool is not installed"; exit 0; }
 done
 
@@ -346,6 +348,54 @@ else
 fi
 run get-drivers --image "$D/real/target.qcow2"
 expect_out "symlink: the real disk holds the package" "aero_virtio_snd.inf_amd64"
+
+# ---- a boot store that cannot be read ---------------------------------------
+# The Windows partition's Boot\BCD (the active partition: the store the
+# system boots from) replaced by garbage with ntfscp. The store is a fact
+# about the disk, not a bad input: the commands that only read give their
+# verdicts with testsigning unknown, naming the store and the reason, and
+# exit as on a good disk; only turning testsigning on there is refused.
+cp "$TMP/windows.ntfs" "$TMP/bcd.ntfs"
+head -c 16384 /dev/urandom >"$TMP/garbage.bcd"
+ntfscp -q -f "$TMP/bcd.ntfs" "$TMP/garbage.bcd" Boot/BCD
+ntfscat "$TMP/bcd.ntfs" Boot/BCD | cmp -s - "$TMP/garbage.bcd" || not_ok "ntfscp Boot/BCD" "not garbage in the volume"
+with_volume "$TMP/bcd.ntfs" "$TMP/w.raw"
+as_format "$TMP/w.raw" "$D/badbcd.qcow2"
+BADSTORE='partition 1 \(Windows\) \\Boot\\BCD of [^ ]*badbcd\.qcow2'
+"$OFFSTAGE" make-test-cert --out "$TMP/cert" >/dev/null
+mkdir -p "$TMP/signed"
+cp "$PKG/aero_virtio_snd.inf" "$PKG/aero_virtio_snd.sys" "$TMP/signed/"
+"$OFFSTAGE" make-cat "$TMP/signed" >/dev/null &&
+    "$OFFSTAGE" sign --key "$TMP/cert/offstage-test.key" --cert "$TMP/cert/offstage-test.cer" \
+        "$TMP/signed/aero_virtio_snd.cat" >/dev/null || not_ok "test-signing the package" "make-cat or sign failed"
+# its signer trusted in the image, so that only testsigning is in doubt
+attempt "$D/badbcd.qcow2" add-cert --image "$D/badbcd.qcow2" --cert "$TMP/cert/offstage-test.cer"
+expect_status "unreadable Boot\\BCD: add-cert (exit 0)" 0
+attempt "$D/badbcd.qcow2" check-package "$TMP/signed" --image "$D/badbcd.qcow2"
+expect_status "unreadable Boot\\BCD: check-package gives its verdict (exit 0: unknown predicts no failure)" 0
+expect_out "unreadable Boot\\BCD: check-package: testsigning unknown, the store and the reason named" \
+    "^testsigning: unknown: $BADSTORE cannot be read \\(.*no 'regf' signature"
+expect_out "unreadable Boot\\BCD: check-package: the verdict says why testsigning is unknown" \
+    "first boot \\(amd64\\): .*loads: unknown \\(it is test-signed: it loads only if testsigning is on in the boot store, and $BADSTORE cannot be read"
+unchanged "unreadable Boot\\BCD: check-package leaves the disk as it was" "$D/badbcd.qcow2"
+attempt "$D/badbcd.qcow2" doctor --image "$D/badbcd.qcow2" --json
+expect_status "unreadable Boot\\BCD: doctor --json reports (exit 1: no device to examine, as on a good disk)" 1
+expect_json "unreadable Boot\\BCD: doctor --json: testsigning null, the store's problem given" \
+    "d['images'][0]['boot_policy']['testsigning'] is None and 'no \\'regf\\' signature' in d['images'][0]['boot_policy']['stores'][0]['problem'] and d['images'][0]['boot_policy']['problem'].startswith('partition 1 (Windows) \\\\Boot\\\\BCD of ')"
+attempt "$D/badbcd.qcow2" add-driver --image "$D/badbcd.qcow2" --driver "$TMP/signed"
+expect_status "unreadable Boot\\BCD: add-driver stages (exit 0)" 0
+expect_out "unreadable Boot\\BCD: add-driver says testsigning could not be read" \
+    "testsigning could not be read: $BADSTORE cannot be read"
+attempt "$D/badbcd.qcow2" doctor --image "$D/badbcd.qcow2"
+expect_status "unreadable Boot\\BCD: doctor with a staged package (exit 0, nothing fails)" 0
+expect_out "unreadable Boot\\BCD: doctor: testsigning unknown, the store named" \
+    "^testsigning: unknown: $BADSTORE cannot be read \\(.*regf"
+expect_out "unreadable Boot\\BCD: doctor: the staged package's verdict rests on it" \
+    "loads: unknown \\(it is test-signed: it loads only if testsigning is on in the boot store, and $BADSTORE cannot be read"
+expect_out "unreadable Boot\\BCD: doctor: the fix repairs the store" "bcdboot"
+unchanged "unreadable Boot\\BCD: doctor leaves the disk as it was" "$D/badbcd.qcow2"
+refused "unreadable Boot\\BCD: add-driver --test-sign is refused" "$D/badbcd.qcow2" "Boot.BCD.*regf" \
+    add-driver --image "$D/badbcd.qcow2" --driver "$PKG" --test-sign --test-sign-dir "$TMP/cert"
 
 # ---- two Windows installs ---------------------------------------------------
 "$OFFSTAGE" make-test-image --arch amd64 --edition Professional --disk "$TMP/pro.raw" --format raw >/dev/null
