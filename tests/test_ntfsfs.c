@@ -599,11 +599,10 @@ static void assert_sd(const char *what, const uint8_t *got, size_t got_n, const 
  * path as it dumps it, in bytes. */
 static size_t secaudit_sd(const char *vol, const char *path, uint8_t *sd, size_t cap)
 {
-    char *cmd = ost_xasprintf("ntfssecaudit -v '%s' '%s' 2>&1", vol, path);
     int rc;
-    char *out = run(cmd, &rc);
+    char *out = t_sh_out(&rc, NULL, "ntfssecaudit -v '%s' '%s' 2>&1", vol, path);
     if (rc != 0)
-        fail_msg("%s: rc %d\n%s", cmd, rc, out);
+        fail_msg("ntfssecaudit -v %s %s: rc %d\n%s", vol, path, rc, out);
     /* hex dump lines: offset (6 hex digits), then groups of hex digits */
     size_t n = 0;
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
@@ -626,7 +625,7 @@ static size_t secaudit_sd(const char *vol, const char *path, uint8_t *sd, size_t
             p += digits;
         }
     }
-    free(out), free(cmd);
+    free(out);
     return n;
 }
 
