@@ -220,7 +220,7 @@ int ost_write_all(int fd, const void *buf, size_t n)
     return 0;
 }
 
-ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err)
+static ost_status copy_file(const char *from, const char *to, bool sync, struct ost_error *err)
 {
     int in = ost_open_input(from, O_NOFOLLOW, err);
     if (in < 0)
@@ -248,7 +248,7 @@ ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err
             break;
         }
     }
-    if (st == OST_OK && fsync(out) != 0)
+    if (st == OST_OK && sync && fsync(out) != 0)
         st = ost_fail(err, OST_ERR_IO, "%s: cannot sync: %s", to, strerror(errno));
     close(in);
     if (close(out) != 0 && st == OST_OK)
@@ -256,6 +256,16 @@ ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err
     if (st != OST_OK)
         unlink(to);
     return st;
+}
+
+ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err)
+{
+    return copy_file(from, to, true, err);
+}
+
+ost_status ost_copy_scratch_file(const char *from, const char *to, struct ost_error *err)
+{
+    return copy_file(from, to, false, err);
 }
 
 void ost_rm_rf(const char *path)

@@ -43,6 +43,9 @@ const char *ost_file_kind(unsigned mode);
 /* Copies a file (a regular file; symlinks are not followed), writing the
  * copy with ost_write_all and syncing it. */
 ost_status ost_copy_file(const char *from, const char *to, struct ost_error *err);
+/* The same, unsynced: for a copy in a scratch folder, removed at the end,
+ * that no commit protocol rests on (a crash loses it with its folder). */
+ost_status ost_copy_scratch_file(const char *from, const char *to, struct ost_error *err);
 /* Writes all of buf to fd. For tests, OFFSTAGE_FAULT_ENOSPC_AFTER=N in the
  * environment makes writes fail with ENOSPC once N bytes have been written
  * in this process: the way to test "disk full" without filling a disk. */

@@ -37,6 +37,7 @@ struct ost_disk_session {
     bool writable, allow_dirty, committed;
     struct ost_imagelock *lock;
     struct ost_blockio disk;
+    struct ost_blockio result; /* after the commit: the result, once something reads it */
     struct ost_partition_table table;
     struct ost_disk_volume_info *vols;
     size_t nvols;
@@ -246,16 +247,16 @@ static char *refuse_in_place(const struct ost_disk_session *s)
 }
 
 static ost_status serve(struct ost_disk_session *s, const char *image, const char *format, bool writable,
-                        struct ost_error *err)
+                        struct ost_blockio *out, struct ost_error *err)
 {
     struct ost_nbd_options no = {.format = format, .writable = writable, .name = s->path};
-    return ost_nbd_open(image, &no, &s->disk, err);
+    return ost_nbd_open(image, &no, out, err);
 }
 
 static ost_status start(struct ost_disk_session *s, struct ost_error *err)
 {
     if (!s->writable)
-        return serve(s, s->abs, s->format, false, err);
+        return serve(s, s->abs, s->format, false, &s->disk, err);
     if (s->output) {
         free(s->overlay);
         s->overlay = ost_xasprintf("%s.offstage-partial.qcow2", s->output);
@@ -266,7 +267,7 @@ static ost_status start(struct ost_disk_session *s, struct ost_error *err)
         unlink(s->overlay);
         return st;
     }
-    return serve(s, s->overlay, "qcow2", true, err);
+    return serve(s, s->overlay, "qcow2", true, &s->disk, err);
 }
 
 static void label_volume(struct ost_disk_session *s, struct ost_disk_volume_info *v)
@@ -650,10 +651,36 @@ static ost_status commit_output(struct ost_disk_session *s, struct ost_error *er
     return st;
 }
 
+/* What is read after the commit (the checks after a write) is the result,
+ * served by a new qemu-nbd only when something reads it: a command that
+ * did its reads from the overlay before the commit (it holds the bytes the
+ * commit writes) starts no second server. */
+static ost_status result_pread(void *ctx, void *buf, size_t len, uint64_t off, struct ost_error *err)
+{
+    struct ost_disk_session *s = ctx;
+    if (!s->result.ctx) {
+        const char *result = s->output ? s->output : s->abs;
+        const char *format = s->output ? (s->output_format ? s->output_format : "qcow2") : s->format;
+        ost_status st = serve(s, result, format, false, &s->result, err);
+        if (st != OST_OK)
+            return st;
+    }
+    return ost_blockio_read(&s->result, buf, len, off, err);
+}
+
+static void result_close(void *ctx)
+{
+    struct ost_disk_session *s = ctx;
+    if (s->result.ctx)
+        ost_blockio_close(&s->result);
+}
+
 ost_status ost_disk_session_commit(struct ost_disk_session *s, struct ost_error *err)
 {
     if (!s->target || !ost_disk_target_wrote(s->target) || s->committed)
         return OST_OK;
+    /* a commit or a conversion keeps the virtual size */
+    uint64_t size = s->disk.size;
     ost_status st = ost_disk_target_detach(s->target, err);
     if (st == OST_OK)
         st = ost_nbd_finish(&s->disk, err);
@@ -669,11 +696,10 @@ ost_status ost_disk_session_commit(struct ost_disk_session *s, struct ost_error 
     if (st != OST_OK)
         return st;
     s->committed = true;
-    /* what is read from here on (the checks after a write) is the result */
-    const char *result = s->output ? s->output : s->abs;
-    const char *format = s->output ? (s->output_format ? s->output_format : "qcow2") : s->format;
     s->writable = false;
-    return serve(s, result, format, false, err);
+    s->disk = (struct ost_blockio){.pread = result_pread, .close = result_close, .ctx = s, .size = size};
+    ost_format_into(s->disk.name, sizeof s->disk.name, "%s", s->path);
+    return OST_OK;
 }
 
 void ost_disk_session_close(struct ost_disk_session *s)

@@ -73,7 +73,9 @@ static int reap(struct nbd_ctx *c, long wait_ms)
     if (c->pid <= 0)
         return -1;
     int status = 0;
-    for (long waited = 0;; waited += 10) {
+    /* qemu-nbd exits a few milliseconds after its client leaves: asked
+     * often at first, then every 10 ms */
+    for (long waited = 0, step = 1;; waited += step, step = step < 10 ? step * 2 : 10) {
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == c->pid) {
             c->pid = 0;
@@ -90,7 +92,7 @@ static int reap(struct nbd_ctx *c, long wait_ms)
         }
         if (waited >= wait_ms)
             break;
-        sleep_ms(10);
+        sleep_ms(step);
     }
     kill(c->pid, SIGKILL);
     while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)

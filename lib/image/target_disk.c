@@ -236,7 +236,7 @@ static ost_status disk_write_file(struct ost_target *t, const char *path, const 
         st = ost_target_scratch_file(t, "staged", &staged, err);
     if (st != OST_OK)
         return st;
-    if ((st = ost_copy_file(source, staged, err)) != OST_OK) {
+    if ((st = ost_copy_scratch_file(source, staged, err)) != OST_OK) {
         unlink(staged);
         free(staged);
         return st;

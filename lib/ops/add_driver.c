@@ -221,6 +221,17 @@ ost_status ost_add_driver_plan_set(const struct ost_add_driver_options *opts, st
 
 /* ---- applying -------------------------------------------------------------- */
 
+static void free_verdicts(struct ost_add_driver_image *im)
+{
+    for (size_t k = 0; k < im->nverdicts; k++) {
+        ost_verdict_free(&im->verdicts[k].verdict);
+        free(im->verdicts[k].problem);
+    }
+    free(im->verdicts);
+    free(im->policy_problem);
+    im->verdicts = NULL, im->nverdicts = 0, im->policy_problem = NULL;
+}
+
 /* SetupComplete.cmd runs unattended at the end of Setup: a pnputil line for
  * a package Windows would ask about waits for an answer no one gives, so
  * only packages that install silently get one. Decided on the catalog
@@ -277,7 +288,22 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
         if (st != OST_OK)
             return st;
     }
-    return ost_image_set_commit(&j->set, o->progress, o->progress_ctx, err);
+    /* a disk's verdicts read its overlay before the commit: the overlay
+     * holds the bytes the commit writes, and read after, the disk would be
+     * served a second time for them. Not when a BCD store beside the image
+     * is renamed into place after it: the verdicts read that store. */
+    bool early = j->set.disk && !j->bcd_changes;
+    if (early) {
+        j->applied = true;
+        ost_add_driver_verdicts(j);
+    }
+    ost_status st = ost_image_set_commit(&j->set, o->progress, o->progress_ctx, err);
+    if (st != OST_OK && early) {
+        j->applied = false;
+        for (size_t i = 0; i < j->nimages; i++)
+            free_verdicts(&j->images[i]);
+    }
+    return st;
 }
 
 /* Each BCD store is written whole to a synced temporary before the image,
@@ -490,12 +516,7 @@ void ost_add_driver_free(struct ost_add_driver_job *j)
         return;
     for (size_t i = 0; i < j->nimages; i++) {
         struct ost_add_driver_image *im = &j->images[i];
-        for (size_t k = 0; k < im->nverdicts; k++) {
-            ost_verdict_free(&im->verdicts[k].verdict);
-            free(im->verdicts[k].problem);
-        }
-        free(im->verdicts);
-        free(im->policy_problem);
+        free_verdicts(im);
         ost_stage_plan_free(im->plan);
         ost_cat_trust_free(im->trust);
     }
