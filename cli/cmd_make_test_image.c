@@ -13,7 +13,8 @@ static const char help[] =
     "       offstage make-test-image --disk FILE [--format raw|qcow2|vpc|vhdx|vmdk]\n"
     "                                [--partitioning mbr|gpt] [--system-partition] [--json]\n"
     "                                --arch x86|amd64 [the options above]\n"
-    "       offstage make-test-image --media DIR [--editions N] --arch x86|amd64 [--with-device DEVICE]...\n"
+    "       offstage make-test-image --media DIR [--iso FILE] [--editions N] --arch x86|amd64\n"
+    "                                [--with-device DEVICE]...\n"
     "\n"
     "Writes a skeleton offline Windows 7 SP1 installation to DIR, for trying\n"
     "offstage and for tests, since real Windows images cannot be shipped.\n"
@@ -70,6 +71,9 @@ static const char help[] =
     "                    --with-device devnodes go into every install image.\n"
     "                    IT IS NOT WINDOWS MEDIA: nothing on it boots.\n"
     "  --editions N      keep only the last N editions (default: all).\n"
+    "  --iso FILE        also write the media as a bootable ISO, with the writer\n"
+    "                    offstage media uses (xorriso; BIOS and, for amd64, UEFI\n"
+    "                    El Torito entries; a retail DVD's volume label).\n"
     "\n"
     "A virtual disk (--disk FILE):\n"
     "  --disk FILE       write the tree onto a partitioned virtual disk instead,\n"
@@ -177,10 +181,10 @@ static int run(int argc, char **argv)
         {"disk", required_argument, NULL, 'D'}, {"format", required_argument, NULL, 'f'},
         {"partitioning", required_argument, NULL, 'p'}, {"system-partition", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'}, {"media", required_argument, NULL, 'M'},
-        {"editions", required_argument, NULL, 'E'}, {0, 0, 0, 0},
+        {"editions", required_argument, NULL, 'E'}, {"iso", required_argument, NULL, 'O'}, {0, 0, 0, 0},
     };
     struct ost_test_disk_options disk = {0};
-    const char *disk_file = NULL, *media_dir = NULL;
+    const char *disk_file = NULL, *media_dir = NULL, *iso = NULL;
     uint64_t editions = 0;
     bool state_given = false, json = false, disk_only = false;
     struct ost_test_image_options o = {0};
@@ -199,6 +203,7 @@ static int run(int argc, char **argv)
         case 'e': o.edition = optarg; break;
         case 'D': disk_file = optarg; break;
         case 'M': media_dir = optarg; break;
+        case 'O': iso = optarg; break;
         case 'E':
             if (!ost_parse_uint(optarg, 1, 5, &editions))
                 rc = ost_cli_usage_error("make-test-image", "--editions is a number from 1 to 5, not '%s'", optarg);
@@ -245,19 +250,21 @@ static int run(int argc, char **argv)
                                  "are for --disk FILE");
     if (rc == OST_EXIT_OK && media_dir && (disk_file || disk_only || state_given || o.edition || o.sha2_update))
         rc = ost_cli_usage_error("make-test-image", "--media DIR takes --arch, --editions and --with-device only");
-    if (rc == OST_EXIT_OK && editions && !media_dir)
-        rc = ost_cli_usage_error("make-test-image", "--editions is for --media DIR");
+    if (rc == OST_EXIT_OK && (editions || iso) && !media_dir)
+        rc = ost_cli_usage_error("make-test-image", "--editions and --iso are for --media DIR");
     if (rc == OST_EXIT_OK && media_dir && optind != argc)
         rc = ost_cli_usage_error("make-test-image", "--media DIR names what to write; no DIR besides");
     if (rc == OST_EXIT_OK && media_dir) {
-        struct ost_test_media_options mo = {.arch = o.arch, .editions = (size_t)editions, .devices = devices,
-                                            .ndevices = o.ndevices};
+        struct ost_test_media_options mo = {.arch = o.arch, .editions = (size_t)editions, .iso = iso,
+                                            .devices = devices, .ndevices = o.ndevices};
         if (ost_make_test_media(media_dir, &mo, &err) != OST_OK)
             rc = ost_cli_report_error("make-test-image", &err);
         else
             printf("%s: Windows 7 SP1 %s install media stand-in (not Windows): sources\\install.wim, "
                    "sources\\boot.wim (boot index 2), boot\\BCD%s\n",
                    media_dir, ost_arch_name(o.arch), o.arch == OST_ARCH_AMD64 ? ", efi\\microsoft\\boot\\bcd" : "");
+        if (rc == OST_EXIT_OK && iso)
+            printf("%s: the same media as a bootable ISO (not Windows)\n", iso);
         free(devices);
         return rc;
     }

@@ -117,6 +117,7 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
 struct ost_test_media_options {
     ost_arch arch;
     size_t editions;                       /* 0: all of the media's */
+    const char *iso;                       /* also write the media as this bootable ISO (iso.h), or NULL */
     const struct ost_test_device *devices; /* devnodes in every install image */
     size_t ndevices;
 };

@@ -11,6 +11,7 @@
 #include <wimlib.h>
 
 #include "fileutil.h"
+#include "iso.h"
 #include "util.h"
 
 /* The editions of a retail Windows 7 SP1 DVD, in its install.wim's order
@@ -183,6 +184,19 @@ ost_status ost_make_test_media(const char *dir, const struct ost_test_media_opti
         return st;
     }
     ost_status st = build_media(tmp, o, err);
+    if (st == OST_OK && o->iso) {
+        /* with the writer offstage media uses, under the label of a retail
+         * Windows 7 SP1 DVD */
+        struct ost_iso_boot boot = {.bios = "boot/etfsboot.com",
+                                    .uefi = o->arch == OST_ARCH_AMD64 ? "efi/microsoft/boot/efisys.bin" : NULL};
+        char *partial = ost_xasprintf("%s.partial", tmp);
+        st = ost_iso_write(tmp, o->arch == OST_ARCH_AMD64 ? "GRMCULXFRER_EN_DVD" : "GRMCULFRER_EN_DVD", &boot,
+                           partial, err);
+        if (st == OST_OK)
+            st = ost_rename_into_place(partial, o->iso, err);
+        unlink(partial);
+        free(partial);
+    }
     if (st == OST_OK && chmod(tmp, 0755) != 0)
         st = ost_fail(err, OST_ERR_IO, "%s: %s", tmp, strerror(errno));
     if (st == OST_OK && rename(tmp, dir) != 0)

@@ -66,8 +66,11 @@ PKG="$EXAMPLE/amd64"
 "$OFFSTAGE" make-test-cert --out "$TMP/cert" >/dev/null
 openssl x509 -inform DER -in "$TMP/cert/offstage-test.cer" -out "$TMP/cert.pem"
 SRC="$TMP/src.iso"
-xorriso -as mkisofs -quiet -iso-level 3 -J -joliet-long -N -V GRMCULXFRER_EN_DVD -b boot/etfsboot.com -no-emul-boot \
-    -boot-load-size 8 -eltorito-alt-boot -e efi/microsoft/boot/efisys.bin -no-emul-boot -o "$SRC" "$M" 2>/dev/null
+run make-test-image --media "$TMP/isomedia" --iso "$SRC" --arch amd64 --with-device 1af4:1059:00191af4:01
+expect_status "make-test-image --media --iso: exit 0" 0
+rep=$(xorriso -indev "$SRC" -report_el_torito plain 2>/dev/null)
+echo "$rep" | grep -q 'boot img : *1 *BIOS' && echo "$rep" | grep -q 'boot img : *2 *UEFI' &&
+    ok "make-test-image --iso: BIOS and UEFI El Torito entries (xorriso -report_el_torito)" || not_ok "test ISO boot catalog" "$rep"
 src_sum=$(sha256sum "$SRC" | cut -d' ' -f1)
 OUTISO="$TMP/out.iso"
 run media "$SRC" --output "$OUTISO" --driver "$PKG" --test-sign --test-sign-dir "$TMP/cert"
