@@ -132,6 +132,80 @@ static void test_large_and_unaligned_requests_on_each_format(void **state)
     free(dir);
 }
 
+/* Small reads are served from 64 KiB lines kept in memory: every write
+ * (small, unaligned, across lines, larger than a line) is seen by the
+ * reads after it, the end of a disk that is no whole line reads right,
+ * and after a flush reads go to the server again (the read-back of what
+ * was written rests on it): shown by changing a raw file behind the
+ * server's back, which a kept line hides until the flush. */
+static void test_small_reads_see_every_write(void **state)
+{
+    (void)state;
+    if (!t_have_qemu(false))
+        return;
+    char *dir = t_mkdtemp();
+    const char *formats[] = {"raw", "qcow2", "vhdx"};
+    const uint64_t size = 4u * MiB + 4096; /* the last line is 4 KiB */
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        char *image = ost_xasprintf("%s/cache.%s", dir, formats[i]);
+        assert_int_equal(t_sh("qemu-img create -q -f %s '%s' %llu", formats[i], image, (unsigned long long)size), 0);
+        struct ost_blockio b;
+        struct ost_error err;
+        struct ost_nbd_options o = {.format = formats[i], .writable = true};
+        assert_ost_ok(ost_nbd_open(image, &o, &b, &err), &err);
+        uint8_t got[200 * 1024], want[200 * 1024];
+        /* lines 0, 1 and the last one kept */
+        assert_ost_ok(ost_blockio_read(&b, got, 100, 65536 - 50, &err), &err);
+        assert_ost_ok(ost_blockio_read(&b, got, 10, b.size - 10, &err), &err);
+        memset(want, 0, sizeof want);
+        assert_memory_equal(got, want, 10);
+        /* small and unaligned, across the boundary of two kept lines */
+        assert_ost_ok(ost_blockio_write(&b, "ACROSS", 6, 65536 - 3, &err), &err);
+        assert_ost_ok(ost_blockio_read(&b, got, 10, 65536 - 5, &err), &err);
+        assert_memory_equal(got, "\0\0ACROSS\0\0", 10);
+        /* larger than a line, over lines 1 to 4 */
+        fill_pattern(want, sizeof want, 0x9e3779b9);
+        assert_ost_ok(ost_blockio_write(&b, want, sizeof want, 65536 + 100, &err), &err);
+        for (uint64_t at = 65536; at < 65536 + 100 + sizeof want; at += 4000) {
+            uint8_t piece[64];
+            assert_ost_ok(ost_blockio_read(&b, piece, sizeof piece, at, &err), &err);
+            for (size_t k = 0; k < sizeof piece; k++) {
+                uint64_t x = at + k;
+                uint8_t expect = x < 65536 + 100 ? (x < 65536 + 3 ? (uint8_t)"ACROSS"[x - 65536 + 3] : 0)
+                               : x < 65536 + 100 + sizeof want ? want[x - 65536 - 100] : 0;
+                assert_int_equal(piece[k], expect);
+            }
+        }
+        /* the end of the disk, in its short last line */
+        assert_ost_ok(ost_blockio_write(&b, "END", 3, b.size - 3, &err), &err);
+        assert_ost_ok(ost_blockio_read(&b, got, 5, b.size - 5, &err), &err);
+        assert_memory_equal(got, "\0\0END", 5);
+        if (!strcmp(formats[i], "raw")) {
+            assert_ost_ok(ost_blockio_read(&b, got, 4, 3u * MiB, &err), &err);
+            int fd = open(image, O_WRONLY);
+            assert_true(fd >= 0);
+            assert_int_equal(pwrite(fd, "BACK", 4, 3u * MiB), 4);
+            close(fd);
+            assert_ost_ok(ost_blockio_read(&b, got, 4, 3u * MiB, &err), &err);
+            assert_memory_equal(got, "\0\0\0\0", 4); /* the kept line */
+            assert_ost_ok(ost_blockio_flush(&b, &err), &err);
+            assert_ost_ok(ost_blockio_read(&b, got, 4, 3u * MiB, &err), &err);
+            assert_memory_equal(got, "BACK", 4);
+        }
+        assert_ost_ok(ost_nbd_finish(&b, &err), &err);
+        size_t n;
+        uint8_t *raw = as_raw(image, formats[i], &n);
+        assert_int_equal(n, size);
+        assert_memory_equal(raw + 65536 - 3, "ACROSS", 6);
+        assert_memory_equal(raw + 65536 + 100, want, sizeof want);
+        assert_memory_equal(raw + size - 3, "END", 3);
+        free(raw);
+        free(image);
+    }
+    t_rm_rf(dir);
+    free(dir);
+}
+
 /* A window shows one part of the image only: offset 0 in it is `offset`
  * in the image, and nothing outside it can be reached. The file name has
  * a comma, which qemu's option strings would otherwise split at. */
@@ -455,6 +529,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_large_and_unaligned_requests_on_each_format),
+        cmocka_unit_test(test_small_reads_see_every_write),
         cmocka_unit_test(test_window_onto_part_of_the_image),
         cmocka_unit_test(test_read_only_open_refuses_writes),
         cmocka_unit_test(test_disk_in_use_is_refused),

@@ -32,6 +32,15 @@
 #define UNKNOWN_STATUS (-2)
 /* What is kept of qemu-nbd's stderr for a message. */
 #define MAX_STDERR (64u << 10)
+/* The read cache: 64 KiB lines (qcow2's cluster), at most 8 MiB */
+#define LINE_SIZE (64u << 10)
+#define LINES 128u
+
+struct line {
+    uint64_t off;        /* LINE_SIZE-aligned; UINT64_MAX when empty */
+    size_t len;          /* LINE_SIZE, or less at the end of the disk */
+    uint8_t *data;
+};
 
 struct nbd_ctx {
     struct nbd_handle *h;
@@ -41,6 +50,8 @@ struct nbd_ctx {
     uint32_t min_block;  /* requests are aligned to this */
     uint32_t max_chunk;  /* and at most this long */
     uint8_t *bounce;     /* one min_block for the edges of unaligned requests */
+    uint64_t size;
+    struct line *lines;  /* LINES of them, indexed by line number modulo LINES */
     char name[512];
 };
 
@@ -112,6 +123,9 @@ static void ctx_free(struct nbd_ctx *c)
     }
     if (c->dir)
         ost_scratch_dir_remove(c->dir);
+    for (size_t i = 0; c->lines && i < LINES; i++)
+        free(c->lines[i].data);
+    free(c->lines);
     free(c->dir), free(c->stderr_path), free(c->bounce);
     free(c);
 }
@@ -331,20 +345,85 @@ static ost_status do_io(struct nbd_ctx *c, uint8_t *buf, size_t len, uint64_t of
     return st;
 }
 
+/* ---- the read cache ---------------------------------------------------------
+ *
+ * A volume's reader asks for the same MFT records, index blocks and
+ * bitmap pieces many times, 512 bytes to a few KiB at once, and each
+ * request is a round trip to qemu-nbd: small reads are served from whole
+ * 64 KiB lines read once. Writes go to the server and into the lines they
+ * touch, so a line always holds what the server holds; a flush empties
+ * the cache, so what is read after it (the read-back of what was written,
+ * target_disk.c) comes from the server again. */
+
+static void cache_drop(struct nbd_ctx *c)
+{
+    for (size_t i = 0; c->lines && i < LINES; i++)
+        c->lines[i].off = UINT64_MAX;
+}
+
+static ost_status cached_read(struct nbd_ctx *c, uint8_t *buf, size_t len, uint64_t off, struct ost_error *err)
+{
+    if (!c->lines) {
+        c->lines = ost_xcalloc(LINES, sizeof *c->lines);
+        cache_drop(c);
+    }
+    while (len) {
+        uint64_t at = off - off % LINE_SIZE;
+        struct line *l = &c->lines[(at / LINE_SIZE) % LINES];
+        if (l->off != at) {
+            if (!l->data)
+                l->data = ost_xmalloc(LINE_SIZE);
+            l->off = UINT64_MAX;
+            size_t n = c->size - at < LINE_SIZE ? (size_t)(c->size - at) : LINE_SIZE;
+            ost_status st = do_io(c, l->data, n, at, false, err);
+            if (st != OST_OK)
+                return st;
+            l->off = at, l->len = n;
+        }
+        size_t in = (size_t)(off - at), n = l->len - in < len ? l->len - in : len;
+        memcpy(buf, l->data + in, n);
+        buf += n, len -= n, off += n;
+    }
+    return OST_OK;
+}
+
+static void cache_update(struct nbd_ctx *c, const uint8_t *buf, size_t len, uint64_t off)
+{
+    for (size_t i = 0; c->lines && i < LINES; i++) {
+        struct line *l = &c->lines[i];
+        if (l->off == UINT64_MAX || off >= l->off + l->len || off + len <= l->off)
+            continue;
+        uint64_t from = off > l->off ? off : l->off;
+        uint64_t to = off + len < l->off + l->len ? off + len : l->off + l->len;
+        memcpy(l->data + (from - l->off), buf + (from - off), (size_t)(to - from));
+    }
+}
+
 static ost_status nbd_block_pread(void *ctx, void *buf, size_t len, uint64_t off, struct ost_error *err)
 {
-    return do_io(ctx, buf, len, off, false, err);
+    struct nbd_ctx *c = ctx;
+    /* a large read is one request anyway; the lines it overlaps stay valid */
+    if (len > LINE_SIZE || off + len > c->size)
+        return do_io(c, buf, len, off, false, err);
+    return cached_read(c, buf, len, off, err);
 }
 
 static ost_status nbd_block_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, struct ost_error *err)
 {
+    struct nbd_ctx *c = ctx;
     /* do_io only reads from buf when writing */
-    return do_io(ctx, (uint8_t *)buf, len, off, true, err);
+    ost_status st = do_io(c, (uint8_t *)buf, len, off, true, err);
+    if (st == OST_OK)
+        cache_update(c, buf, len, off);
+    else
+        cache_drop(c); /* what the server holds there is not known */
+    return st;
 }
 
 static ost_status nbd_block_flush(void *ctx, struct ost_error *err)
 {
     struct nbd_ctx *c = ctx;
+    cache_drop(c);
     if (nbd_can_flush(c->h) == 1 && nbd_flush(c->h, 0) != 0)
         return nbd_failed(c, "flush", 0, 0, err);
     return OST_OK;
@@ -413,6 +492,7 @@ ost_status ost_nbd_open(const char *image, const struct ost_nbd_options *o, stru
     chunk -= chunk % c->min_block;
     c->max_chunk = chunk ? (uint32_t)chunk : c->min_block;
     c->bounce = ost_xmalloc(c->min_block);
+    c->size = (uint64_t)size;
 
     out->pread = nbd_block_pread;
     out->pwrite = o->writable ? nbd_block_pwrite : NULL;

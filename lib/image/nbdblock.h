@@ -10,7 +10,12 @@
  * to a file read back on failure, and it is told to die with us
  * (PR_SET_PDEATHSIG), so a killed command leaves no server holding the
  * image. The format is always given (-f; see qemuimg.h); the cache mode is
- * qemu's default writeback, never unsafe, and flush is explicit.
+ * qemu's default writeback, and flush is explicit, except for a caller
+ * that syncs the file itself after the server exits (caller_syncs).
+ *
+ * Reads of up to 64 KiB are served from a cache of 64 KiB lines (at most
+ * 8 MiB) that writes keep equal to what the server holds; a flush empties
+ * it, so a read after a flush reaches the server.
  *
  * NBD requests are capped at 32 MiB (the NBD protocol, "Request
  * constraints", https://github.com/NetworkBlockDevice/nbd/blob/master/doc/proto.md):
