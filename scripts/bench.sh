@@ -184,3 +184,44 @@ if wimlib-imagex verify "$W/offstage.wim" > /dev/null 2>&1; then echo "bench wim
 
 # ---- 3. virtual disks: add-driver on a qcow2 against qemu-img and libguestfs ----
 sh scripts/bench_disk.sh "$BUILD"
+
+# ---- 4. install media: offstage media ISO -> ISO against 7-Zip + xorriso ----
+# The media: the 4-edition install.wim above, a boot.wim of two images with
+# ~150 MB of data (Setup at index 2), both media stores; as an ISO written
+# like a retail DVD. The floor: extracting the ISO with 7zz and writing it
+# again unchanged with xorriso (the same options offstage uses).
+echo "bench media: building install media: the install.wim above and a ~150 MB boot.wim"
+MW="$W/media"
+"$OFFSTAGE" make-test-image --media "$MW" --arch x86 --editions 1 > /dev/null
+cp "$ORIG" "$MW/sources/install.wim"
+for i in 1 2; do
+    "$OFFSTAGE" make-test-image --arch x86 --state winpe "$W/pe$i" > /dev/null
+    mkdir -p "$W/pe$i/sources"
+    head -c $((75 * 1024 * 1024)) /dev/urandom > "$W/pe$i/sources/payload.bin"
+done
+rm -f "$MW/sources/boot.wim"
+wimlib-imagex capture "$W/pe1" "$MW/sources/boot.wim" "Microsoft Windows PE (x86)" --compress=LZX --threads=2 > /dev/null
+wimlib-imagex append "$W/pe2" "$MW/sources/boot.wim" "Microsoft Windows Setup (x86)" --boot --threads=2 > /dev/null
+ISO_OPTS="-quiet -iso-level 3 -J -joliet-long -N -relaxed-filenames -V GRMCULFRER_EN_DVD -b boot/etfsboot.com -no-emul-boot -boot-load-size 8"
+# shellcheck disable=SC2086
+xorriso -as mkisofs $ISO_OPTS -o "$W/src.iso" "$MW" 2> /dev/null
+echo "bench media: the ISO is $(($(stat -c %s "$W/src.iso") / 1048576)) MB (install.wim $(($(stat -c %s "$MW/sources/install.wim") / 1048576)) MB, boot.wim $(($(stat -c %s "$MW/sources/boot.wim") / 1048576)) MB)"
+sync
+t0=$(now)
+"$OFFSTAGE" media "$W/src.iso" --output "$W/out.iso" --driver "$PKG" --force-unsigned > /dev/null
+t1=$(now)
+T_MEDIA=$(elapsed "$t0" "$t1")
+rm -f "$W/out.iso" && sync
+python3 "$(pwd)/scripts/tree_rss.py" "$W/rss-media" "$OFFSTAGE" media "$W/src.iso" --output "$W/out.iso" --driver "$PKG" --force-unsigned
+RSS_MEDIA=$(awk '$1 == "tree" { printf "%.1f", $2 / 1048576 }' "$W/rss-media")
+rm -rf "$W/floor-x" "$W/floor.iso" && mkdir -p "$W/floor-x" && sync
+t0=$(now)
+7zz x -y -bd '-x![BOOT]' -o"$W/floor-x" "$W/src.iso" > /dev/null
+# shellcheck disable=SC2086
+xorriso -as mkisofs $ISO_OPTS -o "$W/floor.iso" "$W/floor-x" 2> /dev/null
+t1=$(now)
+T_MFLOOR=$(elapsed "$t0" "$t1")
+echo "bench media: offstage media ISO -> ISO, every image: $T_MEDIA s"
+echo "bench media: floor, 7zz x + xorriso unchanged:      $T_MFLOOR s"
+echo "bench media: ratio offstage / floor:               $(ratio "$T_MEDIA" "$T_MFLOOR")x   (target <= 1.3)"
+echo "bench media: peak RSS (offstage and its children): $RSS_MEDIA MB   (target <= 300)"
