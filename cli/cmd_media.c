@@ -12,7 +12,7 @@
 
 static const char help[] =
     "usage: offstage media SOURCE (--output NEW.iso | --in-place) --driver PATH...\n"
-    "                      [--install-index LIST] [--boot-index 2|all] [--winpe-driver-folder]\n"
+    "                      [--install-index LIST] [--boot-index 2|all] [--winre] [--winpe-driver-folder]\n"
     "                      [--split-above BYTES] [add-driver's options]\n"
     "\n"
     "Stages driver packages into a whole Windows 7 install media in one step:\n"
@@ -55,6 +55,12 @@ static const char help[] =
     "    during Windows Setup\"); this is the surer way for a storage driver.\n"
     "  - --boot-index all also services index 1 (plain Windows PE, used for\n"
     "    repair), which Setup does not run.\n"
+    "  - --winre also services the Windows Recovery Environment inside each\n"
+    "    install image (Windows\\System32\\Recovery\\winre.wim, a WIM inside the\n"
+    "    WIM: extracted, serviced, written back, its boot index and image\n"
+    "    metadata kept), so recovery on the installed system sees the device\n"
+    "    too (a storage driver: else recovery finds no disk). Editions sharing\n"
+    "    one winre.wim share one servicing.\n"
     "\n"
     "Files of 4 GiB or more: an ISO 9660 file of that size needs several\n"
     "extents, and that Windows 7 Setup reads them is not documented; Microsoft\n"
@@ -69,6 +75,7 @@ static const char help[] =
     "  --in-place        a folder SOURCE: it becomes the serviced media (no ISO).\n"
     "  --install-index LIST  install.wim images: \"all\" (the default), or e.g. 1,3.\n"
     "  --boot-index 2|all    boot.wim: Setup alone (2, the default) or 1 and 2.\n"
+    "  --winre           also each install image's winre.wim.\n"
     "  --winpe-driver-folder also copy the packages to $WinPEDriver$\\NAME.\n"
     "  --split-above BYTES   split install.wim above this size (default: for an\n"
     "                    ISO output 4294967295; for a folder, none: give 4294967295\n"
@@ -99,6 +106,7 @@ static int parse(int argc, char **argv, struct options *o)
         {"output", required_argument, NULL, 'o'}, {"in-place", no_argument, NULL, 'I'},
         {"install-index", required_argument, NULL, 'x'}, {"boot-index", required_argument, NULL, 'B'},
         {"winpe-driver-folder", no_argument, NULL, 'W'}, {"split-above", required_argument, NULL, 'S'},
+        {"winre", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
     };
     struct ost_media_options *m = &o->media;
@@ -122,6 +130,7 @@ static int parse(int argc, char **argv, struct options *o)
                                            "'%s'", optarg);
             break;
         case 'W': m->winpe_driver_folder = true; break;
+        case 'E': m->winre = true; break;
         case 'S':
             if (ost_cli_parse_uint("media", "--split-above", optarg, 4096, UINT64_C(1) << 40, &m->split_above))
                 return OST_EXIT_ERROR;
@@ -158,6 +167,7 @@ static json_t *part_json(const char *phase, const struct ost_media_part *p)
 
 static const char install_phase[] = "first boot of the installed system";
 static const char boot_phase[] = "Windows Setup (booted from the media's stores)";
+static const char winre_phase[] = "Windows RE of the installed system";
 
 static void report(const struct ost_media_job *j, bool json)
 {
@@ -168,11 +178,17 @@ static void report(const struct ost_media_job *j, bool json)
         for (size_t i = 0; i < 2; i++)
             if (j->stores[i])
                 json_array_append_new(stores, json_string(j->stores[i]));
-        json_t *doc = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s, s:o, s:o, s:o, s:s?, s:o, s:o}", "schema",
+        json_t *winre = json_array();
+        for (size_t i = 0; i < j->nwinre; i++)
+            json_array_append_new(winre, j->winre[i].owner ? part_json(winre_phase, &j->winre[i].part)
+                                                           : json_pack("{s:s, s:s}", "path", j->winre[i].part.rel,
+                                                                       "same_as", j->winre[i].part.image_path));
+        json_t *doc = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s, s:o, s:o, s:o, s:o, s:s?, s:o, s:o}", "schema",
                                 "offstage.media/1", "result", dry ? (j->refused ? "refused" : "dry-run") : "serviced",
                                 "source", o->source, "output", o->output, "in_place", o->in_place, "label", j->label,
                                 "install", part_json(install_phase, &j->install), "boot",
-                                part_json(boot_phase, &j->boot), "media_stores", stores, "split", j->split_note,
+                                part_json(boot_phase, &j->boot), "winre", winre, "media_stores", stores, "split",
+                                j->split_note,
                                 "boot_catalog", ost_strlist_json(&j->boot_report), "notes",
                                 ost_strlist_json(&j->notes));
         ost_cli_print_json(doc);
@@ -186,6 +202,12 @@ static void report(const struct ost_media_job *j, bool json)
         printf("  %s boot store: %s\n", i ? "UEFI" : "BIOS", j->stores[i] ? j->stores[i] : "none");
     print_part(install_phase, &j->install);
     print_part(boot_phase, &j->boot);
+    for (size_t i = 0; i < j->nwinre; i++) {
+        if (j->winre[i].owner)
+            print_part(winre_phase, &j->winre[i].part);
+        else
+            printf("== %s: the same file as another edition's, serviced with it\n", j->winre[i].part.rel);
+    }
     for (size_t i = 0; i < j->notes.n; i++)
         printf("note: %s\n", j->notes.v[i]);
     if (j->split_note)

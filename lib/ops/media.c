@@ -162,14 +162,14 @@ static char *make_work_beside(const char *near, int *lock_fd, struct ost_error *
 
 static const char *const part_paths[2] = {"sources/install.wim", "sources/boot.wim"};
 
-static ost_status plan_part(struct ost_media_job *j, struct ost_media_part *p, const char *image_rel,
-                            const char *index, bool with_stores, struct ost_error *err)
+/* Plans the add-driver job of one WIM of the media: image_path on the
+ * host (owned by the part from here on). */
+static ost_status plan_part(struct ost_media_job *j, struct ost_media_part *p, char *image, const char *index,
+                            bool with_stores, struct ost_error *err)
 {
     struct ost_add_driver_options o = j->opts.driver;
-    o.image = NULL;
     o.index = index;
     o.bcd = (struct ost_strlist){0};
-    char *image = ost_path_join(j->root, image_rel);
     o.image = image;
     for (size_t i = 0; with_stores && i < 2; i++)
         if (j->stores[i])
@@ -178,6 +178,97 @@ static ost_status plan_part(struct ost_media_job *j, struct ost_media_part *p, c
     /* the job keeps a shallow copy of the options: keep what it points at */
     p->image_path = image;
     p->bcd = o.bcd;
+    return st;
+}
+
+#define WINRE_PATH "Windows\\System32\\Recovery\\winre.wim"
+
+/* Each serviced install image's winre.wim, copied out into a scratch
+ * folder (one copy per distinct file), and its job planned. */
+static ost_status plan_winre(struct ost_media_job *j, struct ost_error *err)
+{
+    char *install = ost_path_join(j->root, j->install.rel);
+    struct ost_wim_session *s = NULL;
+    int *images = NULL;
+    size_t n = 0;
+    ost_status st = ost_wim_session_open(install, false, &s, err);
+    if (st == OST_OK)
+        st = ost_wim_session_resolve(s, j->opts.install_index ? j->opts.install_index : "all", &images, &n, err);
+    if (st == OST_OK && !(j->winre_scratch = ost_scratch_dir_create("winre", err)))
+        st = err->status;
+    char(*sums)[65] = ost_xcalloc(n ? n : 1, sizeof *sums);
+    j->winre = ost_xcalloc(n ? n : 1, sizeof *j->winre);
+    for (size_t i = 0; st == OST_OK && i < n; i++) {
+        struct ost_target *t = NULL;
+        char *local = NULL;
+        st = ost_wim_target(s, images[i], &t, err);
+        if (st == OST_OK && ost_target_stat(t, WINRE_PATH) != 1) {
+            ost_strlist_add_owned(&j->notes, ost_xasprintf("%s:%d has no %s: nothing to service there",
+                                                           j->install.rel, images[i], WINRE_PATH));
+            ost_target_close(t);
+            continue;
+        }
+        if (st == OST_OK)
+            st = ost_target_local_path(t, WINRE_PATH, UINT64_C(4) << 30, &local, err);
+        if (st == OST_OK)
+            st = ost_sha256_file(local, sums[j->nwinre], err);
+        struct ost_media_winre *w = &j->winre[j->nwinre];
+        if (st == OST_OK) {
+            w->image = images[i];
+            w->part.role = "winre.wim";
+            w->part.rel = ost_xasprintf("%s:%d/Windows/System32/Recovery/winre.wim", j->install.rel, images[i]);
+            w->owner = true;
+            for (size_t k = 0; k < j->nwinre && w->owner; k++)
+                if (!strcmp(sums[k], sums[j->nwinre]) && j->winre[k].owner) {
+                    w->owner = false;
+                    w->part.image_path = ost_xstrdup(j->winre[k].part.image_path);
+                }
+            j->nwinre++;
+        }
+        if (st == OST_OK && w->owner) {
+            char *name = ost_xasprintf("%s/winre-%d.wim", j->winre_scratch, images[i]);
+            st = ost_copy_file(local, name, err);
+            if (st == OST_OK)
+                st = plan_part(j, &w->part, name, "1", false, err);
+            else
+                free(name);
+        }
+        free(local);
+        ost_target_close(t);
+    }
+    free(sums);
+    free(images);
+    ost_wim_session_close(s);
+    free(install);
+    return st;
+}
+
+/* After the jobs: each serviced winre.wim back into its install image,
+ * in one more write of the working copy's install.wim. */
+static ost_status put_back_winre(struct ost_media_job *j, struct ost_error *err)
+{
+    if (!j->nwinre)
+        return OST_OK;
+    char *install = ost_path_join(j->root, j->install.rel);
+    struct ost_wim_session *s = NULL;
+    ost_status st = ost_wim_session_open(install, true, &s, err);
+    /* a target's staged files live until it is closed: after the WIM is written */
+    struct ost_target **t = ost_xcalloc(j->nwinre, sizeof *t);
+    for (size_t i = 0; st == OST_OK && i < j->nwinre; i++) {
+        st = ost_wim_target(s, j->winre[i].image, &t[i], err);
+        if (st == OST_OK)
+            st = ost_target_write_file(t[i], WINRE_PATH, j->winre[i].part.image_path, err);
+        if (st == OST_OK)
+            st = ost_target_commit(t[i], err);
+    }
+    if (st == OST_OK)
+        st = ost_wim_session_commit(s, err);
+    for (size_t i = 0; i < j->nwinre; i++)
+        if (t[i])
+            ost_target_close(t[i]);
+    free(t);
+    ost_wim_session_close(s);
+    free(install);
     return st;
 }
 
@@ -302,14 +393,19 @@ ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media
     free(install), free(boot);
     if (!j->install.rel)
         return ost_fail(err, OST_ERR_CORRUPT, "%s: sources/install.wim is missing from the media", o->source);
-    st = plan_part(j, &j->install, j->install.rel, o->install_index ? o->install_index : "all", false, err);
+    st = plan_part(j, &j->install, ost_path_join(j->root, j->install.rel),
+                   o->install_index ? o->install_index : "all", false, err);
     if (st == OST_OK && j->boot.rel)
-        st = plan_part(j, &j->boot, j->boot.rel, o->boot_all ? "all" : "2", true, err);
+        st = plan_part(j, &j->boot, ost_path_join(j->root, j->boot.rel), o->boot_all ? "all" : "2", true, err);
+    if (st == OST_OK && o->winre)
+        st = plan_winre(j, err);
     else if (st == OST_OK)
         ost_strlist_add(&j->notes, "the media has no sources\\boot.wim: only install.wim is serviced");
     if (st != OST_OK)
         return st;
     j->refused = j->install.job->refused || (j->boot.job && j->boot.job->refused);
+    for (size_t i = 0; i < j->nwinre; i++)
+        j->refused = j->refused || (j->winre[i].owner && j->winre[i].part.job->refused);
     return OST_OK;
 }
 
@@ -493,10 +589,16 @@ ost_status ost_media_apply(struct ost_media_job *j, struct ost_error *err)
         st = ost_add_driver_apply(j->boot.job, err);
     if (st != OST_OK)
         return st;
-    ost_add_driver_verdicts(j->install.job);
-    if (j->boot.job)
-        ost_add_driver_verdicts(j->boot.job);
-    j->judged = true;
+    for (size_t i = 0; st == OST_OK && i < j->nwinre; i++)
+        if (j->winre[i].owner)
+            st = ost_add_driver_apply(j->winre[i].part.job, err);
+    if (st != OST_OK)
+        return st;
+    ost_media_verdicts(j);
+    /* the verdicts have read every image back: the install.wim session of
+     * its job is done with before this second write */
+    if ((st = put_back_winre(j, err)) != OST_OK)
+        return st;
     if (j->opts.winpe_driver_folder && (st = write_winpe_drivers(j, err)) != OST_OK)
         return st;
     if ((st = split_if_needed(j, err)) != OST_OK)
@@ -526,6 +628,9 @@ void ost_media_verdicts(struct ost_media_job *j)
         ost_add_driver_verdicts(j->install.job);
     if (j->boot.job)
         ost_add_driver_verdicts(j->boot.job);
+    for (size_t i = 0; i < j->nwinre; i++)
+        if (j->winre[i].owner)
+            ost_add_driver_verdicts(j->winre[i].part.job);
     j->judged = true;
 }
 
@@ -547,6 +652,15 @@ void ost_media_free(struct ost_media_job *j)
     }
     if (j->work_lock >= 0)
         close(j->work_lock);
+    for (size_t i = 0; i < j->nwinre; i++) {
+        ost_add_driver_free(j->winre[i].part.job);
+        free(j->winre[i].part.rel), free(j->winre[i].part.image_path);
+        ost_strlist_free(&j->winre[i].part.bcd);
+    }
+    free(j->winre);
+    if (j->winre_scratch)
+        ost_scratch_dir_remove(j->winre_scratch);
+    free(j->winre_scratch);
     free(j->work), free(j->root), free(j->stores[0]), free(j->stores[1]), free(j->etfsboot), free(j->efisys);
     free(j->split_note), free(j->source_sha256);
     ost_strlist_free(&j->boot_report);

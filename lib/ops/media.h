@@ -23,6 +23,11 @@
  * once read back; --in-place exchanges the finished copy with the source
  * folder in one rename (Linux renameat2 RENAME_EXCHANGE).
  *
+ * Windows RE (winre.wim inside each install image, which the installed
+ * system's recovery boots; Microsoft, "Windows Recovery Environment (Windows
+ * RE)"): with opts.winre, extracted, serviced like boot.wim's images, and
+ * put back, its boot index and image metadata kept by libwim.
+ *
  * Files of 4 GiB or more: ISO 9660 records a file of that size as several
  * extents, and whether Windows 7 Setup reads such a file is not
  * documented; Microsoft documents that Setup installs from a split
@@ -48,6 +53,7 @@ struct ost_media_options {
     bool boot_all;             /* boot.wim index 1 (Windows PE) too, not only 2 (Setup) */
     bool winpe_driver_folder;  /* also copy the packages into $WinPEDriver$ */
     uint64_t split_above;      /* install.wim larger than this is split (0: OST_ISO_MAX_FILE, for an ISO only) */
+    bool winre;                /* also each install image's Windows\System32\Recovery\winre.wim */
     /* what add-driver takes: drivers, recurse, force_unsigned, test_sign,
      * cert/key/sign_dir, digest, trust, no_rearm, force, dry_run,
      * compression_level, progress (image, index, disk and bcd are set by
@@ -64,6 +70,15 @@ struct ost_media_part {
     struct ost_strlist bcd;
 };
 
+/* An install image's Windows RE: its winre.wim, extracted, serviced as an
+ * image of its own (index 1) and written back. Editions whose winre.wim
+ * is the same file share one servicing (owner false for the others). */
+struct ost_media_winre {
+    int image;                       /* the install.wim image holding it */
+    bool owner;
+    struct ost_media_part part;      /* rel: "sources/install.wim:N/Windows/System32/Recovery/winre.wim" */
+};
+
 struct ost_media_job {
     struct ost_media_options opts;   /* the caller's, shallow */
     bool iso_source;
@@ -74,6 +89,9 @@ struct ost_media_job {
     char *stores[2];                 /* the media's BIOS and UEFI boot stores, relative; NULL when absent */
     char *etfsboot, *efisys;         /* the boot images, relative; NULL when absent */
     struct ost_media_part install, boot;
+    struct ost_media_winre *winre;   /* with opts.winre */
+    size_t nwinre;
+    char *winre_scratch;             /* where the winre.wim copies are serviced */
     char *split_note;                /* install.wim was split: how */
     char *source_sha256;             /* the ISO's, or install.wim's of a folder */
     struct ost_strlist boot_report;  /* the output's El Torito entries, read back */

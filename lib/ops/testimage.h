@@ -108,7 +108,9 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
  * layout of a retail DVD with test images inside. sources\install.wim
  * holds one generalized test image per edition (x64: HomeBasic,
  * HomePremium, Professional, Ultimate; x86 also Starter; editions > 0
- * keeps the last that many), LZX like Microsoft's; sources\boot.wim holds
+ * keeps the last that many), LZX like Microsoft's, each carrying Windows RE
+ * (Windows\System32\Recovery\winre.wim: one Windows PE test image, boot
+ * index 1, the same bytes in every edition); sources\boot.wim holds
  * a Windows PE test image and a Setup one (with sources\setup.exe), boot
  * index 2; boot\BCD and (x64) efi\microsoft\boot\bcd are media stores
  * (ost_write_test_media_store); boot\etfsboot.com, boot\boot.sdi,

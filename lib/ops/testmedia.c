@@ -105,6 +105,18 @@ static ost_status build_media(const char *root, const struct ost_test_media_opti
     char *paths[8] = {0};
     const char *names[8] = {0};
     char *owned_names[8] = {0};
+    /* Windows RE, as each edition carries it: one WIM of one Windows PE
+     * image, boot index 1, the same bytes in every edition */
+    char *re_tree = ost_xasprintf("%s/winre", trees), *re_wim = ost_xasprintf("%s/winre.wim", trees);
+    if (st == OST_OK) {
+        struct ost_test_image_options io = {.arch = o->arch, .state = OST_TEST_STATE_WINPE, .edition = "WindowsPE"};
+        st = ost_make_test_image(re_tree, &io, err);
+    }
+    char *re_name = ost_xstrdup(x64 ? "Microsoft Windows Recovery Environment (x64)"
+                                    : "Microsoft Windows Recovery Environment (x86)");
+    if (st == OST_OK)
+        st = capture(re_wim, &re_tree, (const char *const *)&re_name, NULL, 1, 1, err);
+    free(re_name);
     /* install.wim: the last n editions, generalized as Setup leaves them */
     for (size_t i = 0; i < n && st == OST_OK; i++) {
         const char *ed = editions[nall - n + i];
@@ -112,6 +124,13 @@ static ost_status build_media(const char *root, const struct ost_test_media_opti
         struct ost_test_image_options io = {.arch = o->arch, .state = OST_TEST_STATE_GENERALIZED, .edition = ed,
                                             .devices = o->devices, .ndevices = o->ndevices};
         st = ost_make_test_image(paths[i], &io, err);
+        char *recovery = ost_path_join(paths[i], "Windows/System32/Recovery");
+        char *winre = ost_path_join(recovery, "winre.wim");
+        if (st == OST_OK && mkdir(recovery, 0755) != 0)
+            st = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", recovery, strerror(errno));
+        if (st == OST_OK)
+            st = ost_copy_file(re_wim, winre, err);
+        free(recovery), free(winre);
         names[i] = owned_names[i] = ost_xasprintf("Windows 7 %s", ed);
         for (char *c = owned_names[i] + 10; *c; c++)
             if (*c >= 'a' && *c <= 'z')
@@ -166,7 +185,7 @@ static ost_status build_media(const char *root, const struct ost_test_media_opti
     for (size_t i = 0; i < 8; i++)
         free(paths[i]), free(owned_names[i]);
     free(boot_trees[0]), free(boot_trees[1]);
-    free(trees), free(install), free(bootwim), free(bios), free(uefi);
+    free(trees), free(install), free(bootwim), free(bios), free(uefi), free(re_tree), free(re_wim);
     return st;
 }
 

@@ -144,6 +144,32 @@ for f in sources/install.wim sources/boot.wim boot/BCD efi/microsoft/boot/bcd; d
 done
 [ "$same_files" = 1 ] && ok "media on its own output: the WIMs and stores are byte-identical" || not_ok "rerun" "files changed"
 
+# ---- --winre: the WIM inside each install image --------------------------------
+run media "$SRC" --output "$TMP/re.iso" --driver "$PKG" --test-sign --test-sign-dir "$TMP/cert" --winre --install-index 3,4
+expect_status "media --winre: exit 0" 0
+expect_out "media --winre: services the first edition's winre.wim" '^== sources/install.wim:3/Windows/System32/Recovery/winre.wim \(winre.wim\)'
+expect_out "media --winre: an edition with the same winre.wim shares its servicing" '^== sources/install.wim:4/Windows/System32/Recovery/winre.wim: the same file'
+R="$TMP/rex"
+mkdir -p "$R" && 7zz x -y -bd '-x![BOOT]' -o"$R" "$TMP/re.iso" >/dev/null 2>&1
+good=0
+for i in 3 4; do
+    rm -rf "$TMP/re$i" && mkdir -p "$TMP/re$i"
+    wimlib-imagex extract "$R/sources/install.wim" "$i" /Windows/System32/Recovery/winre.wim --dest-dir="$TMP/re$i" --no-acls >/dev/null 2>&1
+    info=$(wimlib-imagex info "$TMP/re$i/winre.wim" 2>/dev/null)
+    if echo "$info" | grep -q '^Boot Index: *1' && echo "$info" | grep -q 'Name: *Microsoft Windows Recovery Environment (x64)' &&
+       wimlib-imagex verify "$TMP/re$i/winre.wim" >/dev/null 2>&1 &&
+       wimlib-imagex dir "$TMP/re$i/winre.wim" 1 --path=/Windows/offstage/drivers 2>/dev/null | grep -q aero_virtio_snd.inf_amd64_neutral_; then
+        good=$((good + 1))
+    fi
+done
+[ "$good" = 2 ] && ok "--winre: each serviced edition's winre.wim holds the package, boot index 1 and its name kept, verifies (wimlib-imagex)" ||
+    not_ok "--winre: inner WIMs" "$good of 2"
+cmp -s "$TMP/re3/winre.wim" "$TMP/re4/winre.wim" && ok "--winre: the editions still share one winre.wim" || not_ok "--winre: shared" "differ"
+rm -rf "$TMP/re1" && mkdir -p "$TMP/re1"
+wimlib-imagex extract "$R/sources/install.wim" 1 /Windows/System32/Recovery/winre.wim --dest-dir="$TMP/re1" --no-acls >/dev/null 2>&1
+wimlib-imagex dir "$TMP/re1/winre.wim" 1 --path=/Windows/offstage/drivers >/dev/null 2>&1 &&
+    not_ok "--winre --install-index 3,4: image 1's winre.wim" "was serviced" || ok "--winre --install-index 3,4: image 1's winre.wim untouched"
+
 # ---- a folder: --dry-run, --in-place, $WinPEDriver$, splitting ------------------
 F="$TMP/folder"
 cp -a "$M" "$F"
