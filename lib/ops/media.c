@@ -178,6 +178,22 @@ static ost_status plan_part(struct ost_media_job *j, struct ost_media_part *p, c
     /* the job keeps a shallow copy of the options: keep what it points at */
     p->image_path = image;
     p->bcd = o.bcd;
+    /* messages name the images by their place in the media, not in the
+     * working copy */
+    size_t n = strlen(j->root);
+    for (size_t i = 0; p->job && i < p->job->nimages; i++) {
+        struct ost_target *t = p->job->images[i].img->target;
+        size_t k = strlen(image);
+        char *name = NULL;
+        if (!strncmp(t->name, j->root, n) && t->name[n] == '/')
+            name = ost_xstrdup(t->name + n + 1);
+        else if (p->rel && !strncmp(t->name, image, k)) /* a winre.wim copy */
+            name = ost_xasprintf("%s%s", p->rel, t->name + k);
+        if (name) {
+            free(t->name);
+            t->name = name;
+        }
+    }
     return st;
 }
 
