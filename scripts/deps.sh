@@ -31,6 +31,7 @@ fdisk
 wimtools
 7zip
 xorriso
+genisoimage
 libhivex-bin
 libwin-hivex-perl
 reglookup

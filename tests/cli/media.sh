@@ -197,6 +197,29 @@ python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d[
     "$F/offstage-media.json" "$want" 2>/dev/null && ok "manifest of a folder: the source install.wim's SHA-256" ||
     not_ok "manifest of a folder" "$(head -c 300 "$F/offstage-media.json" 2>&1)"
 
+# ---- a UDF source, as Windows 7 ISOs carry their files ----------------------------
+# genisoimage writes a UDF + ISO 9660 bridge; 7-Zip reads the UDF part of
+# such an ISO (it says "Type = Udf")
+if command -v genisoimage >/dev/null 2>&1; then
+    genisoimage -quiet -udf -allow-limited-size -J -joliet-long -relaxed-filenames -V GRMCULXFRER_EN_DVD \
+        -b boot/etfsboot.com -no-emul-boot -boot-load-size 8 -o "$TMP/udf.iso" "$TMP/isomedia" 2>/dev/null
+    7zz l "$TMP/udf.iso" 2>/dev/null | grep -q '^Type = Udf' && ok "UDF source: 7-Zip reads it as UDF" || not_ok "UDF source" "not read as UDF"
+    run media "$TMP/udf.iso" --output "$TMP/fromudf.iso" --driver "$PKG" --force-unsigned
+    expect_status "media on a UDF ISO: exit 0" 0
+    rm -rf "$TMP/u" && mkdir -p "$TMP/u" && 7zz x -y -bd '-x![BOOT]' -o"$TMP/u" "$TMP/fromudf.iso" >/dev/null 2>&1
+    wimlib-imagex dir "$TMP/u/sources/install.wim" 4 --path=/Windows/offstage/drivers 2>/dev/null | grep -q aero_virtio_snd.inf_amd64_neutral_ &&
+        ok "media on a UDF ISO: its install.wim is serviced" || not_ok "media on a UDF ISO" "not serviced"
+    # its UDF anchor (sector 256) damaged: read through the ISO 9660 part, or refused; never half
+    cp "$TMP/udf.iso" "$TMP/udfbad.iso"
+    printf 'DAMAGED-ANCHOR-DAMAGED-ANCHOR' | dd of="$TMP/udfbad.iso" bs=1 seek=$((256 * 2048)) conv=notrunc 2>/dev/null
+    run media "$TMP/udfbad.iso" --output "$TMP/fromudfbad.iso" --driver "$PKG" --force-unsigned
+    if [ "$STATUS" -eq 0 ] && [ -s "$TMP/fromudfbad.iso" ]; then ok "a damaged UDF anchor: read through ISO 9660 (exit 0)"
+    elif [ "$STATUS" -eq 2 ] && grep -q 'udfbad.iso' "$ERR" && [ ! -e "$TMP/fromudfbad.iso" ]; then ok "a damaged UDF anchor: refused naming the file, no output"
+    else not_ok "a damaged UDF anchor" "exit $STATUS"; fi
+else
+    echo "skip UDF source: genisoimage not installed"
+fi
+
 # ---- refusals: exit 2, the source untouched ---------------------------------------
 head -c 100000 /dev/urandom > "$TMP/noise.iso"
 run media "$TMP/noise.iso" --output "$TMP/n.iso" --driver "$PKG" --force-unsigned
