@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,57 @@ static char *make_work_beside(const char *near, int *lock_fd, struct ost_error *
         return NULL;
     }
     return tmpl;
+}
+
+/* ---- the source's hash, for the manifest ----------------------------------
+ * Reading a whole ISO costs about what extracting it does: it runs on a
+ * thread of its own beside the extraction and the servicing. */
+
+struct ost_media_hasher {
+    pthread_t thread;
+    char *path;
+    char sha[65];
+    ost_status status;
+    struct ost_error err;
+};
+
+static void *hash_source(void *arg)
+{
+    struct ost_media_hasher *h = arg;
+    h->status = ost_sha256_file(h->path, h->sha, &h->err);
+    return NULL;
+}
+
+static void start_hash(struct ost_media_job *j, char *path)
+{
+    if (!path)
+        return; /* the plan refuses it below */
+    struct ost_media_hasher *h = ost_xcalloc(1, sizeof *h);
+    h->path = path;
+    if (pthread_create(&h->thread, NULL, hash_source, h) != 0) {
+        hash_source(h); /* no thread: hashed here */
+        h->thread = pthread_self();
+    }
+    j->hasher = h;
+}
+
+/* Waits for the hash; returns its status (and sets source_sha256). */
+static ost_status finish_hash(struct ost_media_job *j, struct ost_error *err)
+{
+    struct ost_media_hasher *h = j->hasher;
+    if (!h)
+        return OST_OK;
+    if (!pthread_equal(h->thread, pthread_self()))
+        pthread_join(h->thread, NULL);
+    ost_status st = h->status;
+    if (st == OST_OK)
+        j->source_sha256 = ost_xstrdup(h->sha);
+    else if (err)
+        *err = h->err;
+    free(h->path);
+    free(h);
+    j->hasher = NULL;
+    return st;
 }
 
 /* ---- planning ---------------------------------------------------------- */
@@ -332,6 +384,8 @@ ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media
     }
     ost_status st = OST_OK;
     struct ost_strlist changed = {0};
+    if (!o->driver.dry_run)
+        start_hash(j, j->iso_source ? ost_xstrdup(o->source) : find_ci_path(o->source, part_paths[0]));
     if (j->iso_source) {
         if (!ost_iso_probe(o->source))
             return ost_fail(err, OST_ERR_CORRUPT, "%s: not an ISO image (no ISO 9660 or UDF volume descriptor at "
@@ -619,13 +673,8 @@ ost_status ost_media_apply(struct ost_media_job *j, struct ost_error *err)
         return st;
     if ((st = split_if_needed(j, err)) != OST_OK)
         return st;
-    char *hashed = j->iso_source ? ost_xstrdup(j->opts.source) : find_ci_path(j->opts.source, part_paths[0]);
-    char sha[65];
-    st = ost_sha256_file(hashed, sha, err);
-    free(hashed);
-    if (st != OST_OK)
+    if ((st = finish_hash(j, err)) != OST_OK)
         return st;
-    j->source_sha256 = ost_xstrdup(sha);
     if ((st = write_manifest(j, err)) != OST_OK)
         return st;
     ost_interrupt_defer_begin();
@@ -654,6 +703,7 @@ void ost_media_free(struct ost_media_job *j)
 {
     if (!j)
         return;
+    finish_hash(j, NULL);
     struct ost_media_part *parts[2] = {&j->install, &j->boot};
     for (size_t i = 0; i < 2; i++) {
         ost_add_driver_free(parts[i]->job);
