@@ -123,9 +123,18 @@ static ost_status copy_tree(const char *src, const char *dst, const char *rel, c
  * removed first. *lock_fd keeps the lock. */
 static char *make_work_beside(const char *near, int *lock_fd, struct ost_error *err)
 {
-    char *base = ost_xstrdup(near);
-    for (size_t n = strlen(base); n > 1 && base[n - 1] == '/'; n--)
-        base[n - 1] = 0;
+    /* by absolute path: "." or "media/" must not put it inside the folder */
+    char *base = realpath(near, NULL);
+    if (!base) {
+        char *d = ost_path_dirname(near), *abs_dir = realpath(d, NULL);
+        base = abs_dir ? ost_path_join(abs_dir, ost_path_basename(near)) : NULL;
+        free(d), free(abs_dir);
+    }
+    if (!base || !strcmp(base, "/")) {
+        ost_fail(err, OST_ERR_USAGE, "%s: no folder to put the working copy beside it in", near);
+        free(base);
+        return NULL;
+    }
     char *dir = ost_path_dirname(base), *prefix = ost_xasprintf("%s.offstage-work-", ost_path_basename(base));
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -374,6 +383,16 @@ ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media
         if (same)
             return ost_fail(err, OST_ERR_USAGE, "--output %s is the source itself; the source is never written",
                             o->output);
+        /* inside a folder source, the output and its working copy would
+         * become part of the media being copied */
+        char *src = realpath(o->source, NULL), *dir = ost_path_dirname(o->output), *out_dir = realpath(dir, NULL);
+        size_t n = src ? strlen(src) : 0;
+        bool inside = !j->iso_source && src && out_dir && !strncmp(out_dir, src, n) &&
+                      (out_dir[n] == '/' || out_dir[n] == 0);
+        free(src), free(dir), free(out_dir);
+        if (inside)
+            return ost_fail(err, OST_ERR_USAGE, "--output %s is inside the media folder %s; write it elsewhere",
+                            o->output, o->source);
     }
     char *why = NULL;
     if ((j->iso_source || o->output) && !ost_iso_tools(&why)) {
@@ -641,10 +660,16 @@ static ost_status write_iso(struct ost_media_job *j, struct ost_error *err)
  * is then where the copy was, and removed. */
 static ost_status exchange_folder(struct ost_media_job *j, struct ost_error *err)
 {
-    if (renameat2(AT_FDCWD, j->work, AT_FDCWD, j->opts.source, RENAME_EXCHANGE) != 0)
-        return ost_fail(err, OST_ERR_IO, "%s: cannot put the serviced copy %s in its place: %s; the folder is "
-                        "unchanged", j->opts.source, j->work, strerror(errno));
-    char *parent = ost_path_dirname(j->opts.source);
+    /* by absolute path: "." cannot be renamed, the folder it names can */
+    char *abs = realpath(j->opts.source, NULL);
+    if (!abs || renameat2(AT_FDCWD, j->work, AT_FDCWD, abs, RENAME_EXCHANGE) != 0) {
+        ost_status st = ost_fail(err, OST_ERR_IO, "%s: cannot put the serviced copy %s in its place: %s; the "
+                                 "folder is unchanged", j->opts.source, j->work, strerror(errno));
+        free(abs);
+        return st;
+    }
+    char *parent = ost_path_dirname(abs);
+    free(abs);
     ost_status st = sync_path(parent, err);
     free(parent);
     return st;

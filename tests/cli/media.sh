@@ -197,6 +197,14 @@ python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d[
     "$F/offstage-media.json" "$want" 2>/dev/null && ok "manifest of a folder: the source install.wim's SHA-256" ||
     not_ok "manifest of a folder" "$(head -c 300 "$F/offstage-media.json" 2>&1)"
 
+# the folder named "." from inside it: the working copy goes beside it, not in it
+cp -a "$M" "$TMP/dot"
+pkg_abs=$(cd "$PKG" && pwd); off_abs=$(command -v "$OFFSTAGE" || echo "$OFFSTAGE"); case $off_abs in /*) ;; *) off_abs="$(pwd)/$off_abs" ;; esac
+(cd "$TMP/dot" && "$off_abs" media . --in-place --driver "$pkg_abs" --force-unsigned >"$OUT" 2>"$ERR"); STATUS=$?
+expect_status "media . --in-place: exit 0" 0
+[ -f "$TMP/dot/offstage-media.json" ] && ! ls -A "$TMP/dot" | grep -q offstage-work && ! ls -A "$TMP" | grep -q 'dot.offstage-work' &&
+    ok "media . --in-place: the folder serviced, no working copy left in it or beside it" || not_ok "media ." "$(ls -A "$TMP/dot")"
+
 # ---- a UDF source, as Windows 7 ISOs carry their files ----------------------------
 # genisoimage writes a UDF + ISO 9660 bridge; 7-Zip reads the UDF part of
 # such an ISO (it says "Type = Udf")
@@ -242,4 +250,9 @@ run media "$SRC" --driver "$PKG" --force-unsigned
 expect_status "media without --output or --in-place: a usage error" 2
 run media "$SRC" --output "$SRC" --driver "$PKG" --force-unsigned
 expect_status "media --output SOURCE: a usage error" 2
+run media "$M" --output "$M/sources/inside.iso" --driver "$PKG" --force-unsigned
+expect_status "media --output inside the media folder: a usage error" 2
+expect_err "...says so" 'is inside the media folder'
+ls -A "$M/sources" | grep -q 'inside' && not_ok "--output inside the folder: nothing written" "$(ls -A "$M/sources")" ||
+    ok "--output inside the folder: nothing written"
 [ "$(sha256sum "$SRC" | cut -d' ' -f1)" = "$src_sum" ] && ok "refusals: the source ISO is unchanged" || not_ok "source after refusals" "changed"
