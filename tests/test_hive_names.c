@@ -185,7 +185,13 @@ static void test_many_subkeys(void **state)
     struct ost_error err;
     assert_ost_ok(ost_regf_write_empty(path, "ROOT", &err), &err);
     struct ost_hive *h = open_hive(path, true);
+    /* the sanitizer pass looks for memory errors, which a thousand keys
+     * find as well as two */
+#if defined(__SANITIZE_ADDRESS__)
+    enum { N = 1100 };
+#else
     enum { N = 2000 };
+#endif
     ost_hkey keys[N], k;
     for (size_t i = 0; i < N; i++) {
         char *p = ost_xasprintf("Enum\\Dev\\3&267a616a&0&%04zX", i);
@@ -221,14 +227,20 @@ static void test_many_subkeys(void **state)
         free(name);
     }
     uint32_t v = 0;
-    assert_true(ost_hive_get_dword(h, ost_hive_key(h, dev, "3&267a616a&0&07CF"), "Index", &v));
-    assert_int_equal(v, 0x7CF);
+    char *last = ost_xasprintf("3&267a616a&0&%04X", (unsigned)(N - 1));
+    assert_true(ost_hive_get_dword(h, ost_hive_key(h, dev, last), "Index", &v));
+    assert_int_equal(v, N - 1);
+    free(last);
     char *sub = ost_hive_unreadable_subkey(h, dev);
-    assert_non_null(strstr(sub, "TEST\\Enum\\Dev has a subkey whose name is not valid UTF-16 (subkey 1 of 2001"));
+    char *of = ost_xasprintf("TEST\\Enum\\Dev has a subkey whose name is not valid UTF-16 (subkey 1 of %d", N + 1);
+    assert_non_null(strstr(sub, of));
+    free(of);
     free(sub);
     /* the index knows the key holds an unreadable name */
     assert_int_equal(ost_hive_create_key(h, dev, "Another", &k, &err), OST_ERR_CORRUPT);
-    assert_non_null(strstr(err.message, "(subkey 1 of 2001"));
+    char *of2 = ost_xasprintf("(subkey 1 of %d", N + 1);
+    assert_non_null(strstr(err.message, of2));
+    free(of2);
     assert_true(ost_hive_create_key(h, dev, "NEW", &k, &err) == OST_OK && k != 0);
     assert_false(ost_hive_modified(h));
     ost_strlist_free(&names);
