@@ -174,8 +174,8 @@ static char *make_work_beside(const char *near, int *lock_fd, struct ost_error *
 
 struct ost_media_hasher {
     pthread_t thread;
-    char *path;
-    char sha[65];
+    char *path, *path2; /* an ISO; or a folder's install.wim and boot.wim (may be NULL) */
+    char sha[65], sha2[65];
     ost_status status;
     struct ost_error err;
 };
@@ -184,15 +184,20 @@ static void *hash_source(void *arg)
 {
     struct ost_media_hasher *h = arg;
     h->status = ost_sha256_file(h->path, h->sha, &h->err);
+    if (h->status == OST_OK && h->path2)
+        h->status = ost_sha256_file(h->path2, h->sha2, &h->err);
     return NULL;
 }
 
-static void start_hash(struct ost_media_job *j, char *path)
+static void start_hash(struct ost_media_job *j, char *path, char *path2)
 {
-    if (!path)
+    if (!path) {
+        free(path2);
         return; /* the plan refuses it below */
+    }
     struct ost_media_hasher *h = ost_xcalloc(1, sizeof *h);
     h->path = path;
+    h->path2 = path2;
     if (pthread_create(&h->thread, NULL, hash_source, h) != 0) {
         hash_source(h); /* no thread: hashed here */
         h->thread = pthread_self();
@@ -209,11 +214,13 @@ static ost_status finish_hash(struct ost_media_job *j, struct ost_error *err)
     if (!pthread_equal(h->thread, pthread_self()))
         pthread_join(h->thread, NULL);
     ost_status st = h->status;
-    if (st == OST_OK)
+    if (st == OST_OK) {
         j->source_sha256 = ost_xstrdup(h->sha);
-    else if (err)
+        j->boot_sha256 = h->path2 ? ost_xstrdup(h->sha2) : NULL;
+    } else if (err) {
         *err = h->err;
-    free(h->path);
+    }
+    free(h->path), free(h->path2);
     free(h);
     j->hasher = NULL;
     return st;
@@ -404,7 +411,8 @@ ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media
     ost_status st = OST_OK;
     struct ost_strlist changed = {0};
     if (!o->driver.dry_run)
-        start_hash(j, j->iso_source ? ost_xstrdup(o->source) : find_ci_path(o->source, part_paths[0]));
+        start_hash(j, j->iso_source ? ost_xstrdup(o->source) : find_ci_path(o->source, part_paths[0]),
+                   j->iso_source ? NULL : find_ci_path(o->source, part_paths[1]));
     if (j->iso_source) {
         if (!ost_iso_probe(o->source))
             return ost_fail(err, OST_ERR_CORRUPT, "%s: not an ISO image (no ISO 9660 or UDF volume descriptor at "
@@ -573,6 +581,8 @@ static ost_status write_manifest(struct ost_media_job *j, struct ost_error *err)
                             "certificate", any && any->signer ? json_string(any->cert.thumbprint) : json_null(),
                             "winpe_driver_folder", j->opts.winpe_driver_folder, "split",
                             ost_json_str(j->split_note));
+    if (j->boot_sha256)
+        json_object_set_new(json_object_get(doc, "source"), "boot_sha256", json_string(j->boot_sha256));
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII);
     json_decref(doc);
     char *path = ost_path_join(j->root, MANIFEST_NAME);
@@ -753,7 +763,7 @@ void ost_media_free(struct ost_media_job *j)
         ost_scratch_dir_remove(j->winre_scratch);
     free(j->winre_scratch);
     free(j->work), free(j->root), free(j->stores[0]), free(j->stores[1]), free(j->etfsboot), free(j->efisys);
-    free(j->split_note), free(j->source_sha256);
+    free(j->split_note), free(j->source_sha256), free(j->boot_sha256);
     ost_strlist_free(&j->boot_report);
     ost_strlist_free(&j->notes);
     free(j);

@@ -94,6 +94,7 @@ struct ost_media_job {
     char *winre_scratch;             /* where the winre.wim copies are serviced */
     char *split_note;                /* install.wim was split: how */
     char *source_sha256;             /* the ISO's, or install.wim's of a folder */
+    char *boot_sha256;               /* a folder's boot.wim's, or NULL */
     struct ost_media_hasher *hasher; /* computing it while the rest of the job runs */
     struct ost_strlist boot_report;  /* the output's El Torito entries, read back */
     struct ost_strlist notes;

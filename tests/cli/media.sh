@@ -193,8 +193,9 @@ else not_ok "split set" "$(ls "$F/sources")"; fi
 [ -f "$F/\$WinPEDriver\$/amd64/aero_virtio_snd.inf" ] && ok "--winpe-driver-folder: the package is in \$WinPEDriver\$" ||
     not_ok "\$WinPEDriver\$" "$(find "$F" -maxdepth 2 | head)"
 want=$(sha256sum "$M/sources/install.wim" | cut -d' ' -f1)
-python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["source"]["kind"] == "folder" and d["source"]["sha256"] == sys.argv[2] else 1)' \
-    "$F/offstage-media.json" "$want" 2>/dev/null && ok "manifest of a folder: the source install.wim's SHA-256" ||
+want_boot=$(sha256sum "$M/sources/boot.wim" | cut -d' ' -f1)
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if d["source"]["kind"] == "folder" and d["source"]["sha256"] == sys.argv[2] and d["source"]["boot_sha256"] == sys.argv[3] else 1)' \
+    "$F/offstage-media.json" "$want" "$want_boot" 2>/dev/null && ok "manifest of a folder: the source install.wim's and boot.wim's SHA-256" ||
     not_ok "manifest of a folder" "$(head -c 300 "$F/offstage-media.json" 2>&1)"
 
 # the folder named "." from inside it: the working copy goes beside it, not in it
