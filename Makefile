@@ -92,7 +92,7 @@ test-asan:
 
 build-all: all $(TESTS)
 
-# Builds run two jobs at a time, and so do the tests (tests/run.sh); the
+# Builds run two jobs at a time, the tests three (tests/run.sh); the
 # sanitizer tree is built while the plain suite runs (its log is shown only
 # when that build fails).
 CHECK_JOBS ?= 2
