@@ -286,8 +286,9 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
                         "unknown: give --bcd with the media's boot\\BCD and efi\\microsoft\\boot\\bcd");
         ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
                         "testsigning unknown: give --bcd with the media's boot\\BCD (BIOS) and "
-                        "efi\\microsoft\\boot\\bcd (UEFI): the image is Windows PE (%s), which boots from those; "
-                        "its BCD-Template has no effect",
+                        "efi\\microsoft\\boot\\bcd (UEFI): the image is Windows PE (%s), which boots from the "
+                        "store that starts it, those for Setup's boot.wim (for Windows RE, winre.wim: the "
+                        "installed system's store, which Setup writes); its BCD-Template has no effect",
                         evidence);
         ost_format_into(pol->testsigning_fix, sizeof pol->testsigning_fix,
                         "give the media's stores: --bcd boot\\BCD --bcd efi\\microsoft\\boot\\bcd (from the "
