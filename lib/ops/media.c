@@ -356,7 +356,27 @@ static ost_status put_back_winre(struct ost_media_job *j, struct ost_error *err)
     return st;
 }
 
+/* A message about a file of the working copy names it by its place in the
+ * source ("win7.iso:sources/install.wim"), as the user knows it. */
+static ost_status name_from_source(const struct ost_media_job *j, ost_status st, struct ost_error *err)
+{
+    if (st != OST_OK && err && j->work && j->root) {
+        char *alias = ost_xasprintf("%s/", j->root), *name = ost_xasprintf("%s:", j->opts.source);
+        ost_error_rename(err, alias, name);
+        free(alias), free(name);
+    }
+    return st;
+}
+
+static ost_status plan_media(const struct ost_media_options *opts, struct ost_media_job **out, struct ost_error *err);
+
 ost_status ost_media_plan(const struct ost_media_options *opts, struct ost_media_job **out, struct ost_error *err)
+{
+    ost_status st = plan_media(opts, out, err);
+    return name_from_source(*out, st, err);
+}
+
+static ost_status plan_media(const struct ost_media_options *opts, struct ost_media_job **out, struct ost_error *err)
 {
     struct ost_media_job *j = ost_xcalloc(1, sizeof *j);
     *out = j;
@@ -685,7 +705,14 @@ static ost_status exchange_folder(struct ost_media_job *j, struct ost_error *err
     return st;
 }
 
+static ost_status apply_media(struct ost_media_job *j, struct ost_error *err);
+
 ost_status ost_media_apply(struct ost_media_job *j, struct ost_error *err)
+{
+    return name_from_source(j, apply_media(j, err), err);
+}
+
+static ost_status apply_media(struct ost_media_job *j, struct ost_error *err)
 {
     if (j->opts.driver.dry_run || j->refused)
         return OST_OK;

@@ -256,4 +256,14 @@ expect_status "media --output inside the media folder: a usage error" 2
 expect_err "...says so" 'is inside the media folder'
 ls -A "$M/sources" | grep -q 'inside' && not_ok "--output inside the folder: nothing written" "$(ls -A "$M/sources")" ||
     ok "--output inside the folder: nothing written"
+cp -a "$M" "$TMP/badwim"
+head -c 5000 /dev/urandom > "$TMP/badwim/sources/install.wim"
+snap "$TMP/badwim" >"$TMP/bw.before"
+run media "$TMP/badwim" --output "$TMP/bw.iso" --driver "$PKG" --force-unsigned
+expect_status "media: a damaged install.wim: exit 2" 2
+expect_err "...named by its place in the source, not the working copy" 'badwim:sources/install.wim'
+grep -q offstage-work "$ERR" && not_ok "a damaged install.wim: the message" "names the working copy" || ok "a damaged install.wim: the message names no working copy"
+snap "$TMP/badwim" >"$TMP/bw.after"
+cmp -s "$TMP/bw.before" "$TMP/bw.after" && [ ! -e "$TMP/bw.iso" ] && ! ls -A "$TMP" | grep -q 'bw.iso.offstage-work' &&
+    ok "a damaged install.wim: the folder unchanged, no output, no working copy left" || not_ok "damaged install.wim" "$(ls -A "$TMP")"
 [ "$(sha256sum "$SRC" | cut -d' ' -f1)" = "$src_sum" ] && ok "refusals: the source ISO is unchanged" || not_ok "source after refusals" "changed"
