@@ -402,3 +402,16 @@ ost_status ost_replace_file(const char *path, const void *data, size_t size, uns
     free(tmp);
     return st;
 }
+
+ost_status ost_sync_path(const char *path, struct ost_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ost_fail(err, OST_ERR_IO, "%s: cannot sync: %s", path, strerror(e));
+    }
+    close(fd);
+    return OST_OK;
+}

@@ -57,6 +57,9 @@ int ost_write_all(int fd, const void *buf, size_t n);
  * caller renames it over final, or unlinks it; nothing is left on failure. */
 ost_status ost_write_temp_beside(const char *final, const void *data, size_t size, unsigned mode, char **tmp_out,
                                  struct ost_error *err);
+/* fsync(2) of a file or folder by its path. */
+ost_status ost_sync_path(const char *path, struct ost_error *err);
+
 /* Renames a synced temporary over final, then syncs final's folder so that
  * the rename survives a power cut. On failure the temporary is left for the
  * caller to unlink. */

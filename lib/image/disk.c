@@ -592,19 +592,6 @@ ost_status ost_disk_target(struct ost_disk_session *s, struct ost_target **out, 
     return OST_OK;
 }
 
-static ost_status sync_file(const char *path, struct ost_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot sync: %s", path, strerror(e));
-    }
-    close(fd);
-    return OST_OK;
-}
-
 /* After the commit point: the overlay is the change; writing it into the
  * disk is redone by any later command if this one stops. */
 static ost_status commit_in_place(struct ost_disk_session *s, struct ost_error *err)
@@ -622,7 +609,7 @@ static ost_status commit_in_place(struct ost_disk_session *s, struct ost_error *
         free(why);
         return st;
     }
-    if ((st = sync_file(s->abs, err)) != OST_OK)
+    if ((st = ost_sync_path(s->abs, err)) != OST_OK)
         return st;
     unlink(s->pending);
     return OST_OK;
@@ -642,7 +629,7 @@ static ost_status commit_output(struct ost_disk_session *s, struct ost_error *er
     const char *opts = !strcmp(s->output_format, "vpc") ? "subformat=dynamic,force_size=on" : NULL;
     ost_status st = ost_qemu_convert(s->overlay, "qcow2", tmp, s->output_format, opts, err);
     if (st == OST_OK)
-        st = sync_file(tmp, err);
+        st = ost_sync_path(tmp, err);
     if (st == OST_OK)
         st = ost_rename_into_place(tmp, s->output, err);
     if (st != OST_OK)
@@ -687,7 +674,7 @@ ost_status ost_disk_session_commit(struct ost_disk_session *s, struct ost_error 
     if (st == OST_OK)
         st = ost_qemu_check(s->overlay, "qcow2", err);
     if (st == OST_OK)
-        st = sync_file(s->overlay, err);
+        st = ost_sync_path(s->overlay, err);
     if (st != OST_OK)
         return st;
     ost_interrupt_defer_begin();

@@ -641,19 +641,6 @@ static ost_status split_if_needed(struct ost_media_job *j, struct ost_error *err
     return st;
 }
 
-static ost_status sync_path(const char *path, struct ost_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot sync: %s", path, strerror(e));
-    }
-    close(fd);
-    return OST_OK;
-}
-
 /* The ISO beside the output, read back (its boot catalog, its files),
  * synced, then renamed into place. */
 static ost_status write_iso(struct ost_media_job *j, struct ost_error *err)
@@ -677,7 +664,7 @@ static ost_status write_iso(struct ost_media_job *j, struct ost_error *err)
         st = ost_fail(err, OST_ERR_IO, "%s: the ISO written has no sources/install.wim", partial);
     ost_strlist_free(&files);
     if (st == OST_OK)
-        st = sync_path(partial, err);
+        st = ost_sync_path(partial, err);
     if (st == OST_OK)
         st = ost_rename_into_place(partial, j->opts.output, err);
     if (st != OST_OK)
@@ -700,7 +687,7 @@ static ost_status exchange_folder(struct ost_media_job *j, struct ost_error *err
     }
     char *parent = ost_path_dirname(abs);
     free(abs);
-    ost_status st = sync_path(parent, err);
+    ost_status st = ost_sync_path(parent, err);
     free(parent);
     return st;
 }

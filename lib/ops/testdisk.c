@@ -464,19 +464,6 @@ static ost_status copy_volume(int disk, const char *disk_name, const struct part
     return st;
 }
 
-static ost_status sync_path(const char *path, struct ost_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return ost_fail(err, OST_ERR_IO, "%s: cannot sync: %s", path, strerror(e));
-    }
-    close(fd);
-    return OST_OK;
-}
-
 /* link(2) rather than rename(2): a file that appeared meanwhile under the
  * final name is not replaced. */
 static ost_status link_into_place(const char *tmp, const char *file, struct ost_error *err)
@@ -486,7 +473,7 @@ static ost_status link_into_place(const char *tmp, const char *file, struct ost_
     unlink(tmp);
     char *dir = ost_path_dirname(file);
     struct ost_error ignored; /* the disk is in place; a folder that cannot be synced changes nothing */
-    sync_path(dir, &ignored);
+    ost_sync_path(dir, &ignored);
     free(dir);
     return OST_OK;
 }
@@ -664,7 +651,7 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
             const char *other[] = {"convert", "-q", "-f", "raw", "-O", format, disk, tmp, NULL};
             st = run(&r, QEMU_IMG, !strcmp(format, "vpc") ? vpc : other, NULL, file, err);
             if (st == OST_OK)
-                st = sync_path(tmp, err);
+                st = ost_sync_path(tmp, err);
             if (st == OST_OK)
                 st = ost_interrupt_check(file, err);
             if (st == OST_OK)
