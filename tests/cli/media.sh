@@ -7,11 +7,12 @@ M="$TMP/media"
 run make-test-image --media "$M" --arch amd64 --with-device 1af4:1059:00191af4:01
 expect_status "make-test-image --media: exit 0" 0
 expect_out "make-test-image --media: says it is not Windows" "install media stand-in \\(not Windows\\)"
+missing=""
 for f in sources/install.wim sources/boot.wim boot/BCD efi/microsoft/boot/bcd boot/etfsboot.com \
     efi/microsoft/boot/efisys.bin boot/boot.sdi bootmgr setup.exe; do
-    [ -s "$M/$f" ] || not_ok "media: $f" "missing"
+    [ -s "$M/$f" ] || missing="$missing $f"
 done
-ok "media: the files of Windows 7 x64 media"
+[ -z "$missing" ] && ok "media: the files of Windows 7 x64 media" || not_ok "media: the files of Windows 7 x64 media" "missing:$missing"
 [ -e "$M/.trees" ] && not_ok "media: no scratch left" "$(ls -A "$M")" || ok "media: no scratch left"
 info=$(wimlib-imagex info "$M/sources/install.wim")
 if echo "$info" | grep -q '^Image Count: *4' && echo "$info" | grep -q '^Compression: *LZX' &&
@@ -266,4 +267,18 @@ grep -q offstage-work "$ERR" && not_ok "a damaged install.wim: the message" "nam
 snap "$TMP/badwim" >"$TMP/bw.after"
 cmp -s "$TMP/bw.before" "$TMP/bw.after" && [ ! -e "$TMP/bw.iso" ] && ! ls -A "$TMP" | grep -q 'bw.iso.offstage-work' &&
     ok "a damaged install.wim: the folder unchanged, no output, no working copy left" || not_ok "damaged install.wim" "$(ls -A "$TMP")"
+# a link inside a folder source, and a FIFO given as the source: refused, untouched
+cp -a "$M" "$TMP/linked"
+ln -s /etc/passwd "$TMP/linked/boot/escape"
+snap "$TMP/linked" >"$TMP/ln.before"
+run media "$TMP/linked" --in-place --driver "$PKG" --force-unsigned
+expect_status "media: a folder holding a symlink: exit 2" 2
+expect_err "...names the link" 'linked/boot/escape: not a file or a folder'
+snap "$TMP/linked" >"$TMP/ln.after"
+cmp -s "$TMP/ln.before" "$TMP/ln.after" && [ -L "$TMP/linked/boot/escape" ] && ! ls -A "$TMP" | grep -q 'linked.offstage-work' &&
+    ok "a folder holding a symlink: unchanged, no working copy left" || not_ok "symlink folder" "$(ls -A "$TMP")"
+mkfifo "$TMP/fifo.iso"
+run media "$TMP/fifo.iso" --output "$TMP/f.iso" --driver "$PKG" --force-unsigned
+expect_status "media: a FIFO as the source: exit 2 (no hang)" 2
+expect_err "...says it is neither an ISO file nor a folder" 'fifo.iso: neither an ISO file nor a media folder'
 [ "$(sha256sum "$SRC" | cut -d' ' -f1)" = "$src_sum" ] && ok "refusals: the source ISO is unchanged" || not_ok "source after refusals" "changed"
