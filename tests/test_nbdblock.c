@@ -348,6 +348,15 @@ static void test_killed_command_leaves_no_server(void **state)
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFSIGNALED(status));
     t_wait_gone(server);
+    /* and no other server of the image either (a start that timed out
+     * under load may have had one in flight): each dies with its parent */
+    int left = 1;
+    for (int i = 0; i < 300 && left; i++) {
+        left = t_sh("pgrep -f -- '[q]emu-nbd.*%s' >/dev/null", image) == 0; /* [q]: not this shell */
+        if (left)
+            usleep(100000);
+    }
+    assert_false(left);
 
     struct ost_blockio b;
     struct ost_error err;
