@@ -656,6 +656,9 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
                 st = ost_interrupt_check(file, err);
             if (st == OST_OK)
                 st = link_into_place(tmp, file, err);
+            /* a Ctrl-C from here on must not say nothing was made */
+            if (st == OST_OK)
+                ost_interrupt_note_written();
         }
     }
     if (tmp)

@@ -223,8 +223,13 @@ STATUS=$?
 if [ "$STATUS" -eq 0 ]; then
     qemu-img check -f vhdx "$D/int/i.vhdx" >/dev/null 2>&1 && [ "$(ls "$D/int")" = i.vhdx ] &&
         ok "SIGINT: finished first, the disk is whole" || not_ok "SIGINT: whole disk" "$(ls "$D/int")"
+elif [ -n "$(ls "$D/int")" ]; then
+    # stopped just after the disk was put in place: it is whole, and the message says it was written
+    [ "$STATUS" -eq 2 ] && [ "$(ls "$D/int")" = i.vhdx ] && qemu-img check -f vhdx "$D/int/i.vhdx" >/dev/null 2>&1 &&
+        grep -q "interrupted after the image was written" "$ERR" &&
+        ok "SIGINT after the disk was written: whole, and said so" || not_ok "SIGINT after writing" "exit $STATUS, $(ls "$D/int"): $(cat "$ERR")"
 else
-    [ "$STATUS" -eq 2 ] && [ -z "$(ls "$D/int")" ] && grep -q "interrupted; nothing was changed" "$ERR" &&
+    [ "$STATUS" -eq 2 ] && grep -q "interrupted; nothing was changed" "$ERR" &&
         ok "SIGINT: stopped, nothing left behind, said so" || not_ok "SIGINT: nothing left" "exit $STATUS, $(ls "$D/int")"
 fi
 
