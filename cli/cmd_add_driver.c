@@ -280,15 +280,15 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_stage_pla
                      "devicepath_note", ost_json_str(plan->devicepath_note));
 }
 
-static void print_result(ost_outcome result, size_t nimages)
+static void print_result(ost_outcome result, size_t nimages, const char *when)
 {
     switch (result) {
     case OST_OUTCOME_REFUSED: printf("nothing was written: a package was refused\n"); break;
     case OST_OUTCOME_UNCHANGED: printf("nothing to do: everything is already staged\n"); break;
     case OST_OUTCOME_DRY_RUN: printf("dry run: nothing was written\n"); break;
     case OST_OUTCOME_STAGED:
-        printf("staged into %zu image%s; Plug and Play installs the packages on first boot\n", nimages,
-               nimages == 1 ? "" : "s");
+        printf("staged into %zu image%s; Plug and Play installs the packages %s\n", nimages,
+               nimages == 1 ? "" : "s", when);
         break;
     default: break;
     }
@@ -318,8 +318,11 @@ static void testsign_print(const struct ost_add_driver_job *j, size_t i, bool dr
                                                                                                   : "turned on");
     struct ost_image_kind_info kind;
     ost_image_kind_read(j->images[i].img, &kind);
-    if (t->has_template && !j->opts.bcd.n &&
-        (kind.kind == OST_IMAGE_KIND_INSTALLED || kind.kind == OST_IMAGE_KIND_WINPE))
+    if (t->has_template && j->opts.recovery_of && kind.kind == OST_IMAGE_KIND_WINPE)
+        printf("      (no effect at boot: Windows RE boots from the installed system's store, not its "
+               "BCD-Template)\n");
+    else if (t->has_template && !j->opts.bcd.n &&
+             (kind.kind == OST_IMAGE_KIND_INSTALLED || kind.kind == OST_IMAGE_KIND_WINPE))
         printf("      (no effect at boot: %s boots from %s, not its BCD-Template; give --bcd)\n",
                kind.kind == OST_IMAGE_KIND_INSTALLED ? "an installed system" : "Windows PE",
                kind.kind == OST_IMAGE_KIND_INSTALLED ? "its system partition's store" : "the media's stores");
@@ -335,7 +338,7 @@ static json_t *testsign_json(const struct ost_add_driver_job *j, size_t i)
 }
 
 /* The first-boot verdict of each package that applies to image i. */
-static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
+static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out, const char *phase)
 {
     json_t *all = json_array();
     const char *caveat = NULL; /* the same for every verdict of the image: said once, after them */
@@ -350,7 +353,7 @@ static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
             fprintf(out, "    %s\n", v->problem);
         if (v->judged) {
             if (out) {
-                fprintf(out, "    first boot (%s): %s\n", ost_arch_name(v->arch), v->verdict.summary);
+                fprintf(out, "    %s (%s): %s\n", phase, ost_arch_name(v->arch), v->verdict.summary);
                 if (v->verdict.fix)
                     fprintf(out, "      to change: %s\n", v->verdict.fix);
             }
@@ -381,7 +384,7 @@ json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j)
         json_t *list = json_array();
         for (size_t i = 0; i < j->nimages; i++) {
             json_t *im = plan_json(j->images[i].img, j->images[i].plan);
-            json_object_set_new(im, "verdicts", verdicts(&j->images[i], NULL));
+            json_object_set_new(im, "verdicts", verdicts(&j->images[i], NULL, NULL));
             json_t *ts = j->signer ? testsign_json(j, i) : json_null();
             if (j->signer)
                 json_object_set_new(ts, "done", json_boolean(j->applied && j->images[i].test_sign.changes));
@@ -403,7 +406,8 @@ json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j)
         }
         size_t first_given = json_array_size(stores);
         for (size_t i = 0; j->signer && i < o->bcd.n; i++)
-            json_array_append_new(stores, json_pack("{s:s, s:b, s:b}", "store", o->bcd.v[i], "changed",
+            json_array_append_new(stores, json_pack("{s:s, s:b, s:b}", "store",
+                                                    i < o->bcd_names.n ? o->bcd_names.v[i] : o->bcd.v[i], "changed",
                                                     j->bcd_needed[i], "done", j->applied && j->bcd_needed[i]));
         if (o->bcd.n && j->signer)
             json_object_set_new(doc, "bcd", json_incref(json_array_get(stores, first_given)));
@@ -417,6 +421,11 @@ json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j)
 
 void ost_cli_add_driver_print(const struct ost_add_driver_job *j)
 {
+    ost_cli_add_driver_print_phase(j, "first boot", "on first boot");
+}
+
+void ost_cli_add_driver_print_phase(const struct ost_add_driver_job *j, const char *phase, const char *when)
+{
     const struct ost_add_driver_options *o = &j->opts;
     /* a refused run did nothing: its plan reads as a dry run's */
     bool not_done = o->dry_run || j->refused;
@@ -424,12 +433,12 @@ void ost_cli_add_driver_print(const struct ost_add_driver_job *j)
         print_plan(j->images[i].img, j->images[i].plan, not_done);
         if (j->signer)
             testsign_print(j, i, not_done);
-        json_decref(verdicts(&j->images[i], stdout));
+        json_decref(verdicts(&j->images[i], stdout, phase));
     }
     for (size_t i = 0; j->signer && i < o->bcd.n; i++)
-        printf("BCD store %s: testsigning %s\n", o->bcd.v[i],
+        printf("BCD store %s: testsigning %s\n", i < o->bcd_names.n ? o->bcd_names.v[i] : o->bcd.v[i],
                !j->bcd_needed[i] ? "already on" : not_done ? "would be turned on" : "turned on");
-    print_result(j->outcome, j->nimages);
+    print_result(j->outcome, j->nimages, when);
 }
 
 static int run(int argc, char **argv)

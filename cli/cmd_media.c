@@ -152,7 +152,12 @@ static void print_part(const char *phase, const struct ost_media_part *p)
     if (!p->job)
         return;
     printf("== %s (%s): %s\n", p->rel, p->role, phase);
-    ost_cli_add_driver_print(p->job);
+    if (!strcmp(p->role, "boot.wim"))
+        ost_cli_add_driver_print_phase(p->job, "Setup", "when Windows Setup starts from the media");
+    else if (!strcmp(p->role, "winre.wim"))
+        ost_cli_add_driver_print_phase(p->job, "Windows RE", "when Windows RE starts");
+    else
+        ost_cli_add_driver_print(p->job);
 }
 
 static json_t *part_json(const char *phase, const struct ost_media_part *p)
