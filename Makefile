@@ -9,7 +9,8 @@
 #                 completions under DESTDIR/PREFIX (default /usr/local); make uninstall
 #   make deb      the Debian packages, built in a copy under BUILD/deb and checked by lintian
 #   make soak     the crash, concurrency and disk tests in full: kill -9 at every
-#                 write, 50 rounds of each racing pair, every command on every disk
+#                 write, 50 rounds of each racing pair, every command on every disk;
+#                 the Debian packages compiled anew and checked by lintian
 #
 # Sources are picked up by wildcard: lib/LAYER/*.c is liboffstage (its
 # layers, lowest first, in LAYERS; lib/offstage.h its public header),
@@ -150,6 +151,7 @@ soak: deps all
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_CRASH_EVERY=1 sh tests/cli/crash_disk.sh
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_CRASH_EVERY=1 sh tests/cli/crash_media.sh
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_RACE_ROUNDS=50 sh tests/cli/concurrency_disk.sh
+	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OST_DEB_FULL=1 sh tests/cli/deb.sh
 
 # --- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.c $(BUILD)/liboffstage.a
