@@ -57,11 +57,11 @@ libs: $(BUILD)/liboffstage.a $(SHARED_LIB)
 # inside, as they do for a program linked against the archive, which
 # refuses to compile with them.
 $(BUILD)/liboffstage.map: $(BUILD)/liboffstage.a $(HDRS) mk/install.mk
-	$(Q)printf '#include "offstage.h"\n' | $(CC) $(ALL_CFLAGS) -E -P -x c - | \
-	    grep -oE '\b[oO][sS][tT]_[A-Za-z0-9_]+' | sort -u >$@.names
+	$(Q)printf '#include "offstage.h"\n' | $(CC) $(ALL_CFLAGS) -E -P -x c - >$@.i
+	$(Q)grep -oE '\b[oO][sS][tT]_[A-Za-z0-9_]+' $@.i | sort -u >$@.names
 	$(Q)nm -g --defined-only $(BUILD)/liboffstage.a | awk 'NF == 3 { print $$3 }' | sort -u >$@.defined
 	$(Q){ echo '{ global:'; comm -12 $@.names $@.defined | sed 's/.*/    &;/'; echo '  local: *;'; echo '};'; } >$@.tmp
-	$(Q)rm -f $@.names $@.defined && mv $@.tmp $@
+	$(Q)rm -f $@.i $@.names $@.defined && mv $@.tmp $@
 
 $(SHARED_LIB): $(LIB_OBJ) $(BUILD)/liboffstage.map
 	@$(if $(Q),echo "  LINK    $@")

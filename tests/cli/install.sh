@@ -131,7 +131,7 @@ else not_ok "the library loaded" "'$lib_used'"; fi
 
 # the same program against the installed archive: Libs.private is complete
 static_flags=$(PC --static --libs offstage | sed "s|-loffstage|$LIBD/liboffstage.a|")
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086
 (cd "$TMP/user" && ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L $SAN $(PC --cflags offstage) \
     -o user-static pkgconfig_user.c $static_flags) >"$OUT" 2>"$ERR"
 STATUS=$?
