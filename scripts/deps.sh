@@ -39,6 +39,9 @@ openssl
 strace
 osslsigncode
 xz-utils
+dpkg-dev
+debhelper
+lintian
 "
 
 missing=""
