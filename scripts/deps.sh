@@ -39,6 +39,9 @@ openssl
 strace
 osslsigncode
 xz-utils
+man-db
+groff-base
+zsh
 "
 
 missing=""
