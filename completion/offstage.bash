@@ -48,10 +48,10 @@ _offstage_unquote() {
     printf '%s' "$w"
 }
 
-# the value of option OPT on the line (the last one given), or nothing
+# _offstage_value: the value of option OPT on the line (the last one
+# given), or nothing
 _offstage_option_value() {
     local opt=$1 i
-    local -i n=${#COMP_WORDS[@]}
     for ((i = 2; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
         "$opt") if [[ ${COMP_WORDS[i + 1]-} == = ]]; then
@@ -62,7 +62,6 @@ _offstage_option_value() {
         "$opt"=*) _offstage_value=${COMP_WORDS[i]#*=} ;;
         esac
     done
-    ((n > 0))
 }
 
 # the image numbers of WIM FILE and "all"; nothing when FILE is not a WIM
