@@ -1,6 +1,8 @@
 # offstage — stage Windows drivers into offline Windows images from Linux.
 #
-#   make          build build/offstage and the example driver packages
+#   make          build build/offstage, the example driver packages and the
+#                 manual pages
+#   make man      the manual pages alone: build/man/offstage.1, offstage-CMD.1
 #   make demo     install missing dependencies, build, run the main job
 #   make check    all tests, then all tests again under ASan+UBSan
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_SECONDS
@@ -45,7 +47,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all build-all demo check test test-asan fuzz bench soak deps clean examples
-all: $(BUILD)/offstage examples
+all: $(BUILD)/offstage examples man
 
 deps:
 	@sh scripts/deps.sh
@@ -81,6 +83,9 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/liboffstage.a $(wildcard tests/*.h)
 # examples/virtio-snd and kernel-mode PE images compiled from one small C
 # source. The same rule builds the test drivers (tests/data/*.c).
 include mk/drivers.mk
+
+# --- manual pages ---------------------------------------------------------------
+include mk/man.mk
 
 examples: $(EXAMPLE_PKGS)
 

@@ -118,6 +118,15 @@ static const char help[] =
     "                    transaction logs may undo the edit at next boot.\n"
     "  --json            machine-readable plan and result (offstage.add-driver/1).\n"
     "\n"
+    "Examples (the example virtio-snd package, test-signed for Windows 7 x64):\n"
+    "  offstage make-test-cert --out /tmp/testcert\n"
+    "  offstage add-driver --image install.wim --index all \\\n"
+    "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+    "  offstage add-driver --image boot.wim --index 2 --bcd media/boot/BCD \\\n"
+    "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+    "  offstage add-driver --image win7.qcow2 --dry-run \\\n"
+    "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+    "\n"
     "Exit status: 0 staged (or already staged); 1 a package that applies to the\n"
     "image was refused (nothing was written); 2 error.\n";
 

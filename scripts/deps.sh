@@ -42,6 +42,9 @@ xz-utils
 dpkg-dev
 debhelper
 lintian
+man-db
+groff-base
+zsh
 "
 
 missing=""
