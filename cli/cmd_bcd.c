@@ -148,7 +148,8 @@ static int parse(int argc, char **argv, struct options *o)
     int c, rc = 0;
     optind = 1;
     /* "+": no reordering, so the value after --set NAME is the next word */
-    while (rc == 0 && (c = getopt_long(argc, argv, "+s:i:x:eS:o:c:fjh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "bcd", .shortopts = "+s:i:x:eS:o:c:fjh", .longopts = longopts, .repeatable = "S"};
+    while (rc == 0 && (c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 's': o->store = optarg; break;
         case 'i': o->image = optarg; break;
@@ -164,7 +165,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'f': o->force = true; break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("bcd", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (rc)

@@ -42,6 +42,47 @@ const struct ost_command *ost_cli_find_command(const char *name)
     return NULL;
 }
 
+const char *const *ost_cli_command_names(void)
+{
+    static const char *names[N_COMMANDS + 1];
+    for (unsigned i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i]->name;
+    return names;
+}
+
+static const char help_help[] =
+    "usage: offstage help [COMMAND]\n"
+    "\n"
+    "Shows what a command does, when to use it, its options and examples;\n"
+    "without COMMAND, lists the commands. `offstage COMMAND --help` says the\n"
+    "same as `offstage help COMMAND`.\n"
+    "\n"
+    "Examples:\n"
+    "  offstage help                 the commands, one line each\n"
+    "  offstage help add-driver      how to stage a driver into an image\n"
+    "\n"
+    "Exit status: 0 shown; 2 no such command.\n";
+
+/* The way out of a word that is not a command: the command it is close
+ * to, or the list. Options before the command (offstage --image X ...)
+ * are answered with where they go. */
+static int not_a_command(const char *word)
+{
+    const char *bare = word + strspn(word, "-");
+    const char *near = ost_cli_find_command(bare) ? bare : ost_cli_closest(bare, ost_cli_command_names());
+    if (near && bare != word)
+        fprintf(stderr, "offstage: '%s' is not a command; did you mean the command '%s'? (`offstage help %s`)\n",
+                word, near, near);
+    else if (near)
+        fprintf(stderr, "offstage: '%s' is not a command; did you mean '%s'? (`offstage help %s`)\n", word, near, near);
+    else if (bare != word)
+        fprintf(stderr, "offstage: '%s' is not a command; options go after the command: offstage COMMAND %s ... "
+                "(`offstage --help` lists the commands)\n", word, word);
+    else
+        fprintf(stderr, "offstage: '%s' is not a command; `offstage --help` lists them\n", word);
+    return OST_EXIT_ERROR;
+}
+
 static void print_overview(FILE *out)
 {
     fputs("usage: offstage COMMAND [ARGS]\n"
@@ -123,17 +164,21 @@ int main(int argc, char **argv)
             print_overview(stdout);
             return OST_EXIT_OK;
         }
+        if (argc > 3)
+            return ost_cli_usage_error("help", "name one command, not %d", argc - 2);
+        if (!strcmp(argv[2], "help") || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+            fputs(help_help, stdout);
+            return OST_EXIT_OK;
+        }
         const struct ost_command *c = ost_cli_find_command(argv[2]);
         if (!c)
-            return ost_cli_usage_error("help", "no command named '%s'; `offstage --help` lists them", argv[2]);
+            return not_a_command(argv[2]);
         ost_cli_print_help(stdout, c);
         return OST_EXIT_OK;
     }
     const struct ost_command *cmd = ost_cli_find_command(name);
-    if (!cmd) {
-        fprintf(stderr, "offstage: '%s' is not a command; `offstage --help` lists them\n", name);
-        return OST_EXIT_ERROR;
-    }
+    if (!cmd)
+        return not_a_command(name);
     install_interrupt_handlers();
     if (takes_disk(cmd)) {
         for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
