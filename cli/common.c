@@ -10,12 +10,12 @@
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "offstage %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *msg = ost_xvasprintf(fmt, ap);
     va_end(ap);
     /* one line, unless the message is a list of its own */
-    fprintf(stderr, "%s(see `offstage help %s`)\n", strchr(fmt, '\n') || !strcmp(fmt, "%s") ? "\n" : " ", cmd);
+    fprintf(stderr, "offstage %s: %s%s(see `offstage help %s`)\n", cmd, msg, strchr(msg, '\n') ? "\n" : " ", cmd);
+    free(msg);
     return OST_EXIT_ERROR;
 }
 

@@ -17,6 +17,8 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
         free(msg);
         return st;
     }
+    if (ost_wim_refuse_media(path, err) != OST_OK)
+        return err->status;
     bool is_wim = !is_dir && ost_is_wim_file(path);
     bool is_disk = !is_dir && !is_wim && ost_is_disk_file(path);
     const struct ost_disk_options *d = opts->disk;
