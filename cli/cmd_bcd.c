@@ -36,7 +36,7 @@ static const char help[] =
     "                    (REG_BINARY, one byte 01 or 00). A store with no loader\n"
     "                    (BCD-Template is one) gets it on {bootloadersettings},\n"
     "                    which the loaders bcdboot creates from it inherit; the\n"
-    "                    output says so. Repeatable. Running it again changes\n"
+    "                    output says so. Repeatable (once per NAME). Running it again changes\n"
     "                    nothing and says \"already\".\n"
     "  --object ID       edit only this object: a GUID or an alias ({default},\n"
     "                    {bootloadersettings}, {globalsettings}, ...).\n"
@@ -130,6 +130,9 @@ static int parse_set(char *arg, int argc, char **argv, struct options *o)
     int rc = parse_bool(value, &r.value);
     if (rc)
         return rc;
+    for (size_t i = 0; i < o->nsets; i++)
+        if (o->sets[i].flag == r.flag)
+            return ost_cli_usage_error("bcd", "--set %s is given twice; set each flag once", arg);
     if (o->nsets == sizeof o->sets / sizeof o->sets[0])
         return ost_cli_usage_error("bcd", "too many --set options");
     o->sets[o->nsets++] = r;

@@ -97,6 +97,8 @@ static void print_overview(FILE *out)
     fputs("\n"
           "Every command takes --help, and `offstage help COMMAND` says the same.\n"
           "Commands that answer a question take --json for scripts.\n"
+          "An option that takes a value is given once; the ones a help marks\n"
+          "(repeatable) or shows with \"...\" add up (--driver A --driver B).\n"
           "\n"
           "Exit status: 0 success or a positive answer; 1 a negative answer\n"
           "(validation failed, would not bind); 2 an error (usage, unreadable or\n"
