@@ -144,7 +144,16 @@ int ost_cli_getopt(struct ost_cli_getopt *g, int argc, char **argv)
         ost_cli_usage_error(g->cmd, "%s needs a value", name);
         return '?';
     }
-    if (c < 0 || c >= 256 || !takes_value(g, c) || (g->repeatable && strchr(g->repeatable, c)))
+    if (c < 0 || c >= 256 || !takes_value(g, c))
+        return c;
+    /* "--image --json": the value forgotten, the next option taken for it */
+    for (const struct option *o = g->longopts; optarg && !strncmp(optarg, "--", 2) && o->name; o++)
+        if (!strncmp(optarg + 2, o->name, strcspn(optarg + 2, "=")) && !o->name[strcspn(optarg + 2, "=")]) {
+            option_name(g, c, name, sizeof name);
+            ost_cli_usage_error(g->cmd, "%s needs a value before %s", name, optarg);
+            return '?';
+        }
+    if (g->repeatable && strchr(g->repeatable, c))
         return c;
     if (g->given[c]) {
         option_name(g, c, name, sizeof name);
