@@ -88,8 +88,9 @@ extern const char *const *ost_cli_taken_options;
  * 1 for short words, 2 for longer), or NULL when none is that close. */
 const char *ost_cli_closest(const char *word, const char *const *names);
 
-/* "offstage CMD: message (see `offstage help CMD`)" on stderr; returns
- * OST_EXIT_ERROR. */
+/* "offstage CMD: message (see `offstage help CMD`)" on stderr; with cmd
+ * NULL (no command named yet) "offstage: message (see `offstage --help`)".
+ * Returns OST_EXIT_ERROR. */
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses an option's number strictly (ost_parse_uint: whole, decimal, in
  * [min, max]); returns 0, or prints which option and the range and returns

@@ -14,7 +14,11 @@ int ost_cli_usage_error(const char *cmd, const char *fmt, ...)
     char *msg = ost_xvasprintf(fmt, ap);
     va_end(ap);
     /* one line, unless the message is a list of its own */
-    fprintf(stderr, "offstage %s: %s%s(see `offstage help %s`)\n", cmd, msg, strchr(msg, '\n') ? "\n" : " ", cmd);
+    const char *sep = strchr(msg, '\n') ? "\n" : " ";
+    if (cmd)
+        fprintf(stderr, "offstage %s: %s%s(see `offstage help %s`)\n", cmd, msg, sep, cmd);
+    else
+        fprintf(stderr, "offstage: %s%s(see `offstage --help`)\n", msg, sep);
     free(msg);
     return OST_EXIT_ERROR;
 }
@@ -86,20 +90,23 @@ static bool takes_value(const struct ost_cli_getopt *g, int code)
     return s && s[1] == ':';
 }
 
-/* An option getopt_long did not know: --name[=value], or -c. */
+/* An option getopt_long refused: a flag given a value (--json=yes; short
+ * is its code then), a short one it does not know (-z), or a long one
+ * it does not know or cannot tell (--name[=value]; short is 0). */
 static int unknown_option(struct ost_cli_getopt *g, const char *arg, int short_code)
 {
-    if (!arg || strncmp(arg, "--", 2)) {
+    if (short_code) {
+        const struct option *o = long_by_code(g->longopts, short_code);
+        if (o && arg && !strncmp(arg, "--", 2) && strchr(arg, '='))
+            return ost_cli_usage_error(g->cmd, "--%s takes no value (drop '%s')", o->name, strchr(arg, '='));
         char word[3] = {'-', (char)short_code, 0};
         return ost_cli_usage_error(g->cmd, "unknown option '%s'", word);
     }
+    if (!arg || strncmp(arg, "--", 2))
+        return ost_cli_usage_error(g->cmd, "unknown option '%s'", arg ? arg : "?");
     size_t len = strcspn(arg + 2, "=");
     char name[128];
     snprintf(name, sizeof name, "%.*s", (int)(len < 100 ? len : 100), arg + 2);
-    /* a known option given a value it does not take (--json=yes) */
-    for (const struct option *o = g->longopts; o->name; o++)
-        if (!strcmp(o->name, name) && arg[2 + len] == '=')
-            return ost_cli_usage_error(g->cmd, "--%s takes no value (drop '%s')", name, arg + 2 + len);
     /* an abbreviation that fits several */
     char fits[256] = "";
     size_t nfits = 0;

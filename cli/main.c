@@ -71,16 +71,15 @@ static int not_a_command(const char *word)
     const char *bare = word + strspn(word, "-");
     const char *near = ost_cli_find_command(bare) ? bare : ost_cli_closest(bare, ost_cli_command_names());
     if (near && bare != word)
-        fprintf(stderr, "offstage: '%s' is not a command; did you mean the command '%s'? (`offstage help %s`)\n",
-                word, near, near);
-    else if (near)
-        fprintf(stderr, "offstage: '%s' is not a command; did you mean '%s'? (`offstage help %s`)\n", word, near, near);
-    else if (bare != word)
-        fprintf(stderr, "offstage: '%s' is not a command; options go after the command: offstage COMMAND %s ... "
-                "(`offstage --help` lists the commands)\n", word, word);
-    else
-        fprintf(stderr, "offstage: '%s' is not a command; `offstage --help` lists them\n", word);
-    return OST_EXIT_ERROR;
+        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean the command '%s'? (`offstage help "
+                                   "%s`)", word, near, near);
+    if (near)
+        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean '%s'? (`offstage help %s`)", word, near,
+                                   near);
+    if (bare != word)
+        return ost_cli_usage_error(NULL, "'%s' is not a command; options go after the command: offstage COMMAND %s "
+                                   "...", word, word);
+    return ost_cli_usage_error(NULL, "'%s' is not a command", word);
 }
 
 static void print_overview(FILE *out)

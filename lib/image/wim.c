@@ -157,7 +157,7 @@ ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_e
     init_once();
     memset(out, 0, sizeof *out);
     WIMStruct *w;
-    if (ost_wim_refuse_media(path, err) != OST_OK)
+    if (ost_is_dir(path) && ost_wim_refuse_media(path, err) != OST_OK)
         return err->status;
     if (ost_is_dir(path))
         return ost_fail(err, OST_ERR_USAGE, "%s is a folder; wim-info reads a WIM file (such as sources/install.wim "
@@ -166,6 +166,8 @@ ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_e
     if (ost_check_input_file(path, err) != OST_OK)
         return OST_ERR_IO;
     int r = wimlib_open_wim(path, 0, &w);
+    if (r && ost_wim_refuse_media(path, err) != OST_OK)
+        return err->status;
     if (r)
         return wim_fail(err, r, path, "cannot open WIM");
     struct wimlib_wim_info wi;

@@ -82,7 +82,7 @@ expect_err_fixed "--add-driver: the command it names" "did you mean the command 
 run --image "$IMG"
 expect_err_fixed "an option before the command: where it goes" "options go after the command"
 run frobnicate
-expect_err_fixed "a word far from every command: the list" "'frobnicate' is not a command; \`offstage --help\` lists them"
+expect_err_fixed "a word far from every command: the list" "offstage: 'frobnicate' is not a command (see \`offstage --help\`)"
 run help add-drvier
 expect_status "help add-drvier: exit 2" 2
 expect_err_fixed "help add-drvier: did you mean add-driver" "did you mean 'add-driver'?"
