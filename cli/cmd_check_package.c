@@ -146,7 +146,10 @@ static int parse_args(int argc, char **argv, struct options *o, int *first_path)
             ost_arch a = ost_arch_parse(optarg);
             if (a == OST_ARCH_UNKNOWN)
                 return ost_cli_usage_error("check-package", "unknown architecture '%s' (use x86 or amd64)", optarg);
-            if (o->pkg.model.narches < OST_ARCH_COUNT)
+            bool named = false; /* --arch x86 --arch x86: once is enough */
+            for (size_t i = 0; i < o->pkg.model.narches; i++)
+                named = named || o->pkg.model.arches[i] == a;
+            if (!named && o->pkg.model.narches < OST_ARCH_COUNT)
                 o->pkg.model.arches[o->pkg.model.narches++] = a;
             break;
         }

@@ -156,8 +156,9 @@ for cmd in $COMMANDS; do
     if grep -q "^twice $cmd " "$0"; then ok "$cmd: a twice-given option checked"; else not_ok "$cmd: a twice-given option checked" "none"; fi
 done
 # the options that add up still do
-run check-package "$PKG" --arch x86 --arch amd64
-if [ "$STATUS" -le 1 ]; then ok "check-package --arch twice: accepted"; else not_ok "check-package --arch twice: accepted" "exit $STATUS"; fi
+run check-package "$PKG" --arch x86 --arch x86 --arch x86 --arch x86 --arch x86 --arch x86 --arch amd64 --json
+expect_json "check-package --arch: each once, none dropped" \
+    "[a['arch'] for a in d['packages'][0]['architectures']] == ['x86', 'amd64']"
 run match --driver "$PKG" --driver "$PKG" --hwid 'PCI\VEN_1AF4&DEV_1059' --hwid 'PCI\VEN_1AF4&DEV_1019'
 if [ "$STATUS" -le 1 ]; then ok "match --driver and --hwid twice: accepted"; else not_ok "match --driver and --hwid twice: accepted" "exit $STATUS"; fi
 run get-certs --image "$IMG" --store ROOT --store CA
