@@ -68,14 +68,14 @@ static const char help_help[] =
  * are answered with where they go. */
 static int not_a_command(const char *word)
 {
+    const char *words[N_COMMANDS + 3] = {"help", "version"};
+    memcpy(words + 2, ost_cli_command_names(), sizeof(const char *) * (N_COMMANDS + 1));
     const char *bare = word + strspn(word, "-");
-    const char *near = ost_cli_find_command(bare) ? bare : ost_cli_closest(bare, ost_cli_command_names());
+    const char *near = ost_cli_find_command(bare) ? bare : ost_cli_closest(bare, words);
     if (near && bare != word)
-        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean the command '%s'? (`offstage help "
-                                   "%s`)", word, near, near);
+        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean the command '%s'?", word, near);
     if (near)
-        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean '%s'? (`offstage help %s`)", word, near,
-                                   near);
+        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean '%s'?", word, near);
     if (bare != word)
         return ost_cli_usage_error(NULL, "'%s' is not a command; options go after the command: offstage COMMAND %s "
                                    "...", word, word);

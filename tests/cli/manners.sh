@@ -83,6 +83,8 @@ run --image "$IMG"
 expect_err_fixed "an option before the command: where it goes" "options go after the command"
 run frobnicate
 expect_err_fixed "a word far from every command: the list" "offstage: 'frobnicate' is not a command (see \`offstage --help\`)"
+run hepl
+expect_err_fixed "hepl: did you mean help" "'hepl' is not a command; did you mean 'help'?"
 run help add-drvier
 expect_status "help add-drvier: exit 2" 2
 expect_err_fixed "help add-drvier: did you mean add-driver" "did you mean 'add-driver'?"
