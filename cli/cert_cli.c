@@ -19,7 +19,8 @@ int ost_cli_parse_cert_args(const char *cmd, const char *help, const char *allow
     int c;
     *a = (struct ost_cert_args){0};
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:c:s:t:nfjh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = cmd, .shortopts = "i:x:c:s:t:nfjh", .longopts = longopts, .repeatable = "cst"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         if (strchr("cstn", c) && !strchr(allowed, c))
             return ost_cli_usage_error(cmd, "option '%s' is not one of this command's", argv[optind - 1]);
         switch (c) {
@@ -32,7 +33,7 @@ int ost_cli_parse_cert_args(const char *cmd, const char *help, const char *allow
         case 'f': a->force = true; break;
         case 'j': a->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error(cmd, "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (optind < argc)

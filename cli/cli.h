@@ -7,6 +7,7 @@
 #ifndef OST_CLI_H
 #define OST_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,7 +51,46 @@ extern const struct ost_command ost_cmd_setupapi_log;
 const struct ost_command *ost_cli_find_command(const char *name);
 void ost_cli_print_help(FILE *out, const struct ost_command *cmd);
 
-/* "offstage CMD: message" on stderr; returns OST_EXIT_ERROR. */
+/* The names of the commands, in the order `offstage --help` lists them,
+ * ending with NULL: what a mistyped command is compared with. */
+const char *const *ost_cli_command_names(void);
+
+/* getopt_long as every command reads its options, so that all of them
+ * are strict in the same way: an unknown option, a missing value or a
+ * value given to a flag is one usage error naming the option (with the
+ * closest option or command when one is near: "did you mean"), and an
+ * option that takes one value given twice is an error rather than the
+ * last one silently winning. The options that add to a list (--driver,
+ * --store, ...) are named in `repeatable` by their getopt codes.
+ *
+ *     struct ost_cli_getopt g = {.cmd = "wim-info", .shortopts = "jh", .longopts = longopts, .repeatable = ""};
+ *     while ((c = ost_cli_getopt(&g, argc, argv)) != -1)
+ *         switch (c) { ...; default: return OST_EXIT_ERROR; }
+ *
+ * Returns the option's code, -1 after the last option, or '?' once the
+ * usage error was printed (return OST_EXIT_ERROR then). */
+struct ost_cli_getopt {
+    const char *cmd, *shortopts;
+    const struct option *longopts;
+    const char *repeatable;
+    /* Read state: each single-valued option's first value; the
+     * shortopts handed to getopt_long. */
+    const char *given[256];
+    char spec[64];
+};
+int ost_cli_getopt(struct ost_cli_getopt *g, int argc, char **argv);
+/* The options main takes out of the arguments before a command reads its
+ * own (--format, --partition, ... of the image commands), so that a
+ * mistyped one is suggested too; NULL-terminated, NULL for none. */
+extern const char *const *ost_cli_taken_options;
+/* The closest of names (NULL-terminated) to word: a few letters typed
+ * wrong, swapped, missing or extra (Damerau-Levenshtein distance at most
+ * 1 for short words, 2 for longer), or NULL when none is that close. */
+const char *ost_cli_closest(const char *word, const char *const *names);
+
+/* "offstage CMD: message (see `offstage help CMD`)" on stderr; with cmd
+ * NULL (no command named yet) "offstage: message (see `offstage --help`)".
+ * Returns OST_EXIT_ERROR. */
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses an option's number strictly (ost_parse_uint: whole, decimal, in
  * [min, max]); returns 0, or prints which option and the range and returns

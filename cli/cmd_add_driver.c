@@ -145,7 +145,9 @@ static int parse(int argc, char **argv, struct options *o)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:d:x:rusfnjL:h", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "add-driver", .shortopts = "i:d:x:rusfnjL:h",
+                               .longopts = longopts, .repeatable = "dtb"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         int used = ost_cli_add_driver_option("add-driver", c, optarg, &o->job, &o->json);
         if (used < 0)
             return OST_EXIT_ERROR;
@@ -156,7 +158,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'i': o->job.image = optarg; o->job.disk = ost_cli_disk; break;
         case 'x': o->job.index = optarg; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("add-driver", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (optind < argc)

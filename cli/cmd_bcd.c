@@ -36,8 +36,8 @@ static const char help[] =
     "                    (REG_BINARY, one byte 01 or 00). A store with no loader\n"
     "                    (BCD-Template is one) gets it on {bootloadersettings},\n"
     "                    which the loaders bcdboot creates from it inherit; the\n"
-    "                    output says so. Repeatable. Running it again changes\n"
-    "                    nothing and says \"already\".\n"
+    "                    output says so. Repeatable (once per NAME). Running it\n"
+    "                    again changes nothing and says \"already\".\n"
     "  --object ID       edit only this object: a GUID or an alias ({default},\n"
     "                    {bootloadersettings}, {globalsettings}, ...).\n"
     "  --check NAME      answer: is NAME in effect for every loader (or, in a\n"
@@ -130,6 +130,9 @@ static int parse_set(char *arg, int argc, char **argv, struct options *o)
     int rc = parse_bool(value, &r.value);
     if (rc)
         return rc;
+    for (size_t i = 0; i < o->nsets; i++)
+        if (o->sets[i].flag == r.flag)
+            return ost_cli_usage_error("bcd", "--set %s is given twice; set each flag once", arg);
     if (o->nsets == sizeof o->sets / sizeof o->sets[0])
         return ost_cli_usage_error("bcd", "too many --set options");
     o->sets[o->nsets++] = r;
@@ -148,7 +151,8 @@ static int parse(int argc, char **argv, struct options *o)
     int c, rc = 0;
     optind = 1;
     /* "+": no reordering, so the value after --set NAME is the next word */
-    while (rc == 0 && (c = getopt_long(argc, argv, "+s:i:x:eS:o:c:fjh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "bcd", .shortopts = "+s:i:x:eS:o:c:fjh", .longopts = longopts, .repeatable = "S"};
+    while (rc == 0 && (c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 's': o->store = optarg; break;
         case 'i': o->image = optarg; break;
@@ -164,7 +168,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'f': o->force = true; break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("bcd", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (rc)

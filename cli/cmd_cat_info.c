@@ -139,7 +139,8 @@ static int run(int argc, char **argv)
     struct ost_error err;
     int c, rc = OST_EXIT_OK;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "t:jh", longopts, NULL)) != -1 && rc == OST_EXIT_OK) {
+    struct ost_cli_getopt g = {.cmd = "cat-info", .shortopts = "t:jh", .longopts = longopts, .repeatable = "t"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1 && rc == OST_EXIT_OK) {
         if (c == 'j')
             json = true;
         else if (c == 't' && ost_cat_trust_add_file(trust, optarg, &err) != OST_OK)
@@ -147,7 +148,7 @@ static int run(int argc, char **argv)
         else if (c == 'h')
             rc = -1, fputs(help, stdout);
         else if (c != 't')
-            rc = ost_cli_usage_error("cat-info", "unknown option");
+            rc = OST_EXIT_ERROR;
     }
     if (rc == OST_EXIT_OK && optind != argc - 1)
         rc = ost_cli_usage_error("cat-info", "name one catalog file");

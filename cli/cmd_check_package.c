@@ -131,7 +131,9 @@ static int parse_args(int argc, char **argv, struct options *o, int *first_path)
     int c;
     struct ost_error err;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "a:o:l:rjvt:h", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "check-package", .shortopts = "a:o:l:rjvt:h",
+                               .longopts = longopts, .repeatable = "atb"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
@@ -144,7 +146,10 @@ static int parse_args(int argc, char **argv, struct options *o, int *first_path)
             ost_arch a = ost_arch_parse(optarg);
             if (a == OST_ARCH_UNKNOWN)
                 return ost_cli_usage_error("check-package", "unknown architecture '%s' (use x86 or amd64)", optarg);
-            if (o->pkg.model.narches < OST_ARCH_COUNT)
+            bool named = false; /* --arch x86 --arch x86: once is enough */
+            for (size_t i = 0; i < o->pkg.model.narches; i++)
+                named = named || o->pkg.model.arches[i] == a;
+            if (!named && o->pkg.model.narches < OST_ARCH_COUNT)
                 o->pkg.model.arches[o->pkg.model.narches++] = a;
             break;
         }
@@ -165,7 +170,7 @@ static int parse_args(int argc, char **argv, struct options *o, int *first_path)
             fputs(help, stdout);
             return -1;
         default:
-            return ost_cli_usage_error("check-package", "unknown option");
+            return OST_EXIT_ERROR;
         }
     }
     if (optind >= argc)

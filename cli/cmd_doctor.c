@@ -110,7 +110,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:d:p:l:b:jh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "doctor", .shortopts = "i:x:d:p:l:b:jh", .longopts = longopts, .repeatable = "b"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
@@ -120,7 +121,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'b': ost_strlist_add(&o->doctor.bcd, optarg); break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("doctor", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (optind < argc)

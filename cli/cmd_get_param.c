@@ -54,7 +54,8 @@ static int parse(int argc, char **argv, struct options *o)
     int c;
     struct ost_error err;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:d:kfjh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "get-param", .shortopts = "i:x:d:kfjh", .longopts = longopts, .repeatable = ""};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
@@ -63,7 +64,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'f': o->force = true; break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("get-param", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (!o->image)

@@ -136,7 +136,8 @@ static int run(int argc, char **argv)
     bool json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:jh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "make-cat", .shortopts = "o:jh", .longopts = longopts, .repeatable = ""};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         if (c == 'C') {
             cert = optarg;
         } else if (c == 'K') {
@@ -153,7 +154,7 @@ static int run(int argc, char **argv)
             fputs(help, stdout);
             return OST_EXIT_OK;
         } else {
-            return ost_cli_usage_error("make-cat", "unknown option");
+            return OST_EXIT_ERROR;
         }
     }
     if (optind >= argc)

@@ -70,7 +70,8 @@ static int parse(int argc, char **argv, struct options *o)
     int c;
     uint64_t days = (uint64_t)o->days;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "make-test-cert", .shortopts = "h", .longopts = longopts, .repeatable = ""};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         if (c == 'o')
             o->out = optarg;
         else if (c == 'n')
@@ -88,7 +89,7 @@ static int parse(int argc, char **argv, struct options *o)
         else if (c == 'h')
             return fputs(help, stdout), 1;
         else if (c == '?')
-            return ost_cli_usage_error("make-test-cert", "unknown option");
+            return OST_EXIT_ERROR;
     }
     o->days = (long)days;
     if (optind != argc)

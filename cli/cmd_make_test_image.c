@@ -193,7 +193,9 @@ static int run(int argc, char **argv)
     struct ost_error err;
     int c, rc = OST_EXIT_OK;
     optind = 1;
-    while (rc == OST_EXIT_OK && (c = getopt_long(argc, argv, "a:e:d:s:u:h", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "make-test-image", .shortopts = "a:e:d:s:u:h",
+                               .longopts = longopts, .repeatable = "d"};
+    while (rc == OST_EXIT_OK && (c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'a':
             o.arch = ost_arch_parse(optarg);
@@ -240,7 +242,7 @@ static int run(int argc, char **argv)
                                          optarg);
             break;
         case 'h': fputs(help, stdout); free(devices); return OST_EXIT_OK;
-        default: rc = ost_cli_usage_error("make-test-image", "unknown option");
+        default: rc = OST_EXIT_ERROR;
         }
     }
     if (rc == OST_EXIT_OK && !o.arch)

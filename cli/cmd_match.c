@@ -79,7 +79,9 @@ static int parse_args(int argc, char **argv, struct options *o)
     int c;
     o->arch = OST_ARCH_AMD64;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:i:c:p:C:a:o:rjh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "match", .shortopts = "d:i:c:p:C:a:o:rjh",
+                               .longopts = longopts, .repeatable = "dic"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'd': ost_strlist_add(&o->drivers, optarg); break;
         case 'i': ost_strlist_add(&o->device.hardware_ids, optarg); break;
@@ -102,7 +104,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'r': o->recurse = true; break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("match", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (optind < argc)

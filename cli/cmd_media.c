@@ -114,7 +114,8 @@ static int parse(int argc, char **argv, struct options *o)
     struct ost_media_options *m = &o->media;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:rusfnjL:o:h", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "media", .shortopts = "d:rusfnjL:o:h", .longopts = longopts, .repeatable = "dt"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         int used = ost_cli_add_driver_option("media", c, optarg, &m->driver, &o->json);
         if (used < 0)
             return OST_EXIT_ERROR;
@@ -138,7 +139,7 @@ static int parse(int argc, char **argv, struct options *o)
                 return OST_EXIT_ERROR;
             break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("media", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (optind == argc)

@@ -65,7 +65,9 @@ static int parse(int argc, char **argv, struct options *o)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:d:fjnh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "remove-driver", .shortopts = "i:x:d:fjnh",
+                               .longopts = longopts, .repeatable = "b"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
@@ -76,7 +78,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'W': o->with_trust = true; break;
         case 'b': ost_strlist_add(&o->bcd, optarg); break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("remove-driver", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (optind < argc)

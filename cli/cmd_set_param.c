@@ -97,7 +97,9 @@ static int parse(int argc, char **argv, struct options *o)
     int c;
     o->type = OST_REG_DWORD;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:d:kt:nfjh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "set-param", .shortopts = "i:x:d:kt:nfjh",
+                               .longopts = longopts, .repeatable = "D"};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i': o->image = optarg; break;
         case 'x': o->index = optarg; break;
@@ -116,7 +118,7 @@ static int parse(int argc, char **argv, struct options *o)
         case 'f': o->force = true; break;
         case 'j': o->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error("set-param", "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (!o->image)

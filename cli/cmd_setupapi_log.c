@@ -87,7 +87,9 @@ static int parse_args(int argc, char **argv, struct args *a)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:p:fjhi:x:", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "setupapi-log", .shortopts = "d:p:fjhi:x:",
+                               .longopts = longopts, .repeatable = ""};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         if (c == 'i')
             a->image = optarg;
         else if (c == 'x')
@@ -103,7 +105,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         else if (c == 'h')
             return fputs(help, stdout), -1;
         else
-            return ost_cli_usage_error("setupapi-log", "unknown option");
+            return OST_EXIT_ERROR;
     }
     if (a->index && !a->image)
         return ost_cli_usage_error("setupapi-log", "--index goes with --image FILE.wim");

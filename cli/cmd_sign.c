@@ -68,7 +68,8 @@ static int parse(int argc, char **argv, struct options *o)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "sign", .shortopts = "h", .longopts = longopts, .repeatable = ""};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         if (c == 'k')
             o->key = optarg;
         else if (c == 'c')
@@ -82,7 +83,7 @@ static int parse(int argc, char **argv, struct options *o)
         else if (c == 'h')
             return fputs(help, stdout), 1;
         else if (c == '?')
-            return ost_cli_usage_error("sign", "unknown option");
+            return OST_EXIT_ERROR;
     }
     if (!o->key || !o->cert)
         return ost_cli_usage_error("sign", "give the signer with --key KEY and --cert CERT");

@@ -30,13 +30,14 @@ static int run(int argc, char **argv)
     bool json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = "wim-info", .shortopts = "jh", .longopts = longopts, .repeatable = ""};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         if (c == 'j')
             json = true;
         else if (c == 'h')
             return fputs(help, stdout), OST_EXIT_OK;
         else
-            return ost_cli_usage_error("wim-info", "unknown option");
+            return OST_EXIT_ERROR;
     }
     if (optind != argc - 1)
         return ost_cli_usage_error("wim-info", "name one WIM file");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,12 +10,166 @@
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "offstage %s: ", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    char *msg = ost_xvasprintf(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see `offstage help %s`)\n", cmd);
+    /* one line, unless the message is a list of its own */
+    const char *sep = strchr(msg, '\n') ? "\n" : " ";
+    if (cmd)
+        fprintf(stderr, "offstage %s: %s%s(see `offstage help %s`)\n", cmd, msg, sep, cmd);
+    else
+        fprintf(stderr, "offstage: %s%s(see `offstage --help`)\n", msg, sep);
+    free(msg);
     return OST_EXIT_ERROR;
+}
+
+const char *const *ost_cli_taken_options;
+
+/* Optimal string alignment distance (Damerau-Levenshtein where a swapped
+ * pair is one edit), capped: words longer than 63 are never close. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63)
+        return SIZE_MAX;
+    size_t d[64][64];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+const char *ost_cli_closest(const char *word, const char *const *names)
+{
+    size_t limit = strlen(word) <= 4 ? 1 : 2, best = limit + 1;
+    const char *found = NULL;
+    for (size_t i = 0; names && names[i]; i++) {
+        size_t d = edit_distance(word, names[i]);
+        if (d < best && d < strlen(names[i]))
+            best = d, found = names[i];
+    }
+    return found;
+}
+
+static const struct option *long_by_code(const struct option *longopts, int code)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        if (!o->flag && o->val == code)
+            return o;
+    return NULL;
+}
+
+/* How the user wrote option code: "--image", or "-i" for a short one. */
+static void option_name(const struct ost_cli_getopt *g, int code, char *buf, size_t size)
+{
+    const struct option *o = long_by_code(g->longopts, code);
+    if (o)
+        snprintf(buf, size, "--%s", o->name);
+    else
+        snprintf(buf, size, "-%c", code);
+}
+
+static bool takes_value(const struct ost_cli_getopt *g, int code)
+{
+    const struct option *o = long_by_code(g->longopts, code);
+    if (o)
+        return o->has_arg != no_argument;
+    const char *s = code > 0 && code < 256 && code != ':' && code != '+' ? strchr(g->shortopts, code) : NULL;
+    return s && s[1] == ':';
+}
+
+/* An option getopt_long refused: a flag given a value (--json=yes; short
+ * is its code then), a short one it does not know (-z), or a long one
+ * it does not know or cannot tell (--name[=value]; short is 0). */
+static int unknown_option(struct ost_cli_getopt *g, const char *arg, int short_code)
+{
+    if (short_code) {
+        const struct option *o = long_by_code(g->longopts, short_code);
+        if (o && arg && !strncmp(arg, "--", 2) && strchr(arg, '='))
+            return ost_cli_usage_error(g->cmd, "--%s takes no value (drop '%s')", o->name, strchr(arg, '='));
+        char word[3] = {'-', (char)short_code, 0};
+        return ost_cli_usage_error(g->cmd, "unknown option '%s'", word);
+    }
+    if (!arg || strncmp(arg, "--", 2))
+        return ost_cli_usage_error(g->cmd, "unknown option '%s'", arg ? arg : "?");
+    size_t len = strcspn(arg + 2, "=");
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(len < 100 ? len : 100), arg + 2);
+    /* an abbreviation that fits several */
+    char fits[256] = "";
+    size_t nfits = 0;
+    for (const struct option *o = g->longopts; len && o->name; o++)
+        if (!strncmp(o->name, name, len) && strlen(fits) + strlen(o->name) + 8 < sizeof fits)
+            nfits++, strcat(strcat(fits, nfits > 1 ? ", --" : "--"), o->name);
+    if (nfits > 1)
+        return ost_cli_usage_error(g->cmd, "option '--%s' is ambiguous: it could be %s", name, fits);
+    const char *names[128];
+    size_t n = 0;
+    for (const struct option *o = g->longopts; o->name && n < 100; o++)
+        names[n++] = o->name;
+    for (size_t i = 0; ost_cli_taken_options && ost_cli_taken_options[i] && n < 127; i++)
+        names[n++] = ost_cli_taken_options[i];
+    names[n] = NULL;
+    const char *near = ost_cli_closest(name, names);
+    if (near)
+        return ost_cli_usage_error(g->cmd, "unknown option '--%s'; did you mean '--%s'?", name, near);
+    const char *cmd = ost_cli_find_command(name) ? name : ost_cli_closest(name, ost_cli_command_names());
+    if (cmd)
+        return ost_cli_usage_error(g->cmd, "unknown option '--%s'; %s is a command of its own: offstage %s ...", name,
+                                   cmd, cmd);
+    return ost_cli_usage_error(g->cmd, "unknown option '--%s'", name);
+}
+
+int ost_cli_getopt(struct ost_cli_getopt *g, int argc, char **argv)
+{
+    if (!g->spec[0]) {
+        bool in_order = g->shortopts[0] == '+';
+        snprintf(g->spec, sizeof g->spec, "%s:%s", in_order ? "+" : "", g->shortopts + in_order);
+        opterr = 0;
+    }
+    int c = getopt_long(argc, argv, g->spec, g->longopts, NULL);
+    char name[128];
+    if (c == '?') {
+        const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+        unknown_option(g, arg, optopt);
+        return '?';
+    }
+    if (c == ':') {
+        option_name(g, optopt, name, sizeof name);
+        ost_cli_usage_error(g->cmd, "%s needs a value", name);
+        return '?';
+    }
+    if (c < 0 || c >= 256 || !takes_value(g, c))
+        return c;
+    /* "--image --json": the value forgotten, the next option taken for it */
+    for (const struct option *o = g->longopts; optarg && !strncmp(optarg, "--", 2) && o->name; o++)
+        if (!strncmp(optarg + 2, o->name, strcspn(optarg + 2, "=")) && !o->name[strcspn(optarg + 2, "=")]) {
+            option_name(g, c, name, sizeof name);
+            ost_cli_usage_error(g->cmd, "%s needs a value before %s", name, optarg);
+            return '?';
+        }
+    if (g->repeatable && strchr(g->repeatable, c))
+        return c;
+    if (g->given[c]) {
+        option_name(g, c, name, sizeof name);
+        ost_cli_usage_error(g->cmd, "%s is given twice ('%s', then '%s'); it takes one value", name, g->given[c],
+                            optarg);
+        return '?';
+    }
+    g->given[c] = optarg ? optarg : "";
+    return c;
 }
 
 int ost_cli_parse_uint(const char *cmd, const char *option, const char *arg, uint64_t min, uint64_t max,

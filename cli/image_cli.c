@@ -7,6 +7,12 @@
 
 #include "image_cli.h"
 
+/* The options taken out before a command reads its own, by name, for
+ * "did you mean": the disk options, and --bcd where ost_cli_take_bcd
+ * takes it as well. */
+static const char *const disk_names[] = {"format", "partition", "output", "output-format", NULL};
+static const char *const disk_bcd_names[] = {"format", "partition", "output", "output-format", "bcd", NULL};
+
 int ost_cli_open_images(const char *cmd, const char *path, const char *index, bool writable, bool plans_writes,
                         bool force, struct ost_image_set *out)
 {
@@ -75,7 +81,8 @@ int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char *
     int c;
     *a = (struct ost_image_args){0};
     optind = 1;
-    while ((c = getopt_long(argc, argv, "i:x:d:fjh", longopts, NULL)) != -1) {
+    struct ost_cli_getopt g = {.cmd = cmd, .shortopts = "i:x:d:fjh", .longopts = longopts, .repeatable = ""};
+    while ((c = ost_cli_getopt(&g, argc, argv)) != -1) {
         switch (c) {
         case 'i': a->image = optarg; break;
         case 'x': a->index = optarg; break;
@@ -83,7 +90,7 @@ int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char *
         case 'f': a->force = true; break;
         case 'j': a->json = true; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return ost_cli_usage_error(cmd, "unknown option");
+        default: return OST_EXIT_ERROR;
         }
     }
     if (optind < argc)
@@ -96,6 +103,7 @@ int ost_cli_parse_image_args(const char *cmd, const char *help, int argc, char *
 int ost_cli_take_bcd(const char *cmd, int *argc, char **argv, struct ost_strlist *bcd)
 {
     int out = 1;
+    ost_cli_taken_options = disk_bcd_names;
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -144,7 +152,9 @@ const char ost_cli_disk_help[] =
 int ost_cli_take_disk_options(const char *cmd, int *argc, char **argv)
 {
     static const char *const names[] = {"--format", "--partition", "--output", "--output-format"};
+    const char *given[4] = {0};
     int out = 1;
+    ost_cli_taken_options = disk_names;
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -170,6 +180,10 @@ int ost_cli_take_disk_options(const char *cmd, int *argc, char **argv)
         }
         if (!value[0])
             return ost_cli_usage_error(cmd, "%s needs a value", names[which]);
+        if (given[which])
+            return ost_cli_usage_error(cmd, "%s is given twice ('%s', then '%s'); it takes one value", names[which],
+                                       given[which], value);
+        given[which] = value;
         if (which == 0) {
             ost_cli_disk.format = value;
         } else if (which == 1) {

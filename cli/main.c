@@ -42,6 +42,46 @@ const struct ost_command *ost_cli_find_command(const char *name)
     return NULL;
 }
 
+const char *const *ost_cli_command_names(void)
+{
+    static const char *names[N_COMMANDS + 1];
+    for (unsigned i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i]->name;
+    return names;
+}
+
+static const char help_help[] =
+    "usage: offstage help [COMMAND]\n"
+    "\n"
+    "Shows what a command does, when to use it, its options and examples;\n"
+    "without COMMAND, lists the commands. `offstage COMMAND --help` says the\n"
+    "same as `offstage help COMMAND`.\n"
+    "\n"
+    "Examples:\n"
+    "  offstage help                 the commands, one line each\n"
+    "  offstage help add-driver      how to stage a driver into an image\n"
+    "\n"
+    "Exit status: 0 shown; 2 no such command.\n";
+
+/* The way out of a word that is not a command: the command it is close
+ * to, or the list. Options before the command (offstage --image X ...)
+ * are answered with where they go. */
+static int not_a_command(const char *word)
+{
+    const char *words[N_COMMANDS + 3] = {"help", "version"};
+    memcpy(words + 2, ost_cli_command_names(), sizeof(const char *) * (N_COMMANDS + 1));
+    const char *bare = word + strspn(word, "-");
+    const char *near = ost_cli_find_command(bare) ? bare : ost_cli_closest(bare, words);
+    if (near && bare != word)
+        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean the command '%s'?", word, near);
+    if (near)
+        return ost_cli_usage_error(NULL, "'%s' is not a command; did you mean '%s'?", word, near);
+    if (bare != word)
+        return ost_cli_usage_error(NULL, "'%s' is not a command; options go after the command: offstage COMMAND %s "
+                                   "...", word, word);
+    return ost_cli_usage_error(NULL, "'%s' is not a command", word);
+}
+
 static void print_overview(FILE *out)
 {
     fputs("usage: offstage COMMAND [ARGS]\n"
@@ -63,6 +103,8 @@ static void print_overview(FILE *out)
     fputs("\n"
           "Every command takes --help, and `offstage help COMMAND` says the same.\n"
           "Commands that answer a question take --json for scripts.\n"
+          "An option that takes a value is given once; the ones a help marks\n"
+          "(repeatable) or shows with \"...\" add up (--driver A --driver B).\n"
           "\n"
           "Examples (the virtio-snd driver for Windows 7 x64, test-signed):\n"
           "  offstage wim-info install.wim\n"
@@ -139,17 +181,21 @@ int main(int argc, char **argv)
             print_overview(stdout);
             return OST_EXIT_OK;
         }
+        if (argc > 3)
+            return ost_cli_usage_error("help", "name one command, not %d", argc - 2);
+        if (!strcmp(argv[2], "help") || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+            fputs(help_help, stdout);
+            return OST_EXIT_OK;
+        }
         const struct ost_command *c = ost_cli_find_command(argv[2]);
         if (!c)
-            return ost_cli_usage_error("help", "no command named '%s'; `offstage --help` lists them", argv[2]);
+            return not_a_command(argv[2]);
         ost_cli_print_help(stdout, c);
         return OST_EXIT_OK;
     }
     const struct ost_command *cmd = ost_cli_find_command(name);
-    if (!cmd) {
-        fprintf(stderr, "offstage: '%s' is not a command; `offstage --help` lists them\n", name);
-        return OST_EXIT_ERROR;
-    }
+    if (!cmd)
+        return not_a_command(name);
     install_interrupt_handlers();
     if (takes_disk(cmd)) {
         for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)

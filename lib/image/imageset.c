@@ -18,6 +18,8 @@ ost_status ost_image_set_open(const char *path, const char *index, const struct 
         return st;
     }
     bool is_wim = !is_dir && ost_is_wim_file(path);
+    if (!is_wim && ost_wim_refuse_media(path, err) != OST_OK)
+        return err->status;
     bool is_disk = !is_dir && !is_wim && ost_is_disk_file(path);
     const struct ost_disk_options *d = opts->disk;
     if (!is_disk && d && (d->format || d->partition || d->output || d->output_format))

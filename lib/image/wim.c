@@ -5,6 +5,7 @@
 #include "fileutil.h"
 #include "imagelock.h"
 #include "interrupt.h"
+#include "iso.h"
 #include "scratch.h"
 #include "ntfsvol.h"
 
@@ -109,14 +110,64 @@ static void fill_image(WIMStruct *w, int i, struct ost_wim_image_info *im)
     im->total_bytes = prop_u64(w, i, "TOTALBYTES");
 }
 
+/* FOLDER/sources/NAME as the folder spells it (Windows media are read
+ * case-insensitively), or NULL. */
+static char *media_wim(const char *folder, const char *name)
+{
+    char *sources = ost_find_ci(folder, "sources");
+    char *wim = sources ? ost_find_ci(sources, name) : NULL;
+    free(sources);
+    return wim;
+}
+
+ost_status ost_wim_refuse_media(const char *path, struct ost_error *err)
+{
+    if (ost_is_dir(path)) {
+        char *windows = ost_find_ci(path, "Windows");
+        char *install = windows ? NULL : media_wim(path, "install.wim");
+        char *boot = windows ? NULL : media_wim(path, "boot.wim");
+        free(windows);
+        if (!install && !boot)
+            return OST_OK;
+        struct ost_buf b = {0};
+        ost_buf_addf(&b, "%s is Windows install media, not an installed Windows or a WIM: use", path);
+        if (install)
+            ost_buf_addf(&b, " %s with --index N for an edition (`offstage wim-info %s` lists them)%s", install,
+                         install, boot ? " or" : "");
+        if (boot)
+            ost_buf_addf(&b, " %s with --index 2 for Setup", boot);
+        ost_buf_addf(&b, "; `offstage media %s` services the whole media (install.wim and boot.wim together)", path);
+        char *msg = ost_buf_steal(&b);
+        ost_status st = ost_fail(err, OST_ERR_USAGE, "%s", msg);
+        free(msg);
+        free(install);
+        free(boot);
+        return st;
+    }
+    if (!ost_is_regular_file(path) || !ost_iso_probe(path))
+        return OST_OK;
+    return ost_fail(err, OST_ERR_USAGE, "%s is an ISO (Windows install media), not a WIM or an installed Windows: "
+                    "its WIMs are sources/install.wim (give it with --index N, the edition) and sources/boot.wim "
+                    "(--index 2, Setup), taken out with `7zz x %s sources/install.wim sources/boot.wim`; "
+                    "`offstage media %s` services the whole media", path, path, path);
+}
+
 ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_error *err)
 {
     init_once();
     memset(out, 0, sizeof *out);
     WIMStruct *w;
+    if (ost_is_dir(path) && ost_wim_refuse_media(path, err) != OST_OK)
+        return err->status;
+    if (ost_is_dir(path))
+        return ost_fail(err, OST_ERR_USAGE, "%s is a folder; wim-info reads a WIM file (such as sources/install.wim "
+                        "or sources/boot.wim of install media); the Windows applied in a folder is read with "
+                        "`offstage get-drivers --image %s`", path, path);
     if (ost_check_input_file(path, err) != OST_OK)
         return OST_ERR_IO;
     int r = wimlib_open_wim(path, 0, &w);
+    if (r && ost_wim_refuse_media(path, err) != OST_OK)
+        return err->status;
     if (r)
         return wim_fail(err, r, path, "cannot open WIM");
     struct wimlib_wim_info wi;
@@ -254,31 +305,22 @@ static char *list_images(struct ost_wim_session *s)
     return ost_buf_steal(&b);
 }
 
-static ost_status no_such_image(struct ost_wim_session *s, const char *what, struct ost_error *err)
+static ost_status no_such_image(struct ost_wim_session *s, struct ost_error *err)
 {
     char *list = list_images(s);
     int count = ost_wim_session_image_count(s);
-    ost_status st = what ? ost_fail(err, OST_ERR_USAGE, "%s: no image %s; it holds:%s", s->path, what, list)
-                         : ost_fail(err, OST_ERR_USAGE, "%s holds %d image%s; choose with --index N, a list such as "
-                                    "--index 1,3, or --index all:%s", s->path, count, count == 1 ? "" : "s", list);
+    ost_status st = ost_fail(err, OST_ERR_USAGE, "%s holds %d image%s; choose with --index N, a list such as "
+                             "--index 1,3, or --index all:%s", s->path, count, count == 1 ? "" : "s", list);
     free(list);
     return st;
 }
 
-ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
-                                   struct ost_error *err)
+ost_status ost_wim_index_parse(const char *index, int count, int **images, size_t *n, struct ost_error *err)
 {
-    int count = ost_wim_session_image_count(s);
     *images = NULL;
     *n = 0;
-    if (count == 0)
-        return ost_fail(err, OST_ERR_CORRUPT, "%s: the WIM holds no image", s->path);
-    if (!index && count == 1)
-        index = "1";
-    if (!index)
-        return no_such_image(s, NULL, err);
     if (ost_streq_ci(index, "all")) {
-        *images = ost_xcalloc((size_t)count, sizeof **images);
+        *images = ost_xcalloc((size_t)(count > 0 ? count : 1), sizeof **images);
         for (int i = 1; i <= count; i++)
             (*images)[(*n)++] = i;
         return OST_OK;
@@ -296,7 +338,9 @@ ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index,
             st = ost_fail(err, OST_ERR_USAGE, "--index %s: '%s' is not an image number; give N (1 to %d), a list "
                           "such as 1,3, or all", index, part, count);
         else if (v > (uint64_t)count)
-            st = no_such_image(s, part, err);
+            st = count == 1 ? ost_fail(err, OST_ERR_USAGE, "--index %s: no image %s; the only image is 1", index, part)
+                            : ost_fail(err, OST_ERR_USAGE, "--index %s: no image %s; the images are 1 to %d", index,
+                                       part, count);
         for (size_t i = 0; st == OST_OK && i < *n; i++)
             if ((*images)[i] == (int)v)
                 st = ost_fail(err, OST_ERR_USAGE, "--index %s: image %s is named twice", index, part);
@@ -312,6 +356,28 @@ ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index,
         *images = NULL;
         *n = 0;
     }
+    return st;
+}
+
+ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
+                                   struct ost_error *err)
+{
+    int count = ost_wim_session_image_count(s);
+    *images = NULL;
+    *n = 0;
+    if (count == 0)
+        return ost_fail(err, OST_ERR_CORRUPT, "%s: the WIM holds no image", s->path);
+    if (!index && count == 1)
+        index = "1";
+    if (!index)
+        return no_such_image(s, err);
+    ost_status st = ost_wim_index_parse(index, count, images, n, err);
+    if (st == OST_OK)
+        return st;
+    char *why = ost_xstrdup(err->message), *list = list_images(s);
+    ost_fail(err, st, "%s: %s; it holds:%s", s->path, why, list);
+    free(why);
+    free(list);
     return st;
 }
 

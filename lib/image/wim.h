@@ -43,6 +43,13 @@ struct ost_wim_info {
 };
 
 ost_status ost_wim_info(const char *path, struct ost_wim_info *out, struct ost_error *err);
+/* Windows install media given where one WIM (or an installed Windows) is
+ * wanted, as users of DISM do: an ISO, or a folder with
+ * sources/install.wim or sources/boot.wim and no Windows\ of its own.
+ * Fails with OST_ERR_USAGE naming the WIMs inside (install.wim with
+ * --index, boot.wim --index 2) and `offstage media` for the whole media;
+ * OST_OK when path is not such media. */
+ost_status ost_wim_refuse_media(const char *path, struct ost_error *err);
 void ost_wim_info_free(struct ost_wim_info *info);
 
 struct ost_wim_session;
@@ -57,6 +64,10 @@ int ost_wim_session_image_count(const struct ost_wim_session *s);
  * is out of range or repeats, and listing the images. */
 ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
                                    struct ost_error *err);
+/* The parsing behind it, for a WIM of count images: whole decimal numbers
+ * 1..count only (no sign, spaces, junk or wrap-around), each named once,
+ * or "all"; the error names the part at fault and the range. */
+ost_status ost_wim_index_parse(const char *index, int count, int **images, size_t *n, struct ost_error *err);
 /* A target for one image; the session must outlive it. */
 ost_status ost_wim_target(struct ost_wim_session *s, int image, struct ost_target **out, struct ost_error *err);
 /* Progress of long operations: bytes done of total. The library never
