@@ -52,6 +52,16 @@ void ost_cli_print_help(FILE *out, const struct ost_command *cmd);
 
 /* "offstage CMD: message" on stderr; returns OST_EXIT_ERROR. */
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "offstage CMD: message" on stderr for an error the library did not
+ * report (status says which kind); returns its exit code. */
+int ost_cli_error(const char *cmd, ost_status status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* With --json among a command's arguments (main.c notes it before the
+ * command runs), an error is also a JSON object on stdout:
+ * {"error": {"message", "command", "file", "place", "status", "exit"}},
+ * printed by ost_cli_finish_json once the command returns rc, unless the
+ * command printed its own document. The text stays on stderr. */
+void ost_cli_json_errors(bool on);
+int ost_cli_finish_json(const char *cmd, int rc);
 /* Parses an option's number strictly (ost_parse_uint: whole, decimal, in
  * [min, max]); returns 0, or prints which option and the range and returns
  * OST_EXIT_ERROR. */

@@ -139,8 +139,7 @@ static int run(int argc, char **argv)
     if (parsed)
         return parsed == 1 ? OST_EXIT_OK : parsed;
     if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "offstage make-test-cert: %s: cannot create: %s\n", o.out, strerror(errno));
-        return OST_EXIT_ERROR;
+        return ost_cli_error("make-test-cert", OST_ERR_IO, "%s: cannot create: %s", o.out, strerror(errno));
     }
     o.req.not_before = time(NULL) - OST_TEST_CERT_BACKDATE_SECONDS;
     o.req.not_after = o.req.not_before + (time_t)o.days * 24 * 60 * 60;

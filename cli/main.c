@@ -55,7 +55,10 @@ static void print_overview(FILE *out)
         fprintf(out, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
     fputs("\n"
           "Every command takes --help, and `offstage help COMMAND` says the same.\n"
-          "Commands that answer a question take --json for scripts.\n"
+          "Commands that answer a question take --json for scripts. With --json an\n"
+          "error is also a JSON object on stdout, {\"error\": {\"message\", \"file\",\n"
+          "\"place\", \"status\", \"exit\"}} (file and place null when the message names\n"
+          "none), while its text stays on stderr.\n"
           "\n"
           "Exit status: 0 success or a positive answer; 1 a negative answer\n"
           "(validation failed, would not bind); 2 an error (usage, unreadable or\n"
@@ -103,6 +106,24 @@ static void install_interrupt_handlers(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Runs cmd with its arguments (argv[1] is its name), after the options
+ * every disk-taking command shares. */
+static int run_command(const struct ost_command *cmd, int argc, char **argv)
+{
+    if (takes_disk(cmd)) {
+        for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                ost_cli_print_help(stdout, cmd);
+                return OST_EXIT_OK;
+            }
+        int n = argc - 1, rc = ost_cli_take_disk_options(cmd->name, &n, argv + 1);
+        if (rc)
+            return rc;
+        argc = n + 1;
+    }
+    return cmd->run(argc - 1, argv + 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -135,16 +156,10 @@ int main(int argc, char **argv)
         return OST_EXIT_ERROR;
     }
     install_interrupt_handlers();
-    if (takes_disk(cmd)) {
-        for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
-            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-                ost_cli_print_help(stdout, cmd);
-                return OST_EXIT_OK;
-            }
-        int n = argc - 1, rc = ost_cli_take_disk_options(name, &n, argv + 1);
-        if (rc)
-            return rc;
-        argc = n + 1;
-    }
-    return cmd->run(argc - 1, argv + 1);
+    /* Noted here, before the command parses its options, so that its every
+     * error path (usage errors too) can answer in JSON. */
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--json"))
+            ost_cli_json_errors(true);
+    return ost_cli_finish_json(name, run_command(cmd, argc, argv));
 }
