@@ -128,6 +128,9 @@ struct ost_stage_plan {
     char *devicepath_before, *devicepath_after; /* after == NULL: unchanged */
     char *devicepath_note;  /* DevicePath held something else than a string: what, and what becomes of it */
     bool changes;           /* anything to write at all */
+    /* Image files the apply writes besides the packages' copies (hives,
+     * SetupComplete.cmd, the manifest), so that a plan shown lists them. */
+    struct ost_strlist also_writes;
 };
 
 /* Checks every INF against the image and decides what to do with it;
