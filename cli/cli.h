@@ -62,6 +62,12 @@ int ost_cli_error(const char *cmd, ost_status status, const char *fmt, ...) __at
  * command printed its own document. The text stays on stderr. */
 void ost_cli_json_errors(bool on);
 int ost_cli_finish_json(const char *cmd, int rc);
+/* --quiet (main.c takes it out of the arguments of the commands that print
+ * plans or progress): between begin and end stdout is held back, and end
+ * prints only its last line, or the whole of a --json document. */
+bool ost_cli_quiet(void);
+void ost_cli_quiet_begin(void);
+void ost_cli_quiet_end(void);
 /* Parses an option's number strictly (ost_parse_uint: whole, decimal, in
  * [min, max]); returns 0, or prints which option and the range and returns
  * OST_EXIT_ERROR. */

@@ -82,6 +82,70 @@ int ost_cli_finish_json(const char *cmd, int rc)
     return rc;
 }
 
+/* --quiet: what the command prints to stdout goes to a scratch file, and
+ * only its last line (the result) reaches stdout once the command is done;
+ * stderr (errors, warnings) is untouched. A --json document is printed
+ * whole: it is one result. */
+static struct {
+    bool on;
+    int saved_fd;
+    FILE *capture;
+} quiet = {.saved_fd = -1};
+
+bool ost_cli_quiet(void)
+{
+    return quiet.on;
+}
+
+void ost_cli_quiet_begin(void)
+{
+    quiet.on = true;
+    fflush(stdout);
+    quiet.capture = tmpfile();
+    quiet.saved_fd = quiet.capture ? dup(STDOUT_FILENO) : -1;
+    if (quiet.saved_fd < 0 || dup2(fileno(quiet.capture), STDOUT_FILENO) < 0) {
+        if (quiet.saved_fd >= 0)
+            close(quiet.saved_fd);
+        if (quiet.capture)
+            fclose(quiet.capture);
+        quiet.capture = NULL, quiet.saved_fd = -1; /* printed as it comes */
+    }
+}
+
+void ost_cli_quiet_end(void)
+{
+    if (!quiet.capture)
+        return;
+    fflush(stdout);
+    dup2(quiet.saved_fd, STDOUT_FILENO);
+    close(quiet.saved_fd);
+    rewind(quiet.capture);
+    struct ost_buf all = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, quiet.capture)) > 0)
+        ost_buf_add(&all, chunk, n);
+    fclose(quiet.capture);
+    quiet.capture = NULL;
+    const char *text = all.data ? all.data : "";
+    size_t len = all.len;
+    if (!json_errors.document_printed) {
+        while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+            len--;
+        size_t start = len;
+        while (start && text[start - 1] != '\n')
+            start--;
+        text += start, len -= start;
+    }
+    if (len) {
+        fwrite(text, 1, len, stdout);
+        if (text[len - 1] != '\n')
+            fputc('\n', stdout);
+    }
+    fflush(stdout);
+    ost_buf_free(&all);
+}
+
 static int vusage_error(const char *cmd, const char *fmt, va_list ap)
 {
     char msg[sizeof json_errors.message];

@@ -28,6 +28,8 @@ int ost_cli_open_images(const char *cmd, const char *path, const char *index, bo
 void ost_cli_draw_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
 {
     (void)ctx;
+    if (ost_cli_quiet())
+        return;
     int width = 40, filled = total ? (int)(done * (uint64_t)width / total) : width;
     fprintf(stderr, "\r%s [%.*s%*s] %3d%%", what, filled, "########################################", width - filled,
             "", total ? (int)(done * 100 / total) : 100);
@@ -39,7 +41,7 @@ void ost_cli_draw_progress(void *ctx, const char *what, uint64_t done, uint64_t 
 int ost_cli_finish_images(const char *cmd, struct ost_image_set *imgs, bool quiet)
 {
     struct ost_error err;
-    bool bar = !quiet && isatty(STDERR_FILENO);
+    bool bar = !quiet && !ost_cli_quiet() && isatty(STDERR_FILENO);
     if (ost_image_set_commit(imgs, bar ? ost_cli_draw_progress : NULL, NULL, &err) != OST_OK)
         return ost_cli_report_error(cmd, &err);
     return OST_EXIT_OK;

@@ -60,6 +60,12 @@ static void print_overview(FILE *out)
           "\"place\", \"status\", \"exit\"}} (file and place null when the message names\n"
           "none), while its text stays on stderr.\n"
           "\n"
+          "Commands that print a plan or progress before their result (add-driver,\n"
+          "media, remove-driver, add-cert, remove-cert, set-param, bcd, make-cat,\n"
+          "sign, make-test-image, make-test-cert) take --quiet: only the last line\n"
+          "(the result) and errors are printed. Those that write take --dry-run:\n"
+          "they print what they would write and write nothing.\n"
+          "\n"
           "Exit status: 0 success or a positive answer; 1 a negative answer\n"
           "(validation failed, would not bind); 2 an error (usage, unreadable or\n"
           "corrupt input, I/O).\n"
@@ -104,6 +110,41 @@ static void install_interrupt_handlers(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The commands that print plans or progress before their result: they
+ * take --quiet (only the last line and errors). */
+static bool takes_quiet(const struct ost_command *cmd)
+{
+    static const struct ost_command *const with_quiet[] = {
+        &ost_cmd_add_driver, &ost_cmd_media,    &ost_cmd_remove_driver, &ost_cmd_add_cert,
+        &ost_cmd_remove_cert, &ost_cmd_set_param, &ost_cmd_bcd,          &ost_cmd_make_cat,
+        &ost_cmd_sign,       &ost_cmd_make_test_image, &ost_cmd_make_test_cert,
+    };
+    for (size_t i = 0; i < sizeof with_quiet / sizeof *with_quiet; i++)
+        if (with_quiet[i] == cmd)
+            return true;
+    return false;
+}
+
+/* Takes --quiet out of the arguments (before a "--"), so that the
+ * commands' own option parsing never sees it; true when it was there. */
+static bool take_quiet(int *argc, char **argv)
+{
+    bool found = false;
+    int n = 2;
+    bool past = false;
+    for (int i = 2; i < *argc; i++) {
+        past = past || !strcmp(argv[i], "--");
+        if (!past && !strcmp(argv[i], "--quiet")) {
+            found = true;
+            continue;
+        }
+        argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    *argc = n;
+    return found;
 }
 
 /* Runs cmd with its arguments (argv[1] is its name), after the options
@@ -161,5 +202,14 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
         if (!strcmp(argv[i], "--json"))
             ost_cli_json_errors(true);
-    return ost_cli_finish_json(name, run_command(cmd, argc, argv));
+    bool help = false;
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        help = help || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+    bool quiet = takes_quiet(cmd) && take_quiet(&argc, argv) && !help;
+    if (quiet)
+        ost_cli_quiet_begin();
+    int rc = ost_cli_finish_json(name, run_command(cmd, argc, argv));
+    if (quiet)
+        ost_cli_quiet_end();
+    return rc;
 }
