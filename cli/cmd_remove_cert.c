@@ -76,7 +76,8 @@ static int remove_from(struct ost_image *img, const struct ost_cert_args *a, con
                 break;
             }
             (*count)++;
-            json_array_append_new(removed, json_pack("{s:s, s:s, s:s}", "image", img->target->name, "store",
+            json_array_append_new(removed, json_pack("{s:s, s:o, s:s, s:s}", "image", img->target->name, "index",
+                                                     ost_cli_index_json(img), "store",
                                                      stores.v[s], "thumbprint", tps->v[t]));
         }
     ost_strlist_free(&stores);

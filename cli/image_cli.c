@@ -52,10 +52,16 @@ void ost_cli_close_images(struct ost_image_set *imgs)
     ost_image_set_close(imgs);
 }
 
+json_t *ost_cli_index_json(const struct ost_image *img)
+{
+    return img->target->wim_index ? json_integer(img->target->wim_index) : json_null();
+}
+
 json_t *ost_cli_image_json(const struct ost_image *img)
 {
     const struct ost_image_info *in = &img->info;
-    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:b}", "path", img->target->name,
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:b}", "path", img->target->name,
+                     "index", ost_cli_index_json(img),
                      "product_name", ost_json_str(in->product_name), "edition", ost_json_str(in->edition_id),
                      "version", ost_json_str(in->current_version), "build", ost_json_str(in->current_build),
                      "arch", ost_arch_name(in->arch), "control_set", in->control_set,
