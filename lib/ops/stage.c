@@ -569,7 +569,7 @@ static bool plan_writes_setup_complete(struct ost_image *img, const struct ost_s
     ost_buf_adds(&b, "");
     for (size_t i = 0; i < plan->npackages && !writes; i++) {
         const struct ost_stage_package *p = &plan->packages[i];
-        if (!p->folder || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT))
+        if (!p->folder || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT) || p->no_setup_complete)
             continue;
         char *line = setup_complete_line(p);
         writes = !b.data || !strstr(b.data, line);
@@ -583,6 +583,7 @@ static bool plan_writes_setup_complete(struct ost_image *img, const struct ost_s
  * from the plan's own decisions, so that a plan printed says every file. */
 static void plan_also_writes(struct ost_image *img, struct ost_stage_plan *plan, const struct ost_stage_options *opts)
 {
+    ost_strlist_free(&plan->also_writes);
     bool system = false;
     for (size_t i = 0; i < plan->npackages; i++) {
         const struct ost_stage_package *p = &plan->packages[i];
@@ -643,6 +644,12 @@ ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs,
     ost_manifest_free(&manifest);
     *out = plan;
     return OST_OK;
+}
+
+void ost_stage_plan_update_writes(struct ost_image *img, struct ost_stage_plan *plan,
+                                  const struct ost_stage_options *opts)
+{
+    plan_also_writes(img, plan, opts);
 }
 
 bool ost_stage_plan_refused(const struct ost_stage_plan *p)
