@@ -19,12 +19,16 @@ shquote() {
     esac
 }
 
-# Prints `$ COMMAND` (shell-quoted), runs it and prints its exit status
-# when it is not 0.
-run() {
+# Prints `$ COMMAND`, shell-quoted.
+show() {
     printf '\n$'
     for a in "$@"; do printf ' %s' "$(shquote "$a")"; done
     printf '\n'
+}
+
+# Prints the command, runs it and prints its exit status when it is not 0.
+run() {
+    show "$@"
     "$@"
     rc=$?
     [ "$rc" -eq 0 ] || printf '(exit %s)\n' "$rc"
@@ -36,9 +40,15 @@ run() {
 run_expect_no() {
     why=$1
     shift
-    run "$@"
+    show "$@"
+    "$@"
     rc=$?
-    [ "$rc" -eq 1 ] && printf '(exit 1 is the expected answer: %s)\n' "$why"
+    if [ "$rc" -eq 1 ]; then
+        printf '(exit 1, the expected answer: %s)\n' "$why"
+    elif [ "$rc" -ne 0 ]; then
+        printf '(exit %s)\n' "$rc"
+    fi
+    return "$rc"
 }
 
 devicepath() {
