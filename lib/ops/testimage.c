@@ -736,10 +736,11 @@ ost_status ost_make_test_image(const char *dir, const struct ost_test_image_opti
 {
     if (o->arch != OST_ARCH_X86 && o->arch != OST_ARCH_AMD64)
         return ost_fail(err, OST_ERR_USAGE, "test images are x86 or amd64");
+    ost_status checked = ost_test_target_check(dir, true, err);
+    if (checked != OST_OK)
+        return checked;
     struct stat st;
     bool existed = stat(dir, &st) == 0;
-    if (existed && (!S_ISDIR(st.st_mode) || !is_empty_dir(dir)))
-        return ost_fail(err, OST_ERR_USAGE, "%s: exists and is not an empty directory; refusing to overwrite it", dir);
     char *tmp = ost_xasprintf("%s.tmp-XXXXXX", dir);
     if (!mkdtemp(tmp)) {
         ost_status s = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
