@@ -1,12 +1,18 @@
 # offstage — stage Windows drivers into offline Windows images from Linux.
 #
-#   make          build build/offstage and the example driver packages
+#   make          build build/offstage, the example driver packages and the
+#                 manual pages
+#   make man      the manual pages alone: build/man/offstage.1, offstage-CMD.1
 #   make demo     install missing dependencies, build, run the main job
 #   make check    all tests, then all tests again under ASan+UBSan
 #   make fuzz     build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make bench    benchmarks (ratios against a baseline measured in the run)
+#   make install  bin, liboffstage (.so and .a), headers, offstage.pc, man pages and
+#                 completions under DESTDIR/PREFIX (default /usr/local); make uninstall
+#   make deb      the Debian packages, built in a copy under BUILD/deb and checked by lintian
 #   make soak     the crash, concurrency and disk tests in full: kill -9 at every
-#                 write, 50 rounds of each racing pair, every command on every disk
+#                 write, 50 rounds of each racing pair, every command on every disk;
+#                 the Debian packages compiled anew and checked by lintian
 #
 # Sources are picked up by wildcard: lib/LAYER/*.c is liboffstage (its
 # layers, lowest first, in LAYERS; lib/offstage.h its public header),
@@ -41,17 +47,18 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FUZZERS  := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all build-all demo check test test-asan fuzz bench soak deps clean examples
-all: $(BUILD)/offstage examples
+all: $(BUILD)/offstage examples man
 
 deps:
 	@sh scripts/deps.sh
 
 Q := $(if $(V),,@)
 
+# -fPIC: the same objects make the archive and the shared library.
 $(BUILD)/obj/lib/%.o: lib/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(LIB_CFLAGS) -fPIC -c $< -o $@
 
 $(BUILD)/obj/cli/%.o: cli/%.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -64,7 +71,7 @@ $(BUILD)/liboffstage.a: $(LIB_OBJ)
 
 $(BUILD)/offstage: $(CLI_OBJ) $(BUILD)/liboffstage.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboffstage.a $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/liboffstage.a $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/liboffstage.a $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
@@ -77,7 +84,15 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/liboffstage.a $(wildcard tests/*.h)
 # source. The same rule builds the test drivers (tests/data/*.c).
 include mk/drivers.mk
 
+# --- manual pages ---------------------------------------------------------------
+include mk/man.mk
+
 examples: $(EXAMPLE_PKGS)
+
+# --- install, uninstall, deb ---------------------------------------------------
+# The shared library, make install and the Debian packages (mk/man.mk, which
+# defines MAN_PAGES, is included before it).
+include mk/install.mk
 
 # --- tests -------------------------------------------------------------------
 test: all $(TESTS)
@@ -141,6 +156,7 @@ soak: deps all
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_CRASH_EVERY=1 sh tests/cli/crash_disk.sh
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_CRASH_EVERY=1 sh tests/cli/crash_media.sh
 	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OFFSTAGE_RACE_ROUNDS=50 sh tests/cli/concurrency_disk.sh
+	@OFFSTAGE=$(BUILD)/offstage OST_BUILD=$(BUILD) OST_DEB_FULL=1 sh tests/cli/deb.sh
 
 # --- benchmarks ----------------------------------------------------------------
 $(BUILD)/bench/%: bench/%.c $(BUILD)/liboffstage.a

@@ -32,6 +32,10 @@ int ost_cli_add_driver_check(const char *cmd, const struct ost_add_driver_option
 /* The job's plan, test-signing, verdicts and result: as text on stdout,
  * or as the offstage.add-driver/1 document. */
 void ost_cli_add_driver_print(const struct ost_add_driver_job *j);
+/* The same, for a phase other than first boot (media: "Setup", "Windows
+ * RE"): the verdicts are that phase's, and Plug and Play installs the
+ * packages `when` ("when Setup starts"). */
+void ost_cli_add_driver_print_phase(const struct ost_add_driver_job *j, const char *phase, const char *when);
 json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j);
 
 #endif

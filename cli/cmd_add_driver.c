@@ -121,6 +121,15 @@ static const char help[] =
     "                    transaction logs may undo the edit at next boot.\n"
     "  --json            machine-readable plan and result (offstage.add-driver/1).\n"
     "\n"
+    "Examples (the example virtio-snd package, test-signed for Windows 7 x64):\n"
+    "  offstage make-test-cert --out /tmp/testcert\n"
+    "  offstage add-driver --image install.wim --index all \\\n"
+    "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+    "  offstage add-driver --image boot.wim --index 2 --bcd media/boot/BCD \\\n"
+    "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+    "  offstage add-driver --image win7.qcow2 --dry-run \\\n"
+    "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+    "\n"
     "Exit status: 0 staged (or already staged); 1 a package that applies to the\n"
     "image was refused (nothing was written); 2 error.\n";
 
@@ -288,15 +297,15 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_stage_pla
                      "devicepath_note", ost_json_str(plan->devicepath_note), "also_writes", also);
 }
 
-static void print_result(ost_outcome result, size_t nimages)
+static void print_result(ost_outcome result, size_t nimages, const char *when)
 {
     switch (result) {
     case OST_OUTCOME_REFUSED: printf("nothing was written: a package was refused\n"); break;
     case OST_OUTCOME_UNCHANGED: printf("nothing to do: everything is already staged\n"); break;
     case OST_OUTCOME_DRY_RUN: printf("dry run: nothing was written\n"); break;
     case OST_OUTCOME_STAGED:
-        printf("staged into %zu image%s; Plug and Play installs the packages on first boot\n", nimages,
-               nimages == 1 ? "" : "s");
+        printf("staged into %zu image%s; Plug and Play installs the packages %s\n", nimages,
+               nimages == 1 ? "" : "s", when);
         break;
     default: break;
     }
@@ -326,8 +335,11 @@ static void testsign_print(FILE *out, const struct ost_add_driver_job *j, size_t
                                                                                                   : "turned on");
     struct ost_image_kind_info kind;
     ost_image_kind_read(j->images[i].img, &kind);
-    if (t->has_template && !j->opts.bcd.n &&
-        (kind.kind == OST_IMAGE_KIND_INSTALLED || kind.kind == OST_IMAGE_KIND_WINPE))
+    if (t->has_template && j->opts.recovery_of && kind.kind == OST_IMAGE_KIND_WINPE)
+        fprintf(out, "      (no effect at boot: Windows RE boots from the installed system's store, not its "
+                "BCD-Template)\n");
+    else if (t->has_template && !j->opts.bcd.n &&
+             (kind.kind == OST_IMAGE_KIND_INSTALLED || kind.kind == OST_IMAGE_KIND_WINPE))
         fprintf(out, "      (no effect at boot: %s boots from %s, not its BCD-Template; give --bcd)\n",
                kind.kind == OST_IMAGE_KIND_INSTALLED ? "an installed system" : "Windows PE",
                kind.kind == OST_IMAGE_KIND_INSTALLED ? "its system partition's store" : "the media's stores");
@@ -343,7 +355,7 @@ static json_t *testsign_json(const struct ost_add_driver_job *j, size_t i)
 }
 
 /* The first-boot verdict of each package that applies to image i. */
-static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
+static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out, const char *phase)
 {
     json_t *all = json_array();
     const char *caveat = NULL; /* the same for every verdict of the image: said once, after them */
@@ -358,7 +370,7 @@ static json_t *verdicts(const struct ost_add_driver_image *im, FILE *out)
             fprintf(out, "    %s\n", v->problem);
         if (v->judged) {
             if (out) {
-                fprintf(out, "    first boot (%s): %s\n", ost_arch_name(v->arch), v->verdict.summary);
+                fprintf(out, "    %s (%s): %s\n", phase, ost_arch_name(v->arch), v->verdict.summary);
                 if (v->verdict.fix)
                     fprintf(out, "      to change: %s\n", v->verdict.fix);
             }
@@ -389,7 +401,7 @@ json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j)
         json_t *list = json_array();
         for (size_t i = 0; i < j->nimages; i++) {
             json_t *im = plan_json(j->images[i].img, j->images[i].plan);
-            json_object_set_new(im, "verdicts", verdicts(&j->images[i], NULL));
+            json_object_set_new(im, "verdicts", verdicts(&j->images[i], NULL, NULL));
             json_t *ts = j->signer ? testsign_json(j, i) : json_null();
             if (j->signer)
                 json_object_set_new(ts, "done", json_boolean(j->applied && j->images[i].test_sign.changes));
@@ -411,7 +423,8 @@ json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j)
         }
         size_t first_given = json_array_size(stores);
         for (size_t i = 0; j->signer && i < o->bcd.n; i++)
-            json_array_append_new(stores, json_pack("{s:s, s:b, s:b}", "store", o->bcd.v[i], "changed",
+            json_array_append_new(stores, json_pack("{s:s, s:b, s:b}", "store",
+                                                    i < o->bcd_names.n ? o->bcd_names.v[i] : o->bcd.v[i], "changed",
                                                     j->bcd_needed[i], "done", j->applied && j->bcd_needed[i]));
         if (o->bcd.n && j->signer)
             json_object_set_new(doc, "bcd", json_incref(json_array_get(stores, first_given)));
@@ -424,6 +437,11 @@ json_t *ost_cli_add_driver_json(const struct ost_add_driver_job *j)
 }
 
 void ost_cli_add_driver_print(const struct ost_add_driver_job *j)
+{
+    ost_cli_add_driver_print_phase(j, "first boot", "on first boot");
+}
+
+void ost_cli_add_driver_print_phase(const struct ost_add_driver_job *j, const char *phase, const char *when)
 {
     const struct ost_add_driver_options *o = &j->opts;
     /* a refused run did nothing: its plan reads as a dry run's */
@@ -439,13 +457,13 @@ void ost_cli_add_driver_print(const struct ost_add_driver_job *j)
             print_plan(stdout, j->images[i].img, j->images[i].plan, not_done);
             if (j->signer)
                 testsign_print(stdout, j, i, not_done);
-            json_decref(verdicts(&j->images[i], stdout));
+            json_decref(verdicts(&j->images[i], stdout, phase));
             continue;
         }
         print_plan(out, j->images[i].img, j->images[i].plan, not_done);
         if (j->signer)
             testsign_print(out, j, i, not_done);
-        json_decref(verdicts(&j->images[i], out));
+        json_decref(verdicts(&j->images[i], out, phase));
         fclose(out);
         char *nl = strchr(bodies[i], '\n');
         const char *body = nl ? nl + 1 : "";
@@ -463,9 +481,9 @@ void ost_cli_add_driver_print(const struct ost_add_driver_job *j)
         free(bodies[i]);
     free(bodies);
     for (size_t i = 0; j->signer && i < o->bcd.n; i++)
-        printf("BCD store %s: testsigning %s\n", o->bcd.v[i],
+        printf("BCD store %s: testsigning %s\n", i < o->bcd_names.n ? o->bcd_names.v[i] : o->bcd.v[i],
                !j->bcd_needed[i] ? "already on" : not_done ? "would be turned on" : "turned on");
-    print_result(j->outcome, j->nimages);
+    print_result(j->outcome, j->nimages, when);
 }
 
 static int run(int argc, char **argv)

@@ -28,6 +28,10 @@ static const char help[] =
     "               Boot\\BCD; repeatable: testsigning counts as on only\n"
     "               when every store has it on).\n"
     "\n"
+    "Examples:\n"
+    "  offstage get-driver-info --image install.wim --index 1 --driver aero_virtio_snd.inf\n"
+    "  offstage get-driver-info --image win7.qcow2 --driver oem3.inf --json\n"
+    "\n"
     "Exit status: 0 present; 1 not present; 2 error.\n";
 
 /* What the first boot will find in the staged copy of e (sv: its verdict,

@@ -31,6 +31,10 @@ static const char help[] =
     "BCD-Template, or in the stores given with --bcd FILE (repeatable;\n"
     "testsigning counts as on only when every store has it on).\n"
     "\n"
+    "Examples:\n"
+    "  offstage get-drivers --image install.wim --index all\n"
+    "  offstage get-drivers --image win7.qcow2 --json\n"
+    "\n"
     "Exit status: 0 listed (even when empty); 2 error.\n";
 
 static const char *state(const struct ost_store_entry *e)

@@ -76,13 +76,15 @@ static const char help[] =
     "  --install-index LIST  install.wim images: \"all\" (the default), or e.g. 1,3.\n"
     "  --boot-index 2|all    boot.wim: Setup alone (2, the default) or 1 and 2.\n"
     "  --winre           also each install image's winre.wim.\n"
-    "  --winpe-driver-folder also copy the packages to $WinPEDriver$\\NAME.\n"
+    "  --winpe-driver-folder  also copy the packages to $WinPEDriver$\\NAME.\n"
     "  --split-above BYTES   split install.wim above this size (default: for an\n"
     "                    ISO output 4294967295; for a folder, none: give 4294967295\n"
     "                    for a FAT32 USB stick).\n"
-    "  --driver, --recurse, --force-unsigned, --setup-complete, --test-sign,\n"
-    "  --cert, --key, --test-sign-dir, --digest, --trust, --no-rearm,\n"
-    "  --compression-level, --force: as for add-driver (offstage help add-driver).\n"
+    "  --driver PATH     and add-driver's other options (--recurse,\n"
+    "                    --force-unsigned, --setup-complete, --test-sign, --cert,\n"
+    "                    --key, --test-sign-dir, --digest, --trust, --no-rearm,\n"
+    "                    --compression-level, --force): as for add-driver\n"
+    "                    (offstage help add-driver).\n"
     "  --dry-run         print the whole plan; write nothing. An image whose plan\n"
     "                    is an earlier one's gets one line naming that image.\n"
     "  --quiet           print only the last line (the result) and errors.\n"
@@ -154,7 +156,12 @@ static void print_part(const char *phase, const struct ost_media_part *p)
     if (!p->job)
         return;
     printf("== %s (%s): %s\n", p->rel, p->role, phase);
-    ost_cli_add_driver_print(p->job);
+    if (!strcmp(p->role, "boot.wim"))
+        ost_cli_add_driver_print_phase(p->job, "Setup", "when Windows Setup starts from the media");
+    else if (!strcmp(p->role, "winre.wim"))
+        ost_cli_add_driver_print_phase(p->job, "Windows RE", "when Windows RE starts");
+    else
+        ost_cli_add_driver_print(p->job);
 }
 
 static json_t *part_json(const char *phase, const struct ost_media_part *p)

@@ -42,6 +42,11 @@ static const char help[] =
     "  --dry-run   say what would be removed and left; write nothing.\n"
     "  --quiet     print only the last line and errors.\n"
     "\n"
+    "Examples:\n"
+    "  offstage remove-driver --image install.wim --index all --driver aero_virtio_snd.inf \\\n"
+    "      --dry-run\n"
+    "  offstage remove-driver --image win7.qcow2 --driver all --with-trust\n"
+    "\n"
     "Exit status: 0 removed; 1 nothing staged by offstage matches; 2 error.\n";
 
 struct options {

@@ -16,6 +16,10 @@ static const char help[] =
     "is a solid (ESD) archive. Reads install.wim, boot.wim, ESD files and split\n"
     "WIM parts; never writes.\n"
     "\n"
+    "Examples:\n"
+    "  offstage wim-info install.wim\n"
+    "  offstage wim-info sources/boot.wim --json\n"
+    "\n"
     "Exit status: 0 read; 2 not a readable WIM.\n";
 
 static int run(int argc, char **argv)

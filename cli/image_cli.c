@@ -145,7 +145,9 @@ const char ost_cli_disk_help[] =
     "                    and the name disagree\n"
     "  --output NEW      leave the disk as it is; write the result to NEW, a\n"
     "                    qcow2 overlay backed by the disk (keep the disk beside\n"
-    "                    it), or with --output-format FMT a whole copy\n";
+    "                    it)\n"
+    "  --output-format FMT  with --output: write NEW as a whole copy in FMT (raw,\n"
+    "                    qcow2, vpc, vhdx or vmdk) instead of an overlay\n";
 
 int ost_cli_take_disk_options(const char *cmd, int *argc, char **argv)
 {

@@ -49,6 +49,13 @@ static void print_overview(FILE *out)
           "offstage stages Windows drivers into offline Windows images from Linux:\n"
           "no Windows host, no DISM, no mount, no root.\n"
           "\n"
+          "Images are changed all or nothing. A command stopped at any point (kill -9,\n"
+          "a crash, power loss) leaves a journal; the next command on the image\n"
+          "completes or undoes it and says so in one line. Ctrl-C ends a command\n"
+          "cleanly. One command at a time changes an image: another waits up to\n"
+          "OFFSTAGE_LOCK_TIMEOUT seconds (default 30; 0 refuses at once) and then\n"
+          "stops, naming the pid of the one in the way.\n"
+          "\n"
           "Commands:\n",
           out);
     for (unsigned i = 0; i < N_COMMANDS; i++)
@@ -68,16 +75,25 @@ static void print_overview(FILE *out)
           "real run would; e.g., in a script:\n"
           "  offstage add-driver --image install.wim --index all --driver pkg --dry-run --quiet\n"
           "\n"
+          "Examples (the virtio-snd driver for Windows 7 x64, test-signed):\n"
+          "  offstage wim-info install.wim\n"
+          "  offstage make-test-cert --out /tmp/testcert\n"
+          "  offstage add-driver --image install.wim --index all \\\n"
+          "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+          "  offstage add-driver --image boot.wim --index 2 \\\n"
+          "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+          "  offstage add-driver --image win7.qcow2 \\\n"
+          "      --driver build/examples/virtio-snd/amd64 --test-sign --test-sign-dir /tmp/testcert\n"
+          "  offstage get-drivers --image install.wim --index all\n"
+          "  offstage get-driver-info --image install.wim --index 1 --driver aero_virtio_snd.inf\n"
+          "  offstage set-param --image win7.qcow2 --device 'PCI\\VEN_1AF4&DEV_1059' \\\n"
+          "      ForceNullBackend=1 AllowPollingOnly=1\n"
+          "  # after the VM has booted once: why the device did or did not bind\n"
+          "  offstage doctor --image win7.qcow2\n"
+          "\n"
           "Exit status: 0 success or a positive answer; 1 a negative answer\n"
           "(validation failed, would not bind); 2 an error (usage, unreadable or\n"
-          "corrupt input, I/O).\n"
-          "\n"
-          "Images are changed all or nothing. A command stopped at any point (kill -9,\n"
-          "a crash, power loss) leaves a journal; the next command on the image\n"
-          "completes or undoes it and says so in one line. Ctrl-C ends a command\n"
-          "cleanly. One command at a time changes an image: another waits up to\n"
-          "OFFSTAGE_LOCK_TIMEOUT seconds (default 30; 0 refuses at once) and then\n"
-          "stops, naming the pid of the one in the way.\n",
+          "corrupt input, I/O).\n",
           out);
 }
 

@@ -39,6 +39,12 @@ openssl
 strace
 osslsigncode
 xz-utils
+dpkg-dev
+debhelper
+lintian
+man-db
+groff-base
+zsh
 "
 
 missing=""

@@ -460,7 +460,7 @@ static void judge_planned(const struct ost_add_driver_job *j,
 static void image_verdicts(struct ost_add_driver_job *j, struct ost_add_driver_image *im)
 {
     struct ost_image *img = im->img;
-    struct ost_boot_policy pol = {.img = img};
+    struct ost_boot_policy pol = {.img = img, .store_names = &j->opts.bcd_names, .recovery_of = j->opts.recovery_of};
     struct ost_error perr;
     if (ost_boot_policy_read(&pol, &j->opts.bcd, img, &perr) != OST_OK)
         im->policy_problem = ost_xstrdup(perr.message);

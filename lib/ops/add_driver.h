@@ -46,6 +46,8 @@ struct ost_add_driver_options {
     ost_digest digest;
     struct ost_strlist trust;         /* certificates the first boot will trust besides the image's */
     struct ost_strlist bcd;           /* the stores the system boots with (media: BIOS and UEFI); may be empty */
+    struct ost_strlist bcd_names;     /* how verdicts name them (empty: by their paths) */
+    const char *recovery_of;          /* the image is this installed image's Windows RE; NULL: not known */
     bool force;                       /* edit dirty hives and BCD stores */
     bool dry_run;
     unsigned compression_level;       /* WIMs: 0 for OST_WIM_DEFAULT_LEVEL */

@@ -149,7 +149,7 @@ static void unknown_unreadable(struct ost_boot_policy *pol, bool template)
 /* One store into pol->stores: a --bcd file (target_path NULL), or one of
  * the target's own, read through it and named by `label`. */
 static ost_status read_one(struct ost_boot_policy *pol, struct ost_image *img, const char *target_path,
-                           const char *label, struct ost_error *err)
+                           const char *file, const char *label, struct ost_error *err)
 {
     struct ost_boot_store *s = &pol->stores[pol->nstores++];
     ost_format_into(s->path, sizeof s->path, "%s", label);
@@ -160,7 +160,7 @@ static ost_status read_one(struct ost_boot_policy *pol, struct ost_image *img, c
         ost_format_into(s->target_path, sizeof s->target_path, "%s", target_path);
         st = ost_bcd_open_in_image(img, target_path, label, false, &b, err);
     } else {
-        st = ost_bcd_open(label, false, true, &b, err);
+        st = ost_bcd_open(file, false, true, &b, err);
     }
     if (st == OST_OK)
         st = read_store(b, s, err);
@@ -210,10 +210,11 @@ static ost_status read_stores(struct ost_boot_policy *pol, struct ost_image *img
     ost_status st = OST_OK;
     for (size_t i = 0; st == OST_OK && i < nown; i++) {
         const struct ost_strlist *names = &img->target->boot_store_names;
-        st = read_one(pol, img, own->v[i], i < names->n ? names->v[i] : own->v[i], err);
+        st = read_one(pol, img, own->v[i], NULL, i < names->n ? names->v[i] : own->v[i], err);
     }
+    const struct ost_strlist *labels = pol->store_names;
     for (size_t i = 0; st == OST_OK && i < nfiles; i++)
-        st = read_one(pol, img, NULL, files->v[i], err);
+        st = read_one(pol, img, NULL, files->v[i], labels && i < labels->n ? labels->v[i] : files->v[i], err);
     if (st != OST_OK)
         return st;
     size_t on = 0, off = 0;
@@ -250,8 +251,10 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
                                    struct ost_image *img, struct ost_error *err)
 {
     struct ost_image *keep_img = pol->img;
-    const char *keep_planned = pol->planned_thumbprint;
-    *pol = (struct ost_boot_policy){.testsigning = OST_UNKNOWN, .img = keep_img, .planned_thumbprint = keep_planned};
+    const char *keep_planned = pol->planned_thumbprint, *keep_recovery = pol->recovery_of;
+    const struct ost_strlist *keep_names = pol->store_names;
+    *pol = (struct ost_boot_policy){.testsigning = OST_UNKNOWN, .img = keep_img, .planned_thumbprint = keep_planned,
+                                    .store_names = keep_names, .recovery_of = keep_recovery};
     if (img)
         ost_image_kind_read(img, &pol->kind);
     enum ost_image_kind kind = img ? pol->kind.kind : OST_IMAGE_KIND_UNKNOWN;
@@ -279,6 +282,22 @@ static ost_status read_testsigning(struct ost_boot_policy *pol, const struct ost
                         "give the store it boots from: --bcd FILE (the system partition's Boot\\BCD or "
                         "EFI\\Microsoft\\Boot\\BCD); where testsigning is off there: offstage bcd --store FILE "
                         "--set testsigning on");
+        return OST_OK;
+    }
+    if (kind == OST_IMAGE_KIND_WINPE && pol->recovery_of) {
+        /* Setup writes the installed system's store, and its Windows RE
+         * entry, when it installs: no file of the media holds them. */
+        ost_format_into(pol->testsigning_source, sizeof pol->testsigning_source,
+                        "unknown: Windows RE boots from the installed system's store, which Setup writes");
+        ost_format_into(pol->testsigning_caveat, sizeof pol->testsigning_caveat,
+                        "testsigning unknown: the image is the Windows RE of %s (%s); it boots from the Windows "
+                        "Recovery Environment entry Setup writes into the installed system's store, which does not "
+                        "exist before Setup; its BCD-Template has no effect",
+                        pol->recovery_of, evidence);
+        ost_format_into(pol->testsigning_fix, sizeof pol->testsigning_fix,
+                        "after Setup, turn testsigning on for the installed store's Windows Recovery Environment "
+                        "entry: `bcdedit /enum all` names it, then `bcdedit /set {ID} testsigning on` (e.g. in "
+                        "Windows\\Setup\\Scripts\\SetupComplete.cmd)");
         return OST_OK;
     }
     if (kind == OST_IMAGE_KIND_WINPE) {

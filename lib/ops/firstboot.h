@@ -86,6 +86,14 @@ struct ost_boot_policy {
     /* A certificate about to be added to both stores (add-driver
      * --test-sign): counted as there, so a dry run predicts the result. */
     const char *planned_thumbprint;
+    /* How messages name the stores of bcd_files, by position (NULL, or
+     * fewer names: by their paths): media names its working copy's stores
+     * by their place on the media. */
+    const struct ost_strlist *store_names;
+    /* The image is the Windows RE (winre.wim) of this installed image: it
+     * boots from the store Setup writes for the installed system, which no
+     * file here holds. NULL: not known to be. */
+    const char *recovery_of;
     /* Whether the image verifies SHA-256 signatures; not weighed until
      * ost_boot_policy_read or ost_boot_policy_read_sha2 has read it. */
     bool sha2_read;
@@ -106,7 +114,8 @@ ost_status ost_bcd_file_testsigning(const char *path, ost_tristate *out, struct 
  * the rules above: reads the target's own boot stores, every store of
  * bcd_files (NULL or empty: none given) and, when neither is there and the
  * kind boots from it, img's BCD-Template. Keeps
- * pol->img and pol->planned_thumbprint. A --bcd store that cannot be read
+ * pol->img, pol->planned_thumbprint, pol->store_names and
+ * pol->recovery_of. A --bcd store that cannot be read
  * is an error (the user named it); one of the image's own is not: it is
  * a fact about the image, reported with the verdicts (testsigning_problem,
  * the source, caveat and fix say which store and why). Reads the image's

@@ -238,14 +238,19 @@ static ost_status plan_part(struct ost_media_job *j, struct ost_media_part *p, c
     struct ost_add_driver_options o = j->opts.driver;
     o.index = index;
     o.bcd = (struct ost_strlist){0};
+    o.bcd_names = (struct ost_strlist){0};
+    o.recovery_of = p->recovery_of;
     o.image = image;
     for (size_t i = 0; with_stores && i < 2; i++)
-        if (j->stores[i])
+        if (j->stores[i]) {
             ost_strlist_add_owned(&o.bcd, ost_path_join(j->root, j->stores[i]));
+            ost_strlist_add(&o.bcd_names, j->stores[i]);
+        }
     ost_status st = ost_add_driver_plan(&o, &p->job, err);
     /* the job keeps a shallow copy of the options: keep what it points at */
     p->image_path = image;
     p->bcd = o.bcd;
+    p->bcd_names = o.bcd_names;
     /* messages name the images by their place in the media, not in the
      * working copy */
     size_t n = strlen(j->root);
@@ -301,6 +306,7 @@ static ost_status plan_winre(struct ost_media_job *j, struct ost_error *err)
             w->image = images[i];
             w->part.role = "winre.wim";
             w->part.rel = ost_xasprintf("%s:%d/Windows/System32/Recovery/winre.wim", j->install.rel, images[i]);
+            w->part.recovery_of = ost_xasprintf("%s:%d", j->install.rel, images[i]);
             w->owner = true;
             for (size_t k = 0; k < j->nwinre && w->owner; k++)
                 if (!strcmp(sums[k], sums[j->nwinre]) && j->winre[k].owner) {
@@ -756,8 +762,8 @@ void ost_media_free(struct ost_media_job *j)
     struct ost_media_part *parts[2] = {&j->install, &j->boot};
     for (size_t i = 0; i < 2; i++) {
         ost_add_driver_free(parts[i]->job);
-        free(parts[i]->rel), free(parts[i]->image_path);
-        ost_strlist_free(&parts[i]->bcd);
+        free(parts[i]->rel), free(parts[i]->image_path), free(parts[i]->recovery_of);
+        ost_strlist_free(&parts[i]->bcd), ost_strlist_free(&parts[i]->bcd_names);
     }
     if (j->work) {
         if (j->iso_source && j->opts.driver.dry_run)
@@ -769,8 +775,8 @@ void ost_media_free(struct ost_media_job *j)
         close(j->work_lock);
     for (size_t i = 0; i < j->nwinre; i++) {
         ost_add_driver_free(j->winre[i].part.job);
-        free(j->winre[i].part.rel), free(j->winre[i].part.image_path);
-        ost_strlist_free(&j->winre[i].part.bcd);
+        free(j->winre[i].part.rel), free(j->winre[i].part.image_path), free(j->winre[i].part.recovery_of);
+        ost_strlist_free(&j->winre[i].part.bcd), ost_strlist_free(&j->winre[i].part.bcd_names);
     }
     free(j->winre);
     if (j->winre_scratch)

@@ -67,7 +67,8 @@ struct ost_media_part {
     char *rel;                       /* its path in the media, as found */
     struct ost_add_driver_job *job;
     char *image_path;                /* what the job's options point at */
-    struct ost_strlist bcd;
+    struct ost_strlist bcd, bcd_names; /* the media's stores in the working copy, and by their place */
+    char *recovery_of;               /* winre.wim: the install image it belongs to ("sources/install.wim:1") */
 };
 
 /* An install image's Windows RE: its winre.wim, extracted, serviced as an

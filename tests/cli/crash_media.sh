@@ -1,7 +1,7 @@
 # Kill -9 during offstage media at many points (strace fault injection at
 # the Nth call of offstage's renames, unlinks, writes, fsyncs and forks;
 # kills of 7-Zip and xorriso as they write; kills after delays swept over an
-# uninterrupted run), then check: the source (an ISO, or a folder serviced
+# uninterrupted run), with --winre, then check: the source (an ISO, or a folder serviced
 # --in-place) is byte-identical to before, or for a folder, what one
 # uninterrupted run leaves; the output ISO is absent or complete (7-Zip
 # tests it, it holds the staged packages); the next run succeeds and leaves
@@ -28,7 +28,8 @@ SRC="$TMP/src.iso"
 src_sum=$(sha256sum "$SRC" | cut -d' ' -f1)
 OUTISO="$TMP/out/new.iso"
 mkdir -p "$TMP/out"
-ADD="--driver $PKG --test-sign --test-sign-dir $TMP/cert"
+# --winre: its second write of install.wim is under the sweep too
+ADD="--driver $PKG --test-sign --test-sign-dir $TMP/cert --winre"
 
 points() {
     c=$1
@@ -44,9 +45,15 @@ points() {
     done | awk -v c="$c" '$1 <= c' | uniq
 }
 
-# serviced DIR: the staged package in both install images and boot.wim
-# index 2, testsigning in boot/BCD, the WIMs verify, the manifest is there
+# serviced DIR: the staged package in both install images, boot.wim
+# index 2 and the winre.wim they share, testsigning in boot/BCD, the WIMs
+# verify, the manifest is there
 serviced() {
+    rm -rf "$TMP/re" && mkdir -p "$TMP/re"
+    wimlib-imagex extract "$1/sources/install.wim" 1 /Windows/System32/Recovery/winre.wim --dest-dir="$TMP/re" \
+        --no-acls >/dev/null 2>&1 &&
+        wimlib-imagex dir "$TMP/re/winre.wim" 1 --path=/Windows/offstage/drivers 2>/dev/null |
+        grep -q aero_virtio_snd.inf_amd64_neutral_ || return 1
     for i in 1 2; do
         wimlib-imagex dir "$1/sources/install.wim" "$i" --path=/Windows/offstage/drivers 2>/dev/null |
             grep -q aero_virtio_snd.inf_amd64_neutral_ || return 1

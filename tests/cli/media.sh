@@ -150,6 +150,14 @@ run media "$SRC" --output "$TMP/re.iso" --driver "$PKG" --test-sign --test-sign-
 expect_status "media --winre: exit 0" 0
 expect_out "media --winre: services the first edition's winre.wim" '^== sources/install.wim:3/Windows/System32/Recovery/winre.wim \(winre.wim\)'
 expect_out "media --winre: an edition with the same winre.wim shares its servicing" '^== sources/install.wim:4/Windows/System32/Recovery/winre.wim: the same file'
+# Each phase's verdicts say which phase, and name stores by their place on the media
+expect_out "media: Setup's verdicts are Setup's" '^    Setup \(amd64\): installs: silently.*loads: yes \(test-signed, testsigning on in BCD stores boot/BCD and efi/microsoft/boot/bcd;'
+expect_out "media: Windows RE's verdicts are its own, and rest on the installed system's store" '^    Windows RE \(amd64\): .*loads: unknown'
+expect_out "media: Windows RE's way out is after Setup, not --bcd" 'to change: after Setup, turn testsigning on for the installed store.s Windows Recovery Environment entry'
+expect_out "media: Windows RE's note names the install image" 'the image is the Windows RE of sources/install.wim:3 '
+expect_out "media: the install images' verdicts are first boot's" '^    first boot \(amd64\): installs: silently'
+if grep -v '^  working copy: ' "$OUT" | grep -q 'offstage-work'; then not_ok "media: the report names no working-copy path beyond its own line" "$(grep -v '^  working copy: ' "$OUT" | grep -m1 offstage-work)"
+else ok "media: the report names no working-copy path beyond its own line"; fi
 R="$TMP/rex"
 mkdir -p "$R" && 7zz x -y -bd '-x![BOOT]' -o"$R" "$TMP/re.iso" >/dev/null 2>&1
 good=0
