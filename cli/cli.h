@@ -92,6 +92,22 @@ const char *ost_cli_closest(const char *word, const char *const *names);
  * NULL (no command named yet) "offstage: message (see `offstage --help`)".
  * Returns OST_EXIT_ERROR. */
 int ost_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "offstage CMD: message" on stderr for an error the library did not
+ * report (status says which kind); returns its exit code. */
+int ost_cli_error(const char *cmd, ost_status status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* With --json among a command's arguments (main.c notes it before the
+ * command runs), an error is also a JSON object on stdout:
+ * {"error": {"message", "command", "file", "place", "status", "exit"}},
+ * printed by ost_cli_finish_json once the command returns rc, unless the
+ * command printed its own document. The text stays on stderr. */
+void ost_cli_json_errors(bool on);
+int ost_cli_finish_json(const char *cmd, int rc);
+/* --quiet (main.c takes it out of the arguments of the commands that print
+ * plans or progress): between begin and end stdout is held back, and end
+ * prints only its last line, or the whole of a --json document. */
+bool ost_cli_quiet(void);
+void ost_cli_quiet_begin(void);
+void ost_cli_quiet_end(void);
 /* Parses an option's number strictly (ost_parse_uint: whole, decimal, in
  * [min, max]); returns 0, or prints which option and the range and returns
  * OST_EXIT_ERROR. */

@@ -41,6 +41,7 @@ static const char help[] =
     "  --index N|all     for WIMs: the image(s) to change; a list such as 1,3 names\n"
     "                    several.\n"
     "  --dry-run         print the plan, write nothing.\n"
+    "  --quiet           print only the last line and errors.\n"
     "  --force           edit hives that are dirty (not cleanly shut down).\n"
     "  --json            machine-readable plan and result (offstage.add-cert/1).\n"
     "\n"

@@ -22,7 +22,9 @@ static const char help[] =
     "edition with --index all, some with a list such as --index 1,3) or\n"
     "boot.wim (--index 2 is Setup). A WIM with several images needs --index;\n"
     "it is updated in place with one write, and files identical across\n"
-    "editions are stored once.\n"
+    "editions are stored once. An image whose plan is an earlier image's\n"
+    "(the editions of one install.wim, usually) gets one line, \"...; the same\n"
+    "plan as install.wim:1\", not the plan again; --json has every image's.\n"
     "\n"
     "For each package (an INF, a package folder, or with --recurse every INF\n"
     "below a folder):\n"
@@ -109,7 +111,8 @@ static const char help[] =
     "the same command again changes nothing and says so.\n"
     "\n"
     "Options:\n"
-    "  --dry-run         print the plan, write nothing.\n"
+    "  --dry-run         print the plan (every file it would write), write nothing.\n"
+    "  --quiet           print only the last line (the result) and errors.\n"
     "  --no-rearm        leave devices the image already saw as they are.\n"
     "  --compression-level N  for WIMs: how hard libwim compresses the data added\n"
     "                    (1-100; default 30; libwim's own default is 50, about 8%\n"
@@ -214,51 +217,53 @@ int ost_cli_add_driver_check(const char *cmd, const struct ost_add_driver_option
     return 0;
 }
 
-static void print_plan(const struct ost_image *img, const struct ost_stage_plan *plan, bool dry_run)
+static void print_plan(FILE *out, const struct ost_image *img, const struct ost_stage_plan *plan, bool dry_run)
 {
     char *desc = ost_image_describe(img);
-    printf("image %s: %s\n", img->target->name, desc);
+    fprintf(out, "image %s: %s\n", img->target->name, desc);
     free(desc);
     for (size_t i = 0; i < plan->npackages; i++) {
         const struct ost_stage_package *p = &plan->packages[i];
         switch (p->action) {
         case OST_STAGE_COPY:
-            printf("  %s %s -> %s (%zu file%s)%s\n", dry_run ? "would stage" : "stage", p->inf_path, p->folder_path,
+            fprintf(out, "  %s %s -> %s (%zu file%s)%s\n", dry_run ? "would stage" : "stage", p->inf_path, p->folder_path,
                    p->ncopies, p->ncopies == 1 ? "" : "s", p->boot_critical ? ", boot-critical" : "");
             for (size_t k = 0; k < p->ncopies; k++)
-                printf("      %s\n", p->copies[k].dest);
+                fprintf(out, "      %s\n", p->copies[k].dest);
             for (size_t k = 0; k < p->cdd_keys.n; k++)
-                printf("      CriticalDeviceDatabase\\%s\n", p->cdd_keys.v[k]);
+                fprintf(out, "      CriticalDeviceDatabase\\%s\n", p->cdd_keys.v[k]);
             break;
         case OST_STAGE_PRESENT:
-            printf("  already staged: %s as %s\n", p->inf_path, p->folder_path);
+            fprintf(out, "  already staged: %s as %s\n", p->inf_path, p->folder_path);
             break;
         case OST_STAGE_SKIP_ARCH:
-            printf("  skipped: %s: %s\n", p->inf_path, p->reason);
+            fprintf(out, "  skipped: %s: %s\n", p->inf_path, p->reason);
             break;
         case OST_STAGE_REFUSED:
-            printf("  REFUSED: %s: %s\n", p->inf_path, p->reason);
+            fprintf(out, "  REFUSED: %s: %s\n", p->inf_path, p->reason);
             if (p->report)
-                ost_cli_print_diags(stdout, &p->report->model->diags, "      ", OST_SEV_ERROR);
+                ost_cli_print_diags(out, &p->report->model->diags, "      ", OST_SEV_ERROR);
             break;
         }
         for (size_t k = 0; k < p->notes.n; k++)
-            printf("      %s\n", p->notes.v[k]);
+            fprintf(out, "      %s\n", p->notes.v[k]);
         for (size_t k = 0; k < p->nrearm; k++) {
             const struct ost_stage_rearm *r = &p->rearm[k];
             if (r->done)
-                printf("      %s %s: ConfigFlags 0x%x -> 0x%x: %s; Windows installs it on the next boot\n",
+                fprintf(out, "      %s %s: ConfigFlags 0x%x -> 0x%x: %s; Windows installs it on the next boot\n",
                        dry_run ? "would re-arm" : "re-armed", r->instance, r->before, r->after, r->why);
             else
-                printf("      not re-armed (--no-rearm): %s: %s; Windows will not install it again by itself\n",
+                fprintf(out, "      not re-armed (--no-rearm): %s: %s; Windows will not install it again by itself\n",
                        r->instance, r->why);
         }
     }
     if (plan->devicepath_after)
-        printf("  DevicePath: %s -> %s\n", plan->devicepath_before ? plan->devicepath_before : "(unset)",
+        fprintf(out, "  DevicePath: %s -> %s\n", plan->devicepath_before ? plan->devicepath_before : "(unset)",
                plan->devicepath_after);
     if (plan->devicepath_note)
-        printf("  warning: %s\n", plan->devicepath_note);
+        fprintf(out, "  warning: %s\n", plan->devicepath_note);
+    for (size_t k = 0; k < plan->also_writes.n; k++)
+        fprintf(out, "  %s %s\n", dry_run ? "would write" : "wrote", plan->also_writes.v[k]);
 }
 
 static json_t *plan_json(const struct ost_image *img, const struct ost_stage_plan *plan)
@@ -285,10 +290,13 @@ static json_t *plan_json(const struct ost_image *img, const struct ost_stage_pla
             "files", files, "critical_device_database", cdd, "notes", notes, "rearm", rearm,
             "findings", p->report ? ost_cli_diags_json(&p->report->model->diags) : json_array()));
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "packages", pkgs,
+    json_t *also = json_array();
+    for (size_t k = 0; k < plan->also_writes.n; k++)
+        json_array_append_new(also, json_string(plan->also_writes.v[k]));
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "image", ost_cli_image_json(img), "packages", pkgs,
                      "devicepath_before", ost_json_str(plan->devicepath_before),
                      "devicepath_after", ost_json_str(plan->devicepath_after),
-                     "devicepath_note", ost_json_str(plan->devicepath_note));
+                     "devicepath_note", ost_json_str(plan->devicepath_note), "also_writes", also);
 }
 
 static void print_result(ost_outcome result, size_t nimages, const char *when)
@@ -306,35 +314,35 @@ static void print_result(ost_outcome result, size_t nimages, const char *when)
 }
 
 /* dry_run: nothing is done, the run was a dry run or refused. */
-static void testsign_print(const struct ost_add_driver_job *j, size_t i, bool dry_run)
+static void testsign_print(FILE *out, const struct ost_add_driver_job *j, size_t i, bool dry_run)
 {
     const struct ost_testsign_plan *t = &j->images[i].test_sign;
     const char *will = dry_run ? "would " : "";
-    printf("  test-signing: certificate %s (%s)\n", j->cert.thumbprint, j->cert.subject);
-    printf("      ROOT: %s%s; TrustedPublisher: %s%s\n", t->root == OST_CERT_PRESENT ? "" : will,
+    fprintf(out, "  test-signing: certificate %s (%s)\n", j->cert.thumbprint, j->cert.subject);
+    fprintf(out, "      ROOT: %s%s; TrustedPublisher: %s%s\n", t->root == OST_CERT_PRESENT ? "" : will,
            ost_cert_action_name(t->root), t->trusted_publisher == OST_CERT_PRESENT ? "" : will,
            ost_cert_action_name(t->trusted_publisher));
     const struct ost_target *tg = j->images[i].img->target;
     for (size_t k = 0; k < t->nboot_stores; k++)
-        printf("      boot store %s: testsigning %s\n",
+        fprintf(out, "      boot store %s: testsigning %s\n",
                k < tg->boot_store_names.n ? tg->boot_store_names.v[k] : tg->boot_stores.v[k],
                !t->boot_store_needed[k] ? "already on" : dry_run ? "would be turned on" : "turned on");
     if (t->nboot_stores)
         return; /* the store it boots from: its BCD-Template is not read */
     if (!t->has_template)
-        printf("      BCD-Template: none in this image (a Windows image has one; set testsigning in the boot store "
+        fprintf(out, "      BCD-Template: none in this image (a Windows image has one; set testsigning in the boot store "
                "with --bcd or `offstage bcd`)\n");
     else
-        printf("      BCD-Template: testsigning %s\n", t->testsigning_on ? "already on" : dry_run ? "would be turned on"
+        fprintf(out, "      BCD-Template: testsigning %s\n", t->testsigning_on ? "already on" : dry_run ? "would be turned on"
                                                                                                   : "turned on");
     struct ost_image_kind_info kind;
     ost_image_kind_read(j->images[i].img, &kind);
     if (t->has_template && j->opts.recovery_of && kind.kind == OST_IMAGE_KIND_WINPE)
-        printf("      (no effect at boot: Windows RE boots from the installed system's store, not its "
-               "BCD-Template)\n");
+        fprintf(out, "      (no effect at boot: Windows RE boots from the installed system's store, not its "
+                "BCD-Template)\n");
     else if (t->has_template && !j->opts.bcd.n &&
              (kind.kind == OST_IMAGE_KIND_INSTALLED || kind.kind == OST_IMAGE_KIND_WINPE))
-        printf("      (no effect at boot: %s boots from %s, not its BCD-Template; give --bcd)\n",
+        fprintf(out, "      (no effect at boot: %s boots from %s, not its BCD-Template; give --bcd)\n",
                kind.kind == OST_IMAGE_KIND_INSTALLED ? "an installed system" : "Windows PE",
                kind.kind == OST_IMAGE_KIND_INSTALLED ? "its system partition's store" : "the media's stores");
 }
@@ -440,12 +448,40 @@ void ost_cli_add_driver_print_phase(const struct ost_add_driver_job *j, const ch
     const struct ost_add_driver_options *o = &j->opts;
     /* a refused run did nothing: its plan reads as a dry run's */
     bool not_done = o->dry_run || j->refused;
+    /* Each image's plan below its first line; an image whose plan reads as
+     * an earlier one's (the editions of one install.wim, usually) gets one
+     * line naming that image instead of the same plan again. */
+    char **bodies = ost_xcalloc(j->nimages ? j->nimages : 1, sizeof *bodies);
     for (size_t i = 0; i < j->nimages; i++) {
-        print_plan(j->images[i].img, j->images[i].plan, not_done);
+        size_t len;
+        FILE *out = open_memstream(&bodies[i], &len);
+        if (!out) { /* no memory to compare with: printed as it comes */
+            print_plan(stdout, j->images[i].img, j->images[i].plan, not_done);
+            if (j->signer)
+                testsign_print(stdout, j, i, not_done);
+            json_decref(verdicts(&j->images[i], stdout, phase));
+            continue;
+        }
+        print_plan(out, j->images[i].img, j->images[i].plan, not_done);
         if (j->signer)
-            testsign_print(j, i, not_done);
-        json_decref(verdicts(&j->images[i], stdout, phase));
+            testsign_print(out, j, i, not_done);
+        json_decref(verdicts(&j->images[i], out, phase));
+        fclose(out);
+        char *nl = strchr(bodies[i], '\n');
+        const char *body = nl ? nl + 1 : "";
+        size_t same = i;
+        for (size_t k = 0; k < i && same == i; k++)
+            if (bodies[k] && !strcmp(body, strchr(bodies[k], '\n') ? strchr(bodies[k], '\n') + 1 : ""))
+                same = k;
+        if (same == i)
+            fputs(bodies[i], stdout);
+        else
+            printf("%.*s; the same plan as %s\n", (int)(nl ? nl - bodies[i] : 0), bodies[i],
+                   j->images[same].img->target->name);
     }
+    for (size_t i = 0; i < j->nimages; i++)
+        free(bodies[i]);
+    free(bodies);
     for (size_t i = 0; j->signer && i < o->bcd.n; i++)
         printf("BCD store %s: testsigning %s\n", i < o->bcd_names.n ? o->bcd_names.v[i] : o->bcd.v[i],
                !j->bcd_needed[i] ? "already on" : not_done ? "would be turned on" : "turned on");

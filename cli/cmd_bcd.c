@@ -10,7 +10,7 @@
 
 static const char help[] =
     "usage: offstage bcd --store FILE [--enum] [--set NAME on|off]... [--object ID]\n"
-    "                    [--check NAME] [--force] [--json]\n"
+    "                    [--check NAME] [--dry-run] [--force] [--json]\n"
     "       offstage bcd --image DIR|FILE.wim [--index N|all] [the same options]\n"
     "\n"
     "Reads and edits a Boot Configuration Data store without Windows: a BCD file\n"
@@ -42,6 +42,9 @@ static const char help[] =
     "                    {bootloadersettings}, {globalsettings}, ...).\n"
     "  --check NAME      answer: is NAME in effect for every loader (or, in a\n"
     "                    store with no loader, for loaders created from it)?\n"
+    "  --dry-run         with --set: say what would change; write nothing (the\n"
+    "                    exit status is the real run's).\n"
+    "  --quiet           print only the last line and errors.\n"
     "  --force           edit a store that is dirty (its transaction log holds\n"
     "                    changes not yet written to it).\n"
     "  --json            machine-readable result (offstage.bcd/1).\n"
@@ -84,7 +87,7 @@ struct options {
     const char *store, *image, *index, *object;
     struct set_request sets[8];
     size_t nsets;
-    bool enumerate, check, force, json;
+    bool enumerate, check, force, json, dry_run;
     ost_bcd_flag check_flag;
 };
 
@@ -146,7 +149,8 @@ static int parse(int argc, char **argv, struct options *o)
         {"index", required_argument, NULL, 'x'}, {"enum", no_argument, NULL, 'e'},
         {"set", required_argument, NULL, 'S'}, {"object", required_argument, NULL, 'o'},
         {"check", required_argument, NULL, 'c'}, {"force", no_argument, NULL, 'f'},
-        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {"dry-run", no_argument, NULL, 'n'}, {0, 0, 0, 0},
     };
     int c, rc = 0;
     optind = 1;
@@ -167,6 +171,7 @@ static int parse(int argc, char **argv, struct options *o)
             break;
         case 'f': o->force = true; break;
         case 'j': o->json = true; break;
+        case 'n': o->dry_run = true; break;
         case 'h': fputs(help, stdout); return -1;
         default: return OST_EXIT_ERROR;
         }
@@ -181,6 +186,8 @@ static int parse(int argc, char **argv, struct options *o)
         return ost_cli_usage_error("bcd", "--index goes with --image FILE.wim");
     if (o->object && !o->nsets)
         return ost_cli_usage_error("bcd", "--object narrows --set; give --set too");
+    if (o->dry_run && !o->nsets)
+        return ost_cli_usage_error("bcd", "--dry-run goes with --set (the other actions write nothing)");
     if (!o->nsets && !o->check)
         o->enumerate = true;
     return 0;
@@ -355,7 +362,9 @@ static void print_unit(const struct unit *u, const struct options *o)
     if (o->nsets) {
         printf("%s\n", unit_name(u));
         print_changes(u);
-        printf("  %s\n", any_changed(u) ? "written" : "nothing to write: every value was already so");
+        printf("  %s\n", !any_changed(u) ? "nothing to write: every value was already so"
+                         : o->dry_run   ? "dry run: nothing was written (the run would write it)"
+                                        : "written");
     }
     if (o->enumerate) {
         if (o->nsets)
@@ -430,7 +439,8 @@ static json_t *unit_json(const struct unit *u, const struct options *o)
                 "before", c->was_set ? json_boolean(c->was) : json_null(), "changed", c->changed));
         }
         json_object_set_new(j, "changes", list);
-        json_object_set_new(j, "written", json_boolean(any_changed(u)));
+        json_object_set_new(j, "written", json_boolean(any_changed(u) && !o->dry_run));
+        json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
     }
     if (o->check)
         json_object_set_new(j, "check", json_pack("{s:s, s:b, s:i}", "name", ost_bcd_flag_name(o->check_flag),
@@ -527,7 +537,8 @@ static int run(int argc, char **argv)
         return rc < 0 ? OST_EXIT_OK : rc;
     struct ost_image_set imgs = {0};
     if (o.image)
-        rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0, o.nsets > 0, o.nsets > 0 ? o.force : true,
+        rc = ost_cli_open_images("bcd", o.image, o.index, o.nsets > 0 && !o.dry_run, o.nsets > 0,
+                                 o.nsets > 0 ? o.force : true,
                                  &imgs);
     size_t n = o.image ? 0 : 1;
     for (size_t i = 0; o.image && i < imgs.n; i++)
@@ -538,7 +549,7 @@ static int run(int argc, char **argv)
             units[u] = (struct unit){.img = imgs.v[i], .store = k};
     if (rc == 0)
         rc = prepare(units, n, &o);
-    if (rc == 0 && o.nsets)
+    if (rc == 0 && o.nsets && !o.dry_run)
         rc = write_all(units, n, &imgs, &o);
     if (rc == 0)
         rc = answer(units, n, &o);

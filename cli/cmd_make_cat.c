@@ -9,7 +9,7 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: offstage make-cat PACKAGE... [--os LIST] [--json]\n"
+    "usage: offstage make-cat PACKAGE... [--os LIST] [--dry-run] [--json]\n"
     "                         [--cert CERT --key KEY [--digest sha1|sha256]]\n"
     "\n"
     "Makes the catalog a driver package's INF names with CatalogFile (or\n"
@@ -37,6 +37,9 @@ static const char help[] =
     "              checked before anything is written.\n"
     "  --digest D  sha1 (default, what an unpatched Windows 7 verifies in\n"
     "              kernel mode) or sha256.\n"
+    "  --dry-run   make the catalogs and say where they would go; write nothing\n"
+    "              (the exit status is the real run's).\n"
+    "  --quiet     print only the last line and errors.\n"
     "  --json      print what was written as JSON (offstage.make-cat/1).\n"
     "\n"
     "The catalog's time is now, or SOURCE_DATE_EPOCH when that is set; the\n"
@@ -74,6 +77,7 @@ struct signing {
 static int make_all(int first, int argc, char **argv, const struct ost_make_cat_options *o,
                     const struct signing *sg, bool json)
 {
+    size_t total = 0;
     json_t *cats = json_array(), *errors = json_array();
     int rc = OST_EXIT_OK;
     for (int i = first; i < argc; i++) {
@@ -85,6 +89,18 @@ static int make_all(int first, int argc, char **argv, const struct ost_make_cat_
         for (size_t k = 0; k < written.n; k++) {
             ost_sign_kind kind;
             bool is_signed = false;
+            total++;
+            if (o->dry_run) {
+                const char *how = sg->signer ? ost_signer_subject(sg->signer) : NULL;
+                if (json)
+                    json_array_append_new(cats, json_pack("{s:s, s:b, s:b}", "path", written.v[k], "signed",
+                                                          how != NULL, "written", 0));
+                else if (how)
+                    printf("would write %s (signed by %s, %s)\n", written.v[k], how, ost_digest_name(sg->digest));
+                else
+                    printf("would write %s (unsigned)\n", written.v[k]);
+                continue;
+            }
             if (sg->signer && st == OST_OK) {
                 st = ost_sign_file(sg->signer, sg->digest, written.v[k], &kind, &err);
                 is_signed = st == OST_OK;
@@ -92,6 +108,7 @@ static int make_all(int first, int argc, char **argv, const struct ost_make_cat_
             if (json) {
                 json_t *w = written_json(written.v[k]);
                 json_object_set_new(w, "signed", json_boolean(is_signed));
+                json_object_set_new(w, "written", json_true());
                 json_array_append_new(cats, w);
             } else if (is_signed) {
                 printf("wrote %s (signed by %s, %s)\n", written.v[k], ost_signer_subject(sg->signer),
@@ -111,8 +128,14 @@ static int make_all(int first, int argc, char **argv, const struct ost_make_cat_
         ost_strlist_free(&infs);
         ost_strlist_free(&written);
     }
+    if (!json && o->dry_run)
+        printf("dry run: nothing was written (%zu catalog%s would be)\n", total, total == 1 ? "" : "s");
+    else if (!json && total > 1)
+        printf("wrote %zu catalogs\n", total);
     if (json) {
-        json_t *doc = json_pack("{s:s, s:o, s:o}", "schema", "offstage.make-cat/1", "catalogs", cats, "errors", errors);
+        json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "schema", "offstage.make-cat/1", "result",
+                                o->dry_run ? "dry-run" : rc ? "failed" : "written", "catalogs", cats, "errors",
+                                errors);
         ost_cli_print_json(doc);
         json_decref(doc);
     } else {
@@ -127,7 +150,8 @@ static int run(int argc, char **argv)
     static const struct option longopts[] = {
         {"os", required_argument, NULL, 'o'}, {"json", no_argument, NULL, 'j'},
         {"cert", required_argument, NULL, 'C'}, {"key", required_argument, NULL, 'K'},
-        {"digest", required_argument, NULL, 'G'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0},
+        {"digest", required_argument, NULL, 'G'}, {"help", no_argument, NULL, 'h'},
+        {"dry-run", no_argument, NULL, 'n'},      {0, 0, 0, 0},
     };
     struct ost_make_cat_options o = {0};
     struct signing sg = {0};
@@ -150,6 +174,8 @@ static int run(int argc, char **argv)
                 return ost_cli_usage_error("make-cat", "--os: %s", err.message);
         } else if (c == 'j') {
             json = true;
+        } else if (c == 'n') {
+            o.dry_run = true;
         } else if (c == 'h') {
             fputs(help, stdout);
             return OST_EXIT_OK;

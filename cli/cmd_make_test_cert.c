@@ -15,7 +15,7 @@
 
 static const char help[] =
     "usage: offstage make-test-cert --out DIR [--name NAME] [--subject CN] [--days N]\n"
-    "                               [--digest sha1|sha256] [--force] [--json]\n"
+    "                               [--digest sha1|sha256] [--force] [--dry-run] [--json]\n"
     "\n"
     "Makes a code-signing test certificate and its private key, like\n"
     "`makecert -r -pe -eku 1.3.6.1.5.5.7.3.3`: a new RSA 2048 key and a\n"
@@ -42,6 +42,9 @@ static const char help[] =
     "                   every Windows 7 verifies, or sha256\n"
     "  --force          replace existing files (refused otherwise, before anything\n"
     "                   is written)\n"
+    "  --dry-run        say which files would be written; make no key, write\n"
+    "                   nothing (the exit status is the real run's)\n"
+    "  --quiet          print only the last line and errors\n"
     "  --json           print the result as JSON (schema offstage.make-test-cert/1)\n"
     "\n"
     "Examples:\n"
@@ -54,7 +57,7 @@ struct options {
     const char *out, *name;
     struct ost_test_cert_request req;
     long days;
-    bool force, json;
+    bool force, json, dry_run;
 };
 
 /* 1 for --help, 0 parsed, 2 usage error. */
@@ -65,7 +68,7 @@ static int parse(int argc, char **argv, struct options *o)
         {"subject", required_argument, NULL, 's'}, {"days", required_argument, NULL, 'd'},
         {"digest", required_argument, NULL, 'g'}, {"force", no_argument, NULL, 'f'},
         {"json", no_argument, NULL, 'j'},        {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
+        {"dry-run", no_argument, NULL, 'N'},     {0, 0, 0, 0},
     };
     int c;
     uint64_t days = (uint64_t)o->days;
@@ -86,6 +89,8 @@ static int parse(int argc, char **argv, struct options *o)
             o->force = true;
         else if (c == 'j')
             o->json = true;
+        else if (c == 'N')
+            o->dry_run = true;
         else if (c == 'h')
             return fputs(help, stdout), 1;
         else if (c == '?')
@@ -117,17 +122,26 @@ static void report(const struct options *o, const struct ost_test_cert *c)
     char *key = ost_xasprintf("%s/%s.key", o->out, o->name);
     char *subject = ost_xasprintf("CN=%s", o->req.subject_cn);
     if (o->json) {
-        json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "schema",
-                                "offstage.make-test-cert/1", "subject", subject, "thumbprint", c->thumbprint,
+        json_t *doc = json_pack("{s:s, s:s, s:b, s:s, s:o, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "schema",
+                                "offstage.make-test-cert/1", "result", c ? "written" : "dry-run", "written",
+                                c != NULL, "subject", subject, "thumbprint", c ? json_string(c->thumbprint)
+                                                                               : json_null(),
                                 "digest", ost_digest_name(o->req.digest), "not_before", from, "not_after", to,
                                 "files", "cer", cer, "pem", pem, "key", key);
         ost_cli_print_json(doc);
         json_decref(doc);
+    } else if (!c) {
+        printf("Would make a code-signing test certificate.\n"
+               "  subject     %s\n  valid       %s to %s\n  signature   %s with RSA 2048\n"
+               "  would write %s (DER)\n              %s (PEM)\n              %s (private key, mode 0600)\n"
+               "dry run: nothing was written\n",
+               subject, from, to, ost_digest_name(o->req.digest), cer, pem, key);
     } else {
         printf("Made a code-signing test certificate.\n"
                "  subject     %s\n  thumbprint  %s\n  valid       %s to %s\n  signature   %s with RSA 2048\n"
                "  wrote       %s (DER)\n              %s (PEM)\n              %s (private key, mode 0600)\n",
                subject, c->thumbprint, from, to, ost_digest_name(o->req.digest), cer, pem, key);
+        printf("wrote %s/%s.{cer,pem,key}: thumbprint %s\n", o->out, o->name, c->thumbprint);
     }
     free(from), free(to), free(cer), free(pem), free(key), free(subject);
 }
@@ -139,14 +153,19 @@ static int run(int argc, char **argv)
     int parsed = parse(argc, argv, &o);
     if (parsed)
         return parsed == 1 ? OST_EXIT_OK : parsed;
-    if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "offstage make-test-cert: %s: cannot create: %s\n", o.out, strerror(errno));
-        return OST_EXIT_ERROR;
-    }
+    struct ost_error err;
     o.req.not_before = time(NULL) - OST_TEST_CERT_BACKDATE_SECONDS;
     o.req.not_after = o.req.not_before + (time_t)o.days * 24 * 60 * 60;
+    if (o.dry_run) {
+        if (ost_test_cert_check(o.out, o.name, o.force, &err) != OST_OK)
+            return ost_cli_report_error("make-test-cert", &err);
+        report(&o, NULL);
+        return OST_EXIT_OK;
+    }
+    if (mkdir(o.out, 0755) != 0 && errno != EEXIST) {
+        return ost_cli_error("make-test-cert", OST_ERR_IO, "%s: cannot create: %s", o.out, strerror(errno));
+    }
     struct ost_test_cert c;
-    struct ost_error err;
     if (ost_make_test_cert(&o.req, &c, &err) != OST_OK)
         return ost_cli_report_error("make-test-cert", &err);
     int rc = OST_EXIT_OK;

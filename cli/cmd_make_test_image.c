@@ -109,6 +109,13 @@ static const char help[] =
     "                    for the Windows partition, testsigning not set.\n"
     "                    The BCD-Template stays in the tree, as on Windows.\n"
     "\n"
+    "Every form:\n"
+    "  --dry-run         say what would be written; write nothing. Refused where\n"
+    "                    the run would be for its target (it exists, or its\n"
+    "                    folder is not writable); the tools a disk needs are not\n"
+    "                    looked for.\n"
+    "  --quiet           print only the last line and errors.\n"
+    "\n"
     "Examples:\n"
     "  offstage make-test-image --arch amd64 \\\n"
     "      --with-device 1af4:1059:00191af4:01,bound=aeroviosnd,inf=oem3.inf \\\n"
@@ -172,6 +179,20 @@ static void print_disk(const char *file, const struct ost_test_image_options *o,
            r->boot_store, r->windows_partition);
 }
 
+/* --dry-run: refused where the run would be refused for its target, and
+ * else says what it would write. */
+static int dry_run_report(const char *path, bool empty_dir_ok, const char *what, const char *iso)
+{
+    struct ost_error err;
+    if (ost_test_target_check(path, empty_dir_ok, &err) != OST_OK)
+        return ost_cli_report_error("make-test-image", &err);
+    printf("would write %s: a %s (not Windows)\n", path, what);
+    if (iso)
+        printf("would write %s: the same media as a bootable ISO\n", iso);
+    printf("dry run: nothing was written\n");
+    return OST_EXIT_OK;
+}
+
 static int run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -181,12 +202,13 @@ static int run(int argc, char **argv)
         {"disk", required_argument, NULL, 'D'}, {"format", required_argument, NULL, 'f'},
         {"partitioning", required_argument, NULL, 'p'}, {"system-partition", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'}, {"media", required_argument, NULL, 'M'},
-        {"editions", required_argument, NULL, 'E'}, {"iso", required_argument, NULL, 'O'}, {0, 0, 0, 0},
+        {"editions", required_argument, NULL, 'E'}, {"iso", required_argument, NULL, 'O'},
+        {"dry-run", no_argument, NULL, 'n'},        {0, 0, 0, 0},
     };
     struct ost_test_disk_options disk = {0};
     const char *disk_file = NULL, *media_dir = NULL, *iso = NULL;
     uint64_t editions = 0;
-    bool state_given = false, json = false, disk_only = false;
+    bool state_given = false, json = false, disk_only = false, dry_run = false;
     struct ost_test_image_options o = {0};
     struct ost_test_device *devices = NULL;
     size_t cap = 0;
@@ -203,6 +225,7 @@ static int run(int argc, char **argv)
                 rc = ost_cli_usage_error("make-test-image", "--arch is x86 or amd64, not '%s'", optarg);
             break;
         case 'e': o.edition = optarg; break;
+        case 'n': dry_run = true; break;
         case 'D': disk_file = optarg; break;
         case 'M': media_dir = optarg; break;
         case 'O': iso = optarg; break;
@@ -256,6 +279,10 @@ static int run(int argc, char **argv)
         rc = ost_cli_usage_error("make-test-image", "--editions and --iso are for --media DIR");
     if (rc == OST_EXIT_OK && media_dir && optind != argc)
         rc = ost_cli_usage_error("make-test-image", "--media DIR names what to write; no DIR besides");
+    if (rc == OST_EXIT_OK && media_dir && dry_run) {
+        free(devices);
+        return dry_run_report(media_dir, false, "Windows 7 SP1 install media stand-in", iso);
+    }
     if (rc == OST_EXIT_OK && media_dir) {
         struct ost_test_media_options mo = {.arch = o.arch, .editions = (size_t)editions, .iso = iso,
                                             .devices = devices, .ndevices = o.ndevices};
@@ -274,6 +301,11 @@ static int run(int argc, char **argv)
         rc = ost_cli_usage_error("make-test-image", "--disk FILE names what to write; no DIR besides");
     if (rc == OST_EXIT_OK && !disk_file && optind != argc - 1)
         rc = ost_cli_usage_error("make-test-image", "name one directory to create");
+    if (rc == OST_EXIT_OK && dry_run) {
+        free(devices);
+        return disk_file ? dry_run_report(disk_file, false, "virtual disk with a Windows 7 test image", NULL)
+                         : dry_run_report(argv[optind], true, "Windows 7 test image", NULL);
+    }
     if (rc == OST_EXIT_OK && disk_file) {
         struct ost_test_disk_result made;
         o.devices = devices;

@@ -8,7 +8,7 @@
 static const char help[] =
     "usage: offstage remove-cert --image DIR|FILE.wim [--index N|all]\n"
     "                            (--thumbprint HEX | --cert FILE)... [--store NAME]...\n"
-    "                            [--force] [--json]\n"
+    "                            [--dry-run] [--force] [--json]\n"
     "\n"
     "Removes certificates from the machine certificate stores of an offline\n"
     "Windows: the key SOFTWARE\\Microsoft\\SystemCertificates\\<STORE>\\Certificates\\\n"
@@ -24,6 +24,9 @@ static const char help[] =
     "  --store NAME      the store (repeatable; case-insensitive).\n"
     "  --index N|all     for WIMs: the image(s) to change; a list such as 1,3 names\n"
     "                    several.\n"
+    "  --dry-run         say what would be removed; write nothing (the exit\n"
+    "                    status is the real run's).\n"
+    "  --quiet           print only the last line and errors.\n"
     "  --force           edit hives that are dirty (not cleanly shut down).\n"
     "  --json            machine-readable result (offstage.remove-cert/1).\n"
     "\n"
@@ -64,7 +67,8 @@ static int remove_from(struct ost_image *img, const struct ost_cert_args *a, con
     int rc = ost_cli_resolve_stores("remove-cert", img, &a->stores, true, &stores);
     for (size_t t = 0; rc == 0 && t < tps->n; t++)
         for (size_t s = 0; rc == 0 && s < stores.n; s++) {
-            ost_status st = ost_certstore_remove(img, stores.v[s], tps->v[t], &err);
+            ost_status st = a->dry_run ? (ost_certstore_has_entry(img, stores.v[s], tps->v[t]) ? OST_OK : OST_NEGATIVE)
+                                       : ost_certstore_remove(img, stores.v[s], tps->v[t], &err);
             if (st == OST_NEGATIVE)
                 continue;
             if (st != OST_OK) {
@@ -72,7 +76,8 @@ static int remove_from(struct ost_image *img, const struct ost_cert_args *a, con
                 break;
             }
             (*count)++;
-            json_array_append_new(removed, json_pack("{s:s, s:s, s:s}", "image", img->target->name, "store",
+            json_array_append_new(removed, json_pack("{s:s, s:o, s:s, s:s}", "image", img->target->name, "index",
+                                                     ost_cli_index_json(img), "store",
                                                      stores.v[s], "thumbprint", tps->v[t]));
         }
     ost_strlist_free(&stores);
@@ -82,22 +87,26 @@ static int remove_from(struct ost_image *img, const struct ost_cert_args *a, con
 static void report(const struct ost_cert_args *a, json_t *removed)
 {
     if (a->json) {
-        json_t *doc = json_pack("{s:s, s:O}", "schema", "offstage.remove-cert/1", "removed", removed);
+        json_t *doc = json_pack("{s:s, s:s, s:O}", "schema", "offstage.remove-cert/1", "result",
+                                a->dry_run ? "dry-run" : "removed", "removed", removed);
         ost_cli_print_json(doc);
         json_decref(doc);
         return;
     }
     for (size_t i = 0; i < json_array_size(removed); i++) {
         json_t *r = json_array_get(removed, i);
-        printf("removed %s from %s in %s\n", json_string_value(json_object_get(r, "thumbprint")),
-               json_string_value(json_object_get(r, "store")), json_string_value(json_object_get(r, "image")));
+        printf("%s %s from %s in %s\n", a->dry_run ? "would remove" : "removed",
+               json_string_value(json_object_get(r, "thumbprint")), json_string_value(json_object_get(r, "store")),
+               json_string_value(json_object_get(r, "image")));
     }
+    if (a->dry_run)
+        printf("dry run: nothing was written (the run would write %s)\n", OST_SOFTWARE_HIVE);
 }
 
 static int run(int argc, char **argv)
 {
     struct ost_cert_args a;
-    int rc = ost_cli_parse_cert_args("remove-cert", help, "cst", argc, argv, &a);
+    int rc = ost_cli_parse_cert_args("remove-cert", help, "cstn", argc, argv, &a);
     if (rc == 0 && !a.certs.n && !a.thumbprints.n)
         rc = ost_cli_usage_error("remove-cert", "name the certificate with --thumbprint HEX or --cert FILE");
     struct ost_strlist tps = {0};
@@ -106,13 +115,13 @@ static int run(int argc, char **argv)
     if (rc == 0)
         rc = thumbprints(&a, &tps);
     if (rc == 0)
-        rc = ost_cli_open_images("remove-cert", a.image, a.index, true, true, a.force, &imgs);
+        rc = ost_cli_open_images("remove-cert", a.image, a.index, !a.dry_run, true, a.force, &imgs);
     size_t total = 0;
     for (size_t i = 0; rc == 0 && i < imgs.n; i++) {
         struct ost_error err;
         size_t count = 0;
         rc = remove_from(imgs.v[i], &a, &tps, removed, &count);
-        if (rc == 0 && count && ost_image_commit(imgs.v[i], &err) != OST_OK)
+        if (rc == 0 && count && !a.dry_run && ost_image_commit(imgs.v[i], &err) != OST_OK)
             rc = ost_cli_report_error("remove-cert", &err);
         total += count;
     }
@@ -121,7 +130,7 @@ static int run(int argc, char **argv)
                 a.image, a.stores.n == 1 ? "" : "s");
         rc = OST_EXIT_NEGATIVE;
     }
-    if (rc == 0)
+    if (rc == 0 && !a.dry_run)
         rc = ost_cli_finish_images("remove-cert", &imgs, a.json);
     if (rc == 0)
         report(&a, removed);

@@ -40,6 +40,7 @@ static const char help[] =
     "command (exit 2, nothing written).\n"
     "\n"
     "  --dry-run   say what would be removed and left; write nothing.\n"
+    "  --quiet     print only the last line and errors.\n"
     "\n"
     "Examples:\n"
     "  offstage remove-driver --image install.wim --index all --driver aero_virtio_snd.inf \\\n"

@@ -40,6 +40,7 @@ static const char help[] =
     "  --delete NAME     remove the value NAME (repeatable), so the driver falls\n"
     "                    back to its default; one that is not there is left so.\n"
     "  --dry-run         show what would change, write nothing.\n"
+    "  --quiet           print only the last line and errors.\n"
     "  --force           edit a SYSTEM hive that is dirty (not cleanly shut down).\n"
     "  --json            machine-readable result (offstage.set-param/1).\n"
     "\n"

@@ -8,7 +8,7 @@
 
 static const char help[] =
     "usage: offstage sign --key KEY --cert CERT [--digest sha1|sha256] [--allow-expired]\n"
-    "                     [--json] FILE...\n"
+    "                     [--dry-run] [--json] FILE...\n"
     "\n"
     "Signs files in place with an Authenticode signature, like `signtool sign`.\n"
     "What a file is comes from its content, not its name:\n"
@@ -39,6 +39,9 @@ static const char help[] =
     "                   Windows 7 with KB3033929.\n"
     "  --allow-expired  sign with a certificate outside its validity period\n"
     "                   (refused by default: Windows' user-mode check rejects it)\n"
+    "  --dry-run        sign in memory and say what would be signed; write nothing\n"
+    "                   (the exit status is the real run's)\n"
+    "  --quiet          print only the last line and errors\n"
     "  --json           print the result as JSON (schema offstage.sign/1)\n"
     "\n"
     "Examples:\n"
@@ -55,7 +58,7 @@ struct options {
     const char *key, *cert;
     ost_digest digest;
     struct ost_signer_options signer;
-    bool json;
+    bool json, dry_run;
 };
 
 static int parse(int argc, char **argv, struct options *o)
@@ -64,7 +67,7 @@ static int parse(int argc, char **argv, struct options *o)
         {"key", required_argument, NULL, 'k'},    {"cert", required_argument, NULL, 'c'},
         {"digest", required_argument, NULL, 'g'}, {"allow-expired", no_argument, NULL, 'x'},
         {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
-        {0, 0, 0, 0},
+        {"dry-run", no_argument, NULL, 'n'},      {0, 0, 0, 0},
     };
     int c;
     optind = 1;
@@ -80,6 +83,8 @@ static int parse(int argc, char **argv, struct options *o)
             o->signer.allow_expired = true;
         else if (c == 'j')
             o->json = true;
+        else if (c == 'n')
+            o->dry_run = true;
         else if (c == 'h')
             return fputs(help, stdout), 1;
         else if (c == '?')
@@ -92,35 +97,43 @@ static int parse(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static json_t *file_json(const char *path, ost_sign_kind kind, ost_status st, const struct ost_error *err)
+static json_t *file_json(const char *path, ost_sign_kind kind, ost_status st, bool dry_run, const struct ost_error *err)
 {
     json_t *error = st == OST_OK ? json_null()
                                  : json_pack("{s:s, s:s, s:s}", "path", path, "status", ost_status_name(st),
                                              "message", err->message);
     return json_pack("{s:s, s:s, s:b, s:o}", "path", path, "kind", ost_sign_kind_name(kind), "signed",
-                     st == OST_OK, "error", error);
+                     st == OST_OK && !dry_run, "error", error);
 }
 
 static int sign_all(const struct options *o, const struct ost_signer *s, int n, char **files)
 {
     int rc = OST_EXIT_OK;
+    size_t signed_n = 0;
     json_t *list = json_array();
     for (int i = 0; i < n; i++) {
         struct ost_error err;
         ost_sign_kind kind;
-        ost_status st = ost_sign_file(s, o->digest, files[i], &kind, &err);
+        ost_status st = o->dry_run ? ost_sign_file_check(s, o->digest, files[i], &kind, &err)
+                                   : ost_sign_file(s, o->digest, files[i], &kind, &err);
         if (st != OST_OK) {
             int code = ost_cli_report_error("sign", &err);
             rc = code > rc ? code : rc;
         } else if (!o->json) {
-            printf("signed %s (%s, %s)\n", files[i], ost_sign_kind_name(kind), ost_digest_name(o->digest));
+            printf("%s %s (%s, %s)\n", o->dry_run ? "would sign" : "signed", files[i], ost_sign_kind_name(kind),
+                   ost_digest_name(o->digest));
+            signed_n++;
         }
-        json_array_append_new(list, file_json(files[i], kind, st, &err));
+        json_array_append_new(list, file_json(files[i], kind, st, o->dry_run, &err));
     }
+    if (!o->json && o->dry_run)
+        printf("dry run: nothing was written (%zu of %d file%s would be signed)\n", signed_n, n, n == 1 ? "" : "s");
+    else if (!o->json && n > 1)
+        printf("signed %zu of %d files\n", signed_n, n);
     if (o->json) {
-        json_t *doc = json_pack("{s:s, s:{s:s, s:s}, s:s, s:o}", "schema", "offstage.sign/1", "signer", "subject",
-                                ost_signer_subject(s), "thumbprint", ost_signer_thumbprint(s), "digest",
-                                ost_digest_name(o->digest), "files", list);
+        json_t *doc = json_pack("{s:s, s:b, s:{s:s, s:s}, s:s, s:o}", "schema", "offstage.sign/1", "dry_run",
+                                o->dry_run, "signer", "subject", ost_signer_subject(s), "thumbprint",
+                                ost_signer_thumbprint(s), "digest", ost_digest_name(o->digest), "files", list);
         ost_cli_print_json(doc);
         json_decref(doc);
     } else {

@@ -3,24 +3,181 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "offstage.h"
 #include "cli.h"
 
-int ost_cli_usage_error(const char *cmd, const char *fmt, ...)
+/* What --json needs to say of a failure once the command has returned: the
+ * first error reported, unless the command printed its own document (which
+ * then says what went wrong), so stdout holds exactly one JSON document. */
+static struct {
+    bool on, document_printed, have;
+    ost_status status;
+    char message[sizeof ((struct ost_error *)0)->message];
+} json_errors;
+
+void ost_cli_json_errors(bool on)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = ost_xvasprintf(fmt, ap);
-    va_end(ap);
+    json_errors.on = on;
+}
+
+static void note_error(ost_status status, const char *message)
+{
+    if (!json_errors.on || json_errors.have || ost_status_exit_code(status) != OST_EXIT_ERROR)
+        return;
+    json_errors.have = true;
+    json_errors.status = status;
+    snprintf(json_errors.message, sizeof json_errors.message, "%s", message);
+}
+
+/* Library messages open with the file they concern and often a place:
+ * "FILE: reason", "FILE:LINE: reason", "FILE: offset N: reason". What
+ * precedes the first ": " counts as a file when it exists or looks like a
+ * path (no space, a '/' or a '.'); otherwise file and place are null. */
+static void split_message(const char *msg, json_t **file, json_t **place)
+{
+    *file = json_null();
+    *place = json_null();
+    const char *sep = strstr(msg, ": ");
+    if (!sep || sep == msg)
+        return;
+    char *head = ost_xstrndup(msg, (size_t)(sep - msg));
+    const char *rest = sep + 2;
+    char *colon = strrchr(head, ':');
+    unsigned long line = 0;
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1) && access(head, F_OK) != 0) {
+        line = strtoul(colon + 1, NULL, 10);
+        *colon = 0;
+    }
+    bool exists = access(head, F_OK) == 0;
+    if (exists || (!strchr(head, ' ') && strpbrk(head, "/."))) {
+        *file = json_string(head);
+        if (line) {
+            *place = json_sprintf("line %lu", line);
+        } else if (!strncmp(rest, "offset ", 7)) {
+            const char *end = strchr(rest, ':');
+            if (end)
+                *place = json_stringn(rest, (size_t)(end - rest));
+        }
+    }
+    free(head);
+}
+
+int ost_cli_finish_json(const char *cmd, int rc)
+{
+    if (!json_errors.on || rc != OST_EXIT_ERROR || json_errors.document_printed)
+        return rc;
+    if (!json_errors.have) {
+        json_errors.status = OST_ERR_IO;
+        snprintf(json_errors.message, sizeof json_errors.message,
+                 "offstage %s stopped with an error; its message is on stderr", cmd);
+    }
+    json_t *file, *place;
+    split_message(json_errors.message, &file, &place);
+    json_t *doc = json_pack("{s:{s:s, s:s, s:o, s:o, s:s, s:i}}", "error", "message", json_errors.message,
+                            "command", cmd, "file", file, "place", place, "status",
+                            ost_status_name(json_errors.status), "exit", rc);
+    ost_cli_print_json(doc);
+    json_decref(doc);
+    return rc;
+}
+
+/* --quiet: what the command prints to stdout goes to a scratch file, and
+ * only its last line (the result) reaches stdout once the command is done;
+ * stderr (errors, warnings) is untouched. A --json document is printed
+ * whole: it is one result. */
+static struct {
+    bool on;
+    int saved_fd;
+    FILE *capture;
+} quiet = {.saved_fd = -1};
+
+bool ost_cli_quiet(void)
+{
+    return quiet.on;
+}
+
+void ost_cli_quiet_begin(void)
+{
+    quiet.on = true;
+    fflush(stdout);
+    quiet.capture = tmpfile();
+    quiet.saved_fd = quiet.capture ? dup(STDOUT_FILENO) : -1;
+    if (quiet.saved_fd < 0 || dup2(fileno(quiet.capture), STDOUT_FILENO) < 0) {
+        if (quiet.saved_fd >= 0)
+            close(quiet.saved_fd);
+        if (quiet.capture)
+            fclose(quiet.capture);
+        quiet.capture = NULL, quiet.saved_fd = -1; /* printed as it comes */
+    }
+}
+
+void ost_cli_quiet_end(void)
+{
+    if (!quiet.capture)
+        return;
+    fflush(stdout);
+    dup2(quiet.saved_fd, STDOUT_FILENO);
+    close(quiet.saved_fd);
+    rewind(quiet.capture);
+    struct ost_buf all = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, quiet.capture)) > 0)
+        ost_buf_add(&all, chunk, n);
+    fclose(quiet.capture);
+    quiet.capture = NULL;
+    const char *text = all.data ? all.data : "";
+    size_t len = all.len;
+    if (!json_errors.document_printed) {
+        while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+            len--;
+        size_t start = len;
+        while (start && text[start - 1] != '\n')
+            start--;
+        text += start, len -= start;
+    }
+    if (len) {
+        fwrite(text, 1, len, stdout);
+        if (text[len - 1] != '\n')
+            fputc('\n', stdout);
+    }
+    fflush(stdout);
+    ost_buf_free(&all);
+}
+
+static int vusage_error(const char *cmd, const char *fmt, va_list ap)
+{
+    char msg[sizeof json_errors.message];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     /* one line, unless the message is a list of its own */
     const char *sep = strchr(msg, '\n') ? "\n" : " ";
     if (cmd)
         fprintf(stderr, "offstage %s: %s%s(see `offstage help %s`)\n", cmd, msg, sep, cmd);
     else
         fprintf(stderr, "offstage: %s%s(see `offstage --help`)\n", msg, sep);
-    free(msg);
+    note_error(OST_ERR_USAGE, msg);
     return OST_EXIT_ERROR;
+}
+
+int ost_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vusage_error(cmd, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int ost_cli_error(const char *cmd, ost_status status, const char *fmt, ...)
+{
+    struct ost_error err;
+    va_list ap;
+    va_start(ap, fmt);
+    ost_vfail(&err, status, fmt, ap);
+    va_end(ap);
+    return ost_cli_report_error(cmd, &err);
 }
 
 const char *const *ost_cli_taken_options;
@@ -193,6 +350,7 @@ int ost_status_exit_code(ost_status status)
 int ost_cli_report_error(const char *cmd, const struct ost_error *err)
 {
     fprintf(stderr, "offstage %s: %s\n", cmd, err->message);
+    note_error(err->status, err->message);
     return ost_status_exit_code(err->status);
 }
 
@@ -303,6 +461,7 @@ void ost_cli_print_json(json_t *doc)
         fputs(s, stdout);
         fputc('\n', stdout);
         free(s);
+        json_errors.document_printed = true;
     }
 }
 

@@ -34,6 +34,8 @@ int ost_cli_open_images(const char *cmd, const char *path, const char *index, bo
 void ost_cli_draw_progress(void *ctx, const char *what, uint64_t done, uint64_t total)
 {
     (void)ctx;
+    if (ost_cli_quiet())
+        return;
     int width = 40, filled = total ? (int)(done * (uint64_t)width / total) : width;
     fprintf(stderr, "\r%s [%.*s%*s] %3d%%", what, filled, "########################################", width - filled,
             "", total ? (int)(done * 100 / total) : 100);
@@ -45,7 +47,7 @@ void ost_cli_draw_progress(void *ctx, const char *what, uint64_t done, uint64_t 
 int ost_cli_finish_images(const char *cmd, struct ost_image_set *imgs, bool quiet)
 {
     struct ost_error err;
-    bool bar = !quiet && isatty(STDERR_FILENO);
+    bool bar = !quiet && !ost_cli_quiet() && isatty(STDERR_FILENO);
     if (ost_image_set_commit(imgs, bar ? ost_cli_draw_progress : NULL, NULL, &err) != OST_OK)
         return ost_cli_report_error(cmd, &err);
     return OST_EXIT_OK;
@@ -56,10 +58,16 @@ void ost_cli_close_images(struct ost_image_set *imgs)
     ost_image_set_close(imgs);
 }
 
+json_t *ost_cli_index_json(const struct ost_image *img)
+{
+    return img->target->wim_index ? json_integer(img->target->wim_index) : json_null();
+}
+
 json_t *ost_cli_image_json(const struct ost_image *img)
 {
     const struct ost_image_info *in = &img->info;
-    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:b}", "path", img->target->name,
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:i, s:s, s:b}", "path", img->target->name,
+                     "index", ost_cli_index_json(img),
                      "product_name", ost_json_str(in->product_name), "edition", ost_json_str(in->edition_id),
                      "version", ost_json_str(in->current_version), "build", ost_json_str(in->current_build),
                      "arch", ost_arch_name(in->arch), "control_set", in->control_set,

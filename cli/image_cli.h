@@ -28,6 +28,10 @@ void ost_cli_close_images(struct ost_image_set *imgs);
 /* The progress bar: a line redrawn in place on stderr. */
 void ost_cli_draw_progress(void *ctx, const char *what, uint64_t done, uint64_t total);
 
+/* The WIM image's number a "FILE:INDEX" name carries, as a number for
+ * JSON (null for a directory or a disk), so that scripts need not split
+ * the name. */
+json_t *ost_cli_index_json(const struct ost_image *img);
 json_t *ost_cli_image_json(const struct ost_image *img);
 
 /* The options the listing and removal commands share: --image, --index,

@@ -102,9 +102,20 @@ static void print_overview(FILE *out)
         fprintf(out, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
     fputs("\n"
           "Every command takes --help, and `offstage help COMMAND` says the same.\n"
-          "Commands that answer a question take --json for scripts.\n"
+          "Commands that answer a question take --json for scripts. With --json an\n"
+          "error is also a JSON object on stdout, {\"error\": {\"message\", \"file\",\n"
+          "\"place\", \"status\", \"exit\"}} (file and place null when the message names\n"
+          "none), while its text stays on stderr.\n"
           "An option that takes a value is given once; the ones a help marks\n"
           "(repeatable) or shows with \"...\" add up (--driver A --driver B).\n"
+          "\n"
+          "Commands that print a plan or progress before their result (add-driver,\n"
+          "media, remove-driver, add-cert, remove-cert, set-param, bcd, make-cat,\n"
+          "sign, make-test-image, make-test-cert) take --quiet: only the last line\n"
+          "(the result) and errors are printed. Those that write take --dry-run:\n"
+          "they print what they would write and write nothing, and exit as the\n"
+          "real run would; e.g., in a script:\n"
+          "  offstage add-driver --image install.wim --index all --driver pkg --dry-run --quiet\n"
           "\n"
           "Examples (the virtio-snd driver for Windows 7 x64, test-signed):\n"
           "  offstage wim-info install.wim\n"
@@ -161,6 +172,59 @@ static void install_interrupt_handlers(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* The commands that print plans or progress before their result: they
+ * take --quiet (only the last line and errors). */
+static bool takes_quiet(const struct ost_command *cmd)
+{
+    static const struct ost_command *const with_quiet[] = {
+        &ost_cmd_add_driver, &ost_cmd_media,    &ost_cmd_remove_driver, &ost_cmd_add_cert,
+        &ost_cmd_remove_cert, &ost_cmd_set_param, &ost_cmd_bcd,          &ost_cmd_make_cat,
+        &ost_cmd_sign,       &ost_cmd_make_test_image, &ost_cmd_make_test_cert,
+    };
+    for (size_t i = 0; i < sizeof with_quiet / sizeof *with_quiet; i++)
+        if (with_quiet[i] == cmd)
+            return true;
+    return false;
+}
+
+/* Takes --quiet out of the arguments (before a "--"), so that the
+ * commands' own option parsing never sees it; true when it was there. */
+static bool take_quiet(int *argc, char **argv)
+{
+    bool found = false;
+    int n = 2;
+    bool past = false;
+    for (int i = 2; i < *argc; i++) {
+        past = past || !strcmp(argv[i], "--");
+        if (!past && !strcmp(argv[i], "--quiet")) {
+            found = true;
+            continue;
+        }
+        argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    *argc = n;
+    return found;
+}
+
+/* Runs cmd with its arguments (argv[1] is its name), after the options
+ * every disk-taking command shares. */
+static int run_command(const struct ost_command *cmd, int argc, char **argv)
+{
+    if (takes_disk(cmd)) {
+        for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                ost_cli_print_help(stdout, cmd);
+                return OST_EXIT_OK;
+            }
+        int n = argc - 1, rc = ost_cli_take_disk_options(cmd->name, &n, argv + 1);
+        if (rc)
+            return rc;
+        argc = n + 1;
+    }
+    return cmd->run(argc - 1, argv + 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -197,16 +261,19 @@ int main(int argc, char **argv)
     if (!cmd)
         return not_a_command(name);
     install_interrupt_handlers();
-    if (takes_disk(cmd)) {
-        for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
-            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-                ost_cli_print_help(stdout, cmd);
-                return OST_EXIT_OK;
-            }
-        int n = argc - 1, rc = ost_cli_take_disk_options(name, &n, argv + 1);
-        if (rc)
-            return rc;
-        argc = n + 1;
-    }
-    return cmd->run(argc - 1, argv + 1);
+    /* Noted here, before the command parses its options, so that its every
+     * error path (usage errors too) can answer in JSON. */
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--json"))
+            ost_cli_json_errors(true);
+    bool help = false;
+    for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+        help = help || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+    bool quiet = takes_quiet(cmd) && take_quiet(&argc, argv) && !help;
+    if (quiet)
+        ost_cli_quiet_begin();
+    int rc = ost_cli_finish_json(name, run_command(cmd, argc, argv));
+    if (quiet)
+        ost_cli_quiet_end();
+    return rc;
 }

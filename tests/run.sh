@@ -40,8 +40,29 @@ xargs -P "$JOBS" -L 1 sh -c '
 passed=0
 failed=0
 failed_names=""
+# A check skipped because the fixtures of ../shared are absent (a user's
+# clone) is counted, not listed: one line at the end says how many. Other
+# skips (a tool not installed) stay listed, since they can be fixed here.
+SHARED_DIR=${OST_SHARED:-../shared}
+fixture_skips=0
+fixture_tests=0
+is_fixture_skip() { # reads lines on stdin
+    grep -E '^skip' | grep -F -e "$SHARED_DIR" -e '../shared'
+}
+count_fixture_skips() { # OUT
+    k=$(is_fixture_skip <"$1" | wc -l)
+    if [ "$k" -gt 0 ]; then
+        fixture_skips=$((fixture_skips + k))
+        fixture_tests=$((fixture_tests + 1))
+    fi
+}
+other_lines() { # drops the fixture skips
+    grep -v -x -F -f "$WORK/fixture-lines" 2>/dev/null || cat
+}
 report_binary() { # NAME OUT RC
-    grep -E '^\[  (PASSED|FAILED|  SKIPPED) \]|^\[==========\]|^skip:' "$2" | sed "s|^|$1: |"
+    count_fixture_skips "$2"
+    is_fixture_skip <"$2" >"$WORK/fixture-lines"
+    grep -E '^\[  (PASSED|FAILED|  SKIPPED) \]|^\[==========\]|^skip:' "$2" | other_lines | sed "s|^|$1: |"
     n_pass=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -1)
     n_fail=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -1)
     passed=$((passed + ${n_pass:-0}))
@@ -52,7 +73,9 @@ report_binary() { # NAME OUT RC
     fi
 }
 report_script() { # NAME OUT RC
-    grep -E '^(ok|not ok|skip)' "$2" | sed "s|^|$1: |"
+    count_fixture_skips "$2"
+    is_fixture_skip <"$2" >"$WORK/fixture-lines"
+    grep -E '^(ok|not ok|skip)' "$2" | other_lines | sed "s|^|$1: |"
     p=$(grep -c '^ok ' "$2")
     f=$(grep -c '^not ok ' "$2")
     passed=$((passed + p))
@@ -72,5 +95,7 @@ while read -r i t; do
 done <"$WORK/list"
 # the slowest, so that a test growing past its share is seen
 echo "slowest: $(cat "$WORK"/*.ms 2>/dev/null | sort -rn | head -6 | awk '{ printf "%s%s %.1f s", (NR > 1 ? ", " : ""), $2, $1 / 1000 }')"
+[ "$fixture_skips" -eq 0 ] ||
+    echo "skipped (no $SHARED_DIR/fixtures): $fixture_skips checks in $fixture_tests tests"
 echo "check${OST_TEST_PASS:+ ($OST_TEST_PASS)}: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "failing:$failed_names"; exit 1; }

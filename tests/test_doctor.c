@@ -291,7 +291,7 @@ static void test_log_sections(void **state)
     const struct ost_doctor_device *d = device(r, SND_REV00);
     assert_int_equal(d->nsections, OST_DOCTOR_MAX_SECTIONS);
     assert_int_equal(d->sections_dropped, 2);
-    assert_string_equal(d->sections[0]->start, "2026/01/10 12:02:00.000");
+    assert_string_equal(d->sections[0]->start, "2026-01-10T12:02:00.000");
     assert_true(d->sections[7]->no_driver_found);
     d = device(r, SND_REV01);
     assert_int_equal(d->nsections, 1);

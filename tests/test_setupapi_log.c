@@ -145,9 +145,9 @@ static void check_sample(struct collected *c, const struct ost_setupapi_log_info
     const struct ost_setupapi_section *ok = c->v[0];
     assert_string_equal(ok->kind, "Device Install (Hardware initiated)");
     assert_string_equal(ok->subject, DEVICE);
-    assert_string_equal(ok->boot_session, "2026/01/10 12:00:00.500");
-    assert_string_equal(ok->start, "2026/01/10 12:00:07.968");
-    assert_string_equal(ok->end, "2026/01/10 12:00:09.421");
+    assert_string_equal(ok->boot_session, "2026-01-10T12:00:00.500");
+    assert_string_equal(ok->start, "2026-01-10T12:00:07.968");
+    assert_string_equal(ok->end, "2026-01-10T12:00:09.421");
     assert_int_equal(ok->outcome, OST_SETUPAPI_SUCCESS);
     assert_false(ok->has_status);
     assert_int_equal(ok->first_line, 12);
@@ -208,8 +208,8 @@ static void check_sample(struct collected *c, const struct ost_setupapi_log_info
 
     const struct ost_setupapi_section *vista = c->v[4];
     assert_string_equal(vista->kind, "Device Install");
-    assert_string_equal(vista->start, "2005/02/13 22:06:20.000");
-    assert_string_equal(vista->end, "2005/02/13 22:06:28.109");
+    assert_string_equal(vista->start, "2005-02-13T22:06:20.000");
+    assert_string_equal(vista->end, "2005-02-13T22:06:28.109");
     assert_int_equal(vista->outcome, OST_SETUPAPI_SUCCESS);
     assert_true(vista->has_status);
     assert_int_equal(vista->status, 0);
@@ -359,7 +359,7 @@ static void test_truncated(void **state)
     parse_ok(sample_log, (size_t)(end - sample_log), &c, &info);
     assert_int_equal(c.n, 2);
     assert_int_equal(c.v[1]->outcome, OST_SETUPAPI_UNKNOWN);
-    assert_string_equal(c.v[1]->end, "2026/01/10 12:01:02.000");
+    assert_string_equal(c.v[1]->end, "2026-01-10T12:01:02.000");
     collected_free(&c);
 
     /* a restart in the middle of a section: the next boot session ends it */
@@ -370,9 +370,9 @@ static void test_truncated(void **state)
     parse_ok(b.data, b.len, &c, &info);
     assert_int_equal(c.n, 5);
     assert_int_equal(c.v[1]->outcome, OST_SETUPAPI_TRUNCATED);
-    assert_string_equal(c.v[1]->boot_session, "2026/01/10 12:00:00.500");
+    assert_string_equal(c.v[1]->boot_session, "2026-01-10T12:00:00.500");
     assert_int_equal(c.v[2]->outcome, OST_SETUPAPI_FAILURE);
-    assert_string_equal(c.v[2]->boot_session, "2026/01/11 08:00:00.000");
+    assert_string_equal(c.v[2]->boot_session, "2026-01-11T08:00:00.000");
     collected_free(&c);
     ost_buf_free(&b);
 

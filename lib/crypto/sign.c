@@ -95,8 +95,8 @@ ost_status ost_sign_bytes(const struct ost_signer *s, ost_digest d, const uint8_
                     "with content type " OID_CTL "); nothing to sign", name);
 }
 
-ost_status ost_sign_file(const struct ost_signer *s, ost_digest d, const char *path, ost_sign_kind *kind,
-                         struct ost_error *err)
+static ost_status sign_file(const struct ost_signer *s, ost_digest d, const char *path, bool write,
+                            ost_sign_kind *kind, struct ost_error *err)
 {
     if (kind)
         *kind = OST_SIGN_UNKNOWN;
@@ -113,9 +113,28 @@ ost_status ost_sign_file(const struct ost_signer *s, ost_digest d, const char *p
     ost_status st = ost_read_file(path, MAX_SIGNED_FILE, &data, &size, err);
     if (st == OST_OK)
         st = ost_sign_bytes(s, d, data, size, path, kind, &out, &out_size, err);
-    if (st == OST_OK)
+    if (st == OST_OK && write) {
         st = ost_replace_file(path, out, out_size, st_before.st_mode & 07777, err);
+    } else if (st == OST_OK) {
+        /* what ost_replace_file needs: a temporary made beside the file */
+        char *dir = ost_path_dirname(path);
+        if (access(dir, W_OK | X_OK) != 0)
+            st = ost_fail(err, OST_ERR_IO, "%s: cannot write beside it: %s", path, strerror(errno));
+        free(dir);
+    }
     free(data);
     free(out);
     return st;
+}
+
+ost_status ost_sign_file(const struct ost_signer *s, ost_digest d, const char *path, ost_sign_kind *kind,
+                         struct ost_error *err)
+{
+    return sign_file(s, d, path, true, kind, err);
+}
+
+ost_status ost_sign_file_check(const struct ost_signer *s, ost_digest d, const char *path, ost_sign_kind *kind,
+                               struct ost_error *err)
+{
+    return sign_file(s, d, path, false, kind, err);
 }

@@ -64,5 +64,10 @@ ost_status ost_sign_bytes(const struct ost_signer *s, ost_digest d, const uint8_
  * untouched. `kind` (may be NULL) says what it was. */
 ost_status ost_sign_file(const struct ost_signer *s, ost_digest d, const char *path, ost_sign_kind *kind,
                          struct ost_error *err);
+/* A dry run of ost_sign_file: the file is read and signed in memory and
+ * its folder checked for the temporary, so it fails where the real run
+ * would; nothing is written. */
+ost_status ost_sign_file_check(const struct ost_signer *s, ost_digest d, const char *path, ost_sign_kind *kind,
+                               struct ost_error *err);
 
 #endif

@@ -122,6 +122,26 @@ void ost_test_cert_free(struct ost_test_cert *c)
     memset(c, 0, sizeof *c);
 }
 
+ost_status ost_test_cert_check(const char *dir, const char *name, bool force, struct ost_error *err)
+{
+    static const char *const ext[3] = {".cer", ".pem", ".key"};
+    ost_status st = OST_OK;
+    for (int i = 0; i < 3 && st == OST_OK; i++) {
+        char *file = ost_xasprintf("%s%s", name, ext[i]), *path = ost_path_join(dir, file);
+        if (!force && access(path, F_OK) == 0)
+            st = ost_fail(err, OST_ERR_IO, "%s: exists; pass --force to replace it", path);
+        free(file);
+        free(path);
+    }
+    /* the folder, or when it is still to be made its parent, takes new files */
+    struct stat sb;
+    char *where = stat(dir, &sb) == 0 ? ost_xstrdup(dir) : ost_path_dirname(dir);
+    if (st == OST_OK && access(where, W_OK | X_OK) != 0)
+        st = ost_fail(err, OST_ERR_IO, "%s: cannot write there: %s", where, strerror(errno));
+    free(where);
+    return st;
+}
+
 ost_status ost_test_cert_write(const struct ost_test_cert *c, const char *dir, const char *name, bool force,
                                struct ost_error *err)
 {

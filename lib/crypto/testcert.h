@@ -48,6 +48,10 @@ ost_status ost_make_test_cert(const struct ost_test_cert_request *req, struct os
                               struct ost_error *err);
 void ost_test_cert_free(struct ost_test_cert *c);
 
+/* What ost_test_cert_write would refuse, without writing (a dry run): one
+ * of the three files exists without `force`, or DIR (or, when DIR is still
+ * to be made, its parent) takes no new files. */
+ost_status ost_test_cert_check(const char *dir, const char *name, bool force, struct ost_error *err);
 /* Writes DIR/NAME.cer (DER), DIR/NAME.pem (PEM) and DIR/NAME.key (PEM,
  * mode 0600). Each goes to a temporary in DIR that is renamed into place
  * once all three are written. Unless `force`, fails with OST_ERR_IO

@@ -249,6 +249,24 @@ static ost_status write_jobs(struct cat_job *jobs, size_t njobs, struct ost_strl
     return st;
 }
 
+/* A dry run's stand-in for write_jobs: the folders a temporary file is
+ * made in must be writable, and an existing catalog replaceable. */
+static ost_status check_writable(struct cat_job *jobs, size_t njobs, struct ost_strlist *written,
+                                 struct ost_error *err)
+{
+    for (size_t i = 0; i < njobs; i++) {
+        char *dir = ost_path_dirname(jobs[i].path);
+        bool ok = access(dir, W_OK | X_OK) == 0;
+        free(dir);
+        if (!ok)
+            return ost_fail(err, OST_ERR_IO, "%s: cannot write the catalog there: %s", jobs[i].path,
+                            strerror(errno));
+    }
+    for (size_t i = 0; i < njobs; i++)
+        ost_strlist_add(written, jobs[i].path);
+    return OST_OK;
+}
+
 ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options *opts, struct ost_strlist *written,
                         struct ost_error *err)
 {
@@ -281,7 +299,9 @@ ost_status ost_make_cat(const char *inf_path, const struct ost_make_cat_options 
         if (st == OST_OK)
             st = build_job(r, &jobs[i], o.now, err);
     }
-    if (st == OST_OK)
+    if (st == OST_OK && o.dry_run)
+        st = check_writable(jobs, njobs, written, err);
+    else if (st == OST_OK)
         st = write_jobs(jobs, njobs, written, err);
     for (size_t i = 0; i < njobs; i++) {
         free(jobs[i].path);

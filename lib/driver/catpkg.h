@@ -36,6 +36,9 @@ struct ost_make_cat_options {
                                  declares and the package can be staged for */
     time_t now;               /* the catalog's time */
     struct ost_inf_options inf;
+    bool dry_run;             /* make the catalogs and check their folders are
+                                 writable, write nothing: `written` gets the
+                                 paths the run would write */
 };
 
 /* Writes the unsigned catalog(s) the INF's CatalogFile[.NTarch] directives

@@ -10,13 +10,27 @@
 
 #define REPOSITORY "Windows\\System32\\DriverStore\\FileRepository"
 
+/* A driver's date as INFs (DriverVer, "MM/DD/YYYY") and the registry
+ * (DriverDate, "M-D-YYYY") write it, in ISO 8601 ("YYYY-MM-DD"), the one
+ * form offstage prints dates in; what does not parse is kept as written. */
+static char *iso_date(char *date)
+{
+    unsigned mo, d, y;
+    char sep1, sep2, tail;
+    if (!date || sscanf(date, "%u%c%u%c%u%c", &mo, &sep1, &d, &sep2, &y, &tail) != 5 || sep1 != sep2 ||
+        (sep1 != '/' && sep1 != '-') || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1601 || y > 9999)
+        return date;
+    free(date);
+    return ost_xasprintf("%04u-%02u-%02u", y, mo, d);
+}
+
 static void split_driver_ver(const char *text, char **date, char **version)
 {
     *date = *version = NULL;
     if (!text)
         return;
     const char *comma = strchr(text, ',');
-    *date = comma ? ost_xstrndup(text, (size_t)(comma - text)) : ost_xstrdup(text);
+    *date = iso_date(comma ? ost_xstrndup(text, (size_t)(comma - text)) : ost_xstrdup(text));
     *version = comma ? ost_xstrdup(comma + 1) : NULL;
 }
 
@@ -175,7 +189,7 @@ static void list_installed(struct ost_image *img, struct ost_store *s)
             e->installed = true;
             e->class_name = take(e->class_name, ost_hive_get_string(h, ck, "Class"));
             e->provider = take(e->provider, ost_hive_get_string(h, dk, "ProviderName"));
-            e->date = take(e->date, ost_hive_get_string(h, dk, "DriverDate"));
+            e->date = take(e->date, iso_date(ost_hive_get_string(h, dk, "DriverDate")));
             e->version = take(e->version, ost_hive_get_string(h, dk, "DriverVersion"));
             e->description = take(e->description, ost_hive_get_string(h, dk, "DriverDesc"));
             free(inf);

@@ -132,6 +132,18 @@ static bool is_datetime(const char *s)
            s[10] == ' ' && is_time(s + 11);
 }
 
+/* The log's "2010/11/20 22:33:07.968" in ISO 8601, the one form offstage
+ * prints dates in: "2010-11-20T22:33:07.968". The log holds the machine's
+ * local time and says not which zone, so no offset is added. Anything
+ * else is left as logged. */
+static void iso_stamp(char *stamp)
+{
+    if (!is_datetime(stamp))
+        return;
+    stamp[4] = stamp[7] = '-';
+    stamp[10] = 'T';
+}
+
 /* The value between `open` and the last `close` after it, or NULL. */
 static char *between(const char *s, char open, char close)
 {
@@ -229,6 +241,7 @@ static void take_stamp(char *dst, size_t cap, const char *text, const char *keyw
             n--;
         copy_capped(dst, cap, text, n);
     }
+    iso_stamp(dst);
 }
 
 static void parse_exit(struct ost_setupapi_section *s, const char *text)
@@ -291,8 +304,10 @@ static void bracket_line(struct ost_setupapi_parser *p, char *s)
         emit_section(p);
         free(p->boot_session);
         p->boot_session = between(s, ':', ']');
-        if (p->boot_session)
+        if (p->boot_session) {
             ost_str_trim(p->boot_session);
+            iso_stamp(p->boot_session);
+        }
     } else if (ost_streq_ci(s, "[Device Install Log]") || ost_streq_ci(s, "[BeginLog]")) {
         p->recognised = true;
     }
@@ -427,7 +442,7 @@ static void body_line(struct ost_setupapi_parser *p, char *s)
     s = skip_ws(s);
     char time[24] = "", tag[4] = "";
     if (is_datetime(s))
-        copy_capped(time, sizeof time, s, 23), s = skip_ws(s + 23);
+        copy_capped(time, sizeof time, s, 23), iso_stamp(time), s = skip_ws(s + 23);
     else if (is_time(s))
         copy_capped(time, sizeof time, s, 12), s = skip_ws(s + 12);
     if (is_tag(s)) {

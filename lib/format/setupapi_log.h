@@ -49,7 +49,7 @@ struct ost_setupapi_entry {
     enum ost_setupapi_level level;
     uint64_t line;  /* 1-based line number in the log */
     char tag[4];    /* component: "sig", "dvi", "inf", ... or "" */
-    char time[24];  /* as logged on the line ("22:33:08.120"), or "" */
+    char time[24];  /* on the line: a time of day ("22:33:08.120") or a date and time in ISO 8601, or "" */
     char *text;     /* the message, indentation and time stamp removed */
 };
 
@@ -74,8 +74,10 @@ struct ost_setupapi_section {
     char *title;        /* text between the header's brackets */
     char *kind;         /* before " - ": "Device Install (Hardware initiated)" */
     char *subject;      /* after " - ": device instance ID, hardware ID or INF path; or NULL */
+    /* Times in ISO 8601, local time as logged (no zone: the log names
+     * none): "2010-11-20T22:33:07.968" for the log's "2010/11/20 22:33:07.968". */
     char *boot_session; /* time of the last "[Boot Session: ...]" before it, or NULL */
-    char start[32];     /* "2010/11/20 22:33:07.968", or "" */
+    char start[32];     /* "2010-11-20T22:33:07.968", or "" */
     char end[32];
     uint64_t first_line, last_line;
     enum ost_setupapi_outcome outcome;

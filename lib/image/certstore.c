@@ -268,6 +268,12 @@ ost_status ost_certstore_remove(struct ost_image *img, const char *store, const 
     return ost_hive_delete_key(img->software, entry, err);
 }
 
+bool ost_certstore_has_entry(struct ost_image *img, const char *store, const char *thumbprint)
+{
+    ost_hkey certs = certificates_key(img, store);
+    return certs && ost_hive_key(img->software, certs, thumbprint);
+}
+
 bool ost_certstore_has(struct ost_image *img, const char *store, const char *thumbprint)
 {
     struct ost_certstore_entry e;

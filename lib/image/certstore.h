@@ -98,6 +98,9 @@ ost_status ost_certstore_add(struct ost_image *img, const char *store, const str
  * there. */
 ost_status ost_certstore_remove(struct ost_image *img, const char *store, const char *thumbprint,
                                 struct ost_error *err);
+/* Whether store has an entry for the thumbprint, whatever its Blob holds:
+ * what ost_certstore_remove would remove (a dry run's question). */
+bool ost_certstore_has_entry(struct ost_image *img, const char *store, const char *thumbprint);
 
 /* Whether store holds the certificate with this thumbprint, with a Blob
  * Windows would accept (well-formed, its certificate hashing to the

@@ -69,6 +69,7 @@ struct ost_target_ops {
 struct ost_target {
     const struct ost_target_ops *ops;
     char *name;      /* for messages: the directory or FILE:INDEX */
+    int wim_index;   /* a WIM image's INDEX (from 1), for JSON beside name; 0 for the others */
     bool writable;
     char *scratch;   /* private temporary directory, removed on close */
     /* What opening it repaired (an interrupted commit completed or undone),

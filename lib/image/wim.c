@@ -889,6 +889,7 @@ ost_status ost_wim_target(struct ost_wim_session *s, int image, struct ost_targe
     struct wim_target *w = ost_xcalloc(1, sizeof *w);
     w->base.ops = &wim_ops;
     w->base.name = ost_xasprintf("%s:%d", s->path, image);
+    w->base.wim_index = image;
     w->base.writable = s->writable;
     w->s = s;
     w->image = image;

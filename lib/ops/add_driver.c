@@ -136,6 +136,9 @@ static void skip_other_arches(struct ost_add_driver_job *j)
         j->refused = j->refused || ost_stage_plan_refused(j->images[i].plan);
 }
 
+static void setup_complete_silent_only(const struct ost_add_driver_job *j, struct ost_add_driver_image *im,
+                                       bool planning);
+
 static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *err)
 {
     const struct ost_add_driver_options *o = &j->opts;
@@ -155,6 +158,8 @@ static ost_status plan_images(struct ost_add_driver_job *j, struct ost_error *er
             st = ost_testsign_plan(im->img, &j->cert, &im->test_sign, err);
         if (st != OST_OK)
             return st;
+        if (o->setup_complete)
+            setup_complete_silent_only(j, im, true);
         j->refused = j->refused || ost_stage_plan_refused(im->plan);
         j->changes = j->changes || im->plan->changes || im->test_sign.changes;
     }
@@ -237,14 +242,17 @@ static void free_verdicts(struct ost_add_driver_image *im)
  * only packages that install silently get one. Decided on the catalog
  * that is staged (the test-signed one after ost_stage_test_sign), with the
  * --test-sign certificate counted as trusted as it will be. */
-static void setup_complete_silent_only(const struct ost_add_driver_job *j, struct ost_add_driver_image *im)
+static void setup_complete_silent_only(const struct ost_add_driver_job *j, struct ost_add_driver_image *im,
+                                       bool planning)
 {
     struct ost_boot_policy pol = {.img = im->img, .planned_thumbprint = j->signer ? j->cert.thumbprint : NULL};
     ost_boot_policy_read_sha2(&pol, im->img);
     for (size_t k = 0; k < im->plan->npackages; k++) {
         struct ost_stage_package *p = &im->plan->packages[k];
-        if (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT)
+        if ((p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT) || p->no_setup_complete)
             continue;
+        if (planning && p->test_sign && !p->test_signed)
+            continue; /* decided at apply, on the catalog then made */
         struct ost_verdict v = {.installs = OST_INSTALL_UNKNOWN};
         if (p->signature.checked)
             ost_firstboot_verdict(&p->report->arches[0], &p->signature, &pol, &v);
@@ -260,6 +268,8 @@ static void setup_complete_silent_only(const struct ost_add_driver_job *j, struc
                                                         : "its signature was not checked for this architecture"));
         ost_verdict_free(&v);
     }
+    struct ost_stage_options so = stage_options(j, im->trust);
+    ost_stage_plan_update_writes(im->img, im->plan, &so);
 }
 
 /* Applies every image's plan and writes the images (a WIM once). */
@@ -278,7 +288,7 @@ static ost_status apply_images(struct ost_add_driver_job *j, struct ost_error *e
         if (staging && j->signer)
             st = ost_stage_test_sign(im->img, im->plan, &so, err);
         if (st == OST_OK && staging && o->setup_complete)
-            setup_complete_silent_only(j, im);
+            setup_complete_silent_only(j, im, false);
         if (st == OST_OK && staging)
             st = ost_stage_apply(im->img, im->plan, &so, err);
         if (st == OST_OK && (im->test_sign.changes || j->bcd_changes))

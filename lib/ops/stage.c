@@ -545,6 +545,65 @@ ost_status ost_stage_test_sign(struct ost_image *img, struct ost_stage_plan *pla
     return st;
 }
 
+static ost_status read_setup_complete(struct ost_image *img, struct ost_buf *b, bool *existed, struct ost_error *err);
+
+static char *setup_complete_line(const struct ost_stage_package *p)
+{
+    return ost_xasprintf("pnputil -i -a \"%%SystemRoot%%\\offstage\\drivers\\%s\\%s\"", p->folder,
+                         p->report->model->inf_name);
+}
+
+/* Whether ost_stage_apply will add a line to SetupComplete.cmd: a package
+ * staged or already there whose line the file does not hold yet. The
+ * packages that install silently only are decided later (at apply, on the
+ * catalog then staged), so this may name the file for a line that is
+ * then left out. */
+static bool plan_writes_setup_complete(struct ost_image *img, const struct ost_stage_plan *plan)
+{
+    struct ost_buf b = {0};
+    bool existed, writes = false;
+    if (read_setup_complete(img, &b, &existed, NULL) != OST_OK) {
+        ost_buf_free(&b);
+        return true; /* unreadable: apply fails on it, and would have written it */
+    }
+    ost_buf_adds(&b, "");
+    for (size_t i = 0; i < plan->npackages && !writes; i++) {
+        const struct ost_stage_package *p = &plan->packages[i];
+        if (!p->folder || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT) || p->no_setup_complete)
+            continue;
+        char *line = setup_complete_line(p);
+        writes = !b.data || !strstr(b.data, line);
+        free(line);
+    }
+    ost_buf_free(&b);
+    return writes;
+}
+
+/* The image files ost_stage_apply writes besides the packages' copies,
+ * from the plan's own decisions, so that a plan printed says every file. */
+static void plan_also_writes(struct ost_image *img, struct ost_stage_plan *plan, const struct ost_stage_options *opts)
+{
+    ost_strlist_free(&plan->also_writes);
+    bool system = false;
+    for (size_t i = 0; i < plan->npackages; i++) {
+        const struct ost_stage_package *p = &plan->packages[i];
+        if (p->action != OST_STAGE_COPY)
+            continue;
+        system = system || p->boot_critical;
+        for (size_t k = 0; k < p->nrearm; k++)
+            system = system || p->rearm[k].done;
+    }
+    bool setup_complete = opts && opts->setup_complete && plan_writes_setup_complete(img, plan);
+    if (system)
+        ost_strlist_add(&plan->also_writes, OST_SYSTEM_HIVE);
+    if (plan->devicepath_after)
+        ost_strlist_add(&plan->also_writes, OST_SOFTWARE_HIVE);
+    if (setup_complete)
+        ost_strlist_add(&plan->also_writes, OST_SETUPCOMPLETE);
+    if (plan->changes || (opts && opts->setup_complete))
+        ost_strlist_add(&plan->also_writes, OST_MANIFEST_PATH);
+}
+
 ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs, const struct ost_stage_options *opts,
                           struct ost_stage_plan **out, struct ost_error *err)
 {
@@ -581,9 +640,16 @@ ost_status ost_stage_plan(struct ost_image *img, const struct ost_strlist *infs,
     plan->changes = any_copy;
     if (any_copy && !ost_stage_plan_refused(plan))
         plan_rearm(img, plan, opts);
+    plan_also_writes(img, plan, opts);
     ost_manifest_free(&manifest);
     *out = plan;
     return OST_OK;
+}
+
+void ost_stage_plan_update_writes(struct ost_image *img, struct ost_stage_plan *plan,
+                                  const struct ost_stage_options *opts)
+{
+    plan_also_writes(img, plan, opts);
 }
 
 bool ost_stage_plan_refused(const struct ost_stage_plan *p)
@@ -613,6 +679,7 @@ void ost_stage_plan_free(struct ost_stage_plan *p)
     }
     free(p->packages);
     free(p->devicepath_before), free(p->devicepath_after), free(p->devicepath_note);
+    ost_strlist_free(&p->also_writes);
     free(p);
 }
 
@@ -1146,8 +1213,7 @@ static ost_status apply_setup_complete(struct ost_image *img, const struct ost_s
         struct ost_staged *rec = p->folder ? ost_manifest_find(m, p->folder) : NULL;
         if (!rec || (p->action != OST_STAGE_COPY && p->action != OST_STAGE_PRESENT) || p->no_setup_complete)
             continue;
-        char *line = ost_xasprintf("pnputil -i -a \"%%SystemRoot%%\\offstage\\drivers\\%s\\%s\"", p->folder,
-                                   p->report->model->inf_name);
+        char *line = setup_complete_line(p);
         if (!strstr(b.data, line))
             ost_buf_addf(&b, "%s\r\n", line);
         free(rec->setup_complete_line);

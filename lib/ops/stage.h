@@ -128,6 +128,9 @@ struct ost_stage_plan {
     char *devicepath_before, *devicepath_after; /* after == NULL: unchanged */
     char *devicepath_note;  /* DevicePath held something else than a string: what, and what becomes of it */
     bool changes;           /* anything to write at all */
+    /* Image files the apply writes besides the packages' copies (hives,
+     * SetupComplete.cmd, the manifest), so that a plan shown lists them. */
+    struct ost_strlist also_writes;
 };
 
 /* Checks every INF against the image and decides what to do with it;
@@ -147,6 +150,10 @@ ost_status ost_stage_test_sign(struct ost_image *img, struct ost_stage_plan *pla
  * the caller commits with ost_image_commit. */
 ost_status ost_stage_apply(struct ost_image *img, const struct ost_stage_plan *plan,
                            const struct ost_stage_options *opts, struct ost_error *err);
+/* Recomputes plan->also_writes after the caller changed the plan (a
+ * package's no_setup_complete set). */
+void ost_stage_plan_update_writes(struct ost_image *img, struct ost_stage_plan *plan,
+                                  const struct ost_stage_options *opts);
 void ost_stage_plan_free(struct ost_stage_plan *p);
 /* True when some package was refused: the command must fail (exit 1). */
 bool ost_stage_plan_refused(const struct ost_stage_plan *p);

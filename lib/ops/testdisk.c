@@ -540,9 +540,9 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
         known |= !strcmp(format, formats[i]);
     if (!known)
         return ost_fail(err, OST_ERR_USAGE, "--format is raw, qcow2, vpc (VHD), vhdx or vmdk, not '%s'", format);
-    struct stat sb;
-    if (lstat(file, &sb) == 0)
-        return ost_fail(err, OST_ERR_USAGE, "%s: exists; refusing to overwrite it", file);
+    ost_status checked = ost_test_target_check(file, false, err);
+    if (checked != OST_OK)
+        return checked;
     bool raw = !strcmp(format, "raw");
     struct layout l;
     plan(&l, d);

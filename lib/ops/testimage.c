@@ -718,14 +718,29 @@ static ost_status write_state(const char *root, const char *system, const char *
     return st;
 }
 
+ost_status ost_test_target_check(const char *path, bool empty_dir_ok, struct ost_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && !(empty_dir_ok && S_ISDIR(st.st_mode) && is_empty_dir(path)))
+        return ost_fail(err, OST_ERR_USAGE, "%s: exists%s; refusing to overwrite it", path,
+                        empty_dir_ok ? " and is not an empty directory" : "");
+    char *parent = ost_path_dirname(path);
+    ost_status s = OST_OK;
+    if (access(parent, W_OK | X_OK) != 0)
+        s = ost_fail(err, OST_ERR_IO, "%s: cannot create it there: %s", path, strerror(errno));
+    free(parent);
+    return s;
+}
+
 ost_status ost_make_test_image(const char *dir, const struct ost_test_image_options *o, struct ost_error *err)
 {
     if (o->arch != OST_ARCH_X86 && o->arch != OST_ARCH_AMD64)
         return ost_fail(err, OST_ERR_USAGE, "test images are x86 or amd64");
+    ost_status checked = ost_test_target_check(dir, true, err);
+    if (checked != OST_OK)
+        return checked;
     struct stat st;
     bool existed = stat(dir, &st) == 0;
-    if (existed && (!S_ISDIR(st.st_mode) || !is_empty_dir(dir)))
-        return ost_fail(err, OST_ERR_USAGE, "%s: exists and is not an empty directory; refusing to overwrite it", dir);
     char *tmp = ost_xasprintf("%s.tmp-XXXXXX", dir);
     if (!mkdtemp(tmp)) {
         ost_status s = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));

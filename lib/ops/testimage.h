@@ -99,6 +99,12 @@ struct ost_test_image_options {
  * 040100, as QEMU reports them. */
 ost_status ost_test_device_parse(const char *spec, struct ost_test_device *out, struct ost_error *err);
 
+/* What the three below check of their target before they write anything,
+ * and so a dry run's answer: whether `path` may be written (it does not
+ * exist, or with empty_dir_ok is an empty directory) and its folder takes
+ * new entries. The tools a disk needs are not looked for here. */
+ost_status ost_test_target_check(const char *path, bool empty_dir_ok, struct ost_error *err);
+
 /* Creates dir (which must not exist, or be an empty directory). Built in a
  * sibling temporary directory and renamed into place, so a failure leaves
  * nothing behind. */

@@ -193,9 +193,9 @@ ost_status ost_make_test_media(const char *dir, const struct ost_test_media_opti
 {
     if (o->arch != OST_ARCH_X86 && o->arch != OST_ARCH_AMD64)
         return ost_fail(err, OST_ERR_USAGE, "test media are x86 or amd64");
-    struct stat sb;
-    if (lstat(dir, &sb) == 0)
-        return ost_fail(err, OST_ERR_USAGE, "%s: exists; refusing to overwrite it (name a new folder)", dir);
+    ost_status checked = ost_test_target_check(dir, false, err);
+    if (checked != OST_OK)
+        return checked;
     char *tmp = ost_xasprintf("%s.tmp-XXXXXX", dir);
     if (!mkdtemp(tmp)) {
         ost_status st = ost_fail(err, OST_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));

@@ -179,7 +179,7 @@ snapshot "$TMP/logged" > "$TMP/logged.snap"
 run doctor --image "$TMP/logged"
 expect_status "Code 52 with the log: exit 1" 1
 expect_out "Code 52 verdict names the log's sig: lines" "^FAIL +PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*Code 52.*the log's sig: lines report the failure"
-expect_out "the section: time, outcome with its name, driver" '2026/01/10 12:01:00.000  FAILURE\(0xe0000242 ERROR_AUTHENTICODE_TRUST_NOT_ESTABLISHED\)  PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*driver: .*aero_virtio_snd.inf'
+expect_out "the section: time, outcome with its name, driver" '2026-01-10T12:01:00.000  FAILURE\(0xe0000242 ERROR_AUTHENTICODE_TRUST_NOT_ESTABLISHED\)  PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.*driver: .*aero_virtio_snd.inf'
 expect_out "the sig: warning lines with their line numbers" 'line 13 !   sig: Verifying file against specific \(valid\) catalog failed! \(0x800b0109\)'
 expect_out "the !!! error line with its time" 'line 15 !!! sig: Driver package failed signature validation. Error = 0xE0000242 \(12:01:01.200\)'
 expect_out "REV_00's section: no compatible driver" 'FAILURE\(0xe0000203 ERROR_NO_DRIVER_SELECTED\)  PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_00.*no compatible driver'
@@ -224,9 +224,9 @@ expect_out "damaged image log: said so" '^Log: .*setupapi.dev.log'
 cp -a "$TMP/legacyfail" "$TMP/many"
 { log_header; for m in 10 11 12 13 14 15 16 17 18 19; do no_driver_section "$T18F" "12:$m:00.000"; done; } > "$TMP/many/Windows/inf/setupapi.dev.log"
 run doctor --image "$TMP/many" --json
-expect_json "ten sections: the latest 8 kept, 2 dropped" "d['devices'][0]['log_sections_dropped']==2 and len(d['devices'][0]['log_sections'])==8 and d['devices'][0]['log_sections'][-1]['start']=='2026/01/10 12:19:00.000'"
+expect_json "ten sections: the latest 8 kept, 2 dropped" "d['devices'][0]['log_sections_dropped']==2 and len(d['devices'][0]['log_sections'])==8 and d['devices'][0]['log_sections'][-1]['start']=='2026-01-10T12:19:00.000'"
 run doctor --image "$TMP/many"
-expect_out "failed install: the latest section's outcome in the verdict" "install failed .* although staged aero-virtio-snd-legacy.inf matches; the log's latest install: 2026/01/10 12:19:00.000 failure 0xe0000203 ERROR_NO_DRIVER_SELECTED, no compatible driver"
+expect_out "failed install: the latest section's outcome in the verdict" "install failed .* although staged aero-virtio-snd-legacy.inf matches; the log's latest install: 2026-01-10T12:19:00.000 failure 0xe0000203 ERROR_NO_DRIVER_SELECTED, no compatible driver"
 
 # ---- the real Windows 7 SYSTEM hive ------------------------------------------------------
 if [ -f "$SHARED/fixtures/hives/win7sp1-SYSTEM.xz" ]; then

@@ -75,7 +75,7 @@ STORE='c:\windows\system32\driverstore\filerepository\aero_virtio_snd.inf_amd64_
 run doctor --image "$TMP/bound"
 expect_status "bound, Code 52 seen in the log: exit 1" 1
 expect_out "seen: the headline says it did not load" '^FAIL +PCI.*REV_01.*: bound but the driver did not load: signature \(Code 52\).*; seen: the log.s sig: lines report the failure'
-expect_out "seen: the evidence line" '^  seen: setupapi.dev.log, the latest install section 2026/01/10 12:01:00.000 .*sig: lines report a signature failure'
+expect_out "seen: the evidence line" '^  seen: setupapi.dev.log, the latest install section 2026-01-10T12:01:00.000 .*sig: lines report a signature failure'
 expect_out "seen: basis" '^  basis: evidence'
 run doctor --image "$TMP/bound" --json
 expect_json "json: Code 52 seen" \

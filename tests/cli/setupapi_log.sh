@@ -52,7 +52,7 @@ SUM=$(cksum <"$LOG")
 run setupapi-log "$LOG"
 expect_status "whole log: exit 0" 0
 expect_out "success line: time, outcome, subject, driver" \
-    '^2026/01/10 12:00:07.968  SUCCESS  PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.3&13c0b0c5&0&18  driver: oem3.inf \[VirtioSnd_Device\] c:.windows.system32.driverstore.*aero_virtio_snd.inf$'
+    '^2026-01-10T12:00:07.968  SUCCESS  PCI.VEN_1AF4&DEV_1059&SUBSYS_00191AF4&REV_01.3&13c0b0c5&0&18  driver: oem3.inf \[VirtioSnd_Device\] c:.windows.system32.driverstore.*aero_virtio_snd.inf$'
 expect_out "signature failure named" 'FAILURE\(0xe0000242 ERROR_AUTHENTICODE_TRUST_NOT_ESTABLISHED\)  PCI.*&0&20'
 expect_out "sig warning line with its line number" '^    line 26 !   sig: Verifying file against specific \(valid\) catalog failed! \(0x800b0109\)$'
 expect_out "error line with its time" '^    line 28 !!! sig: Driver package failed signature validation. Error = 0xE0000242 \(12:01:01.200\)$'
@@ -77,7 +77,7 @@ expect_json "json failure section" "[s for s in [d['sections'][0]] if s['outcome
 expect_json "json no-driver section" "[s for s in [d['sections'][1]] if s['no_driver_found'] and s['driver'] is None and s['subject'].endswith('&0&28')]"
 cp "$OUT" "$TMP/lf.json"
 run setupapi-log "$LOG" --json
-expect_json "json chosen driver" "d['sections'][0]['driver']=={'inf':r'$STORE\\aero_virtio_snd.inf','section':'VirtioSnd_Device','description':None,'rank':None,'published_name':'oem3.inf','null_driver':False} and d['sections'][0]['boot_session']=='2026/01/10 12:00:00.500'"
+expect_json "json chosen driver" "d['sections'][0]['driver']=={'inf':r'$STORE\\aero_virtio_snd.inf','section':'VirtioSnd_Device','description':None,'rank':None,'published_name':'oem3.inf','null_driver':False} and d['sections'][0]['boot_session']=='2026-01-10T12:00:00.500'"
 
 # the same log with CRLF line ends, and as UTF-16LE with a BOM (converted by iconv)
 sed 's/$/\r/' "$LOG" >"$TMP/crlf.log"
@@ -96,7 +96,7 @@ head -c "$(grep -b 'Verifying file' "$LOG" | cut -d: -f1)" "$LOG" >"$TMP/cut.log
 printf '!    sig:      Verif' >>"$TMP/cut.log"
 run setupapi-log "$TMP/cut.log"
 expect_status "truncated log: exit 0" 0
-expect_out "truncated section reported" '^2026/01/10 12:01:00.000  TRUNCATED  PCI.*&0&20'
+expect_out "truncated section reported" '^2026-01-10T12:01:00.000  TRUNCATED  PCI.*&0&20'
 expect_out "its last line kept" '^    line 26 !   sig: Verif$'
 
 : >"$TMP/empty.log"
