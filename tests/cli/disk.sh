@@ -410,8 +410,9 @@ dry add-cert "$S" "$TMP/S.copy" add-cert --image "$S" --cert "$CERT2/offstage-te
 dry remove-driver "$S" "$TMP/S.copy" remove-driver --image "$S" --driver all --with-trust
 expect_out "--dry-run remove-driver: would remove both" 'would remove aero-virtio-snd-legacy'
 run bcd --image "$S" --set testsigning off --dry-run
-expect_status "bcd has no --dry-run: refused as usage" 2
-same_file "bcd --dry-run refused: the disk byte-identical" "$S" "$TMP/S.copy"
+expect_status "bcd --set --dry-run on a disk: exit 0" 0
+expect_out "bcd --set --dry-run on a disk: says what it would change" 'would'
+same_file "bcd --set --dry-run: the disk byte-identical" "$S" "$TMP/S.copy"
 
 # --output: a qcow2 backed by the disk, or a whole copy in another format
 run add-driver --image "$Q" --driver "$PKG" --test-sign --test-sign-dir "$CERT" --output "$TMP/new.qcow2"
