@@ -74,6 +74,9 @@ $(SHARED_LIB): $(LIB_OBJ) $(BUILD)/liboffstage.map
 # Headers: exactly those offstage.h pulls in (scripts/public-headers.sh),
 # flat in include/offstage/ as they include each other by bare name; the
 # folder is offstage's own, so it is replaced whole (no stale header).
+# A program includes "offstage.h" from include/ itself, one line naming
+# offstage/offstage.h: with -I on include/offstage instead, our error.h
+# would hide glibc's <error.h> from the program.
 install: $(BUILD)/offstage $(BUILD)/liboffstage.a $(SHARED_LIB) $(MAN_PAGES)
 	$(Q)hdrs=$$(sh scripts/public-headers.sh) || exit 2; \
 	set -e; \
@@ -86,6 +89,12 @@ install: $(BUILD)/offstage $(BUILD)/liboffstage.a $(SHARED_LIB) $(MAN_PAGES)
 	rm -rf "$$d$(INCLUDEDIR)/offstage"; \
 	install -d "$$d$(INCLUDEDIR)/offstage"; \
 	install -m 644 $$hdrs "$$d$(INCLUDEDIR)/offstage/"; \
+	{ echo '/* SPDX-License-Identifier: GPL-3.0-or-later */'; \
+	  echo '/* offstage.h: liboffstage'"'"'s public interface, whose headers are in offstage/ beside this one. */'; \
+	  echo '#include "offstage/offstage.h"'; \
+	} >"$$d$(INCLUDEDIR)/offstage.h.tmp"; \
+	chmod 644 "$$d$(INCLUDEDIR)/offstage.h.tmp"; \
+	mv "$$d$(INCLUDEDIR)/offstage.h.tmp" "$$d$(INCLUDEDIR)/offstage.h"; \
 	{ echo 'prefix=$(PREFIX)'; \
 	  echo 'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))'; \
 	  echo 'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))'; \
@@ -95,7 +104,7 @@ install: $(BUILD)/offstage $(BUILD)/liboffstage.a $(SHARED_LIB) $(MAN_PAGES)
 	  echo 'Version: $(OST_VERSION_NUMBER)'; \
 	  echo 'Requires: $(PC_REQUIRES)'; \
 	  echo 'Requires.private: $(PC_REQUIRES_PRIVATE)'; \
-	  echo 'Cflags: -I$${includedir}/offstage'; \
+	  echo 'Cflags: -I$${includedir}'; \
 	  echo 'Libs: -L$${libdir} -loffstage'; \
 	  echo 'Libs.private: $(PC_LIBS_PRIVATE)'; \
 	} >"$$d$(PKGCONFIGDIR)/offstage.pc.tmp"; \
@@ -108,14 +117,15 @@ install: $(BUILD)/offstage $(BUILD)/liboffstage.a $(SHARED_LIB) $(MAN_PAGES)
 	    install -m 644 completion/_offstage "$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_offstage")
 
 # Removes every file install puts in place; the shared folders stay (they
-# may hold other programs' files), include/offstage goes with its headers.
+# may hold other programs' files), include/offstage goes with its headers
+# and include/offstage.h.
 uninstall:
 	$(Q)d='$(DESTDIR)'; \
 	rm -f "$$d$(BINDIR)/offstage" "$$d$(LIBDIR)/$(OST_SOFILE)" "$$d$(LIBDIR)/$(OST_SONAME)" \
 	    "$$d$(LIBDIR)/liboffstage.so" "$$d$(LIBDIR)/liboffstage.a" "$$d$(PKGCONFIGDIR)/offstage.pc" \
 	    "$$d$(DATADIR)/bash-completion/completions/offstage" "$$d$(DATADIR)/zsh/vendor-completions/_offstage" \
 	    $(foreach m,$(notdir $(MAN_PAGES)),"$$d$(MANDIR)/man1/$(m)"); \
-	rm -rf "$$d$(INCLUDEDIR)/offstage"
+	rm -rf "$$d$(INCLUDEDIR)/offstage" "$$d$(INCLUDEDIR)/offstage.h"
 
 # --- Debian packages -----------------------------------------------------------
 # Built in a copy of the tree (the files git knows, committed or not; or the

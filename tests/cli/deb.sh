@@ -67,8 +67,9 @@ nh=$(grep -c " ./usr/include/offstage/[a-z_0-9]*\.h\$" "$TMP/dev.c")
 nwant=$(sh scripts/public-headers.sh | wc -l)
 if [ "$nh" = "$nwant" ] && grep -qx -- "- ./usr/lib/$MA/liboffstage.a" "$TMP/dev.c" &&
     grep -qx -- "l ./usr/lib/$MA/liboffstage.so -> liboffstage.so.$VER" "$TMP/dev.c" &&
-    grep -qx -- "- ./usr/lib/$MA/pkgconfig/offstage.pc" "$TMP/dev.c" && [ "$(wc -l <"$TMP/dev.c")" = $((nh + 3)) ]; then
-    ok "liboffstage-dev: the $nh public headers, liboffstage.a, the .so link, offstage.pc"
+    grep -qx -- "- ./usr/lib/$MA/pkgconfig/offstage.pc" "$TMP/dev.c" && grep -qx -- "- ./usr/include/offstage.h" "$TMP/dev.c" &&
+    [ "$(wc -l <"$TMP/dev.c")" = $((nh + 4)) ]; then
+    ok "liboffstage-dev: offstage.h, the $nh public headers under offstage/, liboffstage.a, the .so link, offstage.pc"
 else not_ok "liboffstage-dev contents" "$nh headers of $nwant; $(grep -v include/ "$TMP/dev.c")"; fi
 
 # ---- fields ----------------------------------------------------------------------

@@ -41,6 +41,7 @@ expect_status "make install DESTDIR=... PREFIX=$P" 0
     echo ".$P/lib/liboffstage.so.$MAJOR"
     echo ".$P/lib/liboffstage.so.$VER"
     echo ".$P/lib/pkgconfig/offstage.pc"
+    echo ".$P/include/offstage.h"
     [ -f completion/offstage.bash ] && echo ".$P/share/bash-completion/completions/offstage"
     [ -f completion/_offstage ] && echo ".$P/share/zsh/vendor-completions/_offstage"
 } | sort >"$TMP/expected"
@@ -80,7 +81,7 @@ else not_ok "exports" "ost_package_check: $(grep -cx ost_package_check "$TMP/exp
 # ---- the headers -----------------------------------------------------------------
 # the set offstage.h reads, by the preprocessor, is exactly the set installed
 printf '#include "offstage.h"\n' >"$TMP/h.c"
-(cd "$TMP" && ${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -I"$INC" -MM h.c) 2>"$ERR" | tr ' \\' '\n\n' |
+(cd "$TMP" && ${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -I"$D$P/include" -MM h.c) 2>"$ERR" | tr ' \\' '\n\n' |
     grep "^$INC/" | sed 's|.*/||' | sort -u >"$TMP/read"
 ls "$INC" | sort >"$TMP/installed"
 if [ -s "$TMP/read" ] && cmp -s "$TMP/read" "$TMP/installed"; then
@@ -102,9 +103,19 @@ if [ "$pcver" = "$VER" ] && [ "$("$OFFSTAGE" --version)" = "offstage $VER" ]; th
 else not_ok "offstage.pc version" "'$pcver', offstage says '$("$OFFSTAGE" --version)'"; fi
 flags=$(PC --cflags --libs offstage 2>"$ERR")
 case " $flags " in
-*" -I$INC "*" -L$LIBD "*-loffstage*-ljansson*) ok "pkg-config --cflags --libs offstage: the installed include/offstage and lib, -loffstage -ljansson" ;;
+*" -I$D$P/include "*" -L$LIBD "*-loffstage*-ljansson*) ok "pkg-config --cflags --libs offstage: the installed include and lib, -loffstage -ljansson" ;;
 *) not_ok "pkg-config --cflags --libs offstage" "'$flags' $(cat "$ERR")" ;;
 esac
+
+# the public headers do not hide the system's: offstage/error.h is not <error.h>
+printf '#include <error.h>\n#include "offstage.h"\nint main(void) { error(0, 0, "%%s", "x"); return 0; }\n' >"$TMP/sys.c"
+# shellcheck disable=SC2086
+(cd "$TMP" && ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Werror -c -o sys.o sys.c $(PC --cflags offstage)) >"$OUT" 2>"$ERR"
+STATUS=$?
+expect_status "a program including glibc's <error.h> and offstage.h compiles (include/offstage.h, -I on include)" 0
+if [ -f "$D$P/include/offstage.h" ] && grep -qx '#include "offstage/offstage.h"' "$D$P/include/offstage.h"; then
+    ok "include/offstage.h names offstage/offstage.h"
+else not_ok "include/offstage.h" "$(cat "$D$P/include/offstage.h" 2>&1)"; fi
 
 # ---- a program outside the tree ------------------------------------------------------
 mkdir "$TMP/user"
