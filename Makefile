@@ -119,9 +119,13 @@ check: deps
 	    wait $$asan || { cat build/asan/build.log; exit 1; }; exit $$rc
 	@: "The sanitizer pass looks for memory errors: the kill sweeps, which"; \
 	: "prove atomicity and run under ptrace (no leak checks), are the plain"; \
-	: "pass's; it samples fewer race rounds."; \
+	: "pass's; it samples fewer race rounds. The checks of the packaging and"; \
+	: "of the text (man pages, completion, the README table, make install,"; \
+	: "the .deb) are the plain pass's too: the code they run, help and"; \
+	: "wim-info, runs under the sanitizers in the other tests."; \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    OST_TEST_SKIP="crash.sh crash_disk.sh crash_media.sh" OFFSTAGE_RACE_ROUNDS=3 \
+	    OST_TEST_SKIP="crash.sh crash_disk.sh crash_media.sh man.sh completion.sh readme_dism.sh install.sh deb.sh" \
+	    OFFSTAGE_RACE_ROUNDS=3 \
 	    OST_TEST_PASS="sanitizer pass, ASan + UBSan" $(MAKE) --no-print-directory -j$(CHECK_JOBS) test-asan
 
 # --- demo ----------------------------------------------------------------------

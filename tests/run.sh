@@ -93,7 +93,9 @@ while read -r i t; do
     *) report_binary "$(basename "$t")" "$WORK/$i.out" "$rc" ;;
     esac
 done <"$WORK/list"
-# the slowest, so that a test growing past its share is seen
+# the slowest, so that a test growing past its share is seen; every time in
+# $BUILD/test-times (milliseconds, slowest first) for a closer look
+cat "$WORK"/*.ms 2>/dev/null | sort -rn >"$BUILD/test-times" 2>/dev/null || :
 echo "slowest: $(cat "$WORK"/*.ms 2>/dev/null | sort -rn | head -6 | awk '{ printf "%s%s %.1f s", (NR > 1 ? ", " : ""), $2, $1 / 1000 }')"
 [ "$fixture_skips" -eq 0 ] ||
     echo "skipped (no $SHARED_DIR/fixtures): $fixture_skips checks in $fixture_tests tests"
