@@ -317,6 +317,12 @@ static ost_status no_such_image(struct ost_wim_session *s, struct ost_error *err
 
 ost_status ost_wim_index_parse(const char *index, int count, int **images, size_t *n, struct ost_error *err)
 {
+    return ost_wim_option_index_parse("--index", index, count, images, n, err);
+}
+
+ost_status ost_wim_option_index_parse(const char *option, const char *index, int count, int **images, size_t *n,
+                                      struct ost_error *err)
+{
     *images = NULL;
     *n = 0;
     if (ost_streq_ci(index, "all")) {
@@ -335,15 +341,16 @@ ost_status ost_wim_index_parse(const char *index, int count, int **images, size_
         char *part = ost_xstrndup(p, comma ? (size_t)(comma - p) : strlen(p));
         uint64_t v;
         if (!ost_parse_uint(part, 1, UINT64_MAX, &v))
-            st = ost_fail(err, OST_ERR_USAGE, "--index %s: '%s' is not an image number; give N (1 to %d), a list "
-                          "such as 1,3, or all", index, part, count);
+            st = ost_fail(err, OST_ERR_USAGE, "%s %s: '%s' is not an image number; give N (1 to %d), a list "
+                          "such as 1,3, or all", option, index, part, count);
         else if (v > (uint64_t)count)
-            st = count == 1 ? ost_fail(err, OST_ERR_USAGE, "--index %s: no image %s; the only image is 1", index, part)
-                            : ost_fail(err, OST_ERR_USAGE, "--index %s: no image %s; the images are 1 to %d", index,
-                                       part, count);
+            st = count == 1 ? ost_fail(err, OST_ERR_USAGE, "%s %s: no image %s; the only image is 1", option, index,
+                                       part)
+                            : ost_fail(err, OST_ERR_USAGE, "%s %s: no image %s; the images are 1 to %d", option,
+                                       index, part, count);
         for (size_t i = 0; st == OST_OK && i < *n; i++)
             if ((*images)[i] == (int)v)
-                st = ost_fail(err, OST_ERR_USAGE, "--index %s: image %s is named twice", index, part);
+                st = ost_fail(err, OST_ERR_USAGE, "%s %s: image %s is named twice", option, index, part);
         if (st == OST_OK)
             (*images)[(*n)++] = (int)v;
         free(part);
@@ -362,6 +369,12 @@ ost_status ost_wim_index_parse(const char *index, int count, int **images, size_
 ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index, int **images, size_t *n,
                                    struct ost_error *err)
 {
+    return ost_wim_session_resolve_option(s, "--index", index, images, n, err);
+}
+
+ost_status ost_wim_session_resolve_option(struct ost_wim_session *s, const char *option, const char *index,
+                                          int **images, size_t *n, struct ost_error *err)
+{
     int count = ost_wim_session_image_count(s);
     *images = NULL;
     *n = 0;
@@ -371,7 +384,7 @@ ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index,
         index = "1";
     if (!index)
         return no_such_image(s, err);
-    ost_status st = ost_wim_index_parse(index, count, images, n, err);
+    ost_status st = ost_wim_option_index_parse(option, index, count, images, n, err);
     if (st == OST_OK)
         return st;
     char *why = ost_xstrdup(err->message), *list = list_images(s);

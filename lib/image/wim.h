@@ -68,6 +68,12 @@ ost_status ost_wim_session_resolve(struct ost_wim_session *s, const char *index,
  * 1..count only (no sign, spaces, junk or wrap-around), each named once,
  * or "all"; the error names the part at fault and the range. */
 ost_status ost_wim_index_parse(const char *index, int count, int **images, size_t *n, struct ost_error *err);
+/* The same two for an option other than --index (media's --install-index),
+ * which the errors name. */
+ost_status ost_wim_session_resolve_option(struct ost_wim_session *s, const char *option, const char *index,
+                                          int **images, size_t *n, struct ost_error *err);
+ost_status ost_wim_option_index_parse(const char *option, const char *index, int count, int **images, size_t *n,
+                                      struct ost_error *err);
 /* A target for one image; the session must outlive it. */
 ost_status ost_wim_target(struct ost_wim_session *s, int image, struct ost_target **out, struct ost_error *err);
 /* Progress of long operations: bytes done of total. The library never

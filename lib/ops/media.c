@@ -272,6 +272,24 @@ static ost_status plan_part(struct ost_media_job *j, struct ost_media_part *p, c
 
 #define WINRE_PATH "Windows\\System32\\Recovery\\winre.wim"
 
+/* --install-index read against install.wim before add-driver reads it as
+ * its --index, so that a wrong value is named as the user gave it. */
+static ost_status check_install_index(struct ost_media_job *j, const char *index, struct ost_error *err)
+{
+    char *install = ost_path_join(j->root, j->install.rel);
+    struct ost_wim_session *s = NULL;
+    int *images = NULL;
+    size_t n = 0;
+    ost_status st = ost_wim_session_open(install, false, &s, err);
+    if (st == OST_OK)
+        st = ost_wim_session_resolve_option(s, "--install-index", index, &images, &n, err);
+    free(images);
+    if (s)
+        ost_wim_session_close(s);
+    free(install);
+    return st;
+}
+
 /* Each serviced install image's winre.wim, copied out into a scratch
  * folder (one copy per distinct file), and its job planned. */
 static ost_status plan_winre(struct ost_media_job *j, struct ost_error *err)
@@ -282,7 +300,8 @@ static ost_status plan_winre(struct ost_media_job *j, struct ost_error *err)
     size_t n = 0;
     ost_status st = ost_wim_session_open(install, false, &s, err);
     if (st == OST_OK)
-        st = ost_wim_session_resolve(s, j->opts.install_index ? j->opts.install_index : "all", &images, &n, err);
+        st = ost_wim_session_resolve_option(s, "--install-index", j->opts.install_index ? j->opts.install_index : "all",
+                                            &images, &n, err);
     if (st == OST_OK && !(j->winre_scratch = ost_scratch_dir_create("winre", err)))
         st = err->status;
     char(*sums)[65] = ost_xcalloc(n ? n : 1, sizeof *sums);
@@ -516,8 +535,11 @@ static ost_status plan_media(const struct ost_media_options *opts, struct ost_me
     free(install), free(boot);
     if (!j->install.rel)
         return ost_fail(err, OST_ERR_CORRUPT, "%s: sources/install.wim is missing from the media", o->source);
-    st = plan_part(j, &j->install, ost_path_join(j->root, j->install.rel),
-                   o->install_index ? o->install_index : "all", false, err);
+    if (o->install_index)
+        st = check_install_index(j, o->install_index, err);
+    if (st == OST_OK)
+        st = plan_part(j, &j->install, ost_path_join(j->root, j->install.rel),
+                       o->install_index ? o->install_index : "all", false, err);
     if (st == OST_OK && j->boot.rel)
         st = plan_part(j, &j->boot, ost_path_join(j->root, j->boot.rel), o->boot_all ? "all" : "2", true, err);
     if (st == OST_OK && o->winre)

@@ -190,6 +190,12 @@ for cmd in get-drivers add-driver get-certs doctor; do
 done
 run media "$TMP/media" --in-place --driver "$PKG" --install-index 1,x
 expect_status "media --install-index 1,x: exit 2" 2
+"$OFFSTAGE" make-test-image --media "$TMP/tm" --arch amd64 --editions 2 >/dev/null 2>&1 || not_ok "make-test-image --media" "failed"
+run media "$TMP/tm" --in-place --dry-run --driver "$PKG" --install-index 1,x
+expect_err_fixed "media --install-index 1,x: the error names --install-index, the option given" "--install-index 1,x: 'x' is not an image number"
+run media "$TMP/tm" --in-place --dry-run --driver "$PKG" --install-index 9
+expect_status "media --install-index 9: exit 2" 2
+expect_err_fixed "media --install-index 9: names the option and the range" "--install-index 9: no image 9; the images are 1 to"
 
 # ---- other numbers: their range named ---------------------------------------------
 range() { # NAME RANGE-TEXT ARGS...
