@@ -2,9 +2,11 @@
 #define _GNU_SOURCE /* F_OFD_SETLK */
 #include "imagelock.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,14 +37,23 @@ struct ost_imagelock {
 
 static struct lock_entry *entries;
 
-static double wait_seconds(void)
+/* A value that is not a number of seconds is refused, not read as the
+ * default: a pipeline that set it means some other wait. */
+static ost_status wait_seconds(double *out, struct ost_error *err)
 {
     const char *v = getenv("OFFSTAGE_LOCK_TIMEOUT");
+    *out = OST_LOCK_DEFAULT_WAIT;
     if (!v || !*v)
-        return OST_LOCK_DEFAULT_WAIT;
+        return OST_OK;
     char *end;
+    errno = 0;
     double s = strtod(v, &end);
-    return *end || s < 0 ? OST_LOCK_DEFAULT_WAIT : s;
+    if (*end || errno || !isfinite(s) || s < 0 || s > 1e6 || isspace((unsigned char)*v))
+        return ost_fail(err, OST_ERR_USAGE, "OFFSTAGE_LOCK_TIMEOUT='%s': not a number of seconds from 0 to 1000000 "
+                        "(e.g. 30, 2.5, or 0 to refuse at once); unset it for the default of %g",
+                        v, (double)OST_LOCK_DEFAULT_WAIT);
+    *out = s;
+    return OST_OK;
 }
 
 static int try_lock(struct lock_entry *e, bool exclusive)
@@ -114,7 +125,10 @@ static long holder_pid(dev_t dev, ino_t ino)
 
 static ost_status acquire(struct lock_entry *e, bool exclusive, struct ost_error *err)
 {
-    double limit = wait_seconds();
+    double limit;
+    ost_status st = wait_seconds(&limit, err);
+    if (st != OST_OK)
+        return st;
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     unsigned delay_ms = 10;

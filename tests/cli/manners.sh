@@ -294,3 +294,14 @@ expect_status "wim-info a folder: exit 2" 2
 expect_err_fixed "wim-info a folder: says it is one and what to give" "$IMG is a folder" "wim-info reads a WIM file"
 run wim-info "$MEDIA/sources/install.wim"
 expect_status "wim-info the WIM inside: reads it" 0
+
+# ---- OFFSTAGE_LOCK_TIMEOUT: a value that is not seconds is refused ------------------
+for v in abc -1 inf 2s; do
+    OFFSTAGE_LOCK_TIMEOUT=$v run add-driver --image "$WIM" --index 1 --driver "$PKG" --dry-run
+    expect_status "OFFSTAGE_LOCK_TIMEOUT=$v: exit 2" 2
+    expect_err_fixed "OFFSTAGE_LOCK_TIMEOUT=$v: names the variable, the range and the default" \
+        "OFFSTAGE_LOCK_TIMEOUT='$v': not a number of seconds from 0 to 1000000" "the default of 30"
+done
+OFFSTAGE_LOCK_TIMEOUT=2.5 run add-driver --image "$WIM" --index 1 --driver "$PKG" --dry-run
+if [ "$STATUS" != 2 ]; then ok "OFFSTAGE_LOCK_TIMEOUT=2.5: taken (exit $STATUS)"; else not_ok "OFFSTAGE_LOCK_TIMEOUT=2.5" "$(head -2 "$ERR")"; fi
+unset OFFSTAGE_LOCK_TIMEOUT
