@@ -303,6 +303,8 @@ static int run(int argc, char **argv)
         rc = ost_cli_usage_error("make-test-image", "name one directory to create");
     if (rc == OST_EXIT_OK && dry_run) {
         free(devices);
+        if (disk_file && ost_test_disk_check(disk_file, &disk, &err) != OST_OK)
+            return ost_cli_report_error("make-test-image", &err);
         return disk_file ? dry_run_report(disk_file, false, "virtual disk with a Windows 7 test image", NULL)
                          : dry_run_report(argv[optind], true, "Windows 7 test image", NULL);
     }

@@ -530,9 +530,10 @@ static void boot_partition(const struct layout *l, const struct part *p, struct 
     out->mbr_signature = l->mbr_signature;
 }
 
-ost_status ost_make_test_disk(const char *file, const struct ost_test_image_options *img,
-                              const struct ost_test_disk_options *d, struct ost_test_disk_result *out,
-                              struct ost_error *err)
+/* What is refused before anything is written: the format, the file (it
+ * must not exist) and the tools the layout needs, found into r. */
+static ost_status preflight(const char *file, const struct ost_test_disk_options *d, const struct layout *l,
+                            struct runner *r, struct ost_error *err)
 {
     const char *format = d->format ? d->format : "qcow2";
     bool known = false;
@@ -543,13 +544,39 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
     ost_status checked = ost_test_target_check(file, false, err);
     if (checked != OST_OK)
         return checked;
+    bool need[NTOOLS] = {[MKNTFS] = true, [SFDISK] = true, [MKFS_FAT] = l->gpt, [MMD] = l->gpt, [MCOPY] = l->gpt,
+                         [QEMU_IMG] = strcmp(format, "raw") != 0};
+    return find_tools(r, need, err);
+}
+
+static void free_layout_and_tools(struct layout *l, struct runner *r)
+{
+    for (unsigned i = 0; i < l->n; i++)
+        free(l->p[i].image);
+    for (int t = 0; t < NTOOLS; t++)
+        free(r->path[t]);
+}
+
+ost_status ost_test_disk_check(const char *file, const struct ost_test_disk_options *d, struct ost_error *err)
+{
+    struct layout l;
+    plan(&l, d);
+    struct runner r = {0};
+    ost_status st = preflight(file, d, &l, &r, err);
+    free_layout_and_tools(&l, &r);
+    return st;
+}
+
+ost_status ost_make_test_disk(const char *file, const struct ost_test_image_options *img,
+                              const struct ost_test_disk_options *d, struct ost_test_disk_result *out,
+                              struct ost_error *err)
+{
+    const char *format = d->format ? d->format : "qcow2";
     bool raw = !strcmp(format, "raw");
     struct layout l;
     plan(&l, d);
-    bool need[NTOOLS] = {[MKNTFS] = true, [SFDISK] = true, [MKFS_FAT] = l.gpt, [MMD] = l.gpt, [MCOPY] = l.gpt,
-                         [QEMU_IMG] = !raw};
     struct runner r = {0};
-    ost_status st = find_tools(&r, need, err);
+    ost_status st = preflight(file, d, &l, &r, err);
     /* SIGINT between the steps unwinds through the cleanup below rather
      * than leaving FILE.tmp-XXXXXX; the tools it reaches too simply fail */
     ost_interrupt_defer_begin();
@@ -667,13 +694,10 @@ ost_status ost_make_test_disk(const char *file, const struct ost_test_image_opti
         unlink(disk);
     if (st == OST_OK)
         fill_result(&l, format, out);
-    for (unsigned i = 0; i < l.n; i++)
-        free(l.p[i].image);
     if (scratch)
         ost_scratch_dir_remove(scratch);
     ost_interrupt_defer_end();
-    for (int t = 0; t < NTOOLS; t++)
-        free(r.path[t]);
+    free_layout_and_tools(&l, &r);
     free(r.env), free(scratch), free(tree), free(bcd), free(sysdir), free(disk), free(tmp), free(script);
     return st;
 }

@@ -198,6 +198,9 @@ struct ost_test_disk_result {
  * but raw): OST_ERR_UNSUPPORTED naming the missing ones and their Debian
  * packages. Written to FILE.tmp-XXXXXX beside it, synced and linked into
  * place, so a failure leaves nothing behind. */
+/* What ost_make_test_disk refuses before it writes anything (the format,
+ * an existing file, a missing tool), checked alone for a dry run. */
+ost_status ost_test_disk_check(const char *file, const struct ost_test_disk_options *d, struct ost_error *err);
 ost_status ost_make_test_disk(const char *file, const struct ost_test_image_options *img,
                               const struct ost_test_disk_options *disk, struct ost_test_disk_result *out,
                               struct ost_error *err);

@@ -102,6 +102,18 @@ dry make-test-cert "$TMP/o" make-test-cert --out "$TMP/o/keys"
 dry "make-test-cert (exists)" "$TMP/o" make-test-cert --out "$TMP/o/keys"
 dry make-test-image "$TMP/o" make-test-image --arch amd64 "$TMP/o/img"
 dry "make-test-image (exists)" "$TMP/o" make-test-image --arch amd64 "$TMP/o/img"
+# --disk --dry-run is refused as the run is when a tool it needs is missing
+# (qemu-img is looked for in PATH only; mkntfs and sfdisk also in /usr/sbin)
+PATH=/nonexistent "$OFFSTAGE" make-test-image --disk "$TMP/o/d.qcow2" --arch amd64 --dry-run >"$OUT" 2>"$ERR"
+STATUS=$?
+expect_status "make-test-image --disk --dry-run, no qemu-img: exit 2 as the run" 2
+expect_err_fixed "make-test-image --disk --dry-run, no qemu-img: names the tool and its package" "qemu-img (Debian package qemu-utils)"
+if [ -e "$TMP/o/d.qcow2" ]; then not_ok "make-test-image --disk --dry-run: nothing written" "d.qcow2 exists"
+else ok "make-test-image --disk --dry-run: nothing written"; fi
+touch "$TMP/o/e.qcow2"
+run make-test-image --disk "$TMP/o/e.qcow2" --arch amd64 --dry-run
+expect_status "make-test-image --disk --dry-run on an existing file: exit 2 as the run" 2
+rm -f "$TMP/o/e.qcow2"
 cp "$IMG/Windows/System32/config/BCD-Template" "$TMP/o/BCD"
 dry "bcd --store" "$TMP/o" bcd --store "$TMP/o/BCD" --set testsigning on
 run bcd --store "$TMP/o/BCD" --dry-run
