@@ -1,11 +1,11 @@
 # Two commands at once on one image never lose an update, and a reader
 # never sees a commit half done: pairs of writers run together for
-# OFFSTAGE_RACE_ROUNDS rounds (make check 6, make soak 50) on directory and
+# OFFSTAGE_RACE_ROUNDS rounds (make check 4, make soak 50) on directory and
 # WIM images, then the image is checked; a busy image is refused with the
 # holder's pid when OFFSTAGE_LOCK_TIMEOUT=0.
 . tests/cli/lib.sh
 
-ROUNDS=${OFFSTAGE_RACE_ROUNDS:-6}
+ROUNDS=${OFFSTAGE_RACE_ROUNDS:-4}
 PKG="$EXAMPLE/amd64"
 "$OFFSTAGE" make-test-cert --out "$TMP/cert" >/dev/null
 mkdir -p "$TMP/stor"

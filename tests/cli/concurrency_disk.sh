@@ -4,7 +4,7 @@
 # remove-driver ends with exactly the one package. After each round: no
 # .NAME.offstage-* file and no qemu process left, qemu-img check clean.
 #
-# Rounds: half of OFFSTAGE_RACE_ROUNDS (make check 6 -> 3, make soak 50 -> 25):
+# Rounds: half of OFFSTAGE_RACE_ROUNDS (make check 4 -> 2, make soak 50 -> 25):
 # a round on a disk costs several times one on a directory.
 . tests/cli/lib.sh
 
@@ -14,7 +14,7 @@ for tool in qemu-img qemu-nbd pgrep; do
         exit 0
     fi
 done
-ROUNDS=$(( (${OFFSTAGE_RACE_ROUNDS:-6} + 1) / 2 ))
+ROUNDS=$(( (${OFFSTAGE_RACE_ROUNDS:-4} + 1) / 2 ))
 PKG="$EXAMPLE/amd64"
 # a second package: the example's INF under another name and version, so it
 # stages to its own folder
