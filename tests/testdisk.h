@@ -12,6 +12,8 @@
 
 #include "testutil.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -106,20 +108,46 @@ static inline uint8_t *t_read_all(const char *path, size_t max, size_t *n)
     return data;
 }
 
-/* Whether a process is gone or only a zombie (its files, and so its image
- * locks, are closed either way). */
-static inline bool t_process_gone(pid_t pid)
+/* Whether one task's /proc stat file says it has ended: missing, or a
+ * zombie (Z) or dead (X). */
+static inline bool t_task_ended(const char *stat_path)
 {
-    char *path = ost_xasprintf("/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "r");
-    free(path);
+    FILE *f = fopen(stat_path, "r");
     if (!f)
         return true;
     char line[512] = "";
-    bool gone = !fgets(line, sizeof line, f);
+    bool ended = !fgets(line, sizeof line, f);
     fclose(f);
     char *end = strrchr(line, ')');
-    return gone || (end && end[1] == ' ' && end[2] == 'Z');
+    return ended || (end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X'));
+}
+
+/* Whether a process is gone or only a zombie, so that its files, and so
+ * its image locks, are closed. Every thread is looked at, not the leader
+ * alone: a killed multi-threaded process's leader can be a zombie while
+ * its other threads are still exiting and hold the shared file table. */
+static inline bool t_process_gone(pid_t pid)
+{
+    char *task_dir = ost_xasprintf("/proc/%ld/task", (long)pid);
+    DIR *d = opendir(task_dir);
+    bool gone = true;
+    if (d) {
+        struct dirent *e;
+        while (gone && (e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char *stat_path = ost_xasprintf("%s/%s/stat", task_dir, e->d_name);
+            gone = t_task_ended(stat_path);
+            free(stat_path);
+        }
+        closedir(d);
+    } else {
+        char *stat_path = ost_xasprintf("/proc/%ld/stat", (long)pid);
+        gone = t_task_ended(stat_path);
+        free(stat_path);
+    }
+    free(task_dir);
+    return gone;
 }
 
 static inline bool t_files_equal(const char *a, const char *b)
