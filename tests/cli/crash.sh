@@ -3,7 +3,7 @@
 # SIGKILL), then run the next command: the image must be all-old or all-new,
 # with no transaction folder in it and no scratch folder left in $TMPDIR.
 #
-# OFFSTAGE_CRASH_EVERY=K tries every Kth injection point (make check uses 6;
+# OFFSTAGE_CRASH_EVERY=K tries every Kth injection point (make check uses 8;
 # make soak runs every point).
 . tests/cli/lib.sh
 
@@ -11,7 +11,7 @@ if ! command -v strace >/dev/null 2>&1 || ! command -v reglookup >/dev/null 2>&1
     echo "skip crash sweep: strace or reglookup not installed"
     exit 0
 fi
-EVERY=${OFFSTAGE_CRASH_EVERY:-6}
+EVERY=${OFFSTAGE_CRASH_EVERY:-8}
 # catalogs and signatures made by --test-sign carry this time: reruns match
 export SOURCE_DATE_EPOCH=1767225600
 # LeakSanitizer cannot run under ptrace (strace); leaks are checked by the
